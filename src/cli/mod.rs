@@ -1,0 +1,263 @@
+//! The command line: `import`, `check` and `ask` (serving on Discord comes with `serve`).
+//!
+//! `ask` runs a core command and prints its reply as text, so anyone can try confbot without
+//! Discord. Each subcommand is a thin function: parse, call the library, print.
+
+mod text;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands;
+use crate::error::CommandError;
+use crate::program::{
+    import_file, import_str, time::resolve_local, Format, ImportOptions, Program,
+};
+use crate::store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "confbot",
+    version,
+    about = "A Discord bot for conference communities"
+)]
+struct Cli {
+    /// The SQLite database file.
+    #[arg(
+        long,
+        env = "CONFBOT_DB",
+        default_value = "confbot.sqlite3",
+        global = true
+    )]
+    db: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import a program file into the database, replacing the current program.
+    Import {
+        #[command(flatten)]
+        file: FileArgs,
+    },
+    /// Validate a program file and summarise it, without touching the database.
+    Check {
+        #[command(flatten)]
+        file: FileArgs,
+    },
+    /// Ask what an attendee would ask on Discord, and print the answer as text.
+    Ask {
+        /// Answer as if it were this time: `2021-05-04 10:55` (conference time) or RFC 3339.
+        #[arg(long, global = true)]
+        at: Option<String>,
+        #[command(subcommand)]
+        question: Question,
+    },
+}
+
+#[derive(Args)]
+struct FileArgs {
+    /// The program file: conference-page text or confbot JSON.
+    file: PathBuf,
+    /// The file's format.
+    #[arg(long, value_enum, default_value_t = Format::Auto)]
+    format: Format,
+    /// The year, for conference-page text (which has none).
+    #[arg(long)]
+    year: Option<i32>,
+    /// Talk titles for conference-page text (default: `<name>.titles.txt` beside it, if any).
+    #[arg(long)]
+    titles: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Question {
+    /// The next talks.
+    Next {
+        /// How many talks (1 to 25).
+        #[arg(long, default_value_t = commands::DEFAULT_COUNT)]
+        count: usize,
+        /// Only this track or room.
+        #[arg(long)]
+        track: Option<String>,
+    },
+    /// What is on now.
+    Now,
+    /// Talks matching some words.
+    Search { query: Vec<String> },
+    /// One talk, by id.
+    Talk { id: String },
+    /// A speaker's talks.
+    Speaker { name: Vec<String> },
+    /// A day's schedule (default: today, or the next conference day).
+    Schedule { day: Option<NaiveDate> },
+}
+
+/// Runs the command line.
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Import { file } => import(&cli.db, &file),
+        Command::Check { file } => check(&file),
+        Command::Ask { at, question } => ask(&cli.db, at.as_deref(), question),
+    }
+}
+
+fn read_program(file: &FileArgs) -> anyhow::Result<(Program, Format)> {
+    let options = ImportOptions {
+        format: file.format,
+        year: file.year,
+        titles: file.titles.clone(),
+    };
+    let imported = import_file(&file.file, &options)?;
+    Ok((imported.program, imported.format))
+}
+
+fn import(db: &Path, file: &FileArgs) -> anyhow::Result<()> {
+    let (program, format) = read_program(file)?;
+    let store = Store::open(db)?;
+    let changes = store.replace_program(&program)?;
+    println!(
+        "Imported {} ({}) into {}.",
+        file.file.display(),
+        format.name(),
+        db.display()
+    );
+    println!("{}", summary(&program));
+    if changes.is_empty() {
+        println!("Nothing changed.");
+    } else {
+        println!(
+            "Sessions: {} added, {} changed, {} removed. Talks: {} added, {} changed, {} removed.",
+            changes.sessions_added,
+            changes.sessions_changed,
+            changes.sessions_removed,
+            changes.talks_added,
+            changes.talks_changed,
+            changes.talks_removed
+        );
+    }
+    Ok(())
+}
+
+fn check(file: &FileArgs) -> anyhow::Result<()> {
+    let (program, format) = read_program(file)?;
+    println!("{} is valid {}.", file.file.display(), format.name());
+    println!("{}", summary(&program));
+    Ok(())
+}
+
+fn summary(program: &Program) -> String {
+    let conference = program.conference();
+    let days: Vec<String> = program
+        .days()
+        .iter()
+        .map(|d| d.format("%a %-d %b %Y").to_string())
+        .collect();
+    format!(
+        "{}: {} sessions, {} talks, {} days ({}), times in {}.",
+        conference.name,
+        program.sessions().len(),
+        program.talks().count(),
+        days.len(),
+        days.join(", "),
+        conference.time_zone
+    )
+}
+
+/// Opens the database, importing the bundled program first if it has none.
+pub fn open_with_default_program(db: &Path) -> anyhow::Result<Store> {
+    let store = Store::open(db)?;
+    if store.conference()?.is_none() {
+        let default = import_str(
+            crate::DEFAULT_PROGRAM_NAME,
+            crate::DEFAULT_PROGRAM,
+            &ImportOptions::default(),
+        )
+        .context("reading the bundled program")?;
+        store.replace_program(&default.program)?;
+    }
+    Ok(store)
+}
+
+fn ask(db: &Path, at: Option<&str>, question: Question) -> anyhow::Result<()> {
+    let store = open_with_default_program(db)?;
+    let conference = store.conference()?.context("the database has no program")?;
+    let now = match at {
+        Some(at) => parse_at(at, conference.time_zone)?,
+        None => Utc::now(),
+    };
+    let result = match question {
+        Question::Next { count, track } => commands::next(&store, now, count, track.as_deref()),
+        Question::Now => commands::now(&store, now),
+        Question::Search { query } => commands::search(&store, &query.join(" ")),
+        Question::Talk { id } => commands::talk(&store, &id),
+        Question::Speaker { name } => commands::speaker(&store, &name.join(" ")),
+        Question::Schedule { day } => commands::schedule(&store, now, day),
+    };
+    match result {
+        Ok(reply) => {
+            print!("{}", text::render(&reply, now));
+            Ok(())
+        }
+        Err(CommandError::User(message)) => bail!("{message}"),
+        Err(CommandError::Internal(error)) => Err(error),
+    }
+}
+
+/// `--at`: RFC 3339, or a local `YYYY-MM-DD HH:MM` in the conference's zone.
+fn parse_at(text: &str, tz: chrono_tz::Tz) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
+        .with_context(|| {
+            format!("--at: expected `2021-05-04 10:55` or RFC 3339, found `{text}`")
+        })?;
+    resolve_local(local, tz).map_err(|e| anyhow::anyhow!("--at: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_reads_conference_local_time_and_rfc3339() {
+        let tz = chrono_tz::America::Los_Angeles;
+        assert_eq!(
+            parse_at("2021-05-04 10:55", tz).unwrap().to_rfc3339(),
+            "2021-05-04T17:55:00+00:00"
+        );
+        assert_eq!(
+            parse_at("2021-05-04T10:55:00-07:00", tz)
+                .unwrap()
+                .to_rfc3339(),
+            "2021-05-04T17:55:00+00:00"
+        );
+        assert!(parse_at("soon", tz)
+            .unwrap_err()
+            .to_string()
+            .contains("found `soon`"));
+    }
+
+    #[test]
+    fn the_bundled_program_is_valid() {
+        let program = import_str(
+            crate::DEFAULT_PROGRAM_NAME,
+            crate::DEFAULT_PROGRAM,
+            &ImportOptions::default(),
+        );
+        assert_eq!(program.unwrap().program.talks().count(), 12);
+    }
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

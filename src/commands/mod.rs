@@ -1,0 +1,44 @@
+//! The core of every slash command, without Discord: each command is a plain function of the
+//! store, the time `now` (where it matters) and typed arguments, returning a [`Reply`] or a
+//! [`CommandError`]. The Discord wrappers and the CLI's `ask` both call these, so what a user
+//! sees can be tested here at a fixed `now`.
+//!
+//! One file per command; `format.rs` holds how times, talks and people are written.
+
+mod autocomplete;
+mod format;
+mod next;
+mod now;
+mod schedule;
+mod search;
+mod speaker;
+mod talk;
+
+pub use autocomplete::{speaker_choices, talk_choices};
+pub use next::{next, DEFAULT_COUNT, MAX_COUNT};
+pub use now::now;
+pub use schedule::{conference_days, schedule};
+pub use search::search;
+pub use speaker::speaker;
+pub use talk::talk;
+
+use crate::error::{user_error, CommandError};
+use crate::program::Conference;
+use crate::reply::Reply;
+use crate::store::Store;
+
+/// What every command returns.
+pub type CommandResult = Result<Reply, CommandError>;
+
+/// The conference, or a user error if no program has been imported yet.
+fn conference(store: &Store) -> Result<Conference, CommandError> {
+    match store.conference()? {
+        Some(conference) => Ok(conference),
+        None => {
+            user_error("No program is loaded yet. An organiser can load one with `confbot import`.")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,48 @@
+//! `/next [count] [track]`: the talks starting after now, soonest first.
+
+use chrono::{DateTime, Utc};
+
+use super::format::{stamp, talk_field};
+use super::{conference, CommandResult};
+use crate::error::user_error;
+use crate::reply::Reply;
+use crate::store::Store;
+
+pub const DEFAULT_COUNT: usize = 5;
+pub const MAX_COUNT: usize = 25;
+
+pub fn next(store: &Store, now: DateTime<Utc>, count: usize, track: Option<&str>) -> CommandResult {
+    let conference = conference(store)?;
+    if !(1..=MAX_COUNT).contains(&count) {
+        return user_error(format!(
+            "Ask for between 1 and {MAX_COUNT} talks; you asked for {count}."
+        ));
+    }
+    let track = track.map(str::trim).filter(|t| !t.is_empty());
+    if let Some(track) = track {
+        let known = store.tracks_and_rooms()?;
+        if !known.iter().any(|k| k.eq_ignore_ascii_case(track)) {
+            let known = if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            };
+            return user_error(format!(
+                "There is no track or room called `{track}`. The program has: {known}."
+            ));
+        }
+    }
+    let rows = store.talks_starting_after(now, count, track)?;
+    let title = match track {
+        Some(track) => format!("Next up in {track}"),
+        None => "Next up".to_string(),
+    };
+    if rows.is_empty() {
+        return Ok(Reply::new(title).description(format!(
+            "Nothing more on the program after {}.",
+            stamp(now, 'f')
+        )));
+    }
+    let fields = rows.iter().map(|row| talk_field(row, conference.time_zone));
+    Ok(Reply::new(title).fields(fields).footer(conference.name))
+}

@@ -1,0 +1,86 @@
+//! `/schedule [day]`: a conference day's sessions and their talks, in order.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use super::format::{people, span, stamp};
+use super::{conference, CommandResult};
+use crate::error::user_error;
+use crate::reply::Reply;
+use crate::store::Store;
+
+/// The conference-local days that have sessions, in order.
+pub fn conference_days(store: &Store, tz: Tz) -> anyhow::Result<Vec<NaiveDate>> {
+    let mut days: Vec<NaiveDate> = store
+        .session_starts()?
+        .into_iter()
+        .map(|at| at.with_timezone(&tz).date_naive())
+        .collect();
+    days.dedup();
+    Ok(days)
+}
+
+/// `day` defaults to today if the conference runs today, else its next day, else its last.
+pub fn schedule(store: &Store, now: DateTime<Utc>, day: Option<NaiveDate>) -> CommandResult {
+    let conference = conference(store)?;
+    let tz = conference.time_zone;
+    let days = conference_days(store, tz)?;
+    let today = now.with_timezone(&tz).date_naive();
+    let day = match day {
+        Some(day) if days.contains(&day) => day,
+        Some(day) => {
+            let known: Vec<String> = days
+                .iter()
+                .map(|d| d.format("%a %-d %b %Y").to_string())
+                .collect();
+            return user_error(format!(
+                "There are no sessions on {}. The conference days are: {}.",
+                day.format("%a %-d %b %Y"),
+                known.join(", ")
+            ));
+        }
+        None => match days.iter().find(|d| **d >= today).or(days.last()) {
+            Some(day) => *day,
+            None => return user_error("The program has no sessions."),
+        },
+    };
+    let (from, to) = (start_of(day, tz), start_of(day + Days::new(1), tz));
+    let mut reply = Reply::new(format!(
+        "{} · {}",
+        conference.name,
+        day.format("%A %-d %B %Y")
+    ))
+    .description(format!(
+        "Times in {tz}, and in your own zone: {}.",
+        stamp(from, 'D')
+    ))
+    .footer(conference.name.clone());
+    for session in store.sessions_starting_between(from, to)? {
+        let mut lines = vec![span(session.start, session.end, tz)];
+        if let Some(place) = session.room.as_ref().or(session.track.as_ref()) {
+            lines.push(format!("in {place}"));
+        }
+        for row in store.talks_of_session(&session.id)? {
+            let local = row.talk.start.with_timezone(&tz).format("%H:%M");
+            lines.push(format!(
+                "`{local}` {} — {}",
+                row.talk.title,
+                people(&row.talk.speakers)
+            ));
+        }
+        reply = reply.field(session.title, lines.join("\n"), false);
+    }
+    Ok(reply)
+}
+
+/// The first instant of a local day (midnight, or the first moment after a DST gap).
+fn start_of(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    (0..=3)
+        .find_map(|hour| {
+            day.and_hms_opt(hour, 0, 0)?
+                .and_local_timezone(tz)
+                .earliest()
+        })
+        .map(|at| at.with_timezone(&Utc))
+        .unwrap_or_else(|| day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
+}

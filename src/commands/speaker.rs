@@ -1,0 +1,68 @@
+//! `/speaker name`: a person's talks (and the sessions they moderate), found by any part of
+//! their name, ignoring case and accents.
+
+use super::format::{day_and_time, span};
+use super::{conference, CommandResult};
+use crate::error::user_error;
+use crate::reply::{truncate, Reply};
+use crate::store::Store;
+
+/// At most this many people are listed when a name matches several.
+const MAX_PEOPLE: usize = 10;
+
+pub fn speaker(store: &Store, name: &str) -> CommandResult {
+    let conference = conference(store)?;
+    let tz = conference.time_zone;
+    let name = name.trim();
+    if name.is_empty() {
+        return user_error("Tell me whose talks to find, e.g. `/speaker Vani`.");
+    }
+    let mut people = store.people_named(name, MAX_PEOPLE + 1)?;
+    if people.is_empty() {
+        return user_error(format!(
+            "Nobody on the program is called “{}”.",
+            truncate(name, 100)
+        ));
+    }
+    // An exact name wins over the people it is merely part of.
+    if let Some(exact) = people
+        .iter()
+        .position(|p| p.name.to_lowercase() == name.to_lowercase())
+    {
+        people = vec![people.swap_remove(exact)];
+    }
+    let more = people.len() > MAX_PEOPLE;
+    people.truncate(MAX_PEOPLE);
+    let title = match &people[..] {
+        [one] => format!("Talks by {}", one.name),
+        _ => format!("People matching “{}”", truncate(name, 100)),
+    };
+    let mut reply = Reply::new(title).footer(conference.name.clone());
+    for person in &people {
+        let mut lines: Vec<String> = store
+            .talks_of(person)?
+            .iter()
+            .map(|row| {
+                format!(
+                    "• **{}**, {} · id `{}`",
+                    row.talk.title,
+                    day_and_time(row.talk.start, tz),
+                    row.talk.id
+                )
+            })
+            .collect();
+        lines.extend(
+            store
+                .sessions_moderated_by(person)?
+                .iter()
+                .map(|s| format!("• moderates **{}**, {}", s.title, span(s.start, s.end, tz))),
+        );
+        reply = reply.field(person.name.clone(), lines.join("\n"), false);
+    }
+    if more {
+        reply = reply.description(format!(
+            "More than {MAX_PEOPLE} people match; type more of the name."
+        ));
+    }
+    Ok(reply)
+}

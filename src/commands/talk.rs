@@ -1,0 +1,54 @@
+//! `/talk id`: everything about one talk.
+
+use super::format::{people, span};
+use super::{conference, CommandResult};
+use crate::error::user_error;
+use crate::reply::Reply;
+use crate::store::Store;
+
+pub fn talk(store: &Store, id: &str) -> CommandResult {
+    let conference = conference(store)?;
+    let tz = conference.time_zone;
+    let Some(row) = store.talk(id.trim())? else {
+        return user_error(format!(
+            "There is no talk with id `{}`. Pick one from the suggestions, or find it with `/search`.",
+            crate::reply::truncate(id, 100)
+        ));
+    };
+    let (talk, session) = (&row.talk, &row.session);
+    let moderators = store.moderators(&session.id)?;
+    let day = talk.start.with_timezone(&tz).format("%A %-d %B");
+    let mut reply = Reply::new(talk.title.clone())
+        .description(if talk.abstract_text.is_empty() {
+            "No abstract.".to_string()
+        } else {
+            talk.abstract_text.clone()
+        })
+        .field(
+            "When",
+            format!("{day}, {}", span(talk.start, talk.end, tz)),
+            false,
+        )
+        .field("Kind", talk.kind.label(), true)
+        .field("Speakers", people(&talk.speakers), true);
+    if let Some(place) = session.room.as_ref().or(session.track.as_ref()) {
+        reply = reply.field("Where", place.clone(), true);
+    }
+    reply = reply.field(
+        "Session",
+        format!(
+            "{}\n{}",
+            session.title,
+            span(session.start, session.end, tz)
+        ),
+        false,
+    );
+    if !moderators.is_empty() {
+        reply = reply.field("Moderators", people(&moderators), false);
+    }
+    reply.url = talk.url.clone();
+    if let Some(url) = &talk.url {
+        reply = reply.link("Talk page", url.clone());
+    }
+    Ok(reply.footer(format!("{} · talk id {}", conference.name, talk.id)))
+}

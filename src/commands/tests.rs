@@ -1,0 +1,273 @@
+//! The core commands at fixed times against the bundled ICLR 2021 program.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+
+use super::*;
+use crate::program::{import_str, ImportOptions};
+use crate::reply::limits;
+
+fn store() -> Store {
+    let store = Store::open_in_memory().unwrap();
+    let program = import_str("default", crate::DEFAULT_PROGRAM, &ImportOptions::default()).unwrap();
+    store.replace_program(&program.program).unwrap();
+    store
+}
+
+/// A wall-clock time on Tuesday 4 May 2021 in Los Angeles (PDT, UTC-7).
+fn pdt(hour: u32, minute: u32) -> DateTime<Utc> {
+    chrono_tz::America::Los_Angeles
+        .with_ymd_and_hms(2021, 5, 4, hour, minute, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn user_message(result: CommandResult) -> String {
+    match result {
+        Err(CommandError::User(error)) => error.0,
+        other => panic!("expected a user error, got {other:?}"),
+    }
+}
+
+#[test]
+fn next_at_10_55_starts_with_the_vani_talk_at_11() {
+    let reply = next(&store(), pdt(10, 55), 5, None).unwrap();
+    assert_eq!(reply.fields.len(), 5);
+    assert_eq!(
+        reply.fields[0].name,
+        "Iterated learning for emergent systematicity in VQA"
+    );
+    assert!(reply.fields[0].value.contains("Ankit Vani"));
+    assert!(
+        reply.fields[0]
+            .value
+            .contains("<t:1620151200:f> (Tue 4 May 11:00 PDT)"),
+        "{}",
+        reply.fields[0].value
+    );
+    assert!(reply.fields[0].value.contains("<t:1620151200:R>"));
+}
+
+#[test]
+fn next_rejects_an_unknown_track_and_a_silly_count() {
+    let message = user_message(next(&store(), pdt(10, 55), 5, Some("Posters")));
+    assert_eq!(
+        message,
+        "There is no track or room called `Posters`. The program has: Orals & Spotlights."
+    );
+    assert!(user_message(next(&store(), pdt(10, 55), 0, None)).contains("between 1 and 25"));
+    assert_eq!(
+        next(&store(), pdt(10, 55), 2, Some("orals & spotlights"))
+            .unwrap()
+            .fields
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn next_after_the_program_says_nothing_more() {
+    let reply = next(&store(), pdt(23, 0), 5, None).unwrap();
+    assert!(reply.fields.is_empty());
+    assert!(reply.description.starts_with("Nothing more on the program"));
+}
+
+#[test]
+fn now_at_11_20_shows_the_weihs_talk() {
+    let reply = now(&store(), pdt(11, 20)).unwrap();
+    assert_eq!(reply.fields.len(), 1);
+    let value = &reply.fields[0].value;
+    assert!(value.contains("**Now:** Learning Generalizable Visual Representations via Interactive Gameplay by Luca Weihs"), "{value}");
+    assert!(value.contains("**Next:** How Does Mixup Help"), "{value}");
+}
+
+#[test]
+fn now_in_the_gap_is_a_break_and_before_the_day_is_the_next_talk() {
+    let reply = now(&store(), pdt(13, 5)).unwrap();
+    assert!(reply.fields[0].value.contains("a break between talks"));
+    assert!(reply.fields[0]
+        .value
+        .contains("**Next:** On the mapping between Hopfield"));
+    let reply = now(&store(), pdt(9, 0)).unwrap();
+    assert_eq!(reply.title, "Nothing is running right now");
+    assert!(reply.description.contains("Iterated learning"));
+}
+
+#[test]
+fn search_hopf_finds_the_hopfield_talk() {
+    let reply = search(&store(), "hopf").unwrap();
+    assert_eq!(
+        reply.fields[0].name,
+        "On the mapping between Hopfield networks and Restricted Boltzmann Machines"
+    );
+}
+
+#[test]
+fn search_gan_rendering_finds_the_image_gans_talk() {
+    let reply = search(&store(), "gan rendering").unwrap();
+    assert!(reply.fields[0]
+        .name
+        .starts_with("Image GANs meet Differentiable Rendering"));
+}
+
+#[test]
+fn search_ignores_case_and_diacritics() {
+    let reply = search(&store(), "SCHOELKOPF").unwrap();
+    assert_eq!(reply.fields[0].name, "Recurrent Independent Mechanisms");
+    let reply = search(&store(), "Höpfiéld").unwrap();
+    assert!(reply.fields[0].name.contains("Hopfield"));
+}
+
+#[test]
+fn search_with_fts_syntax_answers_no_match_not_an_error() {
+    // Operators are plain words (there is a talk with "near" in its abstract); nothing errs.
+    for hostile in [
+        "OR",
+        "NEAR(",
+        "a AND",
+        "^x",
+        "title:",
+        "\"unterminated",
+        "col:umn",
+    ] {
+        search(&store(), hostile).unwrap_or_else(|e| panic!("{hostile}: {e:?}"));
+    }
+    for wordless in ["\"(", "*", "-", ")))", "🎉", "\"\"", "+-*/"] {
+        let reply = search(&store(), wordless).unwrap_or_else(|e| panic!("{wordless}: {e:?}"));
+        assert!(reply.fields.is_empty(), "{wordless}: {reply:?}");
+    }
+    assert!(search(&store(), "\"(")
+        .unwrap()
+        .description
+        .starts_with("No match"));
+    let long = "learning ".repeat(120);
+    assert!(search(&store(), &long).is_ok());
+    assert!(user_message(search(&store(), "   ")).starts_with("Tell me what to look for"));
+}
+
+#[test]
+fn talk_shows_everything_about_a_talk() {
+    let reply = talk(&store(), "2021-05-04-1313-smart").unwrap();
+    assert_eq!(
+        reply.title,
+        "On the mapping between Hopfield networks and Restricted Boltzmann Machines"
+    );
+    assert!(
+        reply.description.ends_with("$p"),
+        "the cut-off abstract is kept as written"
+    );
+    let field = |name: &str| {
+        reply
+            .fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.clone())
+            .unwrap()
+    };
+    assert_eq!(field("Speakers"), "Matthew Smart, Anton Zilman");
+    assert_eq!(field("Kind"), "Oral");
+    assert_eq!(
+        field("Moderators"),
+        "Caglar Gulcehre, Jens Kober, Simon S Du"
+    );
+    assert!(field("When").contains("(13:13–13:28 PDT)"));
+}
+
+#[test]
+fn an_unknown_talk_id_is_a_user_error() {
+    assert!(user_message(talk(&store(), "nope")).starts_with("There is no talk with id `nope`"));
+}
+
+#[test]
+fn speaker_finds_people_by_part_of_their_name() {
+    let reply = speaker(&store(), "bengio").unwrap();
+    assert_eq!(reply.title, "Talks by Yoshua Bengio");
+    assert!(reply.fields[0]
+        .value
+        .contains("Recurrent Independent Mechanisms"));
+    let reply = speaker(&store(), "zhang").unwrap();
+    assert_eq!(reply.title, "People matching “zhang”");
+    assert!(reply.fields.len() >= 3, "Linjun, Yuxuan and Yinan Zhang");
+    let reply = speaker(&store(), "jens kober").unwrap();
+    assert!(reply.fields[0]
+        .value
+        .contains("moderates **Orals & Spotlights"));
+    assert!(user_message(speaker(&store(), "Nobody Here")).contains("Nobody on the program"));
+}
+
+#[test]
+fn schedule_lists_the_day_and_refuses_other_days() {
+    let reply = schedule(&store(), pdt(9, 0), None).unwrap();
+    assert_eq!(reply.title, "ICLR 2021 · Tuesday 4 May 2021");
+    assert_eq!(reply.fields.len(), 1);
+    assert_eq!(
+        reply.fields[0]
+            .value
+            .lines()
+            .filter(|l| l.starts_with('`'))
+            .count(),
+        12
+    );
+    let other = NaiveDate::from_ymd_opt(2021, 5, 5);
+    assert_eq!(
+        user_message(schedule(&store(), pdt(9, 0), other)),
+        "There are no sessions on Wed 5 May 2021. The conference days are: Tue 4 May 2021."
+    );
+}
+
+#[test]
+fn talk_autocomplete_offers_matching_talks_within_limits() {
+    let choices = talk_choices(&store(), pdt(9, 0), "hopf").unwrap();
+    assert_eq!(choices.len(), 1);
+    assert_eq!(choices[0].value, "2021-05-04-1313-smart");
+    let all = talk_choices(&store(), pdt(9, 0), "").unwrap();
+    assert_eq!(all.len(), 12);
+    assert!(all
+        .iter()
+        .all(|c| c.name.chars().count() <= limits::CHOICE_NAME));
+    let long = all
+        .iter()
+        .find(|c| c.value == "2021-05-04-1240-ergen")
+        .unwrap();
+    assert!(
+        long.name.ends_with("— Tolga Ergen · Tue 12:40"),
+        "{}",
+        long.name
+    );
+    assert!(
+        talk_choices(&store(), pdt(9, 0), "l").unwrap().len() > 3,
+        "one letter is a prefix"
+    );
+}
+
+#[test]
+fn speaker_autocomplete_counts_talks() {
+    let choices = speaker_choices(&store(), "gul").unwrap();
+    assert_eq!(choices[0].name, "Caglar Gulcehre (moderator)");
+    assert_eq!(choices[0].value, "Caglar Gulcehre");
+}
+
+#[test]
+fn an_overlong_abstract_is_truncated_within_limits() {
+    let store = store();
+    let text = serde_json::to_string(&"word ".repeat(2000)).unwrap();
+    let json = crate::DEFAULT_PROGRAM.replacen(
+        "\"abstract\": \"",
+        &format!("\"abstract\": {text}, \"x\": \""),
+        1,
+    );
+    let json = json.replacen(", \"x\": \"", ", \"url\": \"https://example.org/", 1);
+    let program = import_str("long", &json, &ImportOptions::default())
+        .unwrap()
+        .program;
+    store.replace_program(&program).unwrap();
+    let reply = talk(&store, "2021-05-04-1100-vani").unwrap().fitted();
+    assert!(reply.description.chars().count() <= limits::EMBED_DESCRIPTION);
+    assert!(reply.description.ends_with('…'));
+    assert!(reply.embed_chars() <= limits::EMBED_TOTAL);
+}
+
+#[test]
+fn commands_without_a_program_say_so() {
+    let empty = Store::open_in_memory().unwrap();
+    assert!(user_message(now(&empty, pdt(11, 0))).starts_with("No program is loaded yet"));
+}

@@ -1,0 +1,18 @@
+//! confbot: a Discord bot for conference communities.
+//!
+//! Data flows one way (see `docs/ARCHITECTURE.md`): a program file is imported by
+//! [`program`] into a validated [`program::Program`], stored by [`store`] in SQLite, and read by
+//! the core [`commands`], which answer with a plain-data [`reply::Reply`] that the CLI prints as
+//! text (and the Discord layer renders as embeds).
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod program;
+pub mod reply;
+pub mod store;
+
+/// The program confbot starts with when its database is empty: ICLR 2021, Tuesday 4 May.
+pub const DEFAULT_PROGRAM: &str = include_str!("../data/iclr2021-tue-4-may.json");
+/// The name the default program goes by in messages.
+pub const DEFAULT_PROGRAM_NAME: &str = "data/iclr2021-tue-4-may.json";

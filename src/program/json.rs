@@ -1,0 +1,225 @@
+//! The confbot JSON importer: confbot's own program format (see `docs/program-format.md`).
+//!
+//! Deserialization goes through `serde_path_to_error`, so a wrong type names its JSON path.
+//! Times are then read one by one with their path at hand: RFC 3339 with an offset, or a
+//! local `YYYY-MM-DD HH:MM` in the conference zone (a DST gap or fold is an error, never a guess).
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use super::time::resolve_local;
+use super::{Conference, ImportError, Location, Person, Program, Session, Talk, TalkKind};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProgram {
+    conference: RawConference,
+    sessions: Vec<RawSession>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConference {
+    name: String,
+    time_zone: String,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSession {
+    id: String,
+    title: String,
+    #[serde(default)]
+    track: Option<String>,
+    #[serde(default)]
+    room: Option<String>,
+    start: String,
+    end: String,
+    #[serde(default)]
+    moderators: Vec<String>,
+    #[serde(default)]
+    talks: Vec<RawTalk>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTalk {
+    id: String,
+    title: String,
+    #[serde(default)]
+    kind: String,
+    start: String,
+    end: String,
+    #[serde(default)]
+    speakers: Vec<String>,
+    #[serde(default, rename = "abstract")]
+    abstract_text: String,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+pub fn parse(file: &str, text: &str) -> Result<Program, ImportError> {
+    let deserializer = &mut serde_json::Deserializer::from_str(text);
+    let raw: RawProgram = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let (line, column) = (e.inner().line(), e.inner().column());
+        let syntax = e.inner().is_syntax() || e.inner().is_eof();
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        // serde_json appends " at line L column C"; the location already says where.
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if syntax {
+            let message = format!("invalid JSON at column {column}: {message}");
+            return ImportError::at_line(file, line, message);
+        }
+        let location = Location::Json {
+            path,
+            line: (line > 0).then_some(line),
+        };
+        ImportError::new(file, location, message)
+    })?;
+    let time_zone: Tz = raw.conference.time_zone.parse().map_err(|_| {
+        ImportError::at_path(
+            file,
+            "conference.time_zone",
+            format!(
+                "expected an IANA time zone such as `America/Los_Angeles`, found `{}`",
+                raw.conference.time_zone
+            ),
+        )
+    })?;
+    let instant = |path: String, text: &str| read_time(file, path, text, time_zone);
+    let mut sessions = Vec::with_capacity(raw.sessions.len());
+    for (s, session) in raw.sessions.into_iter().enumerate() {
+        let mut talks = Vec::with_capacity(session.talks.len());
+        for (t, talk) in session.talks.into_iter().enumerate() {
+            let path = format!("sessions[{s}].talks[{t}]");
+            talks.push(Talk {
+                start: instant(format!("{path}.start"), &talk.start)?,
+                end: instant(format!("{path}.end"), &talk.end)?,
+                id: talk.id,
+                title: talk.title,
+                kind: TalkKind::parse(&talk.kind),
+                speakers: talk.speakers.into_iter().map(Person::new).collect(),
+                abstract_text: talk.abstract_text,
+                url: talk.url,
+            });
+        }
+        sessions.push(Session {
+            start: instant(format!("sessions[{s}].start"), &session.start)?,
+            end: instant(format!("sessions[{s}].end"), &session.end)?,
+            id: session.id,
+            title: session.title,
+            track: session.track,
+            room: session.room,
+            moderators: session.moderators.into_iter().map(Person::new).collect(),
+            talks,
+        });
+    }
+    let conference = Conference {
+        name: raw.conference.name,
+        time_zone,
+        url: raw.conference.url,
+    };
+    Program::new(conference, sessions)
+        .map_err(|e| ImportError::new(file, Location::File, e.to_string()))
+}
+
+/// RFC 3339 with an offset, or a local time in the conference zone.
+fn read_time(file: &str, path: String, text: &str, tz: Tz) -> Result<DateTime<Utc>, ImportError> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    let local = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .ok_or_else(|| {
+            ImportError::at_path(
+                file,
+                path.clone(),
+                format!("expected a time such as `2021-05-04 11:00` or `2021-05-04T11:00:00-07:00`, found `{text}`"),
+            )
+        })?;
+    resolve_local(local, tz).map_err(|e| ImportError::at_path(file, path, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PROGRAM: &str = r#"{
+  "conference": {"name": "Conf", "time_zone": "America/Los_Angeles"},
+  "sessions": [{
+    "id": "s1", "title": "Morning", "start": "2021-05-04 11:00", "end": "2021-05-04T12:00:00-07:00",
+    "moderators": ["Ada"],
+    "talks": [{"id": "t1", "title": "Hello", "kind": "oral", "start": "2021-05-04 11:00", "end": "2021-05-04 11:15",
+               "speakers": ["Grace Hopper"], "abstract": "Hi."}]
+  }]
+}"#;
+
+    fn error(text: &str) -> String {
+        parse("p.json", text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn local_and_offset_times_are_read_as_utc() {
+        let program = parse("p.json", PROGRAM).unwrap();
+        let session = &program.sessions()[0];
+        assert_eq!(session.start.to_rfc3339(), "2021-05-04T18:00:00+00:00");
+        assert_eq!(session.end.to_rfc3339(), "2021-05-04T19:00:00+00:00");
+        assert_eq!(session.talks[0].kind, TalkKind::Oral);
+    }
+
+    #[test]
+    fn malformed_json_names_line_and_path() {
+        let message = error(&PROGRAM.replace(r#""title": "Hello","#, r#""title": 5,"#));
+        assert_eq!(message, "p.json:6 at `sessions[0].talks[0].title`: invalid type: integer `5`, expected a string");
+        let message = error(&PROGRAM.replace("\"Morning\",", "\"Morning\""));
+        assert_eq!(
+            message,
+            "p.json:4: invalid JSON at column 36: expected `,` or `}`"
+        );
+    }
+
+    #[test]
+    fn a_dst_gap_names_the_item() {
+        let message = error(&PROGRAM.replace(
+            r#""start": "2021-05-04 11:00", "end": "2021-05-04 11:15""#,
+            r#""start": "2021-03-14 02:30", "end": "2021-05-04 11:15""#,
+        ));
+        assert_eq!(
+            message,
+            "p.json at `sessions[0].talks[0].start`: 2021-03-14 02:30:00 does not exist in America/Los_Angeles: the clocks skip it (daylight saving gap)"
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_name_the_rule() {
+        let message = error(&PROGRAM.replace(r#""id": "t1""#, r#""id": "s1""#));
+        assert_eq!(
+            message,
+            "p.json: talk `s1`: this id is used more than once (rule: ids must be unique)"
+        );
+    }
+
+    #[test]
+    fn an_unknown_zone_names_its_path() {
+        let message = error(&PROGRAM.replace("America/Los_Angeles", "Mars/Olympus"));
+        assert_eq!(
+            message,
+            "p.json at `conference.time_zone`: expected an IANA time zone such as `America/Los_Angeles`, found `Mars/Olympus`"
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_is_an_error_not_ignored() {
+        let message = error(&PROGRAM.replace(r#""kind": "oral","#, r#""kinds": "oral","#));
+        assert!(message.contains("unknown field `kinds`"), "{message}");
+    }
+}

@@ -1,0 +1,403 @@
+//! The conference program: the domain model and its importers.
+//!
+//! A [`Program`] can only be built through [`Program::new`], which checks every rule a program
+//! must satisfy, so the rest of confbot never sees an invalid one. Instants are UTC; the
+//! conference [`Tz`] is kept for reading local times at import and showing them later.
+//! Importers (`page`, `json`) turn a file into a `Program` or an [`ImportError`] that names the
+//! file, the line or JSON path, and what was wrong. No database and no Discord here.
+
+mod error;
+pub mod import;
+mod json;
+mod page;
+pub mod time;
+
+use std::collections::HashSet;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+pub use error::{ImportError, Location};
+pub use import::{import_file, import_str, Format, ImportOptions};
+
+/// Longest id we accept: Discord autocomplete values and button ids carry them.
+pub const MAX_ID_LEN: usize = 80;
+
+/// The conference as a whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conference {
+    pub name: String,
+    pub time_zone: Tz,
+    pub url: Option<String>,
+}
+
+/// A block of the program: one room (or track) for a span of time, with its talks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub id: String,
+    pub title: String,
+    pub track: Option<String>,
+    pub room: Option<String>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub moderators: Vec<Person>,
+    pub talks: Vec<Talk>,
+}
+
+/// One talk (or poster, keynote...) inside a session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Talk {
+    pub id: String,
+    pub title: String,
+    pub kind: TalkKind,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub speakers: Vec<Person>,
+    pub abstract_text: String,
+    pub url: Option<String>,
+}
+
+/// A speaker or moderator, known by name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Person {
+    pub name: String,
+}
+
+impl Person {
+    pub fn new(name: impl Into<String>) -> Self {
+        Person { name: name.into() }
+    }
+}
+
+/// What kind of slot a talk is; unknown kinds from other tools are kept as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TalkKind {
+    Talk,
+    Oral,
+    Spotlight,
+    Poster,
+    Keynote,
+    Other(String),
+}
+
+impl TalkKind {
+    /// Reads a kind case-insensitively; anything unknown is kept as `Other`.
+    pub fn parse(text: &str) -> TalkKind {
+        let text = text.trim();
+        match text.to_lowercase().as_str() {
+            "" | "talk" => TalkKind::Talk,
+            "oral" => TalkKind::Oral,
+            "spotlight" => TalkKind::Spotlight,
+            "poster" => TalkKind::Poster,
+            "keynote" | "invited talk" => TalkKind::Keynote,
+            _ => TalkKind::Other(text.to_string()),
+        }
+    }
+
+    pub fn label(&self) -> &str {
+        match self {
+            TalkKind::Talk => "Talk",
+            TalkKind::Oral => "Oral",
+            TalkKind::Spotlight => "Spotlight",
+            TalkKind::Poster => "Poster",
+            TalkKind::Keynote => "Keynote",
+            TalkKind::Other(label) => label,
+        }
+    }
+}
+
+impl fmt::Display for TalkKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// A validated program: every rule in [`Rule`] holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Program {
+    conference: Conference,
+    sessions: Vec<Session>,
+}
+
+/// The rules a program must satisfy; a broken one is reported with the item that breaks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    EmptyConferenceName,
+    NoSessions,
+    EmptyId,
+    IdTooLong,
+    DuplicateId,
+    EmptyTitle,
+    EndNotAfterStart,
+    TalkOutsideSession,
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Rule::EmptyConferenceName => "the conference needs a name",
+            Rule::NoSessions => "a program needs at least one session",
+            Rule::EmptyId => "ids must not be empty",
+            Rule::IdTooLong => "ids must be at most 80 characters",
+            Rule::DuplicateId => "ids must be unique",
+            Rule::EmptyTitle => "titles must not be empty",
+            Rule::EndNotAfterStart => "an item must end after it starts",
+            Rule::TalkOutsideSession => "a talk must lie inside its session or right next to it",
+        })
+    }
+}
+
+/// A broken rule and the item (session or talk id) that breaks it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{item}: {detail} (rule: {rule})")]
+pub struct ValidationError {
+    pub rule: Rule,
+    pub item: String,
+    pub detail: String,
+}
+
+impl Program {
+    /// Checks every rule and builds the program; sessions are kept sorted by start, talks too.
+    pub fn new(
+        conference: Conference,
+        mut sessions: Vec<Session>,
+    ) -> Result<Program, ValidationError> {
+        let fail = |rule, item: &str, detail: String| ValidationError {
+            rule,
+            item: item.to_string(),
+            detail,
+        };
+        if conference.name.trim().is_empty() {
+            return Err(fail(
+                Rule::EmptyConferenceName,
+                "conference",
+                "the name is empty".into(),
+            ));
+        }
+        if sessions.is_empty() {
+            return Err(fail(
+                Rule::NoSessions,
+                "program",
+                "it has no sessions".into(),
+            ));
+        }
+        let mut ids = HashSet::new();
+        let mut check_item = |kind: &str, id: &str, title: &str, start, end| {
+            let item = format!("{kind} `{id}`");
+            if id.trim().is_empty() {
+                return Err(fail(
+                    Rule::EmptyId,
+                    &format!("{kind} titled `{title}`"),
+                    "its id is empty".into(),
+                ));
+            }
+            if id.chars().count() > MAX_ID_LEN {
+                return Err(fail(
+                    Rule::IdTooLong,
+                    &item,
+                    format!("its id has {} characters", id.chars().count()),
+                ));
+            }
+            if !ids.insert(id.to_string()) {
+                return Err(fail(
+                    Rule::DuplicateId,
+                    &item,
+                    "this id is used more than once".into(),
+                ));
+            }
+            if title.trim().is_empty() {
+                return Err(fail(Rule::EmptyTitle, &item, "its title is empty".into()));
+            }
+            if end <= start {
+                return Err(fail(
+                    Rule::EndNotAfterStart,
+                    &item,
+                    format!("it ends at {end} but starts at {start}"),
+                ));
+            }
+            Ok(())
+        };
+        for session in &sessions {
+            check_item(
+                "session",
+                &session.id,
+                &session.title,
+                session.start,
+                session.end,
+            )?;
+            for talk in &session.talks {
+                check_item("talk", &talk.id, &talk.title, talk.start, talk.end)?;
+                let inside = talk.start >= session.start && talk.end <= session.end;
+                let adjacent = talk.start == session.end || talk.end == session.start;
+                if !inside && !adjacent {
+                    return Err(fail(
+                        Rule::TalkOutsideSession,
+                        &format!("talk `{}`", talk.id),
+                        format!(
+                            "it runs {} to {} but its session `{}` runs {} to {}",
+                            talk.start, talk.end, session.id, session.start, session.end
+                        ),
+                    ));
+                }
+            }
+        }
+        sessions.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
+        for session in &mut sessions {
+            session
+                .talks
+                .sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
+        }
+        Ok(Program {
+            conference,
+            sessions,
+        })
+    }
+
+    pub fn conference(&self) -> &Conference {
+        &self.conference
+    }
+
+    pub fn sessions(&self) -> &[Session] {
+        &self.sessions
+    }
+
+    pub fn talks(&self) -> impl Iterator<Item = &Talk> {
+        self.sessions.iter().flat_map(|s| s.talks.iter())
+    }
+
+    /// The conference-local days the program covers, in order.
+    pub fn days(&self) -> Vec<chrono::NaiveDate> {
+        let tz = self.conference.time_zone;
+        let mut days: Vec<_> = self
+            .sessions
+            .iter()
+            .map(|s| s.start.with_timezone(&tz).date_naive())
+            .collect();
+        days.dedup();
+        days
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2021, 5, 4, hour, minute, 0).unwrap()
+    }
+
+    fn talk(id: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> Talk {
+        Talk {
+            id: id.into(),
+            title: format!("Talk {id}"),
+            kind: TalkKind::Oral,
+            start,
+            end,
+            speakers: vec![Person::new("Ada Lovelace")],
+            abstract_text: String::new(),
+            url: None,
+        }
+    }
+
+    fn session(id: &str, talks: Vec<Talk>) -> Session {
+        Session {
+            id: id.into(),
+            title: format!("Session {id}"),
+            track: None,
+            room: None,
+            start: at(18, 0),
+            end: at(19, 0),
+            moderators: vec![],
+            talks,
+        }
+    }
+
+    fn conference() -> Conference {
+        Conference {
+            name: "Conf".into(),
+            time_zone: chrono_tz::America::Los_Angeles,
+            url: None,
+        }
+    }
+
+    fn broken_rule(sessions: Vec<Session>) -> Rule {
+        Program::new(conference(), sessions).unwrap_err().rule
+    }
+
+    #[test]
+    fn a_valid_program_is_sorted_by_start() {
+        let program = Program::new(
+            conference(),
+            vec![session(
+                "s",
+                vec![
+                    talk("b", at(18, 30), at(18, 45)),
+                    talk("a", at(18, 0), at(18, 15)),
+                ],
+            )],
+        )
+        .unwrap();
+        let ids: Vec<_> = program.talks().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+    }
+
+    #[test]
+    fn each_rule_is_named_when_broken() {
+        assert_eq!(broken_rule(vec![]), Rule::NoSessions);
+        assert_eq!(
+            broken_rule(vec![session("s", vec![talk("t", at(18, 15), at(18, 0))])]),
+            Rule::EndNotAfterStart
+        );
+        assert_eq!(
+            broken_rule(vec![session("s", vec![talk("s", at(18, 0), at(18, 15))])]),
+            Rule::DuplicateId
+        );
+        assert_eq!(
+            broken_rule(vec![session("s", vec![talk("t", at(19, 30), at(19, 45))])]),
+            Rule::TalkOutsideSession
+        );
+        assert_eq!(broken_rule(vec![session("", vec![])]), Rule::EmptyId);
+        let mut untitled = session("s", vec![]);
+        untitled.title = "  ".into();
+        assert_eq!(broken_rule(vec![untitled]), Rule::EmptyTitle);
+        assert_eq!(
+            broken_rule(vec![session(&"x".repeat(81), vec![])]),
+            Rule::IdTooLong
+        );
+    }
+
+    #[test]
+    fn a_talk_right_after_its_session_is_adjacent_and_allowed() {
+        let program = Program::new(
+            conference(),
+            vec![session("s", vec![talk("t", at(19, 0), at(19, 10))])],
+        );
+        assert!(program.is_ok());
+    }
+
+    #[test]
+    fn validation_error_says_item_detail_and_rule() {
+        let error = Program::new(
+            conference(),
+            vec![session("s", vec![talk("t", at(18, 15), at(18, 0))])],
+        )
+        .unwrap_err();
+        let message = error.to_string();
+        assert!(message.starts_with("talk `t`: it ends at"), "{message}");
+        assert!(
+            message.ends_with("(rule: an item must end after it starts)"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn kinds_are_read_case_insensitively_and_unknown_ones_kept() {
+        assert_eq!(TalkKind::parse("ORAL"), TalkKind::Oral);
+        assert_eq!(
+            TalkKind::parse("Lightning talk"),
+            TalkKind::Other("Lightning talk".into())
+        );
+    }
+}

@@ -1,0 +1,139 @@
+//! Reading conference-local times: zone abbreviations and wall-clock times that DST can make
+//! impossible (a gap) or ambiguous (a fold). Both are errors for the importer, never panics.
+
+use chrono::{DateTime, FixedOffset, LocalResult, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// A zone abbreviation as printed on conference pages: its fixed offset and the IANA zone it
+/// belongs to (used for display). Ambiguous ones (IST, CST for China) take the more common
+/// conference meaning and are listed here so the choice is visible.
+const ABBREVIATIONS: &[(&str, i32, Tz)] = &[
+    ("UTC", 0, Tz::UTC),
+    ("GMT", 0, Tz::Europe__London),
+    ("BST", 3600, Tz::Europe__London),
+    ("WET", 0, Tz::Europe__Lisbon),
+    ("WEST", 3600, Tz::Europe__Lisbon),
+    ("CET", 3600, Tz::Europe__Berlin),
+    ("CEST", 7200, Tz::Europe__Berlin),
+    ("EET", 7200, Tz::Europe__Athens),
+    ("EEST", 10800, Tz::Europe__Athens),
+    ("IST", 19800, Tz::Asia__Kolkata),
+    ("SGT", 28800, Tz::Asia__Singapore),
+    ("JST", 32400, Tz::Asia__Tokyo),
+    ("KST", 32400, Tz::Asia__Seoul),
+    ("AEST", 36000, Tz::Australia__Sydney),
+    ("AEDT", 39600, Tz::Australia__Sydney),
+    ("NZST", 43200, Tz::Pacific__Auckland),
+    ("NZDT", 46800, Tz::Pacific__Auckland),
+    ("HST", -36000, Tz::Pacific__Honolulu),
+    ("AKST", -32400, Tz::America__Anchorage),
+    ("AKDT", -28800, Tz::America__Anchorage),
+    ("PST", -28800, Tz::America__Los_Angeles),
+    ("PDT", -25200, Tz::America__Los_Angeles),
+    ("MST", -25200, Tz::America__Denver),
+    ("MDT", -21600, Tz::America__Denver),
+    ("CST", -21600, Tz::America__Chicago),
+    ("CDT", -18000, Tz::America__Chicago),
+    ("EST", -18000, Tz::America__New_York),
+    ("EDT", -14400, Tz::America__New_York),
+    ("BRT", -10800, Tz::America__Sao_Paulo),
+];
+
+/// The fixed offset and IANA zone of an abbreviation such as `PDT`, if we know it.
+pub fn abbreviation(abbr: &str) -> Option<(FixedOffset, Tz)> {
+    ABBREVIATIONS
+        .iter()
+        .find(|(name, _, _)| name.eq_ignore_ascii_case(abbr))
+        .map(|&(_, seconds, tz)| {
+            (
+                FixedOffset::east_opt(seconds).expect("table offsets are valid"),
+                tz,
+            )
+        })
+}
+
+/// The abbreviations we know, for error messages.
+pub fn known_abbreviations() -> String {
+    ABBREVIATIONS
+        .iter()
+        .map(|(name, _, _)| *name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Why a wall-clock time has no single instant in a zone.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LocalTimeError {
+    #[error("{0} does not exist in {1}: the clocks skip it (daylight saving gap)")]
+    Gap(NaiveDateTime, Tz),
+    #[error("{0} happens twice in {1} (daylight saving fold); write it with an offset, e.g. {2}")]
+    Fold(NaiveDateTime, Tz, String),
+}
+
+/// The one instant a wall-clock time names in `tz`, or why there is none.
+pub fn resolve_local(local: NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>, LocalTimeError> {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(at) => Ok(at.with_timezone(&Utc)),
+        LocalResult::None => Err(LocalTimeError::Gap(local, tz)),
+        LocalResult::Ambiguous(first, _) => {
+            let example = first.fixed_offset().to_rfc3339();
+            Err(LocalTimeError::Fold(local, tz, example))
+        }
+    }
+}
+
+/// `HH:MM ABBR` as the conference shows it, e.g. `11:00 PDT`.
+pub fn local_clock(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%H:%M %Z").to_string()
+}
+
+/// Whether `tz` really is at `offset` at `at` (e.g. PST in May is not Los Angeles time).
+pub fn zone_has_offset(tz: Tz, at: DateTime<Utc>, offset: FixedOffset) -> bool {
+    tz.offset_from_utc_datetime(&at.naive_utc()).fix() == offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(h, min, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn spring_forward_gap_is_an_error_not_a_panic() {
+        let error = resolve_local(local(2021, 3, 14, 2, 30), Tz::America__Los_Angeles).unwrap_err();
+        assert!(matches!(error, LocalTimeError::Gap(..)));
+        assert!(error.to_string().contains("daylight saving gap"));
+    }
+
+    #[test]
+    fn fall_back_fold_is_an_error_that_suggests_an_offset() {
+        let error = resolve_local(local(2021, 11, 7, 1, 30), Tz::America__Los_Angeles).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "2021-11-07 01:30:00 happens twice in America/Los_Angeles (daylight saving fold); \
+             write it with an offset, e.g. 2021-11-07T01:30:00-07:00"
+        );
+    }
+
+    #[test]
+    fn abbreviations_map_to_offsets_and_zones() {
+        let (offset, tz) = abbreviation("pdt").unwrap();
+        assert_eq!(offset.local_minus_utc(), -7 * 3600);
+        assert_eq!(tz, Tz::America__Los_Angeles);
+        assert!(abbreviation("XYZ").is_none());
+    }
+
+    #[test]
+    fn local_clock_shows_the_conference_abbreviation() {
+        let at = DateTime::parse_from_rfc3339("2021-05-04T18:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(local_clock(at, Tz::America__Los_Angeles), "11:00 PDT");
+    }
+}

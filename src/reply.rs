@@ -1,0 +1,279 @@
+//! What a command answers, as plain data, and Discord's size limits: the one place they live.
+//!
+//! A [`Reply`] is an embed-shaped answer (title, description, fields, footer, link buttons)
+//! that knows nothing of serenity. [`Reply::pages`] splits a long list into pages and fits each
+//! within Discord's limits, truncating with an ellipsis, so no renderer can produce a message
+//! Discord would reject.
+
+/// Discord's limits, in characters (Unicode scalar values, as serenity counts them).
+pub mod limits {
+    pub const CONTENT: usize = 2000;
+    pub const EMBED_TITLE: usize = 256;
+    pub const EMBED_DESCRIPTION: usize = 4096;
+    pub const EMBED_FIELDS: usize = 25;
+    pub const FIELD_NAME: usize = 256;
+    pub const FIELD_VALUE: usize = 1024;
+    pub const FOOTER: usize = 2048;
+    /// Title, description, field names and values and footer of all embeds of one message.
+    pub const EMBED_TOTAL: usize = 6000;
+    pub const EMBEDS_PER_MESSAGE: usize = 10;
+    pub const CHANNEL_NAME: usize = 100;
+    pub const BUTTON_LABEL: usize = 80;
+    pub const BUTTONS_PER_ROW: usize = 5;
+    pub const ACTION_ROWS: usize = 5;
+    pub const CUSTOM_ID: usize = 100;
+    pub const AUTOCOMPLETE_CHOICES: usize = 25;
+    pub const CHOICE_NAME: usize = 100;
+    pub const CHOICE_VALUE: usize = 100;
+}
+
+/// One titled block of a reply (a talk in a list, "When", "Speakers"...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    pub value: String,
+    pub inline: bool,
+}
+
+/// A button that opens a web page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkButton {
+    pub label: String,
+    pub url: String,
+}
+
+/// A command's answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reply {
+    pub title: String,
+    pub url: Option<String>,
+    pub description: String,
+    pub fields: Vec<Field>,
+    pub footer: Option<String>,
+    pub buttons: Vec<LinkButton>,
+}
+
+/// An autocomplete suggestion: what the user sees and the value the command receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub name: String,
+    pub value: String,
+}
+
+impl Choice {
+    /// A choice cut to Discord's limits. Values are ids, which import keeps short.
+    pub fn new(name: &str, value: &str) -> Choice {
+        Choice {
+            name: truncate(name, limits::CHOICE_NAME),
+            value: truncate(value, limits::CHOICE_VALUE),
+        }
+    }
+}
+
+impl Reply {
+    pub fn new(title: impl Into<String>) -> Reply {
+        Reply {
+            title: title.into(),
+            ..Reply::default()
+        }
+    }
+
+    pub fn description(mut self, text: impl Into<String>) -> Reply {
+        self.description = text.into();
+        self
+    }
+
+    pub fn field(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+        inline: bool,
+    ) -> Reply {
+        self.fields.push(Field {
+            name: name.into(),
+            value: value.into(),
+            inline,
+        });
+        self
+    }
+
+    pub fn fields(mut self, fields: impl IntoIterator<Item = Field>) -> Reply {
+        self.fields.extend(fields);
+        self
+    }
+
+    pub fn footer(mut self, text: impl Into<String>) -> Reply {
+        self.footer = Some(text.into());
+        self
+    }
+
+    pub fn link(mut self, label: impl Into<String>, url: impl Into<String>) -> Reply {
+        self.buttons.push(LinkButton {
+            label: label.into(),
+            url: url.into(),
+        });
+        self
+    }
+
+    /// Splits the fields into pages of at most `per_page` (at least one page), each fitted to
+    /// Discord's limits. Page footers say "Page i of n".
+    pub fn pages(&self, per_page: usize) -> Vec<Reply> {
+        let per_page = per_page.clamp(1, limits::EMBED_FIELDS);
+        if self.fields.len() <= per_page {
+            return vec![self.fitted()];
+        }
+        let chunks: Vec<_> = self.fields.chunks(per_page).collect();
+        let count = chunks.len();
+        chunks
+            .into_iter()
+            .enumerate()
+            .map(|(i, fields)| {
+                let page_note = format!("Page {} of {count}", i + 1);
+                Reply {
+                    fields: fields.to_vec(),
+                    footer: Some(match &self.footer {
+                        Some(footer) => format!("{footer} · {page_note}"),
+                        None => page_note,
+                    }),
+                    ..self.clone()
+                }
+                .fitted()
+            })
+            .collect()
+    }
+
+    /// This reply cut to Discord's limits: every part truncated with an ellipsis, fields beyond
+    /// 25 or beyond the 6000-character total dropped with a note of how many.
+    pub fn fitted(&self) -> Reply {
+        let mut reply = Reply {
+            title: truncate(&self.title, limits::EMBED_TITLE),
+            url: self.url.clone(),
+            description: truncate(&self.description, limits::EMBED_DESCRIPTION),
+            fields: Vec::new(),
+            footer: self.footer.as_deref().map(|f| truncate(f, limits::FOOTER)),
+            buttons: self
+                .buttons
+                .iter()
+                .take(limits::BUTTONS_PER_ROW * limits::ACTION_ROWS)
+                .map(|b| LinkButton {
+                    label: truncate(&b.label, limits::BUTTON_LABEL),
+                    url: b.url.clone(),
+                })
+                .collect(),
+        };
+        // Room for the fields, keeping some for a "…and N more" note in the footer.
+        let note_room = 40;
+        let mut used = reply.embed_chars() + note_room;
+        for field in &self.fields {
+            let field = Field {
+                name: truncate(&field.name, limits::FIELD_NAME),
+                value: truncate(&field.value, limits::FIELD_VALUE),
+                inline: field.inline,
+            };
+            let size = field.name.chars().count() + field.value.chars().count();
+            if reply.fields.len() == limits::EMBED_FIELDS || used + size > limits::EMBED_TOTAL {
+                break;
+            }
+            used += size;
+            reply.fields.push(field);
+        }
+        let dropped = self.fields.len() - reply.fields.len();
+        if dropped > 0 {
+            let note = format!("…and {dropped} more not shown");
+            reply.footer = Some(match reply.footer {
+                Some(footer) => {
+                    let room = limits::FOOTER - note.chars().count() - 3;
+                    format!("{} · {note}", truncate(&footer, room))
+                }
+                None => note,
+            });
+        }
+        // Extreme inputs (a huge title, description and footer at once) can still exceed the
+        // total; the description gives way.
+        let excess = reply.embed_chars().saturating_sub(limits::EMBED_TOTAL);
+        if excess > 0 {
+            let keep = reply.description.chars().count().saturating_sub(excess);
+            reply.description = truncate(&reply.description, keep);
+        }
+        reply
+    }
+
+    /// The characters Discord counts towards the 6000 of a message.
+    pub fn embed_chars(&self) -> usize {
+        let fields: usize = self
+            .fields
+            .iter()
+            .map(|f| f.name.chars().count() + f.value.chars().count())
+            .sum();
+        self.title.chars().count()
+            + self.description.chars().count()
+            + fields
+            + self.footer.as_deref().map_or(0, |f| f.chars().count())
+    }
+}
+
+/// `text` cut to at most `max` characters; a cut ends in `…`, at a word boundary when one is
+/// near the end.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let cut: String = text.chars().take(max - 1).collect();
+    let at_word = cut
+        .rfind(char::is_whitespace)
+        .filter(|&i| cut[..i].chars().count() * 5 >= (max - 1) * 4)
+        .map_or(cut.as_str(), |i| cut[..i].trim_end());
+    format!("{at_word}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncate_keeps_short_text_and_cuts_long_text_at_a_word() {
+        assert_eq!(truncate("short", 10), "short");
+        assert_eq!(truncate("one two three four five", 16), "one two three…");
+        assert_eq!(truncate("abcdefghij", 5), "abcd…");
+        assert_eq!(truncate("ééééé", 3).chars().count(), 3);
+    }
+
+    #[test]
+    fn a_huge_reply_is_fitted_within_every_limit() {
+        let mut reply = Reply::new("t".repeat(300))
+            .description("d ".repeat(5000))
+            .footer("f".repeat(3000));
+        for i in 0..40 {
+            reply = reply.field(format!("field {i}"), "v ".repeat(800), false);
+        }
+        let fitted = reply.fitted();
+        assert!(fitted.title.chars().count() <= limits::EMBED_TITLE);
+        assert!(fitted.description.chars().count() <= limits::EMBED_DESCRIPTION);
+        assert!(fitted.fields.len() <= limits::EMBED_FIELDS);
+        assert!(fitted
+            .fields
+            .iter()
+            .all(|f| f.value.chars().count() <= limits::FIELD_VALUE));
+        assert!(
+            fitted.embed_chars() <= limits::EMBED_TOTAL,
+            "{}",
+            fitted.embed_chars()
+        );
+        assert!(fitted.footer.unwrap().contains("more not shown"));
+    }
+
+    #[test]
+    fn pages_split_fields_and_number_them() {
+        let mut reply = Reply::new("List");
+        for i in 0..12 {
+            reply = reply.field(format!("{i}"), "x", false);
+        }
+        let pages = reply.pages(5);
+        assert_eq!(pages.len(), 3);
+        assert_eq!(pages[2].fields.len(), 2);
+        assert_eq!(pages[1].footer.as_deref(), Some("Page 2 of 3"));
+    }
+}

@@ -1,0 +1,323 @@
+//! Writing the whole program in one transaction, and reading it back.
+//!
+//! `replace_program` is keyed on the program's stable ids: a session or talk whose content is
+//! unchanged is not touched, changed ones are updated in place (so rows that later refer to
+//! them, such as announcements, survive), and ids no longer in the file are deleted. Either the
+//! whole new program is stored or, on any error, the old one stays as it was.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::Store;
+use crate::program::{Conference, Person, Program, Session, Talk, TalkKind};
+
+/// What a `replace_program` changed, counted per kind of item.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Changes {
+    pub sessions_added: usize,
+    pub sessions_changed: usize,
+    pub sessions_removed: usize,
+    pub talks_added: usize,
+    pub talks_changed: usize,
+    pub talks_removed: usize,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        *self == Changes::default()
+    }
+}
+
+pub(super) fn from_unix(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(seconds, 0).unwrap_or_default()
+}
+
+impl Store {
+    /// Stores `program` in place of the current one, in one transaction.
+    pub fn replace_program(&self, program: &Program) -> anyhow::Result<Changes> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().context("starting the program import")?;
+        let changes = replace(&tx, program).context("writing the program")?;
+        tx.commit().context("committing the program import")?;
+        Ok(changes)
+    }
+
+    /// The stored program, if one was imported.
+    pub fn load_program(&self) -> anyhow::Result<Option<Program>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().context("starting to read the program")?;
+        load(&tx).context("reading the program")
+    }
+
+    /// The conference, if a program was imported.
+    pub fn conference(&self) -> anyhow::Result<Option<Conference>> {
+        conference(&self.conn()).context("reading the conference")
+    }
+}
+
+pub(super) fn conference(conn: &rusqlite::Connection) -> anyhow::Result<Option<Conference>> {
+    let row = conn
+        .query_row("SELECT name, time_zone, url FROM conference", [], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+        })
+        .optional()?;
+    row.map(|(name, zone, url)| {
+        let time_zone: Tz = zone
+            .parse()
+            .map_err(|_| anyhow::anyhow!("unknown stored time zone {zone}"))?;
+        Ok(Conference {
+            name,
+            time_zone,
+            url,
+        })
+    })
+    .transpose()
+}
+
+fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<Changes> {
+    let old = load(tx)?;
+    let old_sessions: HashMap<&str, &Session> = old
+        .as_ref()
+        .map(|p| p.sessions().iter().map(|s| (s.id.as_str(), s)).collect())
+        .unwrap_or_default();
+    let old_talks: HashMap<&str, &Talk> = old
+        .as_ref()
+        .map(|p| p.talks().map(|t| (t.id.as_str(), t)).collect())
+        .unwrap_or_default();
+    let mut changes = Changes::default();
+
+    let conference = program.conference();
+    let longest = |spans: Vec<(DateTime<Utc>, DateTime<Utc>)>| {
+        spans
+            .into_iter()
+            .map(|(s, e)| (e - s).num_seconds())
+            .max()
+            .unwrap_or(0)
+    };
+    tx.execute(
+        "INSERT INTO conference (id, name, time_zone, url, longest_session_secs, longest_talk_secs)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET name = ?1, time_zone = ?2, url = ?3,
+             longest_session_secs = ?4, longest_talk_secs = ?5",
+        params![
+            conference.name,
+            conference.time_zone.name(),
+            conference.url,
+            longest(
+                program
+                    .sessions()
+                    .iter()
+                    .map(|s| (s.start, s.end))
+                    .collect()
+            ),
+            longest(program.talks().map(|t| (t.start, t.end)).collect()),
+        ],
+    )?;
+
+    for session in program.sessions() {
+        match old_sessions.get(session.id.as_str()) {
+            Some(old) if *old == session => continue,
+            Some(_) => changes.sessions_changed += 1,
+            None => changes.sessions_added += 1,
+        }
+        for talk in &session.talks {
+            match old_talks.get(talk.id.as_str()) {
+                Some(old) if *old == talk => {}
+                Some(_) => changes.talks_changed += 1,
+                None => changes.talks_added += 1,
+            }
+        }
+        write_session(tx, session)?;
+    }
+
+    let new_sessions: HashSet<&str> = program.sessions().iter().map(|s| s.id.as_str()).collect();
+    for id in old_sessions.keys().filter(|id| !new_sessions.contains(*id)) {
+        changes.sessions_removed += 1;
+        tx.execute(
+            "DELETE FROM talk_search WHERE rowid IN
+               (SELECT t.pk FROM talks t JOIN sessions s ON s.pk = t.session WHERE s.id = ?1)",
+            [id],
+        )?;
+        tx.execute("DELETE FROM sessions WHERE id = ?1", [id])?;
+    }
+    let new_talks: HashSet<&str> = program.talks().map(|t| t.id.as_str()).collect();
+    changes.talks_removed = old_talks
+        .keys()
+        .filter(|id| !new_talks.contains(*id))
+        .count();
+
+    tx.execute_batch(
+        "DELETE FROM people_search WHERE rowid IN (SELECT pk FROM people
+           WHERE pk NOT IN (SELECT person FROM talk_speakers) AND pk NOT IN (SELECT person FROM session_moderators));
+         DELETE FROM people
+           WHERE pk NOT IN (SELECT person FROM talk_speakers) AND pk NOT IN (SELECT person FROM session_moderators);",
+    )?;
+    Ok(changes)
+}
+
+fn write_session(tx: &Transaction, session: &Session) -> anyhow::Result<()> {
+    let session_pk: i64 = tx.query_row(
+        "INSERT INTO sessions (id, title, track, room, starts_at, ends_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET title = ?2, track = ?3, room = ?4, starts_at = ?5, ends_at = ?6
+         RETURNING pk",
+        params![
+            session.id,
+            session.title,
+            session.track,
+            session.room,
+            session.start.timestamp(),
+            session.end.timestamp()
+        ],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        "DELETE FROM session_moderators WHERE session = ?1",
+        [session_pk],
+    )?;
+    for (position, person) in session.moderators.iter().enumerate() {
+        let person_pk = person_pk(tx, person)?;
+        tx.execute(
+            "INSERT INTO session_moderators (session, position, person) VALUES (?1, ?2, ?3)",
+            params![session_pk, position, person_pk],
+        )?;
+    }
+
+    // Talks that left this session (dropped, or moved to a session written later).
+    let kept: Vec<&str> = session.talks.iter().map(|t| t.id.as_str()).collect();
+    let kept = serde_json::to_string(&kept)?;
+    tx.execute(
+        "DELETE FROM talk_search WHERE rowid IN (SELECT pk FROM talks
+           WHERE session = ?1 AND id NOT IN (SELECT value FROM json_each(?2)))",
+        params![session_pk, kept],
+    )?;
+    tx.execute(
+        "DELETE FROM talks WHERE session = ?1 AND id NOT IN (SELECT value FROM json_each(?2))",
+        params![session_pk, kept],
+    )?;
+
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO talks (id, session, title, kind, starts_at, ends_at, abstract, url)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (id) DO UPDATE SET session = ?2, title = ?3, kind = ?4, starts_at = ?5,
+             ends_at = ?6, abstract = ?7, url = ?8
+         RETURNING pk",
+    )?;
+    for talk in &session.talks {
+        let talk_pk: i64 = upsert.query_row(
+            params![
+                talk.id,
+                session_pk,
+                talk.title,
+                talk.kind.label(),
+                talk.start.timestamp(),
+                talk.end.timestamp(),
+                talk.abstract_text,
+                talk.url
+            ],
+            |r| r.get(0),
+        )?;
+        tx.execute("DELETE FROM talk_speakers WHERE talk = ?1", [talk_pk])?;
+        for (position, person) in talk.speakers.iter().enumerate() {
+            let person_pk = person_pk(tx, person)?;
+            tx.prepare_cached(
+                "INSERT INTO talk_speakers (talk, position, person) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![talk_pk, position, person_pk])?;
+        }
+        let speakers = talk
+            .speakers
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        tx.prepare_cached("DELETE FROM talk_search WHERE rowid = ?1")?
+            .execute([talk_pk])?;
+        tx.prepare_cached(
+            "INSERT INTO talk_search (rowid, title, abstract, speakers, session) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![talk_pk, talk.title, talk.abstract_text, speakers, session.title])?;
+    }
+    Ok(())
+}
+
+/// The row of a person, created (and made searchable) on first sight.
+fn person_pk(tx: &Transaction, person: &Person) -> anyhow::Result<i64> {
+    if let Some(pk) = tx
+        .prepare_cached("SELECT pk FROM people WHERE name = ?1")?
+        .query_row([&person.name], |r| r.get(0))
+        .optional()?
+    {
+        return Ok(pk);
+    }
+    let pk: i64 = tx
+        .prepare_cached("INSERT INTO people (name) VALUES (?1) RETURNING pk")?
+        .query_row([&person.name], |r| r.get(0))?;
+    tx.prepare_cached("INSERT INTO people_search (rowid, name) VALUES (?1, ?2)")?
+        .execute(params![pk, person.name])?;
+    Ok(pk)
+}
+
+fn load(tx: &Transaction) -> anyhow::Result<Option<Program>> {
+    let Some(conference) = conference(tx)? else {
+        return Ok(None);
+    };
+    let names_by_parent = |sql: &str| -> anyhow::Result<HashMap<i64, Vec<Person>>> {
+        let mut map: HashMap<i64, Vec<Person>> = HashMap::new();
+        let mut stmt = tx.prepare(sql)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (parent, name) = row?;
+            map.entry(parent).or_default().push(Person { name });
+        }
+        Ok(map)
+    };
+    let mut speakers = names_by_parent(
+        "SELECT ts.talk, p.name FROM talk_speakers ts JOIN people p ON p.pk = ts.person ORDER BY ts.talk, ts.position",
+    )?;
+    let mut moderators = names_by_parent(
+        "SELECT sm.session, p.name FROM session_moderators sm JOIN people p ON p.pk = sm.person
+         ORDER BY sm.session, sm.position",
+    )?;
+
+    let mut talks_by_session: HashMap<i64, Vec<Talk>> = HashMap::new();
+    let mut stmt = tx.prepare(
+        "SELECT pk, session, id, title, kind, starts_at, ends_at, abstract, url FROM talks ORDER BY starts_at, id",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let talk = Talk {
+            id: r.get(2)?,
+            title: r.get(3)?,
+            kind: TalkKind::parse(&r.get::<_, String>(4)?),
+            start: from_unix(r.get(5)?),
+            end: from_unix(r.get(6)?),
+            speakers: speakers.remove(&r.get(0)?).unwrap_or_default(),
+            abstract_text: r.get(7)?,
+            url: r.get(8)?,
+        };
+        talks_by_session.entry(r.get(1)?).or_default().push(talk);
+    }
+
+    let mut stmt =
+        tx.prepare("SELECT pk, id, title, track, room, starts_at, ends_at FROM sessions")?;
+    let sessions = stmt
+        .query_map([], |r| {
+            let pk: i64 = r.get(0)?;
+            Ok(Session {
+                id: r.get(1)?,
+                title: r.get(2)?,
+                track: r.get(3)?,
+                room: r.get(4)?,
+                start: from_unix(r.get(5)?),
+                end: from_unix(r.get(6)?),
+                moderators: moderators.remove(&pk).unwrap_or_default(),
+                talks: talks_by_session.remove(&pk).unwrap_or_default(),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(Program::new(conference, sessions)?))
+}

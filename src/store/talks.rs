@@ -1,0 +1,340 @@
+//! The read side: the queries behind the commands. Every time query is an index range scan:
+//! "running at t" only looks at starts in `[t - longest, t]`, where `longest` is the longest
+//! talk or session of the program, stored at import.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::program::from_unix;
+use super::search::fts_query;
+use super::Store;
+use crate::program::{Person, Talk, TalkKind};
+
+/// Where a talk sits: its session, without the session's talks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionInfo {
+    pub id: String,
+    pub title: String,
+    pub track: Option<String>,
+    pub room: Option<String>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// A talk with its session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TalkRow {
+    pub talk: Talk,
+    pub session: SessionInfo,
+}
+
+/// A person found by name, with how many talks they give.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonRow {
+    pub name: String,
+    pub talks: usize,
+    pk: i64,
+}
+
+/// What an autocomplete needs to show a talk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TalkChoice {
+    pub id: String,
+    pub title: String,
+    pub first_speaker: Option<String>,
+    pub start: DateTime<Utc>,
+}
+
+const TALK_ROW: &str =
+    "SELECT t.pk, t.id, t.title, t.kind, t.starts_at, t.ends_at, t.abstract, t.url,
+        s.id, s.title, s.track, s.room, s.starts_at, s.ends_at
+    FROM talks t JOIN sessions s ON s.pk = t.session";
+
+const SESSION_INFO: &str =
+    "SELECT s.pk, s.id, s.title, s.track, s.room, s.starts_at, s.ends_at FROM sessions s";
+
+fn session_info(r: &Row, at: usize) -> rusqlite::Result<SessionInfo> {
+    Ok(SessionInfo {
+        id: r.get(at)?,
+        title: r.get(at + 1)?,
+        track: r.get(at + 2)?,
+        room: r.get(at + 3)?,
+        start: from_unix(r.get(at + 4)?),
+        end: from_unix(r.get(at + 5)?),
+    })
+}
+
+/// Reads rows of `TALK_ROW` (plus a tail of `sql`), with each talk's speakers.
+fn talk_rows(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> anyhow::Result<Vec<TalkRow>> {
+    let mut stmt = conn.prepare_cached(&format!("{TALK_ROW} {sql}"))?;
+    let rows = stmt
+        .query_map(params, |r| {
+            let pk: i64 = r.get(0)?;
+            let talk = Talk {
+                id: r.get(1)?,
+                title: r.get(2)?,
+                kind: TalkKind::parse(&r.get::<_, String>(3)?),
+                start: from_unix(r.get(4)?),
+                end: from_unix(r.get(5)?),
+                speakers: Vec::new(),
+                abstract_text: r.get(6)?,
+                url: r.get(7)?,
+            };
+            Ok((
+                pk,
+                TalkRow {
+                    talk,
+                    session: session_info(r, 8)?,
+                },
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut speakers = conn.prepare_cached(
+        "SELECT p.name FROM talk_speakers ts JOIN people p ON p.pk = ts.person WHERE ts.talk = ?1 ORDER BY ts.position",
+    )?;
+    rows.into_iter()
+        .map(|(pk, mut row)| {
+            row.talk.speakers = speakers
+                .query_map([pk], |r| Ok(Person { name: r.get(0)? }))?
+                .collect::<Result<_, _>>()?;
+            Ok(row)
+        })
+        .collect()
+}
+
+fn longest(conn: &Connection, column: &str) -> anyhow::Result<i64> {
+    let sql = format!("SELECT {column} FROM conference");
+    Ok(conn
+        .query_row(&sql, [], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+impl Store {
+    /// Talks starting after `now`, soonest first; `track` matches a session's track or room.
+    pub fn talks_starting_after(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        track: Option<&str>,
+    ) -> anyhow::Result<Vec<TalkRow>> {
+        let conn = self.conn();
+        talk_rows(
+            &conn,
+            "WHERE t.starts_at > ?1
+               AND (?2 IS NULL OR s.track = ?2 COLLATE NOCASE OR s.room = ?2 COLLATE NOCASE)
+             ORDER BY t.starts_at, t.id LIMIT ?3",
+            params![now.timestamp(), track, limit as i64],
+        )
+        .context("reading upcoming talks")
+    }
+
+    /// Talks running at `now`.
+    pub fn talks_running_at(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<TalkRow>> {
+        let conn = self.conn();
+        let longest = longest(&conn, "longest_talk_secs")?;
+        let now = now.timestamp();
+        talk_rows(
+            &conn,
+            "WHERE t.starts_at BETWEEN ?1 AND ?2 AND t.ends_at > ?2 ORDER BY t.starts_at, t.id",
+            params![now - longest, now],
+        )
+        .context("reading running talks")
+    }
+
+    /// Sessions running at `now`.
+    pub fn sessions_running_at(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<SessionInfo>> {
+        let conn = self.conn();
+        let longest = longest(&conn, "longest_session_secs")?;
+        let now = now.timestamp();
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SESSION_INFO} WHERE s.starts_at BETWEEN ?1 AND ?2 AND s.ends_at > ?2 ORDER BY s.starts_at, s.id"
+        ))?;
+        let rows = stmt.query_map(params![now - longest, now], |r| session_info(r, 1))?;
+        rows.collect::<Result<_, _>>()
+            .context("reading running sessions")
+    }
+
+    /// Sessions starting in `[from, to)`, in order.
+    pub fn sessions_starting_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<SessionInfo>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SESSION_INFO} WHERE s.starts_at >= ?1 AND s.starts_at < ?2 ORDER BY s.starts_at, s.id"
+        ))?;
+        let rows = stmt.query_map(params![from.timestamp(), to.timestamp()], |r| {
+            session_info(r, 1)
+        })?;
+        rows.collect::<Result<_, _>>()
+            .context("reading a day's sessions")
+    }
+
+    /// The start of every session, in order (for the list of conference days).
+    pub fn session_starts(&self) -> anyhow::Result<Vec<DateTime<Utc>>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT DISTINCT starts_at FROM sessions ORDER BY starts_at")?;
+        let rows = stmt.query_map([], |r| Ok(from_unix(r.get(0)?)))?;
+        rows.collect::<Result<_, _>>()
+            .context("reading session starts")
+    }
+
+    /// The talks of a session, in order.
+    pub fn talks_of_session(&self, session_id: &str) -> anyhow::Result<Vec<TalkRow>> {
+        let conn = self.conn();
+        talk_rows(
+            &conn,
+            "WHERE s.id = ?1 ORDER BY t.starts_at, t.id",
+            [session_id],
+        )
+        .context("reading a session's talks")
+    }
+
+    /// The moderators of a session, in order.
+    pub fn moderators(&self, session_id: &str) -> anyhow::Result<Vec<Person>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT p.name FROM session_moderators sm JOIN sessions s ON s.pk = sm.session
+               JOIN people p ON p.pk = sm.person WHERE s.id = ?1 ORDER BY sm.position",
+        )?;
+        let rows = stmt.query_map([session_id], |r| Ok(Person { name: r.get(0)? }))?;
+        rows.collect::<Result<_, _>>().context("reading moderators")
+    }
+
+    /// The program's tracks and rooms, for validating and suggesting a `track` argument.
+    pub fn tracks_and_rooms(&self) -> anyhow::Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT track FROM sessions WHERE track IS NOT NULL UNION SELECT room FROM sessions WHERE room IS NOT NULL
+             ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()
+            .context("reading tracks and rooms")
+    }
+
+    /// One talk by id.
+    pub fn talk(&self, id: &str) -> anyhow::Result<Option<TalkRow>> {
+        let conn = self.conn();
+        let mut rows = talk_rows(&conn, "WHERE t.id = ?1", [id]).context("reading a talk")?;
+        Ok(rows.pop())
+    }
+
+    /// The best `limit` matches for what a user typed (bm25; titles weigh most, then speakers,
+    /// session, abstract), and how many match in all. Text with no word matches nothing.
+    pub fn search(&self, text: &str, limit: usize) -> anyhow::Result<(usize, Vec<TalkRow>)> {
+        let Some(query) = fts_query(text) else {
+            return Ok((0, Vec::new()));
+        };
+        let conn = self.conn();
+        let total: i64 = conn
+            .prepare_cached("SELECT count(*) FROM talk_search WHERE talk_search MATCH ?1")?
+            .query_row([&query], |r| r.get(0))
+            .context("counting search matches")?;
+        let rows = talk_rows(
+            &conn,
+            "JOIN (SELECT rowid AS pk, bm25(talk_search, 10.0, 1.0, 5.0, 2.0) AS rank
+                   FROM talk_search WHERE talk_search MATCH ?1 ORDER BY rank LIMIT ?2) m ON m.pk = t.pk
+             ORDER BY m.rank, t.starts_at",
+            params![query, limit as i64],
+        )
+        .context("searching talks")?;
+        Ok((total as usize, rows))
+    }
+
+    /// Talks whose title or speakers start with the words typed, for autocomplete. No ranking:
+    /// the first `limit` matches in program order come back at once, even for one letter.
+    /// Empty text gives the next talks after `now`.
+    pub fn talk_choices(
+        &self,
+        text: &str,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<TalkChoice>> {
+        let conn = self.conn();
+        const CHOICE: &str = "SELECT t.id, t.title, t.starts_at,
+              (SELECT p.name FROM talk_speakers ts JOIN people p ON p.pk = ts.person
+                WHERE ts.talk = t.pk ORDER BY ts.position LIMIT 1)
+            FROM talks t";
+        let read = |r: &Row| {
+            Ok(TalkChoice {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                start: from_unix(r.get(2)?),
+                first_speaker: r.get(3)?,
+            })
+        };
+        let rows = match fts_query(text) {
+            Some(query) => {
+                let query = format!("{{title speakers}}: ({query})");
+                let mut stmt = conn.prepare_cached(&format!(
+                    "{CHOICE} WHERE t.pk IN (SELECT rowid FROM talk_search WHERE talk_search MATCH ?1 LIMIT ?2)
+                     ORDER BY t.starts_at, t.id"
+                ))?;
+                let rows = stmt.query_map(params![query, limit as i64], read)?;
+                rows.collect::<Result<Vec<_>, _>>()
+            }
+            None => {
+                let mut stmt = conn.prepare_cached(&format!(
+                    "{CHOICE} WHERE t.starts_at > ?1 ORDER BY t.starts_at, t.id LIMIT ?2"
+                ))?;
+                let rows = stmt.query_map(params![now.timestamp(), limit as i64], read)?;
+                rows.collect::<Result<Vec<_>, _>>()
+            }
+        };
+        rows.context("reading talk choices")
+    }
+
+    /// People whose name has words starting with the words typed (case and accents ignored),
+    /// speakers with the most talks first.
+    pub fn people_named(&self, text: &str, limit: usize) -> anyhow::Result<Vec<PersonRow>> {
+        let Some(query) = fts_query(text) else {
+            return Ok(Vec::new());
+        };
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT p.pk, p.name, (SELECT count(*) FROM talk_speakers ts WHERE ts.person = p.pk) AS n
+             FROM people p WHERE p.pk IN (SELECT rowid FROM people_search WHERE people_search MATCH ?1)
+             ORDER BY n DESC, p.name LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![query, limit as i64], |r| {
+            Ok(PersonRow {
+                pk: r.get(0)?,
+                name: r.get(1)?,
+                talks: r.get::<_, i64>(2)? as usize,
+            })
+        })?;
+        rows.collect::<Result<_, _>>()
+            .context("finding people by name")
+    }
+
+    /// The talks a person gives, in order.
+    pub fn talks_of(&self, person: &PersonRow) -> anyhow::Result<Vec<TalkRow>> {
+        let conn = self.conn();
+        talk_rows(
+            &conn,
+            "JOIN talk_speakers ts ON ts.talk = t.pk WHERE ts.person = ?1 ORDER BY t.starts_at, t.id",
+            [person.pk],
+        )
+        .context("reading a person's talks")
+    }
+
+    /// The sessions a person moderates, in order.
+    pub fn sessions_moderated_by(&self, person: &PersonRow) -> anyhow::Result<Vec<SessionInfo>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SESSION_INFO} JOIN session_moderators sm ON sm.session = s.pk WHERE sm.person = ?1 ORDER BY s.starts_at"
+        ))?;
+        let rows = stmt.query_map([person.pk], |r| session_info(r, 1))?;
+        rows.collect::<Result<_, _>>()
+            .context("reading moderated sessions")
+    }
+}
