@@ -159,14 +159,22 @@ fn summary(program: &Program) -> String {
         .map(|d| d.format("%a %-d %b %Y").to_string())
         .collect();
     format!(
-        "{}: {} sessions, {} talks, {} days ({}), times in {}.",
+        "{}: {}, {}, {} ({}), times in {}.",
         conference.name,
-        program.sessions().len(),
-        program.talks().count(),
-        days.len(),
+        count(program.sessions().len(), "session"),
+        count(program.talks().count(), "talk"),
+        count(days.len(), "day"),
         days.join(", "),
         conference.time_zone
     )
+}
+
+fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
 }
 
 /// Opens the database, importing the bundled program first if it has none.

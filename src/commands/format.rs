@@ -32,14 +32,21 @@ pub fn day_and_time(at: DateTime<Utc>, tz: Tz) -> String {
     format!("{} ({local})", stamp(at, 'f'))
 }
 
-/// Up to four names, then how many more.
+/// Up to five names; for more, four and how many others.
 pub fn people(people: &[Person]) -> String {
     const SHOWN: usize = 4;
-    let names: Vec<&str> = people.iter().take(SHOWN).map(|p| p.name.as_str()).collect();
+    let names = |n: usize| {
+        people
+            .iter()
+            .take(n)
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match people.len() {
         0 => "speaker to be announced".to_string(),
-        n if n > SHOWN => format!("{} and {} more", names.join(", "), n - SHOWN),
-        _ => names.join(", "),
+        n if n > SHOWN + 1 => format!("{} and {} more", names(SHOWN), n - SHOWN),
+        n => names(n),
     }
 }
 

@@ -321,3 +321,110 @@ fn load(tx: &Transaction) -> anyhow::Result<Option<Program>> {
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Some(Program::new(conference, sessions)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::{import_str, ImportOptions};
+
+    fn bundled() -> Program {
+        import_str("default", crate::DEFAULT_PROGRAM, &ImportOptions::default())
+            .unwrap()
+            .program
+    }
+
+    /// The bundled program with one talk retitled, one removed and one added.
+    fn edited() -> Program {
+        let program = bundled();
+        let mut sessions = program.sessions().to_vec();
+        let talks = &mut sessions[0].talks;
+        talks[0].title = "Retitled".into();
+        talks.remove(1);
+        let mut extra = talks[0].clone();
+        extra.id = "extra".into();
+        extra.title = "Extra".into();
+        talks.push(extra);
+        Program::new(program.conference().clone(), sessions).unwrap()
+    }
+
+    #[test]
+    fn a_program_round_trips() {
+        let store = Store::open_in_memory().unwrap();
+        let changes = store.replace_program(&bundled()).unwrap();
+        assert_eq!((changes.sessions_added, changes.talks_added), (1, 12));
+        assert_eq!(store.load_program().unwrap().unwrap(), bundled());
+    }
+
+    #[test]
+    fn importing_the_same_program_twice_changes_nothing() {
+        let store = Store::open_in_memory().unwrap();
+        store.replace_program(&bundled()).unwrap();
+        let before = store.conn().total_changes();
+        assert!(store.replace_program(&bundled()).unwrap().is_empty());
+        let writes = store.conn().total_changes() - before;
+        assert_eq!(writes, 1, "only the conference row is rewritten");
+    }
+
+    #[test]
+    fn a_changed_program_is_updated_in_place_by_id() {
+        let store = Store::open_in_memory().unwrap();
+        store.replace_program(&bundled()).unwrap();
+        let changes = store.replace_program(&edited()).unwrap();
+        assert_eq!(
+            changes,
+            Changes {
+                sessions_changed: 1,
+                talks_added: 1,
+                talks_changed: 1,
+                talks_removed: 1,
+                ..Changes::default()
+            }
+        );
+        assert_eq!(store.load_program().unwrap().unwrap(), edited());
+        let (total, _) = store.search("Retitled", 5).unwrap();
+        assert_eq!(total, 1, "the search index follows the update");
+        let (total, _) = store.search("Gameplay", 5).unwrap();
+        assert_eq!(total, 0, "the removed talk left the search index");
+    }
+
+    #[test]
+    fn a_failed_import_keeps_the_old_program() {
+        let store = Store::open_in_memory().unwrap();
+        store.replace_program(&bundled()).unwrap();
+        // Fail halfway through the write, after the session row has been updated.
+        store
+            .conn()
+            .execute_batch(
+                "CREATE TEMP TRIGGER fail BEFORE INSERT ON talks WHEN NEW.id = 'extra'
+                 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;",
+            )
+            .unwrap();
+        let error = store.replace_program(&edited()).unwrap_err();
+        assert!(format!("{error:#}").contains("disk on fire"));
+        assert_eq!(store.load_program().unwrap().unwrap(), bundled());
+        assert_eq!(store.search("Gameplay", 5).unwrap().0, 1);
+    }
+
+    #[test]
+    fn removing_a_session_removes_its_talks_and_people() {
+        let store = Store::open_in_memory().unwrap();
+        store.replace_program(&bundled()).unwrap();
+        let mut sessions = bundled().sessions().to_vec();
+        let mut other = sessions[0].clone();
+        other.id = "other".into();
+        other.talks.truncate(1);
+        for talk in &mut other.talks {
+            talk.id = format!("other-{}", talk.id);
+        }
+        sessions[0] = other;
+        let program = Program::new(bundled().conference().clone(), sessions).unwrap();
+        let changes = store.replace_program(&program).unwrap();
+        assert_eq!((changes.sessions_added, changes.sessions_removed), (1, 1));
+        assert_eq!((changes.talks_added, changes.talks_removed), (1, 12));
+        assert!(
+            store.people_named("Bengio", 5).unwrap().is_empty(),
+            "people without talks are gone"
+        );
+        assert_eq!(store.search("learning", 50).unwrap().0, 1);
+    }
+}

@@ -1,0 +1,106 @@
+//! The `confbot` binary, as an organiser would run it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use confbot::store::Store;
+
+fn confbot(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_confbot"))
+        .args(args)
+        .env("CONFBOT_DB", db)
+        .output()
+        .expect("the confbot binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn check_reports_the_seed_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stdout(&confbot(
+        &dir.path().join("db"),
+        &["check", "data/iclr2021-tue-4-may.txt", "--year", "2021"],
+    ));
+    assert!(out.contains("is valid conference page text"), "{out}");
+    assert!(
+        out.contains("1 session, 12 talks, 1 day (Tue 4 May 2021), times in America/Los_Angeles"),
+        "{out}"
+    );
+    assert!(
+        !dir.path().join("db").exists(),
+        "check never touches the database"
+    );
+}
+
+#[test]
+fn ask_next_on_a_new_database_lists_the_vani_talk_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stdout(&confbot(
+        &dir.path().join("db"),
+        &["ask", "next", "--at", "2021-05-04 10:55"],
+    ));
+    let first = out.lines().find(|l| l.starts_with("* ")).unwrap();
+    assert_eq!(
+        first,
+        "* Iterated learning for emergent systematicity in VQA"
+    );
+    assert!(
+        out.contains("Tue 4 May 2021 18:00 UTC (Tue 4 May 11:00 PDT) · in 5 min · Oral"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_broken_file_exits_non_zero_naming_the_line_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    stdout(&confbot(&db, &["import", "data/iclr2021-tue-4-may.json"]));
+    let before = Store::open(&db).unwrap().load_program().unwrap();
+
+    let broken = dir.path().join("broken.txt");
+    let page = std::fs::read_to_string("data/iclr2021-tue-4-may.txt").unwrap();
+    std::fs::write(
+        &broken,
+        page.replace("Tue 4 May 12:00 - 12:15 PDT", "Tue 4 May 12:00 - 12:15 XYZ"),
+    )
+    .unwrap();
+    let output = confbot(&db, &["import", broken.to_str().unwrap(), "--year", "2021"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with(&format!(
+            "error: {}:39: unknown time zone `XYZ`",
+            broken.display()
+        )),
+        "{stderr}"
+    );
+
+    assert_eq!(Store::open(&db).unwrap().load_program().unwrap(), before);
+}
+
+#[test]
+fn importing_the_same_file_twice_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let first = stdout(&confbot(&db, &["import", "data/iclr2021-tue-4-may.json"]));
+    assert!(first.contains("Talks: 12 added"), "{first}");
+    let second = stdout(&confbot(&db, &["import", "data/iclr2021-tue-4-may.json"]));
+    assert!(second.contains("Nothing changed."), "{second}");
+}
+
+#[test]
+fn ask_reports_a_user_error_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = confbot(&dir.path().join("db"), &["ask", "talk", "nope"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .starts_with("error: There is no talk with id `nope`"));
+}
