@@ -1,0 +1,821 @@
+//! A loopback Discord for tests: REST under `/api/v10` and the gateway websocket on one
+//! `127.0.0.1:0` port, checked against Discord's own OpenAPI spec, driven by a test API that
+//! reads like a story.
+//!
+//! ```no_run
+//! # async fn story() {
+//! use fake_discord::{FakeDiscord, Ids};
+//! let fake = FakeDiscord::start().await;
+//! // Point the bot at `fake.api_url()` (proxy mode) or at `fake.tls_client()` (TLS mode),
+//! // with `fake.token()`, and start it.
+//! let ids = Ids::FIXED;
+//! let reply = fake.send_command(ids.attendee, ids.general, "next", []).await.response().await;
+//! assert!(reply.content.unwrap().contains("Next"));
+//! fake.assert_no_violations();
+//! # }
+//! ```
+//!
+//! Two ways in, because serenity 0.12.5 sends requests to `HttpBuilder::proxy` only when its
+//! ratelimiter is disabled:
+//! - **proxy mode**: `HttpBuilder::new(token).proxy(fake.api_url()).ratelimiter_disabled(true)`
+//!   (what the binary does with `DISCORD_API_URL`); a 429 reaches the caller as an error.
+//! - **TLS mode**: `HttpBuilder::new(token).client(fake.tls_client())`: serenity talks to
+//!   `https://discord.com`, which the client resolves to the fake, so serenity's own
+//!   ratelimiter runs exactly as in production.
+//!
+//! Modules: [`model`] (the world and payload factories checked against serenity's types),
+//! `gateway` (the websocket), `rest` (the routes), `spec` (OpenAPI validation), [`limits`]
+//! (what the spec lacks), [`faults`] (429/5xx on demand and rate-limit buckets), `tls`.
+
+#![recursion_limit = "256"]
+
+pub mod faults;
+mod gateway;
+pub mod limits;
+pub mod model;
+mod rest;
+mod server;
+mod spec;
+mod state;
+mod tls;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use serenity::model::application::Command;
+use serenity::model::channel::{GuildChannel, Message};
+use serenity::model::id::{ChannelId, InteractionId, MessageId, UserId};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use faults::{Bucket, Fault};
+pub use model::Ids;
+pub use state::{InteractionResponse, RecordedRequest, Rule, Violation};
+
+use crate::model::MessageRec;
+use crate::state::{InteractionRec, Shared, World};
+
+/// The token the fake accepts (REST `Authorization: Bot <token>` and gateway IDENTIFY).
+pub const TOKEN: &str = "fake-discord-bot-token";
+
+/// How the fake behaves; [`Config::default`] is Discord's behaviour.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The bot token the fake accepts.
+    pub token: String,
+    /// HELLO's heartbeat interval (Discord: 41.25 s).
+    pub heartbeat_interval: Duration,
+    /// Deadline for the first response to an interaction (Discord: 3 s).
+    pub ack_deadline: Duration,
+    /// Per-channel bucket of `POST /channels/{id}/messages` (Discord: 5 per 5 s).
+    pub message_bucket: Bucket,
+    /// Bucket of every other route and major parameter (Discord's global limit: 50 per s).
+    pub default_bucket: Bucket,
+    /// How long `send_command` and friends wait for the bot to be ready and its commands to be
+    /// registered, and how long `response()` waits for an answer.
+    pub patience: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            token: TOKEN.to_owned(),
+            heartbeat_interval: Duration::from_millis(41_250),
+            ack_deadline: Duration::from_secs(3),
+            message_bucket: Bucket {
+                limit: 5,
+                window: Duration::from_secs(5),
+            },
+            default_bucket: Bucket {
+                limit: 50,
+                window: Duration::from_secs(1),
+            },
+            patience: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What happened on the gateway so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GatewayStats {
+    /// Websocket connections opened.
+    pub connections: u32,
+    /// Successful IDENTIFYs (each starts a session).
+    pub identifies: u32,
+    /// IDENTIFYs refused for a wrong token (closed with 4004).
+    pub rejected_identifies: u32,
+    /// Successful RESUMEs.
+    pub resumes: u32,
+    /// RESUMEs refused with op 9.
+    pub failed_resumes: u32,
+    /// Heartbeats received (each was ACKed).
+    pub heartbeats: u32,
+    /// Dispatches sent (op 0).
+    pub dispatches: u32,
+}
+
+/// A `wait_for` (or `response()`) that ran out of time; its text says what the fake saw.
+#[derive(Clone)]
+pub struct WaitTimeout {
+    what: String,
+    report: String,
+}
+
+impl fmt::Display for WaitTimeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "timed out waiting for {}\n{}", self.what, self.report)
+    }
+}
+
+impl fmt::Debug for WaitTimeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for WaitTimeout {}
+
+/// Aborts the accept loop when the last handle to a fake goes away.
+struct Server(JoinHandle<()>);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A running fake Discord. Cheap to clone; the server stops when the last clone is dropped
+/// (or with the test's runtime).
+#[derive(Clone)]
+pub struct FakeDiscord {
+    shared: Arc<Shared>,
+    _server: Arc<Server>,
+}
+
+impl fmt::Debug for FakeDiscord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeDiscord")
+            .field("addr", &self.shared.addr)
+            .finish()
+    }
+}
+
+impl FakeDiscord {
+    /// Starts a fake with Discord's behaviour on `127.0.0.1:0`.
+    pub async fn start() -> FakeDiscord {
+        Self::start_with(Config::default()).await
+    }
+
+    /// Starts a fake with `config`.
+    pub async fn start_with(config: Config) -> FakeDiscord {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener
+            .local_addr()
+            .expect("a bound listener has an address");
+        let shared = Shared::new(config, addr);
+        let task = tokio::spawn(server::accept_loop(listener, rest::router(shared.clone())));
+        FakeDiscord {
+            shared,
+            _server: Arc::new(Server(task)),
+        }
+    }
+
+    // ----- where and who -----
+
+    /// `http://127.0.0.1:PORT`: the base for `HttpBuilder::proxy` and `DISCORD_API_URL`.
+    pub fn api_url(&self) -> String {
+        format!("http://{}", self.shared.addr)
+    }
+
+    /// `ws://127.0.0.1:PORT/ws`: what `GET /gateway` answers.
+    pub fn gateway_url(&self) -> String {
+        format!("ws://{}/ws", self.shared.addr)
+    }
+
+    /// The fake's socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.shared.addr
+    }
+
+    /// The bot token the fake accepts.
+    pub fn token(&self) -> &str {
+        &self.shared.config.token
+    }
+
+    /// The ids of the guild, its channels, roles and users (the same as [`Ids::FIXED`]).
+    pub fn ids(&self) -> Ids {
+        Ids::FIXED
+    }
+
+    /// TLS mode: a reqwest client builder that resolves `discord.com` to the fake and trusts
+    /// its certificate. Add settings, `build()`, and hand it to `HttpBuilder::client`.
+    pub fn tls_client_builder(&self) -> reqwest::ClientBuilder {
+        tls::client_builder(self.shared.addr)
+    }
+
+    /// TLS mode: [`Self::tls_client_builder`], built.
+    pub fn tls_client(&self) -> reqwest::Client {
+        self.tls_client_builder()
+            .build()
+            .expect("a reqwest client with the fake's certificate")
+    }
+
+    /// A serenity `Http` in proxy mode (ratelimiter disabled, as the binary runs).
+    pub fn proxy_http(&self) -> serenity::http::Http {
+        serenity::http::HttpBuilder::new(self.token())
+            .proxy(self.api_url())
+            .ratelimiter_disabled(true)
+            .application_id(Ids::FIXED.application)
+            .build()
+    }
+
+    /// A serenity `Http` in TLS mode (serenity's own ratelimiter on).
+    pub fn tls_http(&self) -> serenity::http::Http {
+        serenity::http::HttpBuilder::new(self.token())
+            .client(self.tls_client())
+            .application_id(Ids::FIXED.application)
+            .build()
+    }
+
+    // ----- waiting -----
+
+    /// Waits until `predicate` holds, re-checking after every change of the fake's state (no
+    /// polling, no sleeps).
+    pub async fn wait_for(
+        &self,
+        mut predicate: impl FnMut(&FakeDiscord) -> bool,
+        timeout: Duration,
+    ) -> Result<(), WaitTimeout> {
+        let mut changes = self.shared.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            changes.borrow_and_update();
+            if predicate(self) {
+                return Ok(());
+            }
+            match tokio::time::timeout_at(deadline, changes.changed()).await {
+                Ok(Ok(())) => {}
+                _ => return Err(self.timeout(format!("a condition ({} ms)", timeout.as_millis()))),
+            }
+        }
+    }
+
+    fn timeout(&self, what: String) -> WaitTimeout {
+        let report = self.shared.read(|w| {
+            let mut r = format!("gateway: {:?}\nlast requests:\n", w.gateway);
+            for q in w.requests.iter().rev().take(15).rev() {
+                r += &format!("  {} {} -> {}\n", q.method, q.path, q.status);
+            }
+            r += &format!("violations: {:#?}", w.violations);
+            r
+        });
+        WaitTimeout { what, report }
+    }
+
+    /// Waits until a bot has identified and its session is connected.
+    pub async fn wait_until_ready(&self, timeout: Duration) -> Result<(), WaitTimeout> {
+        self.wait_for(|f| f.shared.read(gateway::connected), timeout)
+            .await
+    }
+
+    // ----- the gateway -----
+
+    /// What happened on the gateway so far.
+    pub fn gateway_stats(&self) -> GatewayStats {
+        self.shared.read(|w| w.gateway)
+    }
+
+    /// Drops the bot's gateway connection (close code 4000, as Discord does); serenity
+    /// should resume. Panics if no bot is connected.
+    pub fn drop_gateway(&self) {
+        assert!(
+            self.shared.update(gateway::drop_connection),
+            "drop_gateway: no bot is connected"
+        );
+    }
+
+    /// Sends op 7 RECONNECT; serenity should reconnect and resume.
+    pub fn request_reconnect(&self) {
+        assert!(
+            self.shared.update(gateway::request_reconnect),
+            "request_reconnect: no bot is connected"
+        );
+    }
+
+    /// Sends op 9 INVALID SESSION. When not `resumable`, the session cannot be resumed and the
+    /// bot must identify again (serenity waits about 5 s first).
+    pub fn invalidate_session(&self, resumable: bool) {
+        assert!(
+            self.shared
+                .update(|w| gateway::invalidate_session(w, resumable)),
+            "invalidate_session: no bot is connected"
+        );
+    }
+
+    // ----- interactions -----
+
+    /// A user runs a slash command in a channel. `command` may name a subcommand
+    /// (`"qa open"`); `options` are `(name, value)` of the leaf command, typed as the bot
+    /// registered them. Waits (up to `Config::patience`) for a connected bot that registered
+    /// the command; panics if there is none, since Discord could not send it either.
+    pub async fn send_command<'a>(
+        &self,
+        user: UserId,
+        channel: ChannelId,
+        command: &str,
+        options: impl IntoIterator<Item = (&'a str, Value)>,
+    ) -> InteractionHandle {
+        let options: Vec<(&str, Value)> = options.into_iter().collect();
+        let data = self.command_data(command, &options, None).await;
+        self.dispatch_interaction(2, user, channel, json!({"data": data}), None)
+    }
+
+    /// A user types into an autocompleted option: like [`Self::send_command`], with the
+    /// option `focused` holding the partial text.
+    pub async fn send_autocomplete<'a>(
+        &self,
+        user: UserId,
+        channel: ChannelId,
+        command: &str,
+        options: impl IntoIterator<Item = (&'a str, Value)>,
+        focused: &str,
+    ) -> InteractionHandle {
+        let options: Vec<(&str, Value)> = options.into_iter().collect();
+        let data = self.command_data(command, &options, Some(focused)).await;
+        self.dispatch_interaction(4, user, channel, json!({"data": data}), None)
+    }
+
+    /// A user clicks the button (or picks from the select menu) `custom_id` of a message.
+    /// Panics if the message has no such component.
+    pub async fn click(
+        &self,
+        message: MessageId,
+        custom_id: &str,
+        user: UserId,
+    ) -> InteractionHandle {
+        self.wait_until_ready(self.shared.config.patience)
+            .await
+            .expect("click: no bot connected");
+        let (channel, component_type, message_json) = self.shared.read(|w| {
+            let m = w
+                .messages
+                .iter()
+                .find(|m| m.id == message.get() && !m.deleted)
+                .unwrap_or_else(|| panic!("click: no message {message}"));
+            let component = m
+                .components
+                .iter()
+                .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+                .find(|c| c["custom_id"] == custom_id)
+                .unwrap_or_else(|| {
+                    panic!("click: message {message} has no component {custom_id:?}")
+                });
+            (
+                m.channel_id,
+                component["type"].as_u64().unwrap_or(2),
+                w.message_json(m),
+            )
+        });
+        let mut data = json!({"custom_id": custom_id, "component_type": component_type});
+        if component_type != 2 {
+            data["values"] = json!([]);
+        }
+        self.dispatch_interaction(
+            3,
+            user,
+            channel,
+            json!({"data": data, "message": message_json}),
+            Some(message.get()),
+        )
+    }
+
+    /// The `data` of a command or autocomplete interaction, typed from the registration.
+    async fn command_data(
+        &self,
+        command: &str,
+        options: &[(&str, Value)],
+        focused: Option<&str>,
+    ) -> Value {
+        let mut path = command.split_whitespace();
+        let top = path.next().expect("a command name");
+        let rest: Vec<&str> = path.collect();
+        let patience = self.shared.config.patience;
+        self.wait_until_ready(patience)
+            .await
+            .expect("send_command: no bot connected to the fake gateway");
+        let find = |f: &FakeDiscord| {
+            f.shared.read(|w| {
+                w.guild_commands
+                    .iter()
+                    .chain(&w.global_commands)
+                    .find(|c| c["name"] == top && c["type"] == 1)
+                    .cloned()
+            })
+        };
+        if self
+            .wait_for(|f| find(f).is_some(), patience)
+            .await
+            .is_err()
+        {
+            let known: Vec<Value> = self.shared.read(|w| {
+                w.guild_commands
+                    .iter()
+                    .chain(&w.global_commands)
+                    .map(|c| c["name"].clone())
+                    .collect()
+            });
+            panic!("/{top} is not registered (registered: {known:?})");
+        }
+        let registered = find(self).expect("found above");
+        // Walk down subcommand groups and subcommands.
+        let mut definition = registered.clone();
+        let mut chain = Vec::new();
+        for name in &rest {
+            let sub = definition["options"]
+                .as_array()
+                .and_then(|os| os.iter().find(|o| o["name"] == *name))
+                .unwrap_or_else(|| {
+                    panic!("/{command}: {name} is not a subcommand of the registration")
+                })
+                .clone();
+            chain.push(sub.clone());
+            definition = sub;
+        }
+        let leaf: Vec<Value> = options
+            .iter()
+            .map(|(name, value)| {
+                let def = definition["options"]
+                    .as_array()
+                    .and_then(|os| os.iter().find(|o| o["name"] == *name))
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "/{command} has no option {name:?}: {:#}",
+                            definition["options"]
+                        )
+                    });
+                let mut o = json!({"name": name, "type": def["type"], "value": value});
+                if focused == Some(*name) {
+                    o["focused"] = json!(true);
+                    o["value"] = json!(value
+                        .as_str()
+                        .map_or_else(|| value.to_string(), str::to_owned));
+                }
+                o
+            })
+            .collect();
+        let mut nested = leaf;
+        for sub in chain.iter().rev() {
+            nested = vec![json!({"name": sub["name"], "type": sub["type"], "options": nested})];
+        }
+        let id = registered["id"]
+            .as_str()
+            .expect("stored commands have ids")
+            .to_owned();
+        let mut data = json!({"id": id, "name": top, "type": 1, "options": nested});
+        if registered.get("guild_id").is_some() {
+            data["guild_id"] = registered["guild_id"].clone();
+        }
+        data
+    }
+
+    fn dispatch_interaction(
+        &self,
+        kind: u8,
+        user: UserId,
+        channel: ChannelId,
+        extra: Value,
+        message: Option<u64>,
+    ) -> InteractionHandle {
+        let id = self.shared.next_id();
+        let token = format!("fake-interaction-token-{id}");
+        self.shared.update(|w| {
+            let session = gateway::current(w).expect("no bot session to send the interaction to");
+            let payload = interaction_payload(w, id, &token, kind, user, channel, &extra);
+            w.interactions.push(InteractionRec {
+                id,
+                token: token.clone(),
+                kind,
+                channel_id: channel,
+                message,
+                dispatched: Instant::now(),
+                aged: Duration::ZERO,
+                responses: Vec::new(),
+                original: None,
+                followups: Vec::new(),
+            });
+            gateway::dispatch(w, session, "INTERACTION_CREATE", payload);
+        });
+        InteractionHandle {
+            fake: self.clone(),
+            id: InteractionId::new(id),
+            token,
+        }
+    }
+
+    // ----- the world -----
+
+    /// The messages of a channel that everyone sees (no ephemeral ones), oldest first.
+    pub fn messages(&self, channel: ChannelId) -> Vec<Message> {
+        self.shared.read(|w| {
+            w.messages
+                .iter()
+                .filter(|m| m.channel_id == channel && !m.deleted && m.flags & 64 == 0)
+                .map(|m| to_message(w, m))
+                .collect()
+        })
+    }
+
+    /// A message by id, unless deleted.
+    pub fn message(&self, id: MessageId) -> Option<Message> {
+        self.shared.read(|w| {
+            w.messages
+                .iter()
+                .find(|m| m.id == id.get() && !m.deleted)
+                .map(|m| to_message(w, m))
+        })
+    }
+
+    /// Every thread ever created, in creation order.
+    pub fn threads(&self) -> Vec<GuildChannel> {
+        self.shared.read(|w| {
+            w.channels
+                .iter()
+                .filter(|c| c.is_thread())
+                .map(|c| to_channel(w, c))
+                .collect()
+        })
+    }
+
+    /// A guild channel or thread by id.
+    pub fn channel(&self, id: ChannelId) -> Option<GuildChannel> {
+        self.shared.read(|w| {
+            w.channel(id)
+                .filter(|c| c.kind != 1)
+                .map(|c| to_channel(w, c))
+        })
+    }
+
+    /// The DM channel the bot opened with `user`, if any.
+    pub fn dm_channel(&self, user: UserId) -> Option<ChannelId> {
+        self.shared.read(|w| {
+            w.channels
+                .iter()
+                .find(|c| c.kind == 1 && c.owner_id == Some(user))
+                .map(|c| c.id)
+        })
+    }
+
+    /// The registered global commands.
+    pub fn global_commands(&self) -> Vec<Command> {
+        self.shared
+            .read(|w| w.global_commands.iter().map(to_command).collect())
+    }
+
+    /// The registered commands of the guild.
+    pub fn guild_commands(&self) -> Vec<Command> {
+        self.shared
+            .read(|w| w.guild_commands.iter().map(to_command).collect())
+    }
+
+    /// A user posts a message in a channel (e.g. a question in a Q&A thread); it is
+    /// dispatched as MESSAGE_CREATE.
+    pub fn post_as(&self, user: UserId, channel: ChannelId, content: &str) -> Message {
+        let rec = MessageRec {
+            id: self.shared.next_id(),
+            channel_id: channel,
+            author: user,
+            content: content.to_owned(),
+            embeds: Vec::new(),
+            components: Vec::new(),
+            flags: 0,
+            nonce: None,
+            timestamp: model::now_iso(),
+            edited: None,
+            created_ms: model::unix_ms(),
+            reactions: Vec::new(),
+            interaction: None,
+            thread: None,
+            deleted: false,
+        };
+        self.shared.update(|w| {
+            let c = w
+                .channel(channel)
+                .unwrap_or_else(|| panic!("post_as: no channel {channel}"));
+            let in_guild = c.kind != 1;
+            let u = w
+                .user(user)
+                .unwrap_or_else(|| panic!("post_as: no user {user}"))
+                .clone();
+            let mut event = w.message_json(&rec);
+            if in_guild {
+                event["guild_id"] = json!(Ids::FIXED.guild.to_string());
+                let mut member = model::member(&u, None);
+                member
+                    .as_object_mut()
+                    .expect("a member is an object")
+                    .remove("user");
+                event["member"] = member;
+            }
+            let message = to_message(w, &rec);
+            w.messages.push(rec);
+            if let Some(session) = gateway::current(w) {
+                gateway::dispatch(w, session, "MESSAGE_CREATE", event);
+            }
+            message
+        })
+    }
+
+    // ----- what the bot did -----
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.read(|w| w.requests.clone())
+    }
+
+    /// Everything the bot sent that Discord would have refused.
+    pub fn violations(&self) -> Vec<Violation> {
+        self.shared.read(|w| w.violations.clone())
+    }
+
+    /// Panics, listing them, if the bot sent anything Discord would have refused.
+    pub fn assert_no_violations(&self) {
+        let violations = self.violations();
+        assert!(
+            violations.is_empty(),
+            "the bot sent what Discord would refuse: {violations:#?}"
+        );
+    }
+
+    // ----- faults -----
+
+    /// Answers the next `n` requests to `method route` with `fault`. `route` is written as in
+    /// Discord's spec, e.g. `("POST", "/channels/{channel_id}/messages")`; panics on a route
+    /// Discord does not have, so a typo cannot make a test pass.
+    pub fn fail_next(&self, method: &str, route: &str, n: u32, fault: Fault) {
+        let method = method.to_ascii_lowercase();
+        assert!(
+            spec::knows(&method, route),
+            "fail_next: Discord has no route {method} {route}"
+        );
+        self.shared
+            .update(|w| w.faults.push(&method, route, n, fault));
+    }
+
+    /// Changes the per-channel bucket of `POST /channels/{id}/messages`.
+    pub fn set_message_bucket(&self, bucket: Bucket) {
+        self.shared.update(|w| w.buckets.messages = bucket);
+    }
+}
+
+/// An interaction the fake dispatched, to read what the bot answered.
+#[derive(Debug, Clone)]
+pub struct InteractionHandle {
+    fake: FakeDiscord,
+    /// The interaction's id.
+    pub id: InteractionId,
+    /// The interaction's token.
+    pub token: String,
+}
+
+impl InteractionHandle {
+    fn with<R>(&self, f: impl FnOnce(&World, &InteractionRec) -> R) -> R {
+        self.fake.shared.read(|w| {
+            let rec = w
+                .interactions
+                .iter()
+                .find(|x| x.id == self.id.get())
+                .expect("dispatched interactions are kept");
+            f(w, rec)
+        })
+    }
+
+    /// The bot's first response (callback), waiting up to `Config::patience`; panics with what
+    /// the fake saw if none comes.
+    pub async fn response(&self) -> InteractionResponse {
+        let patience = self.fake.shared.config.patience;
+        self.response_within(patience)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The bot's first response, waiting up to `timeout`.
+    pub async fn response_within(
+        &self,
+        timeout: Duration,
+    ) -> Result<InteractionResponse, WaitTimeout> {
+        let done = self
+            .fake
+            .wait_for(|_| self.with(|_, r| !r.responses.is_empty()), timeout)
+            .await;
+        done.map_err(|e| WaitTimeout {
+            what: format!("a response to interaction {}", self.id),
+            report: e.report,
+        })?;
+        Ok(self.with(|_, r| r.responses[0].clone()))
+    }
+
+    /// Every callback the bot sent for this interaction that the fake accepted.
+    pub fn responses(&self) -> Vec<InteractionResponse> {
+        self.with(|_, r| r.responses.clone())
+    }
+
+    /// The original response message as it is now (after `@original` edits), if any.
+    pub fn original(&self) -> Option<Message> {
+        self.with(|w, r| {
+            let id = r.original?;
+            w.messages
+                .iter()
+                .find(|m| m.id == id && !m.deleted)
+                .map(|m| to_message(w, m))
+        })
+    }
+
+    /// The follow-up messages, oldest first.
+    pub fn followups(&self) -> Vec<Message> {
+        self.with(|w, r| {
+            r.followups
+                .iter()
+                .filter_map(|id| w.messages.iter().find(|m| m.id == *id && !m.deleted))
+                .map(|m| to_message(w, m))
+                .collect()
+        })
+    }
+
+    /// Makes the interaction `by` older without waiting, to test the 3-second deadline and
+    /// the 15-minute token lifetime.
+    pub fn age_by(&self, by: Duration) {
+        self.fake.shared.update(|w| {
+            if let Some(r) = w.interactions.iter_mut().find(|x| x.id == self.id.get()) {
+                r.aged += by;
+            }
+        });
+    }
+}
+
+fn to_message(w: &World, m: &MessageRec) -> Message {
+    serde_json::from_value(w.message_json(m))
+        .expect("message payloads are checked against serenity")
+}
+
+fn to_channel(w: &World, c: &model::ChannelRec) -> GuildChannel {
+    serde_json::from_value(w.channel_json(c))
+        .expect("channel payloads are checked against serenity")
+}
+
+fn to_command(v: &Value) -> Command {
+    serde_json::from_value(v.clone()).expect("command payloads are checked against serenity")
+}
+
+/// INTERACTION_CREATE's `d`: the interaction with the user as a guild member (or a DM user),
+/// their computed permissions and the bot's.
+fn interaction_payload(
+    w: &World,
+    id: u64,
+    token: &str,
+    kind: u8,
+    user: UserId,
+    channel: ChannelId,
+    extra: &Value,
+) -> Value {
+    let u = w
+        .user(user)
+        .unwrap_or_else(|| panic!("no user {user} in the fake guild"));
+    let c = w
+        .channel(channel)
+        .unwrap_or_else(|| panic!("no channel {channel} in the fake guild"));
+    let bot = w.user(Ids::FIXED.bot).expect("the bot user exists");
+    let mut v = json!({
+        "id": id.to_string(),
+        "application_id": Ids::FIXED.application.to_string(),
+        "type": kind,
+        "channel": w.channel_json(c),
+        "channel_id": channel.to_string(),
+        "token": token,
+        "version": 1,
+        "app_permissions": model::permissions_of(bot, &w.roles).bits().to_string(),
+        "locale": "en-US",
+        "entitlements": [],
+        "authorizing_integration_owners": {"0": Ids::FIXED.guild.to_string()},
+        "context": if c.kind == 1 { 1 } else { 0 },
+        "attachment_size_limit": 10_485_760,
+    });
+    if c.kind == 1 {
+        v["user"] = model::user(u);
+    } else {
+        v["guild_id"] = json!(Ids::FIXED.guild.to_string());
+        v["guild_locale"] = json!("en-US");
+        v["guild"] = json!({"id": Ids::FIXED.guild.to_string(), "locale": "en-US", "features": ["COMMUNITY"]});
+        v["member"] = model::member(u, Some(model::permissions_of(u, &w.roles)));
+    }
+    if let Some(extra) = extra.as_object() {
+        for (k, val) in extra {
+            v[k] = val.clone();
+        }
+    }
+    model::checked::<serenity::model::application::Interaction>("INTERACTION_CREATE interaction", v)
+}

@@ -1,0 +1,436 @@
+//! The REST API under `/api/v10`, one file per route group, and the layer every request passes
+//! through first: record it, check its `Authorization`, inject queued faults, count it against
+//! its rate-limit bucket, and validate its body against Discord's spec and limits.
+//!
+//! Route templates are written exactly as in Discord's OpenAPI spec, so axum's `MatchedPath`
+//! is the key for the spec validator, the fault queue and the request log alike.
+
+mod channels;
+mod commands;
+mod interactions;
+mod messages;
+mod meta;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body as HttpBody;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+
+use crate::faults::Fault;
+use crate::limits::FieldError;
+use crate::state::{RecordedRequest, Rule, Shared};
+use crate::{gateway, limits, spec};
+
+/// The path prefix of Discord's REST API.
+pub(crate) const API: &str = "/api/v10";
+
+/// Marks a connection that came in over TLS.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tls;
+
+/// The parsed JSON body of a request (`Null` when it had none), handed to the handlers.
+#[derive(Debug, Clone)]
+pub(crate) struct Body(pub(crate) Value);
+
+/// Every route the fake serves.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let api = |path: &str| format!("{API}{path}");
+    Router::new()
+        .route(&api("/gateway"), get(meta::gateway))
+        .route(&api("/gateway/bot"), get(meta::gateway_bot))
+        .route(&api("/users/@me"), get(meta::current_user))
+        .route(&api("/users/{user_id}"), get(meta::user))
+        .route(&api("/users/@me/channels"), post(channels::create_dm))
+        .route(&api("/oauth2/applications/@me"), get(meta::application))
+        .route(&api("/applications/@me"), get(meta::application))
+        .route(&api("/guilds/{guild_id}"), get(meta::guild))
+        .route(
+            &api("/guilds/{guild_id}/channels"),
+            get(meta::guild_channels),
+        )
+        .route(&api("/guilds/{guild_id}/roles"), get(meta::roles))
+        .route(
+            &api("/guilds/{guild_id}/members/{user_id}"),
+            get(meta::member),
+        )
+        .route(
+            &api("/applications/{application_id}/commands"),
+            get(commands::list_global)
+                .put(commands::overwrite_global)
+                .post(commands::create_global),
+        )
+        .route(
+            &api("/applications/{application_id}/guilds/{guild_id}/commands"),
+            get(commands::list_guild)
+                .put(commands::overwrite_guild)
+                .post(commands::create_guild),
+        )
+        .route(
+            &api("/interactions/{interaction_id}/{interaction_token}/callback"),
+            post(interactions::callback),
+        )
+        .route(
+            &api("/webhooks/{webhook_id}/{webhook_token}"),
+            post(interactions::create_followup),
+        )
+        .route(
+            &api("/webhooks/{webhook_id}/{webhook_token}/messages/@original"),
+            get(interactions::get_original)
+                .patch(interactions::edit_original)
+                .delete(interactions::delete_original),
+        )
+        .route(
+            &api("/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"),
+            get(interactions::get_followup)
+                .patch(interactions::edit_followup)
+                .delete(interactions::delete_followup),
+        )
+        .route(
+            &api("/channels/{channel_id}"),
+            get(channels::get).patch(channels::edit),
+        )
+        .route(
+            &api("/channels/{channel_id}/threads"),
+            post(channels::create_thread),
+        )
+        .route(
+            &api("/channels/{channel_id}/messages/{message_id}/threads"),
+            post(channels::create_thread_from_message),
+        )
+        .route(
+            &api("/channels/{channel_id}/messages"),
+            get(messages::list).post(messages::create),
+        )
+        .route(
+            &api("/channels/{channel_id}/messages/{message_id}"),
+            get(messages::get)
+                .patch(messages::edit)
+                .delete(messages::delete),
+        )
+        .route(
+            &api("/channels/{channel_id}/messages/{message_id}/reactions"),
+            axum::routing::delete(messages::delete_all_reactions),
+        )
+        .route(
+            &api("/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}"),
+            get(messages::reactions),
+        )
+        .route(
+            &api("/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me"),
+            axum::routing::put(messages::react).delete(messages::unreact),
+        )
+        .route(
+            &api("/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/{user_id}"),
+            axum::routing::delete(messages::remove_reaction),
+        )
+        .route("/ws", get(gateway::upgrade))
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            check_and_record,
+        ))
+        .with_state(shared)
+}
+
+/// An error answered the way Discord answers it: `{"code", "message", "errors"?}`.
+#[derive(Debug)]
+pub(crate) struct DiscordError {
+    status: StatusCode,
+    code: u64,
+    message: String,
+    errors: Option<Value>,
+    violation: Option<(Rule, Option<String>, String)>,
+}
+
+impl DiscordError {
+    pub(crate) fn new(status: StatusCode, code: u64, message: &str) -> Self {
+        DiscordError {
+            status,
+            code,
+            message: message.into(),
+            errors: None,
+            violation: None,
+        }
+    }
+
+    /// Also records a violation: the bot did something Discord refuses.
+    pub(crate) fn violation(mut self, rule: Rule, detail: impl Into<String>) -> Self {
+        self.violation = Some((rule, None, detail.into()));
+        self
+    }
+
+    pub(crate) fn unknown_channel() -> Self {
+        Self::new(StatusCode::NOT_FOUND, 10003, "Unknown Channel")
+    }
+
+    pub(crate) fn unknown_message() -> Self {
+        Self::new(StatusCode::NOT_FOUND, 10008, "Unknown Message")
+    }
+
+    /// 400 "Invalid Form Body" (50035) with Discord's nested `errors` object.
+    pub(crate) fn invalid_form_body(errors: &[FieldError]) -> Self {
+        let mut tree = Map::new();
+        for e in errors {
+            let mut node = &mut tree;
+            for segment in &e.path {
+                node = node
+                    .entry(segment.clone())
+                    .or_insert_with(|| json!({}))
+                    .as_object_mut()
+                    .expect("error tree nodes are objects");
+            }
+            let list = node.entry("_errors").or_insert_with(|| json!([]));
+            list.as_array_mut()
+                .expect("_errors is a list")
+                .push(json!({"code": e.code, "message": e.message}));
+        }
+        DiscordError {
+            errors: Some(Value::Object(tree)),
+            ..Self::new(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body")
+        }
+    }
+}
+
+/// A violation carried from a handler's error response to the recording layer.
+#[derive(Debug, Clone)]
+struct ViolationMark(Rule, Option<String>, String);
+
+impl IntoResponse for DiscordError {
+    fn into_response(self) -> Response {
+        let mut body = json!({"code": self.code, "message": self.message});
+        if let Some(errors) = self.errors {
+            body["errors"] = errors;
+        }
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some((rule, field, detail)) = self.violation {
+            response
+                .extensions_mut()
+                .insert(ViolationMark(rule, field, detail));
+        }
+        response
+    }
+}
+
+/// A handler's result.
+pub(crate) type Answer = Result<Response, DiscordError>;
+
+pub(crate) fn ok(value: Value) -> Answer {
+    Ok(Json(value).into_response())
+}
+
+pub(crate) fn no_content() -> Answer {
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The value of the first parameter of a route in a concrete path: Discord's "major
+/// parameter", which keys rate-limit buckets.
+fn major_parameter(route: &str, path: &str) -> String {
+    route
+        .split('/')
+        .zip(path.split('/'))
+        .find(|(template, _)| template.starts_with('{'))
+        .map(|(_, value)| value.to_owned())
+        .unwrap_or_default()
+}
+
+async fn check_and_record(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let Some(path) = req.uri().path().strip_prefix(API).map(str::to_owned) else {
+        return next.run(req).await;
+    };
+    let method = req.method().as_str().to_owned();
+    let lower = method.to_ascii_lowercase();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .and_then(|m| m.as_str().strip_prefix(API))
+        .map(str::to_owned);
+    let tls = req.extensions().get::<Tls>().is_some();
+    let (mut parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 << 20)
+        .await
+        .unwrap_or_default();
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let multipart = content_type.starts_with("multipart/");
+    let parsed: Result<Option<Value>, String> = if bytes.is_empty() || multipart {
+        Ok(None)
+    } else {
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| e.to_string())
+    };
+    let authorized = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        == Some(&format!("Bot {}", shared.config.token));
+    let label = format!("{method} {path}");
+    let index = shared.update(|w| {
+        w.requests.push(RecordedRequest {
+            method: method.clone(),
+            path: path.clone(),
+            route: route.clone(),
+            body: parsed.clone().ok().flatten(),
+            status: 0,
+            tls,
+        });
+        w.requests.len() - 1
+    });
+
+    let mut headers = Vec::new();
+    let early: Option<DiscordError> = 'check: {
+        let Some(route) = &route else {
+            break 'check Some(
+                DiscordError::new(StatusCode::NOT_FOUND, 0, "404: Not Found")
+                    .violation(Rule::UnknownRoute, "fake-discord does not know this route"),
+            );
+        };
+        // Interaction callbacks and webhooks are authorized by their token in the path.
+        let by_token = route.starts_with("/interactions/") || route.starts_with("/webhooks/");
+        if !by_token && !authorized {
+            break 'check Some(
+                DiscordError::new(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized")
+                    .violation(Rule::Auth, "missing or wrong `Authorization: Bot <token>`"),
+            );
+        }
+        if multipart {
+            break 'check Some(
+                DiscordError::new(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body").violation(
+                    Rule::Request,
+                    "multipart bodies (file uploads) are not supported by fake-discord",
+                ),
+            );
+        }
+        if let Err(e) = &parsed {
+            break 'check Some(
+                DiscordError::new(
+                    StatusCode::BAD_REQUEST,
+                    50109,
+                    "The request body contains invalid JSON.",
+                )
+                .violation(Rule::Request, e.clone()),
+            );
+        }
+        let (fault, verdict) = shared.update(|w| {
+            let fault = w.faults.take(&lower, route);
+            let verdict = fault
+                .is_none()
+                .then(|| w.buckets.hit(&lower, route, &major_parameter(route, &path)));
+            (fault, verdict)
+        });
+        if let Some(fault) = fault {
+            return finish(&shared, index, fault_response(fault));
+        }
+        let verdict = verdict.expect("a bucket verdict when there is no fault");
+        headers = verdict.headers;
+        if let Some(retry_after) = verdict.exceeded {
+            return finish(
+                &shared,
+                index,
+                with_headers(rate_limited(retry_after, false), &headers),
+            );
+        }
+        if let Ok(Some(body)) = &parsed {
+            let schema = spec::validate(&lower, route, body);
+            let limit = limits::check(&lower, route, body);
+            if !schema.is_empty() || !limit.is_empty() {
+                shared.update(|w| {
+                    for (rule, e) in schema
+                        .iter()
+                        .map(|e| (Rule::Spec, e))
+                        .chain(limit.iter().map(|e| (Rule::Limit, e)))
+                    {
+                        w.violation(
+                            rule,
+                            label.clone(),
+                            Some(e.path.join(".")),
+                            e.message.clone(),
+                        );
+                    }
+                });
+                let all: Vec<FieldError> = schema.into_iter().chain(limit).collect();
+                break 'check Some(DiscordError::invalid_form_body(&all));
+            }
+        }
+        None
+    };
+    let response = match early {
+        Some(err) => err.into_response(),
+        None => {
+            parts
+                .extensions
+                .insert(Body(parsed.ok().flatten().unwrap_or(Value::Null)));
+            next.run(Request::from_parts(parts, HttpBody::empty()))
+                .await
+        }
+    };
+    if let Some(ViolationMark(rule, field, detail)) =
+        response.extensions().get::<ViolationMark>().cloned()
+    {
+        shared.update(|w| w.violation(rule, label, field, detail));
+    }
+    finish(&shared, index, with_headers(response, &headers))
+}
+
+fn finish(shared: &Shared, index: usize, response: Response) -> Response {
+    shared.update(|w| w.requests[index].status = response.status().as_u16());
+    response
+}
+
+fn with_headers(mut response: Response, headers: &[(&'static str, String)]) -> Response {
+    for (name, value) in headers {
+        response.headers_mut().insert(
+            *name,
+            HeaderValue::from_str(value).expect("header values are ASCII"),
+        );
+    }
+    response
+}
+
+fn rate_limited(retry_after: Duration, global: bool) -> Response {
+    let secs = retry_after.as_secs_f64();
+    let body =
+        json!({"message": "You are being rate limited.", "retry_after": secs, "global": global});
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        "retry-after",
+        HeaderValue::from_str(&format!("{secs:.3}")).expect("a number"),
+    );
+    if global {
+        h.insert("x-ratelimit-global", HeaderValue::from_static("true"));
+        h.insert("x-ratelimit-scope", HeaderValue::from_static("global"));
+    } else {
+        h.insert("x-ratelimit-scope", HeaderValue::from_static("user"));
+    }
+    response
+}
+
+fn fault_response(fault: Fault) -> Response {
+    match fault {
+        Fault::RateLimited {
+            retry_after,
+            global,
+        } => rate_limited(retry_after, global),
+        Fault::ServerError => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"message": "500: Internal Server Error", "code": 0})),
+        )
+            .into_response(),
+        Fault::BadGateway => (
+            StatusCode::BAD_GATEWAY,
+            "<html><body>502 Bad Gateway</body></html>",
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,244 @@
+//! The fake's mutable world and what it records, behind one mutex.
+//!
+//! The lock is never held across an `.await`: gateway sends go through unbounded channels, so
+//! a handler can change the world and dispatch events in one short critical section. Every
+//! change bumps a `watch` counter, which is what `FakeDiscord::wait_for` waits on (no polling,
+//! no sleeps).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use serenity::model::id::{ChannelId, UserId};
+use tokio::sync::watch;
+
+use crate::faults::{Buckets, Faults};
+use crate::gateway::Session;
+use crate::model::{self, ChannelRec, MessageRec, RoleRec, Snowflakes, UserRec};
+use crate::Config;
+
+/// One request the fake received, in arrival order.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The path below `/api/v10`, e.g. `/channels/123/messages`.
+    pub path: String,
+    /// The route template as in Discord's spec, e.g. `/channels/{channel_id}/messages`;
+    /// `None` for a route the fake does not know.
+    pub route: Option<String>,
+    /// The JSON body, if there was one.
+    pub body: Option<Value>,
+    /// The status the fake answered (0 while it is being answered).
+    pub status: u16,
+    /// Whether it came over TLS (serenity's ratelimited production path).
+    pub tls: bool,
+}
+
+/// What a violation broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// The body does not match Discord's OpenAPI spec.
+    Spec,
+    /// A limit the spec lacks (content 2000, embeds 6000 per message).
+    Limit,
+    /// A route the fake (and probably Discord) does not have.
+    UnknownRoute,
+    /// An interaction answered twice, too late, with the wrong callback type, or with an
+    /// expired token.
+    Interaction,
+    /// A request with a missing or wrong `Authorization` header.
+    Auth,
+    /// Something else Discord would refuse (a body that is not JSON, a locked thread, ...).
+    Request,
+}
+
+/// Something the bot sent that Discord would refuse. The fake answers it the way Discord does
+/// *and* records it here, so a test can assert there were none.
+#[derive(Debug, Clone)]
+pub struct Violation {
+    /// Which rule.
+    pub rule: Rule,
+    /// `METHOD /path` of the request.
+    pub request: String,
+    /// The offending field, as Discord names it (`embeds.0.title`), if there is one.
+    pub field: Option<String>,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// One answer to an interaction (`POST /interactions/{id}/{token}/callback`).
+#[derive(Debug, Clone)]
+pub struct InteractionResponse {
+    /// The callback type: 4 message, 5 deferred message, 6 deferred update, 7 update message,
+    /// 8 autocomplete result, 9 modal.
+    pub kind: u8,
+    /// `data.content`.
+    pub content: Option<String>,
+    /// `data.embeds` as sent.
+    pub embeds: Vec<Value>,
+    /// `data.components` as sent.
+    pub components: Vec<Value>,
+    /// `data.flags` (64 = ephemeral).
+    pub flags: u64,
+    /// `data.allowed_mentions` as sent.
+    pub allowed_mentions: Option<Value>,
+    /// `data.choices` of an autocomplete result.
+    pub choices: Vec<Value>,
+    /// The whole `data` object.
+    pub data: Value,
+    /// From the dispatch of the interaction to the arrival of this callback.
+    pub latency: Duration,
+}
+
+impl InteractionResponse {
+    /// Whether the response is only shown to the user who asked (flag 64).
+    pub fn is_ephemeral(&self) -> bool {
+        self.flags & 64 != 0
+    }
+}
+
+/// What the fake keeps of an interaction it dispatched.
+#[derive(Debug)]
+pub(crate) struct InteractionRec {
+    pub(crate) id: u64,
+    pub(crate) token: String,
+    /// 2 command, 3 component, 4 autocomplete.
+    pub(crate) kind: u8,
+    pub(crate) channel_id: ChannelId,
+    /// The message whose component was used (component interactions).
+    pub(crate) message: Option<u64>,
+    pub(crate) dispatched: Instant,
+    /// Added to the real age, so a test can make an interaction old without waiting.
+    pub(crate) aged: Duration,
+    pub(crate) responses: Vec<InteractionResponse>,
+    pub(crate) original: Option<u64>,
+    pub(crate) followups: Vec<u64>,
+}
+
+impl InteractionRec {
+    pub(crate) fn age(&self) -> Duration {
+        self.dispatched.elapsed() + self.aged
+    }
+}
+
+/// Everything that changes while the fake runs.
+#[derive(Debug)]
+pub(crate) struct World {
+    pub(crate) users: Vec<UserRec>,
+    pub(crate) roles: Vec<RoleRec>,
+    pub(crate) channels: Vec<ChannelRec>,
+    pub(crate) messages: Vec<MessageRec>,
+    pub(crate) global_commands: Vec<Value>,
+    pub(crate) guild_commands: Vec<Value>,
+    pub(crate) interactions: Vec<InteractionRec>,
+    pub(crate) requests: Vec<RecordedRequest>,
+    pub(crate) violations: Vec<Violation>,
+    pub(crate) sessions: Vec<Session>,
+    pub(crate) gateway: crate::GatewayStats,
+    pub(crate) faults: Faults,
+    pub(crate) buckets: Buckets,
+}
+
+impl World {
+    pub(crate) fn user(&self, id: UserId) -> Option<&UserRec> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    pub(crate) fn channel(&self, id: ChannelId) -> Option<&ChannelRec> {
+        self.channels.iter().find(|c| c.id == id)
+    }
+
+    pub(crate) fn channel_json(&self, c: &ChannelRec) -> Value {
+        model::channel(c, &self.users)
+    }
+
+    pub(crate) fn message_json(&self, m: &MessageRec) -> Value {
+        let thread = m
+            .thread
+            .and_then(|t| self.channel(t))
+            .map(|t| self.channel_json(t));
+        model::message(m, &self.users, thread)
+    }
+
+    pub(crate) fn violation(
+        &mut self,
+        rule: Rule,
+        request: String,
+        field: Option<String>,
+        message: String,
+    ) {
+        tracing::warn!(?rule, %request, ?field, %message, "fake-discord: violation");
+        self.violations.push(Violation {
+            rule,
+            request,
+            field,
+            message,
+        });
+    }
+}
+
+/// What the server tasks and the test API share.
+pub(crate) struct Shared {
+    world: Mutex<World>,
+    changed: watch::Sender<u64>,
+    pub(crate) config: Config,
+    pub(crate) addr: SocketAddr,
+    pub(crate) snowflakes: Snowflakes,
+}
+
+impl Shared {
+    pub(crate) fn new(config: Config, addr: SocketAddr) -> Arc<Self> {
+        let world = World {
+            users: model::initial_users(),
+            roles: model::initial_roles(),
+            channels: model::initial_channels(),
+            messages: Vec::new(),
+            global_commands: Vec::new(),
+            guild_commands: Vec::new(),
+            interactions: Vec::new(),
+            requests: Vec::new(),
+            violations: Vec::new(),
+            sessions: Vec::new(),
+            gateway: crate::GatewayStats::default(),
+            faults: Faults::default(),
+            buckets: Buckets::new(config.message_bucket, config.default_bucket),
+        };
+        Arc::new(Shared {
+            world: Mutex::new(world),
+            changed: watch::channel(0).0,
+            config,
+            addr,
+            snowflakes: Snowflakes::default(),
+        })
+    }
+
+    /// Changes the world and wakes everyone waiting for a change.
+    pub(crate) fn update<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        let result = f(&mut self.lock());
+        self.changed.send_modify(|n| *n += 1);
+        result
+    }
+
+    /// Reads the world.
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&World) -> R) -> R {
+        f(&self.lock())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, World> {
+        // A panic while holding the lock is a fake-discord bug that already failed the test;
+        // keep serving so the test reports that panic rather than a poisoned mutex.
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    pub(crate) fn next_id(&self) -> u64 {
+        self.snowflakes.next()
+    }
+}
