@@ -6,7 +6,10 @@
 //! text (and the Discord layer renders as embeds).
 
 pub mod cli;
+pub mod clock;
 pub mod commands;
+pub mod config;
+pub mod discord;
 pub mod error;
 pub mod program;
 pub mod reply;

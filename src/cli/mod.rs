@@ -3,6 +3,7 @@
 //! `ask` runs a core command and prints its reply as text, so anyone can try confbot without
 //! Discord. Each subcommand is a thin function: parse, call the library, print.
 
+mod serve;
 mod text;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +50,8 @@ enum Command {
         #[command(flatten)]
         file: FileArgs,
     },
+    /// Run the bot on Discord (configured by the environment and `.env`; see `.env.example`).
+    Serve,
     /// Ask what an attendee would ask on Discord, and print the answer as text.
     Ask {
         /// Answer as if it were this time: `2021-05-04 10:55` (conference time) or RFC 3339.
@@ -103,6 +106,7 @@ pub fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Import { file } => import(&cli.db, &file),
         Command::Check { file } => check(&file),
+        Command::Serve => serve::serve(&cli.db),
         Command::Ask { at, question } => ask(&cli.db, at.as_deref(), question),
     }
 }
@@ -177,23 +181,27 @@ fn count(n: usize, thing: &str) -> String {
     }
 }
 
-/// Opens the database, importing the bundled program first if it has none.
-pub fn open_with_default_program(db: &Path) -> anyhow::Result<Store> {
+/// Opens the database, importing `program` (by default the bundled one) first if it has none.
+fn open_store(db: &Path, program: Option<&Path>) -> anyhow::Result<Store> {
     let store = Store::open(db)?;
     if store.conference()?.is_none() {
-        let default = import_str(
-            crate::DEFAULT_PROGRAM_NAME,
-            crate::DEFAULT_PROGRAM,
-            &ImportOptions::default(),
-        )
-        .context("reading the bundled program")?;
-        store.replace_program(&default.program)?;
+        let options = ImportOptions::default();
+        let imported = match program {
+            Some(path) => import_file(path, &options)?,
+            None => import_str(
+                crate::DEFAULT_PROGRAM_NAME,
+                crate::DEFAULT_PROGRAM,
+                &options,
+            )
+            .context("reading the bundled program")?,
+        };
+        store.replace_program(&imported.program)?;
     }
     Ok(store)
 }
 
 fn ask(db: &Path, at: Option<&str>, question: Question) -> anyhow::Result<()> {
-    let store = open_with_default_program(db)?;
+    let store = open_store(db, None)?;
     let conference = store.conference()?.context("the database has no program")?;
     let now = match at {
         Some(at) => parse_at(at, conference.time_zone)?,

@@ -47,3 +47,36 @@ pub fn speaker_choices(store: &Store, partial: &str) -> Result<Vec<Choice>, Comm
         })
         .collect())
 }
+
+/// Tracks and rooms containing what was typed; the value is the name.
+pub fn track_choices(store: &Store, partial: &str) -> Result<Vec<Choice>, CommandError> {
+    let partial = partial.trim().to_lowercase();
+    Ok(store
+        .tracks_and_rooms()?
+        .into_iter()
+        .filter(|t| t.to_lowercase().contains(&partial))
+        .take(limits::AUTOCOMPLETE_CHOICES)
+        .map(|t| Choice::new(&t, &t))
+        .collect())
+}
+
+/// The conference days matching what was typed (`tue`, `4 may`, `2021-05-04`); the value is
+/// the ISO date.
+pub fn day_choices(store: &Store, partial: &str) -> Result<Vec<Choice>, CommandError> {
+    let tz = conference(store)?.time_zone;
+    let partial = partial.trim().to_lowercase();
+    Ok(super::conference_days(store, tz)?
+        .into_iter()
+        .map(|day| {
+            (
+                day.format("%A %-d %B %Y").to_string(),
+                day.format("%Y-%m-%d").to_string(),
+            )
+        })
+        .filter(|(name, value)| {
+            name.to_lowercase().contains(&partial) || value.starts_with(&partial)
+        })
+        .take(limits::AUTOCOMPLETE_CHOICES)
+        .map(|(name, value)| Choice::new(&name, &value))
+        .collect())
+}

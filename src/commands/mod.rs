@@ -5,6 +5,7 @@
 //!
 //! One file per command; `format.rs` holds how times, talks and people are written.
 
+mod about;
 mod autocomplete;
 mod format;
 mod next;
@@ -14,7 +15,8 @@ mod search;
 mod speaker;
 mod talk;
 
-pub use autocomplete::{speaker_choices, talk_choices};
+pub use about::about;
+pub use autocomplete::{day_choices, speaker_choices, talk_choices, track_choices};
 pub use next::{next, DEFAULT_COUNT, MAX_COUNT};
 pub use now::now;
 pub use schedule::{conference_days, schedule};

@@ -271,3 +271,35 @@ fn commands_without_a_program_say_so() {
     let empty = Store::open_in_memory().unwrap();
     assert!(user_message(now(&empty, pdt(11, 0))).starts_with("No program is loaded yet"));
 }
+
+#[test]
+fn about_names_the_conference_and_counts_talks() {
+    let reply = about(&store()).unwrap();
+    assert_eq!(reply.title, "confbot for ICLR 2021");
+    assert!(reply
+        .fields
+        .iter()
+        .any(|f| f.name == "Talks" && f.value == "12"));
+    assert_eq!(reply.buttons[0].url, "https://iclr.cc/Conferences/2021");
+}
+
+#[test]
+fn track_and_day_autocomplete_offer_the_programs_values() {
+    let tracks = track_choices(&store(), "oral").unwrap();
+    assert_eq!(
+        tracks,
+        [crate::reply::Choice::new(
+            "Orals & Spotlights",
+            "Orals & Spotlights"
+        )]
+    );
+    let days = day_choices(&store(), "tue").unwrap();
+    assert_eq!(
+        days,
+        [crate::reply::Choice::new(
+            "Tuesday 4 May 2021",
+            "2021-05-04"
+        )]
+    );
+    assert!(day_choices(&store(), "wed").unwrap().is_empty());
+}

@@ -221,6 +221,14 @@ impl Store {
             .context("reading tracks and rooms")
     }
 
+    /// How many talks the program has.
+    pub fn talk_count(&self) -> anyhow::Result<usize> {
+        let count: i64 = self
+            .conn()
+            .query_row("SELECT count(*) FROM talks", [], |r| r.get(0))?;
+        Ok(count as usize)
+    }
+
     /// One talk by id.
     pub fn talk(&self, id: &str) -> anyhow::Result<Option<TalkRow>> {
         let conn = self.conn();

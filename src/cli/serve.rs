@@ -1,0 +1,60 @@
+//! `confbot serve`: the bot, configured from the environment, until SIGINT or SIGTERM.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::clock::{Clock, RehearsalClock, SystemClock};
+use crate::config::Config;
+use crate::discord::{self, Bot};
+
+pub fn serve(db: &Path) -> anyhow::Result<()> {
+    let config = Config::from_environment()?;
+    let store = super::open_store(db, config.program.as_deref())?;
+    let clock: Arc<dyn Clock> = match config.rehearse_from {
+        Some(from) => {
+            tracing::info!(%from, speed = config.rehearse_speed, "rehearsing");
+            Arc::new(RehearsalClock::new(from, config.rehearse_speed))
+        }
+        None => Arc::new(SystemClock),
+    };
+    let bot = Bot {
+        token: config.discord_token,
+        guild_id: config.guild_id,
+        api_url: config.api_url,
+        http_client: None,
+        store: Arc::new(store),
+        clock,
+    };
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(discord::run(bot, shutdown_signal()))
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

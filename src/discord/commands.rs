@@ -1,0 +1,192 @@
+//! One thin wrapper per slash command: parse the options, call the core command with the
+//! clock's `now`, send the reply. The logic lives in `crate::commands`; what a reply looks like
+//! in `render.rs`. Who sees a reply is decided here, per command:
+//!
+//! - `/talk` is public: sharing a talk into the conversation is what it is for.
+//! - `/next`, `/now`, `/search`, `/speaker`, `/schedule`, `/about` are private (ephemeral): a
+//!   person asks for themselves, and a thousand people asking after a keynote must not flood
+//!   the channel.
+//!
+//! Every command and option has a description, which Discord shows.
+
+use chrono::NaiveDate;
+use poise::serenity_prelude as serenity;
+use serenity::AutocompleteChoice;
+
+use super::pages::{send, Visibility};
+use super::{Context, Error};
+use crate::commands;
+use crate::error::{CommandError, UserError};
+use crate::reply::{Choice, Reply};
+
+/// Fields per page of a list.
+const PER_PAGE: usize = 5;
+
+/// Every slash command confbot registers, declared once.
+pub fn all_commands() -> Vec<poise::Command<super::Data, Error>> {
+    vec![
+        next(),
+        now(),
+        search(),
+        talk(),
+        speaker(),
+        schedule(),
+        about(),
+    ]
+}
+
+/// The next talks, soonest first
+#[poise::command(slash_command)]
+async fn next(
+    ctx: Context<'_>,
+    #[description = "How many talks (1 to 25; default 5)"]
+    #[min = 1]
+    #[max = 25]
+    count: Option<u8>,
+    #[description = "Only talks in this track or room"]
+    #[autocomplete = "track_choices"]
+    track: Option<String>,
+) -> Result<(), Error> {
+    let count = count.map_or(commands::DEFAULT_COUNT, usize::from);
+    let reply = ctx
+        .data()
+        .run(move |store, now| commands::next(store, now, count, track.as_deref()))
+        .await?;
+    send(ctx, reply, PER_PAGE, Visibility::Private).await
+}
+
+/// What is on right now
+#[poise::command(slash_command)]
+async fn now(ctx: Context<'_>) -> Result<(), Error> {
+    let reply = ctx.data().run(commands::now).await?;
+    send(ctx, reply, PER_PAGE, Visibility::Private).await
+}
+
+/// Find talks by title, speaker, session or abstract
+#[poise::command(slash_command)]
+async fn search(
+    ctx: Context<'_>,
+    #[description = "Words to look for, e.g. hopfield or \"gan rendering\""]
+    #[max_length = 200]
+    query: String,
+) -> Result<(), Error> {
+    let reply = ctx
+        .data()
+        .run(move |store, _| commands::search(store, &query))
+        .await?;
+    send(ctx, reply, PER_PAGE, Visibility::Private).await
+}
+
+/// Everything about one talk
+#[poise::command(slash_command)]
+async fn talk(
+    ctx: Context<'_>,
+    #[description = "The talk: start typing its title or a speaker's name"]
+    #[autocomplete = "talk_choices"]
+    talk: String,
+) -> Result<(), Error> {
+    let reply = ctx
+        .data()
+        .run(move |store, _| commands::talk(store, &talk))
+        .await?;
+    send(ctx, reply, 25, Visibility::Public).await
+}
+
+/// A speaker's talks
+#[poise::command(slash_command)]
+async fn speaker(
+    ctx: Context<'_>,
+    #[description = "The speaker's name, or part of it"]
+    #[autocomplete = "speaker_choices"]
+    name: String,
+) -> Result<(), Error> {
+    let reply = ctx
+        .data()
+        .run(move |store, _| commands::speaker(store, &name))
+        .await?;
+    send(ctx, reply, PER_PAGE, Visibility::Private).await
+}
+
+/// A day's sessions and talks
+#[poise::command(slash_command)]
+async fn schedule(
+    ctx: Context<'_>,
+    #[description = "The conference day (default: today, or the next day of the conference)"]
+    #[autocomplete = "day_choices"]
+    day: Option<String>,
+) -> Result<(), Error> {
+    let day = match day.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(text) => Some(NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+            UserError(format!(
+                "`{}` is not a day I know; pick one of the suggestions.",
+                crate::reply::truncate(text, 50)
+            ))
+        })?),
+    };
+    let reply = ctx
+        .data()
+        .run(move |store, now| commands::schedule(store, now, day))
+        .await?;
+    send(ctx, reply, PER_PAGE, Visibility::Private).await
+}
+
+/// What confbot is, and the conference it knows
+#[poise::command(slash_command)]
+async fn about(ctx: Context<'_>) -> Result<(), Error> {
+    let reply: Reply = ctx.data().run(|store, _| commands::about(store)).await?;
+    send(ctx, reply, 25, Visibility::Private).await
+}
+
+/// Autocomplete answers have nowhere to show an error: log it and offer nothing.
+async fn offer(
+    ctx: Context<'_>,
+    choices: impl FnOnce(
+            &crate::store::Store,
+            chrono::DateTime<chrono::Utc>,
+        ) -> Result<Vec<Choice>, CommandError>
+        + Send
+        + 'static,
+) -> Vec<AutocompleteChoice> {
+    match ctx.data().run(choices).await {
+        Ok(choices) => choices
+            .into_iter()
+            .map(|c| AutocompleteChoice::new(c.name, c.value))
+            .collect(),
+        Err(error) => {
+            if error.downcast_ref::<UserError>().is_none() {
+                tracing::error!(?error, "autocomplete failed");
+            }
+            Vec::new()
+        }
+    }
+}
+
+async fn talk_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
+    let partial = partial.to_string();
+    offer(ctx, move |store, now| {
+        commands::talk_choices(store, now, &partial)
+    })
+    .await
+}
+
+async fn speaker_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
+    let partial = partial.to_string();
+    offer(ctx, move |store, _| {
+        commands::speaker_choices(store, &partial)
+    })
+    .await
+}
+
+async fn track_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
+    let partial = partial.to_string();
+    offer(ctx, move |store, _| {
+        commands::track_choices(store, &partial)
+    })
+    .await
+}
+
+async fn day_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
+    let partial = partial.to_string();
+    offer(ctx, move |store, _| commands::day_choices(store, &partial)).await
+}

@@ -1,0 +1,57 @@
+//! What a user sees when a command fails (DESIGN.md rule 2): a [`UserError`] as written,
+//! privately; anything else is logged with its context and the user gets a short apology.
+//! A panic in a handler is caught by poise and treated like an internal error.
+
+use poise::{CreateReply, FrameworkError};
+
+use super::render::no_mentions;
+use super::{Data, Error};
+use crate::error::UserError;
+
+const APOLOGY: &str = "Sorry, something went wrong on my side. Please try again in a moment.";
+
+pub async fn on_error(error: FrameworkError<'_, Data, Error>) {
+    match error {
+        FrameworkError::Command { error, ctx, .. } => {
+            let message = match error.downcast_ref::<UserError>() {
+                Some(user) => user.0.clone(),
+                None => {
+                    tracing::error!(command = %ctx.command().qualified_name, user = %ctx.author().id, error = ?error, "command failed");
+                    APOLOGY.to_string()
+                }
+            };
+            tell(ctx, message).await;
+        }
+        FrameworkError::CommandPanic { ctx, payload, .. } => {
+            tracing::error!(command = %ctx.command().qualified_name, panic = ?payload, "command panicked");
+            tell(ctx, APOLOGY.to_string()).await;
+        }
+        FrameworkError::ArgumentParse {
+            ctx, input, error, ..
+        } => {
+            let input = input
+                .map(|i| format!(" (`{}`)", crate::reply::truncate(&i, 100)))
+                .unwrap_or_default();
+            tell(ctx, format!("I could not read that option{input}: {error}")).await;
+        }
+        other => {
+            if let Err(error) = poise::builtins::on_error(other).await {
+                tracing::error!(%error, "could not report a framework error");
+            }
+        }
+    }
+}
+
+/// Tells the user privately; failing to do so is only logged.
+async fn tell(ctx: poise::Context<'_, Data, Error>, message: String) {
+    let reply = CreateReply::default()
+        .content(crate::reply::truncate(
+            &message,
+            crate::reply::limits::CONTENT,
+        ))
+        .ephemeral(true)
+        .allowed_mentions(no_mentions());
+    if let Err(error) = ctx.send(reply).await {
+        tracing::warn!(%error, "could not send an error message");
+    }
+}

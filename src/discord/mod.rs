@@ -1,0 +1,182 @@
+//! confbot on Discord: serenity + poise glue only (DESIGN.md, "discord/").
+//!
+//! [`run`] is the library entry point: `confbot serve` calls it with the configuration from the
+//! environment, and tests call it in-process with their own clock, database and HTTP client
+//! (e.g. one that reaches a loopback Discord over TLS). It checks the token, registers the
+//! commands (a bulk overwrite, so idempotent), connects the gateway and runs until `shutdown`.
+//!
+//! - `commands.rs`: one thin wrapper per slash command, and `all_commands()`.
+//! - `render.rs`: a core `Reply` into serenity builders (embeds, buttons, no mentions).
+//! - `pages.rs`: sending a reply, with Previous / Next buttons for long lists.
+//! - `errors.rs`: user errors shown as written, everything else logged and apologised for.
+//! - `retry.rs`: retrying the bot's own requests on 429, 5xx and network errors.
+
+mod commands;
+mod errors;
+mod pages;
+mod render;
+mod retry;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use poise::serenity_prelude as serenity;
+use serenity::{ApplicationId, CreateAllowedMentions, GatewayIntents, GuildId, HttpBuilder};
+
+pub use commands::all_commands;
+
+use crate::clock::Clock;
+use crate::error::CommandError;
+use crate::store::Store;
+
+/// The error type of command handlers; a [`crate::error::UserError`] inside is shown to the user.
+pub type Error = anyhow::Error;
+/// The poise context every command gets.
+pub type Context<'a> = poise::Context<'a, Data, Error>;
+
+/// What every command handler can reach.
+pub struct Data {
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Data {
+    /// Runs a core command on a blocking thread (SQLite is synchronous) with the clock's `now`.
+    async fn run<T, F>(&self, command: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store, DateTime<Utc>) -> Result<T, CommandError> + Send + 'static,
+    {
+        let store = Arc::clone(&self.store);
+        let now = self.clock.now();
+        let result = tokio::task::spawn_blocking(move || command(&store, now))
+            .await
+            .context("a command's database work panicked")?;
+        result.map_err(|error| match error {
+            CommandError::User(user) => Error::new(user),
+            CommandError::Internal(internal) => internal,
+        })
+    }
+}
+
+/// How to run the bot.
+pub struct Bot {
+    pub token: String,
+    /// Register commands in this guild (instant) rather than globally.
+    pub guild_id: Option<u64>,
+    /// Send every request to this base URL instead of discord.com (serenity's proxy mode, which
+    /// needs its ratelimiter off: our own requests then retry 429 and 5xx themselves).
+    pub api_url: Option<String>,
+    /// The HTTP client serenity uses; tests pass one that resolves discord.com to a fake.
+    pub http_client: Option<reqwest::Client>,
+    pub store: Arc<Store>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Runs the bot until `shutdown` completes or the connection fails for good.
+pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+    let http = http(&bot);
+    let application = retry::with_retry("reading the application", || {
+        http.get_current_application_info()
+    })
+    .await
+    .map_err(|error| explain_startup_error(error, bot.api_url.as_deref()))?;
+    http.set_application_id(application.id);
+    register_commands(&http, application.id, bot.guild_id).await?;
+    tracing::info!(application = %application.name, "commands registered");
+
+    let data = Data {
+        store: bot.store,
+        clock: bot.clock,
+    };
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: all_commands(),
+            on_error: |error| Box::pin(errors::on_error(error)),
+            // Owners are for prefix commands, which confbot has none of; skipping them saves a
+            // request at start.
+            initialize_owners: false,
+            ..Default::default()
+        })
+        .setup(|_ctx, ready, _framework| {
+            Box::pin(async move {
+                tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+                Ok(data)
+            })
+        })
+        .build();
+    let mut client = serenity::ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
+        .framework(framework)
+        .await
+        .context("building the Discord client")?;
+    let shard_manager = Arc::clone(&client.shard_manager);
+    tokio::select! {
+        result = client.start() => result.map_err(|error| explain_startup_error(error, None)),
+        () = shutdown => {
+            tracing::info!("shutting down");
+            shard_manager.shutdown_all().await;
+            Ok(())
+        }
+    }
+}
+
+fn http(bot: &Bot) -> serenity::Http {
+    let mut builder =
+        HttpBuilder::new(&bot.token).default_allowed_mentions(CreateAllowedMentions::new());
+    if let Some(client) = &bot.http_client {
+        builder = builder.client(client.clone());
+    }
+    if let Some(url) = &bot.api_url {
+        builder = builder.proxy(url.as_str()).ratelimiter_disabled(true);
+    }
+    builder.build()
+}
+
+/// Bulk-overwrites the commands (global, or in one guild): registering twice changes nothing.
+async fn register_commands(
+    http: &serenity::Http,
+    application: ApplicationId,
+    guild: Option<u64>,
+) -> anyhow::Result<()> {
+    let commands = poise::builtins::create_application_commands(&all_commands());
+    match guild {
+        Some(guild) => {
+            let guild = GuildId::new(guild);
+            retry::with_retry("registering guild commands", || {
+                guild.set_commands(http, commands.clone())
+            })
+            .await
+        }
+        None => {
+            retry::with_retry("registering global commands", || {
+                serenity::Command::set_global_commands(http, commands.clone())
+            })
+            .await
+        }
+    }
+    .with_context(|| format!("registering the slash commands of application {application}"))?;
+    Ok(())
+}
+
+/// A start-up failure in words an organiser can act on.
+fn explain_startup_error(error: serenity::Error, api_url: Option<&str>) -> anyhow::Error {
+    use serenity::{GatewayError, HttpError};
+    let rejected = "Discord rejected DISCORD_TOKEN. Check the token in .env (Developer Portal → Bot → Reset Token)";
+    match &error {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response))
+            if response.status_code.as_u16() == 401 =>
+        {
+            anyhow::anyhow!("{rejected}.")
+        }
+        serenity::Error::Gateway(GatewayError::InvalidAuthentication) => {
+            anyhow::anyhow!("{rejected}.")
+        }
+        serenity::Error::Http(HttpError::Request(request)) => {
+            let target = api_url.unwrap_or("https://discord.com");
+            anyhow::anyhow!("could not reach Discord at {target}: {request}")
+        }
+        _ => anyhow::Error::new(error).context("connecting to Discord"),
+    }
+}

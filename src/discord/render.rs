@@ -1,0 +1,77 @@
+//! A core [`Reply`] as serenity builders. The reply has already been fitted to Discord's limits
+//! (`Reply::pages`); here it only changes shape. Every message built here allows no mentions,
+//! so a talk titled `@everyone` pings nobody.
+
+use poise::serenity_prelude as serenity;
+use serenity::{
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
+    CreateEmbedFooter,
+};
+
+use crate::reply::{limits, Reply};
+
+/// confbot's embed colour.
+const COLOUR: u32 = 0x3b82f6;
+
+pub fn embed(reply: &Reply) -> CreateEmbed {
+    let mut embed = CreateEmbed::new().colour(COLOUR).title(&reply.title);
+    if !reply.description.is_empty() {
+        embed = embed.description(&reply.description);
+    }
+    if let Some(url) = &reply.url {
+        embed = embed.url(url);
+    }
+    embed = embed.fields(
+        reply
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), f.value.clone(), f.inline)),
+    );
+    if let Some(footer) = &reply.footer {
+        embed = embed.footer(CreateEmbedFooter::new(footer));
+    }
+    embed
+}
+
+/// Which page of how many, and the custom ids of the Previous / Next buttons.
+pub struct Navigation<'a> {
+    pub page: usize,
+    pub pages: usize,
+    pub previous_id: &'a str,
+    pub next_id: &'a str,
+}
+
+/// The reply's link buttons, then Previous / Next if it has pages.
+pub fn components(reply: &Reply, navigation: Option<&Navigation>) -> Vec<CreateActionRow> {
+    let mut rows: Vec<CreateActionRow> = reply
+        .buttons
+        .chunks(limits::BUTTONS_PER_ROW)
+        .map(|chunk| {
+            CreateActionRow::Buttons(
+                chunk
+                    .iter()
+                    .map(|b| CreateButton::new_link(&b.url).label(&b.label))
+                    .collect(),
+            )
+        })
+        .collect();
+    if let Some(nav) = navigation {
+        rows.truncate(limits::ACTION_ROWS - 1);
+        rows.push(CreateActionRow::Buttons(vec![
+            CreateButton::new(nav.previous_id)
+                .label("Previous")
+                .style(ButtonStyle::Secondary)
+                .disabled(nav.page == 0),
+            CreateButton::new(nav.next_id)
+                .label("Next")
+                .style(ButtonStyle::Secondary)
+                .disabled(nav.page + 1 >= nav.pages),
+        ]));
+    }
+    rows
+}
+
+/// No pings, whatever the text says.
+pub fn no_mentions() -> CreateAllowedMentions {
+    CreateAllowedMentions::new()
+}

@@ -1,0 +1,48 @@
+//! Retrying the requests the bot makes on its own (not interaction replies, which have their
+//! own deadline). In proxy mode serenity's ratelimiter is off, so a 429 reaches us as an error
+//! without its `Retry-After`; 5xx and network errors are transient too. Everything else
+//! (401, 403 missing access, 404 unknown channel, 400) is permanent and returned at once.
+
+use std::future::Future;
+use std::time::Duration;
+
+use poise::serenity_prelude as serenity;
+use serenity::HttpError;
+
+/// Attempts in all, and the first and longest pause between them.
+const ATTEMPTS: u32 = 5;
+const FIRST_PAUSE: Duration = Duration::from_millis(250);
+const LONGEST_PAUSE: Duration = Duration::from_secs(4);
+
+/// Whether trying again later may succeed.
+pub fn is_transient(error: &serenity::Error) -> bool {
+    match error {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => {
+            response.status_code.as_u16() == 429 || response.status_code.is_server_error()
+        }
+        serenity::Error::Http(HttpError::Request(_)) => true,
+        _ => false,
+    }
+}
+
+/// Runs `request` until it succeeds, fails permanently, or has failed `ATTEMPTS` times, pausing
+/// with exponential backoff between tries.
+pub async fn with_retry<T, F, Fut>(what: &str, mut request: F) -> Result<T, serenity::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, serenity::Error>>,
+{
+    let mut pause = FIRST_PAUSE;
+    for attempt in 1.. {
+        match request().await {
+            Ok(value) => return Ok(value),
+            Err(error) if attempt < ATTEMPTS && is_transient(&error) => {
+                tracing::warn!(%error, attempt, "{what} failed; retrying in {pause:?}");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(LONGEST_PAUSE);
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    unreachable!("the loop returns by the last attempt")
+}
