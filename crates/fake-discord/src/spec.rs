@@ -13,7 +13,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
-use jsonschema::{Registry, Validator};
+use std::cmp::Reverse;
+
+use jsonschema::{OutputUnit, Registry, Validator};
 use serde_json::{json, Value};
 
 use crate::limits::FieldError;
@@ -90,29 +92,61 @@ pub(crate) fn knows(method: &str, route: &str) -> bool {
         .is_some()
 }
 
-/// Validates `body` of `method route` (method in lower case, route as in the spec). Returns the
-/// errors at the deepest failing locations: with `anyOf`/`oneOf` unions every branch reports,
-/// and the deepest error is the one that names the field a person would fix.
+/// Validates `body` of `method route` (method in lower case, route as in the spec).
 pub(crate) fn validate(method: &str, route: &str, body: &Value) -> Vec<FieldError> {
     let Some(validator) = validator(method, route) else {
         return Vec::new();
     };
     let evaluation = validator.evaluate(body);
-    let errors: Vec<FieldError> = evaluation
-        .iter_errors()
-        .map(|e| FieldError {
-            path: e.instance_location.iter().map(|s| s.to_string()).collect(),
-            code: discord_code(e.error.keyword()),
-            message: e.error.message().to_owned(),
-        })
-        .collect();
-    let deepest = errors.iter().map(|e| e.path.len()).max().unwrap_or(0);
-    let mut errors: Vec<FieldError> = errors
-        .into_iter()
-        .filter(|e| e.path.len() == deepest)
-        .collect();
+    let mut errors = best_errors(evaluation.root());
     errors.dedup_by(|a, b| a.path == b.path && a.message == b.message);
     errors
+}
+
+/// The errors of an evaluation tree, choosing one branch at every `anyOf`/`oneOf`.
+///
+/// Discord's spec writes unions as `anyOf` (interaction callbacks, autocomplete data by choice
+/// type, ...), and every failing branch reports. Like a person reading the spec, pick the
+/// branch that fails least (fewest errors, then the deepest field): for 26 string choices
+/// that is "`data.choices`: at most 25", not "`type` must be 4" from the message branch.
+fn best_errors(unit: OutputUnit<'_>) -> Vec<FieldError> {
+    if unit.valid() {
+        return Vec::new();
+    }
+    let children = unit
+        .children()
+        .filter(|c| !c.valid())
+        .map(best_errors)
+        .filter(|e| !e.is_empty());
+    let path = unit.evaluation_path().as_str();
+    if path.ends_with("/anyOf") || path.ends_with("/oneOf") {
+        let deepest =
+            |errors: &Vec<FieldError>| errors.iter().map(|e| e.path.len()).max().unwrap_or(0);
+        if let Some(best) = children.min_by_key(|errors| (errors.len(), Reverse(deepest(errors)))) {
+            return best;
+        }
+        // No failing branch: the union itself failed (e.g. `oneOf` matched twice).
+        return own_errors(unit);
+    }
+    let mut errors = own_errors(unit);
+    errors.extend(children.flatten());
+    errors
+}
+
+fn own_errors(unit: OutputUnit<'_>) -> Vec<FieldError> {
+    let path: Vec<String> = unit
+        .instance_location()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    unit.errors()
+        .iter()
+        .map(|e| FieldError {
+            path: path.clone(),
+            code: discord_code(e.keyword()),
+            message: e.message().to_owned(),
+        })
+        .collect()
 }
 
 /// Discord's error codes for a failed JSON Schema keyword.
@@ -163,6 +197,21 @@ mod tests {
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].path, ["embeds", "0", "title"]);
         assert_eq!(errors[0].code, "BASE_TYPE_MAX_LENGTH");
+    }
+
+    #[test]
+    fn a_union_reports_the_branch_that_fits_best() {
+        let choices: Vec<Value> = (0..26)
+            .map(|i| json!({"name": format!("t{i}"), "value": format!("t{i}")}))
+            .collect();
+        let body = json!({"type": 8, "data": {"choices": choices}});
+        let errors = validate(
+            "post",
+            "/interactions/{interaction_id}/{interaction_token}/callback",
+            &body,
+        );
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].path, ["data", "choices"]);
     }
 
     #[test]

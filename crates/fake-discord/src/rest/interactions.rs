@@ -23,8 +23,11 @@ pub(crate) const TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
 const LOADING: u64 = 128;
 
 fn unknown_interaction(detail: impl Into<String>) -> DiscordError {
-    DiscordError::new(StatusCode::NOT_FOUND, 10062, "Unknown interaction")
-        .violation(Rule::Interaction, detail)
+    DiscordError::new(StatusCode::NOT_FOUND, 10062, "Unknown interaction").violation_at(
+        Rule::Interaction,
+        "type",
+        detail,
+    )
 }
 
 /// Which callback types fit which interaction type.

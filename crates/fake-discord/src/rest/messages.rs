@@ -231,12 +231,9 @@ fn react_as(
     let i = find_message(w, channel_id, message_id)?;
     let reactions = &mut w.messages[i].reactions;
     match reactions.iter_mut().find(|(e, _)| e == emoji) {
-        Some((_, users)) if add => {
-            if !users.contains(&user) {
-                users.push(user);
-            }
-        }
-        Some((_, users)) => users.retain(|u| *u != user),
+        Some((_, users)) if add && !users.contains(&user) => users.push(user),
+        Some((_, users)) if !add => users.retain(|u| *u != user),
+        Some(_) => {}
         None if add => reactions.push((emoji.to_owned(), vec![user])),
         None => {}
     }

@@ -140,8 +140,12 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 }
 
 /// An error answered the way Discord answers it: `{"code", "message", "errors"?}`.
+/// Boxed, since handlers return it in every `Result`.
 #[derive(Debug)]
-pub(crate) struct DiscordError {
+pub(crate) struct DiscordError(Box<ErrorBody>);
+
+#[derive(Debug)]
+struct ErrorBody {
     status: StatusCode,
     code: u64,
     message: String,
@@ -151,18 +155,29 @@ pub(crate) struct DiscordError {
 
 impl DiscordError {
     pub(crate) fn new(status: StatusCode, code: u64, message: &str) -> Self {
-        DiscordError {
+        DiscordError(Box::new(ErrorBody {
             status,
             code,
             message: message.into(),
             errors: None,
             violation: None,
-        }
+        }))
     }
 
     /// Also records a violation: the bot did something Discord refuses.
     pub(crate) fn violation(mut self, rule: Rule, detail: impl Into<String>) -> Self {
-        self.violation = Some((rule, None, detail.into()));
+        self.0.violation = Some((rule, None, detail.into()));
+        self
+    }
+
+    /// Also records a violation at a field of the body.
+    pub(crate) fn violation_at(
+        mut self,
+        rule: Rule,
+        field: &str,
+        detail: impl Into<String>,
+    ) -> Self {
+        self.0.violation = Some((rule, Some(field.to_owned()), detail.into()));
         self
     }
 
@@ -191,10 +206,9 @@ impl DiscordError {
                 .expect("_errors is a list")
                 .push(json!({"code": e.code, "message": e.message}));
         }
-        DiscordError {
-            errors: Some(Value::Object(tree)),
-            ..Self::new(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body")
-        }
+        let mut error = Self::new(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body");
+        error.0.errors = Some(Value::Object(tree));
+        error
     }
 }
 
@@ -204,12 +218,13 @@ struct ViolationMark(Rule, Option<String>, String);
 
 impl IntoResponse for DiscordError {
     fn into_response(self) -> Response {
-        let mut body = json!({"code": self.code, "message": self.message});
-        if let Some(errors) = self.errors {
+        let e = *self.0;
+        let mut body = json!({"code": e.code, "message": e.message});
+        if let Some(errors) = e.errors {
             body["errors"] = errors;
         }
-        let mut response = (self.status, Json(body)).into_response();
-        if let Some((rule, field, detail)) = self.violation {
+        let mut response = (e.status, Json(body)).into_response();
+        if let Some((rule, field, detail)) = e.violation {
             response
                 .extensions_mut()
                 .insert(ViolationMark(rule, field, detail));
@@ -295,9 +310,12 @@ async fn check_and_record(State(shared): State<Arc<Shared>>, req: Request, next:
                     .violation(Rule::UnknownRoute, "fake-discord does not know this route"),
             );
         };
-        // Interaction callbacks and webhooks are authorized by their token in the path.
-        let by_token = route.starts_with("/interactions/") || route.starts_with("/webhooks/");
-        if !by_token && !authorized {
+        // Interaction callbacks and webhooks are authorized by their token in the path, and
+        // `GET /gateway` needs no authorization at all.
+        let open = route == "/gateway"
+            || route.starts_with("/interactions/")
+            || route.starts_with("/webhooks/");
+        if !open && !authorized {
             break 'check Some(
                 DiscordError::new(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized")
                     .violation(Rule::Auth, "missing or wrong `Authorization: Bot <token>`"),

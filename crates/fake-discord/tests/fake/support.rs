@@ -1,0 +1,172 @@
+//! A minimal serenity bot for the fake's own tests: it registers guild commands when READY
+//! and either answers interactions itself or hands them to the test.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fake_discord::{FakeDiscord, Ids};
+use serenity::all::{
+    Context, CreateAutocompleteResponse, CreateCommand, CreateCommandOption,
+    CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GatewayIntents,
+    Interaction, Ready,
+};
+use serenity::async_trait;
+use serenity::http::Http;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// How long a test waits for anything; generous, since nothing here should take a second.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Which way serenity reaches the fake.
+#[derive(Debug, Clone, Copy)]
+pub enum Mode {
+    /// `HttpBuilder::proxy` with the ratelimiter disabled, as the binary runs.
+    Proxy,
+    /// `HttpBuilder::client` with the fake's TLS client: serenity's ratelimiter on.
+    Tls,
+}
+
+/// What the test bot does with interactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+    /// Answers `/next` with a message and its autocomplete with matching tracks.
+    Answer,
+    /// Hands every interaction to the test, which answers (or does not) itself.
+    Forward,
+}
+
+/// The commands the test bot registers: `/next [track]` with an autocompleted option.
+pub fn commands() -> Vec<CreateCommand> {
+    vec![CreateCommand::new("next")
+        .description("The next talks")
+        .add_option(
+            CreateCommandOption::new(
+                serenity::all::CommandOptionType::String,
+                "track",
+                "Only this track",
+            )
+            .set_autocomplete(true),
+        )]
+}
+
+pub const TRACKS: [&str; 3] = ["rust", "python", "rustdoc"];
+
+struct Handler {
+    behaviour: Behaviour,
+    tx: mpsc::UnboundedSender<Interaction>,
+}
+
+#[async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, ctx: Context, _ready: Ready) {
+        Ids::FIXED
+            .guild
+            .set_commands(&ctx.http, commands())
+            .await
+            .expect("registering the test commands");
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        if self.behaviour == Behaviour::Forward {
+            let _ = self.tx.send(interaction);
+            return;
+        }
+        match interaction {
+            Interaction::Command(cmd) => {
+                let track = cmd
+                    .data
+                    .options
+                    .first()
+                    .and_then(|o| o.value.as_str())
+                    .unwrap_or("all tracks");
+                let reply = CreateInteractionResponseMessage::new()
+                    .content(format!("Next on {track}: Fearless concurrency"));
+                cmd.create_response(&ctx.http, CreateInteractionResponse::Message(reply))
+                    .await
+                    .expect("answering /next");
+            }
+            Interaction::Autocomplete(ac) => {
+                let partial = ac
+                    .data
+                    .autocomplete()
+                    .map(|a| a.value.to_owned())
+                    .unwrap_or_default();
+                let choices = TRACKS
+                    .iter()
+                    .filter(|t| t.starts_with(&partial))
+                    .fold(CreateAutocompleteResponse::new(), |r, t| {
+                        r.add_string_choice(*t, *t)
+                    });
+                ac.create_response(&ctx.http, CreateInteractionResponse::Autocomplete(choices))
+                    .await
+                    .expect("answering the autocomplete");
+            }
+            other => panic!("the test bot got an unexpected interaction: {other:?}"),
+        }
+    }
+}
+
+/// A running test bot.
+pub struct Bot {
+    /// serenity's HTTP client, as the bot uses it.
+    pub http: Arc<Http>,
+    /// Interactions handed over in [`Behaviour::Forward`].
+    pub interactions: mpsc::UnboundedReceiver<Interaction>,
+    /// The bot's `client.start()`; ends with its result.
+    pub task: JoinHandle<serenity::Result<()>>,
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// serenity's HTTP client for `mode`, with `token`.
+pub fn http(fake: &FakeDiscord, mode: Mode, token: &str) -> Http {
+    let builder = serenity::http::HttpBuilder::new(token).application_id(Ids::FIXED.application);
+    match mode {
+        Mode::Proxy => builder
+            .proxy(fake.api_url())
+            .ratelimiter_disabled(true)
+            .build(),
+        Mode::Tls => builder.client(fake.tls_client()).build(),
+    }
+}
+
+/// Starts a serenity bot against the fake without waiting for it.
+pub async fn spawn_bot(fake: &FakeDiscord, mode: Mode, behaviour: Behaviour, token: &str) -> Bot {
+    let (tx, interactions) = mpsc::unbounded_channel();
+    let mut client = serenity::all::ClientBuilder::new_with_http(
+        http(fake, mode, token),
+        GatewayIntents::non_privileged(),
+    )
+    .event_handler(Handler { behaviour, tx })
+    .await
+    .expect("building the serenity client");
+    let http = client.http.clone();
+    let task = tokio::spawn(async move { client.start().await });
+    Bot {
+        http,
+        interactions,
+        task,
+    }
+}
+
+/// Starts a serenity bot and waits until it is READY with its commands registered.
+pub async fn start_bot(fake: &FakeDiscord, mode: Mode, behaviour: Behaviour) -> Bot {
+    let bot = spawn_bot(fake, mode, behaviour, fake.token()).await;
+    fake.wait_for(|f| f.guild_commands().len() == 1, PATIENCE)
+        .await
+        .expect("the bot registers its commands");
+    bot
+}
+
+/// Receives the next interaction a forwarding bot got.
+pub async fn next_interaction(bot: &mut Bot) -> Interaction {
+    tokio::time::timeout(PATIENCE, bot.interactions.recv())
+        .await
+        .expect("the bot receives the interaction in time")
+        .expect("the bot is running")
+}
