@@ -43,6 +43,16 @@ pub(crate) struct Session {
     sent: Vec<(u64, String)>,
     conn: Option<Conn>,
     resumable: bool,
+    /// The intents of its IDENTIFY: Discord only sends the events they ask for.
+    intents: u64,
+}
+
+/// Gateway intents the fake looks at (Discord's bit values).
+pub(crate) mod intents {
+    pub(crate) const GUILDS: u64 = 1 << 0;
+    pub(crate) const GUILD_MESSAGES: u64 = 1 << 9;
+    pub(crate) const DIRECT_MESSAGES: u64 = 1 << 12;
+    pub(crate) const MESSAGE_CONTENT: u64 = 1 << 15;
 }
 
 #[derive(Deserialize)]
@@ -161,6 +171,7 @@ fn identify(shared: &Shared, tx: &mpsc::UnboundedSender<Outgoing>, conn_id: u64,
                 tx: tx.clone(),
             }),
             resumable: true,
+            intents: d["intents"].as_u64().unwrap_or(0),
         });
         let index = w.sessions.len() - 1;
         let bot = w.user(Ids::FIXED.bot).expect("the bot user exists");
@@ -246,6 +257,19 @@ pub(crate) fn dispatch(w: &mut World, session: usize, t: &str, d: Value) -> u64 
     }
     w.gateway.dispatches += 1;
     s.seq
+}
+
+/// The intents of the current session (0 when no bot identified).
+pub(crate) fn current_intents(w: &World) -> u64 {
+    current(w).map_or(0, |i| w.sessions[i].intents)
+}
+
+/// Dispatches on the current session if its intents ask for `intent`.
+pub(crate) fn dispatch_with_intent(w: &mut World, intent: u64, t: &str, d: Value) {
+    if current_intents(w) & intent != 0 {
+        let session = current(w).expect("a session has intents");
+        dispatch(w, session, t, d);
+    }
 }
 
 /// The session that gets new events: the one identified last.

@@ -468,6 +468,7 @@ impl FakeDiscord {
                 o
             })
             .collect();
+        let resolved = self.shared.read(|w| resolved(w, &leaf));
         let mut nested = leaf;
         for sub in chain.iter().rev() {
             nested = vec![json!({"name": sub["name"], "type": sub["type"], "options": nested})];
@@ -479,6 +480,9 @@ impl FakeDiscord {
         let mut data = json!({"id": id, "name": top, "type": 1, "options": nested});
         if registered.get("guild_id").is_some() {
             data["guild_id"] = registered["guild_id"].clone();
+        }
+        if let Some(resolved) = resolved {
+            data["resolved"] = resolved;
         }
         data
     }
@@ -560,6 +564,15 @@ impl FakeDiscord {
         })
     }
 
+    /// The users who joined a thread (its creator, and whoever the bot added).
+    pub fn thread_members(&self, thread: ChannelId) -> Vec<UserId> {
+        self.shared.read(|w| {
+            w.channel(thread)
+                .map(|c| c.members.clone())
+                .unwrap_or_default()
+        })
+    }
+
     /// The DM channel the bot opened with `user`, if any.
     pub fn dm_channel(&self, user: UserId) -> Option<ChannelId> {
         self.shared.read(|w| {
@@ -582,8 +595,10 @@ impl FakeDiscord {
             .read(|w| w.guild_commands.iter().map(to_command).collect())
     }
 
-    /// A user posts a message in a channel (e.g. a question in a Q&A thread); it is
-    /// dispatched as MESSAGE_CREATE.
+    /// A user posts a message in a channel (e.g. a question in a Q&A thread). It is
+    /// dispatched as MESSAGE_CREATE if the bot's intents ask for it (GUILD_MESSAGES, or
+    /// DIRECT_MESSAGES in a DM), with empty content unless it has MESSAGE_CONTENT or the
+    /// message mentions the bot, as on Discord.
     pub fn post_as(&self, user: UserId, channel: ChannelId, content: &str) -> Message {
         let rec = MessageRec {
             id: self.shared.next_id(),
@@ -594,10 +609,12 @@ impl FakeDiscord {
             components: Vec::new(),
             flags: 0,
             nonce: None,
+            allowed_mentions: None,
             timestamp: model::now_iso(),
             edited: None,
             created_ms: model::unix_ms(),
             reactions: Vec::new(),
+            pinned: false,
             interaction: None,
             thread: None,
             deleted: false,
@@ -623,9 +640,28 @@ impl FakeDiscord {
             }
             let message = to_message(w, &rec);
             w.messages.push(rec);
-            if let Some(session) = gateway::current(w) {
-                gateway::dispatch(w, session, "MESSAGE_CREATE", event);
+            // As on Discord: guild messages need GUILD_MESSAGES, DMs DIRECT_MESSAGES, and
+            // without the privileged MESSAGE_CONTENT intent a guild message arrives with empty
+            // content unless it mentions the bot.
+            let intent = if in_guild {
+                gateway::intents::GUILD_MESSAGES
+            } else {
+                gateway::intents::DIRECT_MESSAGES
+            };
+            let mentions_bot = event["mentions"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|u| u["id"] == Ids::FIXED.bot.to_string()));
+            let intents = gateway::current_intents(w);
+            if in_guild && !mentions_bot && intents & gateway::intents::MESSAGE_CONTENT == 0 {
+                for field in ["content", "embeds", "components", "attachments"] {
+                    event[field] = if field == "content" {
+                        json!("")
+                    } else {
+                        json!([])
+                    };
+                }
             }
+            gateway::dispatch_with_intent(w, intent, "MESSAGE_CREATE", event);
             message
         })
     }
@@ -769,6 +805,59 @@ fn to_channel(w: &World, c: &model::ChannelRec) -> GuildChannel {
 
 fn to_command(v: &Value) -> Command {
     serde_json::from_value(v.clone()).expect("command payloads are checked against serenity")
+}
+
+/// `data.resolved` for user, channel, role and mentionable options, as Discord sends it: the
+/// objects the ids in the option values name.
+fn resolved(w: &World, options: &[Value]) -> Option<Value> {
+    let mut resolved = json!({});
+    for o in options {
+        let Some(id) = o["value"].as_str().and_then(|v| v.parse::<u64>().ok()) else {
+            continue;
+        };
+        let kind = o["type"].as_u64().unwrap_or(0);
+        if matches!(kind, 6 | 9) {
+            if let Some(u) = w.user(UserId::new(id)) {
+                let mut member = model::member(u, Some(model::permissions_of(u, &w.roles)));
+                member
+                    .as_object_mut()
+                    .expect("a member is an object")
+                    .remove("user");
+                resolved["users"][id.to_string()] = model::user(u);
+                resolved["members"][id.to_string()] = member;
+                continue;
+            }
+        }
+        if matches!(kind, 8 | 9) {
+            if let Some(r) = w.roles.iter().find(|r| r.id.get() == id) {
+                resolved["roles"][id.to_string()] = model::role(r);
+                continue;
+            }
+        }
+        if kind == 7 {
+            if let Some(c) = w.channel(ChannelId::new(id)) {
+                let mut partial = json!({
+                    "id": c.id.to_string(),
+                    "name": c.name,
+                    "type": c.kind,
+                    "permissions": model::permissions_of(w.user(Ids::FIXED.bot).expect("the bot user exists"), &w.roles).bits().to_string(),
+                });
+                if let Some(parent) = c.parent_id {
+                    partial["parent_id"] = json!(parent.to_string());
+                }
+                resolved["channels"][id.to_string()] = partial;
+                continue;
+            }
+        }
+        panic!(
+            "option {} names {id}, which the fake guild does not have",
+            o["name"]
+        );
+    }
+    resolved
+        .as_object()
+        .is_some_and(|r| !r.is_empty())
+        .then_some(resolved)
 }
 
 /// INTERACTION_CREATE's `d`: the interaction with the user as a guild member (or a DM user),

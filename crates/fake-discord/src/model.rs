@@ -158,6 +158,8 @@ pub(crate) struct ChannelRec {
     pub(crate) auto_archive_duration: u64,
     pub(crate) created: String,
     pub(crate) message_count: u64,
+    /// Threads: who has joined.
+    pub(crate) members: Vec<UserId>,
 }
 
 impl ChannelRec {
@@ -261,6 +263,7 @@ pub(crate) fn initial_channels() -> Vec<ChannelRec> {
         auto_archive_duration: 1440,
         created: now_iso(),
         message_count: 0,
+        members: Vec::new(),
     })
     .collect()
 }
@@ -379,7 +382,7 @@ pub(crate) fn channel(c: &ChannelRec, users: &[UserRec]) -> Value {
     if c.is_thread() {
         v["owner_id"] = json!(c.owner_id.map(|o| o.to_string()));
         v["message_count"] = json!(c.message_count);
-        v["member_count"] = json!(1);
+        v["member_count"] = json!(c.members.len());
         v["total_message_sent"] = json!(c.message_count);
         v["thread_metadata"] = json!({
             "archived": c.archived,
@@ -517,12 +520,15 @@ pub(crate) struct MessageRec {
     pub(crate) components: Vec<Value>,
     pub(crate) flags: u64,
     pub(crate) nonce: Option<Value>,
+    /// The `allowed_mentions` the message was sent (or last edited) with.
+    pub(crate) allowed_mentions: Option<Value>,
     pub(crate) timestamp: String,
     pub(crate) edited: Option<String>,
     /// Unix milliseconds of creation, for the `enforce_nonce` window.
     pub(crate) created_ms: u64,
     /// Emoji (as in the route) and the users who reacted with it.
     pub(crate) reactions: Vec<(String, Vec<UserId>)>,
+    pub(crate) pinned: bool,
     /// The interaction this message answers (original response or follow-up).
     pub(crate) interaction: Option<u64>,
     /// The thread started from this message.
@@ -540,11 +546,72 @@ pub(crate) fn stored_embed(e: &Value) -> Value {
     e
 }
 
-pub(crate) fn message(m: &MessageRec, users: &[UserRec], thread: Option<Value>) -> Value {
+/// Who a message pings, as Discord decides it: `<@id>`, `<@&id>`, `@everyone` and `@here` in
+/// the content, filtered by `allowed_mentions` (none given means everything may ping).
+pub(crate) fn pings(
+    m: &MessageRec,
+    users: &[UserRec],
+    roles: &[RoleRec],
+) -> (bool, Vec<UserId>, Vec<RoleId>) {
+    let allowed = m.allowed_mentions.as_ref().filter(|a| !a.is_null());
+    let parses = |kind: &str| {
+        allowed.is_none_or(|a| {
+            a["parse"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|k| k == kind))
+        })
+    };
+    let listed = |key: &str, id: u64| {
+        allowed.is_some_and(|a| {
+            a[key]
+                .as_array()
+                .is_some_and(|ids| ids.iter().any(|i| i.as_str() == Some(&id.to_string())))
+        })
+    };
+    let everyone =
+        parses("everyone") && (m.content.contains("@everyone") || m.content.contains("@here"));
+    let mut pinged_users = Vec::new();
+    let mut pinged_roles = Vec::new();
+    for token in m.content.split("<@").skip(1) {
+        let Some((inner, _)) = token.split_once('>') else {
+            continue;
+        };
+        if let Some(role) = inner.strip_prefix('&').and_then(|r| r.parse::<u64>().ok()) {
+            if roles.iter().any(|r| r.id.get() == role)
+                && (parses("roles") || listed("roles", role))
+            {
+                pinged_roles.push(RoleId::new(role));
+            }
+        } else if let Ok(user) = inner.trim_start_matches('!').parse::<u64>() {
+            if users.iter().any(|u| u.id.get() == user)
+                && (parses("users") || listed("users", user))
+            {
+                pinged_users.push(UserId::new(user));
+            }
+        }
+    }
+    pinged_users.dedup();
+    pinged_roles.dedup();
+    (everyone, pinged_users, pinged_roles)
+}
+
+pub(crate) fn message(
+    m: &MessageRec,
+    users: &[UserRec],
+    roles: &[RoleRec],
+    thread: Option<Value>,
+) -> Value {
     let author = users
         .iter()
         .find(|u| u.id == m.author)
         .expect("message authors are known users");
+    let (everyone, pinged_users, pinged_roles) = pings(m, users, roles);
+    let mentions: Vec<Value> = pinged_users
+        .iter()
+        .filter_map(|id| users.iter().find(|u| u.id == *id))
+        .map(user)
+        .collect();
+    let mention_roles: Vec<String> = pinged_roles.iter().map(ToString::to_string).collect();
     let mut v = json!({
         "id": m.id.to_string(),
         "channel_id": m.channel_id.to_string(),
@@ -553,12 +620,12 @@ pub(crate) fn message(m: &MessageRec, users: &[UserRec], thread: Option<Value>) 
         "timestamp": m.timestamp,
         "edited_timestamp": m.edited,
         "tts": false,
-        "mention_everyone": false,
-        "mentions": [],
-        "mention_roles": [],
+        "mention_everyone": everyone,
+        "mentions": mentions,
+        "mention_roles": mention_roles,
         "attachments": [],
         "embeds": m.embeds,
-        "pinned": false,
+        "pinned": m.pinned,
         "type": if m.interaction.is_some() { 20 } else { 0 },
         "flags": m.flags,
         "components": m.components,

@@ -52,6 +52,8 @@ pub enum Rule {
     Auth,
     /// Something else Discord would refuse (a body that is not JSON, a locked thread, ...).
     Request,
+    /// fake-discord itself failed (a panic in a route): a bug to fix in the fake.
+    FakeBug,
 }
 
 /// Something the bot sent that Discord would refuse. The fake answers it the way Discord does
@@ -159,7 +161,7 @@ impl World {
             .thread
             .and_then(|t| self.channel(t))
             .map(|t| self.channel_json(t));
-        model::message(m, &self.users, thread)
+        model::message(m, &self.users, &self.roles, thread)
     }
 
     pub(crate) fn violation(

@@ -13,7 +13,7 @@ use axum::Extension;
 use serde_json::{json, Value};
 use serenity::model::id::{ChannelId, UserId};
 
-use super::{ok, Answer, Body, DiscordError};
+use super::{no_content, ok, Answer, Body, DiscordError};
 use crate::gateway;
 use crate::model::{self, ChannelRec, Ids};
 use crate::state::{Rule, Shared, World};
@@ -70,10 +70,9 @@ pub(super) async fn edit(
     })
 }
 
+/// Channel and thread events need the GUILDS intent.
 fn dispatch(w: &mut World, t: &str, channel: Value) {
-    if let Some(session) = gateway::current(w) {
-        gateway::dispatch(w, session, t, channel);
-    }
+    gateway::dispatch_with_intent(w, gateway::intents::GUILDS, t, channel);
 }
 
 fn new_thread(id: ChannelId, parent: ChannelId, kind: u8, body: &Value) -> ChannelRec {
@@ -96,6 +95,7 @@ fn new_thread(id: ChannelId, parent: ChannelId, kind: u8, body: &Value) -> Chann
             .unwrap_or(4320),
         created: model::now_iso(),
         message_count: 0,
+        members: vec![Ids::FIXED.bot],
     }
 }
 
@@ -205,9 +205,110 @@ pub(super) async fn create_dm(
             auto_archive_duration: 0,
             created: model::now_iso(),
             message_count: 0,
+            members: Vec::new(),
         };
         let json = w.channel_json(&dm);
         w.channels.push(dm);
         ok(json)
     })
+}
+
+fn thread_mut(w: &mut World, channel_id: u64) -> Result<&mut ChannelRec, DiscordError> {
+    let c = w
+        .channels
+        .iter_mut()
+        .find(|c| c.id.get() == channel_id)
+        .ok_or_else(DiscordError::unknown_channel)?;
+    if !c.is_thread() {
+        return Err(DiscordError::new(
+            StatusCode::BAD_REQUEST,
+            50024,
+            "Cannot execute action on this channel type",
+        )
+        .violation(
+            Rule::Request,
+            "thread members of a channel that is not a thread",
+        ));
+    }
+    Ok(c)
+}
+
+fn join(w: &mut World, channel_id: u64, user: UserId, add: bool) -> Answer {
+    if w.user(user).is_none() {
+        return Err(DiscordError::new(
+            StatusCode::NOT_FOUND,
+            10013,
+            "Unknown User",
+        ));
+    }
+    let thread = thread_mut(w, channel_id)?;
+    thread.members.retain(|m| *m != user);
+    if add {
+        thread.members.push(user);
+    }
+    no_content()
+}
+
+/// `PUT /channels/{id}/thread-members/{user_id}`: adds a user to a thread.
+pub(super) async fn add_member(
+    State(shared): State<Arc<Shared>>,
+    Path((channel_id, user)): Path<(u64, u64)>,
+) -> Answer {
+    shared.update(|w| join(w, channel_id, UserId::new(user), true))
+}
+
+pub(super) async fn remove_member(
+    State(shared): State<Arc<Shared>>,
+    Path((channel_id, user)): Path<(u64, u64)>,
+) -> Answer {
+    shared.update(|w| join(w, channel_id, UserId::new(user), false))
+}
+
+pub(super) async fn join_thread(
+    State(shared): State<Arc<Shared>>,
+    Path(channel_id): Path<u64>,
+) -> Answer {
+    shared.update(|w| join(w, channel_id, Ids::FIXED.bot, true))
+}
+
+pub(super) async fn leave_thread(
+    State(shared): State<Arc<Shared>>,
+    Path(channel_id): Path<u64>,
+) -> Answer {
+    shared.update(|w| join(w, channel_id, Ids::FIXED.bot, false))
+}
+
+/// `GET /channels/{id}/thread-members`.
+pub(super) async fn members(
+    State(shared): State<Arc<Shared>>,
+    Path(channel_id): Path<u64>,
+) -> Answer {
+    shared.update(|w| {
+        let thread = thread_mut(w, channel_id)?.clone();
+        let list: Vec<Value> = thread
+            .members
+            .iter()
+            .map(|u| {
+                json!({"id": thread.id.to_string(), "user_id": u.to_string(),
+                       "join_timestamp": thread.created, "flags": 0})
+            })
+            .collect();
+        ok(model::checked::<Vec<serenity::model::guild::ThreadMember>>(
+            "thread members",
+            Value::Array(list),
+        ))
+    })
+}
+
+/// `POST /channels/{id}/typing`: nothing to show in a fake.
+pub(super) async fn typing(
+    State(shared): State<Arc<Shared>>,
+    Path(channel_id): Path<u64>,
+) -> Answer {
+    shared.read(|w| {
+        w.channel(ChannelId::new(channel_id))
+            .map(|_| ())
+            .ok_or_else(DiscordError::unknown_channel)
+    })?;
+    super::no_content()
 }

@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Extension;
 use serde_json::Value;
@@ -40,10 +42,12 @@ pub(crate) fn new_message(
         components: Vec::new(),
         flags: 0,
         nonce: body.get("nonce").filter(|n| !n.is_null()).cloned(),
+        allowed_mentions: None,
         timestamp: model::now_iso(),
         edited: None,
         created_ms: model::unix_ms(),
         reactions: Vec::new(),
+        pinned: false,
         interaction,
         thread: None,
         deleted: false,
@@ -65,6 +69,9 @@ pub(crate) fn apply_fields(m: &mut MessageRec, body: &Value) {
     }
     if let Some(components) = body.get("components").filter(|c| !c.is_null()) {
         m.components = components.as_array().cloned().unwrap_or_default();
+    }
+    if let Some(allowed) = body.get("allowed_mentions").filter(|a| !a.is_null()) {
+        m.allowed_mentions = Some(allowed.clone());
     }
     if let Some(flags) = body.get("flags").and_then(Value::as_u64) {
         m.flags = (m.flags & !SETTABLE_FLAGS) | (flags & SETTABLE_FLAGS);
@@ -169,22 +176,35 @@ pub(super) async fn get(
     })
 }
 
-/// `GET /channels/{id}/messages`: the newest 50, newest first (no paging: a fake's channels
-/// are short).
-pub(super) async fn list(State(shared): State<Arc<Shared>>, Path(channel_id): Path<u64>) -> Answer {
+/// `GET /channels/{id}/messages?limit&before&after`: newest first, as Discord pages them
+/// (`around` is not supported: a fake's channels are short).
+pub(super) async fn list(
+    State(shared): State<Arc<Shared>>,
+    Path(channel_id): Path<u64>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Answer {
+    let id = |k: &str| query.get(k).and_then(|v| v.parse::<u64>().ok());
+    let limit = id("limit").unwrap_or(50).clamp(1, 100) as usize;
+    let (before, after) = (id("before"), id("after"));
     shared.read(|w| {
         if w.channel(ChannelId::new(channel_id)).is_none() {
             return Err(DiscordError::unknown_channel());
         }
-        let list: Vec<Value> = w
+        let visible: Vec<&MessageRec> = w
             .messages
             .iter()
-            .rev()
             .filter(|m| m.channel_id.get() == channel_id && !m.deleted && m.flags & 64 == 0)
-            .take(50)
-            .map(|m| w.message_json(m))
+            .filter(|m| before.is_none_or(|b| m.id < b) && after.is_none_or(|a| m.id > a))
             .collect();
-        ok(Value::Array(list))
+        // After an id: the oldest `limit` after it; otherwise the newest `limit`.
+        let page: Vec<&MessageRec> = if after.is_some() {
+            visible.into_iter().take(limit).collect()
+        } else {
+            visible.into_iter().rev().take(limit).rev().collect()
+        };
+        ok(Value::Array(
+            page.into_iter().rev().map(|m| w.message_json(m)).collect(),
+        ))
     })
 }
 
@@ -296,5 +316,41 @@ pub(super) async fn reactions(
             .flat_map(|(_, users)| users.iter().filter_map(|u| w.user(*u)).map(model::user))
             .collect();
         ok(Value::Array(users))
+    })
+}
+
+fn pin_as(w: &mut World, channel_id: u64, message_id: u64, pinned: bool) -> Answer {
+    let i = find_message(w, channel_id, message_id)?;
+    w.messages[i].pinned = pinned;
+    no_content()
+}
+
+/// `PUT /channels/{id}/pins/{message_id}`.
+pub(super) async fn pin(
+    State(shared): State<Arc<Shared>>,
+    Path((channel_id, message_id)): Path<(u64, u64)>,
+) -> Answer {
+    shared.update(|w| pin_as(w, channel_id, message_id, true))
+}
+
+pub(super) async fn unpin(
+    State(shared): State<Arc<Shared>>,
+    Path((channel_id, message_id)): Path<(u64, u64)>,
+) -> Answer {
+    shared.update(|w| pin_as(w, channel_id, message_id, false))
+}
+
+/// `GET /channels/{id}/pins`: the pinned messages, newest first.
+pub(super) async fn pins(State(shared): State<Arc<Shared>>, Path(channel_id): Path<u64>) -> Answer {
+    shared.read(|w| {
+        if w.channel(ChannelId::new(channel_id)).is_none() {
+            return Err(DiscordError::unknown_channel());
+        }
+        let list = w
+            .messages
+            .iter()
+            .rev()
+            .filter(|m| m.channel_id.get() == channel_id && m.pinned && !m.deleted);
+        ok(Value::Array(list.map(|m| w.message_json(m)).collect()))
     })
 }

@@ -5,3 +5,4 @@ mod bots;
 mod checks;
 mod rate_limits;
 mod support;
+mod world;

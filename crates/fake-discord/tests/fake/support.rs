@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use fake_discord::{FakeDiscord, Ids};
 use serenity::all::{
-    Context, CreateAutocompleteResponse, CreateCommand, CreateCommandOption,
-    CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GatewayIntents,
-    Interaction, Ready,
+    Context, CreateActionRow, CreateAllowedMentions, CreateAutocompleteResponse, CreateButton,
+    CreateCommand, CreateCommandOption, CreateEmbed, CreateEmbedFooter, CreateInteractionResponse,
+    CreateInteractionResponseMessage, EventHandler, GatewayIntents, Interaction, Message, Ready,
+    Timestamp,
 };
 use serenity::async_trait;
 use serenity::http::Http;
@@ -36,18 +37,23 @@ pub enum Behaviour {
     Forward,
 }
 
-/// The commands the test bot registers: `/next [track]` with an autocompleted option.
+/// The commands the test bot registers: `/next [track]` with an autocompleted option, and
+/// `/whois user` with a user option.
 pub fn commands() -> Vec<CreateCommand> {
-    vec![CreateCommand::new("next")
-        .description("The next talks")
-        .add_option(
-            CreateCommandOption::new(
-                serenity::all::CommandOptionType::String,
-                "track",
-                "Only this track",
-            )
-            .set_autocomplete(true),
-        )]
+    use serenity::all::CommandOptionType;
+    vec![
+        CreateCommand::new("next")
+            .description("The next talks")
+            .add_option(
+                CreateCommandOption::new(CommandOptionType::String, "track", "Only this track")
+                    .set_autocomplete(true),
+            ),
+        CreateCommand::new("whois")
+            .description("Who someone is")
+            .add_option(
+                CreateCommandOption::new(CommandOptionType::User, "user", "Whom").required(true),
+            ),
+    ]
 }
 
 pub const TRACKS: [&str; 3] = ["rust", "python", "rustdoc"];
@@ -55,6 +61,27 @@ pub const TRACKS: [&str; 3] = ["rust", "python", "rustdoc"];
 struct Handler {
     behaviour: Behaviour,
     tx: mpsc::UnboundedSender<Interaction>,
+    messages: mpsc::UnboundedSender<Message>,
+}
+
+/// The answering bot's reply to `/next`: what a real reply carries (embed, a button, no
+/// pings), so the spec checks see serenity's real serialization of each.
+fn next_reply(track: &str) -> CreateInteractionResponseMessage {
+    let embed = CreateEmbed::new()
+        .title("Fearless concurrency")
+        .description("Room A, 10:00")
+        .field("Speaker", "Ada", true)
+        .footer(CreateEmbedFooter::new("Fake Conference"))
+        .colour(0x00ff_8800)
+        .timestamp(Timestamp::now());
+    CreateInteractionResponseMessage::new()
+        .content(format!("Next on {track}: Fearless concurrency"))
+        .embed(embed)
+        .components(vec![CreateActionRow::Buttons(vec![CreateButton::new(
+            "more",
+        )
+        .label("More talks")])])
+        .allowed_mentions(CreateAllowedMentions::new())
 }
 
 #[async_trait]
@@ -65,6 +92,10 @@ impl EventHandler for Handler {
             .set_commands(&ctx.http, commands())
             .await
             .expect("registering the test commands");
+    }
+
+    async fn message(&self, _ctx: Context, message: Message) {
+        let _ = self.messages.send(message);
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
@@ -80,9 +111,8 @@ impl EventHandler for Handler {
                     .first()
                     .and_then(|o| o.value.as_str())
                     .unwrap_or("all tracks");
-                let reply = CreateInteractionResponseMessage::new()
-                    .content(format!("Next on {track}: Fearless concurrency"));
-                cmd.create_response(&ctx.http, CreateInteractionResponse::Message(reply))
+                let reply = CreateInteractionResponse::Message(next_reply(track));
+                cmd.create_response(&ctx.http, reply)
                     .await
                     .expect("answering /next");
             }
@@ -102,6 +132,16 @@ impl EventHandler for Handler {
                     .await
                     .expect("answering the autocomplete");
             }
+            Interaction::Component(click) => {
+                assert_eq!(click.data.custom_id, "more");
+                let update = CreateInteractionResponseMessage::new()
+                    .content("More talks: none")
+                    .components(vec![]);
+                click
+                    .create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(update))
+                    .await
+                    .expect("updating");
+            }
             other => panic!("the test bot got an unexpected interaction: {other:?}"),
         }
     }
@@ -113,6 +153,8 @@ pub struct Bot {
     pub http: Arc<Http>,
     /// Interactions handed over in [`Behaviour::Forward`].
     pub interactions: mpsc::UnboundedReceiver<Interaction>,
+    /// MESSAGE_CREATE events the bot received.
+    pub messages: mpsc::UnboundedReceiver<Message>,
     /// The bot's `client.start()`; ends with its result.
     pub task: JoinHandle<serenity::Result<()>>,
 }
@@ -138,11 +180,16 @@ pub fn http(fake: &FakeDiscord, mode: Mode, token: &str) -> Http {
 /// Starts a serenity bot against the fake without waiting for it.
 pub async fn spawn_bot(fake: &FakeDiscord, mode: Mode, behaviour: Behaviour, token: &str) -> Bot {
     let (tx, interactions) = mpsc::unbounded_channel();
+    let (message_tx, messages) = mpsc::unbounded_channel();
     let mut client = serenity::all::ClientBuilder::new_with_http(
         http(fake, mode, token),
         GatewayIntents::non_privileged(),
     )
-    .event_handler(Handler { behaviour, tx })
+    .event_handler(Handler {
+        behaviour,
+        tx,
+        messages: message_tx,
+    })
     .await
     .expect("building the serenity client");
     let http = client.http.clone();
@@ -150,6 +197,7 @@ pub async fn spawn_bot(fake: &FakeDiscord, mode: Mode, behaviour: Behaviour, tok
     Bot {
         http,
         interactions,
+        messages,
         task,
     }
 }
@@ -157,7 +205,7 @@ pub async fn spawn_bot(fake: &FakeDiscord, mode: Mode, behaviour: Behaviour, tok
 /// Starts a serenity bot and waits until it is READY with its commands registered.
 pub async fn start_bot(fake: &FakeDiscord, mode: Mode, behaviour: Behaviour) -> Bot {
     let bot = spawn_bot(fake, mode, behaviour, fake.token()).await;
-    fake.wait_for(|f| f.guild_commands().len() == 1, PATIENCE)
+    fake.wait_for(|f| f.guild_commands().len() == commands().len(), PATIENCE)
         .await
         .expect("the bot registers its commands");
     bot
