@@ -254,3 +254,23 @@ async fn wrong_token_is_closed_with_4004_and_the_client_stops() {
         "serenity reports the invalid token: {ended:?}"
     );
 }
+
+#[tokio::test]
+async fn acknowledged_heartbeats_keep_serenity_connected() {
+    let config = fake_discord::Config {
+        heartbeat_interval: std::time::Duration::from_millis(50),
+        ..Default::default()
+    };
+    let fake = FakeDiscord::start_with(config).await;
+    let _bot = start_bot(&fake, Mode::Proxy, Behaviour::Answer).await;
+
+    fake.wait_for(|f| f.gateway_stats().heartbeats >= 3, PATIENCE)
+        .await
+        .expect("serenity heartbeats at the interval of HELLO");
+    let stats = fake.gateway_stats();
+    assert_eq!(
+        (stats.connections, stats.resumes),
+        (1, 0),
+        "no reconnect: {stats:?}"
+    );
+}

@@ -371,3 +371,15 @@ async fn interactions_carry_the_members_permissions_and_roles() {
     assert!(seen[1].0.contains(P::MANAGE_THREADS) && seen[1].1 == [ids.moderator_role]);
     assert!(seen[2].0.contains(P::MANAGE_GUILD) && seen[2].1 == [ids.admin_role]);
 }
+
+#[tokio::test]
+async fn a_method_the_fake_does_not_serve_is_answered_405_and_recorded() {
+    let fake = FakeDiscord::start().await;
+    let path = format!("/channels/{}", Ids::FIXED.general);
+    let (status, body) = raw(&fake, reqwest::Method::DELETE, &path, Value::Null).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (405, Some("405: Method Not Allowed"))
+    );
+    assert_eq!(fake.violations()[0].rule, Rule::UnknownRoute);
+}

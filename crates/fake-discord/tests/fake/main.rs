@@ -3,6 +3,7 @@
 
 mod bots;
 mod checks;
+mod gateway;
 mod rate_limits;
 mod support;
 mod world;

@@ -150,3 +150,28 @@ async fn in_proxy_mode_an_exhausted_bucket_answers_429() {
         [200, 429, 200]
     );
 }
+
+#[tokio::test]
+async fn in_tls_mode_a_global_429_is_waited_out_too() {
+    let fake = FakeDiscord::start().await;
+    let retry_after = Duration::from_millis(200);
+    fake.fail_next(
+        "POST",
+        MESSAGES,
+        1,
+        Fault::RateLimited {
+            retry_after,
+            global: true,
+        },
+    );
+    let started = Instant::now();
+
+    let channel = Ids::FIXED.general;
+    channel
+        .send_message(&fake.tls_http(), CreateMessage::new().content("hi"))
+        .await
+        .expect("retried");
+
+    assert!(started.elapsed() >= retry_after);
+    assert_eq!(posts(&fake), [(429, true), (200, true)]);
+}
