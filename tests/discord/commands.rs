@@ -1,0 +1,340 @@
+//! The slash commands as attendees use them.
+
+use std::sync::Arc;
+
+use confbot::clock::FixedClock;
+use confbot::program::Program;
+use serde_json::{json, Value};
+
+use crate::helpers::{bundled_program, fields, pdt, Mode, TestBot, IDS};
+
+#[tokio::test]
+async fn the_registered_commands_are_exactly_the_documented_ones() {
+    let bot = TestBot::start(pdt(10, 55)).await;
+    let commands = bot.fake.guild_commands();
+    let mut names: Vec<&str> = commands.iter().map(|c| c.name.as_str()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["about", "next", "now", "schedule", "search", "speaker", "talk"]
+    );
+    for command in &commands {
+        assert!(
+            !command.description.is_empty(),
+            "/{} has a description",
+            command.name
+        );
+        for option in &command.options {
+            assert!(
+                !option.description.is_empty(),
+                "/{} {} has a description",
+                command.name,
+                option.name
+            );
+        }
+    }
+    assert!(
+        bot.fake.global_commands().is_empty(),
+        "a guild bot registers nothing globally"
+    );
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn next_at_10_55_lists_the_vani_talk_first_privately() {
+    let bot = TestBot::start(pdt(10, 55)).await;
+    let response = bot
+        .fake
+        .send_command(IDS.attendee, IDS.general, "next", [])
+        .await
+        .response()
+        .await;
+    assert!(response.is_ephemeral());
+    let fields = fields(&response.embeds[0]);
+    assert_eq!(
+        fields[0].0,
+        "Iterated learning for emergent systematicity in VQA"
+    );
+    assert!(
+        fields[0]
+            .1
+            .contains("<t:1620151200:f> (Tue 4 May 11:00 PDT)"),
+        "{}",
+        fields[0].1
+    );
+    assert_eq!(fields.len(), 5);
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn talk_autocomplete_offers_the_hopfield_talk_and_selecting_it_shows_it() {
+    let bot = TestBot::start(pdt(10, 55)).await;
+    let response = bot
+        .fake
+        .send_autocomplete(
+            IDS.attendee,
+            IDS.general,
+            "talk",
+            [("talk", json!("hopf"))],
+            "talk",
+        )
+        .await
+        .response()
+        .await;
+    assert_eq!(response.kind, 8, "an autocomplete result");
+    assert!(response.choices.len() <= 25);
+    let choice = response
+        .choices
+        .iter()
+        .find(|c| {
+            c["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("On the mapping between Hopfield")
+        })
+        .expect("the Hopfield/RBM talk is offered");
+    let id = choice["value"].clone();
+
+    let response = bot
+        .fake
+        .send_command(IDS.attendee, IDS.general, "talk", [("talk", id)])
+        .await
+        .response()
+        .await;
+    assert!(
+        !response.is_ephemeral(),
+        "a talk is shared with the channel"
+    );
+    let embed = &response.embeds[0];
+    assert_eq!(
+        embed["title"],
+        "On the mapping between Hopfield networks and Restricted Boltzmann Machines"
+    );
+    assert!(fields(embed).contains(&("Speakers".into(), "Matthew Smart, Anton Zilman".into())));
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_unknown_talk_id_gets_a_private_user_error() {
+    let bot = TestBot::start(pdt(10, 55)).await;
+    let response = bot
+        .fake
+        .send_command(
+            IDS.attendee,
+            IDS.general,
+            "talk",
+            [("talk", json!("no-such-talk"))],
+        )
+        .await
+        .response()
+        .await;
+    assert!(response.is_ephemeral());
+    assert!(response
+        .content
+        .unwrap()
+        .starts_with("There is no talk with id `no-such-talk`"));
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_talk_titled_everyone_pings_nobody() {
+    let program = bundled_program();
+    let mut sessions = program.sessions().to_vec();
+    sessions[0].talks[0].title = "@everyone look at this @here <@&1>".into();
+    let program = Program::new(program.conference().clone(), sessions).unwrap();
+    let bot = TestBot::start_with(program, Arc::new(FixedClock(pdt(10, 55))), Mode::Proxy).await;
+    let id = json!("2021-05-04-1100-vani");
+    let response = bot
+        .fake
+        .send_command(IDS.attendee, IDS.general, "talk", [("talk", id)])
+        .await
+        .response()
+        .await;
+    assert_eq!(
+        response.embeds[0]["title"],
+        "@everyone look at this @here <@&1>"
+    );
+    let mentions = response
+        .allowed_mentions
+        .expect("allowed mentions are always set");
+    assert_eq!(mentions["parse"], json!([]), "{mentions}");
+    for list in ["users", "roles"] {
+        assert!(
+            mentions[list].as_array().is_none_or(Vec::is_empty),
+            "{mentions}"
+        );
+    }
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn pagination_buttons_page_forward_and_back() {
+    let bot = TestBot::start(pdt(10, 55)).await;
+    let handle = bot
+        .fake
+        .send_command(IDS.attendee, IDS.general, "next", [("count", json!(12))])
+        .await;
+    let response = handle.response().await;
+    assert_eq!(
+        response.embeds[0]["footer"]["text"],
+        "ICLR 2021 · Page 1 of 3"
+    );
+    let buttons = nav_buttons(&response.components);
+    assert_eq!(buttons.len(), 2);
+    assert_eq!(
+        buttons[0]["disabled"], true,
+        "no previous page on the first"
+    );
+    let message = handle.original().expect("the reply is a message").id;
+    let next_id = buttons[1]["custom_id"].as_str().unwrap().to_string();
+    let previous_id = buttons[0]["custom_id"].as_str().unwrap().to_string();
+
+    let page = bot
+        .fake
+        .click(message, &next_id, IDS.attendee)
+        .await
+        .response()
+        .await;
+    assert_eq!(page.kind, 7, "the message is updated in place");
+    assert_eq!(page.embeds[0]["footer"]["text"], "ICLR 2021 · Page 2 of 3");
+    assert!(fields(&page.embeds[0])[0]
+        .0
+        .starts_with("Image GANs meet Differentiable Rendering"));
+
+    let page = bot
+        .fake
+        .click(message, &previous_id, IDS.attendee)
+        .await
+        .response()
+        .await;
+    assert_eq!(page.embeds[0]["footer"]["text"], "ICLR 2021 · Page 1 of 3");
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+fn nav_buttons(components: &[Value]) -> Vec<Value> {
+    components
+        .iter()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter(|button| button.get("custom_id").is_some())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_talk_url_becomes_a_link_button() {
+    let program = bundled_program();
+    let mut sessions = program.sessions().to_vec();
+    sessions[0].talks[0].url = Some("https://iclr.cc/virtual/2021/oral/3361".into());
+    let program = Program::new(program.conference().clone(), sessions).unwrap();
+    let bot = TestBot::start_with(program, Arc::new(FixedClock(pdt(10, 55))), Mode::Proxy).await;
+    let id = json!("2021-05-04-1100-vani");
+    let response = bot
+        .fake
+        .send_command(IDS.attendee, IDS.general, "talk", [("talk", id)])
+        .await
+        .response()
+        .await;
+    let button = &response.components[0]["components"][0];
+    assert_eq!(button["style"], 5, "a link button");
+    assert_eq!(button["url"], "https://iclr.cc/virtual/2021/oral/3361");
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn every_command_answers_without_violations() {
+    let bot = TestBot::start(pdt(11, 20)).await;
+    let asks: Vec<(&str, Vec<(&str, Value)>)> = vec![
+        ("now", vec![]),
+        ("search", vec![("query", json!("gan rendering"))]),
+        ("search", vec![("query", json!("\"("))]),
+        ("speaker", vec![("name", json!("zhang"))]),
+        ("schedule", vec![]),
+        ("schedule", vec![("day", json!("2021-05-04"))]),
+        ("about", vec![]),
+        (
+            "next",
+            vec![("track", json!("Orals & Spotlights")), ("count", json!(2))],
+        ),
+    ];
+    for (command, options) in asks {
+        let response = bot
+            .fake
+            .send_command(IDS.attendee, IDS.general, command, options)
+            .await
+            .response()
+            .await;
+        assert!(
+            !response.embeds.is_empty(),
+            "/{command} answers with an embed: {response:?}"
+        );
+    }
+    let choices = bot
+        .fake
+        .send_autocomplete(
+            IDS.attendee,
+            IDS.general,
+            "speaker",
+            [("name", json!("ben"))],
+            "name",
+        )
+        .await
+        .response()
+        .await
+        .choices;
+    assert_eq!(choices[0]["value"], "Yoshua Bengio");
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_burst_of_200_interactions_is_answered_each_within_3_seconds() {
+    let bot = TestBot::start(pdt(10, 55)).await;
+    let mut handles = Vec::new();
+    for i in 0..200 {
+        let fake = bot.fake.clone();
+        handles.push(tokio::spawn(async move {
+            let handle = match i % 3 {
+                0 => {
+                    fake.send_command(IDS.attendee, IDS.general, "next", [])
+                        .await
+                }
+                1 => {
+                    fake.send_command(
+                        IDS.attendee,
+                        IDS.general,
+                        "search",
+                        [("query", json!("learning"))],
+                    )
+                    .await
+                }
+                _ => {
+                    fake.send_autocomplete(
+                        IDS.attendee,
+                        IDS.general,
+                        "talk",
+                        [("talk", json!("l"))],
+                        "talk",
+                    )
+                    .await
+                }
+            };
+            handle.response().await
+        }));
+    }
+    for handle in handles {
+        let response = handle.await.unwrap();
+        assert!(
+            response.latency.as_secs_f64() < 3.0,
+            "answered in {:?}",
+            response.latency
+        );
+    }
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}

@@ -1,0 +1,171 @@
+//! Spawning confbot against a fresh loopback Discord, in-process or as the real binary.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use confbot::clock::{Clock, FixedClock};
+use confbot::discord::{self, Bot};
+use confbot::program::{import_str, ImportOptions, Program};
+use confbot::store::Store;
+use fake_discord::{FakeDiscord, Ids};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const IDS: Ids = Ids::FIXED;
+
+/// A wall-clock time on Tuesday 4 May 2021 in Los Angeles (PDT).
+pub fn pdt(hour: u32, minute: u32) -> DateTime<Utc> {
+    chrono_tz::America::Los_Angeles
+        .with_ymd_and_hms(2021, 5, 4, hour, minute, 0)
+        .unwrap()
+        .to_utc()
+}
+
+pub fn bundled_program() -> Program {
+    import_str(
+        "bundled",
+        confbot::DEFAULT_PROGRAM,
+        &ImportOptions::default(),
+    )
+    .unwrap()
+    .program
+}
+
+/// How the bot reaches the fake.
+pub enum Mode {
+    /// `DISCORD_API_URL`: serenity's proxy mode, its ratelimiter off.
+    Proxy,
+    /// serenity talks to https://discord.com, resolved to the fake; its ratelimiter on.
+    Tls,
+}
+
+/// confbot running in-process against a fake Discord.
+pub struct TestBot {
+    pub fake: FakeDiscord,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl TestBot {
+    /// The bundled program, the clock fixed at `now`, proxy mode.
+    pub async fn start(now: DateTime<Utc>) -> TestBot {
+        Self::start_with(bundled_program(), Arc::new(FixedClock(now)), Mode::Proxy).await
+    }
+
+    pub async fn start_with(program: Program, clock: Arc<dyn Clock>, mode: Mode) -> TestBot {
+        let fake = FakeDiscord::start().await;
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        store.replace_program(&program).unwrap();
+        let (api_url, http_client) = match mode {
+            Mode::Proxy => (Some(fake.api_url()), None),
+            Mode::Tls => (None, Some(fake.tls_client())),
+        };
+        let bot = Bot {
+            token: fake.token().to_string(),
+            guild_id: Some(IDS.guild.get()),
+            api_url,
+            http_client,
+            store,
+            clock,
+        };
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let task = tokio::spawn(discord::run(bot, async {
+            let _ = stop.await;
+        }));
+        fake.wait_until_ready(Duration::from_secs(10))
+            .await
+            .unwrap();
+        TestBot {
+            fake,
+            shutdown: Some(shutdown),
+            task,
+        }
+    }
+
+    /// Stops the bot as SIGTERM would and checks it stopped cleanly.
+    pub async fn stop(mut self) {
+        self.shutdown.take().unwrap().send(()).unwrap();
+        let result = tokio::time::timeout(Duration::from_secs(10), &mut self.task).await;
+        result
+            .expect("the bot stops")
+            .expect("the bot task did not panic")
+            .expect("the bot stopped cleanly");
+    }
+}
+
+/// The real `confbot serve` binary, configured through its environment.
+pub struct BinaryBot {
+    pub child: Child,
+    /// Holds the bot's working directory and database until the bot is dropped.
+    _dir: tempfile::TempDir,
+}
+
+impl BinaryBot {
+    pub fn spawn(fake: &FakeDiscord, token: &str, extra_env: &[(&str, &str)]) -> BinaryBot {
+        let db = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_confbot"));
+        command
+            .arg("serve")
+            .current_dir(db.path())
+            .env_clear()
+            .env("DISCORD_TOKEN", token)
+            .env("DISCORD_API_URL", fake.api_url())
+            .env("DISCORD_GUILD_ID", IDS.guild.get().to_string())
+            .env("CONFBOT_DB", db.path().join("confbot.sqlite3"))
+            .env("RUST_LOG", "confbot=info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (key, value) in extra_env {
+            command.env(key, value);
+        }
+        BinaryBot {
+            child: command.spawn().expect("confbot starts"),
+            _dir: db,
+        }
+    }
+
+    /// Waits up to `timeout` for the process to exit; its status and stderr.
+    pub fn wait(mut self, timeout: Duration) -> (std::process::ExitStatus, String) {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                let mut stderr = String::new();
+                let pipe = self.child.stderr.as_mut().expect("stderr is piped");
+                std::io::Read::read_to_string(pipe, &mut stderr).unwrap();
+                return (status, stderr);
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "confbot did not exit within {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for BinaryBot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The fields of the first embed of a response, as (name, value).
+pub fn fields(embed: &serde_json::Value) -> Vec<(String, String)> {
+    embed["fields"]
+        .as_array()
+        .map(|fields| {
+            fields
+                .iter()
+                .map(|f| {
+                    (
+                        f["name"].as_str().unwrap().to_string(),
+                        f["value"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

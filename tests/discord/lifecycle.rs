@@ -1,0 +1,148 @@
+//! Starting, failing and stopping: the bot's life around the commands.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use confbot::clock::Clock;
+use fake_discord::FakeDiscord;
+use serde_json::json;
+
+use crate::helpers::{bundled_program, fields, pdt, BinaryBot, Mode, TestBot, IDS};
+
+#[tokio::test]
+async fn a_wrong_token_exits_with_a_clear_message() {
+    let fake = FakeDiscord::start().await;
+    let bot = BinaryBot::spawn(&fake, "not-the-token", &[]);
+    let (status, stderr) = tokio::task::spawn_blocking(move || bot.wait(Duration::from_secs(20)))
+        .await
+        .unwrap();
+    assert!(!status.success());
+    assert!(
+        stderr.contains("error: Discord rejected DISCORD_TOKEN."),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_token_exits_with_a_clear_message() {
+    let fake = FakeDiscord::start().await;
+    let bot = BinaryBot::spawn(&fake, "", &[]);
+    let (status, stderr) = tokio::task::spawn_blocking(move || bot.wait(Duration::from_secs(20)))
+        .await
+        .unwrap();
+    assert!(!status.success());
+    assert!(
+        stderr.contains("error: DISCORD_TOKEN is not set."),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn the_binary_serves_the_bundled_program_at_a_rehearsed_time() {
+    let fake = FakeDiscord::start().await;
+    let _bot = BinaryBot::spawn(
+        &fake,
+        fake.token(),
+        &[
+            ("CONFBOT_REHEARSE_FROM", "2021-05-04T10:55:00-07:00"),
+            ("CONFBOT_REHEARSE_SPEED", "1"),
+        ],
+    );
+    let response = fake
+        .send_command(IDS.attendee, IDS.general, "next", [])
+        .await
+        .response()
+        .await;
+    assert_eq!(
+        fields(&response.embeds[0])[0].0,
+        "Iterated learning for emergent systematicity in VQA"
+    );
+    fake.assert_no_violations();
+}
+
+#[tokio::test]
+async fn in_tls_mode_with_serenitys_ratelimiter_the_bot_answers_too() {
+    let clock = Arc::new(confbot::clock::FixedClock(pdt(10, 55)));
+    let bot = TestBot::start_with(bundled_program(), clock, Mode::Tls).await;
+    let response = bot
+        .fake
+        .send_command(IDS.attendee, IDS.general, "next", [])
+        .await
+        .response()
+        .await;
+    assert_eq!(
+        fields(&response.embeds[0])[0].0,
+        "Iterated learning for emergent systematicity in VQA"
+    );
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+/// A clock that panics once, when armed: a bug in one handler.
+struct ArmedClock {
+    armed: AtomicBool,
+    at: DateTime<Utc>,
+}
+
+impl Clock for ArmedClock {
+    fn now(&self) -> DateTime<Utc> {
+        if self.armed.swap(false, Ordering::SeqCst) {
+            panic!("a bug in one handler");
+        }
+        self.at
+    }
+}
+
+#[tokio::test]
+async fn a_panic_in_a_handler_is_apologised_for_and_the_bot_keeps_answering() {
+    let clock = Arc::new(ArmedClock {
+        armed: AtomicBool::new(false),
+        at: pdt(10, 55),
+    });
+    let bot = TestBot::start_with(bundled_program(), clock.clone(), Mode::Proxy).await;
+    clock.armed.store(true, Ordering::SeqCst);
+    let response = bot
+        .fake
+        .send_command(IDS.attendee, IDS.general, "now", [])
+        .await
+        .response()
+        .await;
+    assert!(response.is_ephemeral());
+    assert_eq!(
+        response.content.as_deref(),
+        Some("Sorry, something went wrong on my side. Please try again in a moment.")
+    );
+    let response = bot
+        .fake
+        .send_command(IDS.attendee, IDS.general, "next", [("count", json!(1))])
+        .await
+        .response()
+        .await;
+    assert_eq!(fields(&response.embeds[0]).len(), 1);
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_dropped_gateway_is_resumed_and_the_bot_keeps_answering() {
+    let bot = TestBot::start(pdt(10, 55)).await;
+    bot.fake.drop_gateway();
+    bot.fake
+        .wait_for(
+            |fake| fake.gateway_stats().resumes >= 1,
+            Duration::from_secs(20),
+        )
+        .await
+        .unwrap();
+    let response = bot
+        .fake
+        .send_command(IDS.attendee, IDS.general, "now", [])
+        .await
+        .response()
+        .await;
+    assert!(!response.embeds.is_empty());
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}

@@ -1,0 +1,7 @@
+//! confbot on Discord, end to end: the real serenity client and poise against the loopback
+//! Discord of `crates/fake-discord`, which checks everything the bot sends against Discord's
+//! own API spec. One test binary; `helpers` spawns the bot.
+
+mod commands;
+mod helpers;
+mod lifecycle;
