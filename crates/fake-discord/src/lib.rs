@@ -460,14 +460,27 @@ impl FakeDiscord {
                     });
                 let mut o = json!({"name": name, "type": def["type"], "value": value});
                 if focused == Some(*name) {
+                    // Discord sends what the user has typed so far, always as a string.
                     o["focused"] = json!(true);
                     o["value"] = json!(value
                         .as_str()
                         .map_or_else(|| value.to_string(), str::to_owned));
+                } else {
+                    check_option_value(command, def, value);
                 }
                 o
             })
             .collect();
+        if focused.is_none() {
+            for def in definition["options"].as_array().into_iter().flatten() {
+                let given = options.iter().any(|(name, _)| def["name"] == *name);
+                assert!(
+                    given || def["required"] != true,
+                    "/{command}: the required option {} is missing (Discord's client insists on it)",
+                    def["name"]
+                );
+            }
+        }
         let resolved = self.shared.read(|w| resolved(w, &leaf));
         let mut nested = leaf;
         for sub in chain.iter().rev() {
@@ -805,6 +818,40 @@ fn to_channel(w: &World, c: &model::ChannelRec) -> GuildChannel {
 
 fn to_command(v: &Value) -> Command {
     serde_json::from_value(v.clone()).expect("command payloads are checked against serenity")
+}
+
+/// Panics unless `value` is what Discord's client could send for the registered option `def`:
+/// the right JSON type, one of its choices, within its bounds.
+fn check_option_value(command: &str, def: &Value, value: &Value) {
+    let name = &def["name"];
+    let fits = match def["type"].as_u64() {
+        Some(3) => value.as_str().is_some_and(|s| {
+            let len = s.chars().count() as u64;
+            def["min_length"].as_u64().is_none_or(|min| len >= min)
+                && def["max_length"].as_u64().is_none_or(|max| len <= max)
+        }),
+        Some(4) => value.as_i64().is_some_and(|n| {
+            def["min_value"].as_f64().is_none_or(|min| n as f64 >= min)
+                && def["max_value"].as_f64().is_none_or(|max| n as f64 <= max)
+        }),
+        Some(10) => value.as_f64().is_some_and(|n| {
+            def["min_value"].as_f64().is_none_or(|min| n >= min)
+                && def["max_value"].as_f64().is_none_or(|max| n <= max)
+        }),
+        Some(5) => value.is_boolean(),
+        Some(6..=9) => value.as_str().is_some_and(|s| s.parse::<u64>().is_ok()),
+        other => panic!("/{command}: option {name} has type {other:?}, which the fake cannot send"),
+    };
+    assert!(
+        fits,
+        "/{command}: {value} is not a valid value for option {name}: {def:#}"
+    );
+    if let Some(choices) = def["choices"].as_array().filter(|c| !c.is_empty()) {
+        assert!(
+            choices.iter().any(|c| c["value"] == *value),
+            "/{command}: {value} is not one of the choices of option {name}: {choices:#?}"
+        );
+    }
 }
 
 /// `data.resolved` for user, channel, role and mentionable options, as Discord sends it: the

@@ -383,3 +383,15 @@ async fn a_method_the_fake_does_not_serve_is_answered_405_and_recorded() {
     );
     assert_eq!(fake.violations()[0].rule, Rule::UnknownRoute);
 }
+
+#[tokio::test]
+#[should_panic(expected = "is not a valid value for option")]
+async fn a_test_cannot_send_an_option_value_discord_would_not() {
+    let fake = FakeDiscord::start().await;
+    let _bot = start_bot(&fake, Mode::Proxy, Behaviour::Answer).await;
+    let ids = Ids::FIXED;
+    // `track` is a string option: Discord's client could never send a number for it.
+    let _ = fake
+        .send_command(ids.attendee, ids.general, "next", [("track", json!(5))])
+        .await;
+}
