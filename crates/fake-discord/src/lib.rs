@@ -47,7 +47,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use serenity::model::application::Command;
 use serenity::model::channel::{GuildChannel, Message};
-use serenity::model::id::{ChannelId, InteractionId, MessageId, UserId};
+use serenity::model::id::{ChannelId, InteractionId, MessageId, RoleId, UserId};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -350,48 +350,140 @@ impl FakeDiscord {
         self.dispatch_interaction(4, user, channel, json!({"data": data}), None)
     }
 
-    /// A user clicks the button (or picks from the select menu) `custom_id` of a message.
-    /// Panics if the message has no such component.
+    /// A user clicks the button `custom_id` of a message. Panics if the message has no such
+    /// button.
     pub async fn click(
         &self,
         message: MessageId,
         custom_id: &str,
         user: UserId,
     ) -> InteractionHandle {
+        self.use_component(message, custom_id, user, None).await
+    }
+
+    /// A user picks `values` in the select menu `custom_id` of a message. Panics if the
+    /// message has no such select menu or a value is not one of its options.
+    pub async fn select(
+        &self,
+        message: MessageId,
+        custom_id: &str,
+        values: &[&str],
+        user: UserId,
+    ) -> InteractionHandle {
+        self.use_component(message, custom_id, user, Some(values))
+            .await
+    }
+
+    async fn use_component(
+        &self,
+        message: MessageId,
+        custom_id: &str,
+        user: UserId,
+        values: Option<&[&str]>,
+    ) -> InteractionHandle {
         self.wait_until_ready(self.shared.config.patience)
             .await
-            .expect("click: no bot connected");
-        let (channel, component_type, message_json) = self.shared.read(|w| {
+            .expect("no bot connected");
+        let (channel, component, message_json) = self.shared.read(|w| {
             let m = w
                 .messages
                 .iter()
                 .find(|m| m.id == message.get() && !m.deleted)
-                .unwrap_or_else(|| panic!("click: no message {message}"));
+                .unwrap_or_else(|| panic!("no message {message}"));
             let component = m
                 .components
                 .iter()
                 .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
                 .find(|c| c["custom_id"] == custom_id)
-                .unwrap_or_else(|| {
-                    panic!("click: message {message} has no component {custom_id:?}")
-                });
-            (
-                m.channel_id,
-                component["type"].as_u64().unwrap_or(2),
-                w.message_json(m),
-            )
+                .unwrap_or_else(|| panic!("message {message} has no component {custom_id:?}"));
+            (m.channel_id, component, w.message_json(m))
         });
+        assert!(
+            component["disabled"] != true,
+            "{custom_id:?} is disabled: Discord's client cannot use it"
+        );
+        let component_type = component["type"].as_u64().unwrap_or(0);
         let mut data = json!({"custom_id": custom_id, "component_type": component_type});
-        if component_type != 2 {
-            data["values"] = json!([]);
+        match (component_type, values) {
+            (2, None) => {}
+            (3, Some(values)) => {
+                for v in values {
+                    let known = component["options"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|o| o["value"] == *v);
+                    assert!(
+                        known,
+                        "{v:?} is not an option of the select menu {custom_id:?}"
+                    );
+                }
+                data["values"] = json!(values);
+            }
+            // User, role, mentionable and channel selects: the ids picked.
+            (5..=8, Some(values)) => data["values"] = json!(values),
+            (kind, _) => panic!("component {custom_id:?} (type {kind}) is not used that way"),
         }
-        self.dispatch_interaction(
-            3,
-            user,
-            channel,
-            json!({"data": data, "message": message_json}),
-            Some(message.get()),
-        )
+        let extra = json!({"data": data, "message": message_json});
+        self.dispatch_interaction(3, user, channel, extra, Some(message.get()))
+    }
+
+    /// A user submits the modal that the bot opened (callback type 9) in answer to
+    /// `opened_by`, with `fields` as `(text input custom_id, value)`. Panics if the bot did
+    /// not open a modal there, a field is not in it, or a required one is missing.
+    pub async fn submit_modal<'a>(
+        &self,
+        opened_by: &InteractionHandle,
+        fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> InteractionHandle {
+        let fields: Vec<(&str, &str)> = fields.into_iter().collect();
+        let (user, channel, message, modal) = opened_by.with(|_, r| {
+            let modal = r
+                .responses
+                .iter()
+                .find(|resp| resp.kind == 9)
+                .unwrap_or_else(|| panic!("interaction {} was not answered with a modal", r.id))
+                .data
+                .clone();
+            (r.user, r.channel_id, r.message, modal)
+        });
+        let inputs: Vec<Value> = modal["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+            .filter(|c| c["type"] == 4)
+            .collect();
+        for (id, _) in &fields {
+            assert!(
+                inputs.iter().any(|i| i["custom_id"] == *id),
+                "the modal has no text input {id:?}"
+            );
+        }
+        let rows: Vec<Value> = inputs
+            .iter()
+            .map(|input| {
+                let id = input["custom_id"].as_str().unwrap_or_default();
+                let value = fields.iter().find(|(f, _)| *f == id).map(|(_, v)| *v);
+                assert!(
+                    value.is_some() || input["required"] == false,
+                    "the modal's text input {id:?} is required"
+                );
+                json!({"type": 1, "components": [{"type": 4, "custom_id": id, "value": value.unwrap_or("")}]})
+            })
+            .collect();
+        let mut extra = json!({"data": {"custom_id": modal["custom_id"], "components": rows}});
+        if let Some(m) = message {
+            extra["message"] = self.shared.read(|w| {
+                let rec = w
+                    .messages
+                    .iter()
+                    .find(|x| x.id == m)
+                    .expect("the clicked message is kept");
+                w.message_json(rec)
+            });
+        }
+        self.dispatch_interaction(5, user, channel, extra, message)
     }
 
     /// The `data` of a command or autocomplete interaction, typed from the registration.
@@ -518,6 +610,7 @@ impl FakeDiscord {
                 token: token.clone(),
                 kind,
                 channel_id: channel,
+                user,
                 message,
                 dispatched: Instant::now(),
                 aged: Duration::ZERO,
@@ -577,6 +670,36 @@ impl FakeDiscord {
         })
     }
 
+    /// Adds a member to the guild (e.g. a second attendee) with `roles`, dispatching
+    /// GUILD_MEMBER_ADD if the bot asked for the (privileged) GUILD_MEMBERS intent.
+    pub fn add_member(&self, name: &str, roles: &[RoleId]) -> UserId {
+        let id = UserId::new(self.shared.next_id());
+        self.shared.update(|w| {
+            for role in roles {
+                assert!(
+                    w.roles.iter().any(|r| r.id == *role),
+                    "add_member: no role {role}"
+                );
+            }
+            let user = model::UserRec {
+                id,
+                name: name.to_owned(),
+                bot: false,
+                roles: roles.to_vec(),
+            };
+            let mut event = model::member(&user, None);
+            event["guild_id"] = json!(Ids::FIXED.guild.to_string());
+            w.users.push(user);
+            gateway::dispatch_with_intent(
+                w,
+                gateway::intents::GUILD_MEMBERS,
+                "GUILD_MEMBER_ADD",
+                event,
+            );
+        });
+        id
+    }
+
     /// The users who joined a thread (its creator, and whoever the bot added).
     pub fn thread_members(&self, thread: ChannelId) -> Vec<UserId> {
         self.shared.read(|w| {
@@ -633,48 +756,13 @@ impl FakeDiscord {
             deleted: false,
         };
         self.shared.update(|w| {
-            let c = w
-                .channel(channel)
-                .unwrap_or_else(|| panic!("post_as: no channel {channel}"));
-            let in_guild = c.kind != 1;
-            let u = w
-                .user(user)
-                .unwrap_or_else(|| panic!("post_as: no user {user}"))
-                .clone();
-            let mut event = w.message_json(&rec);
-            if in_guild {
-                event["guild_id"] = json!(Ids::FIXED.guild.to_string());
-                let mut member = model::member(&u, None);
-                member
-                    .as_object_mut()
-                    .expect("a member is an object")
-                    .remove("user");
-                event["member"] = member;
-            }
+            assert!(
+                w.channel(channel).is_some(),
+                "post_as: no channel {channel}"
+            );
+            assert!(w.user(user).is_some(), "post_as: no user {user}");
             let message = to_message(w, &rec);
-            w.messages.push(rec);
-            // As on Discord: guild messages need GUILD_MESSAGES, DMs DIRECT_MESSAGES, and
-            // without the privileged MESSAGE_CONTENT intent a guild message arrives with empty
-            // content unless it mentions the bot.
-            let intent = if in_guild {
-                gateway::intents::GUILD_MESSAGES
-            } else {
-                gateway::intents::DIRECT_MESSAGES
-            };
-            let mentions_bot = event["mentions"]
-                .as_array()
-                .is_some_and(|m| m.iter().any(|u| u["id"] == Ids::FIXED.bot.to_string()));
-            let intents = gateway::current_intents(w);
-            if in_guild && !mentions_bot && intents & gateway::intents::MESSAGE_CONTENT == 0 {
-                for field in ["content", "embeds", "components", "attachments"] {
-                    event[field] = if field == "content" {
-                        json!("")
-                    } else {
-                        json!([])
-                    };
-                }
-            }
-            gateway::dispatch_with_intent(w, intent, "MESSAGE_CREATE", event);
+            w.push_message(rec);
             message
         })
     }
@@ -684,6 +772,19 @@ impl FakeDiscord {
     /// Every request so far, in arrival order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.read(|w| w.requests.clone())
+    }
+
+    /// The requests to one route, e.g. `("POST", "/channels/{channel_id}/messages")`.
+    pub fn requests_to(&self, method: &str, route: &str) -> Vec<RecordedRequest> {
+        self.shared.read(|w| {
+            w.requests
+                .iter()
+                .filter(|r| {
+                    r.method.eq_ignore_ascii_case(method) && r.route.as_deref() == Some(route)
+                })
+                .cloned()
+                .collect()
+        })
     }
 
     /// Everything the bot sent that Discord would have refused.

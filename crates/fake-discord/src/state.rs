@@ -9,13 +9,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use serenity::model::id::{ChannelId, UserId};
 use tokio::sync::watch;
 
 use crate::faults::{Buckets, Faults};
-use crate::gateway::Session;
-use crate::model::{self, ChannelRec, MessageRec, RoleRec, Snowflakes, UserRec};
+use crate::gateway::{self, Session};
+use crate::model::{self, ChannelRec, Ids, MessageRec, RoleRec, Snowflakes, UserRec};
 use crate::Config;
 
 /// One request the fake received, in arrival order.
@@ -106,9 +106,10 @@ impl InteractionResponse {
 pub(crate) struct InteractionRec {
     pub(crate) id: u64,
     pub(crate) token: String,
-    /// 2 command, 3 component, 4 autocomplete.
+    /// 2 command, 3 component, 4 autocomplete, 5 modal submit.
     pub(crate) kind: u8,
     pub(crate) channel_id: ChannelId,
+    pub(crate) user: UserId,
     /// The message whose component was used (component interactions).
     pub(crate) message: Option<u64>,
     pub(crate) dispatched: Instant,
@@ -162,6 +163,68 @@ impl World {
             .and_then(|t| self.channel(t))
             .map(|t| self.channel_json(t));
         model::message(m, &self.users, &self.roles, thread)
+    }
+
+    /// Stores a new message and dispatches MESSAGE_CREATE, as Discord does for every
+    /// message the bot may see (its own included).
+    pub(crate) fn push_message(&mut self, m: MessageRec) {
+        let index = self.messages.len();
+        self.messages.push(m);
+        self.message_event(index, "MESSAGE_CREATE");
+    }
+
+    /// Dispatches MESSAGE_CREATE, MESSAGE_UPDATE or MESSAGE_DELETE for a stored message.
+    ///
+    /// As on Discord: ephemeral messages are never dispatched; guild messages need the
+    /// GUILD_MESSAGES intent and DMs DIRECT_MESSAGES; and without the privileged
+    /// MESSAGE_CONTENT intent another user's guild message arrives with empty content unless
+    /// it mentions the bot.
+    pub(crate) fn message_event(&mut self, index: usize, t: &str) {
+        let m = &self.messages[index];
+        if m.flags & 64 != 0 {
+            return;
+        }
+        let Some(channel) = self.channel(m.channel_id) else {
+            return;
+        };
+        let in_guild = channel.kind != 1;
+        let mut event = if t == "MESSAGE_DELETE" {
+            json!({"id": m.id.to_string(), "channel_id": m.channel_id.to_string()})
+        } else {
+            self.message_json(m)
+        };
+        if in_guild {
+            event["guild_id"] = json!(Ids::FIXED.guild.to_string());
+            if t != "MESSAGE_DELETE" {
+                let author = self
+                    .user(m.author)
+                    .expect("message authors are known users");
+                let mut member = model::member(author, None);
+                member
+                    .as_object_mut()
+                    .expect("a member is an object")
+                    .remove("user");
+                event["member"] = member;
+            }
+        }
+        let intents = gateway::current_intents(self);
+        let mentions_bot = event["mentions"]
+            .as_array()
+            .is_some_and(|ms| ms.iter().any(|u| u["id"] == Ids::FIXED.bot.to_string()));
+        let own = m.author == Ids::FIXED.bot;
+        let hidden = intents & gateway::intents::MESSAGE_CONTENT == 0 && !own && !mentions_bot;
+        if in_guild && t != "MESSAGE_DELETE" && hidden {
+            event["content"] = json!("");
+            for field in ["embeds", "components", "attachments"] {
+                event[field] = json!([]);
+            }
+        }
+        let intent = if in_guild {
+            gateway::intents::GUILD_MESSAGES
+        } else {
+            gateway::intents::DIRECT_MESSAGES
+        };
+        gateway::dispatch_with_intent(self, intent, t, event);
     }
 
     pub(crate) fn violation(

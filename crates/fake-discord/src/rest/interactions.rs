@@ -36,6 +36,7 @@ fn allowed(interaction_kind: u8, callback: u64) -> bool {
         2 => matches!(callback, 4 | 5 | 9),
         3 => matches!(callback, 4..=7 | 9),
         4 => callback == 8,
+        5 => matches!(callback, 4..=7),
         _ => false,
     }
 }
@@ -130,13 +131,14 @@ pub(super) async fn callback(
                 );
                 m.flags |= ephemeral_or_loading(flags);
                 w.interactions[i].original = Some(m.id);
-                w.messages.push(m);
+                w.push_message(m);
             }
             // UPDATE_MESSAGE edits the message whose component was clicked.
             7 => {
-                if let Some(m) = w.messages.iter_mut().find(|m| Some(m.id) == source_message) {
-                    apply_fields(m, &data);
-                    m.edited = Some(model::now_iso());
+                if let Some(index) = w.messages.iter().position(|m| Some(m.id) == source_message) {
+                    apply_fields(&mut w.messages[index], &data);
+                    w.messages[index].edited = Some(model::now_iso());
+                    w.message_event(index, "MESSAGE_UPDATE");
                 }
                 w.interactions[i].original = source_message;
             }
@@ -212,6 +214,7 @@ fn edit_at(w: &mut World, m: usize, body: &Value) -> Answer {
     apply_fields(msg, body);
     msg.flags &= !LOADING;
     msg.edited = Some(model::now_iso());
+    w.message_event(m, "MESSAGE_UPDATE");
     ok(w.message_json(&w.messages[m]))
 }
 
@@ -243,6 +246,7 @@ pub(super) async fn delete_original(
     shared.update(|w| {
         let m = original(w, webhook_id, &token)?;
         w.messages[m].deleted = true;
+        w.message_event(m, "MESSAGE_DELETE");
         no_content()
     })
 }
@@ -285,7 +289,7 @@ pub(super) async fn create_followup(
         m.id = id;
         w.interactions[i].followups.push(id);
         let json = w.message_json(&m);
-        w.messages.push(m);
+        w.push_message(m);
         ok(json)
     })
 }
@@ -318,6 +322,7 @@ pub(super) async fn delete_followup(
     shared.update(|w| {
         let m = followup(w, webhook_id, &token, message_id)?;
         w.messages[m].deleted = true;
+        w.message_event(m, "MESSAGE_DELETE");
         no_content()
     })
 }

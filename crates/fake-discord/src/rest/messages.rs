@@ -161,7 +161,7 @@ pub(super) async fn create(
                 c.archived = false;
             }
         }
-        w.messages.push(message);
+        w.push_message(message);
         ok(json)
     })
 }
@@ -225,6 +225,7 @@ pub(super) async fn edit(
         }
         apply_fields(&mut w.messages[i], &body);
         w.messages[i].edited = Some(model::now_iso());
+        w.message_event(i, "MESSAGE_UPDATE");
         ok(w.message_json(&w.messages[i]))
     })
 }
@@ -236,6 +237,7 @@ pub(super) async fn delete(
     shared.update(|w| {
         let i = find_message(w, channel_id, message_id)?;
         w.messages[i].deleted = true;
+        w.message_event(i, "MESSAGE_DELETE");
         no_content()
     })
 }

@@ -258,7 +258,7 @@ async fn wrong_token_is_closed_with_4004_and_the_client_stops() {
 #[tokio::test]
 async fn acknowledged_heartbeats_keep_serenity_connected() {
     let config = fake_discord::Config {
-        heartbeat_interval: std::time::Duration::from_millis(50),
+        heartbeat_interval: std::time::Duration::from_millis(200),
         ..Default::default()
     };
     let fake = FakeDiscord::start_with(config).await;

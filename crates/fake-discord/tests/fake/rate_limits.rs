@@ -9,9 +9,8 @@ use serenity::all::CreateMessage;
 const MESSAGES: &str = "/channels/{channel_id}/messages";
 
 fn posts(fake: &FakeDiscord) -> Vec<(u16, bool)> {
-    fake.requests()
+    fake.requests_to("POST", MESSAGES)
         .iter()
-        .filter(|r| r.route.as_deref() == Some(MESSAGES))
         .map(|r| (r.status, r.tls))
         .collect()
 }

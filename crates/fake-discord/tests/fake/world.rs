@@ -4,8 +4,11 @@
 use fake_discord::{FakeDiscord, Ids};
 use serde_json::json;
 use serenity::all::{
-    ChannelType, CreateAllowedMentions, CreateMessage, CreateThread, GetMessages, Interaction,
-    ResolvedValue,
+    ActionRowComponent, ChannelType, ComponentInteractionDataKind, CreateActionRow,
+    CreateAllowedMentions, CreateInputText, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateMessage, CreateModal, CreateSelectMenu,
+    CreateSelectMenuKind, CreateSelectMenuOption, CreateThread, GetMessages, InputTextStyle,
+    Interaction, ResolvedValue,
 };
 
 use crate::support::{next_interaction, start_bot, Behaviour, Mode, PATIENCE};
@@ -192,4 +195,108 @@ async fn thread_members_pins_typing_and_paging() {
         [posted[2], posted[1]]
     );
     assert_eq!(fake.violations().len(), 0, "{:#?}", fake.violations());
+}
+
+#[tokio::test]
+async fn a_select_menu_pick_reaches_the_bot_with_its_values() {
+    let fake = FakeDiscord::start().await;
+    let mut bot = start_bot(&fake, Mode::Proxy, Behaviour::Forward).await;
+    let ids = Ids::FIXED;
+    let options = vec![
+        CreateSelectMenuOption::new("Rust", "rust"),
+        CreateSelectMenuOption::new("Python", "python"),
+    ];
+    let menu = CreateSelectMenu::new("track", CreateSelectMenuKind::String { options });
+    let posted = ids
+        .general
+        .send_message(
+            &bot.http,
+            CreateMessage::new()
+                .content("Pick a track")
+                .select_menu(menu),
+        )
+        .await
+        .expect("posted");
+
+    let pick = fake
+        .select(posted.id, "track", &["python"], ids.attendee)
+        .await;
+    let Interaction::Component(chosen) = next_interaction(&mut bot).await else {
+        panic!("a component")
+    };
+    let ComponentInteractionDataKind::StringSelect { values } = &chosen.data.kind else {
+        panic!("a select")
+    };
+    assert_eq!(values, &["python"]);
+    chosen.defer(&bot.http).await.expect("a deferred update");
+    assert_eq!(pick.response().await.kind, 6);
+    fake.assert_no_violations();
+}
+
+#[tokio::test]
+async fn a_modal_opened_by_the_bot_is_submitted_back_to_it() {
+    let fake = FakeDiscord::start().await;
+    let mut bot = start_bot(&fake, Mode::Proxy, Behaviour::Forward).await;
+    let ids = Ids::FIXED;
+    let command = fake
+        .send_command(ids.attendee, ids.questions, "next", [])
+        .await;
+    let Interaction::Command(cmd) = next_interaction(&mut bot).await else {
+        panic!("a command")
+    };
+    let input = CreateInputText::new(InputTextStyle::Paragraph, "Your question", "question");
+    let modal = CreateModal::new("ask", "Ask the speaker")
+        .components(vec![CreateActionRow::InputText(input)]);
+    cmd.create_response(&bot.http, CreateInteractionResponse::Modal(modal))
+        .await
+        .expect("a modal");
+
+    let submitted = fake
+        .submit_modal(&command, [("question", "Why Rust?")])
+        .await;
+    let Interaction::Modal(form) = next_interaction(&mut bot).await else {
+        panic!("a modal submit")
+    };
+    assert_eq!(form.data.custom_id, "ask");
+    let ActionRowComponent::InputText(text) = &form.data.components[0].components[0] else {
+        panic!("a text")
+    };
+    assert_eq!(text.value.as_deref(), Some("Why Rust?"));
+    let thanks = CreateInteractionResponseMessage::new()
+        .content("Thanks!")
+        .ephemeral(true);
+    form.create_response(&bot.http, CreateInteractionResponse::Message(thanks))
+        .await
+        .expect("answered");
+    assert!(submitted.response().await.is_ephemeral());
+    fake.assert_no_violations();
+}
+
+#[tokio::test]
+async fn the_bot_sees_its_own_messages_and_new_members_only_with_the_intents_for_them() {
+    let fake = FakeDiscord::start().await;
+    let mut bot = start_bot(&fake, Mode::Proxy, Behaviour::Answer).await;
+    let ids = Ids::FIXED;
+    let posted = ids
+        .general
+        .send_message(&bot.http, CreateMessage::new().content("Doors open"))
+        .await
+        .expect("posted");
+    let echoed = next_message(&mut bot).await;
+    assert_eq!(
+        (echoed.id, echoed.content.as_str()),
+        (posted.id, "Doors open"),
+        "own content is never hidden"
+    );
+
+    let before = fake.gateway_stats().dispatches;
+    let newcomer = fake.add_member("nina_newcomer", &[]);
+    assert_eq!(
+        fake.gateway_stats().dispatches,
+        before,
+        "GUILD_MEMBER_ADD needs the privileged GUILD_MEMBERS intent"
+    );
+    fake.post_as(newcomer, ids.general, "hi all");
+    let greeting = next_message(&mut bot).await;
+    assert_eq!(greeting.author.id, newcomer);
 }
