@@ -1,31 +1,57 @@
 //! A loopback Discord for tests: REST under `/api/v10` and the gateway websocket on one
 //! `127.0.0.1:0` port, checked against Discord's own OpenAPI spec, driven by a test API that
-//! reads like a story.
+//! reads like a story. The real serenity (and poise) client talks to it; nothing leaves the
+//! machine.
+//!
+//! # Two ways in
+//!
+//! serenity 0.12.5 sends requests to `HttpBuilder::proxy` only when its ratelimiter is
+//! disabled, so:
+//!
+//! - **Proxy mode** (what the binary does with `DISCORD_API_URL`): plain HTTP, no ratelimiter;
+//!   a 429 reaches the caller as an `UnsuccessfulRequest` with status 429.
+//! - **TLS mode**: serenity talks to `https://discord.com` through [`FakeDiscord::tls_client`],
+//!   a reqwest client that resolves `discord.com` to the fake and trusts its test certificate,
+//!   so serenity's own ratelimiter (`Retry-After`, `X-RateLimit-*`) runs as in production.
 //!
 //! ```no_run
-//! # async fn story() {
+//! # async fn story() -> Result<(), Box<dyn std::error::Error>> {
 //! use fake_discord::{FakeDiscord, Ids};
+//! use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
+//!
 //! let fake = FakeDiscord::start().await;
-//! // Point the bot at `fake.api_url()` (proxy mode) or at `fake.tls_client()` (TLS mode),
-//! // with `fake.token()`, and start it.
+//! // Proxy mode, as `confbot serve` with DISCORD_API_URL=fake.api_url() and
+//! // DISCORD_TOKEN=fake.token():
+//! let http = HttpBuilder::new(fake.token()).proxy(fake.api_url()).ratelimiter_disabled(true).build();
+//! // ... or TLS mode: HttpBuilder::new(fake.token()).client(fake.tls_client()).build()
+//! let mut client = ClientBuilder::new_with_http(http, GatewayIntents::non_privileged()).await?;
+//! tokio::spawn(async move { client.start().await });
+//!
+//! // The story: an attendee asks, the bot answers, nobody gets pinged, Discord would accept it.
 //! let ids = Ids::FIXED;
 //! let reply = fake.send_command(ids.attendee, ids.general, "next", []).await.response().await;
 //! assert!(reply.content.unwrap().contains("Next"));
 //! fake.assert_no_violations();
+//! # Ok(())
 //! # }
 //! ```
 //!
-//! Two ways in, because serenity 0.12.5 sends requests to `HttpBuilder::proxy` only when its
-//! ratelimiter is disabled:
-//! - **proxy mode**: `HttpBuilder::new(token).proxy(fake.api_url()).ratelimiter_disabled(true)`
-//!   (what the binary does with `DISCORD_API_URL`); a 429 reaches the caller as an error.
-//! - **TLS mode**: `HttpBuilder::new(token).client(fake.tls_client())`: serenity talks to
-//!   `https://discord.com`, which the client resolves to the fake, so serenity's own
-//!   ratelimiter runs exactly as in production.
+//! # What is checked
 //!
-//! Modules: [`model`] (the world and payload factories checked against serenity's types),
-//! `gateway` (the websocket), `rest` (the routes), `spec` (OpenAPI validation), [`limits`]
-//! (what the spec lacks), [`faults`] (429/5xx on demand and rate-limit buckets), `tls`.
+//! Every request body against Discord's OpenAPI spec (`spec`), plus what the spec lacks
+//! ([`limits`]: content 2000, 6000 characters of embed text per message), the interaction rules
+//! (one acknowledgement, within 3 s; a callback type that fits; webhook tokens for 15 minutes),
+//! the `Authorization` header, and unknown routes. Each violation is answered the way Discord
+//! answers it (e.g. 400 with code 50035 and the field path) *and* recorded in
+//! [`FakeDiscord::violations`]. In the other direction every payload the fake sends is checked
+//! against serenity's model types first ([`model`]), because serenity drops what it cannot parse.
+//!
+//! # Modules
+//!
+//! [`model`] (the world and the payload factories), `gateway` (the websocket), `rest` (the
+//! routes, one file per group), `spec` (OpenAPI validation), [`limits`], [`faults`] (429/5xx on
+//! demand and rate-limit buckets), `tls` (the certificate and client), `server` (the accept
+//! loop), `state` (the shared world and what is recorded).
 
 #![recursion_limit = "256"]
 
@@ -883,6 +909,26 @@ impl InteractionHandle {
                 .find(|m| m.id == id && !m.deleted)
                 .map(|m| to_message(w, m))
         })
+    }
+
+    /// The original response once it has settled: it exists and is no longer "thinking"
+    /// (a deferred response the bot has edited). Waits up to `Config::patience`.
+    pub async fn settled_original(&self) -> Message {
+        let patience = self.fake.shared.config.patience;
+        let settled = |_: &FakeDiscord| {
+            self.with(|w, r| {
+                r.original
+                    .and_then(|id| w.messages.iter().find(|m| m.id == id && !m.deleted))
+                    .is_some_and(|m| m.flags & rest::LOADING == 0)
+            })
+        };
+        if let Err(e) = self.fake.wait_for(settled, patience).await {
+            panic!(
+                "the original response of interaction {} did not settle: {e}",
+                self.id
+            );
+        }
+        self.original().expect("settled above")
     }
 
     /// The follow-up messages, oldest first.

@@ -12,15 +12,12 @@ use axum::Extension;
 use serde_json::Value;
 
 use super::messages::{apply_fields, new_message};
-use super::{no_content, ok, Answer, Body, DiscordError};
+use super::{no_content, ok, Answer, Body, DiscordError, LOADING};
 use crate::model::{self, Ids};
 use crate::state::{InteractionResponse, Rule, Shared, World};
 
 /// How long an interaction's token may be used for `@original` and follow-ups.
 pub(crate) const TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
-
-/// Message flag LOADING: the "is thinking..." state of a deferred response.
-const LOADING: u64 = 128;
 
 fn unknown_interaction(detail: impl Into<String>) -> DiscordError {
     DiscordError::new(StatusCode::NOT_FOUND, 10062, "Unknown interaction").violation_at(

@@ -33,6 +33,9 @@ use crate::{gateway, limits, spec};
 /// The path prefix of Discord's REST API.
 pub(crate) const API: &str = "/api/v10";
 
+/// Message flag LOADING: the "is thinking..." state of a deferred response.
+pub(crate) const LOADING: u64 = 128;
+
 /// Marks a connection that came in over TLS.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Tls;
@@ -383,7 +386,11 @@ async fn check_and_record(State(shared): State<Arc<Shared>>, req: Request, next:
         }
         if let Ok(Some(body)) = &parsed {
             let schema = spec::validate(&lower, route, body);
-            let limit = limits::check(&lower, route, body);
+            // A field the spec already refused (e.g. content over 4000) is reported once.
+            let limit: Vec<FieldError> = limits::check(&lower, route, body)
+                .into_iter()
+                .filter(|l| schema.iter().all(|e| e.path != l.path))
+                .collect();
             if !schema.is_empty() || !limit.is_empty() {
                 shared.update(|w| {
                     for (rule, e) in schema

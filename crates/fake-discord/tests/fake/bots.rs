@@ -274,3 +274,34 @@ async fn acknowledged_heartbeats_keep_serenity_connected() {
         "no reconnect: {stats:?}"
     );
 }
+
+#[tokio::test]
+async fn commands_work_in_threads_and_dms_too() {
+    let fake = FakeDiscord::start().await;
+    let bot = start_bot(&fake, Mode::Proxy, Behaviour::Answer).await;
+    let ids = Ids::FIXED;
+    let thread = ids
+        .questions
+        .create_thread(
+            &bot.http,
+            serenity::all::CreateThread::new("Q&A").kind(serenity::all::ChannelType::PublicThread),
+        )
+        .await
+        .expect("a thread");
+    let dm = ids
+        .attendee
+        .create_dm_channel(&bot.http)
+        .await
+        .expect("a DM channel");
+
+    for channel in [thread.id, dm.id] {
+        let reply = fake
+            .send_command(ids.attendee, channel, "next", [])
+            .await
+            .response()
+            .await;
+        assert_eq!(reply.kind, 4, "in {channel}");
+    }
+    assert_eq!(fake.messages(dm.id).len(), 1, "the answer shows in the DM");
+    fake.assert_no_violations();
+}

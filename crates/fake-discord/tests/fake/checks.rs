@@ -7,7 +7,8 @@ use fake_discord::{FakeDiscord, Ids, Rule};
 use serde_json::{json, Value};
 use serenity::all::{
     ChannelType, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, CreateMessage, CreateThread, EditThread, Interaction, Nonce,
+    CreateInteractionResponseMessage, CreateMessage, CreateThread, EditThread, Interaction,
+    MessageFlags, Nonce,
 };
 
 use crate::support::{next_interaction, start_bot, Behaviour, Mode};
@@ -214,13 +215,20 @@ async fn follow_ups_work_for_15_minutes() {
         panic!("a command")
     };
     cmd.defer_ephemeral(&bot.http).await.expect("deferring");
-    cmd.edit_response(
-        &bot.http,
-        serenity::all::EditInteractionResponse::new().content("done"),
-    )
-    .await
-    .expect("editing @original");
-    assert_eq!(handle.original().expect("an original").content, "done");
+    let thinking = handle
+        .original()
+        .expect("a deferred response has an original message");
+    assert!(thinking
+        .flags
+        .is_some_and(|f| f.contains(MessageFlags::LOADING)));
+    let edit = serenity::all::EditInteractionResponse::new().content("done");
+    let (http, cmd2) = (bot.http.clone(), cmd.clone());
+    tokio::spawn(async move {
+        cmd2.edit_response(&http, edit)
+            .await
+            .expect("editing @original")
+    });
+    assert_eq!(handle.settled_original().await.content, "done");
     assert!(
         fake.messages(ids.questions).is_empty(),
         "ephemeral messages are not in the channel"
