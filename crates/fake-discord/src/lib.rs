@@ -238,6 +238,16 @@ impl FakeDiscord {
         Ids::FIXED
     }
 
+    /// The environment for `confbot serve` in proxy mode: `DISCORD_TOKEN`, `DISCORD_API_URL`
+    /// and `DISCORD_GUILD_ID`, e.g. for `Command::new(bin).envs(fake.bot_env())`.
+    pub fn bot_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("DISCORD_TOKEN", self.token().to_owned()),
+            ("DISCORD_API_URL", self.api_url()),
+            ("DISCORD_GUILD_ID", Ids::FIXED.guild.to_string()),
+        ]
+    }
+
     /// TLS mode: a reqwest client builder that resolves `discord.com` to the fake and trusts
     /// its certificate. Add settings, `build()`, and hand it to `HttpBuilder::client`.
     pub fn tls_client_builder(&self) -> reqwest::ClientBuilder {

@@ -328,136 +328,164 @@ async fn check_and_record(State(shared): State<Arc<Shared>>, req: Request, next:
         w.requests.len() - 1
     });
 
-    let mut headers = Vec::new();
-    let early: Option<DiscordError> = 'check: {
-        let Some(route) = &route else {
-            break 'check Some(
-                DiscordError::new(StatusCode::NOT_FOUND, 0, "404: Not Found")
-                    .violation(Rule::UnknownRoute, "fake-discord does not know this route"),
-            );
-        };
-        // Interaction callbacks and webhooks are authorized by their token in the path, and
-        // `GET /gateway` needs no authorization at all.
-        let open = route == "/gateway"
-            || route.starts_with("/interactions/")
-            || route.starts_with("/webhooks/");
-        if !open && !authorized {
-            break 'check Some(
-                DiscordError::new(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized")
-                    .violation(Rule::Auth, "missing or wrong `Authorization: Bot <token>`"),
-            );
-        }
-        if multipart {
-            break 'check Some(
-                DiscordError::new(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body").violation(
-                    Rule::Request,
-                    "multipart bodies (file uploads) are not supported by fake-discord",
-                ),
-            );
-        }
-        if let Err(e) = &parsed {
-            break 'check Some(
-                DiscordError::new(
-                    StatusCode::BAD_REQUEST,
-                    50109,
-                    "The request body contains invalid JSON.",
-                )
-                .violation(Rule::Request, e.clone()),
-            );
-        }
-        let (fault, verdict) = shared.update(|w| {
-            let fault = w.faults.take(&lower, route);
-            let verdict = fault
-                .is_none()
-                .then(|| w.buckets.hit(&lower, route, &major_parameter(route, &path)));
-            (fault, verdict)
-        });
-        if let Some(fault) = fault {
-            return finish(&shared, index, fault_response(fault));
-        }
-        let verdict = verdict.expect("a bucket verdict when there is no fault");
-        headers = verdict.headers;
-        if let Some(retry_after) = verdict.exceeded {
-            return finish(
-                &shared,
-                index,
-                with_headers(rate_limited(retry_after, false), &headers),
-            );
-        }
-        if let Ok(Some(body)) = &parsed {
-            let schema = spec::validate(&lower, route, body);
-            // A field the spec already refused (e.g. content over 4000) is reported once.
-            let limit: Vec<FieldError> = limits::check(&lower, route, body)
-                .into_iter()
-                .filter(|l| schema.iter().all(|e| e.path != l.path))
-                .collect();
-            if !schema.is_empty() || !limit.is_empty() {
-                shared.update(|w| {
-                    for (rule, e) in schema
-                        .iter()
-                        .map(|e| (Rule::Spec, e))
-                        .chain(limit.iter().map(|e| (Rule::Limit, e)))
-                    {
-                        w.violation(
-                            rule,
-                            label.clone(),
-                            Some(e.path.join(".")),
-                            e.message.clone(),
-                        );
-                    }
-                });
-                let all: Vec<FieldError> = schema.into_iter().chain(limit).collect();
-                break 'check Some(DiscordError::invalid_form_body(&all));
-            }
-        }
-        None
+    let route = match refusal(route.as_deref(), authorized, multipart, &parsed) {
+        Ok(route) => route,
+        Err(err) => return finish(&shared, index, &label, err.into_response()),
     };
-    let response = match early {
-        Some(err) => err.into_response(),
-        None => {
-            parts
-                .extensions
-                .insert(Body(parsed.ok().flatten().unwrap_or(Value::Null)));
-            let run = next.run(Request::from_parts(parts, HttpBody::empty()));
-            match AssertUnwindSafe(run).catch_unwind().await {
-                Ok(response) if response.status() == StatusCode::METHOD_NOT_ALLOWED => {
-                    DiscordError::new(StatusCode::METHOD_NOT_ALLOWED, 0, "405: Method Not Allowed")
-                        .violation(
-                            Rule::UnknownRoute,
-                            "fake-discord does not serve this method here",
-                        )
-                        .into_response()
-                }
-                Ok(response) => response,
-                // A fake-discord bug: fail the test through `violations()` rather than
-                // leaving it to time out on a dropped connection.
-                Err(panic) => {
-                    let what = panic
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                        .unwrap_or_default();
-                    DiscordError::new(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        0,
-                        "500: Internal Server Error",
-                    )
-                    .violation(Rule::FakeBug, what)
-                    .into_response()
-                }
-            }
-        }
-    };
-    if let Some(ViolationMark(rule, field, detail)) =
-        response.extensions().get::<ViolationMark>().cloned()
-    {
-        shared.update(|w| w.violation(rule, label, field, detail));
+    let (fault, verdict) = shared.update(|w| {
+        let fault = w.faults.take(&lower, route);
+        let major = major_parameter(route, &path);
+        let verdict = fault
+            .is_none()
+            .then(|| w.buckets.hit(&lower, route, &major));
+        (fault, verdict)
+    });
+    if let Some(fault) = fault {
+        return finish(&shared, index, &label, fault_response(fault));
     }
-    finish(&shared, index, with_headers(response, &headers))
+    let verdict = verdict.expect("a bucket verdict when there is no fault");
+    let response = if let Some(retry_after) = verdict.exceeded {
+        rate_limited(retry_after, false)
+    } else {
+        let body = parsed.ok().flatten().unwrap_or(Value::Null);
+        match check_body(&shared, &label, &lower, route, &body) {
+            Some(err) => err.into_response(),
+            None => {
+                parts.extensions.insert(Body(body));
+                run_handler(next, Request::from_parts(parts, HttpBody::empty())).await
+            }
+        }
+    };
+    finish(
+        &shared,
+        index,
+        &label,
+        with_headers(response, &verdict.headers),
+    )
 }
 
-fn finish(shared: &Shared, index: usize, response: Response) -> Response {
-    shared.update(|w| w.requests[index].status = response.status().as_u16());
+/// What Discord refuses before looking at a request's body: an unknown route, a missing or
+/// wrong token, a body that is not JSON. Returns the route template otherwise.
+fn refusal<'r>(
+    route: Option<&'r str>,
+    authorized: bool,
+    multipart: bool,
+    parsed: &Result<Option<Value>, String>,
+) -> Result<&'r str, DiscordError> {
+    let Some(route) = route else {
+        return Err(
+            DiscordError::new(StatusCode::NOT_FOUND, 0, "404: Not Found")
+                .violation(Rule::UnknownRoute, "fake-discord does not know this route"),
+        );
+    };
+    // Interaction callbacks and webhooks are authorized by their token in the path, and
+    // `GET /gateway` needs no authorization at all.
+    let open = route == "/gateway"
+        || route.starts_with("/interactions/")
+        || route.starts_with("/webhooks/");
+    if !open && !authorized {
+        return Err(
+            DiscordError::new(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized")
+                .violation(Rule::Auth, "missing or wrong `Authorization: Bot <token>`"),
+        );
+    }
+    if multipart {
+        return Err(
+            DiscordError::new(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body").violation(
+                Rule::Request,
+                "multipart bodies (file uploads) are not supported by fake-discord",
+            ),
+        );
+    }
+    if let Err(e) = parsed {
+        return Err(DiscordError::new(
+            StatusCode::BAD_REQUEST,
+            50109,
+            "The request body contains invalid JSON.",
+        )
+        .violation(Rule::Request, e.clone()));
+    }
+    Ok(route)
+}
+
+/// Validates a body against the spec and the limits it lacks; records what fails.
+fn check_body(
+    shared: &Shared,
+    label: &str,
+    method: &str,
+    route: &str,
+    body: &Value,
+) -> Option<DiscordError> {
+    if body.is_null() {
+        return None;
+    }
+    let schema = spec::validate(method, route, body);
+    // A field the spec already refused (e.g. content over 4000) is reported once.
+    let limit: Vec<FieldError> = limits::check(method, route, body)
+        .into_iter()
+        .filter(|l| schema.iter().all(|e| e.path != l.path))
+        .collect();
+    if schema.is_empty() && limit.is_empty() {
+        return None;
+    }
+    shared.update(|w| {
+        let all = schema
+            .iter()
+            .map(|e| (Rule::Spec, e))
+            .chain(limit.iter().map(|e| (Rule::Limit, e)));
+        for (rule, e) in all {
+            w.violation(
+                rule,
+                label.to_owned(),
+                Some(e.path.join(".")),
+                e.message.clone(),
+            );
+        }
+    });
+    let all: Vec<FieldError> = schema.into_iter().chain(limit).collect();
+    Some(DiscordError::invalid_form_body(&all))
+}
+
+/// Runs the route's handler. A method the route does not serve becomes Discord's 405, and a
+/// panic (a fake-discord bug) a 500 recorded as a violation, so the test fails through
+/// `violations()` instead of timing out on a dropped connection.
+async fn run_handler(next: Next, req: Request) -> Response {
+    match AssertUnwindSafe(next.run(req)).catch_unwind().await {
+        Ok(response) if response.status() == StatusCode::METHOD_NOT_ALLOWED => {
+            DiscordError::new(StatusCode::METHOD_NOT_ALLOWED, 0, "405: Method Not Allowed")
+                .violation(
+                    Rule::UnknownRoute,
+                    "fake-discord does not serve this method here",
+                )
+                .into_response()
+        }
+        Ok(response) => response,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            DiscordError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                0,
+                "500: Internal Server Error",
+            )
+            .violation(Rule::FakeBug, what)
+            .into_response()
+        }
+    }
+}
+
+/// Records the answer's status and the violation a handler marked on it.
+fn finish(shared: &Shared, index: usize, label: &str, response: Response) -> Response {
+    let mark = response.extensions().get::<ViolationMark>().cloned();
+    shared.update(|w| {
+        w.requests[index].status = response.status().as_u16();
+        if let Some(ViolationMark(rule, field, detail)) = mark {
+            w.violation(rule, label.to_owned(), field, detail);
+        }
+    });
     response
 }
 
