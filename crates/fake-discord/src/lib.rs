@@ -803,6 +803,20 @@ impl FakeDiscord {
         })
     }
 
+    /// A user reacts to a message with `emoji` (`"👍"`, or `"name:id"` for a custom emoji),
+    /// dispatched as MESSAGE_REACTION_ADD if the bot's intents ask for reactions.
+    pub fn react_as(&self, user: UserId, message: MessageId, emoji: &str) {
+        self.shared.update(|w| {
+            assert!(w.user(user).is_some(), "react_as: no user {user}");
+            let index = w
+                .messages
+                .iter()
+                .position(|m| m.id == message.get() && !m.deleted)
+                .unwrap_or_else(|| panic!("react_as: no message {message}"));
+            w.set_reaction(index, emoji, user, true);
+        });
+    }
+
     // ----- what the bot did -----
 
     /// Every request so far, in arrival order.

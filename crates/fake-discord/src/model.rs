@@ -660,7 +660,7 @@ pub(crate) fn message(
 }
 
 /// The emoji object for a route emoji: `name:id` for a custom one, else a unicode emoji.
-fn emoji_object(route_emoji: &str) -> Value {
+pub(crate) fn emoji_object(route_emoji: &str) -> Value {
     match route_emoji.split_once(':') {
         Some((name, id)) => json!({"id": id, "name": name}),
         None => json!({"id": null, "name": route_emoji}),

@@ -227,6 +227,58 @@ impl World {
         gateway::dispatch_with_intent(self, intent, t, event);
     }
 
+    /// Adds or removes `user`'s reaction `emoji` (as in the route: `👍` or `name:id`) on a
+    /// stored message, dispatching MESSAGE_REACTION_ADD/REMOVE when it changes, for the
+    /// intents that ask for reactions.
+    pub(crate) fn set_reaction(&mut self, index: usize, emoji: &str, user: UserId, add: bool) {
+        let m = &mut self.messages[index];
+        let had = m
+            .reactions
+            .iter()
+            .any(|(e, by)| e == emoji && by.contains(&user));
+        if had == add {
+            return;
+        }
+        match m.reactions.iter_mut().find(|(e, _)| e == emoji) {
+            Some((_, by)) if add => by.push(user),
+            Some((_, by)) => by.retain(|u| *u != user),
+            None => m.reactions.push((emoji.to_owned(), vec![user])),
+        }
+        m.reactions.retain(|(_, by)| !by.is_empty());
+        let (channel_id, message_id, author) = (m.channel_id, m.id, m.author);
+        let in_guild = self.channel(channel_id).is_some_and(|c| c.kind != 1);
+        let mut event = json!({
+            "user_id": user.to_string(),
+            "channel_id": channel_id.to_string(),
+            "message_id": message_id.to_string(),
+            "emoji": model::emoji_object(emoji),
+            "burst": false,
+            "type": 0,
+        });
+        if add {
+            event["message_author_id"] = json!(author.to_string());
+            event["burst_colors"] = json!([]);
+        }
+        if in_guild {
+            event["guild_id"] = json!(Ids::FIXED.guild.to_string());
+            if add {
+                let reactor = self.user(user).expect("reactions are by known users");
+                event["member"] = model::member(reactor, None);
+            }
+        }
+        let intent = if in_guild {
+            gateway::intents::GUILD_MESSAGE_REACTIONS
+        } else {
+            gateway::intents::DIRECT_MESSAGE_REACTIONS
+        };
+        let t = if add {
+            "MESSAGE_REACTION_ADD"
+        } else {
+            "MESSAGE_REACTION_REMOVE"
+        };
+        gateway::dispatch_with_intent(self, intent, t, event);
+    }
+
     pub(crate) fn violation(
         &mut self,
         rule: Rule,

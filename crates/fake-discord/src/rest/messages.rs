@@ -251,15 +251,7 @@ fn react_as(
     add: bool,
 ) -> Answer {
     let i = find_message(w, channel_id, message_id)?;
-    let reactions = &mut w.messages[i].reactions;
-    match reactions.iter_mut().find(|(e, _)| e == emoji) {
-        Some((_, users)) if add && !users.contains(&user) => users.push(user),
-        Some((_, users)) if !add => users.retain(|u| *u != user),
-        Some(_) => {}
-        None if add => reactions.push((emoji.to_owned(), vec![user])),
-        None => {}
-    }
-    reactions.retain(|(_, users)| !users.is_empty());
+    w.set_reaction(i, emoji, user, add);
     no_content()
 }
 

@@ -8,8 +8,8 @@ use fake_discord::{FakeDiscord, Ids};
 use serenity::all::{
     Context, CreateActionRow, CreateAllowedMentions, CreateAutocompleteResponse, CreateButton,
     CreateCommand, CreateCommandOption, CreateEmbed, CreateEmbedFooter, CreateInteractionResponse,
-    CreateInteractionResponseMessage, EventHandler, GatewayIntents, Interaction, Message, Ready,
-    Timestamp,
+    CreateInteractionResponseMessage, EventHandler, GatewayIntents, Interaction, Message, Reaction,
+    Ready, Timestamp,
 };
 use serenity::async_trait;
 use serenity::http::Http;
@@ -62,6 +62,7 @@ struct Handler {
     behaviour: Behaviour,
     tx: mpsc::UnboundedSender<Interaction>,
     messages: mpsc::UnboundedSender<Message>,
+    reactions: mpsc::UnboundedSender<Reaction>,
 }
 
 /// The answering bot's reply to `/next`: what a real reply carries (embed, a button, no
@@ -96,6 +97,10 @@ impl EventHandler for Handler {
 
     async fn message(&self, _ctx: Context, message: Message) {
         let _ = self.messages.send(message);
+    }
+
+    async fn reaction_add(&self, _ctx: Context, reaction: Reaction) {
+        let _ = self.reactions.send(reaction);
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
@@ -155,6 +160,8 @@ pub struct Bot {
     pub interactions: mpsc::UnboundedReceiver<Interaction>,
     /// MESSAGE_CREATE events the bot received.
     pub messages: mpsc::UnboundedReceiver<Message>,
+    /// MESSAGE_REACTION_ADD events the bot received.
+    pub reactions: mpsc::UnboundedReceiver<Reaction>,
     /// The bot's `client.start()`; ends with its result.
     pub task: JoinHandle<serenity::Result<()>>,
 }
@@ -181,6 +188,7 @@ pub fn http(fake: &FakeDiscord, mode: Mode, token: &str) -> Http {
 pub async fn spawn_bot(fake: &FakeDiscord, mode: Mode, behaviour: Behaviour, token: &str) -> Bot {
     let (tx, interactions) = mpsc::unbounded_channel();
     let (message_tx, messages) = mpsc::unbounded_channel();
+    let (reaction_tx, reactions) = mpsc::unbounded_channel();
     let mut client = serenity::all::ClientBuilder::new_with_http(
         http(fake, mode, token),
         GatewayIntents::non_privileged(),
@@ -189,6 +197,7 @@ pub async fn spawn_bot(fake: &FakeDiscord, mode: Mode, behaviour: Behaviour, tok
         behaviour,
         tx,
         messages: message_tx,
+        reactions: reaction_tx,
     })
     .await
     .expect("building the serenity client");
@@ -198,6 +207,7 @@ pub async fn spawn_bot(fake: &FakeDiscord, mode: Mode, behaviour: Behaviour, tok
         http,
         interactions,
         messages,
+        reactions,
         task,
     }
 }

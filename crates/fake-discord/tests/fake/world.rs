@@ -300,3 +300,32 @@ async fn the_bot_sees_its_own_messages_and_new_members_only_with_the_intents_for
     let greeting = next_message(&mut bot).await;
     assert_eq!(greeting.author.id, newcomer);
 }
+
+#[tokio::test]
+async fn a_users_reaction_reaches_the_bot_and_counts_on_the_message() {
+    let fake = FakeDiscord::start().await;
+    let mut bot = start_bot(&fake, Mode::Proxy, Behaviour::Forward).await;
+    let ids = Ids::FIXED;
+    let question = fake.post_as(
+        ids.attendee,
+        ids.questions,
+        "How does the borrow checker work?",
+    );
+
+    fake.react_as(ids.moderator, question.id, "👍");
+
+    let reaction = tokio::time::timeout(PATIENCE, bot.reactions.recv())
+        .await
+        .expect("in time")
+        .expect("running");
+    assert_eq!(
+        (reaction.user_id, reaction.message_id),
+        (Some(ids.moderator), question.id)
+    );
+    assert!(reaction.emoji.unicode_eq("👍"));
+    let counted = fake.message(question.id).expect("still there");
+    assert_eq!(
+        (counted.reactions[0].count, counted.reactions[0].me),
+        (1, false)
+    );
+}
