@@ -10,6 +10,7 @@ fn seed_page(titles: Option<&str>) -> confbot::program::Program {
         year: Some(2021),
         // A sidecar that does not exist would be an error, so "no titles" points at an empty one.
         titles: Some(titles.unwrap_or("tests/fixtures/empty.titles.txt").into()),
+        ..ImportOptions::default()
     };
     let imported = import_file(Path::new("data/iclr2021-tue-4-may.txt"), &options).unwrap();
     assert_eq!(imported.format, Format::Page);

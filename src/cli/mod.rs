@@ -15,7 +15,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::commands;
 use crate::error::CommandError;
 use crate::program::{
-    import_file, import_str, time::resolve_local, Format, ImportOptions, Program,
+    import_file, import_str, time::resolve_local, Format, ImportOptions, Imported, Program,
 };
 use crate::store::Store;
 
@@ -64,9 +64,10 @@ enum Command {
 
 #[derive(Args)]
 struct FileArgs {
-    /// The program file: conference-page text or confbot JSON.
+    /// The program file: conference-page text, confbot JSON, pretalx/frab schedule.json or
+    /// Sessionize JSON.
     file: PathBuf,
-    /// The file's format.
+    /// The file's format (`auto` detects it from the content).
     #[arg(long, value_enum, default_value_t = Format::Auto)]
     format: Format,
     /// The year, for conference-page text (which has none).
@@ -75,6 +76,18 @@ struct FileArgs {
     /// Talk titles for conference-page text (default: `<name>.titles.txt` beside it, if any).
     #[arg(long)]
     titles: Option<PathBuf>,
+    /// The conference's IANA time zone (e.g. `America/Chicago`): required for Sessionize,
+    /// whose times have no offset; for schedule.json it replaces `time_zone_name`.
+    #[arg(long, value_name = "ZONE", value_parser = parse_zone)]
+    timezone: Option<chrono_tz::Tz>,
+    /// The conference's name, for files that have none (Sessionize; default: the file's name).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+fn parse_zone(text: &str) -> Result<chrono_tz::Tz, String> {
+    text.parse()
+        .map_err(|_| format!("expected an IANA time zone such as `Europe/Berlin`, found `{text}`"))
 }
 
 #[derive(Subcommand)]
@@ -111,14 +124,24 @@ pub fn run() -> anyhow::Result<()> {
     }
 }
 
+/// Reads the program for `import`; warnings go to stderr (`check` lists them in its report).
 fn read_program(file: &FileArgs) -> anyhow::Result<(Program, Format)> {
+    let imported = read_imported(file)?;
+    for warning in &imported.warnings {
+        eprintln!("warning: {}: {warning}", file.file.display());
+    }
+    Ok((imported.program, imported.format))
+}
+
+fn read_imported(file: &FileArgs) -> anyhow::Result<Imported> {
     let options = ImportOptions {
         format: file.format,
         year: file.year,
         titles: file.titles.clone(),
+        time_zone: file.timezone,
+        conference_name: file.name.clone(),
     };
-    let imported = import_file(&file.file, &options)?;
-    Ok((imported.program, imported.format))
+    Ok(import_file(&file.file, &options)?)
 }
 
 fn import(db: &Path, file: &FileArgs) -> anyhow::Result<()> {
@@ -148,10 +171,25 @@ fn import(db: &Path, file: &FileArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Errors fail the check (and are printed by `main`); warnings are listed after the summary.
 fn check(file: &FileArgs) -> anyhow::Result<()> {
-    let (program, format) = read_program(file)?;
-    println!("{} is valid {}.", file.file.display(), format.name());
-    println!("{}", summary(&program));
+    let imported = read_imported(file)?;
+    let how = match file.format {
+        Format::Auto => " (detected)",
+        _ => "",
+    };
+    println!(
+        "{} is valid {}{how}.",
+        file.file.display(),
+        imported.format.name()
+    );
+    println!("{}", summary(&imported.program));
+    if !imported.warnings.is_empty() {
+        println!("\n{}:", count(imported.warnings.len(), "warning"));
+        for warning in &imported.warnings {
+            println!("- {warning}");
+        }
+    }
     Ok(())
 }
 
@@ -162,7 +200,14 @@ fn summary(program: &Program) -> String {
         .iter()
         .map(|d| d.format("%a %-d %b %Y").to_string())
         .collect();
-    format!(
+    let mut rooms: Vec<&str> = program
+        .sessions()
+        .iter()
+        .filter_map(|s| s.room.as_deref())
+        .collect();
+    rooms.sort_unstable();
+    rooms.dedup();
+    let mut summary = format!(
         "{}: {}, {}, {} ({}), times in {}.",
         conference.name,
         count(program.sessions().len(), "session"),
@@ -170,7 +215,11 @@ fn summary(program: &Program) -> String {
         count(days.len(), "day"),
         days.join(", "),
         conference.time_zone
-    )
+    );
+    if !rooms.is_empty() {
+        summary.push_str(&format!("\nRooms: {}.", rooms.join(", ")));
+    }
+    summary
 }
 
 fn count(n: usize, thing: &str) -> String {

@@ -1,9 +1,15 @@
-//! Choosing an importer for a file: by `--format`, or by looking at the content (`auto`).
+//! Choosing an importer for a file: by `--format`, or by looking at the content (`auto`); and
+//! the warnings an import can carry (things that are probably wrong but not invalid).
 
+use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
+use chrono_tz::Tz;
+use serde::de::{IgnoredAny, MapAccess, Visitor};
+
 use super::page::Sidecar;
-use super::{json, page, ImportError, Location, Program};
+use super::{frab, json, page, sessionize, ImportError, Location, Program, Talk, TalkKind};
 
 /// The program file formats confbot reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -15,15 +21,37 @@ pub enum Format {
     Page,
     /// confbot JSON (docs/program-format.md).
     Json,
+    /// pretalx / frab `schedule.json` (the C3VOC schedule format).
+    #[value(alias = "pretalx")]
+    Frab,
+    /// Sessionize "All" JSON (needs the conference's `--timezone`).
+    Sessionize,
 }
 
 impl Format {
-    /// The concrete format of `text`: JSON if it is a JSON object, otherwise page text.
-    fn detect(text: &str) -> Format {
-        if text.trim_start().starts_with('{') {
-            Format::Json
+    /// The concrete format of `text`, by its top-level JSON keys: `schedule` is frab/pretalx,
+    /// `sessions` without `conference` but with `speakers` (or cut off before them) is
+    /// Sessionize, other JSON is confbot JSON, and anything that is not JSON is page text.
+    /// Keys are read up to the first syntax error, so a broken file still goes to the right
+    /// importer, which reports the error with its line.
+    pub fn detect(text: &str) -> Format {
+        let text = text.trim_start_matches('\u{feff}').trim_start();
+        if !text.starts_with(['{', '[']) {
+            return Format::Page;
+        }
+        let mut keys = Vec::new();
+        let complete = serde::Deserializer::deserialize_map(
+            &mut serde_json::Deserializer::from_str(text),
+            TopLevelKeys(&mut keys),
+        )
+        .is_ok();
+        let has = |key: &str| keys.iter().any(|k| k == key);
+        if has("schedule") {
+            Format::Frab
+        } else if has("sessions") && !has("conference") && (has("speakers") || !complete) {
+            Format::Sessionize
         } else {
-            Format::Page
+            Format::Json
         }
     }
 
@@ -32,7 +60,28 @@ impl Format {
             Format::Auto => "auto",
             Format::Page => "conference page text",
             Format::Json => "confbot JSON",
+            Format::Frab => "pretalx/frab schedule.json",
+            Format::Sessionize => "Sessionize JSON",
         }
+    }
+}
+
+/// Collects the keys of a JSON object until the end or the first error; values are skipped.
+struct TopLevelKeys<'a>(&'a mut Vec<String>);
+
+impl<'de> Visitor<'de> for TopLevelKeys<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            self.0.push(key);
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(())
     }
 }
 
@@ -44,13 +93,53 @@ pub struct ImportOptions {
     pub year: Option<i32>,
     /// A titles sidecar for page text; by default `<stem>.titles.txt` next to the page, if any.
     pub titles: Option<PathBuf>,
+    /// The conference zone: required for Sessionize (its times have no offset); for frab it
+    /// replaces the file's `time_zone_name`; page text and confbot JSON carry their own.
+    pub time_zone: Option<Tz>,
+    /// The conference name, for formats that have none (Sessionize).
+    pub conference_name: Option<String>,
 }
 
-/// A program and the format it was read as.
+/// A program, the format it was read as, and what looked wrong without making it invalid.
 #[derive(Debug)]
 pub struct Imported {
     pub program: Program,
     pub format: Format,
+    pub warnings: Vec<Warning>,
+}
+
+/// Something probably wrong that does not stop the import (overlapping talks, a guessed zone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub location: Location,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn new(location: Location, message: impl Into<String>) -> Self {
+        Warning {
+            location,
+            message: message.into(),
+        }
+    }
+
+    pub fn at_path(path: impl Into<String>, message: impl Into<String>) -> Self {
+        let location = Location::Json {
+            path: path.into(),
+            line: None,
+        };
+        Self::new(location, message)
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.location {
+            Location::File => write!(f, "{}", self.message),
+            Location::Line(line) => write!(f, "line {line}: {}", self.message),
+            Location::Json { path, .. } => write!(f, "at `{path}`: {}", self.message),
+        }
+    }
 }
 
 /// Reads and validates a program file.
@@ -90,18 +179,69 @@ fn import(
     options: &ImportOptions,
     sidecar: Option<(String, Sidecar)>,
 ) -> Result<Imported, ImportError> {
+    // Editors on Windows like to start UTF-8 files with a byte-order mark; JSON parsers do not.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let format = match options.format {
         Format::Auto => Format::detect(text),
         chosen => chosen,
     };
-    let program = match format {
-        Format::Json => json::parse(name, text)?,
+    let (program, mut warnings) = match format {
+        Format::Json => (json::parse(name, text)?, Vec::new()),
+        Format::Frab => frab::parse(name, text, options.time_zone)?,
+        Format::Sessionize => sessionize::parse(
+            name,
+            text,
+            options.time_zone,
+            options.conference_name.as_deref(),
+        )?,
         Format::Page | Format::Auto => {
             let sidecar = sidecar.as_ref().map(|(file, s)| (file.as_str(), s.clone()));
-            page::parse(name, text, options.year, sidecar)?
+            (page::parse(name, text, options.year, sidecar)?, Vec::new())
         }
     };
-    Ok(Imported { program, format })
+    warnings.extend(overlaps(&program));
+    Ok(Imported {
+        program,
+        format,
+        warnings,
+    })
+}
+
+/// Talks that overlap in one room: usually a typo in a time. Posters are left out, since a
+/// poster session shows all of them at once.
+fn overlaps(program: &Program) -> Vec<Warning> {
+    let tz = program.conference().time_zone;
+    let mut by_room: BTreeMap<&str, Vec<&Talk>> = BTreeMap::new();
+    for session in program.sessions() {
+        if let Some(room) = &session.room {
+            let talks = session.talks.iter().filter(|t| t.kind != TalkKind::Poster);
+            by_room.entry(room).or_default().extend(talks);
+        }
+    }
+    let when = |talk: &Talk| {
+        let start = talk.start.with_timezone(&tz).format("%a %-d %b %H:%M");
+        let end = talk.end.with_timezone(&tz).format("%H:%M");
+        format!("`{}` ({start}–{end})", talk.title)
+    };
+    let mut warnings = Vec::new();
+    for (room, mut talks) in by_room {
+        talks.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
+        // Compare each talk with the one that ends last so far, so a long talk that covers
+        // several short ones is reported for each of them.
+        let mut latest: Option<&Talk> = None;
+        for talk in talks {
+            if let Some(previous) = latest.filter(|p| talk.start < p.end) {
+                warnings.push(Warning::new(
+                    Location::File,
+                    format!("in {room}, {} overlaps {}", when(talk), when(previous)),
+                ));
+            }
+            if latest.is_none_or(|p| talk.end > p.end) {
+                latest = Some(talk);
+            }
+        }
+    }
+    warnings
 }
 
 fn read(name: &str, path: &Path) -> Result<String, ImportError> {

@@ -9,7 +9,9 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::time::resolve_local;
-use super::{Conference, ImportError, Location, Person, Program, Session, Talk, TalkKind};
+use super::{
+    deserialize_json, Conference, ImportError, Location, Person, Program, Session, Talk, TalkKind,
+};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,28 +64,7 @@ struct RawTalk {
 }
 
 pub fn parse(file: &str, text: &str) -> Result<Program, ImportError> {
-    let deserializer = &mut serde_json::Deserializer::from_str(text);
-    let raw: RawProgram = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let (line, column) = (e.inner().line(), e.inner().column());
-        let syntax = e.inner().is_syntax() || e.inner().is_eof();
-        let path = e.path().to_string();
-        let message = e.into_inner().to_string();
-        // serde_json appends " at line L column C"; the location already says where.
-        let message = message
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        if syntax {
-            let message = format!("invalid JSON at column {column}: {message}");
-            return ImportError::at_line(file, line, message);
-        }
-        let location = Location::Json {
-            path,
-            line: (line > 0).then_some(line),
-        };
-        ImportError::new(file, location, message)
-    })?;
+    let raw: RawProgram = deserialize_json(file, text)?;
     let time_zone: Tz = raw.conference.time_zone.parse().map_err(|_| {
         ImportError::at_path(
             file,

@@ -3,13 +3,16 @@
 //! A [`Program`] can only be built through [`Program::new`], which checks every rule a program
 //! must satisfy, so the rest of confbot never sees an invalid one. Instants are UTC; the
 //! conference [`Tz`] is kept for reading local times at import and showing them later.
-//! Importers (`page`, `json`) turn a file into a `Program` or an [`ImportError`] that names the
-//! file, the line or JSON path, and what was wrong. No database and no Discord here.
+//! Importers (`page`, `json`, `frab`, `sessionize`) turn a file into a `Program` or an
+//! [`ImportError`] that names the file, the line or JSON path, and what was wrong. No database
+//! and no Discord here.
 
 mod error;
+mod frab;
 pub mod import;
 mod json;
 mod page;
+mod sessionize;
 pub mod time;
 
 use std::collections::HashSet;
@@ -19,7 +22,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 pub use error::{ImportError, Location};
-pub use import::{import_file, import_str, Format, ImportOptions};
+pub use import::{import_file, import_str, Format, ImportOptions, Imported, Warning};
 
 /// Longest id we accept: Discord autocomplete values and button ids carry them.
 pub const MAX_ID_LEN: usize = 80;
@@ -86,7 +89,8 @@ impl TalkKind {
     pub fn parse(text: &str) -> TalkKind {
         let text = text.trim();
         match text.to_lowercase().as_str() {
-            "" | "talk" => TalkKind::Talk,
+            // frab calls a plain talk a "lecture".
+            "" | "talk" | "lecture" => TalkKind::Talk,
             "oral" => TalkKind::Oral,
             "spotlight" => TalkKind::Spotlight,
             "poster" => TalkKind::Poster,
@@ -276,6 +280,51 @@ impl Program {
             .collect();
         days.dedup();
         days
+    }
+}
+
+/// Deserializes a JSON file so that a wrong type names its JSON path (and line), and a syntax
+/// error its line and column. Shared by the JSON importers.
+fn deserialize_json<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<T, ImportError> {
+    let deserializer = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let (line, column) = (e.inner().line(), e.inner().column());
+        let syntax = e.inner().is_syntax() || e.inner().is_eof();
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        // serde_json appends " at line L column C"; the location already says where.
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if syntax {
+            let message = format!("invalid JSON at column {column}: {message}");
+            return ImportError::at_line(file, line, message);
+        }
+        let location = Location::Json {
+            path,
+            line: (line > 0).then_some(line),
+        };
+        ImportError::new(file, location, message)
+    })
+}
+
+/// Text that says something: trimmed, and `None` when empty. Exports write "no value" as a
+/// missing field, `null` or `""` interchangeably.
+fn non_empty(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// An id as exports write them: a string or a number.
+fn json_id(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(text) => non_empty(Some(text.clone())),
+        serde_json::Value::Number(number) => Some(number.to_string()),
+        _ => None,
     }
 }
 

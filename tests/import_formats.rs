@@ -1,0 +1,162 @@
+//! `--format auto` on every bundled file, `confbot check` naming the format and listing
+//! warnings apart from errors, and no panic on broken input.
+
+use std::path::Path;
+use std::process::Command;
+
+use confbot::program::{import_file, import_str, Format, ImportOptions};
+
+#[test]
+fn auto_detects_the_format_of_each_bundled_file() {
+    for (path, format) in [
+        ("data/iclr2021-tue-4-may.txt", Format::Page),
+        ("data/iclr2021-tue-4-may.json", Format::Json),
+        ("tests/fixtures/pretalx-democon.json", Format::Frab),
+        ("tests/fixtures/frab-edge-cases.json", Format::Frab),
+        ("tests/fixtures/sessionize-all.json", Format::Sessionize),
+    ] {
+        let text = std::fs::read_to_string(path).unwrap();
+        assert_eq!(Format::detect(&text), format, "{path}");
+    }
+}
+
+#[test]
+fn a_cut_off_file_goes_to_its_own_reader_which_names_the_line() {
+    let democon = std::fs::read_to_string("tests/fixtures/pretalx-democon.json").unwrap();
+    let cut = &democon[..democon.len() / 2];
+    assert_eq!(Format::detect(cut), Format::Frab);
+    let sessionize = std::fs::read_to_string("tests/fixtures/sessionize-all.json").unwrap();
+    assert_eq!(Format::detect(&sessionize[..200]), Format::Sessionize);
+    let error = import_str("x.json", "{\n\"schedule\": ", &ImportOptions::default()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "x.json:2: invalid JSON at column 12: EOF while parsing a value"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_does_not_hide_the_format() {
+    let text = format!(
+        "\u{feff}{}",
+        std::fs::read_to_string("tests/fixtures/pretalx-democon.json").unwrap()
+    );
+    let imported = import_str("bom.json", &text, &ImportOptions::default()).unwrap();
+    assert_eq!(imported.format, Format::Frab);
+}
+
+#[test]
+fn the_bundled_program_has_no_warnings() {
+    let imported = import_file(
+        Path::new("data/iclr2021-tue-4-may.json"),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
+}
+
+#[test]
+fn truncated_or_garbled_files_are_errors_never_panics() {
+    let options = ImportOptions {
+        time_zone: Some(chrono_tz::Tz::America__Chicago),
+        year: Some(2021),
+        titles: Some("tests/fixtures/empty.titles.txt".into()),
+        ..ImportOptions::default()
+    };
+    for path in [
+        "tests/fixtures/pretalx-democon.json",
+        "tests/fixtures/frab-edge-cases.json",
+        "tests/fixtures/sessionize-all.json",
+        "data/iclr2021-tue-4-may.json",
+    ] {
+        let text = std::fs::read_to_string(path).unwrap();
+        let cuts = (0..text.len())
+            .step_by(211)
+            .filter(|&i| text.is_char_boundary(i));
+        for cut in cuts {
+            let _ = import_str(path, &text[..cut], &options);
+            // Swap a stretch for garbage that keeps the JSON shape plausible.
+            let garbled = format!("{}null, 1e999, \"\u{0}\", [[{}", &text[..cut], &text[cut..]);
+            let _ = import_str(path, &garbled, &options);
+        }
+        for (from, to) in [
+            ("\"", "'"),
+            (":", ""),
+            ("00:30", "99:99"),
+            ("+01:00", "+99:00"),
+            ("T", " "),
+        ] {
+            let _ = import_str(path, &text.replace(from, to), &options);
+        }
+    }
+}
+
+fn check(args: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_confbot"))
+        .arg("check")
+        .args(args)
+        .env("CONFBOT_DB", dir.path().join("db"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn check_names_the_detected_format_and_lists_warnings_under_their_heading() {
+    let output = check(&["tests/fixtures/pretalx-democon.json"]);
+    assert!(output.status.success());
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        out.starts_with(
+            "tests/fixtures/pretalx-democon.json is valid pretalx/frab schedule.json (detected).\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("DemoCon: 36 sessions, 36 talks, 3 days"),
+        "{out}"
+    );
+    assert!(
+        out.contains("times in Etc/GMT-1.\nRooms: Gray Room, Tan Room.\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n1 warning:\n- at `schedule.conference.time_zone_name`: `UTC` contradicts"),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_on_sessionize_without_a_timezone_fails_and_with_one_passes() {
+    let output = check(&["tests/fixtures/sessionize-all.json"]);
+    assert!(!output.status.success());
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(err.contains("give it with `--timezone ZONE`"), "{err}");
+    let output = check(&[
+        "tests/fixtures/sessionize-all.json",
+        "--timezone",
+        "America/Chicago",
+        "--name",
+        "HDD",
+    ]);
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        out.contains("is valid Sessionize JSON (detected)."),
+        "{out}"
+    );
+    assert!(out.contains("HDD: 7 sessions, 5 talks, 2 days"), "{out}");
+    let output = check(&[
+        "tests/fixtures/sessionize-all.json",
+        "--timezone",
+        "Chicago",
+    ]);
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        err.contains("expected an IANA time zone such as `Europe/Berlin`, found `Chicago`"),
+        "{err}"
+    );
+}
