@@ -4,7 +4,9 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::reminders::Rules;
 
 /// The bot's configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +22,29 @@ pub struct Config {
     pub rehearse_from: Option<DateTime<Utc>>,
     /// ...and runs this many times faster.
     pub rehearse_speed: f64,
+    pub announce: AnnounceConfig,
+}
+
+/// When and where session announcements go, from `CONFBOT_ANNOUNCE_*` and `CONFBOT_TICK`.
+/// Read on its own by `confbot preview`, which needs no token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnnounceConfig {
+    /// Lead times (`CONFBOT_ANNOUNCE_LEADS`) and grace period (`CONFBOT_ANNOUNCE_GRACE`).
+    pub rules: Rules,
+    /// The default announcements channel for the guild it belongs to, until an admin sets one.
+    pub channel: Option<u64>,
+    /// How often the announcement clock ticks, in whole seconds (1 to 59).
+    pub tick_seconds: u32,
+}
+
+impl Default for AnnounceConfig {
+    fn default() -> AnnounceConfig {
+        AnnounceConfig {
+            rules: Rules::default(),
+            channel: None,
+            tick_seconds: 5,
+        }
+    }
 }
 
 /// A variable that is missing or malformed, with what to do about it.
@@ -90,6 +115,7 @@ impl Config {
             program: var("CONFBOT_PROGRAM").map(PathBuf::from),
             rehearse_from,
             rehearse_speed,
+            announce: AnnounceConfig::from_vars(var)?,
         })
     }
 
@@ -97,6 +123,97 @@ impl Config {
     pub fn from_environment() -> Result<Config, ConfigError> {
         Config::from_vars(|name| std::env::var(name).ok())
     }
+}
+
+impl AnnounceConfig {
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<AnnounceConfig, ConfigError> {
+        let var = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let leads = match var("CONFBOT_ANNOUNCE_LEADS") {
+            None => vec![TimeDelta::minutes(10), TimeDelta::zero()],
+            Some(v) => {
+                let leads: Result<Vec<_>, _> = v
+                    .split(',')
+                    .map(|lead| parse_duration(lead.trim()))
+                    .collect();
+                leads.ok().filter(|l| !l.is_empty()).ok_or_else(|| {
+                    ConfigError(format!(
+                        "CONFBOT_ANNOUNCE_LEADS must be durations such as `10m,0m`, not `{v}`"
+                    ))
+                })?
+            }
+        };
+        let grace = match var("CONFBOT_ANNOUNCE_GRACE") {
+            None => TimeDelta::minutes(5),
+            Some(v) => parse_duration(&v).map_err(|_| {
+                ConfigError(format!(
+                    "CONFBOT_ANNOUNCE_GRACE must be a duration such as `5m`, not `{v}`"
+                ))
+            })?,
+        };
+        let channel = var("CONFBOT_ANNOUNCE_CHANNEL_ID")
+            .map(|v| {
+                v.parse::<u64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+                    ConfigError(format!(
+                        "CONFBOT_ANNOUNCE_CHANNEL_ID must be a channel id, not `{v}`"
+                    ))
+                })
+            })
+            .transpose()?;
+        let tick_seconds = match var("CONFBOT_TICK") {
+            None => 5,
+            Some(v) => parse_duration(&v)
+                .ok()
+                .map(|d| d.num_seconds())
+                .filter(|s| (1..=59).contains(s))
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "CONFBOT_TICK must be between 1s and 59s, not `{v}`"
+                    ))
+                })? as u32,
+        };
+        Ok(AnnounceConfig {
+            rules: Rules { leads, grace },
+            channel,
+            tick_seconds,
+        })
+    }
+
+    pub fn from_environment() -> Result<AnnounceConfig, ConfigError> {
+        AnnounceConfig::from_vars(|name| std::env::var(name).ok())
+    }
+}
+
+/// `90s`, `10m`, `1h`, `0m`, or a combination such as `1h30m`.
+pub fn parse_duration(text: &str) -> Result<TimeDelta, ConfigError> {
+    let error = || {
+        ConfigError(format!(
+            "expected a duration such as `10m`, `90s` or `1h30m`, found `{text}`"
+        ))
+    };
+    let mut total = TimeDelta::zero();
+    let mut number = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let amount: i64 = number.parse().map_err(|_| error())?;
+        number.clear();
+        total += match c {
+            's' => TimeDelta::seconds(amount),
+            'm' => TimeDelta::minutes(amount),
+            'h' => TimeDelta::hours(amount),
+            _ => return Err(error()),
+        };
+    }
+    if !number.is_empty() || text.trim().is_empty() {
+        return Err(error());
+    }
+    Ok(total)
 }
 
 #[cfg(test)]
@@ -120,6 +237,62 @@ mod tests {
             (None, None, None)
         );
         assert_eq!(config.rehearse_speed, 1.0);
+        assert_eq!(config.announce, AnnounceConfig::default());
+        assert_eq!(
+            config.announce.rules.leads,
+            [TimeDelta::minutes(10), TimeDelta::zero()]
+        );
+    }
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(parse_duration("10m").unwrap(), TimeDelta::minutes(10));
+        assert_eq!(parse_duration("1h30m").unwrap(), TimeDelta::minutes(90));
+        assert_eq!(parse_duration("0m").unwrap(), TimeDelta::zero());
+        assert!(parse_duration("10").is_err());
+        assert!(parse_duration("ten minutes").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn announcement_settings_are_read_and_checked() {
+        let config = config(&[
+            ("DISCORD_TOKEN", "t"),
+            ("CONFBOT_ANNOUNCE_LEADS", "15m, 5m,0s"),
+            ("CONFBOT_ANNOUNCE_GRACE", "2m"),
+            ("CONFBOT_ANNOUNCE_CHANNEL_ID", "42"),
+            ("CONFBOT_TICK", "1s"),
+        ])
+        .unwrap();
+        let announce = config.announce;
+        assert_eq!(
+            announce.rules.leads,
+            [
+                TimeDelta::minutes(15),
+                TimeDelta::minutes(5),
+                TimeDelta::zero()
+            ]
+        );
+        assert_eq!(
+            (
+                announce.rules.grace,
+                announce.channel,
+                announce.tick_seconds
+            ),
+            (TimeDelta::minutes(2), Some(42), 1)
+        );
+        let error = config_error(&[("CONFBOT_ANNOUNCE_LEADS", "soon")]);
+        assert_eq!(
+            error,
+            "CONFBOT_ANNOUNCE_LEADS must be durations such as `10m,0m`, not `soon`"
+        );
+        assert!(config_error(&[("CONFBOT_TICK", "2m")]).contains("between 1s and 59s"));
+    }
+
+    fn config_error(extra: &[(&str, &str)]) -> String {
+        let mut pairs = vec![("DISCORD_TOKEN", "t")];
+        pairs.extend_from_slice(extra);
+        config(&pairs).unwrap_err().to_string()
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! safe FTS5 query. The connection sits behind a mutex that is only ever held for one short,
 //! synchronous piece of SQL, never across an `.await`.
 
+mod announcements;
 mod program;
 mod search;
+mod settings;
 mod talks;
 
 use std::path::Path;
@@ -18,14 +20,17 @@ use anyhow::Context;
 use rusqlite::Connection;
 use rusqlite_migration::{Migrations, M};
 
+pub use announcements::{Announcement, AnnouncementState, NewAnnouncement};
 pub use program::Changes;
+pub use settings::{ChannelHealth, GuildSettings};
 pub use talks::{PersonRow, SessionInfo, TalkChoice, TalkRow};
 
 /// Every migration, in order. Append only: a released migration is never edited.
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
-    Migrations::new(vec![M::up(include_str!(
-        "../../migrations/01-program/up.sql"
-    ))])
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/01-program/up.sql")),
+        M::up(include_str!("../../migrations/02-announcements/up.sql")),
+    ])
 });
 
 /// The database.

@@ -51,10 +51,10 @@ const TALK_ROW: &str =
         s.id, s.title, s.track, s.room, s.starts_at, s.ends_at
     FROM talks t JOIN sessions s ON s.pk = t.session";
 
-const SESSION_INFO: &str =
+pub(super) const SESSION_INFO: &str =
     "SELECT s.pk, s.id, s.title, s.track, s.room, s.starts_at, s.ends_at FROM sessions s";
 
-fn session_info(r: &Row, at: usize) -> rusqlite::Result<SessionInfo> {
+pub(super) fn session_info(r: &Row, at: usize) -> rusqlite::Result<SessionInfo> {
     Ok(SessionInfo {
         id: r.get(at)?,
         title: r.get(at + 1)?,
@@ -175,6 +175,16 @@ impl Store {
         })?;
         rows.collect::<Result<_, _>>()
             .context("reading a day's sessions")
+    }
+
+    /// The first session starting at or after `at`.
+    pub fn first_session_from(&self, at: DateTime<Utc>) -> anyhow::Result<Option<SessionInfo>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SESSION_INFO} WHERE s.starts_at >= ?1 ORDER BY s.starts_at, s.id LIMIT 1"
+        ))?;
+        let mut rows = stmt.query_map([at.timestamp()], |r| session_info(r, 1))?;
+        rows.next().transpose().context("reading the next session")
     }
 
     /// The start of every session, in order (for the list of conference days).

@@ -1,0 +1,269 @@
+//! Session announcements: what is due at `now`, and the tick that posts it exactly once.
+//!
+//! [`tick`] is a plain async function of the store, a [`Poster`] and `now`; the scheduler
+//! (`ticker.rs`) calls it every few seconds with the bot's clock, tests call it directly. Each
+//! tick first resumes announcements claimed earlier but never confirmed (a crash, a transient
+//! error), with their original nonce, then claims and posts what newly fell due:
+//!
+//! 1. **Claim** the (guild, session, lead) row in SQLite. The unique key makes a second claim a
+//!    no-op, so nothing is posted twice, whatever crashes or overlaps.
+//! 2. **Post** with a nonce derived from that key and `enforce_nonce`: if a post reached
+//!    Discord but its answer did not reach us, the retry returns the same message.
+//! 3. **Confirm** with the message id.
+//!
+//! An announcement that fell due while the bot was down is posted late (and says so) only if its
+//! session started at most `grace` ago; older ones are recorded as missed. When several leads of
+//! one session are due at once, only the latest is posted. 429, 5xx and network errors are
+//! retried on later ticks with backoff, within the grace window; a permanent error (missing
+//! access, unknown channel) marks the channel broken, is logged once and shown in `/setup show`,
+//! and nothing more is sent there until an admin sets the channel again.
+
+mod message;
+mod plan;
+mod ticker;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+pub use message::render;
+pub use plan::{plan, Planned};
+pub use ticker::Ticker;
+
+use crate::reply::Reply;
+use crate::store::{Announcement, AnnouncementState, NewAnnouncement, SessionInfo, Store};
+
+/// When to announce.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    /// How long before a session starts to announce it, e.g. 10 minutes and 0 ("starting now").
+    pub leads: Vec<TimeDelta>,
+    /// How long after a session started a late announcement is still worth posting.
+    pub grace: TimeDelta,
+}
+
+impl Default for Rules {
+    fn default() -> Rules {
+        Rules {
+            leads: vec![TimeDelta::minutes(10), TimeDelta::zero()],
+            grace: TimeDelta::minutes(5),
+        }
+    }
+}
+
+/// Announcements that fell due longer ago than this are not even recorded as missed.
+const HORIZON: TimeDelta = TimeDelta::hours(24);
+/// Posted this long after its due time, an announcement says it is late.
+const LATE_AFTER: TimeDelta = TimeDelta::minutes(1);
+/// The longest wait between retries of a transient error.
+const LONGEST_BACKOFF: TimeDelta = TimeDelta::minutes(1);
+
+/// A message to post into a channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub guild_id: u64,
+    pub channel_id: u64,
+    /// Sent with `enforce_nonce`: the same nonce within minutes returns the same message.
+    pub nonce: String,
+    pub content: String,
+    pub embed: Reply,
+    /// The one role this message may mention (the guild's announcement ping), if any.
+    pub mention_role: Option<u64>,
+}
+
+/// Why a post failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostError {
+    /// Worth trying again later (429, 5xx, network).
+    Transient(String),
+    /// Will fail again (missing access, unknown channel...).
+    Permanent(String),
+}
+
+/// Posts messages into channels (serenity in production, a fake in tests).
+pub trait Poster: Sync {
+    /// Posts `message`; the id of the message on success.
+    fn post(&self, message: &Outgoing) -> impl Future<Output = Result<u64, PostError>> + Send;
+}
+
+/// What one tick did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TickReport {
+    pub posted: usize,
+    pub late: usize,
+    pub missed: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+/// The nonce of an announcement: a stable hash (FNV-1a) of its key, at most 25 characters as
+/// Discord requires. The same key always gives the same nonce, across restarts and versions.
+pub fn nonce(guild_id: u64, session_id: &str, lead: TimeDelta) -> String {
+    let key = format!("{guild_id}\u{1f}{session_id}\u{1f}{}", lead.num_seconds());
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("cb{hash:016x}")
+}
+
+/// Posts every announcement due at `now`, exactly once.
+pub async fn tick(
+    store: &Store,
+    poster: &impl Poster,
+    now: DateTime<Utc>,
+    rules: &Rules,
+) -> anyhow::Result<TickReport> {
+    let mut report = TickReport::default();
+    for claimed in store.announcements_to_retry(now)? {
+        post(store, poster, now, rules, claimed, &mut report).await?;
+    }
+    let Some(longest_lead) = rules.leads.iter().max().copied() else {
+        return Ok(report);
+    };
+    for guild in store.announcing_guilds()? {
+        // Due (session, lead) pairs, grouped by session, leads in descending order.
+        let mut due: BTreeMap<(DateTime<Utc>, String), (SessionInfo, Vec<TimeDelta>)> =
+            BTreeMap::new();
+        for &lead in &rules.leads {
+            for session in store.unannounced_sessions(
+                guild.guild_id,
+                lead,
+                now - HORIZON,
+                now + longest_lead,
+            )? {
+                if session.start - lead <= now {
+                    let key = (session.start, session.id.clone());
+                    due.entry(key)
+                        .or_insert_with(|| (session, Vec::new()))
+                        .1
+                        .push(lead);
+                }
+            }
+        }
+        for (session, mut leads) in due.into_values() {
+            let Some(channel_id) =
+                guild.channel_for(session.track.as_deref(), session.room.as_deref())
+            else {
+                continue;
+            };
+            leads.sort_unstable_by(|a, b| b.cmp(a));
+            let latest = leads.pop().expect("a due session has a lead");
+            let new = |lead: TimeDelta| NewAnnouncement {
+                guild_id: guild.guild_id,
+                session_id: session.id.clone(),
+                lead,
+                session_starts_at: session.start,
+                due_at: session.start - lead,
+                channel_id,
+                nonce: nonce(guild.guild_id, &session.id, lead),
+            };
+            for superseded in leads {
+                let reason =
+                    "superseded: a later announcement of the same session was due at the same time";
+                if store
+                    .claim_announcement(
+                        &new(superseded),
+                        AnnouncementState::Missed,
+                        Some(reason),
+                        now,
+                    )?
+                    .is_some()
+                {
+                    report.missed += 1;
+                }
+            }
+            if now > session.start + rules.grace {
+                let reason = "fell due while confbot was not running, too long ago to post";
+                if store
+                    .claim_announcement(&new(latest), AnnouncementState::Missed, Some(reason), now)?
+                    .is_some()
+                {
+                    report.missed += 1;
+                }
+                continue;
+            }
+            if let Some(claimed) =
+                store.claim_announcement(&new(latest), AnnouncementState::Claimed, None, now)?
+            {
+                post(store, poster, now, rules, claimed, &mut report).await?;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Posts one claimed announcement and records the outcome.
+async fn post(
+    store: &Store,
+    poster: &impl Poster,
+    now: DateTime<Utc>,
+    rules: &Rules,
+    claimed: Announcement,
+    report: &mut TickReport,
+) -> anyhow::Result<()> {
+    let give_up = |state, reason: &str| store.announcement_given_up(claimed.id, state, reason, now);
+    let Some(session) = store.session(&claimed.session_id)? else {
+        report.failed += 1;
+        return give_up(
+            AnnouncementState::Failed,
+            "the session is no longer in the program",
+        );
+    };
+    if now > session.start + rules.grace {
+        report.missed += 1;
+        return give_up(
+            AnnouncementState::Missed,
+            "could not be posted before the grace period ended",
+        );
+    }
+    if store.channel_broken(claimed.guild_id, claimed.channel_id)? {
+        report.failed += 1;
+        return give_up(
+            AnnouncementState::Failed,
+            "the channel is broken; an admin must set it again",
+        );
+    }
+    let settings = store.guild_settings(claimed.guild_id)?;
+    let late = now - claimed.due_at > LATE_AFTER;
+    let (content, embed) = render(store, &session, claimed.lead, late, settings.ping_role)?;
+    let outgoing = Outgoing {
+        guild_id: claimed.guild_id,
+        channel_id: claimed.channel_id,
+        nonce: claimed.nonce.clone(),
+        content,
+        embed,
+        mention_role: settings.ping_role,
+    };
+    match poster.post(&outgoing).await {
+        Ok(message_id) => {
+            store.announcement_sent(claimed.id, message_id, now)?;
+            store.record_post(claimed.guild_id, claimed.channel_id, now)?;
+            report.posted += 1;
+            report.late += usize::from(late);
+        }
+        Err(PostError::Transient(error)) => {
+            let backoff = TimeDelta::seconds(2 << claimed.attempts.min(6)).min(LONGEST_BACKOFF);
+            tracing::warn!(session = %session.id, channel = claimed.channel_id, %error, "announcement failed; will retry");
+            store.announcement_retry_at(claimed.id, &error, now + backoff)?;
+            store.record_post_error(claimed.guild_id, claimed.channel_id, &error, false, now)?;
+            report.retrying += 1;
+        }
+        Err(PostError::Permanent(error)) => {
+            if store.record_post_error(claimed.guild_id, claimed.channel_id, &error, true, now)? {
+                tracing::error!(
+                    guild = claimed.guild_id,
+                    channel = claimed.channel_id,
+                    %error,
+                    "cannot post announcements into this channel; nothing more is sent there until an admin sets it again"
+                );
+            }
+            give_up(AnnouncementState::Failed, &error)?;
+            report.failed += 1;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

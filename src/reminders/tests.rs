@@ -1,0 +1,358 @@
+//! The tick at fixed times with a recording poster: exactly-once, lateness, retries, routing.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+
+use super::*;
+use crate::program::{import_str, ImportOptions, Program};
+
+const GUILD: u64 = 1;
+const DEFAULT_CHANNEL: u64 = 10;
+
+/// A poster that records what it posts, answering with scripted errors first.
+#[derive(Default)]
+struct FakePoster {
+    posted: Mutex<Vec<Outgoing>>,
+    errors: Mutex<Vec<PostError>>,
+}
+
+impl FakePoster {
+    fn failing(errors: Vec<PostError>) -> FakePoster {
+        FakePoster {
+            errors: Mutex::new(errors),
+            ..FakePoster::default()
+        }
+    }
+
+    fn posted(&self) -> Vec<Outgoing> {
+        self.posted.lock().unwrap().clone()
+    }
+}
+
+impl Poster for FakePoster {
+    async fn post(&self, message: &Outgoing) -> Result<u64, PostError> {
+        let mut errors = self.errors.lock().unwrap();
+        if !errors.is_empty() {
+            return Err(errors.remove(0));
+        }
+        let mut posted = self.posted.lock().unwrap();
+        posted.push(message.clone());
+        Ok(1000 + posted.len() as u64)
+    }
+}
+
+fn pdt(hour: u32, minute: u32) -> DateTime<Utc> {
+    chrono_tz::America::Los_Angeles
+        .with_ymd_and_hms(2021, 5, 4, hour, minute, 0)
+        .unwrap()
+        .to_utc()
+}
+
+fn bundled() -> Program {
+    import_str("bundled", crate::DEFAULT_PROGRAM, &ImportOptions::default())
+        .unwrap()
+        .program
+}
+
+fn store_with(program: &Program) -> Store {
+    let store = Store::open_in_memory().unwrap();
+    store.replace_program(program).unwrap();
+    store.set_announce_channel(GUILD, DEFAULT_CHANNEL).unwrap();
+    store
+}
+
+fn store() -> Store {
+    store_with(&bundled())
+}
+
+async fn tick_at(store: &Store, poster: &FakePoster, now: DateTime<Utc>) -> TickReport {
+    tick(store, poster, now, &Rules::default()).await.unwrap()
+}
+
+#[tokio::test]
+async fn nothing_is_posted_before_it_is_due() {
+    let (store, poster) = (store(), FakePoster::default());
+    assert_eq!(
+        tick_at(&store, &poster, pdt(10, 49)).await,
+        TickReport::default()
+    );
+    assert!(poster.posted().is_empty());
+}
+
+#[tokio::test]
+async fn a_due_announcement_is_posted_once_and_the_same_tick_again_posts_nothing() {
+    let (store, poster) = (store(), FakePoster::default());
+    let report = tick_at(&store, &poster, pdt(10, 50)).await;
+    assert_eq!((report.posted, report.late), (1, 0));
+    let posted = poster.posted();
+    assert_eq!(posted[0].channel_id, DEFAULT_CHANNEL);
+    assert_eq!(
+        posted[0].nonce,
+        nonce(GUILD, "2021-05-04-1100-session", TimeDelta::minutes(10))
+    );
+    assert!(
+        posted[0]
+            .content
+            .contains("starts <t:1620151200:R> (11:00 PDT)"),
+        "{}",
+        posted[0].content
+    );
+    assert_eq!(posted[0].embed.fields.len(), 12, "every talk is listed");
+    assert!(posted[0]
+        .embed
+        .description
+        .contains("Moderated by Caglar Gulcehre, Jens Kober, Simon S Du"));
+
+    assert_eq!(
+        tick_at(&store, &poster, pdt(10, 50)).await,
+        TickReport::default()
+    );
+    assert_eq!(
+        tick_at(&store, &poster, pdt(10, 55)).await,
+        TickReport::default()
+    );
+    assert_eq!(poster.posted().len(), 1);
+
+    assert_eq!(
+        tick_at(&store, &poster, pdt(11, 0)).await.posted,
+        1,
+        "the starting-now announcement"
+    );
+    assert!(poster.posted()[1]
+        .content
+        .contains("is starting now (11:00 PDT)"));
+    let sent = store.announcements(GUILD).unwrap();
+    assert!(sent
+        .iter()
+        .all(|a| a.state == AnnouncementState::Sent && a.message_id.is_some()));
+}
+
+#[tokio::test]
+async fn after_downtime_only_the_latest_lead_is_posted_late_and_says_so() {
+    let (store, poster) = (store(), FakePoster::default());
+    let report = tick_at(&store, &poster, pdt(11, 3)).await;
+    assert_eq!((report.posted, report.late, report.missed), (1, 1, 1));
+    let posted = poster.posted();
+    assert!(posted[0].content.contains("is starting now"));
+    assert!(posted[0].content.contains("This announcement is late"));
+}
+
+#[tokio::test]
+async fn after_the_grace_period_announcements_are_recorded_missed_never_posted() {
+    let (store, poster) = (store(), FakePoster::default());
+    let report = tick_at(&store, &poster, pdt(11, 6)).await;
+    assert_eq!((report.posted, report.missed), (0, 2));
+    assert!(poster.posted().is_empty());
+    let states: Vec<_> = store
+        .announcements(GUILD)
+        .unwrap()
+        .iter()
+        .map(|a| a.state)
+        .collect();
+    assert_eq!(
+        states,
+        [AnnouncementState::Missed, AnnouncementState::Missed]
+    );
+}
+
+#[tokio::test]
+async fn transient_errors_are_retried_with_the_same_nonce_until_posted_once() {
+    let store = store();
+    let poster = FakePoster::failing(vec![
+        PostError::Transient("HTTP 500".into()),
+        PostError::Transient("HTTP 500".into()),
+    ]);
+    assert_eq!(tick_at(&store, &poster, pdt(10, 50)).await.retrying, 1);
+    let at = pdt(10, 50) + TimeDelta::seconds(1);
+    assert_eq!(
+        tick_at(&store, &poster, at).await,
+        TickReport::default(),
+        "waits out its backoff"
+    );
+    assert_eq!(
+        tick_at(&store, &poster, pdt(10, 50) + TimeDelta::seconds(2))
+            .await
+            .retrying,
+        1
+    );
+    assert_eq!(
+        tick_at(&store, &poster, pdt(10, 50) + TimeDelta::seconds(10))
+            .await
+            .posted,
+        1
+    );
+    let posted = poster.posted();
+    assert_eq!(posted.len(), 1);
+    assert_eq!(
+        posted[0].nonce,
+        nonce(GUILD, "2021-05-04-1100-session", TimeDelta::minutes(10))
+    );
+    assert_eq!(store.announcements(GUILD).unwrap()[0].attempts, 3);
+}
+
+#[tokio::test]
+async fn a_permanent_error_breaks_the_channel_without_a_retry_storm() {
+    let store = store();
+    let poster = FakePoster::failing(vec![PostError::Permanent("Missing Access".into())]);
+    assert_eq!(tick_at(&store, &poster, pdt(10, 50)).await.failed, 1);
+    let report = tick_at(&store, &poster, pdt(11, 0)).await;
+    assert_eq!(
+        (report.failed, report.posted),
+        (1, 0),
+        "the broken channel gets no request"
+    );
+    assert!(poster.posted().is_empty());
+    let health = store.channel_health(GUILD).unwrap();
+    assert!(health[0].broken);
+    assert_eq!(health[0].last_error.as_deref(), Some("Missing Access"));
+}
+
+#[tokio::test]
+async fn a_claim_left_unconfirmed_by_a_crash_is_resumed_with_the_same_nonce() {
+    let store = store();
+    let session = store.session("2021-05-04-1100-session").unwrap().unwrap();
+    let lead = TimeDelta::minutes(10);
+    let new = NewAnnouncement {
+        guild_id: GUILD,
+        session_id: session.id.clone(),
+        lead,
+        session_starts_at: session.start,
+        due_at: session.start - lead,
+        channel_id: DEFAULT_CHANNEL,
+        nonce: nonce(GUILD, &session.id, lead),
+    };
+    // The process claimed it and died before confirming.
+    store
+        .claim_announcement(&new, AnnouncementState::Claimed, None, pdt(10, 50))
+        .unwrap()
+        .unwrap();
+    let poster = FakePoster::default();
+    assert_eq!(tick_at(&store, &poster, pdt(10, 51)).await.posted, 1);
+    assert_eq!(poster.posted()[0].nonce, new.nonce);
+    assert_eq!(
+        tick_at(&store, &poster, pdt(10, 52)).await,
+        TickReport::default()
+    );
+}
+
+#[tokio::test]
+async fn sessions_are_routed_by_track_then_room_and_the_role_is_the_only_mention() {
+    let program = bundled();
+    let mut sessions = program.sessions().to_vec();
+    let mut posters = sessions[0].clone();
+    posters.id = "posters".into();
+    posters.title = "@everyone Posters".into();
+    posters.track = Some("Posters".into());
+    posters.room = Some("Hall B".into());
+    posters.talks.clear();
+    for (i, session) in sessions.iter_mut().enumerate() {
+        session.room = Some(format!("Hall {}", ["A", "C"][i]));
+    }
+    sessions.push(posters);
+    let store = store_with(&Program::new(program.conference().clone(), sessions).unwrap());
+    store.set_route(GUILD, "posters", Some(20)).unwrap();
+    store.set_route(GUILD, "Hall A", Some(30)).unwrap();
+    store.set_ping_role(GUILD, Some(77)).unwrap();
+    let poster = FakePoster::default();
+    tick_at(&store, &poster, pdt(10, 50)).await;
+    let mut posted = poster.posted();
+    posted.sort_by_key(|p| p.channel_id);
+    let channels: Vec<u64> = posted.iter().map(|p| p.channel_id).collect();
+    assert_eq!(channels, [20, 30]);
+    assert!(posted[0]
+        .content
+        .starts_with("<@&77> **@everyone Posters**"));
+    assert!(posted.iter().all(|p| p.mention_role == Some(77)));
+}
+
+#[tokio::test]
+async fn a_day_across_a_dst_change_is_announced_at_the_right_instants() {
+    let json = r#"{"conference": {"name": "Spring", "time_zone": "Europe/Berlin"}, "sessions": [
+        {"id": "early", "title": "Early", "start": "2021-03-28 01:30", "end": "2021-03-28 01:50"},
+        {"id": "late", "title": "Late", "start": "2021-03-28 03:30", "end": "2021-03-28 04:00"}]}"#;
+    let store = store_with(
+        &import_str("dst", json, &ImportOptions::default())
+            .unwrap()
+            .program,
+    );
+    let poster = FakePoster::default();
+    // 03:20 CEST is 01:20 UTC: one real hour after 01:20 CET (00:20 UTC), not two.
+    let at = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+    assert_eq!(
+        tick_at(&store, &poster, at("2021-03-28T00:20:00Z"))
+            .await
+            .posted,
+        1
+    );
+    assert_eq!(
+        tick_at(&store, &poster, at("2021-03-28T01:19:59Z"))
+            .await
+            .posted,
+        0
+    );
+    assert_eq!(
+        tick_at(&store, &poster, at("2021-03-28T01:20:00Z"))
+            .await
+            .posted,
+        1
+    );
+    let posted = poster.posted();
+    assert!(
+        posted[0].content.contains("(01:30 CET)"),
+        "{}",
+        posted[0].content
+    );
+    assert!(
+        posted[1].content.contains("(03:30 CEST)"),
+        "{}",
+        posted[1].content
+    );
+}
+
+#[tokio::test]
+async fn a_guild_without_announcement_settings_gets_nothing() {
+    let store = Store::open_in_memory().unwrap();
+    store.replace_program(&bundled()).unwrap();
+    let poster = FakePoster::default();
+    assert_eq!(
+        tick_at(&store, &poster, pdt(10, 50)).await,
+        TickReport::default()
+    );
+}
+
+#[test]
+fn nonces_are_stable_short_and_distinct_per_key() {
+    let a = nonce(1, "s", TimeDelta::minutes(10));
+    assert_eq!(a, nonce(1, "s", TimeDelta::minutes(10)));
+    assert!(a.len() <= 25);
+    assert_ne!(a, nonce(1, "s", TimeDelta::zero()));
+    assert_ne!(a, nonce(2, "s", TimeDelta::minutes(10)));
+    assert_eq!(
+        nonce(1, "s", TimeDelta::zero()),
+        "cb00831a36babab779",
+        "fixed forever: restarts depend on it"
+    );
+}
+
+#[test]
+fn the_plan_lists_each_session_and_lead_in_order() {
+    let store = store();
+    let settings = store.guild_settings(GUILD).unwrap();
+    let planned = plan(
+        &store,
+        &Rules::default(),
+        Some(&settings),
+        pdt(10, 0),
+        pdt(12, 0),
+    )
+    .unwrap();
+    let due: Vec<_> = planned.iter().map(|p| (p.due_at, p.channel_id)).collect();
+    assert_eq!(
+        due,
+        [
+            (pdt(10, 50), Some(DEFAULT_CHANNEL)),
+            (pdt(11, 0), Some(DEFAULT_CHANNEL))
+        ]
+    );
+}
