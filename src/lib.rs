@@ -12,6 +12,7 @@ pub mod config;
 pub mod discord;
 pub mod error;
 pub mod program;
+pub mod reminders;
 pub mod reply;
 pub mod store;
 

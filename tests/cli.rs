@@ -104,3 +104,28 @@ fn ask_reports_a_user_error_and_fails() {
     assert!(String::from_utf8_lossy(&output.stderr)
         .starts_with("error: There is no talk with id `nope`"));
 }
+
+#[test]
+fn preview_prints_the_announcement_timeline_without_discord() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stdout(&confbot(
+        &dir.path().join("db"),
+        &[
+            "preview",
+            "--from",
+            "2021-05-04 10:00",
+            "--to",
+            "2021-05-04 12:00",
+        ],
+    ));
+    let headers: Vec<&str> = out.lines().filter(|l| l.starts_with("Tue")).collect();
+    assert_eq!(
+        headers,
+        [
+            "Tue 4 May 10:50 PDT (17:50 UTC) → the announcements channel",
+            "Tue 4 May 11:00 PDT (18:00 UTC) → the announcements channel"
+        ]
+    );
+    assert!(out.contains("starts in 10 min (11:00 PDT)"), "{out}");
+    assert!(out.contains("is starting now (11:00 PDT)"), "{out}");
+}

@@ -3,6 +3,7 @@
 //! `ask` runs a core command and prints its reply as text, so anyone can try confbot without
 //! Discord. Each subcommand is a thin function: parse, call the library, print.
 
+mod preview;
 mod serve;
 mod text;
 
@@ -49,6 +50,15 @@ enum Command {
     Check {
         #[command(flatten)]
         file: FileArgs,
+    },
+    /// Print the session announcements that would be posted between two times, without Discord.
+    Preview {
+        /// From this time (default: now): `2021-05-04 10:00` (conference time) or RFC 3339.
+        #[arg(long)]
+        from: Option<String>,
+        /// Until this time (default: a day after --from).
+        #[arg(long)]
+        to: Option<String>,
     },
     /// Run the bot on Discord (configured by the environment and `.env`; see `.env.example`).
     Serve,
@@ -120,6 +130,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Import { file } => import(&cli.db, &file),
         Command::Check { file } => check(&file),
         Command::Serve => serve::serve(&cli.db),
+        Command::Preview { from, to } => preview::preview(&cli.db, from.as_deref(), to.as_deref()),
         Command::Ask { at, question } => ask(&cli.db, at.as_deref(), question),
     }
 }
@@ -231,7 +242,7 @@ fn count(n: usize, thing: &str) -> String {
 }
 
 /// Opens the database, importing `program` (by default the bundled one) first if it has none.
-fn open_store(db: &Path, program: Option<&Path>) -> anyhow::Result<Store> {
+pub(crate) fn open_store(db: &Path, program: Option<&Path>) -> anyhow::Result<Store> {
     let store = Store::open(db)?;
     if store.conference()?.is_none() {
         let options = ImportOptions::default();
@@ -275,7 +286,7 @@ fn ask(db: &Path, at: Option<&str>, question: Question) -> anyhow::Result<()> {
 }
 
 /// `--at`: RFC 3339, or a local `YYYY-MM-DD HH:MM` in the conference's zone.
-fn parse_at(text: &str, tz: chrono_tz::Tz) -> anyhow::Result<DateTime<Utc>> {
+pub(crate) fn parse_at(text: &str, tz: chrono_tz::Tz) -> anyhow::Result<DateTime<Utc>> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Ok(at.with_timezone(&Utc));
     }

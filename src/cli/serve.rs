@@ -26,6 +26,7 @@ pub fn serve(db: &Path) -> anyhow::Result<()> {
         http_client: None,
         store: Arc::new(store),
         clock,
+        announce: config.announce,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(discord::run(bot, shutdown_signal()))

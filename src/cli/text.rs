@@ -33,7 +33,7 @@ pub fn render(reply: &Reply, now: DateTime<Utc>) -> String {
 }
 
 /// Replaces each `<t:UNIX:style>` with readable text.
-fn timestamps(text: &str, now: DateTime<Utc>) -> String {
+pub fn timestamps(text: &str, now: DateTime<Utc>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("<t:") {

@@ -7,11 +7,12 @@
 
 mod about;
 mod autocomplete;
-mod format;
+pub mod format;
 mod next;
 mod now;
 mod schedule;
 mod search;
+pub mod setup;
 mod speaker;
 mod talk;
 

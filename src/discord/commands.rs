@@ -32,6 +32,8 @@ pub fn all_commands() -> Vec<poise::Command<super::Data, Error>> {
         speaker(),
         schedule(),
         about(),
+        super::setup::setup(),
+        super::announce::announce(),
     ]
 }
 
@@ -178,7 +180,7 @@ async fn speaker_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteCho
     .await
 }
 
-async fn track_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
+pub(super) async fn track_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
     let partial = partial.to_string();
     offer(ctx, move |store, _| {
         commands::track_choices(store, &partial)

@@ -26,6 +26,18 @@ pub async fn on_error(error: FrameworkError<'_, Data, Error>) {
             tracing::error!(command = %ctx.command().qualified_name, panic = ?payload, "command panicked");
             tell(ctx, APOLOGY.to_string()).await;
         }
+        FrameworkError::CommandCheckFailed { error, ctx, .. } => {
+            let message = match error.as_ref().and_then(|e| e.downcast_ref::<UserError>()) {
+                Some(user) => user.0.clone(),
+                None => {
+                    if let Some(error) = error {
+                        tracing::error!(command = %ctx.command().qualified_name, error = ?error, "permission check failed");
+                    }
+                    "You are not allowed to use this command.".to_string()
+                }
+            };
+            tell(ctx, message).await;
+        }
         FrameworkError::ArgumentParse {
             ctx, input, error, ..
         } => {

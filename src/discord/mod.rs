@@ -9,13 +9,22 @@
 //! - `render.rs`: a core `Reply` into serenity builders (embeds, buttons, no mentions).
 //! - `pages.rs`: sending a reply, with Previous / Next buttons for long lists.
 //! - `errors.rs`: user errors shown as written, everything else logged and apologised for.
+//! - `setup.rs`, `announce.rs`: the admin commands for session announcements.
+//! - `checks.rs`: server-side permission checks.
+//! - `poster.rs`: posting announcements through serenity (the `Poster` of `reminders`).
 //! - `retry.rs`: retrying the bot's own requests on 429, 5xx and network errors.
+//!
+//! While the bot runs, `reminders::Ticker` posts session announcements on every clock tick.
 
+mod announce;
+mod checks;
 mod commands;
 mod errors;
 mod pages;
+mod poster;
 mod render;
 mod retry;
+mod setup;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -28,7 +37,9 @@ use serenity::{ApplicationId, CreateAllowedMentions, GatewayIntents, GuildId, Ht
 pub use commands::all_commands;
 
 use crate::clock::Clock;
+use crate::config::AnnounceConfig;
 use crate::error::CommandError;
+use crate::reminders::{Rules, Ticker};
 use crate::store::Store;
 
 /// The error type of command handlers; a [`crate::error::UserError`] inside is shown to the user.
@@ -40,6 +51,7 @@ pub type Context<'a> = poise::Context<'a, Data, Error>;
 pub struct Data {
     store: Arc<Store>,
     clock: Arc<dyn Clock>,
+    rules: Rules,
 }
 
 impl Data {
@@ -73,6 +85,8 @@ pub struct Bot {
     pub http_client: Option<reqwest::Client>,
     pub store: Arc<Store>,
     pub clock: Arc<dyn Clock>,
+    /// When and where to announce sessions.
+    pub announce: AnnounceConfig,
 }
 
 /// Runs the bot until `shutdown` completes or the connection fails for good.
@@ -87,9 +101,13 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
     register_commands(&http, application.id, bot.guild_id).await?;
     tracing::info!(application = %application.name, "commands registered");
 
+    if let Some(channel) = bot.announce.channel {
+        seed_announce_channel(&http, &bot.store, channel).await;
+    }
     let data = Data {
-        store: bot.store,
-        clock: bot.clock,
+        store: Arc::clone(&bot.store),
+        clock: Arc::clone(&bot.clock),
+        rules: bot.announce.rules.clone(),
     };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
@@ -112,13 +130,51 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         .await
         .context("building the Discord client")?;
     let shard_manager = Arc::clone(&client.shard_manager);
-    tokio::select! {
+    let poster = Arc::new(poster::SerenityPoster::new(Arc::clone(&client.http)));
+    let ticker = Ticker::start(
+        bot.store,
+        poster,
+        bot.clock,
+        bot.announce.rules,
+        bot.announce.tick_seconds,
+    )
+    .await?;
+    let result = tokio::select! {
         result = client.start() => result.map_err(|error| explain_startup_error(error, None)),
         () = shutdown => {
             tracing::info!("shutting down");
             shard_manager.shutdown_all().await;
             Ok(())
         }
+    };
+    ticker.stop().await;
+    result
+}
+
+/// `CONFBOT_ANNOUNCE_CHANNEL_ID` names a channel; its guild gets it as the default
+/// announcements channel unless an admin already chose one. Failing that is only a warning:
+/// admins can still use `/setup announcements`.
+async fn seed_announce_channel(http: &serenity::Http, store: &Store, channel: u64) {
+    let guild = match http.get_channel(serenity::ChannelId::new(channel)).await {
+        Ok(serenity::Channel::Guild(channel)) => channel.guild_id,
+        Ok(_) => {
+            tracing::warn!(
+                channel,
+                "CONFBOT_ANNOUNCE_CHANNEL_ID is not a server channel; ignored"
+            );
+            return;
+        }
+        Err(error) => {
+            tracing::warn!(channel, %error, "cannot read CONFBOT_ANNOUNCE_CHANNEL_ID; ignored");
+            return;
+        }
+    };
+    match store.seed_announce_channel(guild.get(), channel) {
+        Ok(true) => {
+            tracing::info!(%guild, channel, "announcements channel set from CONFBOT_ANNOUNCE_CHANNEL_ID")
+        }
+        Ok(false) => {}
+        Err(error) => tracing::warn!(error = ?error, "cannot seed the announcements channel"),
     }
 }
 

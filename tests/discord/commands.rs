@@ -16,7 +16,7 @@ async fn the_registered_commands_are_exactly_the_documented_ones() {
     names.sort();
     assert_eq!(
         names,
-        ["about", "next", "now", "schedule", "search", "speaker", "talk"]
+        ["about", "announce", "next", "now", "schedule", "search", "setup", "speaker", "talk"]
     );
     for command in &commands {
         assert!(
@@ -24,14 +24,24 @@ async fn the_registered_commands_are_exactly_the_documented_ones() {
             "/{} has a description",
             command.name
         );
-        for option in &command.options {
+        let mut options: Vec<_> = command.options.iter().collect();
+        while let Some(option) = options.pop() {
             assert!(
                 !option.description.is_empty(),
                 "/{} {} has a description",
                 command.name,
                 option.name
             );
+            options.extend(&option.options);
         }
+        let admin_only = ["announce", "setup"].contains(&command.name.as_str());
+        let permissions = command.default_member_permissions.map(|p| p.bits());
+        assert_eq!(
+            permissions,
+            admin_only.then_some(1 << 5),
+            "/{}: Manage Server for admin commands",
+            command.name
+        );
     }
     assert!(
         bot.fake.global_commands().is_empty(),

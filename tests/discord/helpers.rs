@@ -33,6 +33,42 @@ pub fn bundled_program() -> Program {
     .program
 }
 
+/// A clock the test moves by hand; the bot's announcement ticks read it.
+pub struct SteppedClock(std::sync::Mutex<DateTime<Utc>>);
+
+impl SteppedClock {
+    pub fn new(at: DateTime<Utc>) -> Arc<SteppedClock> {
+        Arc::new(SteppedClock(std::sync::Mutex::new(at)))
+    }
+
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap() = at;
+    }
+}
+
+impl Clock for SteppedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// Three sessions in two tracks on 4 May 2021 (Los Angeles): Orals at 11:00 and 12:00,
+/// Posters at 11:30, the latter titled to tempt a ping.
+pub fn three_sessions() -> Program {
+    let json = r#"{"conference": {"name": "Test Conf", "time_zone": "America/Los_Angeles"}, "sessions": [
+        {"id": "orals-1", "title": "Orals 1", "track": "Orals", "room": "Hall A",
+         "start": "2021-05-04 11:00", "end": "2021-05-04 11:30", "moderators": ["Ada Lovelace"],
+         "talks": [{"id": "t1", "title": "First talk", "start": "2021-05-04 11:00", "end": "2021-05-04 11:15",
+                    "speakers": ["Grace Hopper"]}]},
+        {"id": "posters", "title": "@everyone Posters @here", "track": "Posters", "room": "Hall B",
+         "start": "2021-05-04 11:30", "end": "2021-05-04 12:00"},
+        {"id": "orals-2", "title": "Orals 2", "track": "Orals", "room": "Hall A",
+         "start": "2021-05-04 12:00", "end": "2021-05-04 12:30"}]}"#;
+    import_str("three", json, &ImportOptions::default())
+        .unwrap()
+        .program
+}
+
 /// How the bot reaches the fake.
 pub enum Mode {
     /// `DISCORD_API_URL`: serenity's proxy mode, its ratelimiter off.
@@ -41,9 +77,12 @@ pub enum Mode {
     Tls,
 }
 
-/// confbot running in-process against a fake Discord.
+/// confbot running in-process against a fake Discord, on a runtime of its own so that a
+/// crash can be simulated faithfully: every task of the bot (gateway, ticker) dies at once.
 pub struct TestBot {
     pub fake: FakeDiscord,
+    pub store: Arc<Store>,
+    runtime: Option<tokio::runtime::Runtime>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<anyhow::Result<()>>,
 }
@@ -55,9 +94,19 @@ impl TestBot {
     }
 
     pub async fn start_with(program: Program, clock: Arc<dyn Clock>, mode: Mode) -> TestBot {
-        let fake = FakeDiscord::start().await;
         let store = Arc::new(Store::open_in_memory().unwrap());
         store.replace_program(&program).unwrap();
+        Self::start_on(FakeDiscord::start().await, store, clock, mode).await
+    }
+
+    /// The bot on an existing fake and database (e.g. after a crash), with announcements set
+    /// up as the store says.
+    pub async fn start_on(
+        fake: FakeDiscord,
+        store: Arc<Store>,
+        clock: Arc<dyn Clock>,
+        mode: Mode,
+    ) -> TestBot {
         let (api_url, http_client) = match mode {
             Mode::Proxy => (Some(fake.api_url()), None),
             Mode::Tls => (None, Some(fake.tls_client())),
@@ -67,11 +116,20 @@ impl TestBot {
             guild_id: Some(IDS.guild.get()),
             api_url,
             http_client,
-            store,
+            store: Arc::clone(&store),
             clock,
+            announce: confbot::config::AnnounceConfig {
+                tick_seconds: 1,
+                ..Default::default()
+            },
         };
         let (shutdown, stop) = oneshot::channel::<()>();
-        let task = tokio::spawn(discord::run(bot, async {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let task = runtime.spawn(discord::run(bot, async {
             let _ = stop.await;
         }));
         fake.wait_until_ready(Duration::from_secs(10))
@@ -79,9 +137,17 @@ impl TestBot {
             .unwrap();
         TestBot {
             fake,
+            store,
+            runtime: Some(runtime),
             shutdown: Some(shutdown),
             task,
         }
+    }
+
+    /// Kills the bot without shutting it down, as a crash would: all its tasks just end.
+    pub fn crash(mut self) -> (FakeDiscord, Arc<Store>) {
+        kill(self.runtime.take());
+        (self.fake.clone(), Arc::clone(&self.store))
     }
 
     /// Stops the bot as SIGTERM would and checks it stopped cleanly.
@@ -95,7 +161,24 @@ impl TestBot {
     }
 }
 
-/// The real `confbot serve` binary, configured through its environment.
+impl Drop for TestBot {
+    fn drop(&mut self) {
+        kill(self.runtime.take());
+    }
+}
+
+/// Ends every task of a runtime at once. Tokio refuses to do that from inside another
+/// runtime's task, so it happens on a plain thread.
+fn kill(runtime: Option<tokio::runtime::Runtime>) {
+    if let Some(runtime) = runtime {
+        std::thread::spawn(move || runtime.shutdown_background())
+            .join()
+            .unwrap();
+    }
+}
+
+/// The real `confbot serve` binary, configured through its environment (`extra_env` wins).
+/// Dropping it kills the process (SIGKILL), as a crash would.
 pub struct BinaryBot {
     pub child: Child,
     /// Holds the bot's working directory and database until the bot is dropped.
@@ -114,6 +197,7 @@ impl BinaryBot {
             .env("DISCORD_API_URL", fake.api_url())
             .env("DISCORD_GUILD_ID", IDS.guild.get().to_string())
             .env("CONFBOT_DB", db.path().join("confbot.sqlite3"))
+            .env("CONFBOT_TICK", "1s")
             .env("RUST_LOG", "confbot=info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());

@@ -1,0 +1,146 @@
+//! The core of `/setup` and `/announce pending`: a guild's announcement settings, read and
+//! changed. Discord ids come in as numbers and are shown as mentions (`<#id>`, `<@&id>`), which
+//! Discord renders as names without pinging anyone.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::format::{day_and_time, stamp};
+use super::{conference, CommandResult};
+use crate::error::user_error;
+use crate::reminders::{plan, Rules};
+use crate::reply::Reply;
+use crate::store::Store;
+
+fn duration(delta: TimeDelta) -> String {
+    match delta.num_minutes() {
+        0 => "when it starts".to_string(),
+        m if m % 60 == 0 => format!("{} h before", m / 60),
+        m => format!("{m} min before"),
+    }
+}
+
+pub fn set_announcements(store: &Store, guild: u64, channel: u64) -> CommandResult {
+    store.set_announce_channel(guild, channel)?;
+    Ok(Reply::new("Announcements channel set").description(format!(
+        "Sessions will be announced in <#{channel}>, unless a route sends them elsewhere."
+    )))
+}
+
+/// Routes a track or room (as the program names it) to a channel, or removes its route.
+pub fn set_route(store: &Store, guild: u64, name: &str, channel: Option<u64>) -> CommandResult {
+    let known = store.tracks_and_rooms()?;
+    let Some(name) = known.iter().find(|k| k.eq_ignore_ascii_case(name.trim())) else {
+        let known = if known.is_empty() {
+            "none".to_string()
+        } else {
+            known.join(", ")
+        };
+        return user_error(format!(
+            "The program has no track or room called `{}`. It has: {known}.",
+            crate::reply::truncate(name, 100)
+        ));
+    };
+    store.set_route(guild, name, channel)?;
+    Ok(Reply::new("Route set").description(match channel {
+        Some(channel) => format!("Sessions of **{name}** will be announced in <#{channel}>."),
+        None => {
+            format!("**{name}** has no route now: its sessions go to the announcements channel.")
+        }
+    }))
+}
+
+pub fn set_ping(store: &Store, guild: u64, role: Option<u64>) -> CommandResult {
+    store.set_ping_role(guild, role)?;
+    Ok(Reply::new("Announcement ping set").description(match role {
+        Some(role) => format!("Announcements will mention <@&{role}>, and nobody else."),
+        None => "Announcements will mention nobody.".to_string(),
+    }))
+}
+
+/// The guild's settings and how posting into each channel has gone.
+pub fn show(store: &Store, guild: u64, rules: &Rules) -> CommandResult {
+    let settings = store.guild_settings(guild)?;
+    let health = store.channel_health(guild)?;
+    let channel_line = |channel: u64| {
+        let Some(h) = health.iter().find(|h| h.channel_id == channel) else {
+            return format!("<#{channel}>: nothing posted yet");
+        };
+        let mut line = format!("<#{channel}>: ");
+        line.push_str(&match h.last_post_at {
+            Some(at) => format!("last post {}", stamp(at, 'R')),
+            None => "nothing posted yet".to_string(),
+        });
+        if let (Some(error), Some(at)) = (&h.last_error, h.last_error_at) {
+            line.push_str(&format!("; last error {}: {error}", stamp(at, 'R')));
+        }
+        if h.broken {
+            line.push_str(" — **not posting here until the channel is set again**");
+        }
+        line
+    };
+    let default = match settings.announce_channel {
+        Some(channel) => channel_line(channel),
+        None => "not set: use `/setup announcements`".to_string(),
+    };
+    let routes = if settings.routes.is_empty() {
+        "none".to_string()
+    } else {
+        settings
+            .routes
+            .iter()
+            .map(|(name, channel)| format!("**{name}** → {}", channel_line(*channel)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let leads: Vec<String> = rules.leads.iter().map(|l| duration(*l)).collect();
+    Ok(Reply::new("Announcement settings")
+        .field("Announcements channel", default, false)
+        .field("Routes", routes, false)
+        .field(
+            "Ping",
+            settings
+                .ping_role
+                .map_or("nobody".to_string(), |r| format!("<@&{r}>")),
+            true,
+        )
+        .field("When", leads.join(", "), true)
+        .field(
+            "Late posts",
+            format!(
+                "up to {} min after a session starts",
+                rules.grace.num_minutes()
+            ),
+            true,
+        ))
+}
+
+/// The next announcements this guild will get (within a day).
+pub fn pending(store: &Store, guild: u64, rules: &Rules, now: DateTime<Utc>) -> CommandResult {
+    const SHOWN: usize = 10;
+    let tz = conference(store)?.time_zone;
+    let settings = store.guild_settings(guild)?;
+    let planned = plan(store, rules, Some(&settings), now, now + TimeDelta::days(1))?;
+    let reply = Reply::new("Next announcements");
+    if settings.channels().is_empty() {
+        return Ok(
+            reply.description("None: no announcements channel is set. Use `/setup announcements`.")
+        );
+    }
+    if planned.is_empty() {
+        return Ok(reply.description("None in the next 24 hours."));
+    }
+    let fields = planned.iter().take(SHOWN).map(|p| crate::reply::Field {
+        name: format!("{} · {}", p.session.title, duration(p.lead)),
+        value: format!(
+            "{} · {} → {}",
+            day_and_time(p.due_at, tz),
+            stamp(p.due_at, 'R'),
+            p.channel_id
+                .map_or("no channel".to_string(), |c| format!("<#{c}>"))
+        ),
+        inline: false,
+    });
+    Ok(reply
+        .description(format!("{} in the next 24 hours.", planned.len()))
+        .fields(fields))
+}

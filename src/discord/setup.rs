@@ -1,0 +1,94 @@
+//! `/setup` (admins): where and how session announcements go. Thin wrappers over
+//! `crate::commands::setup`; gated by `default_member_permissions` and `checks::manage_guild`.
+//! Answers are private: settings are the admin's business.
+
+use poise::serenity_prelude as serenity;
+
+use super::checks::manage_guild;
+use super::pages::{send, Visibility};
+use super::{Context, Error};
+use crate::commands::setup as core;
+
+fn guild(ctx: Context<'_>) -> u64 {
+    ctx.guild_id()
+        .expect("guild_only commands run in a guild")
+        .get()
+}
+
+/// Set where and how confbot announces sessions (admins)
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_GUILD",
+    check = "manage_guild",
+    subcommands("announcements", "route", "ping", "show"),
+    subcommand_required
+)]
+pub async fn setup(_: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// The default channel for session announcements
+#[poise::command(slash_command, guild_only)]
+async fn announcements(
+    ctx: Context<'_>,
+    #[description = "Where sessions are announced"]
+    #[channel_types("Text", "News")]
+    channel: serenity::ChannelId,
+) -> Result<(), Error> {
+    let guild = guild(ctx);
+    let reply = ctx
+        .data()
+        .run(move |store, _| core::set_announcements(store, guild, channel.get()))
+        .await?;
+    send(ctx, reply, 25, Visibility::Private).await
+}
+
+/// Send a track's or room's sessions to their own channel (no channel: remove the route)
+#[poise::command(slash_command, guild_only)]
+async fn route(
+    ctx: Context<'_>,
+    #[description = "A track or room of the program"]
+    #[autocomplete = "super::commands::track_choices"]
+    track: String,
+    #[description = "Its channel (leave out to remove the route)"]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::ChannelId>,
+) -> Result<(), Error> {
+    let guild = guild(ctx);
+    let channel = channel.map(|c| c.get());
+    let reply = ctx
+        .data()
+        .run(move |store, _| core::set_route(store, guild, &track, channel))
+        .await?;
+    send(ctx, reply, 25, Visibility::Private).await
+}
+
+/// The role announcements mention (no role: mention nobody)
+#[poise::command(slash_command, guild_only)]
+async fn ping(
+    ctx: Context<'_>,
+    #[description = "The role to mention (leave out to mention nobody)"] role: Option<
+        serenity::RoleId,
+    >,
+) -> Result<(), Error> {
+    let guild = guild(ctx);
+    let role = role.map(|r| r.get());
+    let reply = ctx
+        .data()
+        .run(move |store, _| core::set_ping(store, guild, role))
+        .await?;
+    send(ctx, reply, 25, Visibility::Private).await
+}
+
+/// The current settings, and how posting into each channel has gone
+#[poise::command(slash_command, guild_only)]
+async fn show(ctx: Context<'_>) -> Result<(), Error> {
+    let guild = guild(ctx);
+    let rules = ctx.data().rules.clone();
+    let reply = ctx
+        .data()
+        .run(move |store, _| core::show(store, guild, &rules))
+        .await?;
+    send(ctx, reply, 25, Visibility::Private).await
+}

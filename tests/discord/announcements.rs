@@ -1,0 +1,420 @@
+//! Session announcements end to end: the bot's own ticker posting through serenity into the
+//! loopback Discord, with the clock moved by the test.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use confbot::clock::Clock;
+use confbot::store::AnnouncementState;
+use fake_discord::{FakeDiscord, Fault};
+use serde_json::{json, Value};
+use serenity::model::id::ChannelId;
+
+use crate::helpers::{pdt, three_sessions, BinaryBot, Mode, SteppedClock, TestBot, IDS};
+
+const POSTERS_CHANNEL: ChannelId = IDS.questions;
+
+/// The bot with the three-session program, announcements in #announcements, Posters routed
+/// to another channel; the clock at `at`.
+async fn announcing_bot(at: DateTime<Utc>, mode: Mode) -> (TestBot, Arc<SteppedClock>) {
+    let clock = SteppedClock::new(at);
+    let bot = TestBot::start_with(three_sessions(), clock.clone(), mode).await;
+    bot.store
+        .set_announce_channel(IDS.guild.get(), IDS.announcements.get())
+        .unwrap();
+    bot.store
+        .set_route(IDS.guild.get(), "Posters", Some(POSTERS_CHANNEL.get()))
+        .unwrap();
+    (bot, clock)
+}
+
+/// The bodies of the messages the bot posted into `channel`.
+fn posts(fake: &FakeDiscord, channel: ChannelId) -> Vec<Value> {
+    let path = format!("/channels/{channel}/messages");
+    fake.requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == path && r.status == 200)
+        .filter_map(|r| r.body)
+        .collect()
+}
+
+async fn wait_for_messages(fake: &FakeDiscord, channel: ChannelId, count: usize) {
+    fake.wait_for(
+        |f| f.messages(channel).len() >= count,
+        Duration::from_secs(15),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{count} messages in {channel}: {e}"));
+}
+
+/// Moves the bot's clock forward `step` a tick at a time until `done`, as time would pass:
+/// retries wait out their backoff on the bot's clock.
+async fn advance_until(clock: &SteppedClock, step: TimeDelta, done: impl Fn() -> bool) {
+    for _ in 0..20 {
+        if done() {
+            return;
+        }
+        one_tick().await;
+        clock.set(clock.now() + step);
+    }
+    panic!("not done after 20 ticks");
+}
+
+/// Lets at least one tick pass (ticks are every second).
+async fn one_tick() {
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+}
+
+#[tokio::test]
+async fn a_rehearsed_day_posts_each_session_and_lead_once_in_the_right_channel_on_time() {
+    let (bot, clock) = announcing_bot(pdt(10, 45), Mode::Proxy).await;
+    let dues = [
+        (pdt(10, 50), IDS.announcements, "**Orals 1** starts"),
+        (pdt(11, 0), IDS.announcements, "**Orals 1** is starting now"),
+        (
+            pdt(11, 20),
+            POSTERS_CHANNEL,
+            "**@everyone Posters @here** starts",
+        ),
+        (
+            pdt(11, 30),
+            POSTERS_CHANNEL,
+            "**@everyone Posters @here** is starting now",
+        ),
+        (pdt(11, 50), IDS.announcements, "**Orals 2** starts"),
+        (pdt(12, 0), IDS.announcements, "**Orals 2** is starting now"),
+    ];
+    let mut expected = std::collections::HashMap::<ChannelId, usize>::new();
+    for (due, channel, text) in dues {
+        clock.set(due - TimeDelta::seconds(1));
+        one_tick().await;
+        assert_eq!(
+            bot.fake.messages(channel).len(),
+            expected.get(&channel).copied().unwrap_or(0),
+            "nothing early"
+        );
+        clock.set(due);
+        let count = expected.entry(channel).or_default();
+        *count += 1;
+        wait_for_messages(&bot.fake, channel, *count).await;
+        let message = bot.fake.messages(channel).pop().unwrap();
+        assert!(
+            message.content.contains(text),
+            "{} lacks {text}",
+            message.content
+        );
+        assert!(
+            !message.content.contains("late"),
+            "on time: {}",
+            message.content
+        );
+    }
+    clock.set(pdt(13, 0));
+    one_tick().await;
+    one_tick().await;
+    assert_eq!(bot.fake.messages(IDS.announcements).len(), 4);
+    assert_eq!(bot.fake.messages(POSTERS_CHANNEL).len(), 2);
+    let posters = posts(&bot.fake, POSTERS_CHANNEL);
+    for body in &posters {
+        assert_eq!(
+            body["allowed_mentions"]["parse"],
+            json!([]),
+            "a title with @everyone pings nobody"
+        );
+        assert_eq!(body["enforce_nonce"], true);
+    }
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_crash_and_restart_on_the_same_database_neither_doubles_nor_misses() {
+    let (bot, clock) = announcing_bot(pdt(10, 50), Mode::Proxy).await;
+    wait_for_messages(&bot.fake, IDS.announcements, 1).await;
+    let (fake, store) = bot.crash();
+    // While it was down, Orals 1 started (11:00): still within the grace period at 11:02.
+    clock.set(pdt(11, 2));
+    let bot = TestBot::start_on(fake, store, clock.clone(), Mode::Proxy).await;
+    wait_for_messages(&bot.fake, IDS.announcements, 2).await;
+    one_tick().await;
+    let messages = bot.fake.messages(IDS.announcements);
+    assert_eq!(messages.len(), 2, "no duplicate of the 10:50 announcement");
+    assert!(messages[1].content.contains("is starting now"));
+    assert!(messages[1].content.contains("This announcement is late"));
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn server_errors_then_success_post_one_message() {
+    let (bot, clock) = announcing_bot(pdt(10, 45), Mode::Proxy).await;
+    bot.fake.fail_next(
+        "POST",
+        "/channels/{channel_id}/messages",
+        2,
+        Fault::ServerError,
+    );
+    clock.set(pdt(10, 50));
+    advance_until(&clock, TimeDelta::seconds(5), || {
+        bot.fake.messages(IDS.announcements).len() == 1
+    })
+    .await;
+    one_tick().await;
+    assert_eq!(bot.fake.messages(IDS.announcements).len(), 1);
+    let announcement = &bot.store.announcements(IDS.guild.get()).unwrap()[0];
+    assert_eq!(
+        (announcement.state, announcement.attempts),
+        (AnnouncementState::Sent, 3)
+    );
+    bot.stop().await;
+}
+
+async fn rate_limited_once_then_posted(mode: Mode) {
+    let (bot, clock) = announcing_bot(pdt(10, 45), mode).await;
+    bot.fake.fail_next(
+        "POST",
+        "/channels/{channel_id}/messages",
+        1,
+        Fault::rate_limited(Duration::from_millis(500)),
+    );
+    clock.set(pdt(10, 50));
+    advance_until(&clock, TimeDelta::seconds(5), || {
+        bot.fake.messages(IDS.announcements).len() == 1
+    })
+    .await;
+    one_tick().await;
+    assert_eq!(bot.fake.messages(IDS.announcements).len(), 1);
+    let statuses: Vec<u16> = bot
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.method == "POST" && r.route.as_deref() == Some("/channels/{channel_id}/messages")
+        })
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [429, 200]);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_429_in_tls_mode_is_waited_out_by_serenitys_ratelimiter_and_posted_once() {
+    rate_limited_once_then_posted(Mode::Tls).await;
+}
+
+#[tokio::test]
+async fn a_429_in_proxy_mode_is_retried_by_the_bot_and_posted_once() {
+    rate_limited_once_then_posted(Mode::Proxy).await;
+}
+
+#[tokio::test]
+async fn an_unknown_channel_is_recorded_shown_and_not_retried_in_a_storm() {
+    let (bot, clock) = announcing_bot(pdt(10, 45), Mode::Proxy).await;
+    let missing = 999_999_999_999_u64;
+    bot.store
+        .set_announce_channel(IDS.guild.get(), missing)
+        .unwrap();
+    for at in [pdt(10, 50), pdt(11, 0), pdt(11, 50)] {
+        clock.set(at);
+        one_tick().await;
+    }
+    let attempts = bot
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == format!("/channels/{missing}/messages"))
+        .count();
+    assert_eq!(
+        attempts, 1,
+        "one request finds the channel gone; no more are sent"
+    );
+
+    let response = bot
+        .fake
+        .send_command(IDS.admin, IDS.general, "setup show", [])
+        .await
+        .response()
+        .await;
+    let shown = response.embeds[0]["fields"][0]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(shown.contains("Unknown Channel"), "{shown}");
+    assert!(shown.contains("not posting here"), "{shown}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn admins_set_up_announcements_from_discord_and_attendees_cannot() {
+    let clock = SteppedClock::new(pdt(10, 45));
+    let bot = TestBot::start_with(three_sessions(), clock.clone(), Mode::Proxy).await;
+    let guild = IDS.guild.get();
+
+    let refused = bot
+        .fake
+        .send_command(
+            IDS.attendee,
+            IDS.general,
+            "setup announcements",
+            [("channel", json!(IDS.general.to_string()))],
+        )
+        .await
+        .response()
+        .await;
+    assert!(refused.is_ephemeral());
+    assert!(refused.content.unwrap().contains("Manage Server"));
+    assert_eq!(
+        bot.store.guild_settings(guild).unwrap().announce_channel,
+        None,
+        "nothing changed"
+    );
+
+    let admin = |command: &'static str, options: Vec<(&'static str, Value)>| {
+        let fake = bot.fake.clone();
+        async move {
+            fake.send_command(IDS.admin, IDS.general, command, options)
+                .await
+                .response()
+                .await
+        }
+    };
+    admin(
+        "setup announcements",
+        vec![("channel", json!(IDS.announcements.to_string()))],
+    )
+    .await;
+    admin(
+        "setup route",
+        vec![
+            ("track", json!("posters")),
+            ("channel", json!(POSTERS_CHANNEL.to_string())),
+        ],
+    )
+    .await;
+    admin(
+        "setup ping",
+        vec![("role", json!(IDS.moderator_role.to_string()))],
+    )
+    .await;
+    let unknown = admin(
+        "setup route",
+        vec![
+            ("track", json!("Keynotes")),
+            ("channel", json!(IDS.general.to_string())),
+        ],
+    )
+    .await;
+    assert!(unknown
+        .content
+        .unwrap()
+        .starts_with("The program has no track or room called `Keynotes`"));
+
+    let settings = bot.store.guild_settings(guild).unwrap();
+    assert_eq!(settings.announce_channel, Some(IDS.announcements.get()));
+    assert_eq!(
+        settings.routes,
+        [("Posters".to_string(), POSTERS_CHANNEL.get())]
+    );
+    assert_eq!(settings.ping_role, Some(IDS.moderator_role.get()));
+
+    let pending = admin("announce pending", vec![]).await;
+    let first = &pending.embeds[0]["fields"][0];
+    assert_eq!(first["name"], "Orals 1 · 10 min before");
+    assert!(first["value"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("→ <#{}>", IDS.announcements)));
+
+    clock.set(pdt(11, 20));
+    wait_for_messages(&bot.fake, POSTERS_CHANNEL, 1).await;
+    let body = &posts(&bot.fake, POSTERS_CHANNEL)[0];
+    assert!(body["content"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("<@&{}> ", IDS.moderator_role)));
+    assert_eq!(
+        body["allowed_mentions"]["roles"],
+        json!([IDS.moderator_role.to_string()]),
+        "only the role"
+    );
+    assert_eq!(body["allowed_mentions"]["parse"], json!([]));
+
+    let handle = bot
+        .fake
+        .send_command(IDS.admin, IDS.general, "announce test", [])
+        .await;
+    assert_eq!(handle.response().await.kind, 5, "deferred while it posts");
+    // poise answers a deferred interaction with a follow-up, which Discord shows in place of
+    // the "thinking" state.
+    bot.fake
+        .wait_for(|_| !handle.followups().is_empty(), Duration::from_secs(10))
+        .await
+        .unwrap();
+    let report = handle.followups()[0].embeds[0].description.clone().unwrap();
+    assert!(
+        report.contains(&format!("<#{}>: posted", IDS.announcements)),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("<#{POSTERS_CHANNEL}>: posted")),
+        "{report}"
+    );
+    let sample = bot.fake.messages(IDS.announcements).pop().unwrap();
+    assert!(sample.content.starts_with("**Test** from confbot"));
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_binary_killed_mid_rehearsal_and_restarted_posts_each_announcement_once() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("program.json");
+    std::fs::write(
+        &program,
+        r#"{"conference": {"name": "Quick", "time_zone": "America/Los_Angeles"}, "sessions": [
+            {"id": "a", "title": "Session A", "start": "2021-05-04 11:00", "end": "2021-05-04 11:02"},
+            {"id": "b", "title": "Session B", "start": "2021-05-04 11:02", "end": "2021-05-04 11:04"}]}"#,
+    )
+    .unwrap();
+    let db = dir.path().join("confbot.sqlite3");
+    let channel = IDS.announcements.to_string();
+    let env = [
+        ("CONFBOT_PROGRAM", program.to_str().unwrap()),
+        ("CONFBOT_DB", db.to_str().unwrap()),
+        ("CONFBOT_ANNOUNCE_CHANNEL_ID", channel.as_str()),
+        ("CONFBOT_ANNOUNCE_LEADS", "1m,0m"),
+        ("CONFBOT_TICK", "1s"),
+        // Two real seconds per conference minute: due at 10:59, 11:00, 11:01 and 11:02.
+        ("CONFBOT_REHEARSE_FROM", "2021-05-04T10:58:30-07:00"),
+        ("CONFBOT_REHEARSE_SPEED", "30"),
+    ];
+    let first = BinaryBot::spawn(&fake, fake.token(), &env);
+    wait_for_messages(&fake, IDS.announcements, 2).await;
+    drop(first); // SIGKILL: no shutdown, whatever it was doing.
+
+    // The same rehearsal again on the same database: it replays the day from 10:58:30.
+    let _second = BinaryBot::spawn(&fake, fake.token(), &env);
+    wait_for_messages(&fake, IDS.announcements, 4).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let contents: Vec<String> = fake
+        .messages(IDS.announcements)
+        .into_iter()
+        .map(|m| m.content)
+        .collect();
+    assert_eq!(contents.len(), 4, "{contents:#?}");
+    for expected in [
+        "**Session A** starts",
+        "**Session A** is starting now",
+        "**Session B** starts",
+        "**Session B** is starting now",
+    ] {
+        assert_eq!(
+            contents.iter().filter(|c| c.starts_with(expected)).count(),
+            1,
+            "{expected}: {contents:#?}"
+        );
+    }
+    fake.assert_no_violations();
+}
