@@ -73,7 +73,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use serenity::model::application::Command;
 use serenity::model::channel::{GuildChannel, Message};
-use serenity::model::id::{ChannelId, InteractionId, MessageId, RoleId, UserId};
+use serenity::model::id::{AttachmentId, ChannelId, InteractionId, MessageId, RoleId, UserId};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -82,7 +82,7 @@ pub use model::Ids;
 pub use state::{InteractionResponse, RecordedRequest, Rule, Violation};
 
 use crate::model::MessageRec;
-use crate::state::{InteractionRec, Shared, World};
+use crate::state::{AttachmentRec, InteractionRec, Shared, World};
 
 /// The token the fake accepts (REST `Authorization: Bot <token>` and gateway IDENTIFY).
 pub const TOKEN: &str = "fake-discord-bot-token";
@@ -355,6 +355,21 @@ impl FakeDiscord {
 
     // ----- interactions -----
 
+    /// A user attaches a file, to pass its id as the value of an attachment option:
+    /// `send_command(admin, channel, "program reload", [("file", json!(id.to_string()))])`.
+    /// The interaction's `resolved.attachments` then carries a URL on the fake that serves
+    /// the bytes, as Discord's CDN would (no bot token needed).
+    pub fn upload(&self, filename: &str, bytes: impl Into<Vec<u8>>) -> AttachmentId {
+        let id = self.shared.next_id();
+        let attachment = AttachmentRec {
+            id,
+            filename: filename.to_owned(),
+            bytes: bytes.into(),
+        };
+        self.shared.update(|w| w.attachments.push(attachment));
+        AttachmentId::new(id)
+    }
+
     /// A user runs a slash command in a channel. `command` may name a subcommand
     /// (`"qa open"`); `options` are `(name, value)` of the leaf command, typed as the bot
     /// registered them. Waits (up to `Config::patience`) for a connected bot that registered
@@ -609,7 +624,8 @@ impl FakeDiscord {
                 );
             }
         }
-        let resolved = self.shared.read(|w| resolved(w, &leaf));
+        let base = self.api_url();
+        let resolved = self.shared.read(|w| resolved(w, &leaf, &base));
         let mut nested = leaf;
         for sub in chain.iter().rev() {
             nested = vec![json!({"name": sub["name"], "type": sub["type"], "options": nested})];
@@ -1010,7 +1026,7 @@ fn check_option_value(command: &str, def: &Value, value: &Value) {
                 && def["max_value"].as_f64().is_none_or(|max| n <= max)
         }),
         Some(5) => value.is_boolean(),
-        Some(6..=9) => value.as_str().is_some_and(|s| s.parse::<u64>().is_ok()),
+        Some(6..=9 | 11) => value.as_str().is_some_and(|s| s.parse::<u64>().is_ok()),
         other => panic!("/{command}: option {name} has type {other:?}, which the fake cannot send"),
     };
     assert!(
@@ -1025,9 +1041,9 @@ fn check_option_value(command: &str, def: &Value, value: &Value) {
     }
 }
 
-/// `data.resolved` for user, channel, role and mentionable options, as Discord sends it: the
+/// `data.resolved` for user, channel, role, mentionable and attachment options, as Discord sends it: the
 /// objects the ids in the option values name.
-fn resolved(w: &World, options: &[Value]) -> Option<Value> {
+fn resolved(w: &World, options: &[Value], base_url: &str) -> Option<Value> {
     let mut resolved = json!({});
     for o in options {
         let Some(id) = o["value"].as_str().and_then(|v| v.parse::<u64>().ok()) else {
@@ -1049,6 +1065,20 @@ fn resolved(w: &World, options: &[Value]) -> Option<Value> {
         if matches!(kind, 8 | 9) {
             if let Some(r) = w.roles.iter().find(|r| r.id.get() == id) {
                 resolved["roles"][id.to_string()] = model::role(r);
+                continue;
+            }
+        }
+        if kind == 11 {
+            if let Some(a) = w.attachments.iter().find(|a| a.id == id) {
+                let url = format!("{base_url}/attachments/{id}/{}", a.filename);
+                resolved["attachments"][id.to_string()] = json!({
+                    "id": id.to_string(),
+                    "filename": a.filename,
+                    "size": a.bytes.len(),
+                    "url": url,
+                    "proxy_url": url,
+                    "content_type": "application/json",
+                });
                 continue;
             }
         }

@@ -142,6 +142,16 @@ pub(crate) struct World {
     pub(crate) gateway: crate::GatewayStats,
     pub(crate) faults: Faults,
     pub(crate) buckets: Buckets,
+    /// Files users attached to command options, served as Discord's CDN would.
+    pub(crate) attachments: Vec<AttachmentRec>,
+}
+
+/// A file a user attached to an attachment option.
+#[derive(Debug, Clone)]
+pub(crate) struct AttachmentRec {
+    pub(crate) id: u64,
+    pub(crate) filename: String,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl World {
@@ -321,6 +331,7 @@ impl Shared {
             gateway: crate::GatewayStats::default(),
             faults: Faults::default(),
             buckets: Buckets::new(config.message_bucket, config.default_bucket),
+            attachments: Vec::new(),
         };
         Arc::new(Shared {
             world: Mutex::new(world),

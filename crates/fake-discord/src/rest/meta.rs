@@ -136,3 +136,18 @@ fn unknown_user() -> Answer {
         "Unknown User",
     ))
 }
+
+/// `GET /attachments/{id}/{filename}`: a file a user attached, as the CDN serves it.
+pub(crate) async fn attachment(
+    State(shared): State<Arc<Shared>>,
+    Path((id, filename)): Path<(u64, String)>,
+) -> Result<Vec<u8>, StatusCode> {
+    shared
+        .read(|w| {
+            w.attachments
+                .iter()
+                .find(|a| a.id == id && a.filename == filename)
+                .map(|a| a.bytes.clone())
+        })
+        .ok_or(StatusCode::NOT_FOUND)
+}

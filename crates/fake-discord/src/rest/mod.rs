@@ -157,6 +157,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             axum::routing::put(channels::add_member).delete(channels::remove_member),
         )
         .route("/ws", get(gateway::upgrade))
+        // Discord's CDN, outside the API: attachments need no token.
+        .route("/attachments/{id}/{filename}", get(meta::attachment))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(middleware::from_fn_with_state(
             shared.clone(),

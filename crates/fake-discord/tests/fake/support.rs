@@ -37,8 +37,8 @@ pub enum Behaviour {
     Forward,
 }
 
-/// The commands the test bot registers: `/next [track]` with an autocompleted option, and
-/// `/whois user` with a user option.
+/// The commands the test bot registers: `/next [track]` with an autocompleted option,
+/// `/whois user` with a user option, and `/upload file` with an attachment option.
 pub fn commands() -> Vec<CreateCommand> {
     use serenity::all::CommandOptionType;
     vec![
@@ -52,6 +52,12 @@ pub fn commands() -> Vec<CreateCommand> {
             .description("Who someone is")
             .add_option(
                 CreateCommandOption::new(CommandOptionType::User, "user", "Whom").required(true),
+            ),
+        CreateCommand::new("upload")
+            .description("Hand the bot a file")
+            .add_option(
+                CreateCommandOption::new(CommandOptionType::Attachment, "file", "The file")
+                    .required(true),
             ),
     ]
 }

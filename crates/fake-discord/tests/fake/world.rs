@@ -115,6 +115,35 @@ async fn user_options_come_with_resolved_users_and_members() {
 }
 
 #[tokio::test]
+async fn attachment_options_resolve_to_a_url_that_serves_the_file() {
+    let fake = FakeDiscord::start().await;
+    let mut bot = start_bot(&fake, Mode::Proxy, Behaviour::Forward).await;
+    let ids = Ids::FIXED;
+    let file = fake.upload("program.json", b"{\"sessions\": []}".to_vec());
+    let _ = fake
+        .send_command(
+            ids.admin,
+            ids.general,
+            "upload",
+            [("file", json!(file.to_string()))],
+        )
+        .await;
+    let Interaction::Command(cmd) = next_interaction(&mut bot).await else {
+        panic!("a command")
+    };
+    let options = cmd.data.options();
+    let ResolvedValue::Attachment(attachment) = &options[0].value else {
+        panic!("an attachment: {options:?}")
+    };
+    assert_eq!(
+        (attachment.id, attachment.filename.as_str()),
+        (file, "program.json")
+    );
+    assert_eq!(attachment.download().await.unwrap(), b"{\"sessions\": []}");
+    fake.assert_no_violations();
+}
+
+#[tokio::test]
 async fn user_messages_reach_the_bot_without_content_unless_it_is_mentioned() {
     let fake = FakeDiscord::start().await;
     let mut bot = start_bot(&fake, Mode::Proxy, Behaviour::Forward).await;
