@@ -129,3 +129,25 @@ fn preview_prints_the_announcement_timeline_without_discord() {
     assert!(out.contains("starts in 10 min (11:00 PDT)"), "{out}");
     assert!(out.contains("is starting now (11:00 PDT)"), "{out}");
 }
+
+#[test]
+fn gen_program_writes_a_program_that_checks_and_is_the_same_for_a_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let file = dir.path().join("gen.json");
+    let file = file.to_str().unwrap();
+    let args = [
+        "gen-program",
+        "--talks",
+        "40",
+        "--days",
+        "2",
+        "--tracks",
+        "2",
+    ];
+    stdout(&confbot(&db, &[&args[..], &["-o", file]].concat()));
+    let out = stdout(&confbot(&db, &["check", file]));
+    assert!(out.contains("16 sessions, 40 talks, 2 days"), "{out}");
+    let again = stdout(&confbot(&db, &args));
+    assert_eq!(again, std::fs::read_to_string(file).unwrap());
+}

@@ -3,6 +3,7 @@
 //! `ask` runs a core command and prints its reply as text, so anyone can try confbot without
 //! Discord. Each subcommand is a thin function: parse, call the library, print.
 
+mod gen;
 mod preview;
 mod serve;
 mod text;
@@ -60,6 +61,8 @@ enum Command {
         #[arg(long)]
         to: Option<String>,
     },
+    /// Write a synthetic program (confbot JSON) of any size, for benchmarks and load tests.
+    GenProgram(gen::GenArgs),
     /// Run the bot on Discord (configured by the environment and `.env`; see `.env.example`).
     Serve,
     /// Ask what an attendee would ask on Discord, and print the answer as text.
@@ -130,6 +133,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Import { file } => import(&cli.db, &file),
         Command::Check { file } => check(&file),
         Command::Serve => serve::serve(&cli.db),
+        Command::GenProgram(args) => gen::gen_program(&args),
         Command::Preview { from, to } => preview::preview(&cli.db, from.as_deref(), to.as_deref()),
         Command::Ask { at, question } => ask(&cli.db, at.as_deref(), question),
     }

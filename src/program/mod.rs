@@ -9,6 +9,7 @@
 
 mod error;
 mod frab;
+pub mod generate;
 pub mod import;
 mod json;
 mod page;
