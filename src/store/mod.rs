@@ -8,6 +8,7 @@
 
 mod announcements;
 mod program;
+mod qa;
 mod search;
 mod settings;
 mod talks;
@@ -22,6 +23,7 @@ use rusqlite_migration::{Migrations, M};
 
 pub use announcements::{Announcement, AnnouncementState, NewAnnouncement};
 pub use program::Changes;
+pub use qa::{QaSettings, QaState, QaThread, Question};
 pub use settings::{ChannelHealth, GuildSettings};
 pub use talks::{PersonRow, SessionInfo, TalkChoice, TalkRow};
 
@@ -30,6 +32,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/01-program/up.sql")),
         M::up(include_str!("../../migrations/02-announcements/up.sql")),
+        M::up(include_str!("../../migrations/03-qa/up.sql")),
     ])
 });
 
