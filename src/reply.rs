@@ -229,9 +229,40 @@ pub fn truncate(text: &str, max: usize) -> String {
     format!("{at_word}…")
 }
 
+/// `text` cut to at most `max` characters at the last word boundary that fits, ending in `…`
+/// (mid-word only if the text has no space to cut at): for names, where half a word reads badly.
+pub fn truncate_at_word(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    let next_is_space = text
+        .chars()
+        .nth(cut.chars().count())
+        .is_some_and(char::is_whitespace);
+    let at_word = match cut.rfind(char::is_whitespace) {
+        _ if next_is_space => cut.trim_end(),
+        Some(i) if !cut[..i].trim_end().is_empty() => cut[..i].trim_end(),
+        _ => return truncate(text, max),
+    };
+    format!("{at_word}…")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn truncate_at_word_never_cuts_a_word_when_there_is_a_space() {
+        let long = format!("Q&A · {}", "Supercalifragilistic ".repeat(10));
+        let cut = truncate_at_word(&long, limits::CHANNEL_NAME);
+        assert!(cut.chars().count() <= limits::CHANNEL_NAME);
+        assert!(cut.ends_with("Supercalifragilistic…"), "{cut}");
+        assert_eq!(truncate_at_word("one two three", 9), "one two…");
+        assert_eq!(truncate_at_word("one two three", 8), "one two…");
+        assert_eq!(truncate_at_word("one two", 7), "one two");
+        assert_eq!(truncate_at_word("abcdefghij", 5), "abcd…");
+    }
 
     #[test]
     fn truncate_keeps_short_text_and_cuts_long_text_at_a_word() {

@@ -1,14 +1,18 @@
 //! The serenity implementation of [`Poster`]: a channel message with the announcement's nonce
-//! and `enforce_nonce`, allowing at most the guild's ping role to be mentioned.
+//! and `enforce_nonce`, allowing at most the guild's ping role to be mentioned; and a public
+//! Q&A thread with its first message, mentioning nobody.
 
 use std::sync::Arc;
 
 use poise::serenity_prelude as serenity;
-use serenity::{ChannelId, CreateAllowedMentions, CreateMessage, Http, HttpError, Nonce, RoleId};
+use serenity::{
+    AutoArchiveDuration, ChannelId, ChannelType, CreateAllowedMentions, CreateMessage,
+    CreateThread, Http, HttpError, MessageId, Nonce, RoleId,
+};
 
 use super::render;
 use super::retry::is_transient;
-use crate::reminders::{Outgoing, PostError, Poster};
+use crate::reminders::{NewThread, Outgoing, PostError, Poster};
 
 pub struct SerenityPoster {
     http: Arc<Http>,
@@ -37,9 +41,65 @@ impl Poster for SerenityPoster {
             .await
         {
             Ok(sent) => Ok(sent.id.get()),
-            Err(error) if is_transient(&error) => Err(PostError::Transient(describe(&error))),
-            Err(error) => Err(PostError::Permanent(describe(&error))),
+            Err(error) => Err(post_error(&error)),
         }
+    }
+
+    /// Not retried: a retry after a lost answer would open a second thread.
+    async fn open_thread(&self, thread: &NewThread) -> Result<u64, PostError> {
+        let channel = ChannelId::new(thread.channel_id);
+        // Q&A runs for a day of talks; Discord archives it a day after the last message.
+        let builder =
+            || CreateThread::new(&thread.name).auto_archive_duration(AutoArchiveDuration::OneDay);
+        // A thread made without a message is private unless asked otherwise.
+        let standalone =
+            || channel.create_thread(&self.http, builder().kind(ChannelType::PublicThread));
+        let created = match thread.message_id {
+            Some(message) => {
+                match channel
+                    .create_thread_from_message(&self.http, MessageId::new(message), builder())
+                    .await
+                {
+                    // The announcement was deleted, or already holds a (deleted) thread: open
+                    // one beside it.
+                    Err(error) if matches!(error_code(&error), Some(10008 | 160004)) => {
+                        standalone().await
+                    }
+                    other => other,
+                }
+            }
+            None => standalone().await,
+        }
+        .map_err(|error| post_error(&error))?;
+        let intro = CreateMessage::new()
+            .embed(render::embed(&thread.intro))
+            .allowed_mentions(render::no_mentions());
+        // The thread is usable without its introduction: log the failure rather than report
+        // one, which would make the caller open a second thread.
+        if let Err(error) = created.id.send_message(&self.http, intro).await {
+            tracing::warn!(thread = %created.id, error = %describe(&error), "cannot post the Q&A introduction");
+        }
+        Ok(created.id.get())
+    }
+}
+
+/// A failed request as a [`PostError`]: transient if trying again later may succeed.
+pub fn post_error(error: &serenity::Error) -> PostError {
+    if is_transient(error) {
+        PostError::Transient(describe(error))
+    } else {
+        PostError::Permanent(describe(error))
+    }
+}
+
+/// Discord's JSON error code of a failed request (10003 Unknown Channel, 10008 Unknown
+/// Message...).
+pub fn error_code(error: &serenity::Error) -> Option<isize> {
+    match error {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => {
+            Some(response.error.code)
+        }
+        _ => None,
     }
 }
 

@@ -20,6 +20,7 @@
 
 mod message;
 mod plan;
+mod qa;
 mod ticker;
 
 use std::collections::BTreeMap;
@@ -29,6 +30,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 pub use message::render;
 pub use plan::{plan, Planned};
+pub use qa::NewThread;
 pub use ticker::Ticker;
 
 use crate::reply::Reply;
@@ -85,6 +87,11 @@ pub enum PostError {
 pub trait Poster: Sync {
     /// Posts `message`; the id of the message on success.
     fn post(&self, message: &Outgoing) -> impl Future<Output = Result<u64, PostError>> + Send;
+    /// Opens a public thread and posts its first message; the thread's id on success.
+    fn open_thread(
+        &self,
+        thread: &NewThread,
+    ) -> impl Future<Output = Result<u64, PostError>> + Send;
 }
 
 /// What one tick did.
@@ -227,6 +234,7 @@ async fn post(
     let settings = store.guild_settings(claimed.guild_id)?;
     let late = now - claimed.due_at > LATE_AFTER;
     let (content, embed) = render(store, &session, claimed.lead, late, settings.ping_role)?;
+    let content = qa::with_link(store, claimed.guild_id, &session.id, content)?;
     let outgoing = Outgoing {
         guild_id: claimed.guild_id,
         channel_id: claimed.channel_id,
@@ -241,6 +249,16 @@ async fn post(
             store.record_post(claimed.guild_id, claimed.channel_id, now)?;
             report.posted += 1;
             report.late += usize::from(late);
+            qa::open_on_announcement(
+                store,
+                poster,
+                claimed.guild_id,
+                &session,
+                claimed.channel_id,
+                message_id,
+                now,
+            )
+            .await;
         }
         Err(PostError::Transient(error)) => {
             let backoff = TimeDelta::seconds(2 << claimed.attempts.min(6)).min(LONGEST_BACKOFF);

@@ -15,6 +15,7 @@ const DEFAULT_CHANNEL: u64 = 10;
 struct FakePoster {
     posted: Mutex<Vec<Outgoing>>,
     errors: Mutex<Vec<PostError>>,
+    threads: Mutex<Vec<NewThread>>,
 }
 
 impl FakePoster {
@@ -39,6 +40,12 @@ impl Poster for FakePoster {
         let mut posted = self.posted.lock().unwrap();
         posted.push(message.clone());
         Ok(1000 + posted.len() as u64)
+    }
+
+    async fn open_thread(&self, thread: &NewThread) -> Result<u64, PostError> {
+        let mut threads = self.threads.lock().unwrap();
+        threads.push(thread.clone());
+        Ok(2000 + threads.len() as u64)
     }
 }
 
@@ -355,4 +362,39 @@ fn the_plan_lists_each_session_and_lead_in_order() {
             (pdt(11, 0), Some(DEFAULT_CHANNEL))
         ]
     );
+}
+
+#[tokio::test]
+async fn automatic_qa_opens_one_thread_on_the_first_announcement_and_the_next_links_it() {
+    let (store, poster) = (store(), FakePoster::default());
+    store.set_qa_auto_open(GUILD, true).unwrap();
+    tick_at(&store, &poster, pdt(10, 50)).await;
+    tick_at(&store, &poster, pdt(11, 0)).await;
+    let threads = poster.threads.lock().unwrap().clone();
+    assert_eq!(
+        threads.len(),
+        1,
+        "one thread for the session, not one per announcement"
+    );
+    assert_eq!(
+        threads[0].message_id,
+        Some(1001),
+        "started from the first announcement"
+    );
+    assert_eq!(threads[0].channel_id, DEFAULT_CHANNEL);
+    let posted = poster.posted();
+    assert!(!posted[0].content.contains("Q&A"));
+    assert!(
+        posted[1].content.ends_with("\nQ&A: <#2001>"),
+        "{}",
+        posted[1].content
+    );
+}
+
+#[tokio::test]
+async fn without_automatic_qa_no_thread_is_opened() {
+    let (store, poster) = (store(), FakePoster::default());
+    tick_at(&store, &poster, pdt(10, 50)).await;
+    assert_eq!(poster.posted().len(), 1);
+    assert!(poster.threads.lock().unwrap().is_empty());
 }
