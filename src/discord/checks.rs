@@ -23,3 +23,38 @@ pub async fn manage_guild(ctx: Context<'_>) -> Result<bool, Error> {
         Err(UserError("Only admins with the Manage Server permission can do this.".into()).into())
     }
 }
+
+/// Whether a member moderates Q&A: Manage Threads (or Administrator), or the guild's Q&A
+/// moderator role. `member.permissions` is what Discord computed into the interaction.
+pub fn is_moderator(member: &serenity::Member, moderator_role: Option<u64>) -> bool {
+    let permissions = member.permissions.unwrap_or_default();
+    permissions.manage_threads()
+        || permissions.administrator()
+        || moderator_role.is_some_and(|role| member.roles.iter().any(|r| r.get() == role))
+}
+
+/// Q&A moderators only (see [`is_moderator`]).
+pub async fn moderator(ctx: Context<'_>) -> Result<bool, Error> {
+    let member = match ctx {
+        poise::Context::Application(app) => app.interaction.member.as_deref(),
+        poise::Context::Prefix(_) => None,
+    };
+    let role = match ctx.guild_id() {
+        Some(guild) => {
+            let guild = guild.get();
+            ctx.data()
+                .run(move |store, _| Ok(store.qa_settings(guild)?.moderator_role))
+                .await?
+        }
+        None => None,
+    };
+    if member.is_some_and(|member| is_moderator(member, role)) {
+        Ok(true)
+    } else {
+        Err(UserError(MODERATORS_ONLY.into()).into())
+    }
+}
+
+/// The refusal of a moderator-only command or button.
+pub const MODERATORS_ONLY: &str =
+    "Only Q&A moderators (Manage Threads, or the moderator role set by an admin) can do this.";

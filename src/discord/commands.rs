@@ -34,6 +34,8 @@ pub fn all_commands() -> Vec<poise::Command<super::Data, Error>> {
         about(),
         super::setup::setup(),
         super::announce::announce(),
+        super::qa::qa(),
+        super::qa::ask(),
     ]
 }
 
@@ -141,7 +143,7 @@ async fn about(ctx: Context<'_>) -> Result<(), Error> {
 }
 
 /// Autocomplete answers have nowhere to show an error: log it and offer nothing.
-async fn offer(
+pub(super) async fn offer(
     ctx: Context<'_>,
     choices: impl FnOnce(
             &crate::store::Store,
@@ -164,7 +166,7 @@ async fn offer(
     }
 }
 
-async fn talk_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
+pub(super) async fn talk_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
     let partial = partial.to_string();
     offer(ctx, move |store, now| {
         commands::talk_choices(store, now, &partial)

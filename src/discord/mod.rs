@@ -12,6 +12,7 @@
 //! - `setup.rs`, `announce.rs`: the admin commands for session announcements.
 //! - `checks.rs`: server-side permission checks.
 //! - `poster.rs`: posting announcements through serenity (the `Poster` of `reminders`).
+//! - `qa.rs`: Q&A threads (`/qa`, `/ask`, `/setup qa|moderators`), their buttons and events.
 //! - `retry.rs`: retrying the bot's own requests on 429, 5xx and network errors.
 //!
 //! While the bot runs, `reminders::Ticker` posts session announcements on every clock tick.
@@ -22,6 +23,7 @@ mod commands;
 mod errors;
 mod pages;
 mod poster;
+mod qa;
 mod render;
 mod retry;
 mod setup;
@@ -113,6 +115,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         .options(poise::FrameworkOptions {
             commands: all_commands(),
             on_error: |error| Box::pin(errors::on_error(error)),
+            event_handler: |ctx, event, _framework, data| Box::pin(qa::on_event(ctx, event, data)),
             // Owners are for prefix commands, which confbot has none of; skipping them saves a
             // request at start.
             initialize_owners: false,

@@ -21,7 +21,14 @@ fn guild(ctx: Context<'_>) -> u64 {
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
     check = "manage_guild",
-    subcommands("announcements", "route", "ping", "show"),
+    subcommands(
+        "announcements",
+        "route",
+        "ping",
+        "show",
+        "super::qa::setup_qa",
+        "super::qa::setup_moderators"
+    ),
     subcommand_required
 )]
 pub async fn setup(_: Context<'_>) -> Result<(), Error> {

@@ -16,7 +16,10 @@ async fn the_registered_commands_are_exactly_the_documented_ones() {
     names.sort();
     assert_eq!(
         names,
-        ["about", "announce", "next", "now", "schedule", "search", "setup", "speaker", "talk"]
+        [
+            "about", "announce", "ask", "next", "now", "qa", "schedule", "search", "setup",
+            "speaker", "talk"
+        ]
     );
     for command in &commands {
         assert!(
@@ -36,10 +39,14 @@ async fn the_registered_commands_are_exactly_the_documented_ones() {
         }
         let admin_only = ["announce", "setup"].contains(&command.name.as_str());
         let permissions = command.default_member_permissions.map(|p| p.bits());
+        let expected = match command.name.as_str() {
+            // Manage Threads: Q&A moderators.
+            "qa" => Some(1 << 34),
+            _ => admin_only.then_some(1 << 5),
+        };
         assert_eq!(
-            permissions,
-            admin_only.then_some(1 << 5),
-            "/{}: Manage Server for admin commands",
+            permissions, expected,
+            "/{}: Manage Server for admin commands, Manage Threads for moderators",
             command.name
         );
     }

@@ -6,3 +6,4 @@ mod announcements;
 mod commands;
 mod helpers;
 mod lifecycle;
+mod qa;

@@ -1,0 +1,513 @@
+//! Q&A on Discord: `/qa open|top|close` (moderators), `/ask` (everyone), the `/setup qa` and
+//! `/setup moderators` subcommands, the vote and "answered" buttons, and noticing deleted
+//! threads. The decisions are in `crate::commands::qa`; threads are opened by
+//! [`SerenityPoster::open_thread`], as automatic Q&A does.
+//!
+//! Buttons carry stable custom ids (`qa:vote:<question>`, `qa:answered:<question>:<count>`) and
+//! are handled by [`on_event`] whenever they are pressed, not by a collector of the command that
+//! sent them: votes keep working across restarts, since the state is in SQLite.
+//!
+//! `/qa` is hidden from members without Manage Threads (`default_member_permissions`) and
+//! checked again on the server, where the guild's moderator role also counts.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use poise::serenity_prelude as serenity;
+use poise::CreateReply;
+use serenity::{
+    AutocompleteChoice, ButtonStyle, ChannelId, ChannelType, ComponentInteraction, CreateActionRow,
+    CreateButton, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage,
+    EditMessage, EditThread, FullEvent, Interaction, MessageId,
+};
+
+use super::checks::{is_moderator, moderator, MODERATORS_ONLY};
+use super::pages::{send, Visibility};
+use super::poster::{error_code, post_error, SerenityPoster};
+use super::render::{embed, no_mentions};
+use super::{Context, Data, Error};
+use crate::commands::qa::{self as core, Open};
+use crate::error::{user_error, UserError};
+use crate::reminders::{PostError, Poster};
+use crate::reply::{limits, truncate, Reply};
+use crate::store::{QaState, Question};
+
+/// Discord's "Unknown Channel": the thread was deleted.
+const UNKNOWN_CHANNEL: isize = 10003;
+
+fn guild(ctx: Context<'_>) -> u64 {
+    ctx.guild_id()
+        .expect("guild_only commands run in a guild")
+        .get()
+}
+
+/// The channel a command runs in, or the channel of the thread it runs in.
+fn here(ctx: Context<'_>) -> u64 {
+    if let poise::Context::Application(app) = ctx {
+        if let Some(channel) = &app.interaction.channel {
+            let thread = matches!(
+                channel.kind,
+                ChannelType::PublicThread | ChannelType::PrivateThread | ChannelType::NewsThread
+            );
+            if let (true, Some(parent)) = (thread, channel.parent_id) {
+                return parent.get();
+            }
+        }
+    }
+    ctx.channel_id().get()
+}
+
+/// Q&A threads: open one, see the top questions, close it (moderators)
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_THREADS",
+    check = "moderator",
+    subcommands("open", "top", "close"),
+    subcommand_required
+)]
+pub async fn qa(_: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Open the Q&A thread of a session or talk (default: the session running now here)
+#[poise::command(slash_command, guild_only)]
+async fn open(
+    ctx: Context<'_>,
+    #[description = "The session (default: the one running now in this channel)"]
+    #[autocomplete = "session_choices"]
+    session: Option<String>,
+    #[description = "A talk, for a thread of its own"]
+    #[autocomplete = "super::commands::talk_choices"]
+    talk: Option<String>,
+) -> Result<(), Error> {
+    let (guild, here) = (guild(ctx), here(ctx));
+    ctx.defer_ephemeral().await?;
+    let plan = || {
+        let (session, talk) = (session.clone(), talk.clone());
+        ctx.data().run(move |store, now| {
+            let subject =
+                core::subject(store, now, guild, here, session.as_deref(), talk.as_deref())?;
+            let open = core::plan_open(store, guild, &subject, here)?;
+            Ok((subject, open))
+        })
+    };
+    let http = Arc::clone(&ctx.serenity_context().http);
+    let (mut subject, mut open) = plan().await?;
+    if let Open::Existing(thread) = &open {
+        if thread_exists(&http, thread.thread_id).await? {
+            return send(ctx, core::already_open(thread), 25, Visibility::Private).await;
+        }
+        // Deleted while confbot was not watching: forget it and open a new one.
+        ctx.data().store.qa_thread_gone(thread.thread_id)?;
+        (subject, open) = plan().await?;
+    }
+    let Open::New(new) = open else {
+        return Err(anyhow::anyhow!("a forgotten Q&A thread is still live"));
+    };
+    let thread_id = match SerenityPoster::new(http).open_thread(&new).await {
+        Ok(thread_id) => thread_id,
+        Err(PostError::Transient(error)) => {
+            return Err(UserError(format!(
+                "Discord did not open the thread ({error}). Try again in a moment."
+            ))
+            .into())
+        }
+        Err(PostError::Permanent(error)) => {
+            return Err(UserError(format!(
+                "I cannot open a thread in <#{}> ({error}). Check that confbot may create public threads there.",
+                new.channel_id
+            ))
+            .into())
+        }
+    };
+    let channel = new.channel_id;
+    let reply = ctx
+        .data()
+        .run(move |store, now| core::opened(store, guild, &subject, channel, thread_id, now))
+        .await?;
+    send(ctx, reply, 25, Visibility::Private).await
+}
+
+/// Whether a thread still exists on Discord.
+async fn thread_exists(http: &serenity::Http, thread: u64) -> Result<bool, Error> {
+    match http.get_channel(ChannelId::new(thread)).await {
+        Ok(_) => Ok(true),
+        Err(error) if error_code(&error) == Some(UNKNOWN_CHANNEL) => Ok(false),
+        Err(error) => Err(error).context("checking a Q&A thread"),
+    }
+}
+
+/// This Q&A thread's questions by votes, with buttons to mark them answered
+#[poise::command(slash_command, guild_only)]
+async fn top(
+    ctx: Context<'_>,
+    #[description = "How many questions (1 to 10; default 5)"]
+    #[min = 1]
+    #[max = 10]
+    count: Option<u8>,
+) -> Result<(), Error> {
+    let channel = ctx.channel_id().get();
+    let count = count.map_or(core::DEFAULT_TOP, usize::from);
+    let (reply, questions) = ctx
+        .data()
+        .run(move |store, _| {
+            let thread = core::thread_here(store, channel)?;
+            core::top(store, &thread, count)
+        })
+        .await?;
+    ctx.send(
+        CreateReply::default()
+            .embed(embed(&reply))
+            .components(answered_buttons(&questions, count))
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Close this Q&A thread: post a summary, then archive and lock it
+#[poise::command(slash_command, guild_only)]
+async fn close(ctx: Context<'_>) -> Result<(), Error> {
+    let channel = ctx.channel_id();
+    let (thread, summary) = ctx
+        .data()
+        .run(move |store, _| {
+            let thread = core::thread_here(store, channel.get())?;
+            if thread.state == QaState::Closed {
+                return user_error("This Q&A is already closed.");
+            }
+            let summary = core::summary(store, &thread)?;
+            Ok((thread, summary))
+        })
+        .await?;
+    ctx.defer_ephemeral().await?;
+    let http = &ctx.serenity_context().http;
+    channel
+        .send_message(
+            http,
+            CreateMessage::new()
+                .embed(embed(&summary))
+                .allowed_mentions(no_mentions()),
+        )
+        .await
+        .context("posting the Q&A summary")?;
+    channel
+        .edit_thread(http, EditThread::new().archived(true).locked(true))
+        .await
+        .context("archiving and locking a Q&A thread")?;
+    let id = thread.id;
+    ctx.data()
+        .run(move |store, now| Ok(store.qa_thread_closed(id, now)?))
+        .await?;
+    let reply = Reply::new("Q&A closed").description(format!(
+        "Summary posted; **{}** is archived and locked.",
+        thread.title
+    ));
+    send(ctx, reply, 25, Visibility::Private).await
+}
+
+/// Ask a question in a session's or talk's Q&A thread
+#[poise::command(slash_command, guild_only)]
+pub async fn ask(
+    ctx: Context<'_>,
+    #[description = "Your question"]
+    #[min_length = 3]
+    #[max_length = 1000]
+    question: String,
+    #[description = "The talk it is for (inside a Q&A thread: optional)"]
+    #[autocomplete = "super::commands::talk_choices"]
+    talk: Option<String>,
+) -> Result<(), Error> {
+    let (guild, channel, author) = (guild(ctx), ctx.channel_id().get(), ctx.author().id.get());
+    let (thread, asked, message) = ctx
+        .data()
+        .run(move |store, now| {
+            let (thread, talk_id) = core::ask_target(store, guild, channel, talk.as_deref())?;
+            let id = store.ask_question(thread.id, talk_id.as_deref(), author, &question, now)?;
+            let asked = store.question(id)?.context("a question just asked")?;
+            let message = core::question_message(store, &asked)?;
+            Ok((thread, asked, message))
+        })
+        .await?;
+    let create = CreateMessage::new()
+        .embed(embed(&message))
+        .components(vec![vote_row(&asked)])
+        .allowed_mentions(no_mentions());
+    let store = Arc::clone(&ctx.data().store);
+    match ChannelId::new(thread.thread_id)
+        .send_message(ctx.serenity_context(), create)
+        .await
+    {
+        Ok(posted) => {
+            store.question_posted(asked.id, posted.id.get())?;
+            let link = posted.id.link(posted.channel_id, ctx.guild_id());
+            let reply = Reply::new("Question posted").description(format!(
+                "Your question is in <#{}>: {link}",
+                thread.thread_id
+            ));
+            send(ctx, reply, 25, Visibility::Private).await
+        }
+        Err(error) => {
+            store.forget_question(asked.id)?;
+            if error_code(&error) == Some(UNKNOWN_CHANNEL) {
+                store.qa_thread_gone(thread.thread_id)?;
+                return Err(UserError(format!(
+                    "The Q&A thread of **{}** was deleted. A moderator can open a new one with `/qa open`.",
+                    thread.title
+                ))
+                .into());
+            }
+            Err(anyhow::Error::new(error).context("posting a question"))
+        }
+    }
+}
+
+/// Open Q&A threads automatically when a session is announced
+#[poise::command(slash_command, guild_only, rename = "qa")]
+pub async fn setup_qa(
+    ctx: Context<'_>,
+    #[description = "Open each session's Q&A thread on its first announcement"] auto: bool,
+) -> Result<(), Error> {
+    let guild = guild(ctx);
+    let reply = ctx
+        .data()
+        .run(move |store, _| core::set_auto_open(store, guild, auto))
+        .await?;
+    send(ctx, reply, 25, Visibility::Private).await
+}
+
+/// The role that moderates Q&A besides Manage Threads (no role: Manage Threads only)
+#[poise::command(slash_command, guild_only, rename = "moderators")]
+pub async fn setup_moderators(
+    ctx: Context<'_>,
+    #[description = "The moderators' role (leave out for Manage Threads only)"] role: Option<
+        serenity::RoleId,
+    >,
+) -> Result<(), Error> {
+    let guild = guild(ctx);
+    let role = role.map(|r| r.get());
+    let reply = ctx
+        .data()
+        .run(move |store, _| core::set_moderator_role(store, guild, role))
+        .await?;
+    send(ctx, reply, 25, Visibility::Private).await
+}
+
+async fn session_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
+    let partial = partial.to_string();
+    super::commands::offer(ctx, move |store, now| {
+        core::session_choices(store, now, &partial)
+    })
+    .await
+}
+
+/// A question's vote button, with its count.
+fn vote_row(question: &Question) -> CreateActionRow {
+    CreateActionRow::Buttons(vec![CreateButton::new(format!("qa:vote:{}", question.id))
+        .label(format!("▲ {}", question.votes))
+        .style(ButtonStyle::Primary)])
+}
+
+/// "Answered" buttons for the questions `/qa top` lists, numbered as the list is.
+fn answered_buttons(questions: &[Question], count: usize) -> Vec<CreateActionRow> {
+    questions
+        .chunks(limits::BUTTONS_PER_ROW)
+        .enumerate()
+        .take(limits::ACTION_ROWS)
+        .map(|(row, chunk)| {
+            CreateActionRow::Buttons(
+                chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, q)| {
+                        let n = row * limits::BUTTONS_PER_ROW + i + 1;
+                        CreateButton::new(format!("qa:answered:{}:{count}", q.id))
+                            .label(truncate(&format!("✓ {n} answered"), limits::BUTTON_LABEL))
+                            .style(ButtonStyle::Success)
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// A press of one of the Q&A buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Press {
+    Vote(i64),
+    /// The question, and how many questions the `/qa top` it came from lists.
+    Answered(i64, usize),
+}
+
+impl Press {
+    fn parse(custom_id: &str) -> Option<Press> {
+        let mut parts = custom_id.strip_prefix("qa:")?.split(':');
+        let press = match (parts.next()?, parts.next()?.parse().ok()?) {
+            ("vote", id) => Press::Vote(id),
+            ("answered", id) => Press::Answered(id, parts.next()?.parse().ok()?),
+            _ => return None,
+        };
+        parts.next().is_none().then_some(press)
+    }
+}
+
+/// Events besides commands: Q&A button presses, and deleted threads.
+pub async fn on_event(
+    ctx: &serenity::Context,
+    event: &FullEvent,
+    data: &Data,
+) -> Result<(), Error> {
+    match event {
+        FullEvent::InteractionCreate {
+            interaction: Interaction::Component(press),
+        } => {
+            // Other buttons (pages) belong to their commands' collectors.
+            let Some(action) = Press::parse(&press.data.custom_id) else {
+                return Ok(());
+            };
+            if let Err(error) = on_press(ctx, press, action, data).await {
+                let message = match error.downcast_ref::<UserError>() {
+                    Some(user) => user.0.clone(),
+                    None => {
+                        tracing::error!(custom_id = %press.data.custom_id, error = ?error, "a Q&A button failed");
+                        "Sorry, something went wrong on my side. Please try again in a moment."
+                            .to_string()
+                    }
+                };
+                let response = CreateInteractionResponse::Message(
+                    CreateInteractionResponseMessage::new()
+                        .content(truncate(&message, limits::CONTENT))
+                        .ephemeral(true)
+                        .allowed_mentions(no_mentions()),
+                );
+                if let Err(error) = press.create_response(ctx, response).await {
+                    tracing::warn!(%error, "could not answer a Q&A button");
+                }
+            }
+        }
+        FullEvent::ThreadDelete { thread, .. } => {
+            let was_qa = data.store.qa_thread_gone(thread.id.get())?;
+            if was_qa {
+                tracing::info!(thread = %thread.id, "a Q&A thread was deleted; /qa open makes a new one");
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+async fn on_press(
+    ctx: &serenity::Context,
+    press: &ComponentInteraction,
+    action: Press,
+    data: &Data,
+) -> Result<(), Error> {
+    let user = press.user.id.get();
+    let response = match action {
+        Press::Vote(id) => {
+            let (message, question) = data
+                .run(move |store, _| {
+                    let Some(question) = store.question(id)? else {
+                        return user_error("This question is no longer known.");
+                    };
+                    let open = store
+                        .qa_thread(question.thread)?
+                        .is_some_and(|t| t.state == QaState::Open);
+                    if !open {
+                        return user_error("This Q&A is closed.");
+                    }
+                    store.toggle_vote(id, user)?;
+                    let question = store.question(id)?.context("a question just voted on")?;
+                    Ok((core::question_message(store, &question)?, question))
+                })
+                .await?;
+            CreateInteractionResponseMessage::new()
+                .embed(embed(&message))
+                .components(vec![vote_row(&question)])
+        }
+        Press::Answered(id, count) => {
+            let guild = press.guild_id.map(|g| g.get()).unwrap_or_default();
+            let role = data
+                .run(move |store, _| Ok(store.qa_settings(guild)?.moderator_role))
+                .await?;
+            if !press.member.as_ref().is_some_and(|m| is_moderator(m, role)) {
+                return Err(UserError(MODERATORS_ONLY.into()).into());
+            }
+            let (top, questions, answered, thread_id) = data
+                .run(move |store, now| {
+                    let Some(question) = store.question(id)? else {
+                        return user_error("This question is no longer known.");
+                    };
+                    let thread = store
+                        .qa_thread(question.thread)?
+                        .context("a question's thread")?;
+                    store.mark_answered(id, now)?;
+                    let question = store.question(id)?.context("a question just answered")?;
+                    let message = core::question_message(store, &question)?;
+                    let (top, questions) = core::top(store, &thread, count)?;
+                    Ok((top, questions, (question, message), thread.thread_id))
+                })
+                .await?;
+            mark_in_thread(ctx, thread_id, &answered.0, &answered.1).await;
+            CreateInteractionResponseMessage::new()
+                .embed(embed(&top))
+                .components(answered_buttons(&questions, count))
+        }
+    };
+    press
+        .create_response(
+            ctx,
+            CreateInteractionResponse::UpdateMessage(response.allowed_mentions(no_mentions())),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Shows in the thread that a question was answered; failing that is only logged, since the
+/// moderator's list is what matters.
+async fn mark_in_thread(
+    ctx: &serenity::Context,
+    thread: u64,
+    question: &Question,
+    message: &Reply,
+) {
+    let Some(message_id) = question.message_id else {
+        return;
+    };
+    let edit = EditMessage::new()
+        .embed(embed(message))
+        .components(vec![vote_row(question)])
+        .allowed_mentions(no_mentions());
+    if let Err(error) = ChannelId::new(thread)
+        .edit_message(ctx, MessageId::new(message_id), edit)
+        .await
+    {
+        tracing::warn!(thread, question = question.id, error = ?post_error(&error), "cannot show a question as answered");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_well_formed_qa_button_ids_are_ours() {
+        assert_eq!(Press::parse("qa:vote:12"), Some(Press::Vote(12)));
+        assert_eq!(
+            Press::parse("qa:answered:12:5"),
+            Some(Press::Answered(12, 5))
+        );
+        for other in [
+            "123:next",
+            "qa:vote",
+            "qa:vote:x",
+            "qa:vote:1:2",
+            "qa:answered:1",
+            "qa:pin:1",
+        ] {
+            assert_eq!(Press::parse(other), None, "{other}");
+        }
+    }
+}
