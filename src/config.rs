@@ -52,70 +52,72 @@ impl Default for AnnounceConfig {
 #[error("{0}")]
 pub struct ConfigError(String);
 
+/// Reads variables by name, treating blank as unset, and parses them with messages that name
+/// the variable, what it must be and what it was.
+struct Vars<F: Fn(&str) -> Option<String>>(F);
+
+impl<F: Fn(&str) -> Option<String>> Vars<F> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// `parse` the variable if set; on failure say it `must be` something.
+    fn parse<T>(
+        &self,
+        name: &str,
+        must_be: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<Option<T>, ConfigError> {
+        self.get(name)
+            .map(|v| {
+                parse(&v).ok_or_else(|| ConfigError(format!("{name} must be {must_be}, not `{v}`")))
+            })
+            .transpose()
+    }
+
+    /// A Discord id (a positive number).
+    fn id(&self, name: &str, what: &str) -> Result<Option<u64>, ConfigError> {
+        self.parse(name, what, |v| v.parse::<u64>().ok().filter(|id| *id > 0))
+    }
+}
+
 impl Config {
     /// Reads the configuration through `var` (the process environment in production).
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let var = |name: &str| {
-            var(name)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let discord_token = var("DISCORD_TOKEN").ok_or_else(|| {
+        let vars = Vars(var);
+        let discord_token = vars.get("DISCORD_TOKEN").ok_or_else(|| {
             ConfigError(
                 "DISCORD_TOKEN is not set. Copy .env.example to .env and put your bot's token in it \
                  (Discord Developer Portal → your application → Bot → Reset Token)."
                     .into(),
             )
         })?;
-        let guild_id = var("DISCORD_GUILD_ID")
-            .map(|v| {
-                v.parse::<u64>().ok().filter(|id| *id > 0).ok_or_else(|| {
-                    ConfigError(format!(
-                        "DISCORD_GUILD_ID must be a server id (a number), not `{v}`"
-                    ))
-                })
-            })
-            .transpose()?;
-        let api_url = var("DISCORD_API_URL").map(|v| v.trim_end_matches('/').to_string());
-        if let Some(url) = &api_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(ConfigError(format!(
-                    "DISCORD_API_URL must start with http:// or https://, not `{url}`"
-                )));
-            }
-        }
-        let rehearse_from = var("CONFBOT_REHEARSE_FROM")
-            .map(|v| {
-                DateTime::parse_from_rfc3339(&v)
-                    .map(|at| at.to_utc())
-                    .map_err(|_| {
-                        ConfigError(format!(
-                            "CONFBOT_REHEARSE_FROM must be an instant with an offset such as \
-                         2021-05-04T10:40:00-07:00, not `{v}`"
-                        ))
-                    })
-            })
-            .transpose()?;
-        let rehearse_speed = match var("CONFBOT_REHEARSE_SPEED") {
-            None => 1.0,
-            Some(v) => v
-                .parse::<f64>()
-                .ok()
-                .filter(|s| s.is_finite() && *s > 0.0)
-                .ok_or_else(|| {
-                    ConfigError(format!(
-                        "CONFBOT_REHEARSE_SPEED must be a positive number, not `{v}`"
-                    ))
-                })?,
-        };
+        let api_url = vars.parse(
+            "DISCORD_API_URL",
+            "a URL starting with http:// or https://",
+            |v| {
+                (v.starts_with("http://") || v.starts_with("https://"))
+                    .then(|| v.trim_end_matches('/').to_string())
+            },
+        )?;
+        let rehearse_from = vars.parse(
+            "CONFBOT_REHEARSE_FROM",
+            "an instant with an offset such as 2021-05-04T10:40:00-07:00",
+            |v| DateTime::parse_from_rfc3339(v).ok().map(|at| at.to_utc()),
+        )?;
+        let rehearse_speed = vars.parse("CONFBOT_REHEARSE_SPEED", "a positive number", |v| {
+            v.parse::<f64>().ok().filter(|s| s.is_finite() && *s > 0.0)
+        })?;
         Ok(Config {
             discord_token,
-            guild_id,
+            guild_id: vars.id("DISCORD_GUILD_ID", "a server id (a number)")?,
             api_url,
-            program: var("CONFBOT_PROGRAM").map(PathBuf::from),
+            program: vars.get("CONFBOT_PROGRAM").map(PathBuf::from),
             rehearse_from,
-            rehearse_speed,
-            announce: AnnounceConfig::from_vars(var)?,
+            rehearse_speed: rehearse_speed.unwrap_or(1.0),
+            announce: AnnounceConfig::read(&vars)?,
         })
     }
 
@@ -127,63 +129,39 @@ impl Config {
 
 impl AnnounceConfig {
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<AnnounceConfig, ConfigError> {
-        let var = |name: &str| {
-            var(name)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let leads = match var("CONFBOT_ANNOUNCE_LEADS") {
-            None => vec![TimeDelta::minutes(10), TimeDelta::zero()],
-            Some(v) => {
-                let leads: Result<Vec<_>, _> = v
-                    .split(',')
-                    .map(|lead| parse_duration(lead.trim()))
-                    .collect();
-                leads.ok().filter(|l| !l.is_empty()).ok_or_else(|| {
-                    ConfigError(format!(
-                        "CONFBOT_ANNOUNCE_LEADS must be durations such as `10m,0m`, not `{v}`"
-                    ))
-                })?
-            }
-        };
-        let grace = match var("CONFBOT_ANNOUNCE_GRACE") {
-            None => TimeDelta::minutes(5),
-            Some(v) => parse_duration(&v).map_err(|_| {
-                ConfigError(format!(
-                    "CONFBOT_ANNOUNCE_GRACE must be a duration such as `5m`, not `{v}`"
-                ))
-            })?,
-        };
-        let channel = var("CONFBOT_ANNOUNCE_CHANNEL_ID")
-            .map(|v| {
-                v.parse::<u64>().ok().filter(|id| *id > 0).ok_or_else(|| {
-                    ConfigError(format!(
-                        "CONFBOT_ANNOUNCE_CHANNEL_ID must be a channel id, not `{v}`"
-                    ))
-                })
-            })
-            .transpose()?;
-        let tick_seconds = match var("CONFBOT_TICK") {
-            None => 5,
-            Some(v) => parse_duration(&v)
-                .ok()
-                .map(|d| d.num_seconds())
-                .filter(|s| (1..=59).contains(s))
-                .ok_or_else(|| {
-                    ConfigError(format!(
-                        "CONFBOT_TICK must be between 1s and 59s, not `{v}`"
-                    ))
-                })? as u32,
-        };
-        Ok(AnnounceConfig {
-            rules: Rules { leads, grace },
-            channel,
-            tick_seconds,
-        })
+        AnnounceConfig::read(&Vars(var))
     }
 
     pub fn from_environment() -> Result<AnnounceConfig, ConfigError> {
         AnnounceConfig::from_vars(|name| std::env::var(name).ok())
+    }
+
+    fn read<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<AnnounceConfig, ConfigError> {
+        let defaults = AnnounceConfig::default();
+        let leads = vars.parse(
+            "CONFBOT_ANNOUNCE_LEADS",
+            "durations such as `10m,0m`",
+            |v| {
+                v.split(',')
+                    .map(|lead| parse_duration(lead.trim()).ok())
+                    .collect()
+            },
+        )?;
+        let grace = vars.parse("CONFBOT_ANNOUNCE_GRACE", "a duration such as `5m`", |v| {
+            parse_duration(v).ok()
+        })?;
+        let tick_seconds = vars.parse("CONFBOT_TICK", "between 1s and 59s", |v| {
+            let seconds = parse_duration(v).ok()?.num_seconds();
+            (1..=59).contains(&seconds).then_some(seconds as u32)
+        })?;
+        Ok(AnnounceConfig {
+            rules: Rules {
+                leads: leads.unwrap_or(defaults.rules.leads),
+                grace: grace.unwrap_or(defaults.rules.grace),
+            },
+            channel: vars.id("CONFBOT_ANNOUNCE_CHANNEL_ID", "a channel id")?,
+            tick_seconds: tick_seconds.unwrap_or(defaults.tick_seconds),
+        })
     }
 }
 

@@ -46,6 +46,9 @@ enum Command {
     Import {
         #[command(flatten)]
         file: FileArgs,
+        /// Print what would change, without changing anything.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Validate a program file and summarise it, without touching the database.
     Check {
@@ -130,7 +133,7 @@ enum Question {
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Import { file } => import(&cli.db, &file),
+        Command::Import { file, dry_run } => import(&cli.db, &file, dry_run),
         Command::Check { file } => check(&file),
         Command::Serve => serve::serve(&cli.db),
         Command::GenProgram(args) => gen::gen_program(&args),
@@ -159,29 +162,31 @@ fn read_imported(file: &FileArgs) -> anyhow::Result<Imported> {
     Ok(import_file(&file.file, &options)?)
 }
 
-fn import(db: &Path, file: &FileArgs) -> anyhow::Result<()> {
+/// Replaces the program (safe while the bot runs: SQLite's WAL lets it read on, and it
+/// follows the new program at its next tick), or with `dry_run` only shows the diff.
+fn import(db: &Path, file: &FileArgs, dry_run: bool) -> anyhow::Result<()> {
     let (program, format) = read_program(file)?;
     let store = Store::open(db)?;
-    let changes = store.replace_program(&program)?;
+    let diff = if dry_run {
+        store.diff_program(&program)?
+    } else {
+        store.replace_program(&program)?
+    };
+    let verb = if dry_run { "Would import" } else { "Imported" };
     println!(
-        "Imported {} ({}) into {}.",
+        "{verb} {} ({}) into {}.",
         file.file.display(),
         format.name(),
         db.display()
     );
     println!("{}", summary(&program));
-    if changes.is_empty() {
-        println!("Nothing changed.");
-    } else {
-        println!(
-            "Sessions: {} added, {} changed, {} removed. Talks: {} added, {} changed, {} removed.",
-            changes.sessions_added,
-            changes.sessions_changed,
-            changes.sessions_removed,
-            changes.talks_added,
-            changes.talks_changed,
-            changes.talks_removed
-        );
+    println!("{diff}");
+    let tz = program.conference().time_zone;
+    // A first import adds everything: listing it all would say nothing.
+    if diff.changes.iter().any(|c| !c.is_added()) {
+        for change in &diff.changes {
+            println!("  {}", change.describe(tz));
+        }
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ mod autocomplete;
 pub mod format;
 mod next;
 mod now;
+pub mod program;
 pub mod qa;
 mod schedule;
 mod search;

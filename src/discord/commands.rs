@@ -34,6 +34,7 @@ pub fn all_commands() -> Vec<poise::Command<super::Data, Error>> {
         about(),
         super::setup::setup(),
         super::announce::announce(),
+        super::program::program(),
         super::qa::qa(),
         super::qa::ask(),
     ]

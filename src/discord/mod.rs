@@ -10,6 +10,7 @@
 //! - `pages.rs`: sending a reply, with Previous / Next buttons for long lists.
 //! - `errors.rs`: user errors shown as written, everything else logged and apologised for.
 //! - `setup.rs`, `announce.rs`: the admin commands for session announcements.
+//! - `program.rs`: `/program reload`, a new program uploaded in Discord.
 //! - `checks.rs`: server-side permission checks.
 //! - `poster.rs`: posting announcements through serenity (the `Poster` of `reminders`).
 //! - `qa.rs`: Q&A threads (`/qa`, `/ask`, `/setup qa|moderators`), their buttons and events.
@@ -23,8 +24,9 @@ mod commands;
 mod errors;
 mod pages;
 mod poster;
+mod program;
 mod qa;
-mod render;
+pub mod render;
 mod retry;
 mod setup;
 

@@ -7,6 +7,7 @@
 //! [`ImportError`] that names the file, the line or JSON path, and what was wrong. No database
 //! and no Discord here.
 
+pub mod diff;
 mod error;
 mod frab;
 pub mod generate;
@@ -22,6 +23,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+pub use diff::{Item, ItemChange, ProgramDiff};
 pub use error::{ImportError, Location};
 pub use import::{import_file, import_str, Format, ImportOptions, Imported, Warning};
 

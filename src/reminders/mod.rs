@@ -17,7 +17,12 @@
 //! retried on later ticks with backoff, within the grace window; a permanent error (missing
 //! access, unknown channel) marks the channel broken, is logged once and shown in `/setup show`,
 //! and nothing more is sent there until an admin sets the channel again.
+//!
+//! The tick reads the program live, so a reload (even by `confbot import` from another
+//! process) is followed at the next tick: pending announcements take the new times, a
+//! cancelled session is never announced, and `changes.rs` tells attendees what moved.
 
+mod changes;
 mod message;
 mod plan;
 mod qa;
@@ -28,6 +33,7 @@ use std::future::Future;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+pub use changes::render as render_change;
 pub use message::render;
 pub use plan::{plan, Planned};
 pub use qa::NewThread;
@@ -98,6 +104,8 @@ pub trait Poster: Sync {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct TickReport {
     pub posted: usize,
+    /// Program changes told ("Moved: …", "Cancelled: …").
+    pub notices: usize,
     pub late: usize,
     pub missed: usize,
     pub retrying: usize,
@@ -107,7 +115,11 @@ pub struct TickReport {
 /// The nonce of an announcement: a stable hash (FNV-1a) of its key, at most 25 characters as
 /// Discord requires. The same key always gives the same nonce, across restarts and versions.
 pub fn nonce(guild_id: u64, session_id: &str, lead: TimeDelta) -> String {
-    let key = format!("{guild_id}\u{1f}{session_id}\u{1f}{}", lead.num_seconds());
+    nonce_of(&format!("{guild_id}\u{1f}{session_id}\u{1f}{}", lead.num_seconds()))
+}
+
+/// The nonce of any key: `cb` and the key's 64-bit FNV-1a hash in hex (18 characters).
+fn nonce_of(key: &str) -> String {
     let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     });
@@ -125,6 +137,8 @@ pub async fn tick(
     for claimed in store.announcements_to_retry(now)? {
         post(store, poster, now, rules, claimed, &mut report).await?;
     }
+    // Changes first: "Moved: …" should come before the moved session's announcement.
+    changes::tell(store, poster, now, rules, &mut report).await?;
     let Some(longest_lead) = rules.leads.iter().max().copied() else {
         return Ok(report);
     };

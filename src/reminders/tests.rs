@@ -398,3 +398,89 @@ async fn without_automatic_qa_no_thread_is_opened() {
     assert_eq!(poster.posted().len(), 1);
     assert!(poster.threads.lock().unwrap().is_empty());
 }
+
+/// The bundled program with its session (and talks) shifted by `minutes`.
+fn shifted(minutes: i64) -> Program {
+    let program = bundled();
+    let mut sessions = program.sessions().to_vec();
+    let shift = TimeDelta::minutes(minutes);
+    sessions[0].start += shift;
+    sessions[0].end += shift;
+    for talk in &mut sessions[0].talks {
+        talk.start += shift;
+        talk.end += shift;
+    }
+    Program::new(program.conference().clone(), sessions).unwrap()
+}
+
+#[tokio::test]
+async fn a_session_moved_by_less_than_the_lead_is_not_announced_again() {
+    let (store, poster) = (store(), FakePoster::default());
+    assert_eq!(tick_at(&store, &poster, pdt(10, 50)).await.posted, 1);
+    store.replace_program(&shifted(5)).unwrap();
+    let report = tick_at(&store, &poster, pdt(10, 56)).await;
+    assert_eq!(
+        (report.posted, report.notices),
+        (0, 1),
+        "only the notice that it moved"
+    );
+    assert!(poster.posted()[1]
+        .content
+        .starts_with("**Moved:** Orals & Spotlights"));
+    assert!(poster.posted()[1]
+        .content
+        .ends_with("now starts at 11:05 PDT"));
+    assert_eq!(
+        tick_at(&store, &poster, pdt(11, 5)).await.posted,
+        1,
+        "starting now, at the new time"
+    );
+}
+
+#[tokio::test]
+async fn a_session_moved_by_more_than_the_lead_is_announced_again_at_its_new_time() {
+    let (store, poster) = (store(), FakePoster::default());
+    assert_eq!(tick_at(&store, &poster, pdt(10, 50)).await.posted, 1);
+    store.replace_program(&shifted(60)).unwrap();
+    assert_eq!(
+        tick_at(&store, &poster, pdt(11, 0)).await,
+        TickReport {
+            notices: 1,
+            ..TickReport::default()
+        }
+    );
+    assert_eq!(tick_at(&store, &poster, pdt(11, 50)).await.posted, 1);
+    let posted = poster.posted();
+    assert!(
+        posted[2].content.contains("(12:00 PDT)"),
+        "{}",
+        posted[2].content
+    );
+    assert_eq!(
+        tick_at(&store, &poster, pdt(11, 50)).await,
+        TickReport::default(),
+        "once"
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_session_is_told_once_and_never_announced() {
+    let (store, poster) = (store(), FakePoster::default());
+    let mut sessions = bundled().sessions().to_vec();
+    let mut other = sessions[0].clone();
+    other.id = "other".into();
+    other.title = "Other".into();
+    other.talks.clear();
+    sessions.push(other);
+    store
+        .replace_program(&Program::new(bundled().conference().clone(), sessions).unwrap())
+        .unwrap();
+    store.replace_program(&bundled()).unwrap();
+    let report = tick_at(&store, &poster, pdt(10, 50)).await;
+    assert_eq!((report.posted, report.notices), (1, 1));
+    assert_eq!(poster.posted()[0].content, "**Cancelled:** Other");
+    assert_eq!(
+        tick_at(&store, &poster, pdt(10, 51)).await,
+        TickReport::default()
+    );
+}

@@ -3,10 +3,16 @@
 //!
 //! Each file owns a group of tables: `program.rs` writes and loads the whole program,
 //! `talks.rs` answers the read queries of the commands, `search.rs` turns user text into a
-//! safe FTS5 query. The connection sits behind a mutex that is only ever held for one short,
+//! safe FTS5 query. Each connection sits behind a mutex that is only ever held for one short,
 //! synchronous piece of SQL, never across an `.await`.
+//!
+//! A database file has one connection that writes and a few read-only ones for the commands'
+//! queries (`Store::read`): in WAL mode readers never wait for each other or for the writer, so
+//! a thousand attendees asking at once are answered in parallel instead of queueing on one
+//! mutex. An in-memory database cannot be shared between connections, so it has just the one.
 
 mod announcements;
+mod changes;
 mod program;
 mod qa;
 mod search;
@@ -14,18 +20,20 @@ mod settings;
 mod talks;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
 use anyhow::Context;
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{Migrations, M};
 
 pub use announcements::{Announcement, AnnouncementState, NewAnnouncement};
-pub use program::Changes;
+pub use changes::{ChangeNotice, ProgramChange};
 pub use qa::{QaSettings, QaState, QaThread, Question};
+pub use search::fts_query;
 pub use settings::{ChannelHealth, GuildSettings};
-pub use talks::{PersonRow, SessionInfo, TalkChoice, TalkRow};
+pub use talks::{PersonRow, SessionInfo, TalkChoice, TalkRow, MAX_COUNTED};
 
 /// Every migration, in order. Append only: a released migration is never edited.
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
@@ -33,12 +41,22 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/01-program/up.sql")),
         M::up(include_str!("../../migrations/02-announcements/up.sql")),
         M::up(include_str!("../../migrations/03-qa/up.sql")),
+        M::up(include_str!("../../migrations/04-program-changes/up.sql")),
     ])
 });
 
+/// Read-only connections of a database file. Queries are short, so a few per core are plenty;
+/// each keeps its own page cache (SQLite's default, 2 MB at most).
+const READERS: usize = 4;
+
 /// The database.
 pub struct Store {
+    /// The connection that writes (and, in memory, also reads).
     conn: Mutex<Connection>,
+    /// Read-only connections for the commands' queries; empty in memory.
+    readers: Vec<Mutex<Connection>>,
+    /// Where the next reader search starts, so load spreads over the readers.
+    next_reader: AtomicUsize,
 }
 
 impl Store {
@@ -48,7 +66,19 @@ impl Store {
             .with_context(|| format!("opening the database {}", path.display()))?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .context("switching the database to WAL")?;
-        Self::setup(conn).with_context(|| format!("preparing the database {}", path.display()))
+        let mut store = Self::setup(conn)
+            .with_context(|| format!("preparing the database {}", path.display()))?;
+        // Opened after the migrations, so the readers see the schema.
+        for _ in 0..READERS {
+            let reader = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .with_context(|| format!("opening the database {} to read", path.display()))?;
+            reader.busy_timeout(Duration::from_secs(5))?;
+            store.readers.push(Mutex::new(reader));
+        }
+        Ok(store)
     }
 
     /// A private in-memory database, for tests and dry runs.
@@ -65,16 +95,36 @@ impl Store {
             .context("applying migrations")?;
         Ok(Store {
             conn: Mutex::new(conn),
+            readers: Vec::new(),
+            next_reader: AtomicUsize::new(0),
         })
     }
 
     /// The connection, for one synchronous unit of work. A poisoned lock is recovered: SQLite
     /// rolls back any transaction a panicking holder left open.
     fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.conn)
     }
+
+    /// A connection for one read-only query: a free reader if there is one (trying each once,
+    /// starting from a different one each time), else the next in turn once it is free. In
+    /// memory, the one connection.
+    fn read(&self) -> MutexGuard<'_, Connection> {
+        if self.readers.is_empty() {
+            return self.conn();
+        }
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let n = self.readers.len();
+        (0..n)
+            .find_map(|i| self.readers[(start + i) % n].try_lock().ok())
+            .unwrap_or_else(|| lock(&self.readers[start % n]))
+    }
+}
+
+/// Locks a connection, recovering a poisoned lock: SQLite rolls back any transaction a
+/// panicking holder left open.
+fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -97,5 +147,23 @@ mod tests {
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn readers_see_what_the_writer_committed_and_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("confbot.sqlite3")).unwrap();
+        assert_eq!(store.readers.len(), READERS);
+        store
+            .conn()
+            .execute("CREATE TABLE t (x INTEGER)", [])
+            .unwrap();
+        store.conn().execute("INSERT INTO t VALUES (1)", []).unwrap();
+        for _ in 0..READERS {
+            let read = store.read();
+            let x: i64 = read.query_row("SELECT x FROM t", [], |r| r.get(0)).unwrap();
+            assert_eq!(x, 1);
+            assert!(read.execute("INSERT INTO t VALUES (2)", []).is_err());
+        }
     }
 }

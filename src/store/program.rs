@@ -13,37 +13,29 @@ use chrono_tz::Tz;
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::Store;
-use crate::program::{Conference, Person, Program, Session, Talk, TalkKind};
-
-/// What a `replace_program` changed, counted per kind of item.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Changes {
-    pub sessions_added: usize,
-    pub sessions_changed: usize,
-    pub sessions_removed: usize,
-    pub talks_added: usize,
-    pub talks_changed: usize,
-    pub talks_removed: usize,
-}
-
-impl Changes {
-    pub fn is_empty(&self) -> bool {
-        *self == Changes::default()
-    }
-}
+use crate::program::{Conference, Person, Program, ProgramDiff, Session, Talk, TalkKind};
 
 pub(super) fn from_unix(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
 
 impl Store {
-    /// Stores `program` in place of the current one, in one transaction.
-    pub fn replace_program(&self, program: &Program) -> anyhow::Result<Changes> {
+    /// Stores `program` in place of the current one, in one transaction, and says what changed.
+    /// Moves and cancellations of sessions are recorded for the bot to announce; announcements
+    /// already made for a session that moved by more than their lead time are forgotten, so
+    /// they are made again for the new time.
+    pub fn replace_program(&self, program: &Program) -> anyhow::Result<ProgramDiff> {
         let mut conn = self.conn();
         let tx = conn.transaction().context("starting the program import")?;
-        let changes = replace(&tx, program).context("writing the program")?;
+        let diff = replace(&tx, program).context("writing the program")?;
         tx.commit().context("committing the program import")?;
-        Ok(changes)
+        Ok(diff)
+    }
+
+    /// What importing `program` would change, without changing anything.
+    pub fn diff_program(&self, program: &Program) -> anyhow::Result<ProgramDiff> {
+        let old = self.load_program()?;
+        Ok(ProgramDiff::between(old.as_ref(), program))
     }
 
     /// The stored program, if one was imported.
@@ -78,17 +70,13 @@ pub(super) fn conference(conn: &rusqlite::Connection) -> anyhow::Result<Option<C
     .transpose()
 }
 
-fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<Changes> {
+fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<ProgramDiff> {
     let old = load(tx)?;
+    let diff = ProgramDiff::between(old.as_ref(), program);
     let old_sessions: HashMap<&str, &Session> = old
         .as_ref()
         .map(|p| p.sessions().iter().map(|s| (s.id.as_str(), s)).collect())
         .unwrap_or_default();
-    let old_talks: HashMap<&str, &Talk> = old
-        .as_ref()
-        .map(|p| p.talks().map(|t| (t.id.as_str(), t)).collect())
-        .unwrap_or_default();
-    let mut changes = Changes::default();
 
     let conference = program.conference();
     let longest = |spans: Vec<(DateTime<Utc>, DateTime<Utc>)>| {
@@ -119,24 +107,13 @@ fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<Changes> {
     )?;
 
     for session in program.sessions() {
-        match old_sessions.get(session.id.as_str()) {
-            Some(old) if *old == session => continue,
-            Some(_) => changes.sessions_changed += 1,
-            None => changes.sessions_added += 1,
+        if old_sessions.get(session.id.as_str()) != Some(&session) {
+            write_session(tx, session)?;
         }
-        for talk in &session.talks {
-            match old_talks.get(talk.id.as_str()) {
-                Some(old) if *old == talk => {}
-                Some(_) => changes.talks_changed += 1,
-                None => changes.talks_added += 1,
-            }
-        }
-        write_session(tx, session)?;
     }
 
     let new_sessions: HashSet<&str> = program.sessions().iter().map(|s| s.id.as_str()).collect();
     for id in old_sessions.keys().filter(|id| !new_sessions.contains(*id)) {
-        changes.sessions_removed += 1;
         tx.execute(
             "DELETE FROM talk_search WHERE rowid IN
                (SELECT t.pk FROM talks t JOIN sessions s ON s.pk = t.session WHERE s.id = ?1)",
@@ -144,11 +121,6 @@ fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<Changes> {
         )?;
         tx.execute("DELETE FROM sessions WHERE id = ?1", [id])?;
     }
-    let new_talks: HashSet<&str> = program.talks().map(|t| t.id.as_str()).collect();
-    changes.talks_removed = old_talks
-        .keys()
-        .filter(|id| !new_talks.contains(*id))
-        .count();
 
     tx.execute_batch(
         "DELETE FROM people_search WHERE rowid IN (SELECT pk FROM people
@@ -156,7 +128,12 @@ fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<Changes> {
          DELETE FROM people
            WHERE pk NOT IN (SELECT person FROM talk_speakers) AND pk NOT IN (SELECT person FROM session_moderators);",
     )?;
-    Ok(changes)
+    if old.is_some() {
+        for change in diff.changes.iter().filter(|c| c.is_material()) {
+            super::changes::record(tx, change)?;
+        }
+    }
+    Ok(diff)
 }
 
 fn write_session(tx: &Transaction, session: &Session) -> anyhow::Result<()> {
@@ -325,7 +302,7 @@ fn load(tx: &Transaction) -> anyhow::Result<Option<Program>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::program::{import_str, ImportOptions};
+    use crate::program::{import_str, ImportOptions, Item};
 
     fn bundled() -> Program {
         import_str("default", crate::DEFAULT_PROGRAM, &ImportOptions::default())
@@ -350,8 +327,11 @@ mod tests {
     #[test]
     fn a_program_round_trips() {
         let store = Store::open_in_memory().unwrap();
-        let changes = store.replace_program(&bundled()).unwrap();
-        assert_eq!((changes.sessions_added, changes.talks_added), (1, 12));
+        let diff = store.replace_program(&bundled()).unwrap();
+        assert_eq!(
+            (diff.counts(Item::Session), diff.counts(Item::Talk)),
+            ((1, 0, 0), (12, 0, 0))
+        );
         assert_eq!(store.load_program().unwrap().unwrap(), bundled());
     }
 
@@ -369,17 +349,13 @@ mod tests {
     fn a_changed_program_is_updated_in_place_by_id() {
         let store = Store::open_in_memory().unwrap();
         store.replace_program(&bundled()).unwrap();
-        let changes = store.replace_program(&edited()).unwrap();
+        let diff = store.replace_program(&edited()).unwrap();
         assert_eq!(
-            changes,
-            Changes {
-                sessions_changed: 1,
-                talks_added: 1,
-                talks_changed: 1,
-                talks_removed: 1,
-                ..Changes::default()
-            }
+            diff.counts(Item::Session),
+            (0, 0, 0),
+            "the session itself is as it was"
         );
+        assert_eq!(diff.counts(Item::Talk), (1, 1, 1));
         assert_eq!(store.load_program().unwrap().unwrap(), edited());
         let (total, _) = store.search("Retitled", 5).unwrap();
         assert_eq!(total, 1, "the search index follows the update");
@@ -418,9 +394,9 @@ mod tests {
         }
         sessions[0] = other;
         let program = Program::new(bundled().conference().clone(), sessions).unwrap();
-        let changes = store.replace_program(&program).unwrap();
-        assert_eq!((changes.sessions_added, changes.sessions_removed), (1, 1));
-        assert_eq!((changes.talks_added, changes.talks_removed), (1, 12));
+        let diff = store.replace_program(&program).unwrap();
+        assert_eq!(diff.counts(Item::Session), (1, 0, 1));
+        assert_eq!(diff.counts(Item::Talk), (1, 0, 12));
         assert!(
             store.people_named("Bengio", 5).unwrap().is_empty(),
             "people without talks are gone"

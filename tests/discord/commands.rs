@@ -17,8 +17,8 @@ async fn the_registered_commands_are_exactly_the_documented_ones() {
     assert_eq!(
         names,
         [
-            "about", "announce", "ask", "next", "now", "qa", "schedule", "search", "setup",
-            "speaker", "talk"
+            "about", "announce", "ask", "next", "now", "program", "qa", "schedule", "search",
+            "setup", "speaker", "talk"
         ]
     );
     for command in &commands {
@@ -37,7 +37,7 @@ async fn the_registered_commands_are_exactly_the_documented_ones() {
             );
             options.extend(&option.options);
         }
-        let admin_only = ["announce", "setup"].contains(&command.name.as_str());
+        let admin_only = ["announce", "program", "setup"].contains(&command.name.as_str());
         let permissions = command.default_member_permissions.map(|p| p.bits());
         let expected = match command.name.as_str() {
             // Manage Threads: Q&A moderators.

@@ -55,7 +55,14 @@ impl Clock for SteppedClock {
 /// Three sessions in two tracks on 4 May 2021 (Los Angeles): Orals at 11:00 and 12:00,
 /// Posters at 11:30, the latter titled to tempt a ping.
 pub fn three_sessions() -> Program {
-    let json = r#"{"conference": {"name": "Test Conf", "time_zone": "America/Los_Angeles"}, "sessions": [
+    import_str("three", &three_sessions_json(), &ImportOptions::default())
+        .unwrap()
+        .program
+}
+
+/// [`three_sessions`] as confbot JSON.
+pub fn three_sessions_json() -> String {
+    r#"{"conference": {"name": "Test Conf", "time_zone": "America/Los_Angeles"}, "sessions": [
         {"id": "orals-1", "title": "Orals 1", "track": "Orals", "room": "Hall A",
          "start": "2021-05-04 11:00", "end": "2021-05-04 11:30", "moderators": ["Ada Lovelace"],
          "talks": [{"id": "t1", "title": "First talk", "start": "2021-05-04 11:00", "end": "2021-05-04 11:15",
@@ -63,10 +70,8 @@ pub fn three_sessions() -> Program {
         {"id": "posters", "title": "@everyone Posters @here", "track": "Posters", "room": "Hall B",
          "start": "2021-05-04 11:30", "end": "2021-05-04 12:00"},
         {"id": "orals-2", "title": "Orals 2", "track": "Orals", "room": "Hall A",
-         "start": "2021-05-04 12:00", "end": "2021-05-04 12:30"}]}"#;
-    import_str("three", json, &ImportOptions::default())
-        .unwrap()
-        .program
+         "start": "2021-05-04 12:00", "end": "2021-05-04 12:30"}]}"#
+        .to_string()
 }
 
 /// How the bot reaches the fake.

@@ -7,3 +7,4 @@ mod commands;
 mod helpers;
 mod lifecycle;
 mod qa;
+mod reload;

@@ -1,0 +1,302 @@
+//! What changed between two programs, by stable id: added, removed (cancelled), moved (time or
+//! room), retitled, or otherwise edited. `confbot import --dry-run` and `/program reload` show
+//! it; the store records the material part (moves and cancellations of sessions) so the bot
+//! can announce them.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::time::local_clock;
+use super::{Program, Session, Talk};
+
+/// Sessions and talks are diffed alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item {
+    Session,
+    Talk,
+}
+
+/// Where and when an item is, as far as a change matters to attendees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub title: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// The room (a talk's is its session's).
+    pub room: Option<String>,
+    pub track: Option<String>,
+}
+
+/// One item that differs: `before` is `None` if it was added, `after` if it was removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemChange {
+    pub item: Item,
+    pub id: String,
+    pub before: Option<Slot>,
+    pub after: Option<Slot>,
+}
+
+impl ItemChange {
+    pub fn is_added(&self) -> bool {
+        self.before.is_none()
+    }
+
+    pub fn is_removed(&self) -> bool {
+        self.after.is_none()
+    }
+
+    /// Its start or room changed.
+    pub fn is_moved(&self) -> bool {
+        match (&self.before, &self.after) {
+            (Some(b), Some(a)) => b.start != a.start || b.room != a.room,
+            _ => false,
+        }
+    }
+
+    pub fn is_retitled(&self) -> bool {
+        matches!((&self.before, &self.after), (Some(b), Some(a)) if b.title != a.title)
+    }
+
+    /// A move or a cancellation of a session: what attendees must be told.
+    pub fn is_material(&self) -> bool {
+        self.item == Item::Session && (self.is_removed() || self.is_moved())
+    }
+
+    /// One line for people, times in the conference zone.
+    pub fn describe(&self, tz: Tz) -> String {
+        let what = match self.item {
+            Item::Session => "session",
+            Item::Talk => "talk",
+        };
+        let when = |slot: &Slot| {
+            let day = slot.start.with_timezone(&tz).format("%a %-d %b");
+            format!("{day} {}", local_clock(slot.start, tz))
+        };
+        match (&self.before, &self.after) {
+            (None, Some(a)) => format!("Added {what} “{}”, {}", a.title, when(a)),
+            (Some(b), None) => format!("Cancelled {what} “{}” (was {})", b.title, when(b)),
+            (Some(b), Some(a)) => {
+                let mut parts = Vec::new();
+                if b.start != a.start {
+                    parts.push(format!("now {} (was {})", when(a), when(b)));
+                }
+                if b.room != a.room {
+                    let room = |r: &Option<String>| r.clone().unwrap_or_else(|| "no room".into());
+                    parts.push(format!("now in {} (was {})", room(&a.room), room(&b.room)));
+                }
+                if b.title != a.title {
+                    parts.push(format!("retitled from “{}”", b.title));
+                }
+                if parts.is_empty() {
+                    parts.push("details edited".into());
+                }
+                let verb = if self.is_moved() { "Moved" } else { "Changed" };
+                format!("{verb} {what} “{}”: {}", a.title, parts.join(", "))
+            }
+            (None, None) => unreachable!("a change has a before or an after"),
+        }
+    }
+}
+
+/// Every item that differs between two programs, sessions first, each in program order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProgramDiff {
+    pub changes: Vec<ItemChange>,
+}
+
+impl ProgramDiff {
+    /// The diff from `old` (none: an empty database) to `new`.
+    pub fn between(old: Option<&Program>, new: &Program) -> ProgramDiff {
+        let mut changes = Vec::new();
+        let empty = Vec::new();
+        let old_sessions = old.map_or(&empty[..], |p| p.sessions());
+        diff_items(
+            Item::Session,
+            old_sessions.iter().map(session_item),
+            new.sessions().iter().map(session_item),
+            &mut changes,
+        );
+        let talks = |sessions: &[Session]| -> Vec<(String, Slot, String)> {
+            sessions
+                .iter()
+                .flat_map(|s| s.talks.iter().map(move |t| talk_item(s, t)))
+                .collect()
+        };
+        diff_items(
+            Item::Talk,
+            talks(old_sessions),
+            talks(new.sessions()),
+            &mut changes,
+        );
+        ProgramDiff { changes }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// How many items of `item` were added, changed and removed.
+    pub fn counts(&self, item: Item) -> (usize, usize, usize) {
+        let of = self.changes.iter().filter(|c| c.item == item);
+        let added = of.clone().filter(|c| c.is_added()).count();
+        let removed = of.clone().filter(|c| c.is_removed()).count();
+        (added, of.count() - added - removed, removed)
+    }
+}
+
+impl fmt::Display for ProgramDiff {
+    /// "Sessions: 1 added, 2 changed, 0 removed. Talks: …", or "Nothing changed."
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("Nothing changed.");
+        }
+        let (sa, sc, sr) = self.counts(Item::Session);
+        let (ta, tc, tr) = self.counts(Item::Talk);
+        write!(
+            f,
+            "Sessions: {sa} added, {sc} changed, {sr} removed. Talks: {ta} added, {tc} changed, {tr} removed."
+        )
+    }
+}
+
+/// (id, slot, everything else as a comparable fingerprint).
+fn session_item(s: &Session) -> (String, Slot, String) {
+    let slot = Slot {
+        title: s.title.clone(),
+        start: s.start,
+        end: s.end,
+        room: s.room.clone(),
+        track: s.track.clone(),
+    };
+    (
+        s.id.clone(),
+        slot,
+        format!("{:?}", (&s.end, &s.track, &s.moderators)),
+    )
+}
+
+fn talk_item(s: &Session, t: &Talk) -> (String, Slot, String) {
+    let slot = Slot {
+        title: t.title.clone(),
+        start: t.start,
+        end: t.end,
+        room: s.room.clone(),
+        track: s.track.clone(),
+    };
+    let rest = format!(
+        "{:?}",
+        (
+            &s.id,
+            &t.end,
+            &t.kind,
+            &t.speakers,
+            &t.abstract_text,
+            &t.url
+        )
+    );
+    (t.id.clone(), slot, rest)
+}
+
+fn diff_items(
+    item: Item,
+    old: impl IntoIterator<Item = (String, Slot, String)>,
+    new: impl IntoIterator<Item = (String, Slot, String)>,
+    changes: &mut Vec<ItemChange>,
+) {
+    let mut old: HashMap<String, (Slot, String)> = old
+        .into_iter()
+        .map(|(id, slot, rest)| (id, (slot, rest)))
+        .collect();
+    for (id, slot, rest) in new {
+        match old.remove(&id) {
+            Some((before, before_rest)) if before == slot && before_rest == rest => {}
+            before => changes.push(ItemChange {
+                item,
+                id,
+                before: before.map(|(slot, _)| slot),
+                after: Some(slot),
+            }),
+        }
+    }
+    let mut removed: Vec<(String, Slot)> =
+        old.into_iter().map(|(id, (slot, _))| (id, slot)).collect();
+    removed.sort_by(|a, b| (a.1.start, &a.0).cmp(&(b.1.start, &b.0)));
+    changes.extend(removed.into_iter().map(|(id, slot)| ItemChange {
+        item,
+        id,
+        before: Some(slot),
+        after: None,
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::{import_str, ImportOptions};
+    use chrono::TimeDelta;
+
+    fn bundled() -> Program {
+        import_str("b", crate::DEFAULT_PROGRAM, &ImportOptions::default())
+            .unwrap()
+            .program
+    }
+
+    #[test]
+    fn the_same_program_has_no_diff_and_a_first_import_adds_everything() {
+        assert!(ProgramDiff::between(Some(&bundled()), &bundled()).is_empty());
+        let first = ProgramDiff::between(None, &bundled());
+        assert_eq!(first.counts(Item::Session), (1, 0, 0));
+        assert_eq!(first.counts(Item::Talk), (12, 0, 0));
+        assert_eq!(
+            first.to_string(),
+            "Sessions: 1 added, 0 changed, 0 removed. Talks: 12 added, 0 changed, 0 removed."
+        );
+    }
+
+    #[test]
+    fn moves_cancellations_and_retitles_are_told_apart() {
+        let old = bundled();
+        let mut sessions = old.sessions().to_vec();
+        let mut other = sessions[0].clone();
+        other.id = "other".into();
+        other.title = "Other".into();
+        other.talks.clear();
+        sessions.push(other);
+        let old = Program::new(old.conference().clone(), sessions.clone()).unwrap();
+
+        let shift = TimeDelta::minutes(30);
+        sessions[0].start += shift;
+        sessions[0].end += shift;
+        for talk in &mut sessions[0].talks {
+            talk.start += shift;
+            talk.end += shift;
+        }
+        sessions[0].talks[1].title = "New title".into();
+        sessions.pop();
+        let new = Program::new(old.conference().clone(), sessions).unwrap();
+
+        let diff = ProgramDiff::between(Some(&old), &new);
+        let tz = new.conference().time_zone;
+        let material: Vec<String> = diff
+            .changes
+            .iter()
+            .filter(|c| c.is_material())
+            .map(|c| c.describe(tz))
+            .collect();
+        assert_eq!(
+            material,
+            [
+                "Moved session “Orals & Spotlights: Representations, Architectures and Theory”: now Tue 4 May 11:30 PDT (was Tue 4 May 11:00 PDT)",
+                "Cancelled session “Other” (was Tue 4 May 11:00 PDT)"
+            ]
+        );
+        assert_eq!(diff.counts(Item::Talk), (0, 12, 0));
+        assert!(diff
+            .changes
+            .iter()
+            .any(|c| c.is_retitled() && c.id == "2021-05-04-1115-weihs"));
+    }
+}

@@ -1,0 +1,142 @@
+//! Telling attendees about program changes: "Moved: … now starts at …", "Cancelled: …".
+//!
+//! A reload records each move or cancellation of a session (`Store::replace_program`). Every
+//! tick claims, once per guild, the changes to sessions whose old or new start is within the
+//! next day (or just passed), and posts them into the guild's announcements channel (else the
+//! session's route). Exactly once works as for announcements: claim, post with a nonce,
+//! confirm; transient errors retry on later ticks.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::{nonce_of, Outgoing, PostError, Poster, Rules, TickReport, LONGEST_BACKOFF};
+use crate::commands::format::stamp;
+use crate::program::time::local_clock;
+use crate::reply::{truncate, Reply};
+use crate::store::{ChangeNotice, ProgramChange, Store};
+
+/// Changes to sessions starting (before or after the change) within this window are told.
+const WINDOW: TimeDelta = TimeDelta::days(1);
+
+/// Claims the changes due for telling, then posts every claimed notice due for an attempt.
+pub(super) async fn tell(
+    store: &Store,
+    poster: &impl Poster,
+    now: DateTime<Utc>,
+    rules: &Rules,
+    report: &mut TickReport,
+) -> anyhow::Result<()> {
+    for guild in store.announcing_guilds()? {
+        for change in store.unnoticed_changes(guild.guild_id, now - rules.grace, now + WINDOW)? {
+            let channel = guild
+                .announce_channel
+                .or_else(|| guild.channel_for(change.track.as_deref(), change.old_room.as_deref()));
+            let Some(channel_id) = channel else { continue };
+            let notice = ChangeNotice {
+                guild_id: guild.guild_id,
+                change_id: change.id,
+                channel_id,
+                nonce: nonce_of(&format!(
+                    "{}\u{1f}change\u{1f}{}",
+                    guild.guild_id, change.id
+                )),
+                attempts: 0,
+            };
+            store.claim_change_notice(&notice, now)?;
+        }
+    }
+    for notice in store.change_notices_to_post(now)? {
+        let Some(change) = store.program_change(notice.change_id)? else {
+            continue;
+        };
+        let tz = match store.conference()? {
+            Some(conference) => conference.time_zone,
+            None => continue,
+        };
+        let (content, embed) = render(&change, tz);
+        let outgoing = Outgoing {
+            guild_id: notice.guild_id,
+            channel_id: notice.channel_id,
+            nonce: notice.nonce.clone(),
+            content,
+            embed,
+            mention_role: None,
+        };
+        if store.channel_broken(notice.guild_id, notice.channel_id)? {
+            store.change_notice_failed(
+                &notice,
+                "the channel is broken; an admin must set it again",
+                None,
+            )?;
+            report.failed += 1;
+            continue;
+        }
+        match poster.post(&outgoing).await {
+            Ok(message_id) => {
+                store.change_notice_sent(&notice, message_id)?;
+                store.record_post(notice.guild_id, notice.channel_id, now)?;
+                report.notices += 1;
+            }
+            Err(PostError::Transient(error)) => {
+                let backoff = TimeDelta::seconds(2 << notice.attempts.min(6)).min(LONGEST_BACKOFF);
+                store.change_notice_failed(&notice, &error, Some(now + backoff))?;
+                store.record_post_error(notice.guild_id, notice.channel_id, &error, false, now)?;
+                report.retrying += 1;
+            }
+            Err(PostError::Permanent(error)) => {
+                store.change_notice_failed(&notice, &error, None)?;
+                store.record_post_error(notice.guild_id, notice.channel_id, &error, true, now)?;
+                report.failed += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The notice: a content line and a small embed, times in everyone's zone and the conference's.
+pub fn render(change: &ProgramChange, tz: chrono_tz::Tz) -> (String, Reply) {
+    let title = truncate(&change.title, 200);
+    let was = format!(
+        "{} ({})",
+        stamp(change.old_start, 'f'),
+        local_clock(change.old_start, tz)
+    );
+    let (content, mut lines) = match change.new_start {
+        None => (
+            format!("**Cancelled:** {title}"),
+            vec![format!("It was planned for {was}.")],
+        ),
+        Some(new_start) => {
+            let mut lines = Vec::new();
+            if new_start != change.old_start {
+                lines.push(format!(
+                    "Now starts {} ({}), {}; it was {was}.",
+                    stamp(new_start, 'f'),
+                    local_clock(new_start, tz),
+                    stamp(new_start, 'R')
+                ));
+            }
+            if change.new_room != change.old_room {
+                let room = |r: &Option<String>| r.clone().unwrap_or_else(|| "no room".into());
+                lines.push(format!(
+                    "Now in {} (was {}).",
+                    room(&change.new_room),
+                    room(&change.old_room)
+                ));
+            }
+            let headline = match (new_start == change.old_start, &change.new_room) {
+                (false, _) => format!(
+                    "**Moved:** {title} now starts at {}",
+                    local_clock(new_start, tz)
+                ),
+                (true, Some(room)) => format!("**Moved:** {title} is now in {room}"),
+                (true, None) => format!("**Moved:** {title} has no room any more"),
+            };
+            (headline, lines)
+        }
+    };
+    lines.push("Use `/schedule` for the updated program.".into());
+    let embed = Reply::new(change.title.clone())
+        .description(lines.join("\n"))
+        .fitted();
+    (content, embed)
+}
