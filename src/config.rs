@@ -107,9 +107,11 @@ impl Config {
             "an instant with an offset such as 2021-05-04T10:40:00-07:00",
             |v| DateTime::parse_from_rfc3339(v).ok().map(|at| at.to_utc()),
         )?;
-        let rehearse_speed = vars.parse("CONFBOT_REHEARSE_SPEED", "a positive number", |v| {
-            v.parse::<f64>().ok().filter(|s| s.is_finite() && *s > 0.0)
-        })?;
+        let rehearse_speed = vars.parse(
+            "CONFBOT_REHEARSE_SPEED",
+            "a positive number up to 10000",
+            |v| v.parse::<f64>().ok().filter(|s| *s > 0.0 && *s <= FASTEST),
+        )?;
         Ok(Config {
             discord_token,
             guild_id: vars.id("DISCORD_GUILD_ID", "a server id (a number)")?,
@@ -138,18 +140,26 @@ impl AnnounceConfig {
 
     fn read<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<AnnounceConfig, ConfigError> {
         let defaults = AnnounceConfig::default();
+        let week = |v: &str| parse_duration(v).ok().filter(|d| *d <= LONGEST);
         let leads = vars.parse(
             "CONFBOT_ANNOUNCE_LEADS",
-            "durations such as `10m,0m`",
+            "durations of at most a week, such as `10m,0m`",
             |v| {
-                v.split(',')
-                    .map(|lead| parse_duration(lead.trim()).ok())
-                    .collect()
+                let mut leads: Vec<TimeDelta> = v
+                    .split(',')
+                    .map(|lead| week(lead.trim()))
+                    .collect::<Option<_>>()?;
+                // Longest first and unique: the same lead twice would claim one announcement twice.
+                leads.sort_unstable_by(|a, b| b.cmp(a));
+                leads.dedup();
+                Some(leads)
             },
         )?;
-        let grace = vars.parse("CONFBOT_ANNOUNCE_GRACE", "a duration such as `5m`", |v| {
-            parse_duration(v).ok()
-        })?;
+        let grace = vars.parse(
+            "CONFBOT_ANNOUNCE_GRACE",
+            "a duration of at most a week, such as `5m`",
+            week,
+        )?;
         let tick_seconds = vars.parse("CONFBOT_TICK", "between 1s and 59s", |v| {
             let seconds = parse_duration(v).ok()?.num_seconds();
             (1..=59).contains(&seconds).then_some(seconds as u32)
@@ -164,6 +174,12 @@ impl AnnounceConfig {
         })
     }
 }
+
+/// The longest lead or grace period: a week (and no overflow in the time arithmetic).
+const LONGEST: TimeDelta = TimeDelta::days(7);
+
+/// The fastest rehearsal: a conference day in under ten seconds.
+const FASTEST: f64 = 10_000.0;
 
 /// `90s`, `10m`, `1h`, `0m`, or a combination such as `1h30m`.
 pub fn parse_duration(text: &str) -> Result<TimeDelta, ConfigError> {
@@ -181,12 +197,15 @@ pub fn parse_duration(text: &str) -> Result<TimeDelta, ConfigError> {
         }
         let amount: i64 = number.parse().map_err(|_| error())?;
         number.clear();
-        total += match c {
-            's' => TimeDelta::seconds(amount),
-            'm' => TimeDelta::minutes(amount),
-            'h' => TimeDelta::hours(amount),
+        let part = match c {
+            's' => TimeDelta::try_seconds(amount),
+            'm' => TimeDelta::try_minutes(amount),
+            'h' => TimeDelta::try_hours(amount),
             _ => return Err(error()),
         };
+        total = part
+            .and_then(|part| total.checked_add(&part))
+            .ok_or_else(error)?;
     }
     if !number.is_empty() || text.trim().is_empty() {
         return Err(error());
@@ -230,6 +249,10 @@ mod tests {
         assert!(parse_duration("10").is_err());
         assert!(parse_duration("ten minutes").is_err());
         assert!(parse_duration("").is_err());
+        assert!(
+            parse_duration("99999999999999999h").is_err(),
+            "overflow is an error, not a panic"
+        );
     }
 
     #[test]
@@ -262,9 +285,26 @@ mod tests {
         let error = config_error(&[("CONFBOT_ANNOUNCE_LEADS", "soon")]);
         assert_eq!(
             error,
-            "CONFBOT_ANNOUNCE_LEADS must be durations such as `10m,0m`, not `soon`"
+            "CONFBOT_ANNOUNCE_LEADS must be durations of at most a week, such as `10m,0m`, not `soon`"
         );
         assert!(config_error(&[("CONFBOT_TICK", "2m")]).contains("between 1s and 59s"));
+        assert!(
+            config_error(&[("CONFBOT_ANNOUNCE_GRACE", "1000000000h")]).contains("at most a week")
+        );
+        assert!(config_error(&[("CONFBOT_REHEARSE_SPEED", "1e300")]).contains("up to 10000"));
+    }
+
+    #[test]
+    fn repeated_leads_count_once() {
+        let config = config(&[
+            ("DISCORD_TOKEN", "t"),
+            ("CONFBOT_ANNOUNCE_LEADS", "0m,10m,600s"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.announce.rules.leads,
+            [TimeDelta::minutes(10), TimeDelta::zero()]
+        );
     }
 
     fn config_error(extra: &[(&str, &str)]) -> String {
@@ -290,7 +330,9 @@ mod tests {
         );
         let error =
             config(&[("DISCORD_TOKEN", "t"), ("CONFBOT_REHEARSE_SPEED", "-2")]).unwrap_err();
-        assert!(error.to_string().contains("positive number, not `-2`"));
+        assert!(error
+            .to_string()
+            .contains("positive number up to 10000, not `-2`"));
         let error = config(&[
             ("DISCORD_TOKEN", "t"),
             ("CONFBOT_REHEARSE_FROM", "2021-05-04 10:40"),

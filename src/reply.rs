@@ -16,7 +16,6 @@ pub mod limits {
     pub const FOOTER: usize = 2048;
     /// Title, description, field names and values and footer of all embeds of one message.
     pub const EMBED_TOTAL: usize = 6000;
-    pub const EMBEDS_PER_MESSAGE: usize = 10;
     pub const CHANNEL_NAME: usize = 100;
     pub const BUTTON_LABEL: usize = 80;
     pub const BUTTONS_PER_ROW: usize = 5;
@@ -25,6 +24,7 @@ pub mod limits {
     pub const AUTOCOMPLETE_CHOICES: usize = 25;
     pub const CHOICE_NAME: usize = 100;
     pub const CHOICE_VALUE: usize = 100;
+    pub const URL: usize = 512;
 }
 
 /// One titled block of a reply (a talk in a list, "When", "Speakers"...).
@@ -147,13 +147,14 @@ impl Reply {
     pub fn fitted(&self) -> Reply {
         let mut reply = Reply {
             title: truncate(&self.title, limits::EMBED_TITLE),
-            url: self.url.clone(),
+            url: self.url.clone().filter(|url| is_web_url(url)),
             description: truncate(&self.description, limits::EMBED_DESCRIPTION),
             fields: Vec::new(),
             footer: self.footer.as_deref().map(|f| truncate(f, limits::FOOTER)),
             buttons: self
                 .buttons
                 .iter()
+                .filter(|b| is_web_url(&b.url))
                 .take(limits::BUTTONS_PER_ROW * limits::ACTION_ROWS)
                 .map(|b| LinkButton {
                     label: truncate(&b.label, limits::BUTTON_LABEL),
@@ -210,6 +211,15 @@ impl Reply {
             + fields
             + self.footer.as_deref().map_or(0, |f| f.chars().count())
     }
+}
+
+/// Whether Discord takes `url` as a link (embed URL or link button): http(s), no spaces, at
+/// most 512 characters. Program files can carry anything; a bad link is dropped, not sent.
+pub fn is_web_url(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() > "https://".len()
+        && url.len() <= limits::URL
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// `text` cut to at most `max` characters; a cut ends in `…`, at a word boundary when one is
@@ -294,6 +304,23 @@ mod tests {
             fitted.embed_chars()
         );
         assert!(fitted.footer.unwrap().contains("more not shown"));
+    }
+
+    #[test]
+    fn links_discord_would_refuse_are_dropped() {
+        let reply = Reply::new("t")
+            .link("good", "https://iclr.cc/x")
+            .link("empty", "")
+            .link("no scheme", "example.org/x")
+            .link("long", format!("https://e.org/{}", "x".repeat(600)));
+        let fitted = Reply {
+            url: Some("javascript:alert(1)".into()),
+            ..reply
+        }
+        .fitted();
+        assert_eq!(fitted.url, None);
+        let urls: Vec<&str> = fitted.buttons.iter().map(|b| b.url.as_str()).collect();
+        assert_eq!(urls, ["https://iclr.cc/x"]);
     }
 
     #[test]

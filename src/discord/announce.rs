@@ -6,17 +6,11 @@ use std::sync::Arc;
 use super::checks::manage_guild;
 use super::pages::{send, Visibility};
 use super::poster::SerenityPoster;
-use super::{Context, Error};
+use super::{guild, Context, Error};
 use crate::commands::setup as core;
 use crate::error::UserError;
 use crate::reminders::{render, Outgoing, PostError, Poster};
 use crate::reply::Reply;
-
-fn guild(ctx: Context<'_>) -> u64 {
-    ctx.guild_id()
-        .expect("guild_only commands run in a guild")
-        .get()
-}
 
 /// Session announcements: what is coming up, and a test post (admins)
 #[poise::command(
@@ -98,6 +92,10 @@ async fn test(ctx: Context<'_>) -> Result<(), Error> {
             Err(PostError::Transient(error)) => {
                 store.record_post_error(guild, channel, &error, false, now)?;
                 format!("<#{channel}>: failed for now ({error}); try again later")
+            }
+            Err(PostError::Rejected(error)) => {
+                store.record_post_error(guild, channel, &error, false, now)?;
+                format!("<#{channel}>: Discord refused the sample ({error})")
             }
             Err(PostError::Permanent(error)) => {
                 store.record_post_error(guild, channel, &error, true, now)?;

@@ -56,6 +56,8 @@ pub struct Data {
     store: Arc<Store>,
     clock: Arc<dyn Clock>,
     rules: Rules,
+    /// The organisers' server (`DISCORD_GUILD_ID`): the one program is theirs to change.
+    home_guild: Option<u64>,
 }
 
 impl Data {
@@ -75,6 +77,13 @@ impl Data {
             CommandError::Internal(internal) => internal,
         })
     }
+}
+
+/// The guild of a `guild_only` command.
+fn guild(ctx: Context<'_>) -> u64 {
+    ctx.guild_id()
+        .expect("guild_only commands run in a guild")
+        .get()
 }
 
 /// How to run the bot.
@@ -112,6 +121,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         store: Arc::clone(&bot.store),
         clock: Arc::clone(&bot.clock),
         rules: bot.announce.rules.clone(),
+        home_guild: bot.guild_id,
     };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {

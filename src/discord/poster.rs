@@ -31,7 +31,11 @@ impl Poster for SerenityPoster {
             None => render::no_mentions(),
         };
         let create = CreateMessage::new()
-            .content(&message.content)
+            // Content comes from program data (titles, rooms): cut it rather than be refused.
+            .content(crate::reply::truncate(
+                &message.content,
+                crate::reply::limits::CONTENT,
+            ))
             .embed(render::embed(&message.embed))
             .nonce(Nonce::String(message.nonce.clone()))
             .enforce_nonce(true)
@@ -83,12 +87,20 @@ impl Poster for SerenityPoster {
     }
 }
 
-/// A failed request as a [`PostError`]: transient if trying again later may succeed.
+/// A failed request as a [`PostError`]: transient if trying again later may succeed; the
+/// channel unusable on 403 (missing access or permissions) and 404 (unknown channel); any
+/// other refusal concerns only this message.
 pub fn post_error(error: &serenity::Error) -> PostError {
-    if is_transient(error) {
-        PostError::Transient(describe(error))
-    } else {
-        PostError::Permanent(describe(error))
+    let status = match error {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => {
+            Some(response.status_code.as_u16())
+        }
+        _ => None,
+    };
+    match status {
+        _ if is_transient(error) => PostError::Transient(describe(error)),
+        Some(403 | 404) => PostError::Permanent(describe(error)),
+        _ => PostError::Rejected(describe(error)),
     }
 }
 

@@ -34,6 +34,22 @@ async fn reload(
     #[description = "confbot JSON, pretalx/frab schedule.json, Sessionize JSON or conference-page text"]
     file: serenity::Attachment,
 ) -> Result<(), Error> {
+    // One database holds one program for every server the bot is in: only the organisers'
+    // server may replace it.
+    match ctx.data().home_guild {
+        Some(home) if ctx.guild_id().map(|g| g.get()) == Some(home) => {}
+        Some(_) => {
+            return Err(UserError("The program can only be changed from the organisers' server.".into()).into())
+        }
+        None => {
+            return Err(UserError(
+                "Changing the program from Discord needs DISCORD_GUILD_ID set to the organisers' server; \
+                 until then, use `confbot import`."
+                    .into(),
+            )
+            .into())
+        }
+    }
     if file.size > MAX_PROGRAM_BYTES {
         return Err(UserError(format!(
             "{} is too large ({} bytes); the limit is 50 MB.",

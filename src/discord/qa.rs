@@ -25,7 +25,7 @@ use super::checks::{is_moderator, moderator, MODERATORS_ONLY};
 use super::pages::{send, Visibility};
 use super::poster::{error_code, post_error, SerenityPoster};
 use super::render::{embed, no_mentions};
-use super::{Context, Data, Error};
+use super::{guild, Context, Data, Error};
 use crate::commands::qa::{self as core, Open};
 use crate::error::{user_error, UserError};
 use crate::reminders::{PostError, Poster};
@@ -34,12 +34,6 @@ use crate::store::{QaState, Question};
 
 /// Discord's "Unknown Channel": the thread was deleted.
 const UNKNOWN_CHANNEL: isize = 10003;
-
-fn guild(ctx: Context<'_>) -> u64 {
-    ctx.guild_id()
-        .expect("guild_only commands run in a guild")
-        .get()
-}
 
 /// The channel a command runs in, or the channel of the thread it runs in.
 fn here(ctx: Context<'_>) -> u64 {
@@ -113,7 +107,7 @@ async fn open(
             ))
             .into())
         }
-        Err(PostError::Permanent(error)) => {
+        Err(PostError::Permanent(error) | PostError::Rejected(error)) => {
             return Err(UserError(format!(
                 "I cannot open a thread in <#{}> ({error}). Check that confbot may create public threads there.",
                 new.channel_id

@@ -6,14 +6,8 @@ use poise::serenity_prelude as serenity;
 
 use super::checks::manage_guild;
 use super::pages::{send, Visibility};
-use super::{Context, Error};
+use super::{guild, Context, Error};
 use crate::commands::setup as core;
-
-fn guild(ctx: Context<'_>) -> u64 {
-    ctx.guild_id()
-        .expect("guild_only commands run in a guild")
-        .get()
-}
 
 /// Set where and how confbot announces sessions (admins)
 #[poise::command(

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{nonce_of, Outgoing, PostError, Poster, Rules, TickReport, LONGEST_BACKOFF};
+use super::{backoff, nonce_of, Outgoing, PostError, Poster, Rules, TickReport};
 use crate::commands::format::stamp;
 use crate::program::time::local_clock;
 use crate::reply::{truncate, Reply};
@@ -77,10 +77,18 @@ pub(super) async fn tell(
                 report.notices += 1;
             }
             Err(PostError::Transient(error)) => {
-                let backoff = TimeDelta::seconds(2 << notice.attempts.min(6)).min(LONGEST_BACKOFF);
-                store.change_notice_failed(&notice, &error, Some(now + backoff))?;
+                store.change_notice_failed(
+                    &notice,
+                    &error,
+                    Some(now + backoff(notice.attempts)),
+                )?;
                 store.record_post_error(notice.guild_id, notice.channel_id, &error, false, now)?;
                 report.retrying += 1;
+            }
+            Err(PostError::Rejected(error)) => {
+                store.change_notice_failed(&notice, &error, None)?;
+                store.record_post_error(notice.guild_id, notice.channel_id, &error, false, now)?;
+                report.failed += 1;
             }
             Err(PostError::Permanent(error)) => {
                 store.change_notice_failed(&notice, &error, None)?;

@@ -64,8 +64,10 @@ impl Default for Rules {
 const HORIZON: TimeDelta = TimeDelta::hours(24);
 /// Posted this long after its due time, an announcement says it is late.
 const LATE_AFTER: TimeDelta = TimeDelta::minutes(1);
-/// The longest wait between retries of a transient error.
-const LONGEST_BACKOFF: TimeDelta = TimeDelta::minutes(1);
+/// How long to wait after the `attempts`-th failure: 2 s, 4 s, 8 s... up to a minute.
+fn backoff(attempts: u32) -> TimeDelta {
+    TimeDelta::seconds(2 << attempts.min(6)).min(TimeDelta::minutes(1))
+}
 
 /// A message to post into a channel.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,8 +87,11 @@ pub struct Outgoing {
 pub enum PostError {
     /// Worth trying again later (429, 5xx, network).
     Transient(String),
-    /// Will fail again (missing access, unknown channel...).
+    /// The channel is unusable (missing access, unknown channel): nothing more goes there
+    /// until an admin sets it again.
     Permanent(String),
+    /// Discord refused this one message (e.g. 400): it fails alone, the channel stays usable.
+    Rejected(String),
 }
 
 /// Posts messages into channels (serenity in production, a fake in tests).
@@ -112,10 +117,16 @@ pub struct TickReport {
     pub failed: usize,
 }
 
-/// The nonce of an announcement: a stable hash (FNV-1a) of its key, at most 25 characters as
-/// Discord requires. The same key always gives the same nonce, across restarts and versions.
-pub fn nonce(guild_id: u64, session_id: &str, lead: TimeDelta) -> String {
-    nonce_of(&format!("{guild_id}\u{1f}{session_id}\u{1f}{}", lead.num_seconds()))
+/// The nonce of an announcement: a stable hash (FNV-1a) of its key and the session's start, at
+/// most 25 characters as Discord requires. The same announcement always gives the same nonce,
+/// across restarts and versions; after a move it is a new announcement with a new nonce, so
+/// Discord does not answer it with the message about the old time.
+pub fn nonce(guild_id: u64, session_id: &str, start: DateTime<Utc>, lead: TimeDelta) -> String {
+    nonce_of(&format!(
+        "{guild_id}\u{1f}{session_id}\u{1f}{}\u{1f}{}",
+        start.timestamp(),
+        lead.num_seconds()
+    ))
 }
 
 /// The nonce of any key: `cb` and the key's 64-bit FNV-1a hash in hex (18 characters).
@@ -135,7 +146,7 @@ pub async fn tick(
 ) -> anyhow::Result<TickReport> {
     let mut report = TickReport::default();
     for claimed in store.announcements_to_retry(now)? {
-        post(store, poster, now, rules, claimed, &mut report).await?;
+        post_or_log(store, poster, now, rules, claimed, &mut report).await;
     }
     // Changes first: "Moved: …" should come before the moved session's announcement.
     changes::tell(store, poster, now, rules, &mut report).await?;
@@ -169,6 +180,7 @@ pub async fn tick(
                 continue;
             };
             leads.sort_unstable_by(|a, b| b.cmp(a));
+            leads.dedup();
             let latest = leads.pop().expect("a due session has a lead");
             let new = |lead: TimeDelta| NewAnnouncement {
                 guild_id: guild.guild_id,
@@ -177,7 +189,7 @@ pub async fn tick(
                 session_starts_at: session.start,
                 due_at: session.start - lead,
                 channel_id,
-                nonce: nonce(guild.guild_id, &session.id, lead),
+                nonce: nonce(guild.guild_id, &session.id, session.start, lead),
             };
             for superseded in leads {
                 let reason =
@@ -207,11 +219,27 @@ pub async fn tick(
             if let Some(claimed) =
                 store.claim_announcement(&new(latest), AnnouncementState::Claimed, None, now)?
             {
-                post(store, poster, now, rules, claimed, &mut report).await?;
+                post_or_log(store, poster, now, rules, claimed, &mut report).await;
             }
         }
     }
     Ok(report)
+}
+
+/// Posts one claimed announcement; an error there is logged, not allowed to stop the tick's
+/// other announcements (the claim stays, to be retried).
+async fn post_or_log(
+    store: &Store,
+    poster: &impl Poster,
+    now: DateTime<Utc>,
+    rules: &Rules,
+    claimed: Announcement,
+    report: &mut TickReport,
+) {
+    let (id, session) = (claimed.id, claimed.session_id.clone());
+    if let Err(error) = post(store, poster, now, rules, claimed, report).await {
+        tracing::error!(announcement = id, %session, error = ?error, "cannot post an announcement");
+    }
 }
 
 /// Posts one claimed announcement and records the outcome.
@@ -275,11 +303,17 @@ async fn post(
             .await;
         }
         Err(PostError::Transient(error)) => {
-            let backoff = TimeDelta::seconds(2 << claimed.attempts.min(6)).min(LONGEST_BACKOFF);
+            let backoff = backoff(claimed.attempts);
             tracing::warn!(session = %session.id, channel = claimed.channel_id, %error, "announcement failed; will retry");
             store.announcement_retry_at(claimed.id, &error, now + backoff)?;
             store.record_post_error(claimed.guild_id, claimed.channel_id, &error, false, now)?;
             report.retrying += 1;
+        }
+        Err(PostError::Rejected(error)) => {
+            tracing::error!(session = %session.id, channel = claimed.channel_id, %error, "Discord refused an announcement");
+            store.record_post_error(claimed.guild_id, claimed.channel_id, &error, false, now)?;
+            give_up(AnnouncementState::Failed, &error)?;
+            report.failed += 1;
         }
         Err(PostError::Permanent(error)) => {
             if store.record_post_error(claimed.guild_id, claimed.channel_id, &error, true, now)? {

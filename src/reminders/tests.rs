@@ -96,7 +96,12 @@ async fn a_due_announcement_is_posted_once_and_the_same_tick_again_posts_nothing
     assert_eq!(posted[0].channel_id, DEFAULT_CHANNEL);
     assert_eq!(
         posted[0].nonce,
-        nonce(GUILD, "2021-05-04-1100-session", TimeDelta::minutes(10))
+        nonce(
+            GUILD,
+            "2021-05-04-1100-session",
+            pdt(11, 0),
+            TimeDelta::minutes(10)
+        )
     );
     assert!(
         posted[0]
@@ -193,7 +198,12 @@ async fn transient_errors_are_retried_with_the_same_nonce_until_posted_once() {
     assert_eq!(posted.len(), 1);
     assert_eq!(
         posted[0].nonce,
-        nonce(GUILD, "2021-05-04-1100-session", TimeDelta::minutes(10))
+        nonce(
+            GUILD,
+            "2021-05-04-1100-session",
+            pdt(11, 0),
+            TimeDelta::minutes(10)
+        )
     );
     assert_eq!(store.announcements(GUILD).unwrap()[0].attempts, 3);
 }
@@ -216,6 +226,21 @@ async fn a_permanent_error_breaks_the_channel_without_a_retry_storm() {
 }
 
 #[tokio::test]
+async fn a_message_discord_refuses_fails_alone_and_the_channel_stays_usable() {
+    let store = store();
+    let poster = FakePoster::failing(vec![PostError::Rejected(
+        "400 Bad Request: Invalid Form Body".into(),
+    )]);
+    assert_eq!(tick_at(&store, &poster, pdt(10, 50)).await.failed, 1);
+    assert_eq!(
+        tick_at(&store, &poster, pdt(11, 0)).await.posted,
+        1,
+        "the next one goes out"
+    );
+    assert!(!store.channel_health(GUILD).unwrap()[0].broken);
+}
+
+#[tokio::test]
 async fn a_claim_left_unconfirmed_by_a_crash_is_resumed_with_the_same_nonce() {
     let store = store();
     let session = store.session("2021-05-04-1100-session").unwrap().unwrap();
@@ -227,7 +252,7 @@ async fn a_claim_left_unconfirmed_by_a_crash_is_resumed_with_the_same_nonce() {
         session_starts_at: session.start,
         due_at: session.start - lead,
         channel_id: DEFAULT_CHANNEL,
-        nonce: nonce(GUILD, &session.id, lead),
+        nonce: nonce(GUILD, &session.id, session.start, lead),
     };
     // The process claimed it and died before confirming.
     store
@@ -235,6 +260,12 @@ async fn a_claim_left_unconfirmed_by_a_crash_is_resumed_with_the_same_nonce() {
         .unwrap()
         .unwrap();
     let poster = FakePoster::default();
+    let within_lease = pdt(10, 50) + TimeDelta::seconds(10);
+    assert_eq!(
+        tick_at(&store, &poster, within_lease).await,
+        TickReport::default(),
+        "its poster may still be at it"
+    );
     assert_eq!(tick_at(&store, &poster, pdt(10, 51)).await.posted, 1);
     assert_eq!(poster.posted()[0].nonce, new.nonce);
     assert_eq!(
@@ -330,16 +361,19 @@ async fn a_guild_without_announcement_settings_gets_nothing() {
 
 #[test]
 fn nonces_are_stable_short_and_distinct_per_key() {
-    let a = nonce(1, "s", TimeDelta::minutes(10));
-    assert_eq!(a, nonce(1, "s", TimeDelta::minutes(10)));
+    let at = pdt(11, 0);
+    let a = nonce(1, "s", at, TimeDelta::minutes(10));
+    assert_eq!(a, nonce(1, "s", at, TimeDelta::minutes(10)));
     assert!(a.len() <= 25);
-    assert_ne!(a, nonce(1, "s", TimeDelta::zero()));
-    assert_ne!(a, nonce(2, "s", TimeDelta::minutes(10)));
-    assert_eq!(
-        nonce(1, "s", TimeDelta::zero()),
-        "cb00831a36babab779",
-        "fixed forever: restarts depend on it"
+    assert_ne!(a, nonce(1, "s", at, TimeDelta::zero()));
+    assert_ne!(a, nonce(2, "s", at, TimeDelta::minutes(10)));
+    assert_ne!(
+        a,
+        nonce(1, "s", pdt(11, 5), TimeDelta::minutes(10)),
+        "a moved session is new"
     );
+    // FNV-1a of "1\x1fs\x1f1620151200\x1f0", checked by hand: restarts depend on it.
+    assert_eq!(nonce(1, "s", at, TimeDelta::zero()), "cb37c3d4b829df6ce0");
 }
 
 #[test]

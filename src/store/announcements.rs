@@ -11,6 +11,9 @@ use super::program::from_unix;
 use super::talks::{session_info, SESSION_INFO};
 use super::{SessionInfo, Store};
 
+/// How long a fresh claim is left alone before it counts as abandoned (its poster crashed).
+const CLAIM_LEASE: TimeDelta = TimeDelta::seconds(30);
+
 /// Where an announcement is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AnnouncementState {
@@ -133,8 +136,10 @@ impl Store {
     ) -> anyhow::Result<Option<Announcement>> {
         let conn = self.conn();
         let finished = (state != AnnouncementState::Claimed).then_some(now.timestamp());
-        // A fresh claim is "to retry now": if we crash before confirming, the next tick resumes it.
-        let next_attempt = (state == AnnouncementState::Claimed).then_some(now.timestamp());
+        // A fresh claim is leased for a while: if we crash before confirming, a tick after the
+        // lease resumes it, and meanwhile nobody else takes it up while its post is in flight.
+        let next_attempt =
+            (state == AnnouncementState::Claimed).then_some((now + CLAIM_LEASE).timestamp());
         let mut stmt = conn.prepare_cached(&format!(
             "INSERT INTO announcements (guild_id, session_id, lead_secs, session_starts_at, due_at, channel_id,
                  nonce, state, next_attempt_at, last_error, claimed_at, finished_at)
