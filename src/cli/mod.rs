@@ -250,6 +250,11 @@ fn count(n: usize, thing: &str) -> String {
     }
 }
 
+/// `CONFBOT_PROGRAM`: the program to import into an empty database instead of the bundled one.
+fn default_program() -> Option<std::path::PathBuf> {
+    std::env::var_os("CONFBOT_PROGRAM").map(std::path::PathBuf::from)
+}
+
 /// Opens the database, importing `program` (by default the bundled one) first if it has none.
 pub(crate) fn open_store(db: &Path, program: Option<&Path>) -> anyhow::Result<Store> {
     let store = Store::open(db)?;
@@ -270,7 +275,7 @@ pub(crate) fn open_store(db: &Path, program: Option<&Path>) -> anyhow::Result<St
 }
 
 fn ask(db: &Path, at: Option<&str>, question: Question) -> anyhow::Result<()> {
-    let store = open_store(db, None)?;
+    let store = open_store(db, default_program().as_deref())?;
     let conference = store.conference()?.context("the database has no program")?;
     let now = match at {
         Some(at) => parse_at(at, conference.time_zone)?,

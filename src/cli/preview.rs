@@ -13,7 +13,7 @@ use crate::reminders::{plan, render};
 
 pub fn preview(db: &Path, from: Option<&str>, to: Option<&str>) -> anyhow::Result<()> {
     let announce = AnnounceConfig::from_environment()?;
-    let store = open_store(db, None)?;
+    let store = open_store(db, super::default_program().as_deref())?;
     let tz = store
         .conference()?
         .context("the database has no program")?

@@ -40,12 +40,21 @@ impl Ticker {
                 let Ok(_guard) = running.try_lock() else {
                     return;
                 };
-                match tick(&store, poster.as_ref(), clock.now(), &rules).await {
-                    Ok(report) if report != Default::default() => {
+                // The tick's SQLite work is synchronous: run it on a blocking thread (driving the
+                // posts from there) so it never stalls the runtime's workers, and the gateway
+                // heartbeats with them, while an import holds the database.
+                let handle = tokio::runtime::Handle::current();
+                let ticked = tokio::task::spawn_blocking(move || {
+                    handle.block_on(tick(&store, poster.as_ref(), clock.now(), &rules))
+                })
+                .await;
+                match ticked {
+                    Ok(Ok(report)) if report != Default::default() => {
                         tracing::info!(?report, "announcement tick")
                     }
-                    Ok(_) => {}
-                    Err(error) => tracing::error!(error = ?error, "announcement tick failed"),
+                    Ok(Ok(_)) => {}
+                    Ok(Err(error)) => tracing::error!(error = ?error, "announcement tick failed"),
+                    Err(panic) => tracing::error!(%panic, "announcement tick panicked"),
                 }
             }
         };
