@@ -26,11 +26,7 @@ pub fn now(store: &Store, now: DateTime<Utc>) -> CommandResult {
     }
     let mut reply = Reply::new("On now").footer(conference.name.clone());
     for session in sessions {
-        let talks = store.talks_of_session(&session.id)?;
-        let current = talks
-            .iter()
-            .find(|t| t.talk.start <= now && now < t.talk.end);
-        let upcoming = talks.iter().find(|t| t.talk.start > now);
+        let (current, upcoming) = store.current_and_next_talk(&session.id, now)?;
         let mut lines = vec![span(session.start, session.end, tz)];
         if let Some(place) = session.room.as_ref().or(session.track.as_ref()) {
             lines.push(format!("in {place}"));

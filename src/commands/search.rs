@@ -5,7 +5,7 @@ use super::format::talk_field;
 use super::{conference, CommandResult};
 use crate::error::user_error;
 use crate::reply::{truncate, Reply};
-use crate::store::Store;
+use crate::store::{Store, MAX_COUNTED};
 
 /// The most matches a search shows (over several pages).
 pub const MAX_RESULTS: usize = 50;
@@ -26,6 +26,10 @@ pub fn search(store: &Store, query: &str) -> CommandResult {
     }
     let summary = match total {
         1 => "1 talk".to_string(),
+        n if n > MAX_COUNTED => format!(
+            "more than {MAX_COUNTED} talks; the best {} are shown",
+            rows.len()
+        ),
         n if n > rows.len() => format!("{n} talks; the best {} are shown", rows.len()),
         n => format!("{n} talks"),
     };

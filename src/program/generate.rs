@@ -211,10 +211,10 @@ fn talk(
 }
 
 const TRACKS: [&str; 12] = [
-    "Deep Learning",
-    "Reinforcement Learning",
+    "Deep Networks",
+    "Reinforcement and Control",
     "Optimization",
-    "Learning Theory",
+    "Theory",
     "Computer Vision",
     "Natural Language Processing",
     "Probabilistic Methods",
@@ -557,7 +557,7 @@ const INITIALS: &str = "ABCDEFGHJKLMNOPRSTVW";
 struct Words {
     /// Cumulative Zipf weights over `DOMAIN`.
     domain_cdf: Vec<f64>,
-    /// Coined words, each rare.
+    /// Coined words (method names, acronyms), from fairly common to found in a few talks.
     rare: Vec<String>,
 }
 
@@ -570,9 +570,9 @@ impl Words {
                 total
             })
             .collect();
-        let rare = (0..5000)
+        let rare = (0..50_000)
             .map(|_| {
-                let n = 2 + rng.below(3);
+                let n = 3 + rng.below(2);
                 (0..n)
                     .map(|_| SYLLABLES[rng.below(SYLLABLES.len())])
                     .collect()
@@ -588,13 +588,23 @@ impl Words {
         DOMAIN[i.min(DOMAIN.len() - 1)]
     }
 
+    /// Squaring the draw makes the first coined words common and the last ones rare.
     fn rare(&self, rng: &mut Rng) -> &str {
-        &self.rare[rng.below(self.rare.len())]
+        let skewed = rng.unit() * rng.unit();
+        &self.rare[(skewed * self.rare.len() as f64) as usize]
     }
 
+    /// Title words: half domain words, half coined ones, as real titles name their methods
+    /// and objects with words that are rare across a conference.
     fn title_phrase(&self, rng: &mut Rng, n: usize) -> String {
         (0..n)
-            .map(|_| capitalised(self.domain(rng)))
+            .map(|_| {
+                if rng.chance(0.5) {
+                    capitalised(self.domain(rng))
+                } else {
+                    capitalised(self.rare(rng))
+                }
+            })
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -645,8 +655,8 @@ impl Words {
             }
             for _ in 0..10 + rng.below(12) {
                 let word = match rng.below(20) {
-                    0..=7 => GLUE[rng.below(GLUE.len())].to_string(),
-                    8 => self.rare(rng).to_string(),
+                    0..=6 => GLUE[rng.below(GLUE.len())].to_string(),
+                    7..=10 => self.rare(rng).to_string(),
                     _ => self.domain(rng).to_string(),
                 };
                 sentence.push(word);

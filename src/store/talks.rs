@@ -1,6 +1,17 @@
-//! The read side: the queries behind the commands. Every time query is an index range scan:
-//! "running at t" only looks at starts in `[t - longest, t]`, where `longest` is the longest
-//! talk or session of the program, stored at import.
+//! The read side: the queries behind the commands, on the store's read connections. Every time
+//! query is an index range scan: "running at t" only looks at starts in `[t - longest, t]`,
+//! where `longest` is the longest talk or session of the program, stored at import.
+//!
+//! Lists that stop after a few talks ("next", a session's current and next talk) break ties of
+//! start time by row key, not by id: the start indexes hold the row key, so the scan stops
+//! after a few rows, whereas ordering by id would sort every talk of the same start (a poster
+//! session of hundreds). Row keys follow program order (session, then talk) at import.
+//!
+//! Costs stay bounded at any program size: a list's speakers come in one query (not one per
+//! talk), a search counts its matches only up to [`MAX_COUNTED`], and `/now` reads the current
+//! and next talk of a session rather than all of its (possibly hundreds of) posters.
+
+use std::collections::HashMap;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -45,6 +56,9 @@ pub struct TalkChoice {
     pub first_speaker: Option<String>,
     pub start: DateTime<Utc>,
 }
+
+/// A search counts its matches up to one more than this.
+pub const MAX_COUNTED: usize = 1000;
 
 const TALK_ROW: &str =
     "SELECT t.pk, t.id, t.title, t.kind, t.starts_at, t.ends_at, t.abstract, t.url,
@@ -94,17 +108,30 @@ fn talk_rows(
             ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let mut speakers = conn.prepare_cached(
-        "SELECT p.name FROM talk_speakers ts JOIN people p ON p.pk = ts.person WHERE ts.talk = ?1 ORDER BY ts.position",
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Every talk's speakers in one query: a list of 50 talks is 2 queries, not 51.
+    let pks = serde_json::to_string(&rows.iter().map(|(pk, _)| pk).collect::<Vec<_>>())?;
+    let mut speakers: HashMap<i64, Vec<Person>> = HashMap::with_capacity(rows.len());
+    let mut stmt = conn.prepare_cached(
+        "SELECT ts.talk, p.name FROM talk_speakers ts JOIN people p ON p.pk = ts.person
+         WHERE ts.talk IN (SELECT value FROM json_each(?1)) ORDER BY ts.talk, ts.position",
     )?;
-    rows.into_iter()
+    let mut names = stmt.query([pks])?;
+    while let Some(r) = names.next()? {
+        speakers
+            .entry(r.get(0)?)
+            .or_default()
+            .push(Person { name: r.get(1)? });
+    }
+    Ok(rows
+        .into_iter()
         .map(|(pk, mut row)| {
-            row.talk.speakers = speakers
-                .query_map([pk], |r| Ok(Person { name: r.get(0)? }))?
-                .collect::<Result<_, _>>()?;
-            Ok(row)
+            row.talk.speakers = speakers.remove(&pk).unwrap_or_default();
+            row
         })
-        .collect()
+        .collect())
 }
 
 fn longest(conn: &Connection, column: &str) -> anyhow::Result<i64> {
@@ -123,12 +150,12 @@ impl Store {
         limit: usize,
         track: Option<&str>,
     ) -> anyhow::Result<Vec<TalkRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         talk_rows(
             &conn,
             "WHERE t.starts_at > ?1
                AND (?2 IS NULL OR s.track = ?2 COLLATE NOCASE OR s.room = ?2 COLLATE NOCASE)
-             ORDER BY t.starts_at, t.id LIMIT ?3",
+             ORDER BY t.starts_at, t.pk LIMIT ?3",
             params![now.timestamp(), track, limit as i64],
         )
         .context("reading upcoming talks")
@@ -136,7 +163,7 @@ impl Store {
 
     /// Talks running at `now`.
     pub fn talks_running_at(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<TalkRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         let longest = longest(&conn, "longest_talk_secs")?;
         let now = now.timestamp();
         talk_rows(
@@ -149,7 +176,7 @@ impl Store {
 
     /// Sessions running at `now`.
     pub fn sessions_running_at(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<SessionInfo>> {
-        let conn = self.conn();
+        let conn = self.read();
         let longest = longest(&conn, "longest_session_secs")?;
         let now = now.timestamp();
         let mut stmt = conn.prepare_cached(&format!(
@@ -166,7 +193,7 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> anyhow::Result<Vec<SessionInfo>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
             "{SESSION_INFO} WHERE s.starts_at >= ?1 AND s.starts_at < ?2 ORDER BY s.starts_at, s.id"
         ))?;
@@ -179,7 +206,7 @@ impl Store {
 
     /// The first session starting at or after `at`.
     pub fn first_session_from(&self, at: DateTime<Utc>) -> anyhow::Result<Option<SessionInfo>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
             "{SESSION_INFO} WHERE s.starts_at >= ?1 ORDER BY s.starts_at, s.id LIMIT 1"
         ))?;
@@ -189,7 +216,7 @@ impl Store {
 
     /// The start of every session, in order (for the list of conference days).
     pub fn session_starts(&self) -> anyhow::Result<Vec<DateTime<Utc>>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt =
             conn.prepare_cached("SELECT DISTINCT starts_at FROM sessions ORDER BY starts_at")?;
         let rows = stmt.query_map([], |r| Ok(from_unix(r.get(0)?)))?;
@@ -199,7 +226,7 @@ impl Store {
 
     /// The talks of a session, in order.
     pub fn talks_of_session(&self, session_id: &str) -> anyhow::Result<Vec<TalkRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         talk_rows(
             &conn,
             "WHERE s.id = ?1 ORDER BY t.starts_at, t.id",
@@ -208,9 +235,33 @@ impl Store {
         .context("reading a session's talks")
     }
 
+    /// The talk of a session running at `now` (the first, if several are, as posters are) and
+    /// the first starting after it: two index lookups, however many talks the session has.
+    pub fn current_and_next_talk(
+        &self,
+        session_id: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<(Option<TalkRow>, Option<TalkRow>)> {
+        let conn = self.read();
+        let now = now.timestamp();
+        let mut current = talk_rows(
+            &conn,
+            "WHERE s.id = ?1 AND t.starts_at <= ?2 AND t.ends_at > ?2 ORDER BY t.starts_at, t.pk LIMIT 1",
+            params![session_id, now],
+        )
+        .context("reading a session's current talk")?;
+        let mut next = talk_rows(
+            &conn,
+            "WHERE s.id = ?1 AND t.starts_at > ?2 ORDER BY t.starts_at, t.pk LIMIT 1",
+            params![session_id, now],
+        )
+        .context("reading a session's next talk")?;
+        Ok((current.pop(), next.pop()))
+    }
+
     /// The moderators of a session, in order.
     pub fn moderators(&self, session_id: &str) -> anyhow::Result<Vec<Person>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(
             "SELECT p.name FROM session_moderators sm JOIN sessions s ON s.pk = sm.session
                JOIN people p ON p.pk = sm.person WHERE s.id = ?1 ORDER BY sm.position",
@@ -221,7 +272,7 @@ impl Store {
 
     /// The program's tracks and rooms, for validating and suggesting a `track` argument.
     pub fn tracks_and_rooms(&self) -> anyhow::Result<Vec<String>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(
             "SELECT track FROM sessions WHERE track IS NOT NULL UNION SELECT room FROM sessions WHERE room IS NOT NULL
              ORDER BY 1",
@@ -234,29 +285,26 @@ impl Store {
     /// How many talks the program has.
     pub fn talk_count(&self) -> anyhow::Result<usize> {
         let count: i64 = self
-            .conn()
+            .read()
             .query_row("SELECT count(*) FROM talks", [], |r| r.get(0))?;
         Ok(count as usize)
     }
 
     /// One talk by id.
     pub fn talk(&self, id: &str) -> anyhow::Result<Option<TalkRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut rows = talk_rows(&conn, "WHERE t.id = ?1", [id]).context("reading a talk")?;
         Ok(rows.pop())
     }
 
     /// The best `limit` matches for what a user typed (bm25; titles weigh most, then speakers,
-    /// session, abstract), and how many match in all. Text with no word matches nothing.
+    /// session, abstract), and how many match in all, counted up to [`MAX_COUNTED`] + 1 (more
+    /// means "more than `MAX_COUNTED`"). Text with no word matches nothing.
     pub fn search(&self, text: &str, limit: usize) -> anyhow::Result<(usize, Vec<TalkRow>)> {
         let Some(query) = fts_query(text) else {
             return Ok((0, Vec::new()));
         };
-        let conn = self.conn();
-        let total: i64 = conn
-            .prepare_cached("SELECT count(*) FROM talk_search WHERE talk_search MATCH ?1")?
-            .query_row([&query], |r| r.get(0))
-            .context("counting search matches")?;
+        let conn = self.read();
         let rows = talk_rows(
             &conn,
             "JOIN (SELECT rowid AS pk, bm25(talk_search, 10.0, 1.0, 5.0, 2.0) AS rank
@@ -265,6 +313,17 @@ impl Store {
             params![query, limit as i64],
         )
         .context("searching talks")?;
+        if rows.len() < limit {
+            return Ok((rows.len(), rows));
+        }
+        // Counting every match of a word in 40% of the talks costs more than ranking them;
+        // nobody needs to know there are 21,403 rather than "more than 1,000".
+        let total: i64 = conn
+            .prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM talk_search WHERE talk_search MATCH ?1 LIMIT ?2)",
+            )?
+            .query_row(params![query, MAX_COUNTED as i64 + 1], |r| r.get(0))
+            .context("counting search matches")?;
         Ok((total as usize, rows))
     }
 
@@ -277,7 +336,7 @@ impl Store {
         now: DateTime<Utc>,
         limit: usize,
     ) -> anyhow::Result<Vec<TalkChoice>> {
-        let conn = self.conn();
+        let conn = self.read();
         const CHOICE: &str = "SELECT t.id, t.title, t.starts_at,
               (SELECT p.name FROM talk_speakers ts JOIN people p ON p.pk = ts.person
                 WHERE ts.talk = t.pk ORDER BY ts.position LIMIT 1)
@@ -302,7 +361,7 @@ impl Store {
             }
             None => {
                 let mut stmt = conn.prepare_cached(&format!(
-                    "{CHOICE} WHERE t.starts_at > ?1 ORDER BY t.starts_at, t.id LIMIT ?2"
+                    "{CHOICE} WHERE t.starts_at > ?1 ORDER BY t.starts_at, t.pk LIMIT ?2"
                 ))?;
                 let rows = stmt.query_map(params![now.timestamp(), limit as i64], read)?;
                 rows.collect::<Result<Vec<_>, _>>()
@@ -317,7 +376,7 @@ impl Store {
         let Some(query) = fts_query(text) else {
             return Ok(Vec::new());
         };
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(
             "SELECT p.pk, p.name, (SELECT count(*) FROM talk_speakers ts WHERE ts.person = p.pk) AS n
              FROM people p WHERE p.pk IN (SELECT rowid FROM people_search WHERE people_search MATCH ?1)
@@ -336,7 +395,7 @@ impl Store {
 
     /// The talks a person gives, in order.
     pub fn talks_of(&self, person: &PersonRow) -> anyhow::Result<Vec<TalkRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         talk_rows(
             &conn,
             "JOIN talk_speakers ts ON ts.talk = t.pk WHERE ts.person = ?1 ORDER BY t.starts_at, t.id",
@@ -347,7 +406,7 @@ impl Store {
 
     /// The sessions a person moderates, in order.
     pub fn sessions_moderated_by(&self, person: &PersonRow) -> anyhow::Result<Vec<SessionInfo>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
             "{SESSION_INFO} JOIN session_moderators sm ON sm.session = s.pk WHERE sm.person = ?1 ORDER BY s.starts_at"
         ))?;

@@ -1,0 +1,211 @@
+//! End to end: the release `confbot serve` against the loopback Discord, through serenity.
+//!
+//! Load is a closed loop: `c` interactions are dispatched, and each time the oldest is
+//! answered (with any answered behind it) as many new ones go out, so up to `c` are in flight.
+//! Waiting on the oldest keeps the bench's own work small: the fake wakes its waiters on every
+//! change, and a waiter per interaction would cost more CPU than the bot. Latencies are the
+//! fake's: from the dispatch leaving it to the callback arriving.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use confbot::store::Store;
+use fake_discord::{Config, FakeDiscord, Ids, InteractionHandle};
+use serde_json::json;
+
+use crate::inproc::{searches, TYPED};
+use crate::stats::{ms, rss_mb, Summary};
+
+/// Closed-loop phases: (in flight, interactions).
+const PHASES: [(usize, usize); 3] = [(1, 300), (50, 3_000), (500, 5_000)];
+/// The keynote ends: this many at once.
+const BURST: usize = 1_000;
+
+pub fn run(bin: &Path, db: &Path, program: &Path) -> anyhow::Result<()> {
+    let searches = searches(&Store::open(db)?)?;
+    let prefixes: Vec<String> = TYPED
+        .iter()
+        .flat_map(|word| (1..=word.len()).map(move |n| word[..n].to_string()))
+        .collect();
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let fake = FakeDiscord::start_with(Config {
+            patience: Duration::from_secs(60),
+            ..Config::default()
+        })
+        .await;
+        let mut bot = spawn(bin, db, program, &fake)?;
+        let result = load(&fake, bot.id(), &searches, &prefixes).await;
+        // SIGTERM, so the bot shuts down as in production; SIGKILL if it hangs.
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(bot.id() as i32, libc::SIGTERM) };
+        let stopped = Instant::now();
+        while bot.try_wait()?.is_none() && stopped.elapsed() < Duration::from_secs(10) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = bot.kill();
+        let _ = bot.wait();
+        result
+    })
+}
+
+fn spawn(bin: &Path, db: &Path, program: &Path, fake: &FakeDiscord) -> anyhow::Result<Child> {
+    let dir = db.parent().context("the database's directory")?;
+    let log = File::create(dir.join("bot.log"))?;
+    Command::new(bin)
+        .arg("serve")
+        // No `.env` of the source tree.
+        .current_dir(dir)
+        .envs(fake.bot_env())
+        .env("CONFBOT_DB", db)
+        .env("CONFBOT_PROGRAM", program)
+        .env("RUST_LOG", "warn")
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .context("starting confbot serve")
+}
+
+async fn load(
+    fake: &FakeDiscord,
+    pid: u32,
+    searches: &[String],
+    prefixes: &[String],
+) -> anyhow::Result<()> {
+    fake.wait_until_ready(Duration::from_secs(60))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let dispatch = |i: usize| interaction(fake, i, searches, prefixes);
+    // Warm up: commands registered, caches filled.
+    closed_loop(&dispatch, 4, 200).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle = rss_mb(pid);
+
+    println!(
+        "\nEnd to end through serenity (mix: 40% /next, 30% /search, 30% /talk autocomplete):\n"
+    );
+    println!("| in flight | interactions | p50 ms | p99 ms | max ms | per second | unanswered |");
+    println!("|---|---|---|---|---|---|---|");
+    for (in_flight, total) in PHASES {
+        let started = Instant::now();
+        let (mut latencies, unanswered) = closed_loop(&dispatch, in_flight, total).await;
+        let rate = total as f64 / started.elapsed().as_secs_f64();
+        let s = Summary::of(&mut latencies);
+        println!(
+            "| {in_flight} | {total} | {} | {} | {} | {rate:.0} | {unanswered} |",
+            ms(s.p50),
+            ms(s.p99),
+            ms(s.max)
+        );
+    }
+
+    // The keynote ends: everything dispatched before any answer is awaited.
+    let mut handles = Vec::with_capacity(BURST);
+    let started = Instant::now();
+    for i in 0..BURST {
+        handles.push(dispatch(i).await);
+    }
+    let dispatched = started.elapsed();
+    let mut latencies = Vec::with_capacity(BURST);
+    for handle in &handles {
+        let left = Duration::from_secs(5).saturating_sub(started.elapsed());
+        if let Ok(response) = handle.response_within(left).await {
+            latencies.push(response.latency);
+        }
+    }
+    let within = |limit: Duration| latencies.iter().filter(|l| **l <= limit).count();
+    let (one, three) = (
+        within(Duration::from_secs(1)),
+        within(Duration::from_secs(3)),
+    );
+    let s = Summary::of(&mut latencies);
+    println!(
+        "\nBurst of {BURST} (dispatched in {} ms): {one} acknowledged within 1 s, {three} within \
+         3 s; p50 {} ms, p99 {} ms, slowest {} ms.",
+        dispatched.as_millis(),
+        ms(s.p50),
+        ms(s.p99),
+        ms(s.max)
+    );
+    let loaded = rss_mb(pid);
+    println!(
+        "\nBot RSS: idle {:.0} MB (peak so far {:.0} MB); after the load {:.0} MB, peak {:.0} MB.",
+        idle.0, idle.1, loaded.0, loaded.1
+    );
+    let violations = fake.violations();
+    anyhow::ensure!(
+        violations.is_empty(),
+        "the fake saw violations: {violations:#?}"
+    );
+    Ok(())
+}
+
+/// Interaction `i` of the mix.
+async fn interaction(
+    fake: &FakeDiscord,
+    i: usize,
+    searches: &[String],
+    prefixes: &[String],
+) -> InteractionHandle {
+    let ids = Ids::FIXED;
+    let (user, channel) = (ids.attendee, ids.general);
+    match i % 10 {
+        0..=3 => {
+            fake.send_command(user, channel, "next", [("count", json!(5))])
+                .await
+        }
+        4..=6 => {
+            let query = &searches[i % searches.len()];
+            fake.send_command(user, channel, "search", [("query", json!(query))])
+                .await
+        }
+        _ => {
+            let prefix = &prefixes[i % prefixes.len()];
+            fake.send_autocomplete(user, channel, "talk", [("talk", json!(prefix))], "talk")
+                .await
+        }
+    }
+}
+
+/// Keeps up to `in_flight` interactions going until `total` were dispatched and answered (or
+/// given up on after 10 s); their latencies, and how many got no answer.
+async fn closed_loop<F, Fut>(dispatch: &F, in_flight: usize, total: usize) -> (Vec<Duration>, usize)
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = InteractionHandle>,
+{
+    let mut outstanding = VecDeque::with_capacity(in_flight);
+    let mut latencies = Vec::with_capacity(total);
+    let mut unanswered = 0;
+    let mut sent = 0;
+    while sent < in_flight.min(total) {
+        outstanding.push_back(dispatch(sent).await);
+        sent += 1;
+    }
+    while let Some(oldest) = outstanding.pop_front() {
+        match oldest.response_within(Duration::from_secs(10)).await {
+            Ok(response) => latencies.push(response.latency),
+            Err(_) => unanswered += 1,
+        }
+        let mut done = 1;
+        while let Some(next) = outstanding.front() {
+            let Some(response) = next.responses().into_iter().next() else {
+                break;
+            };
+            latencies.push(response.latency);
+            outstanding.pop_front();
+            done += 1;
+        }
+        for _ in 0..done {
+            if sent < total {
+                outstanding.push_back(dispatch(sent).await);
+                sent += 1;
+            }
+        }
+    }
+    (latencies, unanswered)
+}
