@@ -19,6 +19,9 @@ pub(crate) async fn accept_loop(listener: TcpListener, router: Router) {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
+        // Discord's edge answers at once; without this, Nagle's algorithm and the client's
+        // delayed ACK hold a small write (a gateway dispatch) for up to 40 ms now and then.
+        let _ = stream.set_nodelay(true);
         let router = router.clone();
         tokio::spawn(async move {
             let mut first = [0u8; 1];
