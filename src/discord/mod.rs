@@ -58,7 +58,15 @@ pub struct Data {
     rules: Rules,
     /// The organisers' server (`DISCORD_GUILD_ID`): the one program is theirs to change.
     home_guild: Option<u64>,
+    /// Bounds the commands' database work running at once (see [`DB_SLOTS`]).
+    db_slots: Arc<tokio::sync::Semaphore>,
 }
+
+/// How many commands do database work at once; the others wait their turn without a thread.
+/// A burst of 1,000 interactions would otherwise start 500 blocking threads (tokio's limit),
+/// nearly all of them waiting for one of the store's few connections, costing memory (400 MB
+/// in the load bench) and context switches rather than buying parallelism on a small machine.
+const DB_SLOTS: usize = 4;
 
 impl Data {
     /// Runs a core command on a blocking thread (SQLite is synchronous) with the clock's `now`.
@@ -67,6 +75,11 @@ impl Data {
         T: Send + 'static,
         F: FnOnce(&Store, DateTime<Utc>) -> Result<T, CommandError> + Send + 'static,
     {
+        let _slot = self
+            .db_slots
+            .acquire()
+            .await
+            .context("the database slots are closed")?;
         let store = Arc::clone(&self.store);
         let now = self.clock.now();
         let result = tokio::task::spawn_blocking(move || command(&store, now))
@@ -122,6 +135,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         clock: Arc::clone(&bot.clock),
         rules: bot.announce.rules.clone(),
         home_guild: bot.guild_id,
+        db_slots: Arc::new(tokio::sync::Semaphore::new(DB_SLOTS)),
     };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {

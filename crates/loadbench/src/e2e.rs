@@ -18,7 +18,7 @@ use fake_discord::{Config, FakeDiscord, Ids, InteractionHandle};
 use serde_json::json;
 
 use crate::inproc::{searches, TYPED};
-use crate::stats::{ms, rss_mb, Summary};
+use crate::stats::{cpu_of, ms, own_cpu, rss_mb, Summary};
 
 /// Closed-loop phases: (in flight, interactions).
 const PHASES: [(usize, usize); 3] = [(1, 300), (50, 3_000), (500, 5_000)];
@@ -88,15 +88,21 @@ async fn load(
     println!(
         "\nEnd to end through serenity (mix: 40% /next, 30% /search, 30% /talk autocomplete):\n"
     );
-    println!("| in flight | interactions | p50 ms | p99 ms | max ms | per second | unanswered |");
-    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| in flight | interactions | p50 ms | p99 ms | max ms | per second | unanswered \
+         | bot CPU ms each | fake + bench CPU ms each |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
     for (in_flight, total) in PHASES {
         let started = Instant::now();
+        let (bot_cpu, own) = (cpu_of(pid), own_cpu());
         let (mut latencies, unanswered) = closed_loop(&dispatch, in_flight, total).await;
         let rate = total as f64 / started.elapsed().as_secs_f64();
+        let each = |cpu: Duration| format!("{:.2}", cpu.as_secs_f64() * 1000.0 / total as f64);
+        let (bot_cpu, own) = (each(cpu_of(pid) - bot_cpu), each(own_cpu() - own));
         let s = Summary::of(&mut latencies);
         println!(
-            "| {in_flight} | {total} | {} | {} | {} | {rate:.0} | {unanswered} |",
+            "| {in_flight} | {total} | {} | {} | {} | {rate:.0} | {unanswered} | {bot_cpu} | {own} |",
             ms(s.p50),
             ms(s.p99),
             ms(s.max)
@@ -144,7 +150,8 @@ async fn load(
     Ok(())
 }
 
-/// Interaction `i` of the mix.
+/// Interaction `i` of the mix: its kind from `i % 10`, its query or prefix from `i / 10`, so
+/// every search and prefix of the mixes comes up.
 async fn interaction(
     fake: &FakeDiscord,
     i: usize,
@@ -159,12 +166,12 @@ async fn interaction(
                 .await
         }
         4..=6 => {
-            let query = &searches[i % searches.len()];
+            let query = &searches[(i / 10) % searches.len()];
             fake.send_command(user, channel, "search", [("query", json!(query))])
                 .await
         }
         _ => {
-            let prefix = &prefixes[i % prefixes.len()];
+            let prefix = &prefixes[(i / 10) % prefixes.len()];
             fake.send_autocomplete(user, channel, "talk", [("talk", json!(prefix))], "talk")
                 .await
         }
