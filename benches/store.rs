@@ -177,8 +177,9 @@ fn floor(c: &mut Criterion, path: &Path, rare: &str, now: DateTime<Utc>) {
     group.bench_function("next", |b| {
         let mut stmt = conn
             .prepare(
-                "SELECT t.id, t.title, t.starts_at FROM talks t
-                 WHERE t.starts_at > ?1 ORDER BY t.starts_at, t.id LIMIT 5",
+                "SELECT t.id, t.title, t.starts_at, s.title FROM talks t
+                 JOIN sessions s ON s.pk = t.session
+                 WHERE t.starts_at > ?1 ORDER BY t.starts_at, t.pk LIMIT 5",
             )
             .unwrap();
         b.iter(|| {
