@@ -240,7 +240,7 @@ pub fn opened(
     thread_id: u64,
     now: DateTime<Utc>,
 ) -> CommandResult {
-    store.qa_thread_opened(
+    let recorded = store.qa_thread_opened(
         guild,
         &subject.session.id,
         subject.talk_id(),
@@ -248,7 +248,15 @@ pub fn opened(
         channel_id,
         thread_id,
         now,
-    )?;
+    );
+    if let Err(error) = recorded {
+        // Someone opened the same Q&A at the same moment and recorded theirs first (one live
+        // thread per subject): theirs stands, and is the one to point to.
+        return match store.qa_thread_for(guild, &subject.session.id, subject.talk_id())? {
+            Some(existing) => Ok(already_open(&existing)),
+            None => Err(error.into()),
+        };
+    }
     Ok(Reply::new("Q&A open")
         .description(format!("Q&A for **{}**: <#{thread_id}>", subject.title())))
 }
@@ -469,5 +477,27 @@ mod tests {
             "cut before a space, not inside a word: {name}"
         );
         assert_eq!(thread_name("Orals\n 1"), "Q&A · Orals 1");
+    }
+
+    #[test]
+    fn two_moderators_opening_at_once_both_get_the_thread_recorded_first() {
+        let store = Store::open_in_memory().unwrap();
+        let program =
+            crate::program::import_str("b", crate::DEFAULT_PROGRAM, &Default::default()).unwrap();
+        store.replace_program(&program.program).unwrap();
+        let session = store.session("2021-05-04-1100-session").unwrap().unwrap();
+        let subject = Subject {
+            session,
+            talk: None,
+        };
+        let now = chrono::DateTime::from_timestamp(1_620_150_000, 0).unwrap();
+        let first = opened(&store, 1, &subject, 10, 100, now).unwrap();
+        assert_eq!(first.title, "Q&A open");
+        let second = opened(&store, 1, &subject, 10, 101, now).unwrap();
+        assert!(
+            second.description.ends_with("is already open: <#100>"),
+            "{}",
+            second.description
+        );
     }
 }
