@@ -63,6 +63,29 @@ async fn the_binary_serves_the_bundled_program_at_a_rehearsed_time() {
 }
 
 #[tokio::test]
+async fn sigterm_and_sigint_stop_the_binary_cleanly() {
+    for signal in ["-TERM", "-INT"] {
+        let fake = FakeDiscord::start().await;
+        let bot = BinaryBot::spawn(&fake, fake.token(), &[]);
+        fake.wait_until_ready(Duration::from_secs(20))
+            .await
+            .unwrap();
+        let pid = bot.child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let (status, stderr) =
+            tokio::task::spawn_blocking(move || bot.wait(Duration::from_secs(20)))
+                .await
+                .unwrap();
+        assert!(status.success(), "{signal}: {status:?}\n{stderr}");
+        assert!(stderr.contains("shutting down"), "{stderr}");
+    }
+}
+
+#[tokio::test]
 async fn in_tls_mode_with_serenitys_ratelimiter_the_bot_answers_too() {
     let clock = Arc::new(confbot::clock::FixedClock(pdt(10, 55)));
     let bot = TestBot::start_with(bundled_program(), clock, Mode::Tls).await;
