@@ -28,7 +28,7 @@ pub fn now(store: &Store, now: DateTime<Utc>) -> CommandResult {
     for session in sessions {
         let (current, upcoming) = store.current_and_next_talk(&session.id, now)?;
         let mut lines = vec![span(session.start, session.end, tz)];
-        if let Some(place) = session.room.as_ref().or(session.track.as_ref()) {
+        if let Some(place) = session.place() {
             lines.push(format!("in {place}"));
         }
         match current {

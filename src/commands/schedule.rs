@@ -57,7 +57,7 @@ pub fn schedule(store: &Store, now: DateTime<Utc>, day: Option<NaiveDate>) -> Co
     .footer(conference.name.clone());
     for session in store.sessions_starting_between(from, to)? {
         let mut lines = vec![span(session.start, session.end, tz)];
-        if let Some(place) = session.room.as_ref().or(session.track.as_ref()) {
+        if let Some(place) = session.place() {
             lines.push(format!("in {place}"));
         }
         for row in store.talks_of_session(&session.id)? {

@@ -31,8 +31,8 @@ pub fn talk(store: &Store, id: &str) -> CommandResult {
         )
         .field("Kind", talk.kind.label(), true)
         .field("Speakers", people(&talk.speakers), true);
-    if let Some(place) = session.room.as_ref().or(session.track.as_ref()) {
-        reply = reply.field("Where", place.clone(), true);
+    if let Some(place) = session.place() {
+        reply = reply.field("Where", place, true);
     }
     reply = reply.field(
         "Session",

@@ -33,9 +33,10 @@ pub struct ChangeNotice {
     pub attempts: u32,
 }
 
-/// Records a material change and forgets the announcements it makes stale: those whose session
-/// moved by more than their lead time (they are made again for the new time), and, for a
-/// cancellation, those not yet posted.
+/// Records a material change and forgets the announcements a move makes stale: those whose
+/// session moved by more than their lead time (they are made again for the new time). A
+/// cancelled session needs nothing here: it is never announced again, and a claim still
+/// pending for it fails at its next attempt ("no longer in the program").
 pub(super) fn record(tx: &Transaction, change: &ItemChange) -> anyhow::Result<()> {
     let before = change
         .before

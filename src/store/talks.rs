@@ -33,6 +33,13 @@ pub struct SessionInfo {
     pub end: DateTime<Utc>,
 }
 
+impl SessionInfo {
+    /// Where it happens, for attendees: its room, else its track.
+    pub fn place(&self) -> Option<&str> {
+        self.room.as_deref().or(self.track.as_deref())
+    }
+}
+
 /// A talk with its session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TalkRow {
@@ -159,19 +166,6 @@ impl Store {
             params![now.timestamp(), track, limit as i64],
         )
         .context("reading upcoming talks")
-    }
-
-    /// Talks running at `now`.
-    pub fn talks_running_at(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<TalkRow>> {
-        let conn = self.read();
-        let longest = longest(&conn, "longest_talk_secs")?;
-        let now = now.timestamp();
-        talk_rows(
-            &conn,
-            "WHERE t.starts_at BETWEEN ?1 AND ?2 AND t.ends_at > ?2 ORDER BY t.starts_at, t.id",
-            params![now - longest, now],
-        )
-        .context("reading running talks")
     }
 
     /// Sessions running at `now`.
