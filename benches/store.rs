@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use confbot::commands;
-use confbot::program::generate::{program_json, GenOptions};
+use confbot::synthetic::{program_json, GenOptions};
 use confbot::program::{import_str, ImportOptions};
 use confbot::store::{fts_query, Store};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};

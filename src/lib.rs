@@ -15,6 +15,7 @@ pub mod program;
 pub mod reminders;
 pub mod reply;
 pub mod store;
+pub mod synthetic;
 
 /// The program confbot starts with when its database is empty: ICLR 2021, Tuesday 4 May.
 pub const DEFAULT_PROGRAM: &str = include_str!("../data/iclr2021-tue-4-may.json");

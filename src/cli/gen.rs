@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use crate::program::generate::{write_program, GenOptions};
+use crate::synthetic::{write_program, GenOptions};
 
 #[derive(Args)]
 pub(super) struct GenArgs {

@@ -1,4 +1,5 @@
-//! The error every importer returns: which file, where in it, and what was wrong.
+//! What an import reports: the error that stops it (which file, where, what was wrong) and the
+//! warnings that do not (things probably wrong but not invalid).
 
 use std::fmt;
 
@@ -57,6 +58,40 @@ impl fmt::Display for ImportError {
             Location::Json { path, line: None } => {
                 write!(f, "{} at `{}`: {}", self.file, path, self.message)
             }
+        }
+    }
+}
+
+/// Something probably wrong that does not stop the import (overlapping talks, a guessed zone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub location: Location,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn new(location: Location, message: impl Into<String>) -> Self {
+        Warning {
+            location,
+            message: message.into(),
+        }
+    }
+
+    pub fn at_path(path: impl Into<String>, message: impl Into<String>) -> Self {
+        let location = Location::Json {
+            path: path.into(),
+            line: None,
+        };
+        Self::new(location, message)
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.location {
+            Location::File => write!(f, "{}", self.message),
+            Location::Line(line) => write!(f, "line {line}: {}", self.message),
+            Location::Json { path, .. } => write!(f, "at `{path}`: {}", self.message),
         }
     }
 }

@@ -1,5 +1,4 @@
-//! Choosing an importer for a file: by `--format`, or by looking at the content (`auto`); and
-//! the warnings an import can carry (things that are probably wrong but not invalid).
+//! Choosing an importer for a file: by `--format`, or by looking at the content (`auto`).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -9,7 +8,7 @@ use chrono_tz::Tz;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 
 use super::page::Sidecar;
-use super::{frab, json, page, sessionize, ImportError, Location, Program, Talk, TalkKind};
+use super::{frab, json, page, sessionize, ImportError, Location, Program, Talk, TalkKind, Warning};
 
 /// The program file formats confbot reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -106,40 +105,6 @@ pub struct Imported {
     pub program: Program,
     pub format: Format,
     pub warnings: Vec<Warning>,
-}
-
-/// Something probably wrong that does not stop the import (overlapping talks, a guessed zone).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Warning {
-    pub location: Location,
-    pub message: String,
-}
-
-impl Warning {
-    pub fn new(location: Location, message: impl Into<String>) -> Self {
-        Warning {
-            location,
-            message: message.into(),
-        }
-    }
-
-    pub fn at_path(path: impl Into<String>, message: impl Into<String>) -> Self {
-        let location = Location::Json {
-            path: path.into(),
-            line: None,
-        };
-        Self::new(location, message)
-    }
-}
-
-impl fmt::Display for Warning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.location {
-            Location::File => write!(f, "{}", self.message),
-            Location::Line(line) => write!(f, "line {line}: {}", self.message),
-            Location::Json { path, .. } => write!(f, "at `{path}`: {}", self.message),
-        }
-    }
 }
 
 /// Reads and validates a program file.

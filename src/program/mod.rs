@@ -10,7 +10,6 @@
 pub mod diff;
 mod error;
 mod frab;
-pub mod generate;
 pub mod import;
 mod json;
 mod page;
@@ -24,8 +23,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 pub use diff::{Item, ItemChange, ProgramDiff};
-pub use error::{ImportError, Location};
-pub use import::{import_file, import_str, Format, ImportOptions, Imported, Warning};
+pub use error::{ImportError, Location, Warning};
+pub use import::{import_file, import_str, Format, ImportOptions, Imported};
 
 /// Longest id we accept: Discord autocomplete values and button ids carry them.
 pub const MAX_ID_LEN: usize = 80;

@@ -16,7 +16,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::import::Warning;
+use super::Warning;
 use super::time::resolve_local;
 use super::{
     deserialize_json, json_id, non_empty, Conference, ImportError, Location, Person, Program,

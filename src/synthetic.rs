@@ -1,4 +1,5 @@
-//! A synthetic but realistic program, for load tests and benchmarks (`confbot gen-program`).
+//! A synthetic but realistic program, for load tests and benchmarks (`confbot gen-program`). It
+//! lives outside `program` because it is test data, not part of the domain model or importers.
 //!
 //! The output is confbot JSON that imports cleanly: a conference in a real time zone
 //! (America/Chicago, December, so no DST change), `tracks` parallel tracks with four 90-minute
