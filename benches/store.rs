@@ -17,9 +17,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use confbot::commands;
-use confbot::synthetic::{program_json, GenOptions};
 use confbot::program::{import_str, ImportOptions};
 use confbot::store::{fts_query, Store};
+use confbot::synthetic::{program_json, GenOptions};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use rusqlite::{params, Connection, OpenFlags};
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use crate::ids::{ChannelId, GuildId};
 use crate::reminders::Rules;
 
 /// The bot's configuration.
@@ -13,7 +14,7 @@ use crate::reminders::Rules;
 pub struct Config {
     pub discord_token: String,
     /// Register commands in this guild only (instant) instead of globally.
-    pub guild_id: Option<u64>,
+    pub guild_id: Option<GuildId>,
     /// Send Discord requests to this base URL (a proxy or a loopback Discord) instead of discord.com.
     pub api_url: Option<String>,
     /// The program to import when the database is empty; `None` means the bundled one.
@@ -32,7 +33,7 @@ pub struct AnnounceConfig {
     /// Lead times (`CONFBOT_ANNOUNCE_LEADS`) and grace period (`CONFBOT_ANNOUNCE_GRACE`).
     pub rules: Rules,
     /// The default announcements channel for the guild it belongs to, until an admin sets one.
-    pub channel: Option<u64>,
+    pub channel: Option<ChannelId>,
     /// How often the announcement clock ticks, in whole seconds (1 to 59).
     pub tick_seconds: u32,
 }
@@ -78,8 +79,10 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
     }
 
     /// A Discord id (a positive number).
-    fn id(&self, name: &str, what: &str) -> Result<Option<u64>, ConfigError> {
-        self.parse(name, what, |v| v.parse::<u64>().ok().filter(|id| *id > 0))
+    fn id<T: From<u64>>(&self, name: &str, what: &str) -> Result<Option<T>, ConfigError> {
+        self.parse(name, what, |v| {
+            v.parse::<u64>().ok().filter(|id| *id > 0).map(T::from)
+        })
     }
 }
 
@@ -280,7 +283,7 @@ mod tests {
                 announce.channel,
                 announce.tick_seconds
             ),
-            (TimeDelta::minutes(2), Some(42), 1)
+            (TimeDelta::minutes(2), Some(ChannelId(42)), 1)
         );
         let error = config_error(&[("CONFBOT_ANNOUNCE_LEADS", "soon")]);
         assert_eq!(

@@ -15,7 +15,14 @@ pub enum CommandError {
     Internal(#[from] anyhow::Error),
 }
 
-/// Shorthand for a user-facing error.
-pub fn user_error<T>(message: impl Into<String>) -> Result<T, CommandError> {
-    Err(CommandError::User(UserError(message.into())))
+/// Returns a [`UserError`] with a `format!`ted message from the enclosing function, whatever
+/// its error type (a [`CommandError`], or the Discord layer's `anyhow::Error`).
+#[macro_export]
+macro_rules! user_error {
+    ($($message:tt)+) => {
+        return Err($crate::error::UserError(format!($($message)+)).into())
+    };
 }
+
+/// The apology a user reads for an internal error (the error itself is logged, never shown).
+pub const APOLOGY: &str = "Sorry, something went wrong on my side. Please try again in a moment.";

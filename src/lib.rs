@@ -11,11 +11,17 @@ pub mod commands;
 pub mod config;
 pub mod discord;
 pub mod error;
+pub mod format;
+pub mod ids;
+pub mod post;
 pub mod program;
+pub mod qa;
 pub mod reminders;
 pub mod reply;
 pub mod store;
 pub mod synthetic;
+#[cfg(test)]
+mod testing;
 
 /// The program confbot starts with when its database is empty: ICLR 2021, Tuesday 4 May.
 pub const DEFAULT_PROGRAM: &str = include_str!("../data/iclr2021-tue-4-may.json");

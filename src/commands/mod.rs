@@ -3,11 +3,10 @@
 //! [`CommandError`]. The Discord wrappers and the CLI's `ask` both call these, so what a user
 //! sees can be tested here at a fixed `now`.
 //!
-//! One file per command; `format.rs` holds how times, talks and people are written.
+//! One file per command; how times, talks and people are written is `crate::format`.
 
 mod about;
 mod autocomplete;
-pub mod format;
 mod next;
 mod now;
 pub mod program;
@@ -27,10 +26,11 @@ pub use search::search;
 pub use speaker::speaker;
 pub use talk::talk;
 
-use crate::error::{user_error, CommandError};
+use crate::error::CommandError;
 use crate::program::Conference;
 use crate::reply::Reply;
 use crate::store::Store;
+use crate::user_error;
 
 /// What every command returns.
 pub type CommandResult = Result<Reply, CommandError>;
@@ -40,7 +40,9 @@ fn conference(store: &Store) -> Result<Conference, CommandError> {
     match store.conference()? {
         Some(conference) => Ok(conference),
         None => {
-            user_error("No program is loaded yet. An organiser can load one with `confbot import`.")
+            user_error!(
+                "No program is loaded yet. An organiser can load one with `confbot import`."
+            )
         }
     }
 }

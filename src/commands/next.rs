@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::format::{stamp, talk_field};
 use super::{conference, CommandResult};
-use crate::error::user_error;
+use crate::format::{stamp, talk_field};
 use crate::reply::Reply;
 use crate::store::Store;
+use crate::user_error;
 
 pub const DEFAULT_COUNT: usize = 5;
 pub const MAX_COUNT: usize = 25;
@@ -14,9 +14,7 @@ pub const MAX_COUNT: usize = 25;
 pub fn next(store: &Store, now: DateTime<Utc>, count: usize, track: Option<&str>) -> CommandResult {
     let conference = conference(store)?;
     if !(1..=MAX_COUNT).contains(&count) {
-        return user_error(format!(
-            "Ask for between 1 and {MAX_COUNT} talks; you asked for {count}."
-        ));
+        user_error!("Ask for between 1 and {MAX_COUNT} talks; you asked for {count}.");
     }
     let track = track.map(str::trim).filter(|t| !t.is_empty());
     if let Some(track) = track {
@@ -27,9 +25,7 @@ pub fn next(store: &Store, now: DateTime<Utc>, count: usize, track: Option<&str>
             } else {
                 known.join(", ")
             };
-            return user_error(format!(
-                "There is no track or room called `{track}`. The program has: {known}."
-            ));
+            user_error!("There is no track or room called `{track}`. The program has: {known}.");
         }
     }
     let rows = store.talks_starting_after(now, count, track)?;

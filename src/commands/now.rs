@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::format::{day_and_time, people, span, stamp};
 use super::{conference, CommandResult};
+use crate::format::{day_and_time, people, span, stamp};
 use crate::reply::Reply;
 use crate::store::Store;
 

@@ -2,10 +2,10 @@
 //! replace the program and say what changed. A bad file changes nothing and says why.
 
 use super::{conference, CommandResult};
-use crate::error::user_error;
 use crate::program::{import_str, ImportOptions};
 use crate::reply::Reply;
 use crate::store::Store;
+use crate::user_error;
 
 /// Changes listed in the reply, at most; the counts say how many in all.
 const SHOWN_CHANGES: usize = 20;
@@ -22,7 +22,7 @@ pub fn reload(store: &Store, name: &str, text: &str) -> CommandResult {
     let imported = match import_str(name, text, &options) {
         Ok(imported) => imported,
         Err(error) => {
-            return user_error(format!("Nothing changed: the file has an error.\n{error}"))
+            user_error!("Nothing changed: the file has an error.\n{error}")
         }
     };
     let diff = store.replace_program(&imported.program)?;
@@ -69,13 +69,7 @@ pub fn reload(store: &Store, name: &str, text: &str) -> CommandResult {
 mod tests {
     use super::*;
     use crate::error::CommandError;
-
-    fn store() -> Store {
-        let store = Store::open_in_memory().unwrap();
-        let program = import_str("b", crate::DEFAULT_PROGRAM, &ImportOptions::default()).unwrap();
-        store.replace_program(&program.program).unwrap();
-        store
-    }
+    use crate::testing::store;
 
     #[test]
     fn a_broken_file_changes_nothing_and_says_why() {

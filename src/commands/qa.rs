@@ -6,17 +6,18 @@
 //! Authors are shown as `<@id>` mentions, which Discord renders as names; every message built
 //! from these sets no allowed mentions, so nobody is pinged.
 
+use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 
-use super::format::{people, stamp};
 use super::CommandResult;
-use crate::error::{user_error, CommandError};
-use crate::reminders::NewThread;
-use crate::reply::{limits, truncate, truncate_at_word, Choice, Field, Reply};
-use crate::store::{QaState, QaThread, Question, SessionInfo, Store, TalkRow};
+use crate::error::CommandError;
+use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
+use crate::post::NewThread;
+use crate::qa::{new_thread, record_opened, Opened, Recorded, Subject};
+use crate::reply::{limits, truncate, Choice, Field, Reply};
+use crate::store::{QaState, QaThread, Question, SessionInfo, Store};
+use crate::user_error;
 
-/// How much of an abstract the thread's first message quotes.
-const EXCERPT: usize = 300;
 /// How much of a question `/qa top` and the summary quote.
 const QUOTE: usize = 200;
 /// Questions listed by `/qa top` by default, and at most.
@@ -25,44 +26,24 @@ pub const MAX_TOP: usize = 10;
 /// Unanswered questions listed in the closing summary.
 const SUMMARY_TOP: usize = 3;
 
-/// What a Q&A thread is about: a session, or one of its talks.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Subject {
-    pub session: SessionInfo,
-    pub talk: Option<TalkRow>,
-}
-
-impl Subject {
-    pub fn title(&self) -> &str {
-        match &self.talk {
-            Some(row) => &row.talk.title,
-            None => &self.session.title,
-        }
-    }
-
-    pub fn talk_id(&self) -> Option<&str> {
-        self.talk.as_ref().map(|row| row.talk.id.as_str())
-    }
-}
-
 /// The session or talk a `/qa open` names; with neither, the session running now whose
 /// announcements go to `here` (or any running session if the guild routes nothing anywhere).
 pub fn subject(
     store: &Store,
     now: DateTime<Utc>,
-    guild: u64,
-    here: u64,
+    guild: GuildId,
+    here: ChannelId,
     session: Option<&str>,
     talk: Option<&str>,
 ) -> Result<Subject, CommandError> {
     match (given(session), given(talk)) {
-        (Some(_), Some(_)) => user_error("Name a session or a talk, not both."),
+        (Some(_), Some(_)) => user_error!("Name a session or a talk, not both."),
         (None, Some(talk)) => {
             let Some(row) = store.talk(talk)? else {
-                return user_error(format!(
+                user_error!(
                     "No talk with id `{}`; pick one of the suggestions.",
                     truncate(talk, 100)
-                ));
+                );
             };
             Ok(Subject {
                 session: row.session.clone(),
@@ -82,10 +63,10 @@ pub fn subject(
                     session,
                     talk: None,
                 }),
-                None => user_error(format!(
+                None => user_error!(
                     "No session matches `{}`; pick one of the suggestions.",
                     truncate(session, 100)
-                )),
+                ),
             }
         }
         (None, None) => {
@@ -100,21 +81,19 @@ pub fn subject(
                 })
                 .collect();
             match running.len() {
-                0 => user_error(
-                    "No session announced in this channel is running now. Name one with the `session` option.",
-                ),
+                0 => user_error!("No session announced in this channel is running now. Name one with the `session` option.",),
                 1 => Ok(Subject {
                     session: running.remove(0),
                     talk: None,
                 }),
-                _ => user_error(format!(
+                _ => user_error!(
                     "Several sessions are running now ({}). Name one with the `session` option.",
                     running
                         .iter()
                         .map(|s| s.title.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
-                )),
+                ),
             }
         }
     }
@@ -139,9 +118,9 @@ pub enum Open {
 /// one thread); otherwise in the session's routed channel, or `here`.
 pub fn plan_open(
     store: &Store,
-    guild: u64,
+    guild: GuildId,
     subject: &Subject,
-    here: u64,
+    here: ChannelId,
 ) -> Result<Open, CommandError> {
     if let Some(thread) = store.qa_thread_for(guild, &subject.session.id, subject.talk_id())? {
         return Ok(Open::Existing(thread));
@@ -166,99 +145,17 @@ pub fn plan_open(
     )?))
 }
 
-/// The thread for `subject` in `channel_id`, on `message_id` if given.
-pub fn new_thread(
-    store: &Store,
-    subject: &Subject,
-    channel_id: u64,
-    message_id: Option<u64>,
-) -> anyhow::Result<NewThread> {
-    Ok(NewThread {
-        channel_id,
-        message_id,
-        name: thread_name(subject.title()),
-        intro: intro(store, subject)?,
+/// Records a thread just opened and says where it is (or where the thread that won a race
+/// to open the same Q&A is).
+pub fn opened(store: &Store, opened: &Opened<'_>, now: DateTime<Utc>) -> CommandResult {
+    Ok(match record_opened(store, opened, now)? {
+        Recorded::Live => Reply::new("Q&A open").description(format!(
+            "Q&A for **{}**: <#{}>",
+            opened.subject.title(),
+            opened.thread
+        )),
+        Recorded::Lost(existing) => already_open(&existing),
     })
-}
-
-/// `Q&A · <title>`, cut at a word within Discord's 100 characters for a channel name.
-pub fn thread_name(title: &str) -> String {
-    let title: String = title.split_whitespace().collect::<Vec<_>>().join(" ");
-    truncate_at_word(&format!("Q&A · {title}"), limits::CHANNEL_NAME)
-}
-
-/// The thread's first message: the talk(s), speakers, the session's moderators, an abstract
-/// excerpt and how to ask.
-pub fn intro(store: &Store, subject: &Subject) -> anyhow::Result<Reply> {
-    let talks = match &subject.talk {
-        Some(row) => vec![row.clone()],
-        None => store.talks_of_session(&subject.session.id)?,
-    };
-    let moderators = store.moderators(&subject.session.id)?;
-    let mut description = vec![match &subject.talk {
-        Some(_) => format!(
-            "Questions for this talk of **{}**, {}.",
-            subject.session.title,
-            stamp(subject.session.start, 'f')
-        ),
-        None => format!(
-            "Questions for the talks of this session, {}.",
-            stamp(subject.session.start, 'f')
-        ),
-    }];
-    if !moderators.is_empty() {
-        description.push(format!("Moderated by {}.", people(&moderators)));
-    }
-    description.push(
-        "**How to ask:** `/ask` in this thread. Vote ▲ for the questions you want answered (click again to take your vote back); the moderators pick the best for the speakers."
-            .to_string(),
-    );
-    let fields = talks.iter().map(|row| {
-        let mut value = format!("by {}", people(&row.talk.speakers));
-        let excerpt = row.talk.abstract_text.trim();
-        if !excerpt.is_empty() {
-            value.push_str(&format!("\n> {}", truncate(excerpt, EXCERPT)));
-        }
-        Field {
-            name: row.talk.title.clone(),
-            value,
-            inline: false,
-        }
-    });
-    Ok(Reply::new(format!("Q&A · {}", subject.title()))
-        .description(description.join("\n"))
-        .fields(fields)
-        .fitted())
-}
-
-/// Records a thread just opened for `subject` and says where it is.
-pub fn opened(
-    store: &Store,
-    guild: u64,
-    subject: &Subject,
-    channel_id: u64,
-    thread_id: u64,
-    now: DateTime<Utc>,
-) -> CommandResult {
-    let recorded = store.qa_thread_opened(
-        guild,
-        &subject.session.id,
-        subject.talk_id(),
-        subject.title(),
-        channel_id,
-        thread_id,
-        now,
-    );
-    if let Err(error) = recorded {
-        // Someone opened the same Q&A at the same moment and recorded theirs first (one live
-        // thread per subject): theirs stands, and is the one to point to.
-        return match store.qa_thread_for(guild, &subject.session.id, subject.talk_id())? {
-            Some(existing) => Ok(already_open(&existing)),
-            None => Err(error.into()),
-        };
-    }
-    Ok(Reply::new("Q&A open")
-        .description(format!("Q&A for **{}**: <#{thread_id}>", subject.title())))
 }
 
 /// The answer to opening a subject that already has a thread.
@@ -274,10 +171,10 @@ pub fn already_open(thread: &QaThread) -> Reply {
 }
 
 /// The Q&A thread a command runs in, open or not.
-pub fn thread_here(store: &Store, channel: u64) -> Result<QaThread, CommandError> {
+pub fn thread_here(store: &Store, channel: ChannelId) -> Result<QaThread, CommandError> {
     match store.qa_thread_by_discord_id(channel)? {
         Some(thread) => Ok(thread),
-        None => user_error("Run this inside a Q&A thread (`/qa open` opens one)."),
+        None => user_error!("Run this inside a Q&A thread (`/qa open` opens one)."),
     }
 }
 
@@ -285,28 +182,28 @@ pub fn thread_here(store: &Store, channel: u64) -> Result<QaThread, CommandError
 /// (the talk's own, else its session's); and the talk it is about, if known.
 pub fn ask_target(
     store: &Store,
-    guild: u64,
-    channel: u64,
+    guild: GuildId,
+    channel: ChannelId,
     talk: Option<&str>,
 ) -> Result<(QaThread, Option<String>), CommandError> {
     let talk = match given(talk) {
         Some(id) => match store.talk(id)? {
             Some(row) => Some(row),
             None => {
-                return user_error(format!(
+                user_error!(
                     "No talk with id `{}`; pick one of the suggestions.",
                     truncate(id, 100)
-                ))
+                )
             }
         },
         None => None,
     };
     let thread = match (store.qa_thread_by_discord_id(channel)?, &talk) {
         (Some(thread), Some(row)) if thread.session_id != row.session.id => {
-            return user_error(format!(
+            user_error!(
                 "**{}** is not in this thread's session; ask in its own Q&A thread.",
                 row.talk.title
-            ))
+            )
         }
         (Some(thread), _) => thread,
         (None, Some(row)) => {
@@ -315,20 +212,20 @@ pub fn ask_target(
                 None => match store.qa_thread_for(guild, &row.session.id, None)? {
                     Some(thread) => thread,
                     None => {
-                        return user_error(format!(
+                        user_error!(
                             "Q&A for **{}** is not open yet; a moderator opens it with `/qa open`.",
                             row.talk.title
-                        ))
+                        )
                     }
                 },
             }
         }
         (None, None) => {
-            return user_error("Ask inside a Q&A thread, or name the talk with the `talk` option.")
+            user_error!("Ask inside a Q&A thread, or name the talk with the `talk` option.")
         }
     };
     if thread.state == QaState::Closed {
-        return user_error(format!("Q&A for **{}** is closed.", thread.title));
+        user_error!("Q&A for **{}** is closed.", thread.title);
     }
     let talk_id = talk.map(|row| row.talk.id).or(thread.talk_id.clone());
     Ok((thread, talk_id))
@@ -419,8 +316,162 @@ fn votes(n: u32) -> String {
     }
 }
 
+/// A `/ask`: who asks what, where.
+#[derive(Debug, Clone, Copy)]
+pub struct Ask<'a> {
+    pub guild: GuildId,
+    pub channel: ChannelId,
+    pub author: UserId,
+    pub question: &'a str,
+    pub talk: Option<&'a str>,
+}
+
+/// A question recorded and ready to post into its thread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Asked {
+    pub thread: QaThread,
+    pub question: Question,
+    pub message: Reply,
+}
+
+/// `/ask`: records the question in the thread it goes to. It is recorded before it is posted
+/// (its id is in the vote button); the caller then reports [`question_posted`] or
+/// [`question_not_posted`].
+pub fn ask(store: &Store, ask: &Ask<'_>, now: DateTime<Utc>) -> Result<Asked, CommandError> {
+    let (thread, talk_id) = ask_target(store, ask.guild, ask.channel, ask.talk)?;
+    let id = store.ask_question(thread.id, talk_id.as_deref(), ask.author, ask.question, now)?;
+    let question = store.question(id)?.context("a question just asked")?;
+    let message = question_message(store, &question)?;
+    Ok(Asked {
+        thread,
+        question,
+        message,
+    })
+}
+
+/// The question's message is in its thread: remember it, and tell the asker where.
+pub fn question_posted(
+    store: &Store,
+    asked: &Asked,
+    message: MessageId,
+    link: &str,
+) -> CommandResult {
+    store.question_posted(asked.question.id, message)?;
+    Ok(Reply::new("Question posted").description(format!(
+        "Your question is in <#{}>: {link}",
+        asked.thread.thread_id
+    )))
+}
+
+/// The question could not be posted: it is dropped, and a deleted thread is forgotten so that a
+/// moderator can open a new one.
+pub fn question_not_posted(
+    store: &Store,
+    asked: &Asked,
+    thread_deleted: bool,
+) -> Result<(), CommandError> {
+    store.forget_question(asked.question.id)?;
+    if thread_deleted {
+        store.qa_thread_gone(asked.thread.thread_id)?;
+        user_error!(
+            "The Q&A thread of **{}** was deleted. A moderator can open a new one with `/qa open`.",
+            asked.thread.title
+        );
+    }
+    Ok(())
+}
+
+/// A question whose message is shown again after a vote or an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shown {
+    pub question: Question,
+    pub message: Reply,
+}
+
+/// The question behind a button, if it is still known.
+fn pressed(store: &Store, id: i64) -> Result<Question, CommandError> {
+    match store.question(id)? {
+        Some(question) => Ok(question),
+        None => user_error!("This question is no longer known."),
+    }
+}
+
+/// A vote button: one vote per user, a second click takes it back; only while the Q&A is open.
+pub fn vote(store: &Store, id: i64, user: UserId) -> Result<Shown, CommandError> {
+    let question = pressed(store, id)?;
+    let open = store
+        .qa_thread(question.thread)?
+        .is_some_and(|t| t.state == QaState::Open);
+    if !open {
+        user_error!("This Q&A is closed.");
+    }
+    store.toggle_vote(id, user)?;
+    let question = store.question(id)?.context("a question just voted on")?;
+    let message = question_message(store, &question)?;
+    Ok(Shown { question, message })
+}
+
+/// The role that moderates a guild's Q&A besides Manage Threads, if any.
+pub fn moderator_role(store: &Store, guild: GuildId) -> anyhow::Result<Option<RoleId>> {
+    Ok(store.qa_settings(guild)?.moderator_role)
+}
+
+/// What marking a question answered from a `/qa top` list shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answered {
+    /// The question, to show as answered in its thread.
+    pub shown: Shown,
+    /// Where it is.
+    pub thread: ChannelId,
+    /// The `/qa top` list again, without it.
+    pub top: Reply,
+    pub top_questions: Vec<Question>,
+}
+
+/// An "answered" button of a `/qa top` list of `count` questions (a moderator's).
+pub fn answer(
+    store: &Store,
+    id: i64,
+    count: usize,
+    now: DateTime<Utc>,
+) -> Result<Answered, CommandError> {
+    let question = pressed(store, id)?;
+    let thread = store
+        .qa_thread(question.thread)?
+        .context("a question's thread")?;
+    store.mark_answered(id, now)?;
+    let question = store.question(id)?.context("a question just answered")?;
+    let message = question_message(store, &question)?;
+    let (top, top_questions) = top(store, &thread, count)?;
+    Ok(Answered {
+        shown: Shown { question, message },
+        thread: thread.thread_id,
+        top,
+        top_questions,
+    })
+}
+
+/// `/qa close`, before Discord: the thread it runs in (if still open) and its summary.
+pub fn close(store: &Store, channel: ChannelId) -> Result<(QaThread, Reply), CommandError> {
+    let thread = thread_here(store, channel)?;
+    if thread.state == QaState::Closed {
+        user_error!("This Q&A is already closed.");
+    }
+    let summary = summary(store, &thread)?;
+    Ok((thread, summary))
+}
+
+/// `/qa close`, after the summary is posted and the thread archived and locked.
+pub fn closed(store: &Store, thread: &QaThread, now: DateTime<Utc>) -> CommandResult {
+    store.qa_thread_closed(thread.id, now)?;
+    Ok(Reply::new("Q&A closed").description(format!(
+        "Summary posted; **{}** is archived and locked.",
+        thread.title
+    )))
+}
+
 /// `/setup qa`.
-pub fn set_auto_open(store: &Store, guild: u64, auto_open: bool) -> CommandResult {
+pub fn set_auto_open(store: &Store, guild: GuildId, auto_open: bool) -> CommandResult {
     store.set_qa_auto_open(guild, auto_open)?;
     Ok(Reply::new("Q&A set").description(if auto_open {
         "Announcing a session opens its Q&A thread, started from the announcement."
@@ -430,7 +481,7 @@ pub fn set_auto_open(store: &Store, guild: u64, auto_open: bool) -> CommandResul
 }
 
 /// `/setup moderators`.
-pub fn set_moderator_role(store: &Store, guild: u64, role: Option<u64>) -> CommandResult {
+pub fn set_moderator_role(store: &Store, guild: GuildId, role: Option<RoleId>) -> CommandResult {
     store.set_qa_moderator_role(guild, role)?;
     Ok(Reply::new("Q&A moderators set").description(match role {
         Some(role) => format!(
@@ -463,23 +514,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_long_title_makes_a_thread_name_cut_at_a_word_within_100_characters() {
-        let title = "Towards a Unified Theory of Everything in Representation Learning: Hopfield Networks, Restricted Boltzmann Machines and Beyond";
-        let name = thread_name(title);
-        assert!(name.chars().count() <= limits::CHANNEL_NAME, "{name}");
-        assert!(name.starts_with("Q&A · Towards a Unified"));
-        assert!(name.ends_with('…'));
-        let kept = name.trim_start_matches("Q&A · ").trim_end_matches('…');
-        assert!(title.starts_with(kept));
-        assert_eq!(
-            title[kept.len()..].chars().next(),
-            Some(' '),
-            "cut before a space, not inside a word: {name}"
-        );
-        assert_eq!(thread_name("Orals\n 1"), "Q&A · Orals 1");
-    }
-
-    #[test]
     fn two_moderators_opening_at_once_both_get_the_thread_recorded_first() {
         let store = Store::open_in_memory().unwrap();
         let program =
@@ -491,9 +525,15 @@ mod tests {
             talk: None,
         };
         let now = chrono::DateTime::from_timestamp(1_620_150_000, 0).unwrap();
-        let first = opened(&store, 1, &subject, 10, 100, now).unwrap();
+        let opening = |thread| Opened {
+            guild: GuildId(1),
+            subject: &subject,
+            channel: ChannelId(10),
+            thread: ChannelId(thread),
+        };
+        let first = opened(&store, &opening(100), now).unwrap();
         assert_eq!(first.title, "Q&A open");
-        let second = opened(&store, 1, &subject, 10, 101, now).unwrap();
+        let second = opened(&store, &opening(101), now).unwrap();
         assert!(
             second.description.ends_with("is already open: <#100>"),
             "{}",

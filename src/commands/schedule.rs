@@ -3,11 +3,11 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-use super::format::{people, span, stamp};
 use super::{conference, CommandResult};
-use crate::error::user_error;
+use crate::format::{people, span, stamp};
 use crate::reply::Reply;
 use crate::store::Store;
+use crate::user_error;
 
 /// The conference-local days that have sessions, in order.
 pub fn conference_days(store: &Store, tz: Tz) -> anyhow::Result<Vec<NaiveDate>> {
@@ -33,15 +33,15 @@ pub fn schedule(store: &Store, now: DateTime<Utc>, day: Option<NaiveDate>) -> Co
                 .iter()
                 .map(|d| d.format("%a %-d %b %Y").to_string())
                 .collect();
-            return user_error(format!(
+            user_error!(
                 "There are no sessions on {}. The conference days are: {}.",
                 day.format("%a %-d %b %Y"),
                 known.join(", ")
-            ));
+            );
         }
         None => match days.iter().find(|d| **d >= today).or(days.last()) {
             Some(day) => *day,
-            None => return user_error("The program has no sessions."),
+            None => user_error!("The program has no sessions."),
         },
     };
     let (from, to) = (start_of(day, tz), start_of(day + Days::new(1), tz));

@@ -1,11 +1,11 @@
 //! `/search query`: talks ranked by how well they match, over titles, speakers, sessions and
 //! abstracts. Any text is safe: the store never passes user text to FTS5 as syntax.
 
-use super::format::talk_field;
 use super::{conference, CommandResult};
-use crate::error::user_error;
+use crate::format::talk_field;
 use crate::reply::{truncate, Reply};
 use crate::store::{Store, MAX_COUNTED};
+use crate::user_error;
 
 /// The most matches a search shows (over several pages).
 pub const MAX_RESULTS: usize = 50;
@@ -14,7 +14,7 @@ pub fn search(store: &Store, query: &str) -> CommandResult {
     let conference = conference(store)?;
     let query = query.trim();
     if query.is_empty() {
-        return user_error("Tell me what to look for, e.g. `/search hopfield`.");
+        user_error!("Tell me what to look for, e.g. `/search hopfield`.");
     }
     let shown = truncate(query, 100);
     let (total, rows) = store.search(query, MAX_RESULTS)?;

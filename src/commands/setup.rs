@@ -4,12 +4,15 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::format::{day_and_time, stamp};
 use super::{conference, CommandResult};
-use crate::error::user_error;
-use crate::reminders::{plan, Rules};
+use crate::error::CommandError;
+use crate::format::{day_and_time, stamp};
+use crate::ids::{ChannelId, GuildId, MessageId, RoleId};
+use crate::post::{record_outcome, PostError};
+use crate::reminders::{plan, render, Rules};
 use crate::reply::Reply;
 use crate::store::Store;
+use crate::user_error;
 
 fn duration(delta: TimeDelta) -> String {
     match delta.num_minutes() {
@@ -19,7 +22,7 @@ fn duration(delta: TimeDelta) -> String {
     }
 }
 
-pub fn set_announcements(store: &Store, guild: u64, channel: u64) -> CommandResult {
+pub fn set_announcements(store: &Store, guild: GuildId, channel: ChannelId) -> CommandResult {
     store.set_announce_channel(guild, channel)?;
     Ok(Reply::new("Announcements channel set").description(format!(
         "Sessions will be announced in <#{channel}>, unless a route sends them elsewhere."
@@ -27,7 +30,12 @@ pub fn set_announcements(store: &Store, guild: u64, channel: u64) -> CommandResu
 }
 
 /// Routes a track or room (as the program names it) to a channel, or removes its route.
-pub fn set_route(store: &Store, guild: u64, name: &str, channel: Option<u64>) -> CommandResult {
+pub fn set_route(
+    store: &Store,
+    guild: GuildId,
+    name: &str,
+    channel: Option<ChannelId>,
+) -> CommandResult {
     let known = store.tracks_and_rooms()?;
     let Some(name) = known.iter().find(|k| k.eq_ignore_ascii_case(name.trim())) else {
         let known = if known.is_empty() {
@@ -35,10 +43,10 @@ pub fn set_route(store: &Store, guild: u64, name: &str, channel: Option<u64>) ->
         } else {
             known.join(", ")
         };
-        return user_error(format!(
+        user_error!(
             "The program has no track or room called `{}`. It has: {known}.",
             crate::reply::truncate(name, 100)
-        ));
+        );
     };
     store.set_route(guild, name, channel)?;
     Ok(Reply::new("Route set").description(match channel {
@@ -49,7 +57,7 @@ pub fn set_route(store: &Store, guild: u64, name: &str, channel: Option<u64>) ->
     }))
 }
 
-pub fn set_ping(store: &Store, guild: u64, role: Option<u64>) -> CommandResult {
+pub fn set_ping(store: &Store, guild: GuildId, role: Option<RoleId>) -> CommandResult {
     store.set_ping_role(guild, role)?;
     Ok(Reply::new("Announcement ping set").description(match role {
         Some(role) => format!("Announcements will mention <@&{role}>, and nobody else."),
@@ -58,10 +66,10 @@ pub fn set_ping(store: &Store, guild: u64, role: Option<u64>) -> CommandResult {
 }
 
 /// The guild's settings and how posting into each channel has gone.
-pub fn show(store: &Store, guild: u64, rules: &Rules) -> CommandResult {
+pub fn show(store: &Store, guild: GuildId, rules: &Rules) -> CommandResult {
     let settings = store.guild_settings(guild)?;
     let health = store.channel_health(guild)?;
-    let channel_line = |channel: u64| {
+    let channel_line = |channel: ChannelId| {
         let Some(h) = health.iter().find(|h| h.channel_id == channel) else {
             return format!("<#{channel}>: nothing posted yet");
         };
@@ -115,7 +123,7 @@ pub fn show(store: &Store, guild: u64, rules: &Rules) -> CommandResult {
 }
 
 /// The next announcements this guild will get (within a day).
-pub fn pending(store: &Store, guild: u64, rules: &Rules, now: DateTime<Utc>) -> CommandResult {
+pub fn pending(store: &Store, guild: GuildId, rules: &Rules, now: DateTime<Utc>) -> CommandResult {
     const SHOWN: usize = 10;
     let tz = conference(store)?.time_zone;
     let settings = store.guild_settings(guild)?;
@@ -143,4 +151,50 @@ pub fn pending(store: &Store, guild: u64, rules: &Rules, now: DateTime<Utc>) -> 
     Ok(reply
         .description(format!("{} in the next 24 hours.", planned.len()))
         .fields(fields))
+}
+
+/// `/announce test`, before posting: the channels to test and the sample to post there (the
+/// next session makes the most telling sample; after the conference, the first).
+pub fn sample(
+    store: &Store,
+    guild: GuildId,
+    now: DateTime<Utc>,
+) -> Result<(Vec<ChannelId>, (String, Reply)), CommandError> {
+    let channels = store.guild_settings(guild)?.channels();
+    if channels.is_empty() {
+        user_error!("No announcements channel is set yet. Use `/setup announcements` first.");
+    }
+    let session = match store.first_session_from(now)? {
+        Some(session) => session,
+        None => match store.first_session_from(DateTime::<Utc>::MIN_UTC)? {
+            Some(session) => session,
+            None => user_error!("The program has no sessions to use as a sample."),
+        },
+    };
+    let sample = render(store, &session, TimeDelta::minutes(10), false, None)?;
+    Ok((channels, sample))
+}
+
+/// `/announce test`, after posting into `channel`: the channel's health recorded as for any
+/// post, and a line saying how it went.
+pub fn tested(
+    store: &Store,
+    guild: GuildId,
+    channel: ChannelId,
+    outcome: Result<MessageId, PostError>,
+    now: DateTime<Utc>,
+) -> Result<String, CommandError> {
+    record_outcome(store, guild, channel, outcome.as_ref().map(|_| ()), now)?;
+    Ok(match outcome {
+        Ok(_) => format!("<#{channel}>: posted"),
+        Err(PostError::Transient(error)) => {
+            format!("<#{channel}>: failed for now ({error}); try again later")
+        }
+        Err(PostError::Rejected(error)) => {
+            format!("<#{channel}>: Discord refused the sample ({error})")
+        }
+        Err(PostError::Permanent(error)) => format!(
+            "<#{channel}>: **cannot post here** ({error}); check confbot's permissions, then set the channel again"
+        ),
+    })
 }

@@ -1,11 +1,11 @@
 //! `/speaker name`: a person's talks (and the sessions they moderate), found by any part of
 //! their name, ignoring case and accents.
 
-use super::format::{day_and_time, span};
 use super::{conference, CommandResult};
-use crate::error::user_error;
+use crate::format::{day_and_time, span};
 use crate::reply::{truncate, Reply};
 use crate::store::Store;
+use crate::user_error;
 
 /// At most this many people are listed when a name matches several.
 const MAX_PEOPLE: usize = 10;
@@ -15,14 +15,11 @@ pub fn speaker(store: &Store, name: &str) -> CommandResult {
     let tz = conference.time_zone;
     let name = name.trim();
     if name.is_empty() {
-        return user_error("Tell me whose talks to find, e.g. `/speaker Vani`.");
+        user_error!("Tell me whose talks to find, e.g. `/speaker Vani`.");
     }
     let mut people = store.people_named(name, MAX_PEOPLE + 1)?;
     if people.is_empty() {
-        return user_error(format!(
-            "Nobody on the program is called “{}”.",
-            truncate(name, 100)
-        ));
+        user_error!("Nobody on the program is called “{}”.", truncate(name, 100));
     }
     // An exact name wins over the people it is merely part of.
     if let Some(exact) = people

@@ -1,19 +1,19 @@
 //! `/talk id`: everything about one talk.
 
-use super::format::{people, span};
 use super::{conference, CommandResult};
-use crate::error::user_error;
+use crate::format::{people, span};
 use crate::reply::Reply;
 use crate::store::Store;
+use crate::user_error;
 
 pub fn talk(store: &Store, id: &str) -> CommandResult {
     let conference = conference(store)?;
     let tz = conference.time_zone;
     let Some(row) = store.talk(id.trim())? else {
-        return user_error(format!(
+        user_error!(
             "There is no talk with id `{}`. Pick one from the suggestions, or find it with `/search`.",
             crate::reply::truncate(id, 100)
-        ));
+        );
     };
     let (talk, session) = (&row.talk, &row.session);
     let moderators = store.moderators(&session.id)?;

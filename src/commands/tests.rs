@@ -1,25 +1,11 @@
 //! The core commands at fixed times against the bundled ICLR 2021 program.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::NaiveDate;
 
 use super::*;
 use crate::program::{import_str, ImportOptions};
 use crate::reply::limits;
-
-fn store() -> Store {
-    let store = Store::open_in_memory().unwrap();
-    let program = import_str("default", crate::DEFAULT_PROGRAM, &ImportOptions::default()).unwrap();
-    store.replace_program(&program.program).unwrap();
-    store
-}
-
-/// A wall-clock time on Tuesday 4 May 2021 in Los Angeles (PDT, UTC-7).
-fn pdt(hour: u32, minute: u32) -> DateTime<Utc> {
-    chrono_tz::America::Los_Angeles
-        .with_ymd_and_hms(2021, 5, 4, hour, minute, 0)
-        .unwrap()
-        .with_timezone(&Utc)
-}
+use crate::testing::{pdt, store};
 
 fn user_message(result: CommandResult) -> String {
     match result {

@@ -4,12 +4,11 @@
 use std::sync::Arc;
 
 use super::checks::manage_guild;
-use super::pages::{send, Visibility};
+use super::pages::send_private;
 use super::poster::SerenityPoster;
 use super::{guild, Context, Error};
 use crate::commands::setup as core;
-use crate::error::UserError;
-use crate::reminders::{render, Outgoing, PostError, Poster};
+use crate::post::{Outgoing, Poster};
 use crate::reply::Reply;
 
 /// Session announcements: what is coming up, and a test post (admins)
@@ -34,7 +33,7 @@ async fn pending(ctx: Context<'_>) -> Result<(), Error> {
         .data()
         .run(move |store, now| core::pending(store, guild, &rules, now))
         .await?;
-    send(ctx, reply, 25, Visibility::Private).await
+    send_private(ctx, reply).await
 }
 
 /// Post a sample announcement into each configured channel, to check permissions
@@ -42,38 +41,21 @@ async fn pending(ctx: Context<'_>) -> Result<(), Error> {
 async fn test(ctx: Context<'_>) -> Result<(), Error> {
     let guild = guild(ctx);
     ctx.defer_ephemeral().await?;
-    let (settings, sample) = ctx
+    let (channels, sample) = ctx
         .data()
-        .run(move |store, now| {
-            let settings = store.guild_settings(guild)?;
-            // The next session makes the most telling sample; after the conference, the first.
-            let session = match store.first_session_from(now)? {
-                Some(session) => Some(session),
-                None => store.first_session_from(chrono::DateTime::<chrono::Utc>::MIN_UTC)?,
-            };
-            let Some(session) = session else {
-                return Err(
-                    UserError("The program has no sessions to use as a sample.".into()).into(),
-                );
-            };
-            let sample = render(store, &session, chrono::TimeDelta::minutes(10), false, None)?;
-            Ok((settings, sample))
-        })
+        .run(move |store, now| core::sample(store, guild, now))
         .await?;
-    let channels = settings.channels();
-    if channels.is_empty() {
-        return Err(UserError(
-            "No announcements channel is set yet. Use `/setup announcements` first.".into(),
-        )
-        .into());
-    }
     let poster = SerenityPoster::new(Arc::clone(&ctx.serenity_context().http));
     let mut lines = Vec::new();
     for channel in channels {
         let outgoing = Outgoing {
             guild_id: guild,
             channel_id: channel,
-            nonce: format!("t{}{}", ctx.id() % 1_000_000_000, channel % 1_000_000_000),
+            nonce: format!(
+                "t{}{}",
+                ctx.id() % 1_000_000_000,
+                channel.get() % 1_000_000_000
+            ),
             content: format!(
                 "**Test** from confbot: this is how announcements will look here.\n{}",
                 sample.0
@@ -81,33 +63,16 @@ async fn test(ctx: Context<'_>) -> Result<(), Error> {
             embed: sample.1.clone(),
             mention_role: None,
         };
-        let result = poster.post(&outgoing).await;
-        let now = ctx.data().clock.now();
-        let store = Arc::clone(&ctx.data().store);
-        lines.push(match result {
-            Ok(_) => {
-                store.record_post(guild, channel, now)?;
-                format!("<#{channel}>: posted")
-            }
-            Err(PostError::Transient(error)) => {
-                store.record_post_error(guild, channel, &error, false, now)?;
-                format!("<#{channel}>: failed for now ({error}); try again later")
-            }
-            Err(PostError::Rejected(error)) => {
-                store.record_post_error(guild, channel, &error, false, now)?;
-                format!("<#{channel}>: Discord refused the sample ({error})")
-            }
-            Err(PostError::Permanent(error)) => {
-                store.record_post_error(guild, channel, &error, true, now)?;
-                format!("<#{channel}>: **cannot post here** ({error}); check confbot's permissions, then set the channel again")
-            }
-        });
+        let outcome = poster.post(&outgoing).await;
+        let line = ctx
+            .data()
+            .run(move |store, now| core::tested(store, guild, channel, outcome, now))
+            .await?;
+        lines.push(line);
     }
-    send(
+    send_private(
         ctx,
         Reply::new("Test announcements").description(lines.join("\n")),
-        25,
-        Visibility::Private,
     )
     .await
 }

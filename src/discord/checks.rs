@@ -5,7 +5,9 @@
 use poise::serenity_prelude as serenity;
 
 use super::{Context, Error};
-use crate::error::UserError;
+use crate::commands::qa::moderator_role;
+use crate::ids::RoleId;
+use crate::user_error;
 
 fn member_permissions(ctx: Context<'_>) -> Option<serenity::Permissions> {
     match ctx {
@@ -20,17 +22,17 @@ pub async fn manage_guild(ctx: Context<'_>) -> Result<bool, Error> {
     if permissions.manage_guild() || permissions.administrator() {
         Ok(true)
     } else {
-        Err(UserError("Only admins with the Manage Server permission can do this.".into()).into())
+        user_error!("Only admins with the Manage Server permission can do this.")
     }
 }
 
 /// Whether a member moderates Q&A: Manage Threads (or Administrator), or the guild's Q&A
 /// moderator role. `member.permissions` is what Discord computed into the interaction.
-pub fn is_moderator(member: &serenity::Member, moderator_role: Option<u64>) -> bool {
+pub fn is_moderator(member: &serenity::Member, moderator_role: Option<RoleId>) -> bool {
     let permissions = member.permissions.unwrap_or_default();
     permissions.manage_threads()
         || permissions.administrator()
-        || moderator_role.is_some_and(|role| member.roles.iter().any(|r| r.get() == role))
+        || moderator_role.is_some_and(|role| member.roles.iter().any(|r| RoleId::from(*r) == role))
 }
 
 /// Q&A moderators only (see [`is_moderator`]).
@@ -41,9 +43,9 @@ pub async fn moderator(ctx: Context<'_>) -> Result<bool, Error> {
     };
     let role = match ctx.guild_id() {
         Some(guild) => {
-            let guild = guild.get();
+            let guild = guild.into();
             ctx.data()
-                .run(move |store, _| Ok(store.qa_settings(guild)?.moderator_role))
+                .run(move |store, _| Ok(moderator_role(store, guild)?))
                 .await?
         }
         None => None,
@@ -51,7 +53,7 @@ pub async fn moderator(ctx: Context<'_>) -> Result<bool, Error> {
     if member.is_some_and(|member| is_moderator(member, role)) {
         Ok(true)
     } else {
-        Err(UserError(MODERATORS_ONLY.into()).into())
+        user_error!("{MODERATORS_ONLY}")
     }
 }
 

@@ -10,14 +10,13 @@
 //! Every command and option has a description, which Discord shows.
 
 use chrono::NaiveDate;
-use poise::serenity_prelude as serenity;
-use serenity::AutocompleteChoice;
 
-use super::pages::{send, Visibility};
+use super::autocomplete::{day_choices, speaker_choices, talk_choices, track_choices};
+use super::pages::{send, send_private, Visibility};
 use super::{Context, Error};
 use crate::commands;
-use crate::error::{CommandError, UserError};
-use crate::reply::{Choice, Reply};
+use crate::reply::Reply;
+use crate::user_error;
 
 /// Fields per page of a list.
 const PER_PAGE: usize = 5;
@@ -122,12 +121,13 @@ async fn schedule(
 ) -> Result<(), Error> {
     let day = match day.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         None => None,
-        Some(text) => Some(NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            UserError(format!(
+        Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(day) => Some(day),
+            Err(_) => user_error!(
                 "`{}` is not a day I know; pick one of the suggestions.",
                 crate::reply::truncate(text, 50)
-            ))
-        })?),
+            ),
+        },
     };
     let reply = ctx
         .data()
@@ -140,58 +140,5 @@ async fn schedule(
 #[poise::command(slash_command)]
 async fn about(ctx: Context<'_>) -> Result<(), Error> {
     let reply: Reply = ctx.data().run(|store, _| commands::about(store)).await?;
-    send(ctx, reply, 25, Visibility::Private).await
-}
-
-/// Autocomplete answers have nowhere to show an error: log it and offer nothing.
-pub(super) async fn offer(
-    ctx: Context<'_>,
-    choices: impl FnOnce(
-            &crate::store::Store,
-            chrono::DateTime<chrono::Utc>,
-        ) -> Result<Vec<Choice>, CommandError>
-        + Send
-        + 'static,
-) -> Vec<AutocompleteChoice> {
-    match ctx.data().run(choices).await {
-        Ok(choices) => choices
-            .into_iter()
-            .map(|c| AutocompleteChoice::new(c.name, c.value))
-            .collect(),
-        Err(error) => {
-            if error.downcast_ref::<UserError>().is_none() {
-                tracing::error!(?error, "autocomplete failed");
-            }
-            Vec::new()
-        }
-    }
-}
-
-pub(super) async fn talk_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
-    let partial = partial.to_string();
-    offer(ctx, move |store, now| {
-        commands::talk_choices(store, now, &partial)
-    })
-    .await
-}
-
-async fn speaker_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
-    let partial = partial.to_string();
-    offer(ctx, move |store, _| {
-        commands::speaker_choices(store, &partial)
-    })
-    .await
-}
-
-pub(super) async fn track_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
-    let partial = partial.to_string();
-    offer(ctx, move |store, _| {
-        commands::track_choices(store, &partial)
-    })
-    .await
-}
-
-async fn day_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
-    let partial = partial.to_string();
-    offer(ctx, move |store, _| commands::day_choices(store, &partial)).await
+    send_private(ctx, reply).await
 }

@@ -6,35 +6,40 @@ use poise::{CreateReply, FrameworkError};
 
 use super::render::no_mentions;
 use super::{Data, Error};
-use crate::error::UserError;
+use crate::error::{UserError, APOLOGY};
 
-const APOLOGY: &str = "Sorry, something went wrong on my side. Please try again in a moment.";
+/// What the user reads when `what` failed with `error`: a [`UserError`] as written; anything
+/// else is logged with `what` and becomes the apology. Every failure path goes through here.
+pub(super) fn for_user(error: &Error, what: &str) -> String {
+    match error.downcast_ref::<UserError>() {
+        Some(user) => user.0.clone(),
+        None => {
+            tracing::error!(what, error = ?error, "failed");
+            APOLOGY.to_string()
+        }
+    }
+}
+
+const NOT_ALLOWED: &str = "You are not allowed to use this command.";
 
 pub async fn on_error(error: FrameworkError<'_, Data, Error>) {
     match error {
         FrameworkError::Command { error, ctx, .. } => {
-            let message = match error.downcast_ref::<UserError>() {
-                Some(user) => user.0.clone(),
-                None => {
-                    tracing::error!(command = %ctx.command().qualified_name, user = %ctx.author().id, error = ?error, "command failed");
-                    APOLOGY.to_string()
-                }
-            };
-            tell(ctx, message).await;
+            let what = format!(
+                "/{} by user {}",
+                ctx.command().qualified_name,
+                ctx.author().id
+            );
+            tell(ctx, for_user(&error, &what)).await;
         }
         FrameworkError::CommandPanic { ctx, payload, .. } => {
             tracing::error!(command = %ctx.command().qualified_name, panic = ?payload, "command panicked");
             tell(ctx, APOLOGY.to_string()).await;
         }
         FrameworkError::CommandCheckFailed { error, ctx, .. } => {
-            let message = match error.as_ref().and_then(|e| e.downcast_ref::<UserError>()) {
-                Some(user) => user.0.clone(),
-                None => {
-                    if let Some(error) = error {
-                        tracing::error!(command = %ctx.command().qualified_name, error = ?error, "permission check failed");
-                    }
-                    "You are not allowed to use this command.".to_string()
-                }
+            let message = match error {
+                Some(error) => for_user(&error, "a permission check"),
+                None => NOT_ALLOWED.to_string(),
             };
             tell(ctx, message).await;
         }

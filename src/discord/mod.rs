@@ -19,8 +19,10 @@
 //! While the bot runs, `reminders::Ticker` posts session announcements on every clock tick.
 
 mod announce;
+mod autocomplete;
 mod checks;
 mod commands;
+mod convert;
 mod errors;
 mod pages;
 mod poster;
@@ -43,6 +45,7 @@ pub use commands::all_commands;
 use crate::clock::Clock;
 use crate::config::AnnounceConfig;
 use crate::error::CommandError;
+use crate::ids;
 use crate::reminders::{Rules, Ticker};
 use crate::store::Store;
 
@@ -57,7 +60,7 @@ pub struct Data {
     clock: Arc<dyn Clock>,
     rules: Rules,
     /// The organisers' server (`DISCORD_GUILD_ID`): the one program is theirs to change.
-    home_guild: Option<u64>,
+    home_guild: Option<ids::GuildId>,
     /// Bounds the commands' database work running at once (see [`DB_SLOTS`]).
     db_slots: Arc<tokio::sync::Semaphore>,
 }
@@ -93,17 +96,17 @@ impl Data {
 }
 
 /// The guild of a `guild_only` command.
-fn guild(ctx: Context<'_>) -> u64 {
+fn guild(ctx: Context<'_>) -> crate::ids::GuildId {
     ctx.guild_id()
         .expect("guild_only commands run in a guild")
-        .get()
+        .into()
 }
 
 /// How to run the bot.
 pub struct Bot {
     pub token: String,
     /// Register commands in this guild (instant) rather than globally.
-    pub guild_id: Option<u64>,
+    pub guild_id: Option<ids::GuildId>,
     /// Send every request to this base URL instead of discord.com (serenity's proxy mode, which
     /// needs its ratelimiter off: our own requests then retry 429 and 5xx themselves).
     pub api_url: Option<String>,
@@ -127,9 +130,6 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
     register_commands(&http, application.id, bot.guild_id).await?;
     tracing::info!(application = %application.name, "commands registered");
 
-    if let Some(channel) = bot.announce.channel {
-        seed_announce_channel(&http, &bot.store, channel).await;
-    }
     let data = Data {
         store: Arc::clone(&bot.store),
         clock: Arc::clone(&bot.clock),
@@ -137,6 +137,9 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         home_guild: bot.guild_id,
         db_slots: Arc::new(tokio::sync::Semaphore::new(DB_SLOTS)),
     };
+    if let Some(channel) = bot.announce.channel {
+        seed_announce_channel(&http, &data, channel).await;
+    }
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: all_commands(),
@@ -183,24 +186,27 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
 /// `CONFBOT_ANNOUNCE_CHANNEL_ID` names a channel; its guild gets it as the default
 /// announcements channel unless an admin already chose one. Failing that is only a warning:
 /// admins can still use `/setup announcements`.
-async fn seed_announce_channel(http: &serenity::Http, store: &Store, channel: u64) {
-    let guild = match http.get_channel(serenity::ChannelId::new(channel)).await {
-        Ok(serenity::Channel::Guild(channel)) => channel.guild_id,
+async fn seed_announce_channel(http: &serenity::Http, data: &Data, channel: ids::ChannelId) {
+    let guild: ids::GuildId = match http.get_channel(channel.into()).await {
+        Ok(serenity::Channel::Guild(channel)) => channel.guild_id.into(),
         Ok(_) => {
             tracing::warn!(
-                channel,
+                %channel,
                 "CONFBOT_ANNOUNCE_CHANNEL_ID is not a server channel; ignored"
             );
             return;
         }
         Err(error) => {
-            tracing::warn!(channel, %error, "cannot read CONFBOT_ANNOUNCE_CHANNEL_ID; ignored");
+            tracing::warn!(%channel, %error, "cannot read CONFBOT_ANNOUNCE_CHANNEL_ID; ignored");
             return;
         }
     };
-    match store.seed_announce_channel(guild.get(), channel) {
+    let seeded = data
+        .run(move |store, _| Ok(store.seed_announce_channel(guild, channel)?))
+        .await;
+    match seeded {
         Ok(true) => {
-            tracing::info!(%guild, channel, "announcements channel set from CONFBOT_ANNOUNCE_CHANNEL_ID")
+            tracing::info!(%guild, %channel, "announcements channel set from CONFBOT_ANNOUNCE_CHANNEL_ID")
         }
         Ok(false) => {}
         Err(error) => tracing::warn!(error = ?error, "cannot seed the announcements channel"),
@@ -223,12 +229,12 @@ fn http(bot: &Bot) -> serenity::Http {
 async fn register_commands(
     http: &serenity::Http,
     application: ApplicationId,
-    guild: Option<u64>,
+    guild: Option<ids::GuildId>,
 ) -> anyhow::Result<()> {
     let commands = poise::builtins::create_application_commands(&all_commands());
     match guild {
         Some(guild) => {
-            let guild = GuildId::new(guild);
+            let guild = GuildId::from(guild);
             retry::with_retry("registering guild commands", || {
                 guild.set_commands(http, commands.clone())
             })

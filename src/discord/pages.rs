@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use super::render::{components, embed, no_mentions, Navigation};
 use super::{Context, Error};
-use crate::reply::Reply;
+use crate::reply::{limits, Reply};
 
 /// How long page buttons work: a little under the 15 minutes of the interaction token, so
 /// removing them still succeeds.
@@ -28,6 +28,12 @@ pub enum Visibility {
     Private,
     /// Everyone in the channel.
     Public,
+}
+
+/// Sends a short answer (one page) that only the person who asked sees: the common case of
+/// admin and moderator commands.
+pub async fn send_private(ctx: Context<'_>, reply: Reply) -> Result<(), Error> {
+    send(ctx, reply, limits::EMBED_FIELDS, Visibility::Private).await
 }
 
 fn message(page: &Reply, navigation: Option<&Navigation>, visibility: Visibility) -> CreateReply {

@@ -12,7 +12,8 @@ use serenity::{
 
 use super::render;
 use super::retry::is_transient;
-use crate::reminders::{NewThread, Outgoing, PostError, Poster};
+use crate::ids;
+use crate::post::{NewThread, Outgoing, PostError, Poster};
 
 pub struct SerenityPoster {
     http: Arc<Http>,
@@ -25,9 +26,9 @@ impl SerenityPoster {
 }
 
 impl Poster for SerenityPoster {
-    async fn post(&self, message: &Outgoing) -> Result<u64, PostError> {
+    async fn post(&self, message: &Outgoing) -> Result<ids::MessageId, PostError> {
         let mentions = match message.mention_role {
-            Some(role) => CreateAllowedMentions::new().roles([RoleId::new(role)]),
+            Some(role) => CreateAllowedMentions::new().roles([RoleId::from(role)]),
             None => render::no_mentions(),
         };
         let create = CreateMessage::new()
@@ -40,18 +41,18 @@ impl Poster for SerenityPoster {
             .nonce(Nonce::String(message.nonce.clone()))
             .enforce_nonce(true)
             .allowed_mentions(mentions);
-        match ChannelId::new(message.channel_id)
+        match ChannelId::from(message.channel_id)
             .send_message(&self.http, create)
             .await
         {
-            Ok(sent) => Ok(sent.id.get()),
+            Ok(sent) => Ok(sent.id.into()),
             Err(error) => Err(post_error(&error)),
         }
     }
 
     /// Not retried: a retry after a lost answer would open a second thread.
-    async fn open_thread(&self, thread: &NewThread) -> Result<u64, PostError> {
-        let channel = ChannelId::new(thread.channel_id);
+    async fn open_thread(&self, thread: &NewThread) -> Result<ids::ChannelId, PostError> {
+        let channel = ChannelId::from(thread.channel_id);
         // Q&A runs for a day of talks; Discord archives it a day after the last message.
         let builder =
             || CreateThread::new(&thread.name).auto_archive_duration(AutoArchiveDuration::OneDay);
@@ -61,7 +62,7 @@ impl Poster for SerenityPoster {
         let created = match thread.message_id {
             Some(message) => {
                 match channel
-                    .create_thread_from_message(&self.http, MessageId::new(message), builder())
+                    .create_thread_from_message(&self.http, MessageId::from(message), builder())
                     .await
                 {
                     // The announcement was deleted, or already holds a (deleted) thread: open
@@ -83,7 +84,7 @@ impl Poster for SerenityPoster {
         if let Err(error) = created.id.send_message(&self.http, intro).await {
             tracing::warn!(thread = %created.id, error = %describe(&error), "cannot post the Q&A introduction");
         }
-        Ok(created.id.get())
+        Ok(created.id.into())
     }
 }
 

@@ -6,10 +6,10 @@ use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
 
 use super::checks::manage_guild;
-use super::pages::{send, Visibility};
+use super::pages::send_private;
 use super::{Context, Error};
 use crate::commands::program as core;
-use crate::error::UserError;
+use crate::user_error;
 
 /// Larger files are refused before downloading (50,000 talks of JSON is about 40 MB).
 const MAX_PROGRAM_BYTES: u32 = 50 << 20;
@@ -37,25 +37,23 @@ async fn reload(
     // One database holds one program for every server the bot is in: only the organisers'
     // server may replace it.
     match ctx.data().home_guild {
-        Some(home) if ctx.guild_id().map(|g| g.get()) == Some(home) => {}
+        Some(home) if ctx.guild_id().map(Into::into) == Some(home) => {}
         Some(_) => {
-            return Err(UserError("The program can only be changed from the organisers' server.".into()).into())
+            user_error!("The program can only be changed from the organisers' server.")
         }
         None => {
-            return Err(UserError(
+            user_error!(
                 "Changing the program from Discord needs DISCORD_GUILD_ID set to the organisers' server; \
                  until then, use `confbot import`."
-                    .into(),
             )
-            .into())
         }
     }
     if file.size > MAX_PROGRAM_BYTES {
-        return Err(UserError(format!(
+        user_error!(
             "{} is too large ({} bytes); the limit is 50 MB.",
-            file.filename, file.size
-        ))
-        .into());
+            file.filename,
+            file.size
+        );
     }
     ctx.defer_ephemeral().await?;
     let bytes = file
@@ -63,16 +61,12 @@ async fn reload(
         .await
         .context("downloading an uploaded program")?;
     let Ok(text) = String::from_utf8(bytes) else {
-        return Err(UserError(format!(
-            "Nothing changed: {} is not UTF-8 text.",
-            file.filename
-        ))
-        .into());
+        user_error!("Nothing changed: {} is not UTF-8 text.", file.filename);
     };
     let name = file.filename.clone();
     let reply = ctx
         .data()
         .run(move |store, _| core::reload(store, &name, &text))
         .await?;
-    send(ctx, reply, 25, Visibility::Private).await
+    send_private(ctx, reply).await
 }

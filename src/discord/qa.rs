@@ -21,22 +21,26 @@ use serenity::{
     EditMessage, EditThread, FullEvent, Interaction, MessageId,
 };
 
+use super::autocomplete::{offer, talk_choices};
 use super::checks::{is_moderator, moderator, MODERATORS_ONLY};
-use super::pages::{send, Visibility};
+use super::errors::for_user;
+use super::pages::send_private;
 use super::poster::{error_code, post_error, SerenityPoster};
 use super::render::{embed, no_mentions};
 use super::{guild, Context, Data, Error};
-use crate::commands::qa::{self as core, Open};
-use crate::error::{user_error, UserError};
-use crate::reminders::{PostError, Poster};
-use crate::reply::{limits, truncate, Reply};
-use crate::store::{QaState, Question};
+use crate::commands::qa::{self as core, Ask, Open};
+use crate::ids::{self, GuildId};
+use crate::post::{PostError, Poster};
+use crate::qa::Opened;
+use crate::reply::{limits, truncate};
+use crate::store::Question;
+use crate::user_error;
 
 /// Discord's "Unknown Channel": the thread was deleted.
 const UNKNOWN_CHANNEL: isize = 10003;
 
 /// The channel a command runs in, or the channel of the thread it runs in.
-fn here(ctx: Context<'_>) -> u64 {
+fn here(ctx: Context<'_>) -> ids::ChannelId {
     if let poise::Context::Application(app) = ctx {
         if let Some(channel) = &app.interaction.channel {
             let thread = matches!(
@@ -44,11 +48,11 @@ fn here(ctx: Context<'_>) -> u64 {
                 ChannelType::PublicThread | ChannelType::PrivateThread | ChannelType::NewsThread
             );
             if let (true, Some(parent)) = (thread, channel.parent_id) {
-                return parent.get();
+                return parent.into();
             }
         }
     }
-    ctx.channel_id().get()
+    ctx.channel_id().into()
 }
 
 /// Q&A threads: open one, see the top questions, close it (moderators)
@@ -72,7 +76,7 @@ async fn open(
     #[autocomplete = "session_choices"]
     session: Option<String>,
     #[description = "A talk, for a thread of its own"]
-    #[autocomplete = "super::commands::talk_choices"]
+    #[autocomplete = "talk_choices"]
     talk: Option<String>,
 ) -> Result<(), Error> {
     let (guild, here) = (guild(ctx), here(ctx));
@@ -90,42 +94,49 @@ async fn open(
     let (mut subject, mut open) = plan().await?;
     if let Open::Existing(thread) = &open {
         if thread_exists(&http, thread.thread_id).await? {
-            return send(ctx, core::already_open(thread), 25, Visibility::Private).await;
+            return send_private(ctx, core::already_open(thread)).await;
         }
         // Deleted while confbot was not watching: forget it and open a new one.
-        ctx.data().store.qa_thread_gone(thread.thread_id)?;
+        let gone = thread.thread_id;
+        ctx.data()
+            .run(move |store, _| Ok(store.qa_thread_gone(gone)?))
+            .await?;
         (subject, open) = plan().await?;
     }
     let Open::New(new) = open else {
         return Err(anyhow::anyhow!("a forgotten Q&A thread is still live"));
     };
-    let thread_id = match SerenityPoster::new(http).open_thread(&new).await {
-        Ok(thread_id) => thread_id,
+    let thread = match SerenityPoster::new(http).open_thread(&new).await {
+        Ok(thread) => thread,
         Err(PostError::Transient(error)) => {
-            return Err(UserError(format!(
-                "Discord did not open the thread ({error}). Try again in a moment."
-            ))
-            .into())
+            user_error!("Discord did not open the thread ({error}). Try again in a moment.")
         }
         Err(PostError::Permanent(error) | PostError::Rejected(error)) => {
-            return Err(UserError(format!(
+            user_error!(
                 "I cannot open a thread in <#{}> ({error}). Check that confbot may create public threads there.",
                 new.channel_id
-            ))
-            .into())
+            )
         }
     };
     let channel = new.channel_id;
     let reply = ctx
         .data()
-        .run(move |store, now| core::opened(store, guild, &subject, channel, thread_id, now))
+        .run(move |store, now| {
+            let opened = Opened {
+                guild,
+                subject: &subject,
+                channel,
+                thread,
+            };
+            core::opened(store, &opened, now)
+        })
         .await?;
-    send(ctx, reply, 25, Visibility::Private).await
+    send_private(ctx, reply).await
 }
 
 /// Whether a thread still exists on Discord.
-async fn thread_exists(http: &serenity::Http, thread: u64) -> Result<bool, Error> {
-    match http.get_channel(ChannelId::new(thread)).await {
+async fn thread_exists(http: &serenity::Http, thread: ids::ChannelId) -> Result<bool, Error> {
+    match http.get_channel(thread.into()).await {
         Ok(_) => Ok(true),
         Err(error) if error_code(&error) == Some(UNKNOWN_CHANNEL) => Ok(false),
         Err(error) => Err(error).context("checking a Q&A thread"),
@@ -141,7 +152,7 @@ async fn top(
     #[max = 10]
     count: Option<u8>,
 ) -> Result<(), Error> {
-    let channel = ctx.channel_id().get();
+    let channel = ctx.channel_id().into();
     let count = count.map_or(core::DEFAULT_TOP, usize::from);
     let (reply, questions) = ctx
         .data()
@@ -165,16 +176,10 @@ async fn top(
 #[poise::command(slash_command, guild_only)]
 async fn close(ctx: Context<'_>) -> Result<(), Error> {
     let channel = ctx.channel_id();
+    let here = channel.into();
     let (thread, summary) = ctx
         .data()
-        .run(move |store, _| {
-            let thread = core::thread_here(store, channel.get())?;
-            if thread.state == QaState::Closed {
-                return user_error("This Q&A is already closed.");
-            }
-            let summary = core::summary(store, &thread)?;
-            Ok((thread, summary))
-        })
+        .run(move |store, _| core::close(store, here))
         .await?;
     ctx.defer_ephemeral().await?;
     let http = &ctx.serenity_context().http;
@@ -191,15 +196,11 @@ async fn close(ctx: Context<'_>) -> Result<(), Error> {
         .edit_thread(http, EditThread::new().archived(true).locked(true))
         .await
         .context("archiving and locking a Q&A thread")?;
-    let id = thread.id;
-    ctx.data()
-        .run(move |store, now| Ok(store.qa_thread_closed(id, now)?))
+    let reply = ctx
+        .data()
+        .run(move |store, now| core::closed(store, &thread, now))
         .await?;
-    let reply = Reply::new("Q&A closed").description(format!(
-        "Summary posted; **{}** is archived and locked.",
-        thread.title
-    ));
-    send(ctx, reply, 25, Visibility::Private).await
+    send_private(ctx, reply).await
 }
 
 /// Ask a question in a session's or talk's Q&A thread
@@ -211,48 +212,45 @@ pub async fn ask(
     #[max_length = 1000]
     question: String,
     #[description = "The talk it is for (inside a Q&A thread: optional)"]
-    #[autocomplete = "super::commands::talk_choices"]
+    #[autocomplete = "talk_choices"]
     talk: Option<String>,
 ) -> Result<(), Error> {
-    let (guild, channel, author) = (guild(ctx), ctx.channel_id().get(), ctx.author().id.get());
-    let (thread, asked, message) = ctx
+    let (guild, channel, author) = (guild(ctx), ctx.channel_id().into(), ctx.author().id.into());
+    let asked = ctx
         .data()
         .run(move |store, now| {
-            let (thread, talk_id) = core::ask_target(store, guild, channel, talk.as_deref())?;
-            let id = store.ask_question(thread.id, talk_id.as_deref(), author, &question, now)?;
-            let asked = store.question(id)?.context("a question just asked")?;
-            let message = core::question_message(store, &asked)?;
-            Ok((thread, asked, message))
+            let ask = Ask {
+                guild,
+                channel,
+                author,
+                question: &question,
+                talk: talk.as_deref(),
+            };
+            core::ask(store, &ask, now)
         })
         .await?;
     let create = CreateMessage::new()
-        .embed(embed(&message))
-        .components(vec![vote_row(&asked)])
+        .embed(embed(&asked.message))
+        .components(vec![vote_row(&asked.question)])
         .allowed_mentions(no_mentions());
-    let store = Arc::clone(&ctx.data().store);
-    match ChannelId::new(thread.thread_id)
+    let posted = ChannelId::from(asked.thread.thread_id)
         .send_message(ctx.serenity_context(), create)
-        .await
-    {
+        .await;
+    match posted {
         Ok(posted) => {
-            store.question_posted(asked.id, posted.id.get())?;
             let link = posted.id.link(posted.channel_id, ctx.guild_id());
-            let reply = Reply::new("Question posted").description(format!(
-                "Your question is in <#{}>: {link}",
-                thread.thread_id
-            ));
-            send(ctx, reply, 25, Visibility::Private).await
+            let message = posted.id.into();
+            let reply = ctx
+                .data()
+                .run(move |store, _| core::question_posted(store, &asked, message, &link))
+                .await?;
+            send_private(ctx, reply).await
         }
         Err(error) => {
-            store.forget_question(asked.id)?;
-            if error_code(&error) == Some(UNKNOWN_CHANNEL) {
-                store.qa_thread_gone(thread.thread_id)?;
-                return Err(UserError(format!(
-                    "The Q&A thread of **{}** was deleted. A moderator can open a new one with `/qa open`.",
-                    thread.title
-                ))
-                .into());
-            }
+            let deleted = error_code(&error) == Some(UNKNOWN_CHANNEL);
+            ctx.data()
+                .run(move |store, _| core::question_not_posted(store, &asked, deleted))
+                .await?;
             Err(anyhow::Error::new(error).context("posting a question"))
         }
     }
@@ -269,7 +267,7 @@ pub async fn setup_qa(
         .data()
         .run(move |store, _| core::set_auto_open(store, guild, auto))
         .await?;
-    send(ctx, reply, 25, Visibility::Private).await
+    send_private(ctx, reply).await
 }
 
 /// The role that moderates Q&A besides Manage Threads (no role: Manage Threads only)
@@ -281,17 +279,17 @@ pub async fn setup_moderators(
     >,
 ) -> Result<(), Error> {
     let guild = guild(ctx);
-    let role = role.map(|r| r.get());
+    let role = role.map(Into::into);
     let reply = ctx
         .data()
         .run(move |store, _| core::set_moderator_role(store, guild, role))
         .await?;
-    send(ctx, reply, 25, Visibility::Private).await
+    send_private(ctx, reply).await
 }
 
 async fn session_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
     let partial = partial.to_string();
-    super::commands::offer(ctx, move |store, now| {
+    offer(ctx, move |store, now| {
         core::session_choices(store, now, &partial)
     })
     .await
@@ -362,14 +360,8 @@ pub async fn on_event(
                 return Ok(());
             };
             if let Err(error) = on_press(ctx, press, action, data).await {
-                let message = match error.downcast_ref::<UserError>() {
-                    Some(user) => user.0.clone(),
-                    None => {
-                        tracing::error!(custom_id = %press.data.custom_id, error = ?error, "a Q&A button failed");
-                        "Sorry, something went wrong on my side. Please try again in a moment."
-                            .to_string()
-                    }
-                };
+                let what = format!("the Q&A button {}", press.data.custom_id);
+                let message = for_user(&error, &what);
                 let response = CreateInteractionResponse::Message(
                     CreateInteractionResponseMessage::new()
                         .content(truncate(&message, limits::CONTENT))
@@ -382,7 +374,10 @@ pub async fn on_event(
             }
         }
         FullEvent::ThreadDelete { thread, .. } => {
-            let was_qa = data.store.qa_thread_gone(thread.id.get())?;
+            let deleted = thread.id.into();
+            let was_qa = data
+                .run(move |store, _| Ok(store.qa_thread_gone(deleted)?))
+                .await?;
             if was_qa {
                 tracing::info!(thread = %thread.id, "a Q&A thread was deleted; /qa open makes a new one");
             }
@@ -398,56 +393,31 @@ async fn on_press(
     action: Press,
     data: &Data,
 ) -> Result<(), Error> {
-    let user = press.user.id.get();
+    let user = press.user.id.into();
     let response = match action {
         Press::Vote(id) => {
-            let (message, question) = data
-                .run(move |store, _| {
-                    let Some(question) = store.question(id)? else {
-                        return user_error("This question is no longer known.");
-                    };
-                    let open = store
-                        .qa_thread(question.thread)?
-                        .is_some_and(|t| t.state == QaState::Open);
-                    if !open {
-                        return user_error("This Q&A is closed.");
-                    }
-                    store.toggle_vote(id, user)?;
-                    let question = store.question(id)?.context("a question just voted on")?;
-                    Ok((core::question_message(store, &question)?, question))
-                })
+            let shown = data
+                .run(move |store, _| core::vote(store, id, user))
                 .await?;
             CreateInteractionResponseMessage::new()
-                .embed(embed(&message))
-                .components(vec![vote_row(&question)])
+                .embed(embed(&shown.message))
+                .components(vec![vote_row(&shown.question)])
         }
         Press::Answered(id, count) => {
-            let guild = press.guild_id.map(|g| g.get()).unwrap_or_default();
+            let guild: GuildId = press.guild_id.map(Into::into).unwrap_or(GuildId(0));
             let role = data
-                .run(move |store, _| Ok(store.qa_settings(guild)?.moderator_role))
+                .run(move |store, _| Ok(core::moderator_role(store, guild)?))
                 .await?;
             if !press.member.as_ref().is_some_and(|m| is_moderator(m, role)) {
-                return Err(UserError(MODERATORS_ONLY.into()).into());
+                user_error!("{MODERATORS_ONLY}");
             }
-            let (top, questions, answered, thread_id) = data
-                .run(move |store, now| {
-                    let Some(question) = store.question(id)? else {
-                        return user_error("This question is no longer known.");
-                    };
-                    let thread = store
-                        .qa_thread(question.thread)?
-                        .context("a question's thread")?;
-                    store.mark_answered(id, now)?;
-                    let question = store.question(id)?.context("a question just answered")?;
-                    let message = core::question_message(store, &question)?;
-                    let (top, questions) = core::top(store, &thread, count)?;
-                    Ok((top, questions, (question, message), thread.thread_id))
-                })
+            let answered = data
+                .run(move |store, now| core::answer(store, id, count, now))
                 .await?;
-            mark_in_thread(ctx, thread_id, &answered.0, &answered.1).await;
+            mark_in_thread(ctx, answered.thread, &answered.shown).await;
             CreateInteractionResponseMessage::new()
-                .embed(embed(&top))
-                .components(answered_buttons(&questions, count))
+                .embed(embed(&answered.top))
+                .components(answered_buttons(&answered.top_questions, count))
         }
     };
     press
@@ -461,24 +431,19 @@ async fn on_press(
 
 /// Shows in the thread that a question was answered; failing that is only logged, since the
 /// moderator's list is what matters.
-async fn mark_in_thread(
-    ctx: &serenity::Context,
-    thread: u64,
-    question: &Question,
-    message: &Reply,
-) {
-    let Some(message_id) = question.message_id else {
+async fn mark_in_thread(ctx: &serenity::Context, thread: ids::ChannelId, shown: &core::Shown) {
+    let Some(message_id) = shown.question.message_id else {
         return;
     };
     let edit = EditMessage::new()
-        .embed(embed(message))
-        .components(vec![vote_row(question)])
+        .embed(embed(&shown.message))
+        .components(vec![vote_row(&shown.question)])
         .allowed_mentions(no_mentions());
-    if let Err(error) = ChannelId::new(thread)
-        .edit_message(ctx, MessageId::new(message_id), edit)
+    if let Err(error) = ChannelId::from(thread)
+        .edit_message(ctx, MessageId::from(message_id), edit)
         .await
     {
-        tracing::warn!(thread, question = question.id, error = ?post_error(&error), "cannot show a question as answered");
+        tracing::warn!(%thread, question = shown.question.id, error = ?post_error(&error), "cannot show a question as answered");
     }
 }
 

@@ -4,8 +4,9 @@
 
 use poise::serenity_prelude as serenity;
 
+use super::autocomplete::track_choices;
 use super::checks::manage_guild;
-use super::pages::{send, Visibility};
+use super::pages::send_private;
 use super::{guild, Context, Error};
 use crate::commands::setup as core;
 
@@ -40,9 +41,9 @@ async fn announcements(
     let guild = guild(ctx);
     let reply = ctx
         .data()
-        .run(move |store, _| core::set_announcements(store, guild, channel.get()))
+        .run(move |store, _| core::set_announcements(store, guild, channel.into()))
         .await?;
-    send(ctx, reply, 25, Visibility::Private).await
+    send_private(ctx, reply).await
 }
 
 /// Send a track's or room's sessions to their own channel (no channel: remove the route)
@@ -50,19 +51,19 @@ async fn announcements(
 async fn route(
     ctx: Context<'_>,
     #[description = "A track or room of the program"]
-    #[autocomplete = "super::commands::track_choices"]
+    #[autocomplete = "track_choices"]
     track: String,
     #[description = "Its channel (leave out to remove the route)"]
     #[channel_types("Text", "News")]
     channel: Option<serenity::ChannelId>,
 ) -> Result<(), Error> {
     let guild = guild(ctx);
-    let channel = channel.map(|c| c.get());
+    let channel = channel.map(Into::into);
     let reply = ctx
         .data()
         .run(move |store, _| core::set_route(store, guild, &track, channel))
         .await?;
-    send(ctx, reply, 25, Visibility::Private).await
+    send_private(ctx, reply).await
 }
 
 /// The role announcements mention (no role: mention nobody)
@@ -74,12 +75,12 @@ async fn ping(
     >,
 ) -> Result<(), Error> {
     let guild = guild(ctx);
-    let role = role.map(|r| r.get());
+    let role = role.map(Into::into);
     let reply = ctx
         .data()
         .run(move |store, _| core::set_ping(store, guild, role))
         .await?;
-    send(ctx, reply, 25, Visibility::Private).await
+    send_private(ctx, reply).await
 }
 
 /// The current settings, and how posting into each channel has gone
@@ -91,5 +92,5 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
         .data()
         .run(move |store, _| core::show(store, guild, &rules))
         .await?;
-    send(ctx, reply, 25, Visibility::Private).await
+    send_private(ctx, reply).await
 }

@@ -235,14 +235,8 @@ fn diff_items(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::program::{import_str, ImportOptions};
+    use crate::testing::bundled;
     use chrono::TimeDelta;
-
-    fn bundled() -> Program {
-        import_str("b", crate::DEFAULT_PROGRAM, &ImportOptions::default())
-            .unwrap()
-            .program
-    }
 
     #[test]
     fn the_same_program_has_no_diff_and_a_first_import_adds_everything() {

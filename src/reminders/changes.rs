@@ -8,8 +8,9 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{backoff, nonce_of, Outgoing, PostError, Poster, Rules, TickReport};
-use crate::commands::format::stamp;
+use super::{backoff, nonce_of, Rules, TickReport};
+use crate::format::stamp;
+use crate::post::{record_outcome, Outgoing, PostError, Poster, CHANNEL_BROKEN};
 use crate::program::time::local_clock;
 use crate::reply::{truncate, Reply};
 use crate::store::{ChangeNotice, ProgramChange, Store};
@@ -62,37 +63,32 @@ pub(super) async fn tell(
             mention_role: None,
         };
         if store.channel_broken(notice.guild_id, notice.channel_id)? {
-            store.change_notice_failed(
-                &notice,
-                "the channel is broken; an admin must set it again",
-                None,
-            )?;
+            store.change_notice_failed(&notice, CHANNEL_BROKEN, None)?;
             report.failed += 1;
             continue;
         }
-        match poster.post(&outgoing).await {
-            Ok(message_id) => {
-                store.change_notice_sent(&notice, message_id)?;
-                store.record_post(notice.guild_id, notice.channel_id, now)?;
+        let outcome = poster.post(&outgoing).await;
+        if let Ok(message_id) = outcome {
+            store.change_notice_sent(&notice, message_id)?;
+        }
+        record_outcome(
+            store,
+            notice.guild_id,
+            notice.channel_id,
+            outcome.as_ref().map(|_| ()),
+            now,
+        )?;
+        match outcome {
+            Ok(_) => {
                 report.notices += 1;
             }
             Err(PostError::Transient(error)) => {
-                store.change_notice_failed(
-                    &notice,
-                    &error,
-                    Some(now + backoff(notice.attempts)),
-                )?;
-                store.record_post_error(notice.guild_id, notice.channel_id, &error, false, now)?;
+                let retry_at = now + backoff(notice.attempts);
+                store.change_notice_failed(&notice, &error, Some(retry_at))?;
                 report.retrying += 1;
             }
-            Err(PostError::Rejected(error)) => {
+            Err(PostError::Rejected(error) | PostError::Permanent(error)) => {
                 store.change_notice_failed(&notice, &error, None)?;
-                store.record_post_error(notice.guild_id, notice.channel_id, &error, false, now)?;
-                report.failed += 1;
-            }
-            Err(PostError::Permanent(error)) => {
-                store.change_notice_failed(&notice, &error, None)?;
-                store.record_post_error(notice.guild_id, notice.channel_id, &error, true, now)?;
                 report.failed += 1;
             }
         }

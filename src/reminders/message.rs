@@ -4,7 +4,8 @@
 use anyhow::Context;
 use chrono::TimeDelta;
 
-use crate::commands::format::{people, span, stamp};
+use crate::format::{people, span, stamp};
+use crate::ids::RoleId;
 use crate::program::time::local_clock;
 use crate::reply::{truncate, Reply};
 use crate::store::{SessionInfo, Store};
@@ -15,7 +16,7 @@ pub fn render(
     session: &SessionInfo,
     lead: TimeDelta,
     late: bool,
-    ping_role: Option<u64>,
+    ping_role: Option<RoleId>,
 ) -> anyhow::Result<(String, Reply)> {
     let conference = store
         .conference()?

@@ -29,17 +29,16 @@ mod qa;
 mod ticker;
 
 use std::collections::BTreeMap;
-use std::future::Future;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 pub use changes::render as render_change;
 pub use message::render;
 pub use plan::{plan, Planned};
-pub use qa::NewThread;
 pub use ticker::Ticker;
 
-use crate::reply::Reply;
+use crate::ids::GuildId;
+use crate::post::{record_outcome, Outgoing, PostError, Poster, CHANNEL_BROKEN};
 use crate::store::{Announcement, AnnouncementState, NewAnnouncement, SessionInfo, Store};
 
 /// When to announce.
@@ -69,42 +68,6 @@ fn backoff(attempts: u32) -> TimeDelta {
     TimeDelta::seconds(2 << attempts.min(6)).min(TimeDelta::minutes(1))
 }
 
-/// A message to post into a channel.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outgoing {
-    pub guild_id: u64,
-    pub channel_id: u64,
-    /// Sent with `enforce_nonce`: the same nonce within minutes returns the same message.
-    pub nonce: String,
-    pub content: String,
-    pub embed: Reply,
-    /// The one role this message may mention (the guild's announcement ping), if any.
-    pub mention_role: Option<u64>,
-}
-
-/// Why a post failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PostError {
-    /// Worth trying again later (429, 5xx, network).
-    Transient(String),
-    /// The channel is unusable (missing access, unknown channel): nothing more goes there
-    /// until an admin sets it again.
-    Permanent(String),
-    /// Discord refused this one message (e.g. 400): it fails alone, the channel stays usable.
-    Rejected(String),
-}
-
-/// Posts messages into channels (serenity in production, a fake in tests).
-pub trait Poster: Sync {
-    /// Posts `message`; the id of the message on success.
-    fn post(&self, message: &Outgoing) -> impl Future<Output = Result<u64, PostError>> + Send;
-    /// Opens a public thread and posts its first message; the thread's id on success.
-    fn open_thread(
-        &self,
-        thread: &NewThread,
-    ) -> impl Future<Output = Result<u64, PostError>> + Send;
-}
-
 /// What one tick did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct TickReport {
@@ -121,7 +84,7 @@ pub struct TickReport {
 /// most 25 characters as Discord requires. The same announcement always gives the same nonce,
 /// across restarts and versions; after a move it is a new announcement with a new nonce, so
 /// Discord does not answer it with the message about the old time.
-pub fn nonce(guild_id: u64, session_id: &str, start: DateTime<Utc>, lead: TimeDelta) -> String {
+pub fn nonce(guild_id: GuildId, session_id: &str, start: DateTime<Utc>, lead: TimeDelta) -> String {
     nonce_of(&format!(
         "{guild_id}\u{1f}{session_id}\u{1f}{}\u{1f}{}",
         start.timestamp(),
@@ -268,10 +231,7 @@ async fn post(
     }
     if store.channel_broken(claimed.guild_id, claimed.channel_id)? {
         report.failed += 1;
-        return give_up(
-            AnnouncementState::Failed,
-            "the channel is broken; an admin must set it again",
-        );
+        return give_up(AnnouncementState::Failed, CHANNEL_BROKEN);
     }
     let settings = store.guild_settings(claimed.guild_id)?;
     let late = now - claimed.due_at > LATE_AFTER;
@@ -285,41 +245,50 @@ async fn post(
         embed,
         mention_role: settings.ping_role,
     };
-    match poster.post(&outgoing).await {
+    let outcome = poster.post(&outgoing).await;
+    // Confirm first: a sent announcement must be recorded as sent whatever fails next.
+    if let Ok(message_id) = outcome {
+        store.announcement_sent(claimed.id, message_id, now)?;
+    }
+    let newly_broken = record_outcome(
+        store,
+        claimed.guild_id,
+        claimed.channel_id,
+        outcome.as_ref().map(|_| ()),
+        now,
+    )?;
+    match outcome {
         Ok(message_id) => {
-            store.announcement_sent(claimed.id, message_id, now)?;
-            store.record_post(claimed.guild_id, claimed.channel_id, now)?;
             report.posted += 1;
             report.late += usize::from(late);
             qa::open_on_announcement(
                 store,
                 poster,
-                claimed.guild_id,
-                &session,
-                claimed.channel_id,
-                message_id,
+                &qa::Announced {
+                    guild: claimed.guild_id,
+                    session: &session,
+                    channel: claimed.channel_id,
+                    message: message_id,
+                },
                 now,
             )
             .await;
         }
         Err(PostError::Transient(error)) => {
-            let backoff = backoff(claimed.attempts);
-            tracing::warn!(session = %session.id, channel = claimed.channel_id, %error, "announcement failed; will retry");
-            store.announcement_retry_at(claimed.id, &error, now + backoff)?;
-            store.record_post_error(claimed.guild_id, claimed.channel_id, &error, false, now)?;
+            tracing::warn!(session = %session.id, channel = %claimed.channel_id, %error, "announcement failed; will retry");
+            store.announcement_retry_at(claimed.id, &error, now + backoff(claimed.attempts))?;
             report.retrying += 1;
         }
         Err(PostError::Rejected(error)) => {
-            tracing::error!(session = %session.id, channel = claimed.channel_id, %error, "Discord refused an announcement");
-            store.record_post_error(claimed.guild_id, claimed.channel_id, &error, false, now)?;
+            tracing::error!(session = %session.id, channel = %claimed.channel_id, %error, "Discord refused an announcement");
             give_up(AnnouncementState::Failed, &error)?;
             report.failed += 1;
         }
         Err(PostError::Permanent(error)) => {
-            if store.record_post_error(claimed.guild_id, claimed.channel_id, &error, true, now)? {
+            if newly_broken {
                 tracing::error!(
-                    guild = claimed.guild_id,
-                    channel = claimed.channel_id,
+                    guild = %claimed.guild_id,
+                    channel = %claimed.channel_id,
                     %error,
                     "cannot post announcements into this channel; nothing more is sent there until an admin sets it again"
                 );

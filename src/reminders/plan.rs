@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::Rules;
+use crate::ids::ChannelId;
 use crate::store::{GuildSettings, SessionInfo, Store};
 
 /// One announcement in the plan.
@@ -13,7 +14,7 @@ pub struct Planned {
     pub lead: chrono::TimeDelta,
     pub session: SessionInfo,
     /// The channel it goes to under `settings`, if any.
-    pub channel_id: Option<u64>,
+    pub channel_id: Option<ChannelId>,
 }
 
 /// Announcements due in `[from, to)`, in order; channels as `settings` would route them.

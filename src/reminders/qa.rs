@@ -6,28 +6,15 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Poster;
-use crate::commands::qa::{new_thread, opened, Subject};
-use crate::reply::Reply;
+use crate::ids::{ChannelId, GuildId, MessageId};
+use crate::post::Poster;
+use crate::qa::{new_thread, record_opened, Opened, Recorded, Subject};
 use crate::store::{QaState, SessionInfo, Store};
-
-/// A public thread to open, with its first message.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewThread {
-    /// The channel it goes in.
-    pub channel_id: u64,
-    /// Start it from this message of the channel (an announcement), if any.
-    pub message_id: Option<u64>,
-    /// Its name, already within Discord's limit.
-    pub name: String,
-    /// Its first message.
-    pub intro: Reply,
-}
 
 /// `content` with a link to the session's open Q&A thread in `guild`, if it has one.
 pub fn with_link(
     store: &Store,
-    guild: u64,
+    guild: GuildId,
     session_id: &str,
     mut content: String,
 ) -> anyhow::Result<String> {
@@ -39,17 +26,29 @@ pub fn with_link(
     Ok(content)
 }
 
-/// After `session`'s announcement was posted as `message_id` in `channel_id`: opens its Q&A
-/// thread on it if the guild wants that and the session has none yet.
+/// A session's announcement, just posted.
+#[derive(Debug, Clone, Copy)]
+pub struct Announced<'a> {
+    pub guild: GuildId,
+    pub session: &'a SessionInfo,
+    pub channel: ChannelId,
+    pub message: MessageId,
+}
+
+/// After a session's announcement was posted: opens its Q&A thread on it if the guild wants
+/// that and the session has none yet.
 pub async fn open_on_announcement(
     store: &Store,
     poster: &impl Poster,
-    guild: u64,
-    session: &SessionInfo,
-    channel_id: u64,
-    message_id: u64,
+    announced: &Announced<'_>,
     now: DateTime<Utc>,
 ) {
+    let Announced {
+        guild,
+        session,
+        channel,
+        message,
+    } = *announced;
     let subject = Subject {
         session: session.clone(),
         talk: None,
@@ -60,7 +59,7 @@ pub async fn open_on_announcement(
         {
             return Ok(None);
         }
-        new_thread(store, &subject, channel_id, Some(message_id)).map(Some)
+        new_thread(store, &subject, channel, Some(message)).map(Some)
     })();
     let thread = match planned {
         Ok(Some(thread)) => thread,
@@ -71,13 +70,25 @@ pub async fn open_on_announcement(
         }
     };
     match poster.open_thread(&thread).await {
-        Ok(thread_id) => {
-            if let Err(error) = opened(store, guild, &subject, channel_id, thread_id, now) {
-                tracing::error!(session = %session.id, thread_id, error = ?error, "cannot record the automatic Q&A thread");
+        Ok(thread) => {
+            let opened = Opened {
+                guild,
+                subject: &subject,
+                channel,
+                thread,
+            };
+            match record_opened(store, &opened, now) {
+                Ok(Recorded::Live) => {}
+                Ok(Recorded::Lost(existing)) => {
+                    tracing::warn!(session = %session.id, %thread, existing = %existing.thread_id, "another Q&A thread was recorded first");
+                }
+                Err(error) => {
+                    tracing::error!(session = %session.id, %thread, error = ?error, "cannot record the automatic Q&A thread");
+                }
             }
         }
         Err(error) => {
-            tracing::warn!(session = %session.id, channel = channel_id, ?error, "cannot open the automatic Q&A thread; a moderator can run /qa open");
+            tracing::warn!(session = %session.id, %channel, ?error, "cannot open the automatic Q&A thread; a moderator can run /qa open");
         }
     }
 }

@@ -2,13 +2,16 @@
 
 use std::sync::Mutex;
 
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::*;
+use crate::ids::{ChannelId, MessageId, RoleId};
+use crate::post::NewThread;
 use crate::program::{import_str, ImportOptions, Program};
+use crate::testing::{bundled, pdt};
 
-const GUILD: u64 = 1;
-const DEFAULT_CHANNEL: u64 = 10;
+const GUILD: GuildId = GuildId(1);
+const DEFAULT_CHANNEL: ChannelId = ChannelId(10);
 
 /// A poster that records what it posts, answering with scripted errors first.
 #[derive(Default)]
@@ -32,34 +35,21 @@ impl FakePoster {
 }
 
 impl Poster for FakePoster {
-    async fn post(&self, message: &Outgoing) -> Result<u64, PostError> {
+    async fn post(&self, message: &Outgoing) -> Result<MessageId, PostError> {
         let mut errors = self.errors.lock().unwrap();
         if !errors.is_empty() {
             return Err(errors.remove(0));
         }
         let mut posted = self.posted.lock().unwrap();
         posted.push(message.clone());
-        Ok(1000 + posted.len() as u64)
+        Ok(MessageId(1000 + posted.len() as u64))
     }
 
-    async fn open_thread(&self, thread: &NewThread) -> Result<u64, PostError> {
+    async fn open_thread(&self, thread: &NewThread) -> Result<ChannelId, PostError> {
         let mut threads = self.threads.lock().unwrap();
         threads.push(thread.clone());
-        Ok(2000 + threads.len() as u64)
+        Ok(ChannelId(2000 + threads.len() as u64))
     }
-}
-
-fn pdt(hour: u32, minute: u32) -> DateTime<Utc> {
-    chrono_tz::America::Los_Angeles
-        .with_ymd_and_hms(2021, 5, 4, hour, minute, 0)
-        .unwrap()
-        .to_utc()
-}
-
-fn bundled() -> Program {
-    import_str("bundled", crate::DEFAULT_PROGRAM, &ImportOptions::default())
-        .unwrap()
-        .program
 }
 
 fn store_with(program: &Program) -> Store {
@@ -289,19 +279,23 @@ async fn sessions_are_routed_by_track_then_room_and_the_role_is_the_only_mention
     }
     sessions.push(posters);
     let store = store_with(&Program::new(program.conference().clone(), sessions).unwrap());
-    store.set_route(GUILD, "posters", Some(20)).unwrap();
-    store.set_route(GUILD, "Hall A", Some(30)).unwrap();
-    store.set_ping_role(GUILD, Some(77)).unwrap();
+    store
+        .set_route(GUILD, "posters", Some(ChannelId(20)))
+        .unwrap();
+    store
+        .set_route(GUILD, "Hall A", Some(ChannelId(30)))
+        .unwrap();
+    store.set_ping_role(GUILD, Some(RoleId(77))).unwrap();
     let poster = FakePoster::default();
     tick_at(&store, &poster, pdt(10, 50)).await;
     let mut posted = poster.posted();
     posted.sort_by_key(|p| p.channel_id);
-    let channels: Vec<u64> = posted.iter().map(|p| p.channel_id).collect();
-    assert_eq!(channels, [20, 30]);
+    let channels: Vec<ChannelId> = posted.iter().map(|p| p.channel_id).collect();
+    assert_eq!(channels, [ChannelId(20), ChannelId(30)]);
     assert!(posted[0]
         .content
         .starts_with("<@&77> **@everyone Posters**"));
-    assert!(posted.iter().all(|p| p.mention_role == Some(77)));
+    assert!(posted.iter().all(|p| p.mention_role == Some(RoleId(77))));
 }
 
 #[tokio::test]
@@ -362,18 +356,21 @@ async fn a_guild_without_announcement_settings_gets_nothing() {
 #[test]
 fn nonces_are_stable_short_and_distinct_per_key() {
     let at = pdt(11, 0);
-    let a = nonce(1, "s", at, TimeDelta::minutes(10));
-    assert_eq!(a, nonce(1, "s", at, TimeDelta::minutes(10)));
+    let a = nonce(GuildId(1), "s", at, TimeDelta::minutes(10));
+    assert_eq!(a, nonce(GuildId(1), "s", at, TimeDelta::minutes(10)));
     assert!(a.len() <= 25);
-    assert_ne!(a, nonce(1, "s", at, TimeDelta::zero()));
-    assert_ne!(a, nonce(2, "s", at, TimeDelta::minutes(10)));
+    assert_ne!(a, nonce(GuildId(1), "s", at, TimeDelta::zero()));
+    assert_ne!(a, nonce(GuildId(2), "s", at, TimeDelta::minutes(10)));
     assert_ne!(
         a,
-        nonce(1, "s", pdt(11, 5), TimeDelta::minutes(10)),
+        nonce(GuildId(1), "s", pdt(11, 5), TimeDelta::minutes(10)),
         "a moved session is new"
     );
     // FNV-1a of "1\x1fs\x1f1620151200\x1f0", checked by hand: restarts depend on it.
-    assert_eq!(nonce(1, "s", at, TimeDelta::zero()), "cb37c3d4b829df6ce0");
+    assert_eq!(
+        nonce(GuildId(1), "s", at, TimeDelta::zero()),
+        "cb37c3d4b829df6ce0"
+    );
 }
 
 #[test]
@@ -412,7 +409,7 @@ async fn automatic_qa_opens_one_thread_on_the_first_announcement_and_the_next_li
     );
     assert_eq!(
         threads[0].message_id,
-        Some(1001),
+        Some(MessageId(1001)),
         "started from the first announcement"
     );
     assert_eq!(threads[0].channel_id, DEFAULT_CHANNEL);

@@ -5,11 +5,12 @@
 
 use anyhow::Context;
 use chrono::{DateTime, TimeDelta, Utc};
-use rusqlite::{params, Row};
+use rusqlite::{params, OptionalExtension, Row};
 
 use super::program::from_unix;
 use super::talks::{session_info, SESSION_INFO};
 use super::{SessionInfo, Store};
+use crate::ids::{ChannelId, GuildId, MessageId};
 
 /// How long a fresh claim is left alone before it counts as abandoned (its poster crashed).
 const CLAIM_LEASE: TimeDelta = TimeDelta::seconds(30);
@@ -50,12 +51,12 @@ impl AnnouncementState {
 /// An announcement to claim.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAnnouncement {
-    pub guild_id: u64,
+    pub guild_id: GuildId,
     pub session_id: String,
     pub lead: TimeDelta,
     pub session_starts_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
     pub nonce: String,
 }
 
@@ -63,17 +64,17 @@ pub struct NewAnnouncement {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Announcement {
     pub id: i64,
-    pub guild_id: u64,
+    pub guild_id: GuildId,
     pub session_id: String,
     pub lead: TimeDelta,
     pub session_starts_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
     pub nonce: String,
     pub state: AnnouncementState,
     pub attempts: u32,
     pub last_error: Option<String>,
-    pub message_id: Option<u64>,
+    pub message_id: Option<MessageId>,
 }
 
 const COLUMNS: &str =
@@ -83,17 +84,17 @@ const COLUMNS: &str =
 fn announcement(r: &Row) -> rusqlite::Result<Announcement> {
     Ok(Announcement {
         id: r.get(0)?,
-        guild_id: r.get::<_, i64>(1)? as u64,
+        guild_id: r.get(1)?,
         session_id: r.get(2)?,
         lead: TimeDelta::seconds(r.get(3)?),
         session_starts_at: from_unix(r.get(4)?),
         due_at: from_unix(r.get(5)?),
-        channel_id: r.get::<_, i64>(6)? as u64,
+        channel_id: r.get(6)?,
         nonce: r.get(7)?,
         state: AnnouncementState::parse(&r.get::<_, String>(8)?),
         attempts: r.get(9)?,
         last_error: r.get(10)?,
-        message_id: r.get::<_, Option<i64>>(11)?.map(|m| m as u64),
+        message_id: r.get(11)?,
     })
 }
 
@@ -101,7 +102,7 @@ impl Store {
     /// Sessions starting in `[from, to]` with no announcement yet for this guild and lead.
     pub fn unannounced_sessions(
         &self,
-        guild_id: u64,
+        guild_id: GuildId,
         lead: TimeDelta,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
@@ -116,7 +117,7 @@ impl Store {
             params![
                 from.timestamp(),
                 to.timestamp(),
-                guild_id as i64,
+                guild_id,
                 lead.num_seconds()
             ],
             |r| session_info(r, 1),
@@ -149,12 +150,12 @@ impl Store {
         ))?;
         let mut rows = stmt.query_map(
             params![
-                new.guild_id as i64,
+                new.guild_id,
                 new.session_id,
                 new.lead.num_seconds(),
                 new.session_starts_at.timestamp(),
                 new.due_at.timestamp(),
-                new.channel_id as i64,
+                new.channel_id,
                 new.nonce,
                 state.as_str(),
                 next_attempt,
@@ -180,12 +181,12 @@ impl Store {
     }
 
     /// Every announcement of a guild, oldest due first (for tests and `/setup show`).
-    pub fn announcements(&self, guild_id: u64) -> anyhow::Result<Vec<Announcement>> {
+    pub fn announcements(&self, guild_id: GuildId) -> anyhow::Result<Vec<Announcement>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM announcements WHERE guild_id = ?1 ORDER BY due_at, id"
         ))?;
-        let rows = stmt.query_map([guild_id as i64], announcement)?;
+        let rows = stmt.query_map([guild_id], announcement)?;
         rows.collect::<Result<_, _>>()
             .context("reading announcements")
     }
@@ -194,14 +195,14 @@ impl Store {
     pub fn announcement_sent(
         &self,
         id: i64,
-        message_id: u64,
+        message_id: MessageId,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         self.conn()
             .execute(
                 "UPDATE announcements SET state = 'sent', message_id = ?2, attempts = attempts + 1,
                      next_attempt_at = NULL, finished_at = ?3 WHERE id = ?1",
-                params![id, message_id as i64, now.timestamp()],
+                params![id, message_id, now.timestamp()],
             )
             .context("marking an announcement sent")?;
         Ok(())
@@ -241,11 +242,21 @@ impl Store {
         Ok(())
     }
 
-    /// One session by id, without its talks.
-    pub fn session(&self, id: &str) -> anyhow::Result<Option<SessionInfo>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!("{SESSION_INFO} WHERE s.id = ?1"))?;
-        let mut rows = stmt.query_map([id], |r| session_info(r, 1))?;
-        rows.next().transpose().context("reading a session")
+    /// The channel and message of the latest announcement posted for a session in a guild.
+    pub fn latest_announcement_message(
+        &self,
+        guild_id: GuildId,
+        session_id: &str,
+    ) -> anyhow::Result<Option<(ChannelId, MessageId)>> {
+        self.conn()
+            .query_row(
+                "SELECT channel_id, message_id FROM announcements
+                 WHERE guild_id = ?1 AND session_id = ?2 AND state = 'sent' AND message_id IS NOT NULL
+                 ORDER BY due_at DESC, id DESC LIMIT 1",
+                params![guild_id, session_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .context("reading a session's announcement")
     }
 }

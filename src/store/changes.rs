@@ -7,6 +7,7 @@ use rusqlite::{params, Row, Transaction};
 
 use super::program::from_unix;
 use super::Store;
+use crate::ids::{ChannelId, GuildId, MessageId};
 use crate::program::ItemChange;
 
 /// A recorded move or cancellation of a session.
@@ -26,9 +27,9 @@ pub struct ProgramChange {
 /// A claimed notice of a change in a guild.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeNotice {
-    pub guild_id: u64,
+    pub guild_id: GuildId,
     pub change_id: i64,
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
     pub nonce: String,
     pub attempts: u32,
 }
@@ -86,7 +87,7 @@ impl Store {
     /// this guild.
     pub fn unnoticed_changes(
         &self,
-        guild_id: u64,
+        guild_id: GuildId,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> anyhow::Result<Vec<ProgramChange>> {
@@ -98,7 +99,7 @@ impl Store {
              ORDER BY c.id"
         ))?;
         let rows = stmt.query_map(
-            params![from.timestamp(), to.timestamp(), guild_id as i64],
+            params![from.timestamp(), to.timestamp(), guild_id],
             program_change,
         )?;
         rows.collect::<Result<_, _>>()
@@ -127,9 +128,9 @@ impl Store {
                 "INSERT INTO change_notices (guild_id, change_id, channel_id, nonce, state, next_attempt_at)
                  VALUES (?1, ?2, ?3, ?4, 'claimed', ?5) ON CONFLICT DO NOTHING",
                 params![
-                    notice.guild_id as i64,
+                    notice.guild_id,
                     notice.change_id,
-                    notice.channel_id as i64,
+                    notice.channel_id,
                     notice.nonce,
                     now.timestamp()
                 ],
@@ -147,9 +148,9 @@ impl Store {
         )?;
         let rows = stmt.query_map([now.timestamp()], |r| {
             Ok(ChangeNotice {
-                guild_id: r.get::<_, i64>(0)? as u64,
+                guild_id: r.get(0)?,
                 change_id: r.get(1)?,
-                channel_id: r.get::<_, i64>(2)? as u64,
+                channel_id: r.get(2)?,
                 nonce: r.get(3)?,
                 attempts: r.get(4)?,
             })
@@ -159,12 +160,16 @@ impl Store {
     }
 
     /// The notice was posted as `message_id`.
-    pub fn change_notice_sent(&self, notice: &ChangeNotice, message_id: u64) -> anyhow::Result<()> {
+    pub fn change_notice_sent(
+        &self,
+        notice: &ChangeNotice,
+        message_id: MessageId,
+    ) -> anyhow::Result<()> {
         self.conn()
             .execute(
                 "UPDATE change_notices SET state = 'sent', message_id = ?3, attempts = attempts + 1,
                      next_attempt_at = NULL WHERE guild_id = ?1 AND change_id = ?2",
-                params![notice.guild_id as i64, notice.change_id, message_id as i64],
+                params![notice.guild_id, notice.change_id, message_id],
             )
             .context("marking a change notice sent")?;
         Ok(())
@@ -182,7 +187,7 @@ impl Store {
                 "UPDATE change_notices SET attempts = attempts + 1, last_error = ?3, next_attempt_at = ?4,
                      state = CASE WHEN ?4 IS NULL THEN 'failed' ELSE state END
                  WHERE guild_id = ?1 AND change_id = ?2",
-                params![notice.guild_id as i64, notice.change_id, error, retry_at.map(|at| at.timestamp())],
+                params![notice.guild_id, notice.change_id, error, retry_at.map(|at| at.timestamp())],
             )
             .context("recording a failed change notice")?;
         Ok(())

@@ -30,7 +30,7 @@ use rusqlite_migration::{Migrations, M};
 
 pub use announcements::{Announcement, AnnouncementState, NewAnnouncement};
 pub use changes::{ChangeNotice, ProgramChange};
-pub use qa::{QaSettings, QaState, QaThread, Question};
+pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
 pub use search::fts_query;
 pub use settings::{ChannelHealth, GuildSettings};
 pub use talks::{PersonRow, SessionInfo, TalkChoice, TalkRow, MAX_COUNTED};

@@ -47,7 +47,7 @@ impl Store {
 
     /// The conference, if a program was imported.
     pub fn conference(&self) -> anyhow::Result<Option<Conference>> {
-        conference(&self.conn()).context("reading the conference")
+        conference(&self.read()).context("reading the conference")
     }
 }
 
@@ -329,13 +329,8 @@ fn load(tx: &Transaction) -> anyhow::Result<Option<Program>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::program::{import_str, ImportOptions, Item};
-
-    fn bundled() -> Program {
-        import_str("default", crate::DEFAULT_PROGRAM, &ImportOptions::default())
-            .unwrap()
-            .program
-    }
+    use crate::program::Item;
+    use crate::testing::bundled;
 
     /// The bundled program with one talk retitled, one removed and one added.
     fn edited() -> Program {

@@ -6,14 +6,14 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::talks::{session_info, SESSION_INFO};
-use super::{SessionInfo, Store};
+use super::Store;
+use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 
 /// How a guild runs Q&A.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QaSettings {
     /// A role that moderates Q&A besides the Manage Threads permission.
-    pub moderator_role: Option<u64>,
+    pub moderator_role: Option<RoleId>,
     /// Announcing a session opens its Q&A thread.
     pub auto_open: bool,
 }
@@ -30,16 +30,30 @@ pub enum QaState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QaThread {
     pub id: i64,
-    pub guild_id: u64,
+    pub guild_id: GuildId,
     pub session_id: String,
     /// `None`: the whole session.
     pub talk_id: Option<String>,
     /// The session's or talk's title when it was opened.
     pub title: String,
     /// The channel the thread is in.
-    pub channel_id: u64,
-    pub thread_id: u64,
+    pub channel_id: ChannelId,
+    pub thread_id: ChannelId,
     pub state: QaState,
+}
+
+/// A Q&A thread Discord has just opened, to record.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenedThread<'a> {
+    pub guild: GuildId,
+    pub session_id: &'a str,
+    /// `None`: the whole session.
+    pub talk_id: Option<&'a str>,
+    /// The session's or talk's title.
+    pub title: &'a str,
+    /// The channel the thread is in.
+    pub channel: ChannelId,
+    pub thread: ChannelId,
 }
 
 /// A question, with its votes.
@@ -49,9 +63,9 @@ pub struct Question {
     /// The `qa_threads` row it was asked in.
     pub thread: i64,
     pub talk_id: Option<String>,
-    pub author_id: u64,
+    pub author_id: UserId,
     pub text: String,
-    pub message_id: Option<u64>,
+    pub message_id: Option<MessageId>,
     pub answered: bool,
     pub votes: u32,
 }
@@ -62,12 +76,12 @@ const THREAD: &str = "SELECT id, guild_id, session_id, talk_id, title, channel_i
 fn thread(r: &Row) -> rusqlite::Result<QaThread> {
     Ok(QaThread {
         id: r.get(0)?,
-        guild_id: r.get::<_, i64>(1)? as u64,
+        guild_id: r.get(1)?,
         session_id: r.get(2)?,
         talk_id: r.get(3)?,
         title: r.get(4)?,
-        channel_id: r.get::<_, i64>(5)? as u64,
-        thread_id: r.get::<_, i64>(6)? as u64,
+        channel_id: r.get(5)?,
+        thread_id: r.get(6)?,
         state: if r.get::<_, String>(7)? == "closed" {
             QaState::Closed
         } else {
@@ -85,9 +99,9 @@ fn question(r: &Row) -> rusqlite::Result<Question> {
         id: r.get(0)?,
         thread: r.get(1)?,
         talk_id: r.get(2)?,
-        author_id: r.get::<_, i64>(3)? as u64,
+        author_id: r.get(3)?,
         text: r.get(4)?,
-        message_id: r.get::<_, Option<i64>>(5)?.map(|m| m as u64),
+        message_id: r.get(5)?,
         answered: r.get(6)?,
         votes: r.get(7)?,
     })
@@ -95,15 +109,15 @@ fn question(r: &Row) -> rusqlite::Result<Question> {
 
 impl Store {
     /// A guild's Q&A settings (the defaults if it has none).
-    pub fn qa_settings(&self, guild_id: u64) -> anyhow::Result<QaSettings> {
+    pub fn qa_settings(&self, guild_id: GuildId) -> anyhow::Result<QaSettings> {
         let settings = self
             .conn()
             .query_row(
                 "SELECT moderator_role, auto_open FROM qa_settings WHERE guild_id = ?1",
-                [guild_id as i64],
+                [guild_id],
                 |r| {
                     Ok(QaSettings {
-                        moderator_role: r.get::<_, Option<i64>>(0)?.map(|r| r as u64),
+                        moderator_role: r.get(0)?,
                         auto_open: r.get(1)?,
                     })
                 },
@@ -114,24 +128,28 @@ impl Store {
     }
 
     /// Sets or clears the role that moderates Q&A.
-    pub fn set_qa_moderator_role(&self, guild_id: u64, role: Option<u64>) -> anyhow::Result<()> {
+    pub fn set_qa_moderator_role(
+        &self,
+        guild_id: GuildId,
+        role: Option<RoleId>,
+    ) -> anyhow::Result<()> {
         self.conn()
             .execute(
                 "INSERT INTO qa_settings (guild_id, moderator_role) VALUES (?1, ?2)
                  ON CONFLICT (guild_id) DO UPDATE SET moderator_role = ?2",
-                params![guild_id as i64, role.map(|r| r as i64)],
+                params![guild_id, role],
             )
             .context("setting the Q&A moderator role")?;
         Ok(())
     }
 
     /// Turns opening Q&A threads on announcement on or off.
-    pub fn set_qa_auto_open(&self, guild_id: u64, auto_open: bool) -> anyhow::Result<()> {
+    pub fn set_qa_auto_open(&self, guild_id: GuildId, auto_open: bool) -> anyhow::Result<()> {
         self.conn()
             .execute(
                 "INSERT INTO qa_settings (guild_id, auto_open) VALUES (?1, ?2)
                  ON CONFLICT (guild_id) DO UPDATE SET auto_open = ?2",
-                params![guild_id as i64, auto_open],
+                params![guild_id, auto_open],
             )
             .context("setting automatic Q&A")?;
         Ok(())
@@ -140,7 +158,7 @@ impl Store {
     /// The live thread of a session (`talk_id` `None`) or of one of its talks.
     pub fn qa_thread_for(
         &self,
-        guild_id: u64,
+        guild_id: GuildId,
         session_id: &str,
         talk_id: Option<&str>,
     ) -> anyhow::Result<Option<QaThread>> {
@@ -149,18 +167,21 @@ impl Store {
             "{THREAD} WHERE guild_id = ?1 AND session_id = ?2 AND ifnull(talk_id, '') = ifnull(?3, '')
                  AND state != 'gone'"
         ))?;
-        stmt.query_row(params![guild_id as i64, session_id, talk_id], thread)
+        stmt.query_row(params![guild_id, session_id, talk_id], thread)
             .optional()
             .context("reading a Q&A thread")
     }
 
     /// The live Q&A thread with this Discord thread id.
-    pub fn qa_thread_by_discord_id(&self, thread_id: u64) -> anyhow::Result<Option<QaThread>> {
+    pub fn qa_thread_by_discord_id(
+        &self,
+        thread_id: ChannelId,
+    ) -> anyhow::Result<Option<QaThread>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
             "{THREAD} WHERE thread_id = ?1 AND state != 'gone'"
         ))?;
-        stmt.query_row([thread_id as i64], thread)
+        stmt.query_row([thread_id], thread)
             .optional()
             .context("reading a Q&A thread")
     }
@@ -174,16 +195,10 @@ impl Store {
             .context("reading a Q&A thread")
     }
 
-    /// Records a thread just opened on Discord.
-    #[allow(clippy::too_many_arguments)]
+    /// Records a thread just opened on Discord; fails if its subject has a live thread.
     pub fn qa_thread_opened(
         &self,
-        guild_id: u64,
-        session_id: &str,
-        talk_id: Option<&str>,
-        title: &str,
-        channel_id: u64,
-        thread_id: u64,
+        opened: &OpenedThread<'_>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<QaThread> {
         let conn = self.conn();
@@ -194,12 +209,12 @@ impl Store {
         )?;
         stmt.query_row(
             params![
-                guild_id as i64,
-                session_id,
-                talk_id,
-                title,
-                channel_id as i64,
-                thread_id as i64,
+                opened.guild,
+                opened.session_id,
+                opened.talk_id,
+                opened.title,
+                opened.channel,
+                opened.thread,
                 now.timestamp()
             ],
             thread,
@@ -220,12 +235,12 @@ impl Store {
 
     /// The Discord thread was deleted: forget it as live, so Q&A can be opened again. Returns
     /// whether it was a Q&A thread.
-    pub fn qa_thread_gone(&self, thread_id: u64) -> anyhow::Result<bool> {
+    pub fn qa_thread_gone(&self, thread_id: ChannelId) -> anyhow::Result<bool> {
         let changed = self
             .conn()
             .execute(
                 "UPDATE qa_threads SET state = 'gone' WHERE thread_id = ?1 AND state != 'gone'",
-                [thread_id as i64],
+                [thread_id],
             )
             .context("forgetting a deleted Q&A thread")?;
         Ok(changed > 0)
@@ -236,7 +251,7 @@ impl Store {
         &self,
         thread: i64,
         talk_id: Option<&str>,
-        author_id: u64,
+        author_id: UserId,
         text: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<i64> {
@@ -244,18 +259,18 @@ impl Store {
             .query_row(
                 "INSERT INTO qa_questions (thread, talk_id, author_id, text, asked_at)
                  VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-                params![thread, talk_id, author_id as i64, text, now.timestamp()],
+                params![thread, talk_id, author_id, text, now.timestamp()],
                 |r| r.get(0),
             )
             .context("recording a question")
     }
 
     /// The question was posted as `message_id`.
-    pub fn question_posted(&self, id: i64, message_id: u64) -> anyhow::Result<()> {
+    pub fn question_posted(&self, id: i64, message_id: MessageId) -> anyhow::Result<()> {
         self.conn()
             .execute(
                 "UPDATE qa_questions SET message_id = ?2 WHERE id = ?1",
-                params![id, message_id as i64],
+                params![id, message_id],
             )
             .context("recording a question's message")?;
         Ok(())
@@ -279,12 +294,12 @@ impl Store {
     }
 
     /// Adds `user_id`'s vote, or takes it back if they had voted. Returns whether they now vote.
-    pub fn toggle_vote(&self, question: i64, user_id: u64) -> anyhow::Result<bool> {
+    pub fn toggle_vote(&self, question: i64, user_id: UserId) -> anyhow::Result<bool> {
         let conn = self.conn();
         let removed = conn
             .execute(
                 "DELETE FROM qa_votes WHERE question = ?1 AND user_id = ?2",
-                params![question, user_id as i64],
+                params![question, user_id],
             )
             .context("taking back a vote")?;
         if removed > 0 {
@@ -292,7 +307,7 @@ impl Store {
         }
         conn.execute(
             "INSERT INTO qa_votes (question, user_id) VALUES (?1, ?2)",
-            params![question, user_id as i64],
+            params![question, user_id],
         )
         .context("recording a vote")?;
         Ok(true)
@@ -340,48 +355,29 @@ impl Store {
             .context("counting questions")?;
         Ok((asked as usize, answered as usize))
     }
-
-    /// Sessions whose title contains `text` (any case), nearest to `now` first.
-    pub fn sessions_titled(
-        &self,
-        text: &str,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> anyhow::Result<Vec<SessionInfo>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "{SESSION_INFO} WHERE instr(lower(s.title), lower(?1)) > 0
-             ORDER BY abs(s.starts_at - ?2), s.id LIMIT ?3"
-        ))?;
-        let rows = stmt.query_map(params![text.trim(), now.timestamp(), limit as i64], |r| {
-            session_info(r, 1)
-        })?;
-        rows.collect::<Result<_, _>>()
-            .context("reading sessions by title")
-    }
-
-    /// The channel and message of the latest announcement posted for a session in a guild.
-    pub fn latest_announcement_message(
-        &self,
-        guild_id: u64,
-        session_id: &str,
-    ) -> anyhow::Result<Option<(u64, u64)>> {
-        self.conn()
-            .query_row(
-                "SELECT channel_id, message_id FROM announcements
-                 WHERE guild_id = ?1 AND session_id = ?2 AND state = 'sent' AND message_id IS NOT NULL
-                 ORDER BY due_at DESC, id DESC LIMIT 1",
-                params![guild_id as i64, session_id],
-                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
-            )
-            .optional()
-            .context("reading a session's announcement")
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn opened<'a>(
+        guild: u64,
+        session_id: &'a str,
+        talk_id: Option<&'a str>,
+        title: &'a str,
+        channel: u64,
+        thread: u64,
+    ) -> OpenedThread<'a> {
+        OpenedThread {
+            guild: GuildId(guild),
+            session_id,
+            talk_id,
+            title,
+            channel: ChannelId(channel),
+            thread: ChannelId(thread),
+        }
+    }
 
     fn at(seconds: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(seconds, 0).unwrap()
@@ -391,23 +387,23 @@ mod tests {
     fn a_second_vote_takes_the_first_back_and_questions_sort_by_votes() {
         let store = Store::open_in_memory().unwrap();
         let thread = store
-            .qa_thread_opened(1, "s", None, "Session", 10, 100, at(0))
+            .qa_thread_opened(&opened(1, "s", None, "Session", 10, 100), at(0))
             .unwrap();
         let first = store
-            .ask_question(thread.id, None, 7, "first?", at(1))
+            .ask_question(thread.id, None, UserId(7), "first?", at(1))
             .unwrap();
         let second = store
-            .ask_question(thread.id, None, 8, "second?", at(2))
+            .ask_question(thread.id, None, UserId(8), "second?", at(2))
             .unwrap();
         let unposted = store
-            .ask_question(thread.id, None, 9, "lost?", at(3))
+            .ask_question(thread.id, None, UserId(9), "lost?", at(3))
             .unwrap();
-        store.question_posted(first, 1001).unwrap();
-        store.question_posted(second, 1002).unwrap();
-        assert!(store.toggle_vote(second, 7).unwrap());
-        assert!(store.toggle_vote(second, 8).unwrap());
-        assert!(store.toggle_vote(first, 7).unwrap());
-        assert!(!store.toggle_vote(first, 7).unwrap(), "taken back");
+        store.question_posted(first, MessageId(1001)).unwrap();
+        store.question_posted(second, MessageId(1002)).unwrap();
+        assert!(store.toggle_vote(second, UserId(7)).unwrap());
+        assert!(store.toggle_vote(second, UserId(8)).unwrap());
+        assert!(store.toggle_vote(first, UserId(7)).unwrap());
+        assert!(!store.toggle_vote(first, UserId(7)).unwrap(), "taken back");
         let top = store.questions_by_votes(thread.id, false, 10).unwrap();
         let order: Vec<(i64, u32)> = top.iter().map(|q| (q.id, q.votes)).collect();
         assert_eq!(
@@ -433,32 +429,38 @@ mod tests {
     fn a_deleted_thread_frees_its_session_for_a_new_one() {
         let store = Store::open_in_memory().unwrap();
         store
-            .qa_thread_opened(1, "s", None, "Session", 10, 100, at(0))
+            .qa_thread_opened(&opened(1, "s", None, "Session", 10, 100), at(0))
             .unwrap();
         store
-            .qa_thread_opened(1, "s", Some("t"), "Talk", 10, 101, at(0))
+            .qa_thread_opened(&opened(1, "s", Some("t"), "Talk", 10, 101), at(0))
             .unwrap();
         assert!(
             store
-                .qa_thread_opened(1, "s", None, "Session", 10, 102, at(0))
+                .qa_thread_opened(&opened(1, "s", None, "Session", 10, 102), at(0))
                 .is_err(),
             "one live thread per session"
         );
-        assert!(store.qa_thread_gone(100).unwrap());
-        assert!(!store.qa_thread_gone(100).unwrap());
-        assert!(store.qa_thread_for(1, "s", None).unwrap().is_none());
+        assert!(store.qa_thread_gone(ChannelId(100)).unwrap());
+        assert!(!store.qa_thread_gone(ChannelId(100)).unwrap());
+        assert!(store
+            .qa_thread_for(GuildId(1), "s", None)
+            .unwrap()
+            .is_none());
         assert_eq!(
             store
-                .qa_thread_for(1, "s", Some("t"))
+                .qa_thread_for(GuildId(1), "s", Some("t"))
                 .unwrap()
                 .unwrap()
                 .thread_id,
-            101
+            ChannelId(101)
         );
         // A thread re-created from the same announcement has the same Discord id.
         let again = store
-            .qa_thread_opened(1, "s", None, "Session", 10, 100, at(9))
+            .qa_thread_opened(&opened(1, "s", None, "Session", 10, 100), at(9))
             .unwrap();
-        assert_eq!(store.qa_thread_by_discord_id(100).unwrap(), Some(again));
+        assert_eq!(
+            store.qa_thread_by_discord_id(ChannelId(100)).unwrap(),
+            Some(again)
+        );
     }
 }

@@ -7,20 +7,21 @@ use rusqlite::{params, OptionalExtension};
 
 use super::program::from_unix;
 use super::Store;
+use crate::ids::{ChannelId, GuildId, RoleId};
 
 /// Where and how a guild wants its announcements.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GuildSettings {
-    pub guild_id: u64,
-    pub announce_channel: Option<u64>,
-    pub ping_role: Option<u64>,
+    pub guild_id: GuildId,
+    pub announce_channel: Option<ChannelId>,
+    pub ping_role: Option<RoleId>,
     /// Track or room names and their channels, by name.
-    pub routes: Vec<(String, u64)>,
+    pub routes: Vec<(String, ChannelId)>,
 }
 
 impl GuildSettings {
     /// The channel for a session: its track's route, else its room's, else the default.
-    pub fn channel_for(&self, track: Option<&str>, room: Option<&str>) -> Option<u64> {
+    pub fn channel_for(&self, track: Option<&str>, room: Option<&str>) -> Option<ChannelId> {
         let route = |name: Option<&str>| {
             let name = name?;
             self.routes
@@ -34,8 +35,8 @@ impl GuildSettings {
     }
 
     /// Every channel announcements may go to, the default first.
-    pub fn channels(&self) -> Vec<u64> {
-        let mut channels: Vec<u64> = self.announce_channel.into_iter().collect();
+    pub fn channels(&self) -> Vec<ChannelId> {
+        let mut channels: Vec<ChannelId> = self.announce_channel.into_iter().collect();
         for (_, channel) in &self.routes {
             if !channels.contains(channel) {
                 channels.push(*channel);
@@ -48,7 +49,7 @@ impl GuildSettings {
 /// How posting into one channel has gone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChannelHealth {
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
     pub last_post_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub last_error_at: Option<DateTime<Utc>>,
@@ -59,7 +60,7 @@ pub struct ChannelHealth {
 impl Store {
     /// Every guild that has somewhere to announce.
     pub fn announcing_guilds(&self) -> anyhow::Result<Vec<GuildSettings>> {
-        let ids: Vec<i64> = {
+        let ids: Vec<GuildId> = {
             let conn = self.conn();
             let mut stmt = conn.prepare_cached(
                 "SELECT guild_id FROM guild_settings WHERE announce_channel IS NOT NULL
@@ -69,19 +70,17 @@ impl Store {
             rows.collect::<Result<_, _>>()
                 .context("reading announcing guilds")?
         };
-        ids.into_iter()
-            .map(|id| self.guild_settings(id as u64))
-            .collect()
+        ids.into_iter().map(|id| self.guild_settings(id)).collect()
     }
 
     /// A guild's settings (empty if it has none).
-    pub fn guild_settings(&self, guild_id: u64) -> anyhow::Result<GuildSettings> {
+    pub fn guild_settings(&self, guild_id: GuildId) -> anyhow::Result<GuildSettings> {
         let conn = self.conn();
         let (announce_channel, ping_role) = conn
             .query_row(
                 "SELECT announce_channel, ping_role FROM guild_settings WHERE guild_id = ?1",
-                [guild_id as i64],
-                |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?)),
+                [guild_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
             .context("reading guild settings")?
@@ -90,26 +89,28 @@ impl Store {
             "SELECT name, channel_id FROM announce_routes WHERE guild_id = ?1 ORDER BY name",
         )?;
         let routes = stmt
-            .query_map([guild_id as i64], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-            })?
+            .query_map([guild_id], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()
             .context("reading announcement routes")?;
         Ok(GuildSettings {
             guild_id,
-            announce_channel: announce_channel.map(|c| c as u64),
-            ping_role: ping_role.map(|r| r as u64),
+            announce_channel,
+            ping_role,
             routes,
         })
     }
 
     /// Sets the default announcements channel (and gives it a fresh start if it was broken).
-    pub fn set_announce_channel(&self, guild_id: u64, channel_id: u64) -> anyhow::Result<()> {
+    pub fn set_announce_channel(
+        &self,
+        guild_id: GuildId,
+        channel_id: ChannelId,
+    ) -> anyhow::Result<()> {
         let conn = self.conn();
         conn.execute(
             "INSERT INTO guild_settings (guild_id, announce_channel) VALUES (?1, ?2)
              ON CONFLICT (guild_id) DO UPDATE SET announce_channel = ?2",
-            params![guild_id as i64, channel_id as i64],
+            params![guild_id, channel_id],
         )
         .context("setting the announcements channel")?;
         clear_broken(&conn, guild_id, channel_id)
@@ -117,13 +118,17 @@ impl Store {
 
     /// Sets the default channel only if the guild has none: how `CONFBOT_ANNOUNCE_CHANNEL_ID`
     /// seeds it without overriding an admin's choice. Returns whether it was set.
-    pub fn seed_announce_channel(&self, guild_id: u64, channel_id: u64) -> anyhow::Result<bool> {
+    pub fn seed_announce_channel(
+        &self,
+        guild_id: GuildId,
+        channel_id: ChannelId,
+    ) -> anyhow::Result<bool> {
         let changed = self
             .conn()
             .execute(
                 "INSERT INTO guild_settings (guild_id, announce_channel) VALUES (?1, ?2)
                  ON CONFLICT (guild_id) DO UPDATE SET announce_channel = ?2 WHERE announce_channel IS NULL",
-                params![guild_id as i64, channel_id as i64],
+                params![guild_id, channel_id],
             )
             .context("seeding the announcements channel")?;
         Ok(changed == 1)
@@ -132,9 +137,9 @@ impl Store {
     /// Routes a track or room to a channel, or removes its route (`None`).
     pub fn set_route(
         &self,
-        guild_id: u64,
+        guild_id: GuildId,
         name: &str,
-        channel_id: Option<u64>,
+        channel_id: Option<ChannelId>,
     ) -> anyhow::Result<()> {
         let conn = self.conn();
         match channel_id {
@@ -142,7 +147,7 @@ impl Store {
                 conn.execute(
                     "INSERT INTO announce_routes (guild_id, name, channel_id) VALUES (?1, ?2, ?3)
                      ON CONFLICT (guild_id, name) DO UPDATE SET channel_id = ?3",
-                    params![guild_id as i64, name, channel_id as i64],
+                    params![guild_id, name, channel_id],
                 )
                 .context("setting a route")?;
                 clear_broken(&conn, guild_id, channel_id)
@@ -150,7 +155,7 @@ impl Store {
             None => {
                 conn.execute(
                     "DELETE FROM announce_routes WHERE guild_id = ?1 AND name = ?2",
-                    params![guild_id as i64, name],
+                    params![guild_id, name],
                 )
                 .context("removing a route")?;
                 Ok(())
@@ -159,27 +164,27 @@ impl Store {
     }
 
     /// Sets or clears the role mentioned in announcements.
-    pub fn set_ping_role(&self, guild_id: u64, role_id: Option<u64>) -> anyhow::Result<()> {
+    pub fn set_ping_role(&self, guild_id: GuildId, role_id: Option<RoleId>) -> anyhow::Result<()> {
         self.conn()
             .execute(
                 "INSERT INTO guild_settings (guild_id, ping_role) VALUES (?1, ?2)
                  ON CONFLICT (guild_id) DO UPDATE SET ping_role = ?2",
-                params![guild_id as i64, role_id.map(|r| r as i64)],
+                params![guild_id, role_id],
             )
             .context("setting the ping role")?;
         Ok(())
     }
 
     /// The health of every channel of a guild that confbot has posted into or tried to.
-    pub fn channel_health(&self, guild_id: u64) -> anyhow::Result<Vec<ChannelHealth>> {
+    pub fn channel_health(&self, guild_id: GuildId) -> anyhow::Result<Vec<ChannelHealth>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT channel_id, last_post_at, last_error, last_error_at, broken FROM channel_health
              WHERE guild_id = ?1 ORDER BY channel_id",
         )?;
-        let rows = stmt.query_map([guild_id as i64], |r| {
+        let rows = stmt.query_map([guild_id], |r| {
             Ok(ChannelHealth {
-                channel_id: r.get::<_, i64>(0)? as u64,
+                channel_id: r.get(0)?,
                 last_post_at: r.get::<_, Option<i64>>(1)?.map(from_unix),
                 last_error: r.get(2)?,
                 last_error_at: r.get::<_, Option<i64>>(3)?.map(from_unix),
@@ -193,15 +198,15 @@ impl Store {
     /// Records a successful post into a channel.
     pub fn record_post(
         &self,
-        guild_id: u64,
-        channel_id: u64,
+        guild_id: GuildId,
+        channel_id: ChannelId,
         at: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         self.conn()
             .execute(
                 "INSERT INTO channel_health (guild_id, channel_id, last_post_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (guild_id, channel_id) DO UPDATE SET last_post_at = ?3, broken = 0",
-                params![guild_id as i64, channel_id as i64, at.timestamp()],
+                params![guild_id, channel_id, at.timestamp()],
             )
             .context("recording a post")?;
         Ok(())
@@ -211,8 +216,8 @@ impl Store {
     /// has just become broken (so the caller logs it once, not on every announcement).
     pub fn record_post_error(
         &self,
-        guild_id: u64,
-        channel_id: u64,
+        guild_id: GuildId,
+        channel_id: ChannelId,
         error: &str,
         permanent: bool,
         at: DateTime<Utc>,
@@ -224,29 +229,27 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (guild_id, channel_id) DO UPDATE SET last_error = ?3, last_error_at = ?4,
                  broken = max(broken, ?5)",
-            params![
-                guild_id as i64,
-                channel_id as i64,
-                error,
-                at.timestamp(),
-                permanent
-            ],
+            params![guild_id, channel_id, error, at.timestamp(), permanent],
         )
         .context("recording a post error")?;
         Ok(permanent && !was_broken)
     }
 
     /// Whether a channel is broken (a permanent error since an admin last set it).
-    pub fn channel_broken(&self, guild_id: u64, channel_id: u64) -> anyhow::Result<bool> {
+    pub fn channel_broken(&self, guild_id: GuildId, channel_id: ChannelId) -> anyhow::Result<bool> {
         is_broken(&self.conn(), guild_id, channel_id)
     }
 }
 
-fn is_broken(conn: &rusqlite::Connection, guild_id: u64, channel_id: u64) -> anyhow::Result<bool> {
+fn is_broken(
+    conn: &rusqlite::Connection,
+    guild_id: GuildId,
+    channel_id: ChannelId,
+) -> anyhow::Result<bool> {
     let broken = conn
         .query_row(
             "SELECT broken FROM channel_health WHERE guild_id = ?1 AND channel_id = ?2",
-            params![guild_id as i64, channel_id as i64],
+            params![guild_id, channel_id],
             |r| r.get::<_, bool>(0),
         )
         .optional()
@@ -254,10 +257,14 @@ fn is_broken(conn: &rusqlite::Connection, guild_id: u64, channel_id: u64) -> any
     Ok(broken.unwrap_or(false))
 }
 
-fn clear_broken(conn: &rusqlite::Connection, guild_id: u64, channel_id: u64) -> anyhow::Result<()> {
+fn clear_broken(
+    conn: &rusqlite::Connection,
+    guild_id: GuildId,
+    channel_id: ChannelId,
+) -> anyhow::Result<()> {
     conn.execute(
         "UPDATE channel_health SET broken = 0 WHERE guild_id = ?1 AND channel_id = ?2",
-        params![guild_id as i64, channel_id as i64],
+        params![guild_id, channel_id],
     )
     .context("clearing a channel's error")?;
     Ok(())
@@ -270,43 +277,59 @@ mod tests {
     #[test]
     fn routes_pick_track_then_room_then_default() {
         let settings = GuildSettings {
-            guild_id: 1,
-            announce_channel: Some(10),
+            guild_id: GuildId(1),
+            announce_channel: Some(ChannelId(10)),
             ping_role: None,
-            routes: vec![("Posters".into(), 20), ("Hall A".into(), 30)],
+            routes: vec![
+                ("Posters".into(), ChannelId(20)),
+                ("Hall A".into(), ChannelId(30)),
+            ],
         };
         assert_eq!(
             settings.channel_for(Some("posters"), Some("Hall A")),
-            Some(20)
+            Some(ChannelId(20))
         );
         assert_eq!(
             settings.channel_for(Some("Orals"), Some("hall a")),
-            Some(30)
+            Some(ChannelId(30))
         );
-        assert_eq!(settings.channel_for(None, None), Some(10));
-        assert_eq!(settings.channels(), [10, 20, 30]);
+        assert_eq!(settings.channel_for(None, None), Some(ChannelId(10)));
+        assert_eq!(
+            settings.channels(),
+            [ChannelId(10), ChannelId(20), ChannelId(30)]
+        );
     }
 
     #[test]
     fn settings_are_kept_and_seeding_never_overrides_an_admin() {
         let store = Store::open_in_memory().unwrap();
-        assert!(store.seed_announce_channel(1, 10).unwrap());
-        store.set_announce_channel(1, 11).unwrap();
-        assert!(!store.seed_announce_channel(1, 10).unwrap());
-        store.set_route(1, "Posters", Some(20)).unwrap();
-        store.set_route(1, "posters", Some(21)).unwrap();
-        store.set_ping_role(1, Some(5)).unwrap();
-        let settings = store.guild_settings(1).unwrap();
-        assert_eq!(settings.announce_channel, Some(11));
+        assert!(store
+            .seed_announce_channel(GuildId(1), ChannelId(10))
+            .unwrap());
+        store
+            .set_announce_channel(GuildId(1), ChannelId(11))
+            .unwrap();
+        assert!(!store
+            .seed_announce_channel(GuildId(1), ChannelId(10))
+            .unwrap());
+        store
+            .set_route(GuildId(1), "Posters", Some(ChannelId(20)))
+            .unwrap();
+        store
+            .set_route(GuildId(1), "posters", Some(ChannelId(21)))
+            .unwrap();
+        store.set_ping_role(GuildId(1), Some(RoleId(5))).unwrap();
+        let settings = store.guild_settings(GuildId(1)).unwrap();
+        assert_eq!(settings.announce_channel, Some(ChannelId(11)));
         assert_eq!(
             settings.routes,
-            [("Posters".to_string(), 21)],
+            [("Posters".to_string(), ChannelId(21))],
             "route names ignore case"
         );
-        assert_eq!(settings.ping_role, Some(5));
-        store.set_ping_role(1, None).unwrap();
-        store.set_route(1, "POSTERS", None).unwrap();
-        let settings = store.guild_settings(1).unwrap();
+        assert_eq!(settings.ping_role, Some(RoleId(5)));
+        store.set_ping_role(GuildId(1), None).unwrap();
+        store.set_route(GuildId(1), "POSTERS", None).unwrap();
+        let settings = store.guild_settings(GuildId(1)).unwrap();
         assert_eq!((settings.ping_role, settings.routes.len()), (None, 0));
         assert_eq!(store.announcing_guilds().unwrap().len(), 1);
     }
@@ -316,24 +339,26 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         let at = DateTime::from_timestamp(1_620_150_000, 0).unwrap();
         assert!(!store
-            .record_post_error(1, 10, "HTTP 500", false, at)
+            .record_post_error(GuildId(1), ChannelId(10), "HTTP 500", false, at)
             .unwrap());
         assert!(
             store
-                .record_post_error(1, 10, "Missing Access", true, at)
+                .record_post_error(GuildId(1), ChannelId(10), "Missing Access", true, at)
                 .unwrap(),
             "newly broken"
         );
         assert!(
             !store
-                .record_post_error(1, 10, "Missing Access", true, at)
+                .record_post_error(GuildId(1), ChannelId(10), "Missing Access", true, at)
                 .unwrap(),
             "already broken"
         );
-        assert!(store.channel_broken(1, 10).unwrap());
-        store.set_announce_channel(1, 10).unwrap();
-        assert!(!store.channel_broken(1, 10).unwrap());
-        let health = store.channel_health(1).unwrap();
+        assert!(store.channel_broken(GuildId(1), ChannelId(10)).unwrap());
+        store
+            .set_announce_channel(GuildId(1), ChannelId(10))
+            .unwrap();
+        assert!(!store.channel_broken(GuildId(1), ChannelId(10)).unwrap());
+        let health = store.channel_health(GuildId(1)).unwrap();
         assert_eq!(health[0].last_error.as_deref(), Some("Missing Access"));
     }
 }

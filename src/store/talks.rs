@@ -276,6 +276,33 @@ impl Store {
             .context("reading tracks and rooms")
     }
 
+    /// One session by id, without its talks.
+    pub fn session(&self, id: &str) -> anyhow::Result<Option<SessionInfo>> {
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(&format!("{SESSION_INFO} WHERE s.id = ?1"))?;
+        let mut rows = stmt.query_map([id], |r| session_info(r, 1))?;
+        rows.next().transpose().context("reading a session")
+    }
+
+    /// Sessions whose title contains `text` (any case), nearest to `now` first.
+    pub fn sessions_titled(
+        &self,
+        text: &str,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<SessionInfo>> {
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SESSION_INFO} WHERE instr(lower(s.title), lower(?1)) > 0
+             ORDER BY abs(s.starts_at - ?2), s.id LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(params![text.trim(), now.timestamp(), limit as i64], |r| {
+            session_info(r, 1)
+        })?;
+        rows.collect::<Result<_, _>>()
+            .context("reading sessions by title")
+    }
+
     /// How many talks the program has.
     pub fn talk_count(&self) -> anyhow::Result<usize> {
         let count: i64 = self

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use confbot::clock::Clock;
+use confbot::ids;
 use confbot::store::AnnouncementState;
 use fake_discord::{FakeDiscord, Fault};
 use serde_json::{json, Value};
@@ -21,10 +22,17 @@ async fn announcing_bot(at: DateTime<Utc>, mode: Mode) -> (TestBot, Arc<SteppedC
     let clock = SteppedClock::new(at);
     let bot = TestBot::start_with(three_sessions(), clock.clone(), mode).await;
     bot.store
-        .set_announce_channel(IDS.guild.get(), IDS.announcements.get())
+        .set_announce_channel(
+            ids::GuildId(IDS.guild.get()),
+            ids::ChannelId(IDS.announcements.get()),
+        )
         .unwrap();
     bot.store
-        .set_route(IDS.guild.get(), "Posters", Some(POSTERS_CHANNEL.get()))
+        .set_route(
+            ids::GuildId(IDS.guild.get()),
+            "Posters",
+            Some(ids::ChannelId(POSTERS_CHANNEL.get())),
+        )
         .unwrap();
     (bot, clock)
 }
@@ -162,7 +170,10 @@ async fn server_errors_then_success_post_one_message() {
     .await;
     one_tick().await;
     assert_eq!(bot.fake.messages(IDS.announcements).len(), 1);
-    let announcement = &bot.store.announcements(IDS.guild.get()).unwrap()[0];
+    let announcement = &bot
+        .store
+        .announcements(ids::GuildId(IDS.guild.get()))
+        .unwrap()[0];
     assert_eq!(
         (announcement.state, announcement.attempts),
         (AnnouncementState::Sent, 3)
@@ -213,7 +224,7 @@ async fn an_unknown_channel_is_recorded_shown_and_not_retried_in_a_storm() {
     let (bot, clock) = announcing_bot(pdt(10, 45), Mode::Proxy).await;
     let missing = 999_999_999_999_u64;
     bot.store
-        .set_announce_channel(IDS.guild.get(), missing)
+        .set_announce_channel(ids::GuildId(IDS.guild.get()), ids::ChannelId(missing))
         .unwrap();
     for at in [pdt(10, 50), pdt(11, 0), pdt(11, 50)] {
         clock.set(at);
@@ -265,7 +276,10 @@ async fn admins_set_up_announcements_from_discord_and_attendees_cannot() {
     assert!(refused.is_ephemeral());
     assert!(refused.content.unwrap().contains("Manage Server"));
     assert_eq!(
-        bot.store.guild_settings(guild).unwrap().announce_channel,
+        bot.store
+            .guild_settings(ids::GuildId(guild))
+            .unwrap()
+            .announce_channel,
         None,
         "nothing changed"
     );
@@ -310,13 +324,19 @@ async fn admins_set_up_announcements_from_discord_and_attendees_cannot() {
         .unwrap()
         .starts_with("The program has no track or room called `Keynotes`"));
 
-    let settings = bot.store.guild_settings(guild).unwrap();
-    assert_eq!(settings.announce_channel, Some(IDS.announcements.get()));
+    let settings = bot.store.guild_settings(ids::GuildId(guild)).unwrap();
+    assert_eq!(
+        settings.announce_channel,
+        Some(ids::ChannelId(IDS.announcements.get()))
+    );
     assert_eq!(
         settings.routes,
-        [("Posters".to_string(), POSTERS_CHANNEL.get())]
+        [("Posters".to_string(), ids::ChannelId(POSTERS_CHANNEL.get()))]
     );
-    assert_eq!(settings.ping_role, Some(IDS.moderator_role.get()));
+    assert_eq!(
+        settings.ping_role,
+        Some(ids::RoleId(IDS.moderator_role.get()))
+    );
 
     let pending = admin("announce pending", vec![]).await;
     let first = &pending.embeds[0]["fields"][0];

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use confbot::clock::{Clock, FixedClock};
 use confbot::discord::{self, Bot};
+use confbot::ids;
 use confbot::program::{import_str, ImportOptions, Program};
 use confbot::store::Store;
 use fake_discord::{FakeDiscord, Ids};
@@ -118,7 +119,7 @@ impl TestBot {
         };
         let bot = Bot {
             token: fake.token().to_string(),
-            guild_id: Some(IDS.guild.get()),
+            guild_id: Some(ids::GuildId(IDS.guild.get())),
             api_url,
             http_client,
             store: Arc::clone(&store),

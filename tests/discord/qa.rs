@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use confbot::clock::FixedClock;
+use confbot::ids;
 use confbot::program::{import_str, ImportOptions, Program};
-use confbot::store::QaState;
+use confbot::store::{OpenedThread, QaState};
 use fake_discord::{FakeDiscord, InteractionHandle};
 use serde_json::{json, Value};
 use serenity::model::channel::{ChannelType, Message};
@@ -20,7 +21,10 @@ use crate::helpers::{pdt, three_sessions, Mode, SteppedClock, TestBot, IDS};
 async fn qa_bot(program: Program, at: DateTime<Utc>) -> TestBot {
     let bot = TestBot::start_with(program, Arc::new(FixedClock(at)), Mode::Proxy).await;
     bot.store
-        .set_announce_channel(IDS.guild.get(), IDS.questions.get())
+        .set_announce_channel(
+            ids::GuildId(IDS.guild.get()),
+            ids::ChannelId(IDS.questions.get()),
+        )
         .unwrap();
     bot
 }
@@ -299,7 +303,7 @@ async fn closing_posts_a_summary_then_archives_and_locks_the_thread() {
     assert!(metadata.archived && metadata.locked);
     let stored = bot
         .store
-        .qa_thread_by_discord_id(thread.get())
+        .qa_thread_by_discord_id(ids::ChannelId(thread.get()))
         .unwrap()
         .unwrap();
     assert_eq!(stored.state, QaState::Closed);
@@ -312,14 +316,22 @@ async fn with_auto_qa_a_rehearsed_announcement_opens_the_thread_and_the_next_lin
     let clock = SteppedClock::new(pdt(10, 45));
     let bot = TestBot::start_with(three_sessions(), clock.clone(), Mode::Proxy).await;
     bot.store
-        .set_announce_channel(IDS.guild.get(), IDS.announcements.get())
+        .set_announce_channel(
+            ids::GuildId(IDS.guild.get()),
+            ids::ChannelId(IDS.announcements.get()),
+        )
         .unwrap();
     bot.fake
         .send_command(IDS.admin, IDS.general, "setup qa", [("auto", json!(true))])
         .await
         .response()
         .await;
-    assert!(bot.store.qa_settings(IDS.guild.get()).unwrap().auto_open);
+    assert!(
+        bot.store
+            .qa_settings(ids::GuildId(IDS.guild.get()))
+            .unwrap()
+            .auto_open
+    );
 
     clock.set(pdt(10, 50));
     bot.fake
@@ -439,12 +451,14 @@ async fn a_thread_deleted_on_discord_is_noticed_and_q_and_a_opens_anew() {
     let deleted = 999_999_999_999_u64;
     bot.store
         .qa_thread_opened(
-            IDS.guild.get(),
-            "orals-1",
-            None,
-            "Orals 1",
-            IDS.questions.get(),
-            deleted,
+            &OpenedThread {
+                guild: ids::GuildId(IDS.guild.get()),
+                session_id: "orals-1",
+                talk_id: None,
+                title: "Orals 1",
+                channel: ids::ChannelId(IDS.questions.get()),
+                thread: ids::ChannelId(deleted),
+            },
             pdt(11, 0),
         )
         .unwrap();
@@ -454,10 +468,10 @@ async fn a_thread_deleted_on_discord_is_noticed_and_q_and_a_opens_anew() {
     assert_eq!(bot.fake.threads().len(), 1);
     let live = bot
         .store
-        .qa_thread_for(IDS.guild.get(), "orals-1", None)
+        .qa_thread_for(ids::GuildId(IDS.guild.get()), "orals-1", None)
         .unwrap()
         .unwrap();
-    assert_eq!(live.thread_id, thread.get());
+    assert_eq!(live.thread_id, ids::ChannelId(thread.get()));
     bot.fake.assert_no_violations();
     bot.stop().await;
 }

@@ -5,6 +5,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
+use confbot::ids;
 use confbot::store::Store;
 use fake_discord::FakeDiscord;
 use serde_json::json;
@@ -44,10 +45,17 @@ async fn a_cli_import_into_the_running_bots_database_is_announced_and_followed()
         .replace_program(&crate::helpers::three_sessions())
         .unwrap();
     store
-        .set_announce_channel(IDS.guild.get(), IDS.announcements.get())
+        .set_announce_channel(
+            ids::GuildId(IDS.guild.get()),
+            ids::ChannelId(IDS.announcements.get()),
+        )
         .unwrap();
     store
-        .set_route(IDS.guild.get(), "Posters", Some(IDS.questions.get()))
+        .set_route(
+            ids::GuildId(IDS.guild.get()),
+            "Posters",
+            Some(ids::ChannelId(IDS.questions.get())),
+        )
         .unwrap();
     let clock = SteppedClock::new(pdt(10, 45));
     let bot = TestBot::start_on(

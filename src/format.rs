@@ -1,4 +1,4 @@
-//! How the commands write times, talks and people.
+//! How confbot writes times, talks and people, for commands and announcements alike.
 //!
 //! Times are Discord timestamps (`<t:UNIX:t>`, shown in each reader's own zone) next to the
 //! conference-local time (`11:00 PDT`), so nobody has to convert.

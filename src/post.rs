@@ -1,0 +1,103 @@
+//! The seam between what confbot decides to post and Discord: the [`Poster`] trait (serenity in
+//! production, `discord/poster.rs`; a fake in tests), what it is given ([`Outgoing`],
+//! [`NewThread`]), how it fails ([`PostError`]), and the one place that decides what a post's
+//! outcome does to its channel's health. The announcement tick, Q&A and `/announce test` all
+//! post through here, so a refused channel is handled the same way whoever posted.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use crate::ids::{ChannelId, GuildId, MessageId, RoleId};
+use crate::reply::Reply;
+use crate::store::Store;
+
+/// Why a message is not sent into a channel an admin must set again; shown where it was meant to go.
+pub const CHANNEL_BROKEN: &str = "the channel is broken; an admin must set it again";
+
+/// A message to post into a channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub guild_id: GuildId,
+    pub channel_id: ChannelId,
+    /// Sent with `enforce_nonce`: the same nonce within minutes returns the same message.
+    pub nonce: String,
+    pub content: String,
+    pub embed: Reply,
+    /// The one role this message may mention (the guild's announcement ping), if any.
+    pub mention_role: Option<RoleId>,
+}
+
+/// A public thread to open, with its first message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewThread {
+    /// The channel it goes in.
+    pub channel_id: ChannelId,
+    /// Start it from this message of the channel (an announcement), if any.
+    pub message_id: Option<MessageId>,
+    /// Its name, already within Discord's limit.
+    pub name: String,
+    /// Its first message.
+    pub intro: Reply,
+}
+
+/// Why a post failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostError {
+    /// Worth trying again later (429, 5xx, network).
+    Transient(String),
+    /// The channel is unusable (missing access, unknown channel): nothing more goes there
+    /// until an admin sets it again.
+    Permanent(String),
+    /// Discord refused this one message (e.g. 400): it fails alone, the channel stays usable.
+    Rejected(String),
+}
+
+impl PostError {
+    /// What went wrong, in words.
+    pub fn reason(&self) -> &str {
+        match self {
+            PostError::Transient(reason)
+            | PostError::Permanent(reason)
+            | PostError::Rejected(reason) => reason,
+        }
+    }
+}
+
+/// Posts messages into channels.
+pub trait Poster: Sync {
+    /// Posts `message`; the id of the message on success.
+    fn post(&self, message: &Outgoing)
+        -> impl Future<Output = Result<MessageId, PostError>> + Send;
+    /// Opens a public thread and posts its first message; the thread's id on success.
+    fn open_thread(
+        &self,
+        thread: &NewThread,
+    ) -> impl Future<Output = Result<ChannelId, PostError>> + Send;
+}
+
+/// Records what a post into `channel` says about the channel (`/setup show` shows it): a
+/// success clears it, a [`PostError::Permanent`] marks it broken until an admin sets it again,
+/// other errors are noted. True when this outcome newly broke the channel, so the caller can
+/// say so once rather than on every post.
+pub fn record_outcome(
+    store: &Store,
+    guild: GuildId,
+    channel: ChannelId,
+    outcome: Result<(), &PostError>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    match outcome {
+        Ok(()) => {
+            store.record_post(guild, channel, now)?;
+            Ok(false)
+        }
+        Err(error) => store.record_post_error(
+            guild,
+            channel,
+            error.reason(),
+            matches!(error, PostError::Permanent(_)),
+            now,
+        ),
+    }
+}

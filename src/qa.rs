@@ -1,0 +1,169 @@
+//! The Q&A domain that both `/qa` (`commands/qa.rs`) and automatic Q&A on announcement
+//! (`reminders/qa.rs`) need: what a thread is about, what it is called and says first, and
+//! recording a thread once Discord has opened it (one live thread per subject).
+
+use chrono::{DateTime, Utc};
+
+use crate::format::{people, stamp};
+use crate::ids::{ChannelId, GuildId, MessageId};
+use crate::post::NewThread;
+use crate::reply::{limits, truncate, truncate_at_word, Field, Reply};
+use crate::store::{OpenedThread, QaThread, SessionInfo, Store, TalkRow};
+
+/// How much of an abstract the thread's first message quotes.
+const EXCERPT: usize = 300;
+
+/// What a Q&A thread is about: a session, or one of its talks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subject {
+    pub session: SessionInfo,
+    pub talk: Option<TalkRow>,
+}
+
+impl Subject {
+    pub fn title(&self) -> &str {
+        match &self.talk {
+            Some(row) => &row.talk.title,
+            None => &self.session.title,
+        }
+    }
+
+    pub fn talk_id(&self) -> Option<&str> {
+        self.talk.as_ref().map(|row| row.talk.id.as_str())
+    }
+}
+
+/// The thread for `subject` in `channel_id`, on `message_id` if given.
+pub fn new_thread(
+    store: &Store,
+    subject: &Subject,
+    channel_id: ChannelId,
+    message_id: Option<MessageId>,
+) -> anyhow::Result<NewThread> {
+    Ok(NewThread {
+        channel_id,
+        message_id,
+        name: thread_name(subject.title()),
+        intro: intro(store, subject)?,
+    })
+}
+
+/// `Q&A · <title>`, cut at a word within Discord's 100 characters for a channel name.
+pub fn thread_name(title: &str) -> String {
+    let title: String = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    truncate_at_word(&format!("Q&A · {title}"), limits::CHANNEL_NAME)
+}
+
+/// The thread's first message: the talk(s), speakers, the session's moderators, an abstract
+/// excerpt and how to ask.
+pub fn intro(store: &Store, subject: &Subject) -> anyhow::Result<Reply> {
+    let talks = match &subject.talk {
+        Some(row) => vec![row.clone()],
+        None => store.talks_of_session(&subject.session.id)?,
+    };
+    let moderators = store.moderators(&subject.session.id)?;
+    let mut description = vec![match &subject.talk {
+        Some(_) => format!(
+            "Questions for this talk of **{}**, {}.",
+            subject.session.title,
+            stamp(subject.session.start, 'f')
+        ),
+        None => format!(
+            "Questions for the talks of this session, {}.",
+            stamp(subject.session.start, 'f')
+        ),
+    }];
+    if !moderators.is_empty() {
+        description.push(format!("Moderated by {}.", people(&moderators)));
+    }
+    description.push(
+        "**How to ask:** `/ask` in this thread. Vote ▲ for the questions you want answered (click again to take your vote back); the moderators pick the best for the speakers."
+            .to_string(),
+    );
+    let fields = talks.iter().map(|row| {
+        let mut value = format!("by {}", people(&row.talk.speakers));
+        let excerpt = row.talk.abstract_text.trim();
+        if !excerpt.is_empty() {
+            value.push_str(&format!("\n> {}", truncate(excerpt, EXCERPT)));
+        }
+        Field {
+            name: row.talk.title.clone(),
+            value,
+            inline: false,
+        }
+    });
+    Ok(Reply::new(format!("Q&A · {}", subject.title()))
+        .description(description.join("\n"))
+        .fields(fields)
+        .fitted())
+}
+
+/// A thread Discord has just opened for `subject`.
+#[derive(Debug, Clone, Copy)]
+pub struct Opened<'a> {
+    pub guild: GuildId,
+    pub subject: &'a Subject,
+    pub channel: ChannelId,
+    pub thread: ChannelId,
+}
+
+/// What recording an opened thread came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recorded {
+    /// It is the subject's live thread now.
+    Live,
+    /// Someone opened the same Q&A at the same moment and recorded theirs first (one live
+    /// thread per subject): theirs stands, and is the one to point to.
+    Lost(QaThread),
+}
+
+/// Records a thread just opened on Discord as its subject's live thread.
+pub fn record_opened(
+    store: &Store,
+    opened: &Opened<'_>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Recorded> {
+    let subject = opened.subject;
+    let recorded = store.qa_thread_opened(
+        &OpenedThread {
+            guild: opened.guild,
+            session_id: &subject.session.id,
+            talk_id: subject.talk_id(),
+            title: subject.title(),
+            channel: opened.channel,
+            thread: opened.thread,
+        },
+        now,
+    );
+    match recorded {
+        Ok(_) => Ok(Recorded::Live),
+        Err(error) => {
+            match store.qa_thread_for(opened.guild, &subject.session.id, subject.talk_id())? {
+                Some(existing) => Ok(Recorded::Lost(existing)),
+                None => Err(error),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_title_makes_a_thread_name_cut_at_a_word_within_100_characters() {
+        let title = "Towards a Unified Theory of Everything in Representation Learning: Hopfield Networks, Restricted Boltzmann Machines and Beyond";
+        let name = thread_name(title);
+        assert!(name.chars().count() <= limits::CHANNEL_NAME, "{name}");
+        assert!(name.starts_with("Q&A · Towards a Unified"));
+        assert!(name.ends_with('…'));
+        let kept = name.trim_start_matches("Q&A · ").trim_end_matches('…');
+        assert!(title.starts_with(kept));
+        assert_eq!(
+            title[kept.len()..].chars().next(),
+            Some(' '),
+            "cut before a space, not inside a word: {name}"
+        );
+        assert_eq!(thread_name("Orals\n 1"), "Q&A · Orals 1");
+    }
+}
