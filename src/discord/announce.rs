@@ -28,7 +28,7 @@ pub async fn announce(_: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command, guild_only)]
 async fn pending(ctx: Context<'_>) -> Result<(), Error> {
     let guild = guild(ctx);
-    let rules = ctx.data().rules.clone();
+    let rules = ctx.data().rules().clone();
     let reply = ctx
         .data()
         .run(move |store, now| core::pending(store, guild, &rules, now))

@@ -5,14 +5,17 @@
 //! (e.g. one that reaches a loopback Discord over TLS). It checks the token, registers the
 //! commands (a bulk overwrite, so idempotent), connects the gateway and runs until `shutdown`.
 //!
+//! - `data.rs`: what handlers reach, and `Data::run`, the only way to the database.
 //! - `commands.rs`: one thin wrapper per slash command, and `all_commands()`.
+//! - `autocomplete.rs`: every option's suggestions.
+//! - `convert.rs`: serenity's ids to the core's (`crate::ids`) and back.
 //! - `render.rs`: a core `Reply` into serenity builders (embeds, buttons, no mentions).
 //! - `pages.rs`: sending a reply, with Previous / Next buttons for long lists.
 //! - `errors.rs`: user errors shown as written, everything else logged and apologised for.
 //! - `setup.rs`, `announce.rs`: the admin commands for session announcements.
 //! - `program.rs`: `/program reload`, a new program uploaded in Discord.
 //! - `checks.rs`: server-side permission checks.
-//! - `poster.rs`: posting announcements through serenity (the `Poster` of `reminders`).
+//! - `poster.rs`: posting announcements through serenity (the `crate::post::Poster`).
 //! - `qa.rs`: Q&A threads (`/qa`, `/ask`, `/setup qa|moderators`), their buttons and events.
 //! - `retry.rs`: retrying the bot's own requests on 429, 5xx and network errors.
 //!
@@ -23,6 +26,7 @@ mod autocomplete;
 mod checks;
 mod commands;
 mod convert;
+mod data;
 mod errors;
 mod pages;
 mod poster;
@@ -36,64 +40,22 @@ use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 use serenity::{ApplicationId, CreateAllowedMentions, GatewayIntents, GuildId, HttpBuilder};
 
 pub use commands::all_commands;
+pub use data::Data;
 
 use crate::clock::Clock;
 use crate::config::AnnounceConfig;
-use crate::error::CommandError;
 use crate::ids;
-use crate::reminders::{Rules, Ticker};
+use crate::reminders::Ticker;
 use crate::store::Store;
 
 /// The error type of command handlers; a [`crate::error::UserError`] inside is shown to the user.
 pub type Error = anyhow::Error;
 /// The poise context every command gets.
 pub type Context<'a> = poise::Context<'a, Data, Error>;
-
-/// What every command handler can reach.
-pub struct Data {
-    store: Arc<Store>,
-    clock: Arc<dyn Clock>,
-    rules: Rules,
-    /// The organisers' server (`DISCORD_GUILD_ID`): the one program is theirs to change.
-    home_guild: Option<ids::GuildId>,
-    /// Bounds the commands' database work running at once (see [`DB_SLOTS`]).
-    db_slots: Arc<tokio::sync::Semaphore>,
-}
-
-/// How many commands do database work at once; the others wait their turn without a thread.
-/// A burst of 1,000 interactions would otherwise start 500 blocking threads (tokio's limit),
-/// nearly all of them waiting for one of the store's few connections, costing memory (400 MB
-/// in the load bench) and context switches rather than buying parallelism on a small machine.
-const DB_SLOTS: usize = 4;
-
-impl Data {
-    /// Runs a core command on a blocking thread (SQLite is synchronous) with the clock's `now`.
-    async fn run<T, F>(&self, command: F) -> Result<T, Error>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Store, DateTime<Utc>) -> Result<T, CommandError> + Send + 'static,
-    {
-        let _slot = self
-            .db_slots
-            .acquire()
-            .await
-            .context("the database slots are closed")?;
-        let store = Arc::clone(&self.store);
-        let now = self.clock.now();
-        let result = tokio::task::spawn_blocking(move || command(&store, now))
-            .await
-            .context("a command's database work panicked")?;
-        result.map_err(|error| match error {
-            CommandError::User(user) => Error::new(user),
-            CommandError::Internal(internal) => internal,
-        })
-    }
-}
 
 /// The guild of a `guild_only` command.
 fn guild(ctx: Context<'_>) -> crate::ids::GuildId {
@@ -130,13 +92,12 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
     register_commands(&http, application.id, bot.guild_id).await?;
     tracing::info!(application = %application.name, "commands registered");
 
-    let data = Data {
-        store: Arc::clone(&bot.store),
-        clock: Arc::clone(&bot.clock),
-        rules: bot.announce.rules.clone(),
-        home_guild: bot.guild_id,
-        db_slots: Arc::new(tokio::sync::Semaphore::new(DB_SLOTS)),
-    };
+    let data = Data::new(
+        Arc::clone(&bot.store),
+        Arc::clone(&bot.clock),
+        bot.announce.rules.clone(),
+        bot.guild_id,
+    );
     if let Some(channel) = bot.announce.channel {
         seed_announce_channel(&http, &data, channel).await;
     }

@@ -36,7 +36,7 @@ async fn reload(
 ) -> Result<(), Error> {
     // One database holds one program for every server the bot is in: only the organisers'
     // server may replace it.
-    match ctx.data().home_guild {
+    match ctx.data().home_guild() {
         Some(home) if ctx.guild_id().map(Into::into) == Some(home) => {}
         Some(_) => {
             user_error!("The program can only be changed from the organisers' server.")

@@ -87,7 +87,7 @@ async fn ping(
 #[poise::command(slash_command, guild_only)]
 async fn show(ctx: Context<'_>) -> Result<(), Error> {
     let guild = guild(ctx);
-    let rules = ctx.data().rules.clone();
+    let rules = ctx.data().rules().clone();
     let reply = ctx
         .data()
         .run(move |store, _| core::show(store, guild, &rules))

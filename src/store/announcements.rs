@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::{DateTime, TimeDelta, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::program::from_unix;
+use super::from_unix;
 use super::talks::{session_info, SESSION_INFO};
 use super::{SessionInfo, Store};
 use crate::ids::{ChannelId, GuildId, MessageId};

@@ -5,7 +5,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Row, Transaction};
 
-use super::program::from_unix;
+use super::from_unix;
 use super::Store;
 use crate::ids::{ChannelId, GuildId, MessageId};
 use crate::program::ItemChange;

@@ -12,12 +12,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use super::Store;
+use super::{from_unix, Store};
 use crate::program::{Conference, Person, Program, ProgramDiff, Session, Talk, TalkKind};
-
-pub(super) fn from_unix(seconds: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(seconds, 0).unwrap_or_default()
-}
 
 impl Store {
     /// Stores `program` in place of the current one, in one transaction, and says what changed.

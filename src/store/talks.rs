@@ -17,7 +17,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::program::from_unix;
+use super::from_unix;
 use super::search::fts_query;
 use super::Store;
 use crate::program::{Person, Talk, TalkKind};

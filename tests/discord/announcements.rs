@@ -263,15 +263,10 @@ async fn admins_set_up_announcements_from_discord_and_attendees_cannot() {
     let guild = IDS.guild.get();
 
     let refused = bot
-        .fake
-        .send_command(
-            IDS.attendee,
-            IDS.general,
+        .attendee_runs(
             "setup announcements",
             [("channel", json!(IDS.general.to_string()))],
         )
-        .await
-        .response()
         .await;
     assert!(refused.is_ephemeral());
     assert!(refused.content.unwrap().contains("Manage Server"));

@@ -61,12 +61,7 @@ async fn the_registered_commands_are_exactly_the_documented_ones() {
 #[tokio::test]
 async fn next_at_10_55_lists_the_vani_talk_first_privately() {
     let bot = TestBot::start(pdt(10, 55)).await;
-    let response = bot
-        .fake
-        .send_command(IDS.attendee, IDS.general, "next", [])
-        .await
-        .response()
-        .await;
+    let response = bot.attendee_runs("next", []).await;
     assert!(response.is_ephemeral());
     let fields = fields(&response.embeds[0]);
     assert_eq!(
@@ -114,12 +109,7 @@ async fn talk_autocomplete_offers_the_hopfield_talk_and_selecting_it_shows_it() 
         .expect("the Hopfield/RBM talk is offered");
     let id = choice["value"].clone();
 
-    let response = bot
-        .fake
-        .send_command(IDS.attendee, IDS.general, "talk", [("talk", id)])
-        .await
-        .response()
-        .await;
+    let response = bot.attendee_runs("talk", [("talk", id)]).await;
     assert!(
         !response.is_ephemeral(),
         "a talk is shared with the channel"
@@ -138,15 +128,7 @@ async fn talk_autocomplete_offers_the_hopfield_talk_and_selecting_it_shows_it() 
 async fn an_unknown_talk_id_gets_a_private_user_error() {
     let bot = TestBot::start(pdt(10, 55)).await;
     let response = bot
-        .fake
-        .send_command(
-            IDS.attendee,
-            IDS.general,
-            "talk",
-            [("talk", json!("no-such-talk"))],
-        )
-        .await
-        .response()
+        .attendee_runs("talk", [("talk", json!("no-such-talk"))])
         .await;
     assert!(response.is_ephemeral());
     assert!(response
@@ -165,12 +147,7 @@ async fn a_talk_titled_everyone_pings_nobody() {
     let program = Program::new(program.conference().clone(), sessions).unwrap();
     let bot = TestBot::start_with(program, Arc::new(FixedClock(pdt(10, 55))), Mode::Proxy).await;
     let id = json!("2021-05-04-1100-vani");
-    let response = bot
-        .fake
-        .send_command(IDS.attendee, IDS.general, "talk", [("talk", id)])
-        .await
-        .response()
-        .await;
+    let response = bot.attendee_runs("talk", [("talk", id)]).await;
     assert_eq!(
         response.embeds[0]["title"],
         "@everyone look at this @here <@&1>"
@@ -250,12 +227,7 @@ async fn a_talk_url_becomes_a_link_button() {
     let program = Program::new(program.conference().clone(), sessions).unwrap();
     let bot = TestBot::start_with(program, Arc::new(FixedClock(pdt(10, 55))), Mode::Proxy).await;
     let id = json!("2021-05-04-1100-vani");
-    let response = bot
-        .fake
-        .send_command(IDS.attendee, IDS.general, "talk", [("talk", id)])
-        .await
-        .response()
-        .await;
+    let response = bot.attendee_runs("talk", [("talk", id)]).await;
     let button = &response.components[0]["components"][0];
     assert_eq!(button["style"], 5, "a link button");
     assert_eq!(button["url"], "https://iclr.cc/virtual/2021/oral/3361");
@@ -280,12 +252,7 @@ async fn every_command_answers_without_violations() {
         ),
     ];
     for (command, options) in asks {
-        let response = bot
-            .fake
-            .send_command(IDS.attendee, IDS.general, command, options)
-            .await
-            .response()
-            .await;
+        let response = bot.attendee_runs(command, options).await;
         assert!(
             !response.embeds.is_empty(),
             "/{command} answers with an embed: {response:?}"

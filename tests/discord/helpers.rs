@@ -10,7 +10,7 @@ use confbot::discord::{self, Bot};
 use confbot::ids;
 use confbot::program::{import_str, ImportOptions, Program};
 use confbot::store::Store;
-use fake_discord::{FakeDiscord, Ids};
+use fake_discord::{FakeDiscord, Ids, InteractionResponse};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -151,6 +151,19 @@ impl TestBot {
     }
 
     /// Kills the bot without shutting it down, as a crash would: all its tasks just end.
+    /// An attendee runs `command` in #general: Discord's answer to it.
+    pub async fn attendee_runs<'a>(
+        &self,
+        command: &str,
+        options: impl IntoIterator<Item = (&'a str, serde_json::Value)>,
+    ) -> InteractionResponse {
+        self.fake
+            .send_command(IDS.attendee, IDS.general, command, options)
+            .await
+            .response()
+            .await
+    }
+
     pub fn crash(mut self) -> (FakeDiscord, Arc<Store>) {
         kill(self.runtime.take());
         (self.fake.clone(), Arc::clone(&self.store))

@@ -89,12 +89,7 @@ async fn sigterm_and_sigint_stop_the_binary_cleanly() {
 async fn in_tls_mode_with_serenitys_ratelimiter_the_bot_answers_too() {
     let clock = Arc::new(confbot::clock::FixedClock(pdt(10, 55)));
     let bot = TestBot::start_with(bundled_program(), clock, Mode::Tls).await;
-    let response = bot
-        .fake
-        .send_command(IDS.attendee, IDS.general, "next", [])
-        .await
-        .response()
-        .await;
+    let response = bot.attendee_runs("next", []).await;
     assert_eq!(
         fields(&response.embeds[0])[0].0,
         "Iterated learning for emergent systematicity in VQA"
@@ -126,23 +121,13 @@ async fn a_panic_in_a_handler_is_apologised_for_and_the_bot_keeps_answering() {
     });
     let bot = TestBot::start_with(bundled_program(), clock.clone(), Mode::Proxy).await;
     clock.armed.store(true, Ordering::SeqCst);
-    let response = bot
-        .fake
-        .send_command(IDS.attendee, IDS.general, "now", [])
-        .await
-        .response()
-        .await;
+    let response = bot.attendee_runs("now", []).await;
     assert!(response.is_ephemeral());
     assert_eq!(
         response.content.as_deref(),
         Some("Sorry, something went wrong on my side. Please try again in a moment.")
     );
-    let response = bot
-        .fake
-        .send_command(IDS.attendee, IDS.general, "next", [("count", json!(1))])
-        .await
-        .response()
-        .await;
+    let response = bot.attendee_runs("next", [("count", json!(1))]).await;
     assert_eq!(fields(&response.embeds[0]).len(), 1);
     bot.fake.assert_no_violations();
     bot.stop().await;
@@ -159,12 +144,7 @@ async fn a_dropped_gateway_is_resumed_and_the_bot_keeps_answering() {
         )
         .await
         .unwrap();
-    let response = bot
-        .fake
-        .send_command(IDS.attendee, IDS.general, "now", [])
-        .await
-        .response()
-        .await;
+    let response = bot.attendee_runs("now", []).await;
     assert!(!response.embeds.is_empty());
     bot.fake.assert_no_violations();
     bot.stop().await;

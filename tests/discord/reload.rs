@@ -181,15 +181,7 @@ async fn a_program_uploaded_in_discord_is_validated_first_and_answers_with_the_d
 
     let attendee = bot.fake.upload("program.json", changed_json().into_bytes());
     let refused = bot
-        .fake
-        .send_command(
-            IDS.attendee,
-            IDS.general,
-            "program reload",
-            [("file", json!(attendee.to_string()))],
-        )
-        .await
-        .response()
+        .attendee_runs("program reload", [("file", json!(attendee.to_string()))])
         .await;
     assert!(refused.content.unwrap().contains("Manage Server"));
     bot.fake.assert_no_violations();
