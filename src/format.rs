@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use crate::program::{time::local_clock, Person};
 use crate::reply::Field;
-use crate::store::TalkRow;
+use crate::store::ScheduledTalk;
 
 /// A Discord timestamp: `t` short time, `f` date and time, `F` long, `R` relative, `D` date.
 pub fn stamp(at: DateTime<Utc>, style: char) -> String {
@@ -51,7 +51,7 @@ pub fn people(people: &[Person]) -> String {
 }
 
 /// A talk as one field of a list: title, then when, kind, speakers, session and id.
-pub fn talk_field(row: &TalkRow, tz: Tz) -> Field {
+pub fn talk_field(row: &ScheduledTalk, tz: Tz) -> Field {
     let talk = &row.talk;
     Field {
         name: talk.title.clone(),

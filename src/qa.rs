@@ -8,7 +8,7 @@ use crate::format::{people, stamp};
 use crate::ids::{ChannelId, GuildId, MessageId};
 use crate::post::NewThread;
 use crate::reply::{limits, truncate, truncate_at_word, Field, Reply};
-use crate::store::{OpenedThread, QaThread, SessionInfo, Store, TalkRow};
+use crate::store::{OpenedThread, QaThread, ScheduledTalk, SessionSlot, Store};
 
 /// How much of an abstract the thread's first message quotes.
 const EXCERPT: usize = 300;
@@ -16,8 +16,8 @@ const EXCERPT: usize = 300;
 /// What a Q&A thread is about: a session, or one of its talks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subject {
-    pub session: SessionInfo,
-    pub talk: Option<TalkRow>,
+    pub session: SessionSlot,
+    pub talk: Option<ScheduledTalk>,
 }
 
 impl Subject {

@@ -15,7 +15,7 @@ use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use crate::post::NewThread;
 use crate::qa::{new_thread, record_opened, Opened, Recorded, Subject};
 use crate::reply::{limits, truncate, Choice, Field, Reply};
-use crate::store::{QaState, QaThread, Question, SessionInfo, Store};
+use crate::store::{QaState, QaThread, Question, SessionSlot, Store};
 use crate::user_error;
 
 /// How much of a question `/qa top` and the summary quote.
@@ -72,7 +72,7 @@ pub fn subject(
         (None, None) => {
             let settings = store.guild_settings(guild)?;
             let routes_anywhere = !settings.channels().is_empty();
-            let mut running: Vec<SessionInfo> = store
+            let mut running: Vec<SessionSlot> = store
                 .sessions_running_at(now)?
                 .into_iter()
                 .filter(|s| {

@@ -8,12 +8,12 @@ use crate::format::{people, span, stamp};
 use crate::ids::RoleId;
 use crate::program::time::local_clock;
 use crate::reply::{truncate, Reply};
-use crate::store::{SessionInfo, Store};
+use crate::store::{SessionSlot, Store};
 
 /// The content line and embed announcing `session`, `lead` before it starts.
 pub fn render(
     store: &Store,
-    session: &SessionInfo,
+    session: &SessionSlot,
     lead: TimeDelta,
     late: bool,
     ping_role: Option<RoleId>,

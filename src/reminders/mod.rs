@@ -39,7 +39,7 @@ pub use ticker::Ticker;
 
 use crate::ids::GuildId;
 use crate::post::{record_outcome, Outgoing, PostError, Poster, CHANNEL_BROKEN};
-use crate::store::{Announcement, AnnouncementState, NewAnnouncement, SessionInfo, Store};
+use crate::store::{Announcement, AnnouncementState, NewAnnouncement, SessionSlot, Store};
 
 /// When to announce.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,7 +118,7 @@ pub async fn tick(
     };
     for guild in store.announcing_guilds()? {
         // Due (session, lead) pairs, grouped by session, leads in descending order.
-        let mut due: BTreeMap<(DateTime<Utc>, String), (SessionInfo, Vec<TimeDelta>)> =
+        let mut due: BTreeMap<(DateTime<Utc>, String), (SessionSlot, Vec<TimeDelta>)> =
             BTreeMap::new();
         for &lead in &rules.leads {
             for session in store.unannounced_sessions(

@@ -5,14 +5,14 @@ use chrono::{DateTime, Utc};
 
 use super::Rules;
 use crate::ids::ChannelId;
-use crate::store::{GuildSettings, SessionInfo, Store};
+use crate::store::{GuildSettings, SessionSlot, Store};
 
 /// One announcement in the plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Planned {
     pub due_at: DateTime<Utc>,
     pub lead: chrono::TimeDelta,
-    pub session: SessionInfo,
+    pub session: SessionSlot,
     /// The channel it goes to under `settings`, if any.
     pub channel_id: Option<ChannelId>,
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::ids::{ChannelId, GuildId, MessageId};
 use crate::post::Poster;
 use crate::qa::{new_thread, record_opened, Opened, Recorded, Subject};
-use crate::store::{QaState, SessionInfo, Store};
+use crate::store::{QaState, SessionSlot, Store};
 
 /// `content` with a link to the session's open Q&A thread in `guild`, if it has one.
 pub fn with_link(
@@ -30,7 +30,7 @@ pub fn with_link(
 #[derive(Debug, Clone, Copy)]
 pub struct Announced<'a> {
     pub guild: GuildId,
-    pub session: &'a SessionInfo,
+    pub session: &'a SessionSlot,
     pub channel: ChannelId,
     pub message: MessageId,
 }

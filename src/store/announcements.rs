@@ -8,8 +8,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::from_unix;
-use super::talks::{session_info, SESSION_INFO};
-use super::{SessionInfo, Store};
+use super::talks::{session_slot, SESSION_SLOT};
+use super::{SessionSlot, Store};
 use crate::ids::{ChannelId, GuildId, MessageId};
 
 /// How long a fresh claim is left alone before it counts as abandoned (its poster crashed).
@@ -106,10 +106,10 @@ impl Store {
         lead: TimeDelta,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> anyhow::Result<Vec<SessionInfo>> {
+    ) -> anyhow::Result<Vec<SessionSlot>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
-            "{SESSION_INFO} WHERE s.starts_at BETWEEN ?1 AND ?2 AND NOT EXISTS (
+            "{SESSION_SLOT} WHERE s.starts_at BETWEEN ?1 AND ?2 AND NOT EXISTS (
                  SELECT 1 FROM announcements a WHERE a.guild_id = ?3 AND a.session_id = s.id AND a.lead_secs = ?4)
              ORDER BY s.starts_at, s.id"
         ))?;
@@ -120,7 +120,7 @@ impl Store {
                 guild_id,
                 lead.num_seconds()
             ],
-            |r| session_info(r, 1),
+            |r| session_slot(r, 1),
         )?;
         rows.collect::<Result<_, _>>()
             .context("reading sessions to announce")

@@ -33,7 +33,7 @@ pub use changes::{ChangeNotice, ProgramChange};
 pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
 pub use search::fts_query;
 pub use settings::{ChannelHealth, GuildSettings};
-pub use talks::{PersonRow, SessionInfo, TalkChoice, TalkRow, MAX_COUNTED};
+pub use talks::{PersonMatch, ScheduledTalk, SessionSlot, TalkChoice, MAX_COUNTED};
 
 /// Every migration, in order. Append only: a released migration is never edited.
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {

@@ -22,9 +22,10 @@ use super::search::fts_query;
 use super::Store;
 use crate::program::{Person, Talk, TalkKind};
 
-/// Where a talk sits: its session, without the session's talks.
+/// A session as the commands and the tick read it: where and when, without its talks or
+/// moderators (which `program::Session`, the imported form, carries).
 #[derive(Debug, Clone, PartialEq)]
-pub struct SessionInfo {
+pub struct SessionSlot {
     pub id: String,
     pub title: String,
     pub track: Option<String>,
@@ -33,7 +34,7 @@ pub struct SessionInfo {
     pub end: DateTime<Utc>,
 }
 
-impl SessionInfo {
+impl SessionSlot {
     /// Where it happens, for attendees: its room, else its track.
     pub fn place(&self) -> Option<&str> {
         self.room.as_deref().or(self.track.as_deref())
@@ -42,14 +43,14 @@ impl SessionInfo {
 
 /// A talk with its session.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TalkRow {
+pub struct ScheduledTalk {
     pub talk: Talk,
-    pub session: SessionInfo,
+    pub session: SessionSlot,
 }
 
 /// A person found by name, with how many talks they give.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PersonRow {
+pub struct PersonMatch {
     pub name: String,
     pub talks: usize,
     pk: i64,
@@ -67,16 +68,16 @@ pub struct TalkChoice {
 /// A search counts its matches up to one more than this.
 pub const MAX_COUNTED: usize = 1000;
 
-const TALK_ROW: &str =
+const SCHEDULED_TALK: &str =
     "SELECT t.pk, t.id, t.title, t.kind, t.starts_at, t.ends_at, t.abstract, t.url,
         s.id, s.title, s.track, s.room, s.starts_at, s.ends_at
     FROM talks t JOIN sessions s ON s.pk = t.session";
 
-pub(super) const SESSION_INFO: &str =
+pub(super) const SESSION_SLOT: &str =
     "SELECT s.pk, s.id, s.title, s.track, s.room, s.starts_at, s.ends_at FROM sessions s";
 
-pub(super) fn session_info(r: &Row, at: usize) -> rusqlite::Result<SessionInfo> {
-    Ok(SessionInfo {
+pub(super) fn session_slot(r: &Row, at: usize) -> rusqlite::Result<SessionSlot> {
+    Ok(SessionSlot {
         id: r.get(at)?,
         title: r.get(at + 1)?,
         track: r.get(at + 2)?,
@@ -86,13 +87,13 @@ pub(super) fn session_info(r: &Row, at: usize) -> rusqlite::Result<SessionInfo> 
     })
 }
 
-/// Reads rows of `TALK_ROW` (plus a tail of `sql`), with each talk's speakers.
-fn talk_rows(
+/// Reads rows of `SCHEDULED_TALK` (plus a tail of `sql`), with each talk's speakers.
+fn scheduled_talks(
     conn: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
-) -> anyhow::Result<Vec<TalkRow>> {
-    let mut stmt = conn.prepare_cached(&format!("{TALK_ROW} {sql}"))?;
+) -> anyhow::Result<Vec<ScheduledTalk>> {
+    let mut stmt = conn.prepare_cached(&format!("{SCHEDULED_TALK} {sql}"))?;
     let rows = stmt
         .query_map(params, |r| {
             let pk: i64 = r.get(0)?;
@@ -108,9 +109,9 @@ fn talk_rows(
             };
             Ok((
                 pk,
-                TalkRow {
+                ScheduledTalk {
                     talk,
-                    session: session_info(r, 8)?,
+                    session: session_slot(r, 8)?,
                 },
             ))
         })?
@@ -156,9 +157,9 @@ impl Store {
         now: DateTime<Utc>,
         limit: usize,
         track: Option<&str>,
-    ) -> anyhow::Result<Vec<TalkRow>> {
+    ) -> anyhow::Result<Vec<ScheduledTalk>> {
         let conn = self.read();
-        talk_rows(
+        scheduled_talks(
             &conn,
             "WHERE t.starts_at > ?1
                AND (?2 IS NULL OR s.track = ?2 COLLATE NOCASE OR s.room = ?2 COLLATE NOCASE)
@@ -169,14 +170,14 @@ impl Store {
     }
 
     /// Sessions running at `now`.
-    pub fn sessions_running_at(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<SessionInfo>> {
+    pub fn sessions_running_at(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<SessionSlot>> {
         let conn = self.read();
         let longest = longest(&conn, "longest_session_secs")?;
         let now = now.timestamp();
         let mut stmt = conn.prepare_cached(&format!(
-            "{SESSION_INFO} WHERE s.starts_at BETWEEN ?1 AND ?2 AND s.ends_at > ?2 ORDER BY s.starts_at, s.id"
+            "{SESSION_SLOT} WHERE s.starts_at BETWEEN ?1 AND ?2 AND s.ends_at > ?2 ORDER BY s.starts_at, s.id"
         ))?;
-        let rows = stmt.query_map(params![now - longest, now], |r| session_info(r, 1))?;
+        let rows = stmt.query_map(params![now - longest, now], |r| session_slot(r, 1))?;
         rows.collect::<Result<_, _>>()
             .context("reading running sessions")
     }
@@ -186,25 +187,25 @@ impl Store {
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> anyhow::Result<Vec<SessionInfo>> {
+    ) -> anyhow::Result<Vec<SessionSlot>> {
         let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
-            "{SESSION_INFO} WHERE s.starts_at >= ?1 AND s.starts_at < ?2 ORDER BY s.starts_at, s.id"
+            "{SESSION_SLOT} WHERE s.starts_at >= ?1 AND s.starts_at < ?2 ORDER BY s.starts_at, s.id"
         ))?;
         let rows = stmt.query_map(params![from.timestamp(), to.timestamp()], |r| {
-            session_info(r, 1)
+            session_slot(r, 1)
         })?;
         rows.collect::<Result<_, _>>()
             .context("reading a day's sessions")
     }
 
     /// The first session starting at or after `at`.
-    pub fn first_session_from(&self, at: DateTime<Utc>) -> anyhow::Result<Option<SessionInfo>> {
+    pub fn first_session_from(&self, at: DateTime<Utc>) -> anyhow::Result<Option<SessionSlot>> {
         let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
-            "{SESSION_INFO} WHERE s.starts_at >= ?1 ORDER BY s.starts_at, s.id LIMIT 1"
+            "{SESSION_SLOT} WHERE s.starts_at >= ?1 ORDER BY s.starts_at, s.id LIMIT 1"
         ))?;
-        let mut rows = stmt.query_map([at.timestamp()], |r| session_info(r, 1))?;
+        let mut rows = stmt.query_map([at.timestamp()], |r| session_slot(r, 1))?;
         rows.next().transpose().context("reading the next session")
     }
 
@@ -219,9 +220,9 @@ impl Store {
     }
 
     /// The talks of a session, in order.
-    pub fn talks_of_session(&self, session_id: &str) -> anyhow::Result<Vec<TalkRow>> {
+    pub fn talks_of_session(&self, session_id: &str) -> anyhow::Result<Vec<ScheduledTalk>> {
         let conn = self.read();
-        talk_rows(
+        scheduled_talks(
             &conn,
             "WHERE s.id = ?1 ORDER BY t.starts_at, t.id",
             [session_id],
@@ -235,16 +236,16 @@ impl Store {
         &self,
         session_id: &str,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<(Option<TalkRow>, Option<TalkRow>)> {
+    ) -> anyhow::Result<(Option<ScheduledTalk>, Option<ScheduledTalk>)> {
         let conn = self.read();
         let now = now.timestamp();
-        let mut current = talk_rows(
+        let mut current = scheduled_talks(
             &conn,
             "WHERE s.id = ?1 AND t.starts_at <= ?2 AND t.ends_at > ?2 ORDER BY t.starts_at, t.pk LIMIT 1",
             params![session_id, now],
         )
         .context("reading a session's current talk")?;
-        let mut next = talk_rows(
+        let mut next = scheduled_talks(
             &conn,
             "WHERE s.id = ?1 AND t.starts_at > ?2 ORDER BY t.starts_at, t.pk LIMIT 1",
             params![session_id, now],
@@ -277,10 +278,10 @@ impl Store {
     }
 
     /// One session by id, without its talks.
-    pub fn session(&self, id: &str) -> anyhow::Result<Option<SessionInfo>> {
+    pub fn session(&self, id: &str) -> anyhow::Result<Option<SessionSlot>> {
         let conn = self.read();
-        let mut stmt = conn.prepare_cached(&format!("{SESSION_INFO} WHERE s.id = ?1"))?;
-        let mut rows = stmt.query_map([id], |r| session_info(r, 1))?;
+        let mut stmt = conn.prepare_cached(&format!("{SESSION_SLOT} WHERE s.id = ?1"))?;
+        let mut rows = stmt.query_map([id], |r| session_slot(r, 1))?;
         rows.next().transpose().context("reading a session")
     }
 
@@ -290,14 +291,14 @@ impl Store {
         text: &str,
         now: DateTime<Utc>,
         limit: usize,
-    ) -> anyhow::Result<Vec<SessionInfo>> {
+    ) -> anyhow::Result<Vec<SessionSlot>> {
         let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
-            "{SESSION_INFO} WHERE instr(lower(s.title), lower(?1)) > 0
+            "{SESSION_SLOT} WHERE instr(lower(s.title), lower(?1)) > 0
              ORDER BY abs(s.starts_at - ?2), s.id LIMIT ?3"
         ))?;
         let rows = stmt.query_map(params![text.trim(), now.timestamp(), limit as i64], |r| {
-            session_info(r, 1)
+            session_slot(r, 1)
         })?;
         rows.collect::<Result<_, _>>()
             .context("reading sessions by title")
@@ -312,21 +313,21 @@ impl Store {
     }
 
     /// One talk by id.
-    pub fn talk(&self, id: &str) -> anyhow::Result<Option<TalkRow>> {
+    pub fn talk(&self, id: &str) -> anyhow::Result<Option<ScheduledTalk>> {
         let conn = self.read();
-        let mut rows = talk_rows(&conn, "WHERE t.id = ?1", [id]).context("reading a talk")?;
+        let mut rows = scheduled_talks(&conn, "WHERE t.id = ?1", [id]).context("reading a talk")?;
         Ok(rows.pop())
     }
 
     /// The best `limit` matches for what a user typed (bm25; titles weigh most, then speakers,
     /// session, abstract), and how many match in all, counted up to [`MAX_COUNTED`] + 1 (more
     /// means "more than `MAX_COUNTED`"). Text with no word matches nothing.
-    pub fn search(&self, text: &str, limit: usize) -> anyhow::Result<(usize, Vec<TalkRow>)> {
+    pub fn search(&self, text: &str, limit: usize) -> anyhow::Result<(usize, Vec<ScheduledTalk>)> {
         let Some(query) = fts_query(text) else {
             return Ok((0, Vec::new()));
         };
         let conn = self.read();
-        let rows = talk_rows(
+        let rows = scheduled_talks(
             &conn,
             "JOIN (SELECT rowid AS pk, bm25(talk_search, 10.0, 1.0, 5.0, 2.0) AS rank
                    FROM talk_search WHERE talk_search MATCH ?1 ORDER BY rank LIMIT ?2) m ON m.pk = t.pk
@@ -393,7 +394,7 @@ impl Store {
 
     /// People whose name has words starting with the words typed (case and accents ignored),
     /// speakers with the most talks first.
-    pub fn people_named(&self, text: &str, limit: usize) -> anyhow::Result<Vec<PersonRow>> {
+    pub fn people_named(&self, text: &str, limit: usize) -> anyhow::Result<Vec<PersonMatch>> {
         let Some(query) = fts_query(text) else {
             return Ok(Vec::new());
         };
@@ -404,7 +405,7 @@ impl Store {
              ORDER BY n DESC, p.name LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![query, limit as i64], |r| {
-            Ok(PersonRow {
+            Ok(PersonMatch {
                 pk: r.get(0)?,
                 name: r.get(1)?,
                 talks: r.get::<_, i64>(2)? as usize,
@@ -415,9 +416,9 @@ impl Store {
     }
 
     /// The talks a person gives, in order.
-    pub fn talks_of(&self, person: &PersonRow) -> anyhow::Result<Vec<TalkRow>> {
+    pub fn talks_of(&self, person: &PersonMatch) -> anyhow::Result<Vec<ScheduledTalk>> {
         let conn = self.read();
-        talk_rows(
+        scheduled_talks(
             &conn,
             "JOIN talk_speakers ts ON ts.talk = t.pk WHERE ts.person = ?1 ORDER BY t.starts_at, t.id",
             [person.pk],
@@ -426,12 +427,12 @@ impl Store {
     }
 
     /// The sessions a person moderates, in order.
-    pub fn sessions_moderated_by(&self, person: &PersonRow) -> anyhow::Result<Vec<SessionInfo>> {
+    pub fn sessions_moderated_by(&self, person: &PersonMatch) -> anyhow::Result<Vec<SessionSlot>> {
         let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
-            "{SESSION_INFO} JOIN session_moderators sm ON sm.session = s.pk WHERE sm.person = ?1 ORDER BY s.starts_at"
+            "{SESSION_SLOT} JOIN session_moderators sm ON sm.session = s.pk WHERE sm.person = ?1 ORDER BY s.starts_at"
         ))?;
-        let rows = stmt.query_map([person.pk], |r| session_info(r, 1))?;
+        let rows = stmt.query_map([person.pk], |r| session_slot(r, 1))?;
         rows.collect::<Result<_, _>>()
             .context("reading moderated sessions")
     }
