@@ -45,17 +45,22 @@ pub fn schedule(store: &Store, now: DateTime<Utc>, day: Option<NaiveDate>) -> Co
         },
     };
     let (from, to) = (start_of(day, tz), start_of(day + Days::new(1), tz));
+    let sessions = store.sessions_starting_between(from, to)?;
     let mut reply = Reply::new(format!(
         "{} · {}",
         conference.name,
         day.format("%A %-d %B %Y")
     ))
-    .description(format!(
-        "Times in {tz}, and in your own zone: {}.",
-        stamp(from, 'D')
-    ))
     .footer(conference.name.clone());
-    for session in store.sessions_starting_between(from, to)? {
+    // The day's first session, not its midnight: midnight in the conference's zone is the
+    // day before for a reader west of it.
+    if let Some(first) = sessions.first() {
+        reply = reply.description(format!(
+            "Times in {tz}. In your own zone, the day starts {}.",
+            stamp(first.start, 'f')
+        ));
+    }
+    for session in sessions {
         let mut lines = vec![span(session.start, session.end, tz)];
         if let Some(place) = session.place() {
             lines.push(format!("in {place}"));

@@ -289,3 +289,76 @@ fn track_and_day_autocomplete_offer_the_programs_values() {
     );
     assert!(day_choices(&store(), "wed").unwrap().is_empty());
 }
+
+/// Lunch in two rooms beside a session with a talk, then lunch alone.
+fn lunch_program() -> Store {
+    let json = r#"{"conference": {"name": "Test Conf", "time_zone": "America/Los_Angeles"}, "sessions": [
+        {"id": "lunch-a", "title": "Lunch", "room": "Hall A",
+         "start": "2021-05-04 12:00", "end": "2021-05-04 13:00"},
+        {"id": "lunch-b", "title": "Lunch", "room": "Hall B",
+         "start": "2021-05-04 12:00", "end": "2021-05-04 13:00"},
+        {"id": "demo", "title": "Demos", "room": "Hall C",
+         "start": "2021-05-04 12:00", "end": "2021-05-04 12:30",
+         "talks": [{"id": "d1", "title": "A demo", "start": "2021-05-04 12:00", "end": "2021-05-04 12:30",
+                    "speakers": ["Grace Hopper"]}]},
+        {"id": "orals", "title": "Orals", "room": "Hall A",
+         "start": "2021-05-04 13:00", "end": "2021-05-04 14:00",
+         "talks": [{"id": "o1", "title": "After lunch", "start": "2021-05-04 13:00", "end": "2021-05-04 13:30",
+                    "speakers": ["Ada Lovelace"]}]}]}"#;
+    let program = import_str("lunch", json, &ImportOptions::default()).unwrap();
+    let store = Store::open_in_memory().unwrap();
+    store.replace_program(&program.program).unwrap();
+    store
+}
+
+#[test]
+fn now_shows_a_break_in_many_rooms_as_one_line_not_a_session_each() {
+    let store = lunch_program();
+    let reply = now(&store, pdt(12, 10)).unwrap();
+    assert_eq!(reply.title, "On now");
+    let names: Vec<&str> = reply.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["Demos"], "breaks are not listed as sessions");
+    assert_eq!(
+        reply.description.matches("Lunch").count(),
+        1,
+        "{}",
+        reply.description
+    );
+    assert!(
+        reply.description.starts_with("Break: **Lunch** until <t:"),
+        "{}",
+        reply.description
+    );
+
+    let reply = now(&store, pdt(12, 40)).unwrap();
+    assert_eq!(reply.title, "On a break");
+    assert!(reply.fields.is_empty());
+    assert!(
+        reply.description.contains("**Lunch**"),
+        "{}",
+        reply.description
+    );
+    assert!(
+        reply
+            .description
+            .contains("Next: **After lunch** by Ada Lovelace"),
+        "{}",
+        reply.description
+    );
+}
+
+#[test]
+fn the_schedule_stamps_the_days_first_session_not_its_midnight() {
+    let store = lunch_program();
+    let day = NaiveDate::from_ymd_opt(2021, 5, 4).unwrap();
+    let reply = schedule(&store, pdt(9, 0), Some(day)).unwrap();
+    // Midnight in Los Angeles would read as 3 May west of it; the first session is an instant
+    // of the day itself.
+    assert!(
+        reply
+            .description
+            .contains(&format!("<t:{}:f>", pdt(12, 0).timestamp())),
+        "{}",
+        reply.description
+    );
+}

@@ -304,6 +304,17 @@ impl Store {
             .context("reading sessions by title")
     }
 
+    /// Whether a session has talks (a break has none).
+    pub fn has_talks(&self, session_id: &str) -> anyhow::Result<bool> {
+        self.read()
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM talks t JOIN sessions s ON s.pk = t.session WHERE s.id = ?1)",
+                [session_id],
+                |r| r.get(0),
+            )
+            .context("reading whether a session has talks")
+    }
+
     /// How many talks the program has.
     pub fn talk_count(&self) -> anyhow::Result<usize> {
         let count: i64 = self
