@@ -32,9 +32,17 @@ pub fn talk_choices(
         .collect())
 }
 
-/// People whose names start with the words typed; the value is the name.
-pub fn speaker_choices(store: &Store, partial: &str) -> Result<Vec<Choice>, CommandError> {
-    let people = store.people_named(partial, limits::AUTOCOMPLETE_CHOICES)?;
+/// People whose names start with the words typed (before anything is typed, the speakers of
+/// the next talks); the value is the name.
+pub fn speaker_choices(
+    store: &Store,
+    now: DateTime<Utc>,
+    partial: &str,
+) -> Result<Vec<Choice>, CommandError> {
+    let people = match partial.trim() {
+        "" => store.next_speakers(now, limits::AUTOCOMPLETE_CHOICES)?,
+        partial => store.people_named(partial, limits::AUTOCOMPLETE_CHOICES)?,
+    };
     Ok(people
         .into_iter()
         .map(|p| {

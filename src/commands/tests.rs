@@ -227,7 +227,7 @@ fn talk_autocomplete_offers_matching_talks_within_limits() {
 
 #[test]
 fn speaker_autocomplete_counts_talks() {
-    let choices = speaker_choices(&store(), "gul").unwrap();
+    let choices = speaker_choices(&store(), pdt(10, 55), "gul").unwrap();
     assert_eq!(choices[0].name, "Caglar Gulcehre (moderator)");
     assert_eq!(choices[0].value, "Caglar Gulcehre");
 }

@@ -41,8 +41,8 @@ pub async fn talk_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteCh
 
 pub async fn speaker_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
     let partial = partial.to_string();
-    offer(ctx, move |store, _| {
-        commands::speaker_choices(store, &partial)
+    offer(ctx, move |store, now| {
+        commands::speaker_choices(store, now, &partial)
     })
     .await
 }

@@ -2,6 +2,7 @@
 //! privately; anything else is logged with its context and the user gets a short apology.
 //! A panic in a handler is caught by poise and treated like an internal error.
 
+use poise::serenity_prelude::{CreateAutocompleteResponse, CreateInteractionResponse};
 use poise::{CreateReply, FrameworkError};
 
 use super::render::no_mentions;
@@ -59,8 +60,24 @@ pub async fn on_error(error: FrameworkError<'_, Data, Error>) {
     }
 }
 
-/// Tells the user privately; failing to do so is only logged.
+/// Tells the user privately; failing to do so is only logged. An autocomplete has nowhere to
+/// show a message (poise runs a command's checks for its autocomplete too): it gets an empty
+/// list at once, since Discord shows "loading options failed" for one left unanswered.
 async fn tell(ctx: poise::Context<'_, Data, Error>, message: String) {
+    if let poise::Context::Application(app) = ctx {
+        if app.interaction_type == poise::CommandInteractionType::Autocomplete {
+            let nothing =
+                CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new());
+            if let Err(error) = app
+                .interaction
+                .create_response(ctx.serenity_context(), nothing)
+                .await
+            {
+                tracing::warn!(%error, "could not answer an autocomplete");
+            }
+            return;
+        }
+    }
     let reply = CreateReply::default()
         .content(crate::reply::truncate(
             &message,

@@ -116,14 +116,29 @@ pub fn error_code(error: &serenity::Error) -> Option<isize> {
     }
 }
 
-/// `403 Forbidden: Missing Access` rather than serenity's debug-ish text.
+/// A failed request in words an organiser can read in `/setup show`: what happened, with
+/// Discord's own message where it sent one (`403 Forbidden: Missing Access`), never serenity's
+/// text for a body it could not decode (Discord's 429 body has no `code`).
 fn describe(error: &serenity::Error) -> String {
     match error {
-        serenity::Error::Http(HttpError::UnsuccessfulRequest(response))
-            if !response.error.message.is_empty() =>
-        {
-            format!("{}: {}", response.status_code, response.error.message)
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => {
+            let status = response.status_code;
+            let discords = &response.error.message;
+            let decoded = response.error.code != -1 && !discords.is_empty();
+            match status.as_u16() {
+                429 => "rate limited by Discord (429)".to_string(),
+                _ if status.is_server_error() => format!("Discord had a server error ({status})"),
+                _ if decoded => format!("{status}: {discords}"),
+                _ => format!("Discord refused the request ({status})"),
+            }
         }
-        other => other.to_string(),
+        serenity::Error::Http(HttpError::Request(request)) if request.is_timeout() => {
+            "Discord did not answer in time".to_string()
+        }
+        serenity::Error::Http(HttpError::Request(_)) => "could not reach Discord".to_string(),
+        other => {
+            tracing::warn!(error = ?other, "an unexpected error from serenity");
+            "an unexpected error talking to Discord (see the log)".to_string()
+        }
     }
 }

@@ -426,6 +426,34 @@ impl Store {
             .context("finding people by name")
     }
 
+    /// The speakers of the talks starting after `now`, soonest first: what `/speaker` offers
+    /// before anything is typed, as `/talk` offers the next talks. Reads only the next few
+    /// talks (a range scan of the start index), however large the program.
+    pub fn next_speakers(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<PersonMatch>> {
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(
+            "SELECT p.pk, p.name, (SELECT count(*) FROM talk_speakers c WHERE c.person = p.pk)
+             FROM (SELECT pk, starts_at FROM talks WHERE starts_at > ?1 ORDER BY starts_at, pk LIMIT ?3) t
+             JOIN talk_speakers ts ON ts.talk = t.pk JOIN people p ON p.pk = ts.person
+             GROUP BY p.pk ORDER BY min(t.starts_at), p.name LIMIT ?2",
+        )?;
+        // A talk has a few speakers: four times as many talks as names fills the list.
+        let talks = (limit * 4) as i64;
+        let rows = stmt.query_map(params![now.timestamp(), limit as i64, talks], |r| {
+            Ok(PersonMatch {
+                pk: r.get(0)?,
+                name: r.get(1)?,
+                talks: r.get::<_, i64>(2)? as usize,
+            })
+        })?;
+        rows.collect::<Result<_, _>>()
+            .context("reading the next speakers")
+    }
+
     /// The talks a person gives, in order.
     pub fn talks_of(&self, person: &PersonMatch) -> anyhow::Result<Vec<ScheduledTalk>> {
         let conn = self.read();

@@ -220,6 +220,49 @@ async fn a_429_in_proxy_mode_is_retried_by_the_bot_and_posted_once() {
 }
 
 #[tokio::test]
+async fn setup_show_says_in_words_what_went_wrong_never_serenitys_decoding_noise() {
+    let (bot, clock) = announcing_bot(pdt(10, 45), Mode::Proxy).await;
+    bot.fake.fail_next(
+        "POST",
+        "/channels/{channel_id}/messages",
+        1,
+        Fault::rate_limited(Duration::from_millis(500)),
+    );
+    clock.set(pdt(10, 50));
+    advance_until(&clock, TimeDelta::seconds(5), || {
+        bot.fake.messages(IDS.announcements).len() == 1
+    })
+    .await;
+    let health = bot
+        .store
+        .channel_health(ids::GuildId(IDS.guild.get()))
+        .unwrap();
+    let errors: Vec<&str> = health
+        .iter()
+        .filter_map(|h| h.last_error.as_deref())
+        .collect();
+    assert_eq!(errors, ["rate limited by Discord (429)"]);
+
+    let response = bot
+        .fake
+        .send_command(IDS.admin, IDS.general, "setup show", [])
+        .await
+        .response()
+        .await;
+    let shown = response.embeds[0]["fields"][0]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(shown.contains("rate limited by Discord (429)"), "{shown}");
+    assert!(
+        !shown.contains("Serenity") && !shown.contains("decode"),
+        "{shown}"
+    );
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
 async fn an_unknown_channel_is_recorded_shown_and_not_retried_in_a_storm() {
     let (bot, clock) = announcing_bot(pdt(10, 45), Mode::Proxy).await;
     let missing = 999_999_999_999_u64;

@@ -322,3 +322,77 @@ async fn a_burst_of_200_interactions_is_answered_each_within_3_seconds() {
     bot.fake.assert_no_violations();
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn autocomplete_on_a_command_the_user_may_not_use_is_answered_with_nothing() {
+    let bot = TestBot::start(pdt(10, 55)).await;
+    let cases = [
+        (IDS.attendee, "setup route", "track"),
+        (IDS.moderator, "setup route", "track"),
+        (IDS.attendee, "qa open", "session"),
+        (IDS.attendee, "qa open", "talk"),
+    ];
+    for (user, command, option) in cases {
+        let response = bot
+            .fake
+            .send_autocomplete(user, IDS.general, command, [(option, json!("o"))], option)
+            .await
+            .response()
+            .await;
+        assert_eq!(
+            response.kind, 8,
+            "/{command} {option}: an autocomplete result"
+        );
+        assert!(
+            response.choices.is_empty(),
+            "/{command} {option}: nothing for a user who may not run it: {:?}",
+            response.choices
+        );
+    }
+    // And for the admin who may, suggestions.
+    let response = bot
+        .fake
+        .send_autocomplete(
+            IDS.admin,
+            IDS.general,
+            "setup route",
+            [("track", json!("o"))],
+            "track",
+        )
+        .await
+        .response()
+        .await;
+    assert!(!response.choices.is_empty());
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn every_autocomplete_suggests_something_for_an_empty_value() {
+    let bot = TestBot::start(pdt(10, 55)).await;
+    for (command, option) in [
+        ("talk", "talk"),
+        ("speaker", "name"),
+        ("next", "track"),
+        ("schedule", "day"),
+    ] {
+        let response = bot
+            .fake
+            .send_autocomplete(
+                IDS.attendee,
+                IDS.general,
+                command,
+                [(option, json!(""))],
+                option,
+            )
+            .await
+            .response()
+            .await;
+        assert!(
+            !response.choices.is_empty(),
+            "/{command} {option} suggests something before anything is typed"
+        );
+    }
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}

@@ -667,6 +667,7 @@ impl FakeDiscord {
                 dispatched: Instant::now(),
                 aged: Duration::ZERO,
                 responses: Vec::new(),
+                acknowledged_late: false,
                 original: None,
                 followups: Vec::new(),
             });
@@ -853,9 +854,38 @@ impl FakeDiscord {
         })
     }
 
-    /// Everything the bot sent that Discord would have refused.
+    /// Everything the bot sent that Discord would have refused, and every interaction it left
+    /// unanswered past Discord's deadline.
     pub fn violations(&self) -> Vec<Violation> {
-        self.shared.read(|w| w.violations.clone())
+        let deadline = self.shared.config.ack_deadline;
+        self.shared.read(|w| {
+            let mut violations = w.violations.clone();
+            // What Discord shows as "The application did not respond" (or, for an
+            // autocomplete, "Loading options failed"): nothing came before the deadline.
+            violations.extend(
+                w.interactions
+                    .iter()
+                    .filter(|i| {
+                        i.responses.is_empty() && !i.acknowledged_late && i.age() > deadline
+                    })
+                    .map(|i| Violation {
+                        rule: Rule::Interaction,
+                        request: format!("POST /interactions/{}/{{token}}/callback", i.id),
+                        field: None,
+                        message: format!(
+                            "{} never acknowledged within Discord's {} ms",
+                            match i.kind {
+                                4 => "an autocomplete",
+                                3 => "a component interaction",
+                                5 => "a modal submit",
+                                _ => "a command",
+                            },
+                            deadline.as_millis()
+                        ),
+                    }),
+            );
+            violations
+        })
     }
 
     /// Panics, listing them, if the bot sent anything Discord would have refused.

@@ -116,6 +116,8 @@ pub(crate) struct InteractionRec {
     /// Added to the real age, so a test can make an interaction old without waiting.
     pub(crate) aged: Duration,
     pub(crate) responses: Vec<InteractionResponse>,
+    /// An acknowledgement came, but after the deadline (already a violation of its own).
+    pub(crate) acknowledged_late: bool,
     pub(crate) original: Option<u64>,
     pub(crate) followups: Vec<u64>,
 }

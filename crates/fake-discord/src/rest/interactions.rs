@@ -56,15 +56,16 @@ pub(super) async fn callback(
         else {
             return Err(unknown_interaction("no such interaction id and token"));
         };
-        let it = &w.interactions[i];
-        let age = it.age();
+        let age = w.interactions[i].age();
         if age > deadline {
+            w.interactions[i].acknowledged_late = true;
             return Err(unknown_interaction(format!(
                 "acknowledged after {} ms, Discord's deadline is {} ms",
                 age.as_millis(),
                 deadline.as_millis()
             )));
         }
+        let it = &w.interactions[i];
         if !it.responses.is_empty() {
             return Err(DiscordError::new(
                 StatusCode::BAD_REQUEST,
