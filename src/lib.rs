@@ -14,6 +14,7 @@ pub mod error;
 pub mod program;
 pub mod reminders;
 pub mod reply;
+pub mod source;
 pub mod store;
 pub mod synthetic;
 
@@ -21,3 +22,7 @@ pub mod synthetic;
 pub const DEFAULT_PROGRAM: &str = include_str!("../data/iclr2021-tue-4-may.json");
 /// The name the default program goes by in messages.
 pub const DEFAULT_PROGRAM_NAME: &str = "data/iclr2021-tue-4-may.json";
+
+/// The largest program file confbot reads, uploaded or fetched (50,000 talks of JSON is about
+/// 40 MB).
+pub const MAX_PROGRAM_BYTES: u64 = 50 << 20;
