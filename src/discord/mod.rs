@@ -10,13 +10,14 @@
 //! - `pages.rs`: sending a reply, with Previous / Next buttons for long lists.
 //! - `errors.rs`: user errors shown as written, everything else logged and apologised for.
 //! - `setup.rs`, `announce.rs`: the admin commands for session announcements.
-//! - `program.rs`: `/program reload`, a new program uploaded in Discord.
+//! - `program.rs`: `/program reload` (an uploaded file, or the live source now), `/program status`.
 //! - `checks.rs`: server-side permission checks.
 //! - `poster.rs`: posting announcements through serenity (the `Poster` of `reminders`).
 //! - `qa.rs`: Q&A threads (`/qa`, `/ask`, `/setup qa|moderators`), their buttons and events.
 //! - `retry.rs`: retrying the bot's own requests on 429, 5xx and network errors.
 //!
-//! While the bot runs, `reminders::Ticker` posts session announcements on every clock tick.
+//! While the bot runs, `reminders::Ticker` posts session announcements on every clock tick, and
+//! `source::SourceTask` polls the live program source, if one is configured.
 
 mod announce;
 mod checks;
@@ -44,6 +45,7 @@ use crate::clock::Clock;
 use crate::config::AnnounceConfig;
 use crate::error::CommandError;
 use crate::reminders::{Rules, Ticker};
+use crate::source::{Source, SourceHandle, SourceTask};
 use crate::store::Store;
 
 /// The error type of command handlers; a [`crate::error::UserError`] inside is shown to the user.
@@ -60,6 +62,8 @@ pub struct Data {
     home_guild: Option<u64>,
     /// Bounds the commands' database work running at once (see [`DB_SLOTS`]).
     db_slots: Arc<tokio::sync::Semaphore>,
+    /// The live program source's poller, if `CONFBOT_PROGRAM_URL` is set.
+    source: Option<SourceHandle>,
 }
 
 /// How many commands do database work at once; the others wait their turn without a thread.
@@ -113,6 +117,8 @@ pub struct Bot {
     pub clock: Arc<dyn Clock>,
     /// When and where to announce sessions.
     pub announce: AnnounceConfig,
+    /// The live program source to poll, if any.
+    pub source: Option<Source>,
 }
 
 /// Runs the bot until `shutdown` completes or the connection fails for good.
@@ -130,12 +136,17 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
     if let Some(channel) = bot.announce.channel {
         seed_announce_channel(&http, &bot.store, channel).await;
     }
+    // Polled from now on: a changed program is followed before Discord is even connected.
+    let source_task = bot
+        .source
+        .map(|source| SourceTask::start(Arc::clone(&bot.store), source, Arc::clone(&bot.clock)));
     let data = Data {
         store: Arc::clone(&bot.store),
         clock: Arc::clone(&bot.clock),
         rules: bot.announce.rules.clone(),
         home_guild: bot.guild_id,
         db_slots: Arc::new(tokio::sync::Semaphore::new(DB_SLOTS)),
+        source: source_task.as_ref().map(SourceTask::handle),
     };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
@@ -177,6 +188,9 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         }
     };
     ticker.stop().await;
+    if let Some(source_task) = source_task {
+        source_task.stop().await;
+    }
     result
 }
 
