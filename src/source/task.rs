@@ -150,7 +150,8 @@ fn log(source: &Source, outcome: &anyhow::Result<Outcome>) {
             "the program source still fails"
         ),
         Polled::Imported(imported, diff) if !diff.is_empty() => tracing::info!(
-            %url, format = imported.format.name(), %diff, "imported a changed program from its source"
+            %url, format = imported.format.name(), %diff, warnings = imported.warnings.len(),
+            "imported a changed program from its source (`/program reload` lists its warnings)"
         ),
         Polled::Imported(..) | Polled::Unchanged | Polled::NotModified => {
             tracing::debug!(%url, "the program source has not changed")
