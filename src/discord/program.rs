@@ -73,7 +73,7 @@ fn organisers_server(ctx: Context<'_>) -> Result<(), Error> {
         )
         .into()),
         None => Err(UserError(
-            "Changing the program from Discord needs DISCORD_GUILD_ID set to the organisers' server; \
+            "Managing the program from Discord needs DISCORD_GUILD_ID set to the organisers' server; \
              until then, use `confbot import`."
                 .into(),
         )
