@@ -3,10 +3,14 @@
 //! (`--db`), since every subcommand uses it.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+use clap::ValueEnum;
 
 use crate::ids::{ChannelId, GuildId};
+use crate::program::Format;
 use crate::reminders::Rules;
 
 /// The bot's configuration.
@@ -24,7 +28,26 @@ pub struct Config {
     /// ...and runs this many times faster.
     pub rehearse_speed: f64,
     pub announce: AnnounceConfig,
+    /// The live program source (`CONFBOT_PROGRAM_*`), if any.
+    pub source: Option<SourceConfig>,
 }
+
+/// Where the live program comes from and how to read it: `CONFBOT_PROGRAM_URL`, `_POLL`,
+/// `_FORMAT` and `_TIMEZONE` (the latter two as `--format` and `--timezone` of `confbot import`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceConfig {
+    pub url: reqwest::Url,
+    /// How often to poll when all is well (failures retry sooner, see `source`).
+    pub poll: Duration,
+    pub format: Format,
+    pub time_zone: Option<Tz>,
+}
+
+/// The default and the shortest poll interval: a conference's schedule changes by the hour,
+/// and a server should not be asked more than once a minute.
+pub const DEFAULT_POLL: Duration = Duration::from_secs(5 * 60);
+const SHORTEST_POLL: TimeDelta = TimeDelta::minutes(1);
+const LONGEST_POLL: TimeDelta = TimeDelta::days(1);
 
 /// When and where session announcements go, from `CONFBOT_ANNOUNCE_*` and `CONFBOT_TICK`.
 /// Read on its own by `confbot preview`, which needs no token.
@@ -123,6 +146,7 @@ impl Config {
             rehearse_from,
             rehearse_speed: rehearse_speed.unwrap_or(1.0),
             announce: AnnounceConfig::read(&vars)?,
+            source: SourceConfig::read(&vars)?,
         })
     }
 
@@ -176,6 +200,80 @@ impl AnnounceConfig {
             tick_seconds: tick_seconds.unwrap_or(defaults.tick_seconds),
         })
     }
+}
+
+impl SourceConfig {
+    fn read<F: Fn(&str) -> Option<String>>(
+        vars: &Vars<F>,
+    ) -> Result<Option<SourceConfig>, ConfigError> {
+        let url = vars.parse(
+            "CONFBOT_PROGRAM_URL",
+            "an http:// or https:// URL of a program file",
+            |v| {
+                reqwest::Url::parse(v)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+            },
+        )?;
+        let poll = vars.parse(
+            "CONFBOT_PROGRAM_POLL",
+            "a duration between 1m and 24h, such as `5m`",
+            |v| {
+                let poll = parse_duration(v).ok()?;
+                if !(SHORTEST_POLL..=LONGEST_POLL).contains(&poll) {
+                    return None;
+                }
+                poll.to_std().ok()
+            },
+        )?;
+        let formats: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| Some(format!("`{}`", f.to_possible_value()?.get_name())))
+            .collect();
+        let format = vars.parse(
+            "CONFBOT_PROGRAM_FORMAT",
+            &format!("one of {}", formats.join(", ")),
+            |v| <Format as ValueEnum>::from_str(v, true).ok(),
+        )?;
+        let time_zone = vars.parse(
+            "CONFBOT_PROGRAM_TIMEZONE",
+            "an IANA time zone such as `Europe/Berlin`",
+            |v| parse_zone(v).ok(),
+        )?;
+        let Some(url) = url else {
+            let stray = [
+                ("CONFBOT_PROGRAM_POLL", poll.is_some()),
+                ("CONFBOT_PROGRAM_FORMAT", format.is_some()),
+                ("CONFBOT_PROGRAM_TIMEZONE", time_zone.is_some()),
+            ];
+            return match stray.iter().find(|(_, set)| *set) {
+                Some((name, _)) => Err(ConfigError(format!(
+                    "{name} is set but CONFBOT_PROGRAM_URL is not: it configures the live program source"
+                ))),
+                None => Ok(None),
+            };
+        };
+        let format = format.unwrap_or_default();
+        if format == Format::Sessionize && time_zone.is_none() {
+            return Err(ConfigError(
+                "CONFBOT_PROGRAM_FORMAT=sessionize needs CONFBOT_PROGRAM_TIMEZONE: Sessionize times \
+                 have no offset"
+                    .into(),
+            ));
+        }
+        Ok(Some(SourceConfig {
+            url,
+            poll: poll.unwrap_or(DEFAULT_POLL),
+            format,
+            time_zone,
+        }))
+    }
+}
+
+/// An IANA zone name, as `--timezone` and `CONFBOT_PROGRAM_TIMEZONE` take it.
+pub fn parse_zone(text: &str) -> Result<Tz, String> {
+    text.parse()
+        .map_err(|_| format!("expected an IANA time zone such as `Europe/Berlin`, found `{text}`"))
 }
 
 /// The longest lead or grace period: a week (and no overflow in the time arithmetic).
@@ -314,6 +412,82 @@ mod tests {
         let mut pairs = vec![("DISCORD_TOKEN", "t")];
         pairs.extend_from_slice(extra);
         config(&pairs).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_live_source_is_read_with_its_defaults() {
+        assert_eq!(config(&[("DISCORD_TOKEN", "t")]).unwrap().source, None);
+        let source = config(&[
+            ("DISCORD_TOKEN", "t"),
+            (
+                "CONFBOT_PROGRAM_URL",
+                "https://pretalx.example/conf/schedule.json",
+            ),
+        ])
+        .unwrap()
+        .source
+        .unwrap();
+        assert_eq!(
+            source,
+            SourceConfig {
+                url: "https://pretalx.example/conf/schedule.json"
+                    .parse()
+                    .unwrap(),
+                poll: Duration::from_secs(300),
+                format: Format::Auto,
+                time_zone: None,
+            }
+        );
+        let source = config(&[
+            ("DISCORD_TOKEN", "t"),
+            ("CONFBOT_PROGRAM_URL", "http://127.0.0.1:8000/All"),
+            ("CONFBOT_PROGRAM_POLL", "1m30s"),
+            ("CONFBOT_PROGRAM_FORMAT", "Sessionize"),
+            ("CONFBOT_PROGRAM_TIMEZONE", "Europe/Berlin"),
+        ])
+        .unwrap()
+        .source
+        .unwrap();
+        assert_eq!(
+            (source.poll, source.format, source.time_zone),
+            (
+                Duration::from_secs(90),
+                Format::Sessionize,
+                Some(chrono_tz::Europe::Berlin)
+            )
+        );
+    }
+
+    #[test]
+    fn a_bad_live_source_is_refused_with_its_name() {
+        let url = ("CONFBOT_PROGRAM_URL", "https://example.org/schedule.json");
+        assert!(
+            config_error(&[("CONFBOT_PROGRAM_URL", "file:///tmp/schedule.json")])
+                .starts_with("CONFBOT_PROGRAM_URL must be an http:// or https:// URL")
+        );
+        assert!(config_error(&[url, ("CONFBOT_PROGRAM_POLL", "30s")])
+            .contains("CONFBOT_PROGRAM_POLL must be a duration between 1m and 24h"));
+        assert!(config_error(&[url, ("CONFBOT_PROGRAM_POLL", "2d")])
+            .contains("CONFBOT_PROGRAM_POLL must be"));
+        let error = config_error(&[url, ("CONFBOT_PROGRAM_FORMAT", "excel")]);
+        assert!(
+            error.starts_with("CONFBOT_PROGRAM_FORMAT must be one of `auto`, `page`,")
+                && error.ends_with("not `excel`"),
+            "{error}"
+        );
+        assert!(
+            config_error(&[url, ("CONFBOT_PROGRAM_TIMEZONE", "Mars/Olympus")])
+                .contains("IANA time zone")
+        );
+        assert!(
+            config_error(&[url, ("CONFBOT_PROGRAM_FORMAT", "sessionize")])
+                .contains("needs CONFBOT_PROGRAM_TIMEZONE")
+        );
+        assert_eq!(
+            config_error(&[("CONFBOT_PROGRAM_POLL", "5m")]),
+            "CONFBOT_PROGRAM_POLL is set but CONFBOT_PROGRAM_URL is not: it configures the live \
+             program source"
+        );
     }
 
     #[test]

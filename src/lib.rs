@@ -18,6 +18,7 @@ pub mod program;
 pub mod qa;
 pub mod reminders;
 pub mod reply;
+pub mod source;
 pub mod store;
 pub mod synthetic;
 #[cfg(test)]
@@ -27,3 +28,7 @@ mod testing;
 pub const DEFAULT_PROGRAM: &str = include_str!("../data/iclr2021-tue-4-may.json");
 /// The name the default program goes by in messages.
 pub const DEFAULT_PROGRAM_NAME: &str = "data/iclr2021-tue-4-may.json";
+
+/// The largest program file confbot reads, uploaded or fetched (50,000 talks of JSON is about
+/// 40 MB).
+pub const MAX_PROGRAM_BYTES: u64 = 50 << 20;

@@ -94,16 +94,11 @@ struct FileArgs {
     titles: Option<PathBuf>,
     /// The conference's IANA time zone (e.g. `America/Chicago`): required for Sessionize,
     /// whose times have no offset; for schedule.json it replaces `time_zone_name`.
-    #[arg(long, value_name = "ZONE", value_parser = parse_zone)]
+    #[arg(long, value_name = "ZONE", value_parser = crate::config::parse_zone)]
     timezone: Option<chrono_tz::Tz>,
     /// The conference's name, for files that have none (Sessionize; default: the file's name).
     #[arg(long)]
     name: Option<String>,
-}
-
-fn parse_zone(text: &str) -> Result<chrono_tz::Tz, String> {
-    text.parse()
-        .map_err(|_| format!("expected an IANA time zone such as `Europe/Berlin`, found `{text}`"))
 }
 
 #[derive(Subcommand)]

@@ -8,10 +8,21 @@ use anyhow::Context;
 use crate::clock::{Clock, RehearsalClock, SystemClock};
 use crate::config::Config;
 use crate::discord::{self, Bot};
+use crate::source::{Limits, Source};
+use crate::store::Store;
 
 pub fn serve(db: &Path) -> anyhow::Result<()> {
     let config = Config::from_environment()?;
-    let store = super::open_store(db, config.program.as_deref())?;
+    let source = config
+        .source
+        .map(|source| Source::new(source, Limits::default()))
+        .transpose()?;
+    let store = match (&source, &config.program) {
+        // An empty database waits for the source's first poll rather than taking the bundled
+        // program, whose sessions the source's would then "cancel".
+        (Some(_), None) => Store::open(db)?,
+        _ => super::open_store(db, config.program.as_deref())?,
+    };
     let clock: Arc<dyn Clock> = match config.rehearse_from {
         Some(from) => {
             tracing::info!(%from, speed = config.rehearse_speed, "rehearsing");
@@ -27,6 +38,7 @@ pub fn serve(db: &Path) -> anyhow::Result<()> {
         store: Arc::new(store),
         clock,
         announce: config.announce,
+        source,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(discord::run(bot, shutdown_signal()))

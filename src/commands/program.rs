@@ -1,10 +1,17 @@
 //! The core of `/program reload`: validate an uploaded program file and, only if it is valid,
-//! replace the program and say what changed. A bad file changes nothing and says why.
+//! replace the program and say what changed. A bad file changes nothing and says why. Without
+//! a file, the live source is polled now (`source::reload_now`) and its outcome shown the same
+//! way; `/program status` shows how polling the source has gone.
+
+use std::time::Duration;
 
 use super::{conference, CommandResult};
-use crate::program::{import_str, ImportOptions};
+use crate::config::SourceConfig;
+use crate::format::stamp;
+use crate::program::{import_str, ImportOptions, Imported, ProgramDiff};
 use crate::reply::Reply;
-use crate::store::Store;
+use crate::source::{self, shown_url, Outcome, Polled};
+use crate::store::{PollResult, Store};
 use crate::user_error;
 
 /// Changes listed in the reply, at most; the counts say how many in all.
@@ -26,6 +33,11 @@ pub fn reload(store: &Store, name: &str, text: &str) -> CommandResult {
         }
     };
     let diff = store.replace_program(&imported.program)?;
+    Ok(reloaded(name, &imported, &diff))
+}
+
+/// What a reload of `name` imported and changed.
+fn reloaded(name: &str, imported: &Imported, diff: &ProgramDiff) -> Reply {
     let tz = imported.program.conference().time_zone;
     let lines: Vec<String> = diff
         .changes
@@ -62,7 +74,90 @@ pub fn reload(store: &Store, name: &str, text: &str) -> CommandResult {
             "Moves and cancellations within a day are announced in the announcements channel.",
         );
     }
-    Ok(reply)
+    reply
+}
+
+/// `/program reload` without a file, or `/program status`, when `CONFBOT_PROGRAM_URL` is unset.
+pub const NO_SOURCE: &str = "No live program source is configured (`CONFBOT_PROGRAM_URL`). \
+     Attach a program file to `/program reload` to change the program.";
+
+/// What polling the source at an admin's request did: the diff, or why nothing changed.
+pub fn reload_from_source(config: &SourceConfig, outcome: &Outcome) -> CommandResult {
+    let url = shown_url(&config.url);
+    match &outcome.polled {
+        Polled::Imported(imported, diff) => Ok(reloaded(&url, imported, diff)),
+        Polled::NotModified | Polled::Unchanged => Ok(Reply::new("Program reloaded")
+            .description(format!("{url} has not changed. Nothing changed."))),
+        Polled::Failed(error) => user_error!(
+            "Nothing changed: {error}\nThe next try is {}.",
+            stamp(outcome.next_poll_at, 'R')
+        ),
+    }
+}
+
+/// The live source, and how polling it has gone: last fetch, change and error, next poll.
+pub fn status(store: &Store, config: Option<&SourceConfig>) -> CommandResult {
+    let Some(config) = config else {
+        user_error!("{NO_SOURCE}");
+    };
+    let zone = config.time_zone.map_or("the file's", |tz| tz.name());
+    let reply = Reply::new("Program source").description(format!(
+        "{}\nPolled every {}; format {}; time zone {zone}.",
+        shown_url(&config.url),
+        interval(config.poll),
+        config.format.name()
+    ));
+    let Some(state) = source::state(store, config)? else {
+        return Ok(reply.field("Last fetch", "not yet", false));
+    };
+    let last_fetch = match (state.last_fetch_at, state.last_result) {
+        (Some(at), Some(result)) => format!(
+            "{}: {}",
+            stamp(at, 'R'),
+            match result {
+                PollResult::NotModified => "not modified (HTTP 304), not parsed",
+                PollResult::Unchanged => "the same document as last imported, not parsed",
+                PollResult::Imported => "imported",
+                PollResult::Failed => "failed",
+            }
+        ),
+        _ => "not yet".to_string(),
+    };
+    let last_change = match (state.last_change_at, &state.last_change) {
+        (Some(at), Some(summary)) => format!("{}\n{summary}", stamp(at, 'f')),
+        _ => "none yet".to_string(),
+    };
+    let last_error = match (&state.last_error, state.last_error_at) {
+        (Some(error), Some(at)) if state.failed_attempts > 0 => format!(
+            "{error}\nFailing since {}, {} in a row; the program stays as it is.",
+            stamp(at, 'R'),
+            match state.failed_attempts {
+                1 => "1 attempt".to_string(),
+                n => format!("{n} attempts"),
+            }
+        ),
+        (Some(error), Some(at)) => format!("{error}\n(first seen {}; fixed since)", stamp(at, 'R')),
+        _ => "none".to_string(),
+    };
+    let next_poll = match state.next_poll_at {
+        Some(at) if state.failed_attempts > 0 => format!("{} (a retry)", stamp(at, 'R')),
+        Some(at) => stamp(at, 'R'),
+        None => "at start".to_string(),
+    };
+    Ok(reply
+        .field("Last fetch", last_fetch, false)
+        .field("Last change", last_change, false)
+        .field("Last error", last_error, false)
+        .field("Next poll", next_poll, false))
+}
+
+/// `5 min`, `90 s` (tests poll in milliseconds: `200 ms`).
+fn interval(every: Duration) -> String {
+    match (every.as_secs(), every.subsec_millis()) {
+        (s, 0) if s >= 60 && s / 60 * 60 == s => format!("{} min", s / 60),
+        (s, 0) => format!("{s} s"),
+        _ => format!("{} ms", every.as_millis()),
+    }
 }
 
 #[cfg(test)]
@@ -111,6 +206,105 @@ mod tests {
             reload(&store, "new.json", &moved).unwrap().fields.len(),
             0,
             "the same file again changes nothing"
+        );
+    }
+
+    fn source_config() -> SourceConfig {
+        SourceConfig {
+            url: "https://user:pw@pretalx.example/conf/schedule.json"
+                .parse()
+                .unwrap(),
+            poll: Duration::from_secs(300),
+            format: crate::program::Format::Auto,
+            time_zone: None,
+        }
+    }
+
+    #[test]
+    fn without_a_source_status_and_reload_say_how_to_get_one() {
+        let Err(CommandError::User(error)) = status(&store(), None) else {
+            panic!("a user error")
+        };
+        assert!(error.0.contains("CONFBOT_PROGRAM_URL"), "{}", error.0);
+    }
+
+    #[test]
+    fn status_shows_the_source_before_its_first_poll() {
+        let reply = status(&store(), Some(&source_config())).unwrap();
+        assert_eq!(
+            reply.description,
+            "https://pretalx.example/conf/schedule.json\nPolled every 5 min; format auto; \
+             time zone the file's."
+        );
+        assert_eq!(reply.fields[0].value, "not yet");
+    }
+
+    #[test]
+    fn status_shows_the_last_fetch_change_and_a_failing_error() {
+        let store = store();
+        let config = source_config();
+        let at = |unix: i64| chrono::DateTime::from_timestamp(unix, 0).unwrap();
+        // What three polls leave behind (`source::poll_once` writes it).
+        let outcome_state = crate::store::SourceState {
+            url: config.url.to_string(),
+            options: "format=Auto; timezone=-".into(),
+            last_fetch_at: Some(at(1000)),
+            last_result: Some(PollResult::Failed),
+            last_change_at: Some(at(500)),
+            last_change: Some("Sessions: 0 added, 1 changed, 0 removed.".into()),
+            last_error: Some(
+                "https://pretalx.example/conf/schedule.json answered HTTP 502 Bad Gateway".into(),
+            ),
+            last_error_at: Some(at(900)),
+            failed_attempts: 2,
+            next_poll_at: Some(at(1120)),
+            ..Default::default()
+        };
+        store.save_source_state(&outcome_state).unwrap();
+        let reply = status(&store, Some(&config)).unwrap();
+        let fields: Vec<(&str, &str)> = reply
+            .fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.value.as_str()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("Last fetch", "<t:1000:R>: failed"),
+                (
+                    "Last change",
+                    "<t:500:f>\nSessions: 0 added, 1 changed, 0 removed."
+                ),
+                (
+                    "Last error",
+                    "https://pretalx.example/conf/schedule.json answered HTTP 502 Bad Gateway\n\
+                     Failing since <t:900:R>, 2 attempts in a row; the program stays as it is."
+                ),
+                ("Next poll", "<t:1120:R> (a retry)"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failed_reload_from_the_source_says_why_and_when_it_is_tried_again() {
+        let outcome = Outcome {
+            polled: Polled::Failed(source::SourceError::Fetch(source::FetchError::Status {
+                url: "https://pretalx.example/conf/schedule.json".into(),
+                status: "404 Not Found".into(),
+            })),
+            new_error: true,
+            recovered: false,
+            failed_attempts: 1,
+            next_poll_at: chrono::DateTime::from_timestamp(2000, 0).unwrap(),
+            next_poll_in: Duration::from_secs(60),
+        };
+        let Err(CommandError::User(error)) = reload_from_source(&source_config(), &outcome) else {
+            panic!("a user error")
+        };
+        assert_eq!(
+            error.0,
+            "Nothing changed: https://pretalx.example/conf/schedule.json answered HTTP 404 Not \
+             Found\nThe next try is <t:2000:R>."
         );
     }
 }

@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::error::CommandError;
 use crate::ids::GuildId;
 use crate::reminders::Rules;
+use crate::source::SourceHandle;
 use crate::store::Store;
 
 /// What every command handler can reach.
@@ -23,6 +24,8 @@ pub struct Data {
     home_guild: Option<GuildId>,
     /// Bounds the commands' database work running at once (see [`DB_SLOTS`]).
     db_slots: Arc<tokio::sync::Semaphore>,
+    /// The live program source's poller, if `CONFBOT_PROGRAM_URL` is set.
+    source: Option<SourceHandle>,
 }
 
 /// How many commands do database work at once; the others wait their turn without a thread.
@@ -37,6 +40,7 @@ impl Data {
         clock: Arc<dyn Clock>,
         rules: Rules,
         home_guild: Option<GuildId>,
+        source: Option<SourceHandle>,
     ) -> Data {
         Data {
             store,
@@ -44,7 +48,13 @@ impl Data {
             rules,
             home_guild,
             db_slots: Arc::new(tokio::sync::Semaphore::new(DB_SLOTS)),
+            source,
         }
+    }
+
+    /// The live program source's poller, if one is configured.
+    pub fn source(&self) -> Option<&SourceHandle> {
+        self.source.as_ref()
     }
 
     /// When sessions are announced.
@@ -73,9 +83,15 @@ impl Data {
         let result = tokio::task::spawn_blocking(move || command(&store, now))
             .await
             .context("a command's database work panicked")?;
-        result.map_err(|error| match error {
-            CommandError::User(user) => Error::new(user),
-            CommandError::Internal(internal) => internal,
-        })
+        result.map_err(shown_to_user)
+    }
+}
+
+/// A core error as the Discord layer carries it: a [`crate::error::UserError`] stays one (it is
+/// shown as written), anything else is internal.
+pub fn shown_to_user(error: CommandError) -> Error {
+    match error {
+        CommandError::User(user) => Error::new(user),
+        CommandError::Internal(internal) => internal,
     }
 }

@@ -13,13 +13,14 @@
 //! - `pages.rs`: sending a reply, with Previous / Next buttons for long lists.
 //! - `errors.rs`: user errors shown as written, everything else logged and apologised for.
 //! - `setup.rs`, `announce.rs`: the admin commands for session announcements.
-//! - `program.rs`: `/program reload`, a new program uploaded in Discord.
+//! - `program.rs`: `/program reload` (an uploaded file, or the live source now), `/program status`.
 //! - `checks.rs`: server-side permission checks.
 //! - `poster.rs`: posting announcements through serenity (the `crate::post::Poster`).
 //! - `qa.rs`: Q&A threads (`/qa`, `/ask`, `/setup qa|moderators`), their buttons and events.
 //! - `retry.rs`: retrying the bot's own requests on 429, 5xx and network errors.
 //!
-//! While the bot runs, `reminders::Ticker` posts session announcements on every clock tick.
+//! While the bot runs, `reminders::Ticker` posts session announcements on every clock tick, and
+//! `source::SourceTask` polls the live program source, if one is configured.
 
 mod announce;
 mod autocomplete;
@@ -50,6 +51,7 @@ use crate::clock::Clock;
 use crate::config::AnnounceConfig;
 use crate::ids;
 use crate::reminders::Ticker;
+use crate::source::{Source, SourceTask};
 use crate::store::Store;
 
 /// The error type of command handlers; a [`crate::error::UserError`] inside is shown to the user.
@@ -78,6 +80,8 @@ pub struct Bot {
     pub clock: Arc<dyn Clock>,
     /// When and where to announce sessions.
     pub announce: AnnounceConfig,
+    /// The live program source to poll, if any.
+    pub source: Option<Source>,
 }
 
 /// Runs the bot until `shutdown` completes or the connection fails for good.
@@ -92,11 +96,16 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
     register_commands(&http, application.id, bot.guild_id).await?;
     tracing::info!(application = %application.name, "commands registered");
 
+    // Polled from now on: a changed program is followed before Discord is even connected.
+    let source_task = bot
+        .source
+        .map(|source| SourceTask::start(Arc::clone(&bot.store), source, Arc::clone(&bot.clock)));
     let data = Data::new(
         Arc::clone(&bot.store),
         Arc::clone(&bot.clock),
         bot.announce.rules.clone(),
         bot.guild_id,
+        source_task.as_ref().map(SourceTask::handle),
     );
     if let Some(channel) = bot.announce.channel {
         seed_announce_channel(&http, &data, channel).await;
@@ -141,6 +150,9 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         }
     };
     ticker.stop().await;
+    if let Some(source_task) = source_task {
+        source_task.stop().await;
+    }
     result
 }
 

@@ -3,8 +3,9 @@
 //!
 //! Each file owns a group of tables: `program.rs` writes and loads the whole program,
 //! `talks.rs` answers the read queries of the commands, `search.rs` turns user text into a
-//! safe FTS5 query. Each connection sits behind a mutex that is held for one synchronous unit of
-//! work (a query, or a whole import's transaction on the writer), never across an `.await`.
+//! safe FTS5 query, `source.rs` keeps the live program source's state. Each connection sits
+//! behind a mutex that is held for one synchronous unit of work (a query, or a whole import's
+//! transaction on the writer), never across an `.await`.
 //!
 //! A database file has one connection that writes and a few read-only ones for the commands'
 //! queries (`Store::read`): in WAL mode readers never wait for each other or for the writer, so
@@ -17,6 +18,7 @@ mod program;
 mod qa;
 mod search;
 mod settings;
+mod source;
 mod talks;
 
 use std::path::Path;
@@ -33,6 +35,7 @@ pub use changes::{ChangeNotice, ProgramChange};
 pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
 pub use search::fts_query;
 pub use settings::{ChannelHealth, GuildSettings};
+pub use source::{PollResult, SourceState};
 pub use talks::{PersonMatch, ScheduledTalk, SessionSlot, TalkChoice, MAX_COUNTED};
 
 /// Every migration, in order. Append only: a released migration is never edited.
@@ -42,6 +45,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/02-announcements/up.sql")),
         M::up(include_str!("../../migrations/03-qa/up.sql")),
         M::up(include_str!("../../migrations/04-program-changes/up.sql")),
+        M::up(include_str!("../../migrations/05-program-source/up.sql")),
     ])
 });
 

@@ -50,6 +50,20 @@ async fn the_registered_commands_are_exactly_the_documented_ones() {
             command.name
         );
     }
+    let program = commands.iter().find(|c| c.name == "program").unwrap();
+    let subcommands: Vec<(&str, Vec<(&str, bool)>)> = program
+        .options
+        .iter()
+        .map(|s| {
+            let options = s.options.iter().map(|o| (o.name.as_str(), o.required));
+            (s.name.as_str(), options.collect())
+        })
+        .collect();
+    assert_eq!(
+        subcommands,
+        [("reload", vec![("file", false)]), ("status", vec![])],
+        "/program reload's file is optional: without it, the live source is fetched"
+    );
     assert!(
         bot.fake.global_commands().is_empty(),
         "a guild bot registers nothing globally"

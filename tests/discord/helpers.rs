@@ -113,6 +113,17 @@ impl TestBot {
         clock: Arc<dyn Clock>,
         mode: Mode,
     ) -> TestBot {
+        Self::start_polling(fake, store, clock, mode, None).await
+    }
+
+    /// [`Self::start_on`], polling a live program `source` if there is one.
+    pub async fn start_polling(
+        fake: FakeDiscord,
+        store: Arc<Store>,
+        clock: Arc<dyn Clock>,
+        mode: Mode,
+        source: Option<confbot::source::Source>,
+    ) -> TestBot {
         let (api_url, http_client) = match mode {
             Mode::Proxy => (Some(fake.api_url()), None),
             Mode::Tls => (None, Some(fake.tls_client())),
@@ -128,6 +139,7 @@ impl TestBot {
                 tick_seconds: 1,
                 ..Default::default()
             },
+            source,
         };
         let (shutdown, stop) = oneshot::channel::<()>();
         let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -1,10 +1,14 @@
 //! confbot on Discord, end to end: the real serenity client and poise against the loopback
 //! Discord of `crates/fake-discord`, which checks everything the bot sends against Discord's
-//! own API spec. One test binary; `helpers` spawns the bot.
+//! own API spec. One test binary; `helpers` spawns the bot, `program_server` serves a live
+//! program source.
 
 mod announcements;
 mod commands;
 mod helpers;
 mod lifecycle;
+#[path = "../common/program_server.rs"]
+mod program_server;
 mod qa;
 mod reload;
+mod source;

@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::helpers::{pdt, three_sessions_json, Mode, SteppedClock, TestBot, IDS};
 
 /// The three-session program with Orals 1 moved from 11:00 to 11:30 and the posters cancelled.
-fn changed_json() -> String {
+pub fn changed_json() -> String {
     let json: serde_json::Value = serde_json::from_str(&three_sessions_json()).unwrap();
     let mut sessions = json["sessions"].as_array().unwrap().clone();
     sessions.retain(|s| s["id"] != "posters");
