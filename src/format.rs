@@ -10,6 +10,62 @@ use crate::program::{time::local_clock, Person};
 use crate::reply::Field;
 use crate::store::ScheduledTalk;
 
+/// Program text (a title, a name, a room) as Discord shows it literally: every character that
+/// Discord Markdown gives a meaning (`*` `_` `~` `` ` `` `|` `[` `]` `<` `\`, and `#` `>` `-`
+/// where they start a line) is escaped, so `[Claim your prize](https://…)` stays text and
+/// `C*-algebras and *-algebras` stays itself. Speakers write these; confbot's own formatting is
+/// added around them. The CLI's renderer drops the escapes again. (`@everyone` needs no escape:
+/// no message allows mentions from program text.)
+pub fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut line_start = true;
+    for c in text.chars() {
+        let special = matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']' | '<')
+            || (line_start && matches!(c, '#' | '>' | '-'));
+        if special {
+            out.push('\\');
+        }
+        out.push(c);
+        if c == '\n' {
+            line_start = true;
+        } else if !c.is_whitespace() {
+            line_start = false;
+        }
+    }
+    out
+}
+
+/// An abstract as Discord shows it: its Markdown kept, but a masked link `[label](url)` written
+/// as `label (url)`, so a reader sees where a link goes before following it.
+pub fn abstract_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let (before, from) = rest.split_at(open);
+        out.push_str(before);
+        let link = from.find("](").and_then(|mid| {
+            let label = &from[1..mid];
+            let tail = &from[mid + 2..];
+            let close = tail.find(')')?;
+            let url = &tail[..close];
+            let plausible = !label.contains(['[', '\n']) && !url.contains(char::is_whitespace);
+            plausible.then(|| (label, url, mid + 2 + close + 1))
+        });
+        match link {
+            Some((label, url, len)) => {
+                out.push_str(&format!("{label} ({url})"));
+                rest = &from[len..];
+            }
+            None => {
+                out.push('[');
+                rest = &from[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A Discord timestamp: `t` short time, `f` date and time, `F` long, `R` relative, `D` date.
 pub fn stamp(at: DateTime<Utc>, style: char) -> String {
     format!("<t:{}:{style}>", at.timestamp())
@@ -39,7 +95,7 @@ pub fn people(people: &[Person]) -> String {
         people
             .iter()
             .take(n)
-            .map(|p| p.name.as_str())
+            .map(|p| escaped(&p.name))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -54,15 +110,15 @@ pub fn people(people: &[Person]) -> String {
 pub fn talk_field(row: &ScheduledTalk, tz: Tz) -> Field {
     let talk = &row.talk;
     Field {
-        name: talk.title.clone(),
+        name: escaped(&talk.title),
         value: format!(
             "{} · {} · {}\n{}\nin {} · id `{}`",
             day_and_time(talk.start, tz),
             stamp(talk.start, 'R'),
-            talk.kind,
+            escaped(&talk.kind.to_string()),
             people(&talk.speakers),
-            row.session.title,
-            talk.id
+            escaped(&row.session.title),
+            talk.id.replace('`', "'")
         ),
         inline: false,
     }

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::format::{people, stamp};
+use crate::format::{abstract_text, escaped, people, stamp};
 use crate::ids::{ChannelId, GuildId, MessageId};
 use crate::post::NewThread;
 use crate::reply::{limits, truncate, truncate_at_word, Field, Reply};
@@ -65,7 +65,7 @@ pub fn intro(store: &Store, subject: &Subject) -> anyhow::Result<Reply> {
     let mut description = vec![match &subject.talk {
         Some(_) => format!(
             "Questions for this talk of **{}**, {}.",
-            subject.session.title,
+            escaped(&subject.session.title),
             stamp(subject.session.start, 'f')
         ),
         None => format!(
@@ -84,15 +84,16 @@ pub fn intro(store: &Store, subject: &Subject) -> anyhow::Result<Reply> {
         let mut value = format!("by {}", people(&row.talk.speakers));
         let excerpt = row.talk.abstract_text.trim();
         if !excerpt.is_empty() {
-            value.push_str(&format!("\n> {}", truncate(excerpt, EXCERPT)));
+            let excerpt = abstract_text(&truncate(excerpt, EXCERPT)).replace('\n', "\n> ");
+            value.push_str(&format!("\n> {excerpt}"));
         }
         Field {
-            name: row.talk.title.clone(),
+            name: escaped(&row.talk.title),
             value,
             inline: false,
         }
     });
-    Ok(Reply::new(format!("Q&A · {}", subject.title()))
+    Ok(Reply::new(format!("Q&A · {}", escaped(subject.title())))
         .description(description.join("\n"))
         .fields(fields)
         .fitted())

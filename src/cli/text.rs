@@ -1,5 +1,6 @@
 //! A [`Reply`] as plain text for the terminal. Discord timestamps (`<t:UNIX:style>`) become
-//! UTC times, or "in 5 min" relative to the `--at` time; bold markers are dropped.
+//! UTC times, or "in 5 min" relative to the `--at` time; bold markers and the escapes of
+//! program text are dropped.
 
 use chrono::{DateTime, Utc};
 
@@ -29,7 +30,21 @@ pub fn render(reply: &Reply, now: DateTime<Utc>) -> String {
     if let Some(footer) = &reply.footer {
         out.push_str(&format!("\n-- {footer}\n"));
     }
-    timestamps(&out.replace("**", ""), now)
+    timestamps(&unescaped(&out.replace("**", "")), now)
+}
+
+/// Drops the backslashes `format::escaped` puts before Markdown characters of program text:
+/// a terminal shows the text itself.
+fn unescaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(next) if c == '\\' && next.is_ascii_punctuation() => {}
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Replaces each `<t:UNIX:style>` with readable text.

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{conference, CommandResult};
-use crate::format::{stamp, talk_field};
+use crate::format::{escaped, stamp, talk_field};
 use crate::reply::Reply;
 use crate::store::Store;
 use crate::user_error;
@@ -30,7 +30,7 @@ pub fn next(store: &Store, now: DateTime<Utc>, count: usize, track: Option<&str>
     }
     let rows = store.talks_starting_after(now, count, track)?;
     let title = match track {
-        Some(track) => format!("Next up in {track}"),
+        Some(track) => format!("Next up in {}", escaped(track)),
         None => "Next up".to_string(),
     };
     if rows.is_empty() {

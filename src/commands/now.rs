@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{conference, CommandResult};
-use crate::format::{day_and_time, people, span, stamp};
+use crate::format::{day_and_time, escaped, people, span, stamp};
 use crate::reply::Reply;
 use crate::store::{SessionSlot, Store};
 
@@ -24,7 +24,7 @@ pub fn now(store: &Store, now: DateTime<Utc>) -> CommandResult {
     let on_break = (!breaks.is_empty()).then(|| {
         let names: Vec<String> = breaks
             .iter()
-            .map(|b| format!("**{}** until {}", b.title, stamp(b.end, 't')))
+            .map(|b| format!("**{}** until {}", escaped(&b.title), stamp(b.end, 't')))
             .collect();
         format!("Break: {}.", names.join(" · "))
     });
@@ -37,7 +37,7 @@ pub fn now(store: &Store, now: DateTime<Utc>) -> CommandResult {
         lines.push(match store.talks_starting_after(now, 1, None)?.pop() {
             Some(next) => format!(
                 "Next: **{}** by {}, {} · {}.",
-                next.talk.title,
+                escaped(&next.talk.title),
                 people(&next.talk.speakers),
                 day_and_time(next.talk.start, tz),
                 stamp(next.talk.start, 'R')
@@ -54,12 +54,12 @@ pub fn now(store: &Store, now: DateTime<Utc>) -> CommandResult {
         let (current, upcoming) = store.current_and_next_talk(&session.id, now)?;
         let mut lines = vec![span(session.start, session.end, tz)];
         if let Some(place) = session.place() {
-            lines.push(format!("in {place}"));
+            lines.push(format!("in {}", escaped(place)));
         }
         match current {
             Some(row) => lines.push(format!(
                 "**Now:** {} by {}, until {}",
-                row.talk.title,
+                escaped(&row.talk.title),
                 people(&row.talk.speakers),
                 stamp(row.talk.end, 't')
             )),
@@ -68,11 +68,11 @@ pub fn now(store: &Store, now: DateTime<Utc>) -> CommandResult {
         if let Some(row) = upcoming {
             lines.push(format!(
                 "**Next:** {} {}",
-                row.talk.title,
+                escaped(&row.talk.title),
                 stamp(row.talk.start, 'R')
             ));
         }
-        reply = reply.field(session.title, lines.join("\n"), false);
+        reply = reply.field(escaped(&session.title), lines.join("\n"), false);
     }
     Ok(reply)
 }

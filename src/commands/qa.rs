@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::CommandResult;
 use crate::error::CommandError;
+use crate::format::escaped;
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use crate::post::NewThread;
 use crate::qa::{new_thread, record_opened, Opened, Recorded, Subject};
@@ -151,7 +152,7 @@ pub fn opened(store: &Store, opened: &Opened<'_>, now: DateTime<Utc>) -> Command
     Ok(match record_opened(store, opened, now)? {
         Recorded::Live => Reply::new("Q&A open").description(format!(
             "Q&A for **{}**: <#{}>",
-            opened.subject.title(),
+            escaped(opened.subject.title()),
             opened.thread
         )),
         Recorded::Lost(existing) => already_open(&existing),
@@ -166,7 +167,8 @@ pub fn already_open(thread: &QaThread) -> Reply {
     };
     Reply::new("Q&A").description(format!(
         "Q&A for **{}** {state}: <#{}>",
-        thread.title, thread.thread_id
+        escaped(&thread.title),
+        thread.thread_id
     ))
 }
 
@@ -202,7 +204,7 @@ pub fn ask_target(
         (Some(thread), Some(row)) if thread.session_id != row.session.id => {
             user_error!(
                 "**{}** is not in this thread's session; ask in its own Q&A thread.",
-                row.talk.title
+                escaped(&row.talk.title)
             )
         }
         (Some(thread), _) => thread,
@@ -214,7 +216,7 @@ pub fn ask_target(
                     None => {
                         user_error!(
                             "Q&A for **{}** is not open yet; a moderator opens it with `/qa open`.",
-                            row.talk.title
+                            escaped(&row.talk.title)
                         )
                     }
                 },
@@ -225,7 +227,7 @@ pub fn ask_target(
         }
     };
     if thread.state == QaState::Closed {
-        user_error!("Q&A for **{}** is closed.", thread.title);
+        user_error!("Q&A for **{}** is closed.", escaped(&thread.title));
     }
     let talk_id = talk.map(|row| row.talk.id).or(thread.talk_id.clone());
     Ok((thread, talk_id))
@@ -240,7 +242,7 @@ pub fn question_message(store: &Store, question: &Question) -> anyhow::Result<Re
     );
     if let Some(talk) = &question.talk_id {
         if let Some(row) = store.talk(talk)? {
-            reply = reply.field("About", row.talk.title, true);
+            reply = reply.field("About", escaped(&row.talk.title), true);
         }
     }
     Ok(reply
@@ -260,7 +262,7 @@ pub fn top(
 ) -> Result<(Reply, Vec<Question>), CommandError> {
     let questions = store.questions_by_votes(thread.id, false, count.clamp(1, MAX_TOP))?;
     let (asked, answered) = store.question_counts(thread.id)?;
-    let reply = Reply::new(format!("Top questions · {}", thread.title))
+    let reply = Reply::new(format!("Top questions · {}", escaped(&thread.title)))
         .footer(format!("{asked} asked, {answered} answered"));
     if questions.is_empty() {
         return Ok((reply.description("No unanswered questions."), questions));
@@ -285,13 +287,14 @@ pub fn top(
 pub fn summary(store: &Store, thread: &QaThread) -> anyhow::Result<Reply> {
     let (asked, answered) = store.question_counts(thread.id)?;
     let left = store.questions_by_votes(thread.id, false, SUMMARY_TOP)?;
-    let mut reply = Reply::new(format!("Q&A closed · {}", thread.title)).description(format!(
-        "{} asked, {answered} answered. Thank you all!",
-        match asked {
-            1 => "1 question".to_string(),
-            n => format!("{n} questions"),
-        }
-    ));
+    let mut reply =
+        Reply::new(format!("Q&A closed · {}", escaped(&thread.title))).description(format!(
+            "{} asked, {answered} answered. Thank you all!",
+            match asked {
+                1 => "1 question".to_string(),
+                n => format!("{n} questions"),
+            }
+        ));
     if !left.is_empty() {
         let lines: Vec<String> = left
             .iter()
@@ -375,7 +378,7 @@ pub fn question_not_posted(
         store.qa_thread_gone(asked.thread.thread_id)?;
         user_error!(
             "The Q&A thread of **{}** was deleted. A moderator can open a new one with `/qa open`.",
-            asked.thread.title
+            escaped(&asked.thread.title)
         );
     }
     Ok(())
@@ -466,7 +469,7 @@ pub fn closed(store: &Store, thread: &QaThread, now: DateTime<Utc>) -> CommandRe
     store.qa_thread_closed(thread.id, now)?;
     Ok(Reply::new("Q&A closed").description(format!(
         "Summary posted; **{}** is archived and locked.",
-        thread.title
+        escaped(&thread.title)
     )))
 }
 

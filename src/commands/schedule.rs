@@ -4,7 +4,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::{conference, CommandResult};
-use crate::format::{people, span, stamp};
+use crate::format::{escaped, people, span, stamp};
 use crate::reply::Reply;
 use crate::store::Store;
 use crate::user_error;
@@ -63,17 +63,17 @@ pub fn schedule(store: &Store, now: DateTime<Utc>, day: Option<NaiveDate>) -> Co
     for session in sessions {
         let mut lines = vec![span(session.start, session.end, tz)];
         if let Some(place) = session.place() {
-            lines.push(format!("in {place}"));
+            lines.push(format!("in {}", escaped(place)));
         }
         for row in store.talks_of_session(&session.id)? {
             let local = row.talk.start.with_timezone(&tz).format("%H:%M");
             lines.push(format!(
                 "`{local}` {} — {}",
-                row.talk.title,
+                escaped(&row.talk.title),
                 people(&row.talk.speakers)
             ));
         }
-        reply = reply.field(session.title, lines.join("\n"), false);
+        reply = reply.field(escaped(&session.title), lines.join("\n"), false);
     }
     Ok(reply)
 }

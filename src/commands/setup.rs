@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{conference, CommandResult};
 use crate::error::CommandError;
-use crate::format::{day_and_time, stamp};
+use crate::format::{day_and_time, escaped, stamp};
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId};
 use crate::post::{record_outcome, PostError};
 use crate::reminders::{plan, render, Rules};
@@ -138,7 +138,7 @@ pub fn pending(store: &Store, guild: GuildId, rules: &Rules, now: DateTime<Utc>)
         return Ok(reply.description("None in the next 24 hours."));
     }
     let fields = planned.iter().take(SHOWN).map(|p| crate::reply::Field {
-        name: format!("{} · {}", p.session.title, duration(p.lead)),
+        name: format!("{} · {}", escaped(&p.session.title), duration(p.lead)),
         value: format!(
             "{} · {} → {}",
             day_and_time(p.due_at, tz),

@@ -2,7 +2,7 @@
 //! their name, ignoring case and accents.
 
 use super::{conference, CommandResult};
-use crate::format::{day_and_time, span};
+use crate::format::{day_and_time, escaped, span};
 use crate::reply::{truncate, Reply};
 use crate::store::Store;
 use crate::user_error;
@@ -31,7 +31,7 @@ pub fn speaker(store: &Store, name: &str) -> CommandResult {
     let more = people.len() > MAX_PEOPLE;
     people.truncate(MAX_PEOPLE);
     let title = match &people[..] {
-        [one] => format!("Talks by {}", one.name),
+        [one] => format!("Talks by {}", escaped(&one.name)),
         _ => format!("People matching “{}”", truncate(name, 100)),
     };
     let mut reply = Reply::new(title).footer(conference.name.clone());
@@ -48,13 +48,14 @@ pub fn speaker(store: &Store, name: &str) -> CommandResult {
                 )
             })
             .collect();
-        lines.extend(
-            store
-                .sessions_moderated_by(person)?
-                .iter()
-                .map(|s| format!("• moderates **{}**, {}", s.title, span(s.start, s.end, tz))),
-        );
-        reply = reply.field(person.name.clone(), lines.join("\n"), false);
+        lines.extend(store.sessions_moderated_by(person)?.iter().map(|s| {
+            format!(
+                "• moderates **{}**, {}",
+                escaped(&s.title),
+                span(s.start, s.end, tz)
+            )
+        }));
+        reply = reply.field(escaped(&person.name), lines.join("\n"), false);
     }
     if more {
         reply = reply.description(format!(

@@ -1,7 +1,7 @@
 //! `/talk id`: everything about one talk.
 
 use super::{conference, CommandResult};
-use crate::format::{people, span};
+use crate::format::{abstract_text, escaped, people, span};
 use crate::reply::Reply;
 use crate::store::Store;
 use crate::user_error;
@@ -18,11 +18,11 @@ pub fn talk(store: &Store, id: &str) -> CommandResult {
     let (talk, session) = (&row.talk, &row.session);
     let moderators = store.moderators(&session.id)?;
     let day = talk.start.with_timezone(&tz).format("%A %-d %B");
-    let mut reply = Reply::new(talk.title.clone())
+    let mut reply = Reply::new(escaped(&talk.title))
         .description(if talk.abstract_text.is_empty() {
             "No abstract.".to_string()
         } else {
-            talk.abstract_text.clone()
+            abstract_text(&talk.abstract_text)
         })
         .field(
             "When",
@@ -32,13 +32,13 @@ pub fn talk(store: &Store, id: &str) -> CommandResult {
         .field("Kind", talk.kind.label(), true)
         .field("Speakers", people(&talk.speakers), true);
     if let Some(place) = session.place() {
-        reply = reply.field("Where", place, true);
+        reply = reply.field("Where", escaped(place), true);
     }
     reply = reply.field(
         "Session",
         format!(
             "{}\n{}",
-            session.title,
+            escaped(&session.title),
             span(session.start, session.end, tz)
         ),
         false,

@@ -362,3 +362,58 @@ fn the_schedule_stamps_the_days_first_session_not_its_midnight() {
         reply.description
     );
 }
+
+/// A program whose speakers wrote Discord Markdown into their titles, names and rooms.
+fn hostile_program() -> Store {
+    let json = r##"{"conference": {"name": "Test Conf", "time_zone": "America/Los_Angeles"}, "sessions": [
+        {"id": "s1", "title": "# Orals", "room": "||Hall A||",
+         "start": "2021-05-04 11:00", "end": "2021-05-04 12:00",
+         "talks": [{"id": "t1", "title": "[Claim your prize](https://evil.example)",
+                    "start": "2021-05-04 11:00", "end": "2021-05-04 11:20", "speakers": ["*Ada* <@123>"],
+                    "abstract": "See [the paper](https://arxiv.org/abs/1) and **this**."},
+                   {"id": "t2", "title": "C*-algebras and *-algebras",
+                    "start": "2021-05-04 11:20", "end": "2021-05-04 11:40", "speakers": ["Grace_Hopper"]}]}]}"##;
+    let program = import_str("hostile", json, &ImportOptions::default()).unwrap();
+    let store = Store::open_in_memory().unwrap();
+    store.replace_program(&program.program).unwrap();
+    store
+}
+
+#[test]
+fn program_text_is_escaped_so_speakers_cannot_inject_markdown() {
+    let store = hostile_program();
+    let reply = talk(&store, "t1").unwrap();
+    assert_eq!(reply.title, r"\[Claim your prize\](https://evil.example)");
+    let speakers = &reply
+        .fields
+        .iter()
+        .find(|f| f.name == "Speakers")
+        .unwrap()
+        .value;
+    assert_eq!(speakers, r"\*Ada\* \<@123>");
+    let place = &reply
+        .fields
+        .iter()
+        .find(|f| f.name == "Where")
+        .unwrap()
+        .value;
+    assert_eq!(place, r"\|\|Hall A\|\|");
+    // Abstracts keep their Markdown, but a masked link shows where it goes.
+    assert_eq!(
+        reply.description,
+        "See the paper (https://arxiv.org/abs/1) and **this**."
+    );
+    let reply = next(&store, pdt(10, 0), 5, None).unwrap();
+    assert_eq!(
+        reply.fields[1].name,
+        r"C\*\-algebras and \*\-algebras".replace(r"\-", "-")
+    );
+    assert!(reply.fields[1].value.contains(r"Grace\_Hopper"));
+    assert!(
+        reply.fields[0].value.contains(r"in \# Orals"),
+        "{}",
+        reply.fields[0].value
+    );
+    let reply = now(&store, pdt(11, 5)).unwrap();
+    assert_eq!(reply.fields[0].name, r"\# Orals");
+}

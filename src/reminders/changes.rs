@@ -9,7 +9,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{backoff, nonce_of, Rules, TickReport};
-use crate::format::stamp;
+use crate::format::{escaped, stamp};
 use crate::post::{record_outcome, Outgoing, PostError, Poster, CHANNEL_BROKEN};
 use crate::program::time::local_clock;
 use crate::reply::{truncate, Reply};
@@ -98,7 +98,7 @@ pub(super) async fn tell(
 
 /// The notice: a content line and a small embed, times in everyone's zone and the conference's.
 pub fn render(change: &ProgramChange, tz: chrono_tz::Tz) -> (String, Reply) {
-    let title = truncate(&change.title, 200);
+    let title = escaped(&truncate(&change.title, 200));
     let was = format!(
         "{} ({})",
         stamp(change.old_start, 'f'),
@@ -120,7 +120,7 @@ pub fn render(change: &ProgramChange, tz: chrono_tz::Tz) -> (String, Reply) {
                 ));
             }
             if change.new_room != change.old_room {
-                let room = |r: &Option<String>| r.clone().unwrap_or_else(|| "no room".into());
+                let room = |r: &Option<String>| r.as_deref().map_or("no room".into(), escaped);
                 lines.push(format!(
                     "Now in {} (was {}).",
                     room(&change.new_room),
@@ -132,14 +132,14 @@ pub fn render(change: &ProgramChange, tz: chrono_tz::Tz) -> (String, Reply) {
                     "**Moved:** {title} now starts at {}",
                     local_clock(new_start, tz)
                 ),
-                (true, Some(room)) => format!("**Moved:** {title} is now in {room}"),
+                (true, Some(room)) => format!("**Moved:** {title} is now in {}", escaped(room)),
                 (true, None) => format!("**Moved:** {title} has no room any more"),
             };
             (headline, lines)
         }
     };
     lines.push("Use `/schedule` for the updated program.".into());
-    let embed = Reply::new(change.title.clone())
+    let embed = Reply::new(escaped(&change.title))
         .description(lines.join("\n"))
         .fitted();
     (content, embed)

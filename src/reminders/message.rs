@@ -4,7 +4,7 @@
 use anyhow::Context;
 use chrono::TimeDelta;
 
-use crate::format::{people, span, stamp};
+use crate::format::{escaped, people, span, stamp};
 use crate::ids::RoleId;
 use crate::program::time::local_clock;
 use crate::reply::{truncate, Reply};
@@ -31,7 +31,7 @@ pub fn render(
     } else {
         format!("is starting now ({})", local_clock(session.start, tz))
     };
-    let mut content = format!("**{}** {when}", truncate(&session.title, 200));
+    let mut content = format!("**{}** {when}", escaped(&truncate(&session.title, 200)));
     if let Some(role) = ping_role {
         content = format!("<@&{role}> {content}");
     }
@@ -50,7 +50,7 @@ pub fn render(
         .flatten()
         .collect();
     if !place.is_empty() {
-        description.push(format!("Where: {}", place.join(" · ")));
+        description.push(format!("Where: {}", escaped(&place.join(" · "))));
     }
     let moderators = store.moderators(&session.id)?;
     if !moderators.is_empty() {
@@ -58,7 +58,7 @@ pub fn render(
     }
     let talks = store.talks_of_session(&session.id)?;
     let fields = talks.iter().map(|row| crate::reply::Field {
-        name: row.talk.title.clone(),
+        name: escaped(&row.talk.title),
         value: format!(
             "{} ({}) · {} · {}",
             stamp(row.talk.start, 't'),
@@ -68,7 +68,7 @@ pub fn render(
         ),
         inline: false,
     });
-    let embed = Reply::new(session.title.clone())
+    let embed = Reply::new(escaped(&session.title))
         .description(description.join("\n"))
         .fields(fields)
         .footer(format!(

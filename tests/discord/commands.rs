@@ -162,9 +162,10 @@ async fn a_talk_titled_everyone_pings_nobody() {
     let bot = TestBot::start_with(program, Arc::new(FixedClock(pdt(10, 55))), Mode::Proxy).await;
     let id = json!("2021-05-04-1100-vani");
     let response = bot.attendee_runs("talk", [("talk", id)]).await;
+    // Shown as written: `<@&1>` escaped so it is not even drawn as a role.
     assert_eq!(
         response.embeds[0]["title"],
-        "@everyone look at this @here <@&1>"
+        r"@everyone look at this @here \<@&1>"
     );
     let mentions = response
         .allowed_mentions
