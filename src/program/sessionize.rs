@@ -16,8 +16,8 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::Warning;
 use super::time::resolve_local;
+use super::Warning;
 use super::{
     deserialize_json, json_id, non_empty, Conference, ImportError, Location, Person, Program,
     Session, Talk, TalkKind,
