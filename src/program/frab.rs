@@ -17,8 +17,9 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::Warning;
+use super::markup::to_discord;
 use super::time::zone_has_offset;
+use super::Warning;
 use super::{
     deserialize_json, json_id, non_empty, Conference, ImportError, Location, Person, Program,
     Session, Talk, TalkKind,
@@ -247,7 +248,8 @@ fn read_event(
         }
         let mut texts: Vec<String> = Vec::new();
         for text in [raw.abstract_text, raw.description].into_iter().flatten() {
-            let text = text.trim();
+            let text = to_discord(&text);
+            let text = text.as_str();
             // pretalx repeats the abstract as the description when the latter is empty.
             if !text.is_empty() && !texts.iter().any(|t| t == text) {
                 texts.push(text.to_string());

@@ -8,7 +8,9 @@ use chrono_tz::Tz;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 
 use super::page::Sidecar;
-use super::{frab, json, page, sessionize, ImportError, Location, Program, Talk, TalkKind, Warning};
+use super::{
+    frab, json, page, sessionize, ImportError, Location, Program, Talk, TalkKind, Warning,
+};
 
 /// The program file formats confbot reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -12,6 +12,7 @@ mod error;
 mod frab;
 pub mod import;
 mod json;
+mod markup;
 mod page;
 mod sessionize;
 pub mod time;
