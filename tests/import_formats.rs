@@ -14,19 +14,64 @@ fn auto_detects_the_format_of_each_bundled_file() {
         ("tests/fixtures/pretalx-democon.json", Format::Frab),
         ("tests/fixtures/frab-edge-cases.json", Format::Frab),
         ("tests/fixtures/sessionize-all.json", Format::Sessionize),
+        ("tests/fixtures/pretalx-democon-2022.xml", Format::Pentabarf),
     ] {
         let text = std::fs::read_to_string(path).unwrap();
-        assert_eq!(Format::detect(&text), format, "{path}");
+        assert_eq!(Format::detect(&text), Ok(format), "{path}");
     }
+}
+
+#[test]
+fn other_content_is_not_a_format_and_says_what_it_looks_like() {
+    let looks_like = |text: &str| Format::detect(text).unwrap_err().looks_like;
+    assert_eq!(
+        looks_like("UID,title,authors\ninlg1,A paper,Ada|Grace\ninlg2,Another,Alan\n"),
+        "CSV"
+    );
+    assert_eq!(
+        looks_like("name: Program of SIGdial\ntagline: Visit\n"),
+        "YAML or a `key: value` file"
+    );
+    assert_eq!(looks_like(r#"[{"title": "Lunch"}]"#), "a JSON list");
+    assert_eq!(
+        looks_like("<!DOCTYPE html>\n<html><body>Program</body></html>"),
+        "an HTML page"
+    );
+    assert_eq!(
+        looks_like("<?xml version=\"1.0\"?>\n<rss><channel/></rss>"),
+        "XML without a <schedule> root"
+    );
+    assert_eq!(
+        looks_like(r#"{"name": "x", "events": []}"#),
+        "JSON without `schedule`, `conference` or `sessions`"
+    );
+    assert_eq!(looks_like("  \n"), "an empty file");
+    assert_eq!(
+        looks_like("Dear attendees,\nthe program follows soon."),
+        "plain text without a program's time lines"
+    );
+}
+
+#[test]
+fn importing_an_unknown_format_is_refused_with_what_confbot_reads_not_another_formats_error() {
+    let csv = "UID,title,authors\ninlg1,A paper,Ada|Grace\ninlg2,Another,Alan\n";
+    let error = import_str("papers.csv", csv, &ImportOptions::default()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "papers.csv: not a format confbot reads (it looks like CSV); confbot reads confbot \
+         JSON, conference-page text, pretalx/frab schedule.json, Pentabarf/frab schedule.xml \
+         and Sessionize JSON (give --format to choose one)"
+    );
+    assert!(!error.to_string().contains("year"));
 }
 
 #[test]
 fn a_cut_off_file_goes_to_its_own_reader_which_names_the_line() {
     let democon = std::fs::read_to_string("tests/fixtures/pretalx-democon.json").unwrap();
     let cut = &democon[..democon.len() / 2];
-    assert_eq!(Format::detect(cut), Format::Frab);
+    assert_eq!(Format::detect(cut), Ok(Format::Frab));
     let sessionize = std::fs::read_to_string("tests/fixtures/sessionize-all.json").unwrap();
-    assert_eq!(Format::detect(&sessionize[..200]), Format::Sessionize);
+    assert_eq!(Format::detect(&sessionize[..200]), Ok(Format::Sessionize));
     let error = import_str("x.json", "{\n\"schedule\": ", &ImportOptions::default()).unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -66,6 +111,7 @@ fn truncated_or_garbled_files_are_errors_never_panics() {
         "tests/fixtures/pretalx-democon.json",
         "tests/fixtures/frab-edge-cases.json",
         "tests/fixtures/sessionize-all.json",
+        "tests/fixtures/pretalx-democon-2022.xml",
         "data/iclr2021-tue-4-may.json",
     ] {
         let text = std::fs::read_to_string(path).unwrap();

@@ -3,7 +3,7 @@
 //! A [`Program`] can only be built through [`Program::new`], which checks every rule a program
 //! must satisfy, so the rest of confbot never sees an invalid one. Instants are UTC; the
 //! conference [`Tz`] is kept for reading local times at import and showing them later.
-//! Importers (`page`, `json`, `frab`, `sessionize`) turn a file into a `Program` or an
+//! Importers (`page`, `json`, `frab`, `pentabarf`, `sessionize`) turn a file into a `Program` or an
 //! [`ImportError`] that names the file, the line or JSON path, and what was wrong. No database
 //! and no Discord here.
 
@@ -14,6 +14,7 @@ pub mod import;
 mod json;
 mod markup;
 mod page;
+mod pentabarf;
 mod sessionize;
 pub mod time;
 
@@ -25,7 +26,7 @@ use chrono_tz::Tz;
 
 pub use diff::{Item, ItemChange, ProgramDiff};
 pub use error::{ImportError, Location, Warning};
-pub use import::{import_file, import_str, Format, ImportOptions, Imported};
+pub use import::{import_file, import_str, Format, ImportOptions, Imported, NotAFormat};
 
 /// Longest id we accept: Discord autocomplete values and button ids carry them.
 pub const MAX_ID_LEN: usize = 80;
