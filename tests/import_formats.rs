@@ -14,11 +14,30 @@ fn auto_detects_the_format_of_each_bundled_file() {
         ("tests/fixtures/pretalx-democon.json", Format::Frab),
         ("tests/fixtures/frab-edge-cases.json", Format::Frab),
         ("tests/fixtures/sessionize-all.json", Format::Sessionize),
+        (
+            "tests/fixtures/eventfahrplan-v2-minor.json",
+            Format::ScheduleV2,
+        ),
         ("tests/fixtures/pretalx-democon-2022.xml", Format::Pentabarf),
     ] {
         let text = std::fs::read_to_string(path).unwrap();
         assert_eq!(Format::detect(&text), Ok(format), "{path}");
     }
+}
+
+#[test]
+fn schedule_v2_is_told_from_v1_by_its_flat_event_list_or_its_schema() {
+    let v2 = std::fs::read_to_string("tests/fixtures/eventfahrplan-v2-minor.json").unwrap();
+    let without_schema = v2.replace("https://c3voc.de/schema/schedule2", "");
+    assert_eq!(Format::detect(&without_schema), Ok(Format::ScheduleV2));
+    let cut = &v2[..v2.find("\"events\"").unwrap()];
+    assert_eq!(
+        Format::detect(cut),
+        Ok(Format::ScheduleV2),
+        "cut off before its events, the schema still says v2"
+    );
+    let v1 = std::fs::read_to_string("tests/fixtures/frab-edge-cases.json").unwrap();
+    assert_eq!(Format::detect(&v1), Ok(Format::Frab));
 }
 
 #[test]
@@ -59,8 +78,8 @@ fn importing_an_unknown_format_is_refused_with_what_confbot_reads_not_another_fo
     assert_eq!(
         error.to_string(),
         "papers.csv: not a format confbot reads (it looks like CSV); confbot reads confbot \
-         JSON, conference-page text, pretalx/frab schedule.json, Pentabarf/frab schedule.xml \
-         and Sessionize JSON (give --format to choose one)"
+         JSON, conference-page text, pretalx/frab schedule.json, C3VOC schedule v2 JSON, \
+         Pentabarf/frab schedule.xml and Sessionize JSON (give --format to choose one)"
     );
     assert!(!error.to_string().contains("year"));
 }
@@ -111,6 +130,7 @@ fn truncated_or_garbled_files_are_errors_never_panics() {
         "tests/fixtures/pretalx-democon.json",
         "tests/fixtures/frab-edge-cases.json",
         "tests/fixtures/sessionize-all.json",
+        "tests/fixtures/eventfahrplan-v2-minor.json",
         "tests/fixtures/pretalx-democon-2022.xml",
         "data/iclr2021-tue-4-may.json",
     ] {

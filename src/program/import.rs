@@ -10,12 +10,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
-use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use super::page::Sidecar;
 use super::{
-    frab, json, page, pentabarf, sessionize, ImportError, Location, Program, Talk, TalkKind,
-    Warning,
+    frab, json, page, pentabarf, schedule_v2, sessionize, ImportError, Location, Program, Talk,
+    TalkKind, Warning,
 };
 
 /// The program file formats confbot reads.
@@ -31,6 +31,9 @@ pub enum Format {
     /// pretalx / frab `schedule.json` (the C3VOC schedule format).
     #[value(alias = "pretalx")]
     Frab,
+    /// C3VOC schedule v2 JSON (events in a flat list, as the 38C3 hub exports).
+    #[value(name = "schedule-v2", alias = "v2")]
+    ScheduleV2,
     /// Pentabarf / frab `schedule.xml` (FOSDEM, frab, pretalx).
     #[value(alias = "xml", alias = "fosdem")]
     Pentabarf,
@@ -39,8 +42,8 @@ pub enum Format {
 }
 
 /// What confbot reads, for the message that refuses anything else.
-const READS: &str = "confbot JSON, conference-page text, pretalx/frab schedule.json, \
-    Pentabarf/frab schedule.xml and Sessionize JSON";
+const READS: &str = "confbot JSON, conference-page text, pretalx/frab schedule.json, C3VOC \
+    schedule v2 JSON, Pentabarf/frab schedule.xml and Sessionize JSON";
 
 /// Content that is none of the formats, and what it looks like instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +64,8 @@ impl fmt::Display for NotAFormat {
 
 impl Format {
     /// The concrete format of `text`, by what it starts with and, for JSON, its top-level keys:
-    /// `schedule` is frab/pretalx, `sessions` without `conference` but with `speakers` (or cut off before them)
+    /// `schedule` is frab/pretalx (v2 when it has `schedule.events` or a `schedule2`
+    /// `$schema`), `sessions` without `conference` but with `speakers` (or cut off before them)
     /// is Sessionize, `conference` or `sessions` is confbot JSON. XML with a `<schedule>` root
     /// is Pentabarf, and text with a page time line
     /// (`Tue 4 May 11:00 - 11:15 PDT`) or `Moderators:` line is page text. JSON keys are read
@@ -106,6 +110,7 @@ impl Format {
             Format::Page => "conference page text",
             Format::Json => "confbot JSON",
             Format::Frab => "pretalx/frab schedule.json",
+            Format::ScheduleV2 => "C3VOC schedule v2 JSON",
             Format::Pentabarf => "Pentabarf/frab schedule.xml",
             Format::Sessionize => "Sessionize JSON",
         }
@@ -119,15 +124,23 @@ fn detect_json(text: &str) -> Result<Format, NotAFormat> {
             looks_like: "a JSON list",
         });
     }
-    let mut keys = Vec::new();
+    let mut keys = TopLevelKeys::default();
     let complete = serde::Deserializer::deserialize_map(
         &mut serde_json::Deserializer::from_str(text),
-        TopLevelKeys(&mut keys),
+        &mut keys,
     )
     .is_ok();
-    let has = |key: &str| keys.iter().any(|k| k == key);
+    let has = |key: &str| keys.keys.iter().any(|k| k == key);
     if has("schedule") {
-        Ok(Format::Frab)
+        let v2_schema = keys
+            .schema
+            .as_deref()
+            .is_some_and(|s| s.contains("schedule2"));
+        if v2_schema || keys.schedule_keys.iter().any(|k| k == "events") {
+            Ok(Format::ScheduleV2)
+        } else {
+            Ok(Format::Frab)
+        }
     } else if has("sessions") && !has("conference") && (has("speakers") || !complete) {
         Ok(Format::Sessionize)
     } else if has("conference") || has("sessions") || !complete {
@@ -188,10 +201,49 @@ fn looks_like_csv(text: &str) -> bool {
         })
 }
 
-/// Collects the keys of a JSON object until the end or the first error; values are skipped.
-struct TopLevelKeys<'a>(&'a mut Vec<String>);
+/// The keys of a JSON object until the end or the first error; values are skipped, except
+/// `$schema` (its text) and `schedule` (its own keys), which tell schedule v1 from v2.
+#[derive(Default)]
+struct TopLevelKeys {
+    keys: Vec<String>,
+    schema: Option<String>,
+    schedule_keys: Vec<String>,
+}
 
-impl<'de> Visitor<'de> for TopLevelKeys<'_> {
+impl<'de> Visitor<'de> for &mut TopLevelKeys {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            self.keys.push(key.clone());
+            match key.as_str() {
+                "$schema" => self.schema = map.next_value::<Option<String>>().ok().flatten(),
+                "schedule" => map.next_value_seed(KeysOf(&mut self.schedule_keys))?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Collects the keys of a nested JSON object as they come, so a cut-off file keeps those read.
+struct KeysOf<'a>(&'a mut Vec<String>);
+
+impl<'de> DeserializeSeed<'de> for KeysOf<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeysOf<'_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -279,6 +331,7 @@ fn import(
     let (program, warnings) = match format {
         Format::Json => (json::parse(name, text)?, Vec::new()),
         Format::Frab => frab::parse(name, text, zone)?,
+        Format::ScheduleV2 => schedule_v2::parse(name, text, zone)?,
         Format::Pentabarf => pentabarf::parse(name, text, zone)?,
         Format::Sessionize => {
             sessionize::parse(name, text, zone, options.conference_name.as_deref())?

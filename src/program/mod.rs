@@ -3,7 +3,7 @@
 //! A [`Program`] can only be built through [`Program::new`], which checks every rule a program
 //! must satisfy, so the rest of confbot never sees an invalid one. Instants are UTC; the
 //! conference [`Tz`] is kept for reading local times at import and showing them later.
-//! Importers (`page`, `json`, `frab`, `pentabarf`, `sessionize`) turn a file into a `Program` or an
+//! Importers (`page`, `json`, `frab`, `schedule_v2`, `pentabarf`, `sessionize`) turn a file into a `Program` or an
 //! [`ImportError`] that names the file, the line or JSON path, and what was wrong. No database
 //! and no Discord here.
 
@@ -15,6 +15,7 @@ mod json;
 mod markup;
 mod page;
 mod pentabarf;
+mod schedule_v2;
 mod sessionize;
 pub mod time;
 
@@ -321,6 +322,17 @@ fn deserialize_json<T: serde::de::DeserializeOwned>(
 /// missing field, `null` or `""` interchangeably.
 fn non_empty(text: Option<String>) -> Option<String> {
     text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// Lowercase letters and digits, words joined by `-`, at most 40 characters: a stable id part
+/// for items that have no id of their own.
+fn word_slug(text: &str) -> String {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words.join("-").chars().take(40).collect()
 }
 
 /// An id as exports write them: a string or a number.
