@@ -19,6 +19,7 @@ fn auto_detects_the_format_of_each_bundled_file() {
             Format::ScheduleV2,
         ),
         ("tests/fixtures/pretalx-democon-2022.xml", Format::Pentabarf),
+        ("tests/fixtures/pretalx-democon-2022.ics", Format::Ical),
     ] {
         let text = std::fs::read_to_string(path).unwrap();
         assert_eq!(Format::detect(&text), Ok(format), "{path}");
@@ -79,7 +80,8 @@ fn importing_an_unknown_format_is_refused_with_what_confbot_reads_not_another_fo
         error.to_string(),
         "papers.csv: not a format confbot reads (it looks like CSV); confbot reads confbot \
          JSON, conference-page text, pretalx/frab schedule.json, C3VOC schedule v2 JSON, \
-         Pentabarf/frab schedule.xml and Sessionize JSON (give --format to choose one)"
+         Pentabarf/frab schedule.xml, iCalendar (.ics) and Sessionize JSON (give --format to \
+         choose one)"
     );
     assert!(!error.to_string().contains("year"));
 }
@@ -132,6 +134,7 @@ fn truncated_or_garbled_files_are_errors_never_panics() {
         "tests/fixtures/sessionize-all.json",
         "tests/fixtures/eventfahrplan-v2-minor.json",
         "tests/fixtures/pretalx-democon-2022.xml",
+        "tests/fixtures/pretalx-democon-2022.ics",
         "data/iclr2021-tue-4-may.json",
     ] {
         let text = std::fs::read_to_string(path).unwrap();

@@ -14,8 +14,8 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use super::page::Sidecar;
 use super::{
-    frab, json, page, pentabarf, schedule_v2, sessionize, ImportError, Location, Program, Talk,
-    TalkKind, Warning,
+    frab, ical, json, page, pentabarf, schedule_v2, sessionize, ImportError, Location, Program,
+    Talk, TalkKind, Warning,
 };
 
 /// The program file formats confbot reads.
@@ -37,13 +37,16 @@ pub enum Format {
     /// Pentabarf / frab `schedule.xml` (FOSDEM, frab, pretalx).
     #[value(alias = "xml", alias = "fosdem")]
     Pentabarf,
+    /// iCalendar (`.ics`).
+    #[value(alias = "ics")]
+    Ical,
     /// Sessionize "All" JSON (needs the conference's `--timezone`).
     Sessionize,
 }
 
 /// What confbot reads, for the message that refuses anything else.
 const READS: &str = "confbot JSON, conference-page text, pretalx/frab schedule.json, C3VOC \
-    schedule v2 JSON, Pentabarf/frab schedule.xml and Sessionize JSON";
+    schedule v2 JSON, Pentabarf/frab schedule.xml, iCalendar (.ics) and Sessionize JSON";
 
 /// Content that is none of the formats, and what it looks like instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +70,7 @@ impl Format {
     /// `schedule` is frab/pretalx (v2 when it has `schedule.events` or a `schedule2`
     /// `$schema`), `sessions` without `conference` but with `speakers` (or cut off before them)
     /// is Sessionize, `conference` or `sessions` is confbot JSON. XML with a `<schedule>` root
-    /// is Pentabarf, and text with a page time line
+    /// is Pentabarf, `BEGIN:VCALENDAR` iCalendar, and text with a page time line
     /// (`Tue 4 May 11:00 - 11:15 PDT`) or `Moderators:` line is page text. JSON keys are read
     /// up to the first syntax error, so a broken file still goes to the right importer, which
     /// reports the error with its line.
@@ -84,6 +87,9 @@ impl Format {
             return detect_xml(text);
         }
         let first_line = text.lines().next().unwrap_or_default().trim();
+        if first_line.eq_ignore_ascii_case("BEGIN:VCALENDAR") {
+            return Ok(Format::Ical);
+        }
         if page::looks_like_page(text) {
             return Ok(Format::Page);
         }
@@ -112,6 +118,7 @@ impl Format {
             Format::Frab => "pretalx/frab schedule.json",
             Format::ScheduleV2 => "C3VOC schedule v2 JSON",
             Format::Pentabarf => "Pentabarf/frab schedule.xml",
+            Format::Ical => "iCalendar",
             Format::Sessionize => "Sessionize JSON",
         }
     }
@@ -268,10 +275,11 @@ pub struct ImportOptions {
     /// A titles sidecar for page text; by default `<stem>.titles.txt` next to the page, if any.
     pub titles: Option<PathBuf>,
     /// The conference zone: the zone times are shown in, and the one local times are read in
-    /// where the file has no offset (Sessionize, FOSDEM's XML). It replaces a zone the file
-    /// declares (`time_zone_name`). Page text and confbot JSON carry their own.
+    /// where the file has no offset (Sessionize, FOSDEM's XML, floating iCalendar times). It
+    /// replaces a zone the file declares (`time_zone_name`, `X-WR-TIMEZONE`);
+    /// an iCalendar `TZID` is always honoured. Page text and confbot JSON carry their own.
     pub time_zone: Option<Tz>,
-    /// The conference name, for formats that have none (Sessionize).
+    /// The conference name, for formats that may have none (Sessionize, iCalendar).
     pub conference_name: Option<String>,
 }
 
@@ -333,6 +341,7 @@ fn import(
         Format::Frab => frab::parse(name, text, zone)?,
         Format::ScheduleV2 => schedule_v2::parse(name, text, zone)?,
         Format::Pentabarf => pentabarf::parse(name, text, zone)?,
+        Format::Ical => ical::parse(name, text, zone, options.conference_name.as_deref())?,
         Format::Sessionize => {
             sessionize::parse(name, text, zone, options.conference_name.as_deref())?
         }
