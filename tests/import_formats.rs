@@ -42,17 +42,31 @@ fn schedule_v2_is_told_from_v1_by_its_flat_event_list_or_its_schema() {
 }
 
 #[test]
+fn a_directory_is_read_as_a_miniconf_sitedata_folder() {
+    let imported = import_file(
+        Path::new("tests/fixtures/miniconf-sigdial-inlg-2023"),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(imported.format, Format::MiniConf);
+}
+
+#[test]
 fn other_content_is_not_a_format_and_says_what_it_looks_like() {
     let looks_like = |text: &str| Format::detect(text).unwrap_err().looks_like;
+    let papers =
+        std::fs::read_to_string("tests/fixtures/miniconf-sigdial-inlg-2023/papers.csv").unwrap();
+    assert_eq!(looks_like(&papers), "CSV");
+    let config =
+        std::fs::read_to_string("tests/fixtures/miniconf-sigdial-inlg-2023/config.yml").unwrap();
+    assert_eq!(looks_like(&config), "YAML or a `key: value` file");
+    let calendar =
+        std::fs::read_to_string("tests/fixtures/miniconf-sigdial-inlg-2023/main_calendar.json")
+            .unwrap();
     assert_eq!(
-        looks_like("UID,title,authors\ninlg1,A paper,Ada|Grace\ninlg2,Another,Alan\n"),
-        "CSV"
+        looks_like(&calendar),
+        "a JSON list, such as a MiniConf calendar: give the sitedata/ folder"
     );
-    assert_eq!(
-        looks_like("name: Program of SIGdial\ntagline: Visit\n"),
-        "YAML or a `key: value` file"
-    );
-    assert_eq!(looks_like(r#"[{"title": "Lunch"}]"#), "a JSON list");
     assert_eq!(
         looks_like("<!DOCTYPE html>\n<html><body>Program</body></html>"),
         "an HTML page"
@@ -74,14 +88,17 @@ fn other_content_is_not_a_format_and_says_what_it_looks_like() {
 
 #[test]
 fn importing_an_unknown_format_is_refused_with_what_confbot_reads_not_another_formats_error() {
-    let csv = "UID,title,authors\ninlg1,A paper,Ada|Grace\ninlg2,Another,Alan\n";
-    let error = import_str("papers.csv", csv, &ImportOptions::default()).unwrap_err();
+    let error = import_file(
+        Path::new("tests/fixtures/miniconf-sigdial-inlg-2023/papers.csv"),
+        &ImportOptions::default(),
+    )
+    .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "papers.csv: not a format confbot reads (it looks like CSV); confbot reads confbot \
-         JSON, conference-page text, pretalx/frab schedule.json, C3VOC schedule v2 JSON, \
-         Pentabarf/frab schedule.xml, iCalendar (.ics) and Sessionize JSON (give --format to \
-         choose one)"
+        "tests/fixtures/miniconf-sigdial-inlg-2023/papers.csv: not a format confbot reads (it \
+         looks like CSV); confbot reads confbot JSON, conference-page text, pretalx/frab \
+         schedule.json, C3VOC schedule v2 JSON, Pentabarf/frab schedule.xml, iCalendar (.ics), \
+         Sessionize JSON, and a MiniConf sitedata/ folder (give --format to choose one)"
     );
     assert!(!error.to_string().contains("year"));
 }

@@ -385,7 +385,7 @@ fn mismatch(
 /// A zone that has every date's offset, and how it was found. A single whole-hour offset is
 /// the fixed `Etc/GMT-1` kind (IANA inverts the sign in those names); offsets that change (a
 /// DST switch during the conference) need a real zone, the first that fits.
-fn derive_zone(stamps: &[(DateTime<Utc>, FixedOffset)]) -> (Tz, &'static str) {
+pub(super) fn derive_zone(stamps: &[(DateTime<Utc>, FixedOffset)]) -> (Tz, &'static str) {
     let Some((_, first)) = stamps.first() else {
         return (Tz::UTC, "as the file has no dates");
     };

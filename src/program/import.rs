@@ -14,8 +14,8 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use super::page::Sidecar;
 use super::{
-    frab, ical, json, page, pentabarf, schedule_v2, sessionize, ImportError, Location, Program,
-    Talk, TalkKind, Warning,
+    frab, ical, json, miniconf, page, pentabarf, schedule_v2, sessionize, ImportError, Location,
+    Program, Talk, TalkKind, Warning,
 };
 
 /// The program file formats confbot reads.
@@ -42,11 +42,15 @@ pub enum Format {
     Ical,
     /// Sessionize "All" JSON (needs the conference's `--timezone`).
     Sessionize,
+    /// A MiniConf `sitedata/` folder (calendar, papers, config.yml).
+    #[value(name = "miniconf")]
+    MiniConf,
 }
 
 /// What confbot reads, for the message that refuses anything else.
 const READS: &str = "confbot JSON, conference-page text, pretalx/frab schedule.json, C3VOC \
-    schedule v2 JSON, Pentabarf/frab schedule.xml, iCalendar (.ics) and Sessionize JSON";
+    schedule v2 JSON, Pentabarf/frab schedule.xml, iCalendar (.ics), Sessionize JSON, and a \
+    MiniConf sitedata/ folder";
 
 /// Content that is none of the formats, and what it looks like instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,15 +124,16 @@ impl Format {
             Format::Pentabarf => "Pentabarf/frab schedule.xml",
             Format::Ical => "iCalendar",
             Format::Sessionize => "Sessionize JSON",
+            Format::MiniConf => "MiniConf sitedata folder",
         }
     }
 }
 
 fn detect_json(text: &str) -> Result<Format, NotAFormat> {
     if text.starts_with('[') {
-        // No format confbot reads is a bare list.
+        // No format confbot reads is a bare list; MiniConf's calendar and papers are.
         return Err(NotAFormat {
-            looks_like: "a JSON list",
+            looks_like: "a JSON list, such as a MiniConf calendar: give the sitedata/ folder",
         });
     }
     let mut keys = TopLevelKeys::default();
@@ -275,8 +280,8 @@ pub struct ImportOptions {
     /// A titles sidecar for page text; by default `<stem>.titles.txt` next to the page, if any.
     pub titles: Option<PathBuf>,
     /// The conference zone: the zone times are shown in, and the one local times are read in
-    /// where the file has no offset (Sessionize, FOSDEM's XML, floating iCalendar times). It
-    /// replaces a zone the file declares (`time_zone_name`, `X-WR-TIMEZONE`);
+    /// where the file has no offset (Sessionize, FOSDEM's XML, floating iCalendar times,
+    /// MiniConf). It replaces a zone the file declares (`time_zone_name`, `X-WR-TIMEZONE`);
     /// an iCalendar `TZID` is always honoured. Page text and confbot JSON carry their own.
     pub time_zone: Option<Tz>,
     /// The conference name, for formats that may have none (Sessionize, iCalendar).
@@ -291,9 +296,18 @@ pub struct Imported {
     pub warnings: Vec<Warning>,
 }
 
-/// Reads and validates a program file.
+/// Reads and validates a program file, or a MiniConf `sitedata/` folder.
 pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Imported, ImportError> {
     let name = path.display().to_string();
+    if (path.is_dir() && options.format == Format::Auto) || options.format == Format::MiniConf {
+        // `--format miniconf` with one of the folder's files means the folder.
+        let dir = match path.is_dir() {
+            true => path,
+            false => path.parent().unwrap_or(Path::new(".")),
+        };
+        let (program, warnings) = miniconf::parse(dir, options.time_zone)?;
+        return finish(program, Format::MiniConf, warnings);
+    }
     let text = read(&name, path)?;
     let sidecar_path = options.titles.clone().or_else(|| {
         let default = path.with_file_name(format!(
@@ -345,6 +359,13 @@ fn import(
         Format::Sessionize => {
             sessionize::parse(name, text, zone, options.conference_name.as_deref())?
         }
+        Format::MiniConf => {
+            return Err(ImportError::new(
+                name,
+                Location::File,
+                "a MiniConf program is a folder (its sitedata/), not one file",
+            ))
+        }
         Format::Page | Format::Auto => {
             let sidecar = sidecar.as_ref().map(|(file, s)| (file.as_str(), s.clone()));
             (page::parse(name, text, options.year, sidecar)?, Vec::new())
@@ -373,7 +394,17 @@ fn overlaps(program: &Program) -> Vec<Warning> {
     let mut by_room: BTreeMap<&str, Vec<&Talk>> = BTreeMap::new();
     for session in program.sessions() {
         if let Some(room) = &session.room {
-            let talks = session.talks.iter().filter(|t| t.kind != TalkKind::Poster);
+            // Talks that all span their session have no times of their own (MiniConf papers):
+            // the file says they are in that session, not that they clash.
+            let untimed = session.talks.len() > 1
+                && session
+                    .talks
+                    .iter()
+                    .all(|t| (t.start, t.end) == (session.start, session.end));
+            let talks = session
+                .talks
+                .iter()
+                .filter(|t| t.kind != TalkKind::Poster && !untimed);
             by_room.entry(room).or_default().extend(talks);
         }
     }

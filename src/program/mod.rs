@@ -3,7 +3,8 @@
 //! A [`Program`] can only be built through [`Program::new`], which checks every rule a program
 //! must satisfy, so the rest of confbot never sees an invalid one. Instants are UTC; the
 //! conference [`Tz`] is kept for reading local times at import and showing them later.
-//! Importers (`page`, `json`, `frab`, `schedule_v2`, `pentabarf`, `ical`, `sessionize`) turn a file into a `Program` or an
+//! Importers (`page`, `json`, `frab`, `schedule_v2`, `pentabarf`, `ical`, `sessionize`,
+//! `miniconf`) turn a file into a `Program` or an
 //! [`ImportError`] that names the file, the line or JSON path, and what was wrong. No database
 //! and no Discord here.
 
@@ -14,6 +15,7 @@ mod ical;
 pub mod import;
 mod json;
 mod markup;
+mod miniconf;
 mod page;
 mod pentabarf;
 mod schedule_v2;
