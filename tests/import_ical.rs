@@ -201,6 +201,21 @@ fn utc_floating_folded_escaped_and_duration_events_all_read() {
 }
 
 #[test]
+fn a_repeating_event_is_imported_once_with_a_warning() {
+    let text = SMALL.replace(
+        "DTEND:20240612T080000Z\r\n",
+        "DTEND:20240612T080000Z\r\nRRULE:FREQ=DAILY;COUNT=3\r\n",
+    );
+    let imported = import_str("rustfest.ics", &text, &ImportOptions::default()).unwrap();
+    assert_eq!(imported.program.talks().count(), 3);
+    assert_eq!(
+        imported.warnings[0].to_string(),
+        "line 10: `Rust - the next ten years` repeats (RRULE); only its first time, 2024-06-12 \
+         07:00 UTC, is imported"
+    );
+}
+
+#[test]
 fn floating_times_with_no_zone_anywhere_are_refused_naming_the_line() {
     let text = SMALL.replace("X-WR-TIMEZONE:Europe/Zurich\r\n", "");
     let error = import_str("rustfest.ics", &text, &ImportOptions::default()).unwrap_err();

@@ -197,6 +197,16 @@ pub fn parse(
             ));
             continue;
         }
+        if event.find_prop("RRULE").is_some() {
+            // Conference events happen once; expanding rules is left to calendar apps.
+            warnings.push(Warning::new(
+                Location::Line(line_of("RRULE", range)),
+                format!(
+                    "`{title}` repeats (RRULE); only its first time, {}, is imported",
+                    start.format("%Y-%m-%d %H:%M UTC")
+                ),
+            ));
+        }
         let uid = match text("UID") {
             Some(uid) => uid,
             None => {
