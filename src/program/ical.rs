@@ -315,6 +315,7 @@ fn check_structure(
 ) -> Result<Vec<(usize, usize)>, ImportError> {
     let mut open: Vec<(String, usize, usize)> = Vec::new();
     let mut events = Vec::new();
+    let mut calendars = 0;
     for (index, (line, content)) in lines.iter().enumerate() {
         let error = |message: String| ImportError::at_line(file, *line, message);
         let Some((_, value)) = content.split_once(':') else {
@@ -329,6 +330,14 @@ fn check_structure(
                     return Err(error(format!(
                         "expected BEGIN:VCALENDAR first, found BEGIN:{value}"
                     )));
+                }
+                if open.is_empty() {
+                    calendars += 1;
+                    if calendars > 1 {
+                        return Err(error(
+                            "a second VCALENDAR: confbot reads one calendar per file".into(),
+                        ));
+                    }
                 }
                 open.push((value, *line, index));
             }
@@ -596,6 +605,11 @@ mod tests {
         assert_eq!(
             check_structure("x.ics", &cut).unwrap_err().to_string(),
             "x.ics:2: BEGIN:VEVENT is never closed (is the file cut off?)"
+        );
+        let two = content_lines("BEGIN:VCALENDAR\nEND:VCALENDAR\nBEGIN:VCALENDAR\nEND:VCALENDAR\n");
+        assert_eq!(
+            check_structure("x.ics", &two).unwrap_err().to_string(),
+            "x.ics:3: a second VCALENDAR: confbot reads one calendar per file"
         );
         let broken = content_lines("BEGIN:VCALENDAR\nSUMMARY A\nEND:VCALENDAR\n");
         assert_eq!(
