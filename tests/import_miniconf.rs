@@ -265,3 +265,15 @@ fn broken_calendars_are_refused_naming_the_path_or_the_folder() {
         "{error}"
     );
 }
+
+#[test]
+fn cut_off_or_garbled_folders_are_errors_never_panics() {
+    for file in ["main_calendar.json", "papers.csv", "config.yml"] {
+        let text = std::fs::read_to_string(Path::new(SITEDATA).join(file)).unwrap();
+        let cuts = (1..12).map(|n| text.len() * n / 12);
+        for cut in cuts.filter(|&c| text.is_char_boundary(c)) {
+            let (_dir, copy) = edited(file, |t| format!("{}\",,|\"\n{{", &t[..cut]));
+            let _ = import(&copy, None);
+        }
+    }
+}
