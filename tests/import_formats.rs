@@ -14,19 +14,102 @@ fn auto_detects_the_format_of_each_bundled_file() {
         ("tests/fixtures/pretalx-democon.json", Format::Frab),
         ("tests/fixtures/frab-edge-cases.json", Format::Frab),
         ("tests/fixtures/sessionize-all.json", Format::Sessionize),
+        (
+            "tests/fixtures/eventfahrplan-v2-minor.json",
+            Format::ScheduleV2,
+        ),
+        ("tests/fixtures/pretalx-democon-2022.xml", Format::Pentabarf),
+        ("tests/fixtures/pretalx-democon-2022.ics", Format::Ical),
     ] {
         let text = std::fs::read_to_string(path).unwrap();
-        assert_eq!(Format::detect(&text), format, "{path}");
+        assert_eq!(Format::detect(&text), Ok(format), "{path}");
     }
+}
+
+#[test]
+fn schedule_v2_is_told_from_v1_by_its_flat_event_list_or_its_schema() {
+    let v2 = std::fs::read_to_string("tests/fixtures/eventfahrplan-v2-minor.json").unwrap();
+    let without_schema = v2.replace("https://c3voc.de/schema/schedule2", "");
+    assert_eq!(Format::detect(&without_schema), Ok(Format::ScheduleV2));
+    let cut = &v2[..v2.find("\"events\"").unwrap()];
+    assert_eq!(
+        Format::detect(cut),
+        Ok(Format::ScheduleV2),
+        "cut off before its events, the schema still says v2"
+    );
+    let v1 = std::fs::read_to_string("tests/fixtures/frab-edge-cases.json").unwrap();
+    assert_eq!(Format::detect(&v1), Ok(Format::Frab));
+}
+
+#[test]
+fn a_directory_is_read_as_a_miniconf_sitedata_folder() {
+    let imported = import_file(
+        Path::new("tests/fixtures/miniconf-sigdial-inlg-2023"),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(imported.format, Format::MiniConf);
+}
+
+#[test]
+fn other_content_is_not_a_format_and_says_what_it_looks_like() {
+    let looks_like = |text: &str| Format::detect(text).unwrap_err().looks_like;
+    let papers =
+        std::fs::read_to_string("tests/fixtures/miniconf-sigdial-inlg-2023/papers.csv").unwrap();
+    assert_eq!(looks_like(&papers), "CSV");
+    let config =
+        std::fs::read_to_string("tests/fixtures/miniconf-sigdial-inlg-2023/config.yml").unwrap();
+    assert_eq!(looks_like(&config), "YAML or a `key: value` file");
+    let calendar =
+        std::fs::read_to_string("tests/fixtures/miniconf-sigdial-inlg-2023/main_calendar.json")
+            .unwrap();
+    assert_eq!(
+        looks_like(&calendar),
+        "a JSON list, such as a MiniConf calendar: give the sitedata/ folder"
+    );
+    assert_eq!(
+        looks_like("<!DOCTYPE html>\n<html><body>Program</body></html>"),
+        "an HTML page"
+    );
+    assert_eq!(
+        looks_like("<?xml version=\"1.0\"?>\n<rss><channel/></rss>"),
+        "XML without a <schedule> root"
+    );
+    assert_eq!(
+        looks_like(r#"{"name": "x", "events": []}"#),
+        "JSON without `schedule`, `conference` or `sessions`"
+    );
+    assert_eq!(looks_like("  \n"), "an empty file");
+    assert_eq!(
+        looks_like("Dear attendees,\nthe program follows soon."),
+        "plain text without a program's time lines"
+    );
+}
+
+#[test]
+fn importing_an_unknown_format_is_refused_with_what_confbot_reads_not_another_formats_error() {
+    let error = import_file(
+        Path::new("tests/fixtures/miniconf-sigdial-inlg-2023/papers.csv"),
+        &ImportOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "tests/fixtures/miniconf-sigdial-inlg-2023/papers.csv: not a format confbot reads (it \
+         looks like CSV); confbot reads confbot JSON, conference-page text, pretalx/frab \
+         schedule.json, C3VOC schedule v2 JSON, Pentabarf/frab schedule.xml, iCalendar (.ics), \
+         Sessionize JSON, and a MiniConf sitedata/ folder (give --format to choose one)"
+    );
+    assert!(!error.to_string().contains("year"));
 }
 
 #[test]
 fn a_cut_off_file_goes_to_its_own_reader_which_names_the_line() {
     let democon = std::fs::read_to_string("tests/fixtures/pretalx-democon.json").unwrap();
     let cut = &democon[..democon.len() / 2];
-    assert_eq!(Format::detect(cut), Format::Frab);
+    assert_eq!(Format::detect(cut), Ok(Format::Frab));
     let sessionize = std::fs::read_to_string("tests/fixtures/sessionize-all.json").unwrap();
-    assert_eq!(Format::detect(&sessionize[..200]), Format::Sessionize);
+    assert_eq!(Format::detect(&sessionize[..200]), Ok(Format::Sessionize));
     let error = import_str("x.json", "{\n\"schedule\": ", &ImportOptions::default()).unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -66,6 +149,9 @@ fn truncated_or_garbled_files_are_errors_never_panics() {
         "tests/fixtures/pretalx-democon.json",
         "tests/fixtures/frab-edge-cases.json",
         "tests/fixtures/sessionize-all.json",
+        "tests/fixtures/eventfahrplan-v2-minor.json",
+        "tests/fixtures/pretalx-democon-2022.xml",
+        "tests/fixtures/pretalx-democon-2022.ics",
         "data/iclr2021-tue-4-may.json",
     ] {
         let text = std::fs::read_to_string(path).unwrap();

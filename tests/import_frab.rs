@@ -313,3 +313,23 @@ fn an_end_before_the_start_is_an_error_not_a_negative_talk() {
         "{message}"
     );
 }
+
+#[test]
+fn an_html_abstract_becomes_discord_markdown() {
+    let text = edges().replace(
+        r#""abstract": "Why the last mile is the hardest.""#,
+        r#""abstract": "<p>Why the <b>last</b> mile &amp; <a href=\"https://edge.example.org/m\">more</a>.</p><p>Two.</p>""#,
+    );
+    let program = import_str(EDGES, &text, &ImportOptions::default())
+        .unwrap()
+        .program;
+    let packets = program
+        .talks()
+        .find(|t| t.title == "Packets at the edge")
+        .unwrap();
+    assert_eq!(
+        packets.abstract_text,
+        "Why the **last** mile & [more](https://edge.example.org/m).\n\nTwo.\n\n\
+         Why the last mile is the hardest."
+    );
+}

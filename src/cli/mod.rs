@@ -81,7 +81,8 @@ enum Command {
 #[derive(Args)]
 struct FileArgs {
     /// The program file: conference-page text, confbot JSON, pretalx/frab schedule.json or
-    /// Sessionize JSON.
+    /// schedule.xml, C3VOC schedule v2 JSON, iCalendar, Sessionize JSON; or a MiniConf
+    /// sitedata/ folder.
     file: PathBuf,
     /// The file's format (`auto` detects it from the content).
     #[arg(long, value_enum, default_value_t = Format::Auto)]

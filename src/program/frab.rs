@@ -17,6 +17,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::markup::to_discord;
 use super::time::zone_has_offset;
 use super::Warning;
 use super::{
@@ -140,6 +141,10 @@ pub fn parse(
         .collect();
     let time_zone = choose_zone(
         non_empty(conference.time_zone_name),
+        &Location::Json {
+            path: ZONE_PATH.into(),
+            line: None,
+        },
         zone,
         &stamps,
         &mut warnings,
@@ -247,7 +252,8 @@ fn read_event(
         }
         let mut texts: Vec<String> = Vec::new();
         for text in [raw.abstract_text, raw.description].into_iter().flatten() {
-            let text = text.trim();
+            let text = to_discord(&text);
+            let text = text.as_str();
             // pretalx repeats the abstract as the description when the latter is empty.
             if !text.is_empty() && !texts.iter().any(|t| t == text) {
                 texts.push(text.to_string());
@@ -273,12 +279,12 @@ fn read_event(
 }
 
 /// Event types that are pauses in the program rather than something to attend.
-fn is_break(kind: &str) -> bool {
+pub(super) fn is_break(kind: &str) -> bool {
     let kind = kind.to_lowercase();
     kind.contains("break") || ["pause", "lunch", "coffee", "dinner"].contains(&kind.as_str())
 }
 
-fn read_date(text: Option<&str>) -> Result<DateTime<FixedOffset>, String> {
+pub(super) fn read_date(text: Option<&str>) -> Result<DateTime<FixedOffset>, String> {
     let expected = "expected a date and time with an offset such as `2020-12-14T09:00:00+01:00`";
     match text {
         None => Err(format!("{expected}, found none")),
@@ -288,7 +294,7 @@ fn read_date(text: Option<&str>) -> Result<DateTime<FixedOffset>, String> {
 }
 
 /// `hours:minutes`, optionally `:seconds`: `00:30`, `1:15`, `01:15:00`.
-fn read_duration(text: Option<&str>) -> Result<TimeDelta, String> {
+pub(super) fn read_duration(text: Option<&str>) -> Result<TimeDelta, String> {
     let expected = "expected a duration as hours:minutes such as `00:30` or `01:15:00`";
     let text = text.ok_or_else(|| format!("{expected} (or an `end`), found none"))?;
     let found = || format!("{expected}, found `{text}`");
@@ -315,8 +321,9 @@ fn read_duration(text: Option<&str>) -> Result<TimeDelta, String> {
 
 /// The zone to show times in: the given one, else the file's if it agrees with the dates, else
 /// one derived from the dates. Anything but the file's own zone, used as it is, is a warning.
-fn choose_zone(
+pub(super) fn choose_zone(
     declared: Option<String>,
+    declared_at: &Location,
     given: Option<Tz>,
     stamps: &[(DateTime<Utc>, FixedOffset)],
     warnings: &mut Vec<Warning>,
@@ -337,12 +344,15 @@ fn choose_zone(
     let (derived, how) = derive_zone(stamps);
     let showing = format!("showing times in {derived}, {how} (give --timezone to choose)");
     let Some(name) = declared else {
-        warnings.push(Warning::at_path(ZONE_PATH, format!("missing; {showing}")));
+        warnings.push(Warning::new(
+            declared_at.clone(),
+            format!("missing; {showing}"),
+        ));
         return derived;
     };
     let Ok(tz) = name.parse::<Tz>() else {
-        warnings.push(Warning::at_path(
-            ZONE_PATH,
+        warnings.push(Warning::new(
+            declared_at.clone(),
             format!("`{name}` is not an IANA time zone; {showing}"),
         ));
         return derived;
@@ -350,8 +360,8 @@ fn choose_zone(
     match mismatch(tz, stamps) {
         None => tz,
         Some((at, offset)) => {
-            warnings.push(Warning::at_path(
-                ZONE_PATH,
+            warnings.push(Warning::new(
+                declared_at.clone(),
                 format!(
                     "`{name}` contradicts the event dates, e.g. `{}` (UTC{offset}); {showing}",
                     at.with_timezone(offset).to_rfc3339()
@@ -375,7 +385,7 @@ fn mismatch(
 /// A zone that has every date's offset, and how it was found. A single whole-hour offset is
 /// the fixed `Etc/GMT-1` kind (IANA inverts the sign in those names); offsets that change (a
 /// DST switch during the conference) need a real zone, the first that fits.
-fn derive_zone(stamps: &[(DateTime<Utc>, FixedOffset)]) -> (Tz, &'static str) {
+pub(super) fn derive_zone(stamps: &[(DateTime<Utc>, FixedOffset)]) -> (Tz, &'static str) {
     let Some((_, first)) = stamps.first() else {
         return (Tz::UTC, "as the file has no dates");
     };

@@ -3,16 +3,22 @@
 //! A [`Program`] can only be built through [`Program::new`], which checks every rule a program
 //! must satisfy, so the rest of confbot never sees an invalid one. Instants are UTC; the
 //! conference [`Tz`] is kept for reading local times at import and showing them later.
-//! Importers (`page`, `json`, `frab`, `sessionize`) turn a file into a `Program` or an
+//! Importers (`page`, `json`, `frab`, `schedule_v2`, `pentabarf`, `ical`, `sessionize`,
+//! `miniconf`) turn a file into a `Program` or an
 //! [`ImportError`] that names the file, the line or JSON path, and what was wrong. No database
 //! and no Discord here.
 
 pub mod diff;
 mod error;
 mod frab;
+mod ical;
 pub mod import;
 mod json;
+mod markup;
+mod miniconf;
 mod page;
+mod pentabarf;
+mod schedule_v2;
 mod sessionize;
 pub mod time;
 
@@ -24,7 +30,7 @@ use chrono_tz::Tz;
 
 pub use diff::{Item, ItemChange, ProgramDiff};
 pub use error::{ImportError, Location, Warning};
-pub use import::{import_file, import_str, Format, ImportOptions, Imported};
+pub use import::{import_file, import_str, Format, ImportOptions, Imported, NotAFormat};
 
 /// Longest id we accept: Discord autocomplete values and button ids carry them.
 pub const MAX_ID_LEN: usize = 80;
@@ -319,6 +325,17 @@ fn deserialize_json<T: serde::de::DeserializeOwned>(
 /// missing field, `null` or `""` interchangeably.
 fn non_empty(text: Option<String>) -> Option<String> {
     text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// Lowercase letters and digits, words joined by `-`, at most 40 characters: a stable id part
+/// for items that have no id of their own.
+fn word_slug(text: &str) -> String {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words.join("-").chars().take(40).collect()
 }
 
 /// An id as exports write them: a string or a number.

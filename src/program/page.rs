@@ -301,6 +301,13 @@ fn next_field<'a>(
     }
 }
 
+/// Whether `text` reads as a page: some line is a time line or the `Moderators:` line.
+pub(super) fn looks_like_page(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .any(|line| line.starts_with("Moderators:") || looks_like_time_line(line))
+}
+
 /// A line that starts like `Tue 4 ...` is meant as a time line; if it then fails to parse,
 /// that is an error rather than an abstract paragraph.
 fn looks_like_time_line(line: &str) -> bool {

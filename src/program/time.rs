@@ -1,7 +1,7 @@
 //! Reading conference-local times: zone abbreviations and wall-clock times that DST can make
 //! impossible (a gap) or ambiguous (a fold). Both are errors for the importer, never panics.
 
-use chrono::{DateTime, FixedOffset, LocalResult, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, LocalResult, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// A zone abbreviation as printed on conference pages: its fixed offset and the IANA zone it
@@ -92,6 +92,40 @@ pub fn zone_has_offset(tz: Tz, at: DateTime<Utc>, offset: FixedOffset) -> bool {
     tz.offset_from_utc_datetime(&at.naive_utc()).fix() == offset
 }
 
+/// An ISO 8601 / RFC 5545 duration of fixed length: `PT30M`, `PT1H30M`, `P1DT2H`, `P1W`
+/// (schedule v2 and iCalendar write them). Years and months have no fixed length: `None`.
+pub fn iso_duration(text: &str) -> Option<TimeDelta> {
+    let text = text.trim().to_ascii_uppercase();
+    let rest = text.strip_prefix('+').unwrap_or(&text).strip_prefix('P')?;
+    let (date, time) = match rest.split_once('T') {
+        Some((date, time)) if !time.is_empty() => (date, time),
+        Some(_) => return None,
+        None => (rest, ""),
+    };
+    let mut seconds: i64 = 0;
+    let mut any = false;
+    for (part, units) in [
+        (date, &[('W', 604_800), ('D', 86_400)][..]),
+        (time, &[('H', 3600), ('M', 60), ('S', 1)][..]),
+    ] {
+        let mut rest = part;
+        for &(unit, scale) in units {
+            if let Some((number, after)) = rest.split_once(unit) {
+                if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                seconds = seconds.checked_add(number.parse::<i64>().ok()?.checked_mul(scale)?)?;
+                rest = after;
+                any = true;
+            }
+        }
+        if !rest.is_empty() {
+            return None;
+        }
+    }
+    any.then(|| TimeDelta::try_seconds(seconds)).flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +153,22 @@ mod tests {
             "2021-11-07 01:30:00 happens twice in America/Los_Angeles (daylight saving fold); \
              write it with an offset, e.g. 2021-11-07T01:30:00-07:00"
         );
+    }
+
+    #[test]
+    fn iso_durations_of_fixed_length_are_read_and_others_refused() {
+        let minutes = |text| iso_duration(text).map(|d| d.num_minutes());
+        assert_eq!(minutes("PT30M"), Some(30));
+        assert_eq!(minutes("PT1H30M"), Some(90));
+        assert_eq!(minutes("pt45m"), Some(45));
+        assert_eq!(minutes("P1DT2H"), Some(26 * 60));
+        assert_eq!(minutes("P1W"), Some(7 * 24 * 60));
+        assert_eq!(minutes("PT90S"), Some(1));
+        for bad in [
+            "", "P", "PT", "30M", "P1M", "PT1H-5M", "PTM", "PT30M1H", "00:30",
+        ] {
+            assert_eq!(iso_duration(bad), None, "{bad}");
+        }
     }
 
     #[test]
