@@ -23,11 +23,18 @@ pub fn serve(db: &Path) -> anyhow::Result<()> {
         (Some(_), None) => Store::open(db)?,
         _ => super::open_store(db, config.program.as_deref())?,
     };
-    let clock: Arc<dyn Clock> = match config.rehearse_from {
+    let store = Arc::new(store);
+    let rehearsal = match config.rehearse_from {
         Some(from) => {
-            tracing::info!(%from, speed = config.rehearse_speed, "rehearsing");
-            Arc::new(RehearsalClock::new(from, config.rehearse_speed))
+            let speed = config.rehearse_speed;
+            let at = store.rehearsal_start(from, speed)?;
+            tracing::info!(%from, %at, speed, "rehearsing");
+            Some(Arc::new(RehearsalClock::new(at, speed)))
         }
+        None => None,
+    };
+    let clock: Arc<dyn Clock> = match &rehearsal {
+        Some(clock) => clock.clone(),
         None => Arc::new(SystemClock),
     };
     let bot = Bot {
@@ -35,13 +42,30 @@ pub fn serve(db: &Path) -> anyhow::Result<()> {
         guild_id: config.guild_id,
         api_url: config.api_url,
         http_client: None,
-        store: Arc::new(store),
+        store: Arc::clone(&store),
         clock,
         announce: config.announce,
         source,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    if let Some(clock) = rehearsal {
+        runtime.spawn(keep_rehearsal_position(store, clock));
+    }
     runtime.block_on(discord::run(bot, shutdown_signal()))
+}
+
+/// Records the rehearsal's position every second (on a blocking thread: SQLite is
+/// synchronous), so a restart, even after a kill, goes on within a second of where it was.
+async fn keep_rehearsal_position(store: Arc<Store>, clock: Arc<RehearsalClock>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        every.tick().await;
+        let (store, at) = (Arc::clone(&store), clock.now());
+        let recorded = tokio::task::spawn_blocking(move || store.rehearsal_reached(at)).await;
+        if let Ok(Err(error)) = recorded {
+            tracing::warn!(error = ?error, "cannot record the rehearsal's position");
+        }
+    }
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM.

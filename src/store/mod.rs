@@ -16,6 +16,7 @@ mod announcements;
 mod changes;
 mod program;
 mod qa;
+mod rehearsal;
 mod search;
 mod settings;
 mod source;
@@ -46,6 +47,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/03-qa/up.sql")),
         M::up(include_str!("../../migrations/04-program-changes/up.sql")),
         M::up(include_str!("../../migrations/05-program-source/up.sql")),
+        M::up(include_str!("../../migrations/07-rehearsal/up.sql")),
     ])
 });
 

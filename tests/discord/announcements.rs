@@ -452,7 +452,7 @@ async fn the_binary_killed_mid_rehearsal_and_restarted_posts_each_announcement_o
     wait_for_messages(&fake, IDS.announcements, 2).await;
     drop(first); // SIGKILL: no shutdown, whatever it was doing.
 
-    // The same rehearsal again on the same database: it replays the day from 10:58:30.
+    // The same rehearsal again on the same database: it goes on where it was.
     let _second = BinaryBot::spawn(&fake, fake.token(), &env);
     wait_for_messages(&fake, IDS.announcements, 4).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -474,5 +474,60 @@ async fn the_binary_killed_mid_rehearsal_and_restarted_posts_each_announcement_o
             "{expected}: {contents:#?}"
         );
     }
+    fake.assert_no_violations();
+}
+
+#[tokio::test]
+async fn a_restarted_rehearsal_goes_on_where_it_was_instead_of_replaying_the_day() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("confbot.sqlite3");
+    let env = [
+        ("CONFBOT_DB", db.to_str().unwrap()),
+        ("CONFBOT_REHEARSE_FROM", "2021-05-04T11:00:00-07:00"),
+        // A conference minute a real second: the 11:15 talk comes after 15 s.
+        ("CONFBOT_REHEARSE_SPEED", "60"),
+    ];
+    let now_running = |fake: &FakeDiscord| {
+        let fake = fake.clone();
+        async move {
+            let reply = fake
+                .send_command(IDS.attendee, IDS.general, "now", [])
+                .await
+                .response()
+                .await;
+            reply
+                .embeds
+                .first()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        }
+    };
+    let first = BinaryBot::spawn(&fake, fake.token(), &env);
+    let second_talk = "**Now:** Learning Generalizable Visual Representations";
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !now_running(&fake).await.contains(second_talk) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the rehearsal never reached 11:15"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await; // its position recorded since
+    drop(first); // SIGKILL
+
+    let _second = BinaryBot::spawn(&fake, fake.token(), &env);
+    fake.wait_for(
+        |f| f.gateway_stats().identifies >= 2,
+        Duration::from_secs(30),
+    )
+    .await
+    .expect("the restarted bot connects");
+    let shown = now_running(&fake).await;
+    assert!(
+        !shown.contains("Iterated learning"),
+        "the restarted rehearsal replayed the day from 11:00: {shown}"
+    );
+    assert!(shown.contains(second_talk), "{shown}");
     fake.assert_no_violations();
 }
