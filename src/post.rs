@@ -74,6 +74,11 @@ pub trait Poster: Sync {
         &self,
         thread: &NewThread,
     ) -> impl Future<Output = Result<ChannelId, PostError>> + Send;
+    /// Deletes a thread confbot opened but could not record, so none is left behind.
+    fn remove_thread(
+        &self,
+        thread: ChannelId,
+    ) -> impl Future<Output = Result<(), PostError>> + Send;
 }
 
 /// Records what a post into `channel` says about the channel (`/setup show` shows it): a

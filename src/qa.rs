@@ -99,6 +99,23 @@ pub fn intro(store: &Store, subject: &Subject) -> anyhow::Result<Reply> {
         .fitted())
 }
 
+/// Takes the right to open `subject`'s thread on Discord, for one caller at a time: moderators
+/// opening the same Q&A at once, or `/qa open` racing an announcement's automatic Q&A, must
+/// make one thread, not one each. Released by [`record_opened`] or [`give_up_opening`].
+pub fn reserve_opening(
+    store: &Store,
+    guild: GuildId,
+    subject: &Subject,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    store.reserve_qa_opening(guild, &subject.session.id, subject.talk_id(), now)
+}
+
+/// Discord did not open the thread: another caller may try.
+pub fn give_up_opening(store: &Store, guild: GuildId, subject: &Subject) -> anyhow::Result<()> {
+    store.release_qa_opening(guild, &subject.session.id, subject.talk_id())
+}
+
 /// A thread Discord has just opened for `subject`.
 #[derive(Debug, Clone, Copy)]
 pub struct Opened<'a> {

@@ -14,7 +14,9 @@ use crate::error::CommandError;
 use crate::format::escaped;
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use crate::post::NewThread;
-use crate::qa::{new_thread, record_opened, Opened, Recorded, Subject};
+use crate::qa::{
+    give_up_opening, new_thread, record_opened, reserve_opening, Opened, Recorded, Subject,
+};
 use crate::reply::{limits, truncate, Choice, Field, Reply};
 use crate::store::{QaState, QaThread, Question, SessionSlot, Store};
 use crate::user_error;
@@ -110,8 +112,10 @@ fn given(value: Option<&str>) -> Option<&str> {
 pub enum Open {
     /// The subject already has a live thread.
     Existing(QaThread),
-    /// Open this thread.
+    /// Open this thread: the caller holds the reservation (see [`crate::qa::reserve_opening`]).
     New(NewThread),
+    /// Someone else is opening it right now: wait for their thread.
+    Busy,
 }
 
 /// The live thread of `subject`, or the thread to open: in the session's announcement channel,
@@ -122,10 +126,28 @@ pub fn plan_open(
     guild: GuildId,
     subject: &Subject,
     here: ChannelId,
+    now: DateTime<Utc>,
 ) -> Result<Open, CommandError> {
     if let Some(thread) = store.qa_thread_for(guild, &subject.session.id, subject.talk_id())? {
         return Ok(Open::Existing(thread));
     }
+    if !reserve_opening(store, guild, subject, now)? {
+        return Ok(Open::Busy);
+    }
+    let planned = thread_to_open(store, guild, subject, here);
+    if planned.is_err() {
+        give_up_opening(store, guild, subject)?;
+    }
+    Ok(Open::New(planned?))
+}
+
+/// Where `subject`'s new thread goes (see [`plan_open`]), with its name and intro.
+fn thread_to_open(
+    store: &Store,
+    guild: GuildId,
+    subject: &Subject,
+    here: ChannelId,
+) -> anyhow::Result<NewThread> {
     let announcement = match subject.talk {
         None => store.latest_announcement_message(guild, &subject.session.id)?,
         Some(_) => None,
@@ -141,9 +163,17 @@ pub fn plan_open(
             (routed.unwrap_or(here), None)
         }
     };
-    Ok(Open::New(new_thread(
-        store, subject, channel_id, message_id,
-    )?))
+    new_thread(store, subject, channel_id, message_id)
+}
+
+/// Waiting for someone else's thread: the subject's live thread once it is recorded.
+pub fn opened_by_another(
+    store: &Store,
+    guild: GuildId,
+    subject: &Subject,
+) -> Result<Option<Reply>, CommandError> {
+    let thread = store.qa_thread_for(guild, &subject.session.id, subject.talk_id())?;
+    Ok(thread.as_ref().map(already_open))
 }
 
 /// Records a thread just opened and says where it is (or where the thread that won a race

@@ -86,6 +86,14 @@ impl Poster for SerenityPoster {
         }
         Ok(created.id.into())
     }
+
+    async fn remove_thread(&self, thread: ids::ChannelId) -> Result<(), PostError> {
+        ChannelId::from(thread)
+            .delete(&self.http)
+            .await
+            .map(drop)
+            .map_err(|error| post_error(&error))
+    }
 }
 
 /// A failed request as a [`PostError`]: transient if trying again later may succeed; the

@@ -11,6 +11,7 @@
 //! checked again on the server, where the guild's moderator role also counts.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
@@ -31,7 +32,7 @@ use super::{guild, Context, Data, Error};
 use crate::commands::qa::{self as core, Ask, Open};
 use crate::ids::{self, GuildId};
 use crate::post::{PostError, Poster};
-use crate::qa::Opened;
+use crate::qa::{give_up_opening, Opened, Subject};
 use crate::reply::{limits, truncate};
 use crate::store::Question;
 use crate::user_error;
@@ -86,7 +87,7 @@ async fn open(
         ctx.data().run(move |store, now| {
             let subject =
                 core::subject(store, now, guild, here, session.as_deref(), talk.as_deref())?;
-            let open = core::plan_open(store, guild, &subject, here)?;
+            let open = core::plan_open(store, guild, &subject, here, now)?;
             Ok((subject, open))
         })
     };
@@ -103,35 +104,78 @@ async fn open(
             .await?;
         (subject, open) = plan().await?;
     }
-    let Open::New(new) = open else {
-        return Err(anyhow::anyhow!("a forgotten Q&A thread is still live"));
+    let new = match open {
+        Open::New(new) => new,
+        Open::Busy => return wait_for_another(ctx, guild, subject).await,
+        Open::Existing(_) => return Err(anyhow::anyhow!("a forgotten Q&A thread is still live")),
     };
-    let thread = match SerenityPoster::new(http).open_thread(&new).await {
+    let poster = SerenityPoster::new(Arc::clone(&http));
+    let thread = match poster.open_thread(&new).await {
         Ok(thread) => thread,
-        Err(PostError::Transient(error)) => {
-            user_error!("Discord did not open the thread ({error}). Try again in a moment.")
-        }
-        Err(PostError::Permanent(error) | PostError::Rejected(error)) => {
-            user_error!(
-                "I cannot open a thread in <#{}> ({error}). Check that confbot may create public threads there.",
-                new.channel_id
-            )
+        Err(error) => {
+            let giving_up = subject.clone();
+            ctx.data()
+                .run(move |store, _| Ok(give_up_opening(store, guild, &giving_up)?))
+                .await?;
+            match error {
+                PostError::Transient(error) => {
+                    user_error!("Discord did not open the thread ({error}). Try again in a moment.")
+                }
+                PostError::Permanent(error) | PostError::Rejected(error) => user_error!(
+                    "I cannot open a thread in <#{}> ({error}). Check that confbot may create public threads there.",
+                    new.channel_id
+                ),
+            }
         }
     };
     let channel = new.channel_id;
-    let reply = ctx
+    let recording = subject.clone();
+    let recorded = ctx
         .data()
         .run(move |store, now| {
             let opened = Opened {
                 guild,
-                subject: &subject,
+                subject: &recording,
                 channel,
                 thread,
             };
             core::opened(store, &opened, now)
         })
-        .await?;
-    send_private(ctx, reply).await
+        .await;
+    match recorded {
+        Ok(reply) => send_private(ctx, reply).await,
+        Err(error) => {
+            // An unrecorded thread would never be linked or closed: remove it, and let another
+            // moderator try.
+            if let Err(removal) = poster.remove_thread(thread).await {
+                tracing::warn!(%thread, error = ?removal, "cannot remove an unrecorded Q&A thread");
+            }
+            ctx.data()
+                .run(move |store, _| Ok(give_up_opening(store, guild, &subject)?))
+                .await?;
+            Err(error)
+        }
+    }
+}
+
+/// Another moderator is opening the same Q&A: answer with their thread once it is recorded.
+async fn wait_for_another(ctx: Context<'_>, guild: GuildId, subject: Subject) -> Result<(), Error> {
+    const PATIENCE: Duration = Duration::from_secs(10);
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let waiting = subject.clone();
+        let opened = ctx
+            .data()
+            .run(move |store, _| core::opened_by_another(store, guild, &waiting))
+            .await?;
+        if let Some(reply) = opened {
+            return send_private(ctx, reply).await;
+        }
+    }
+    user_error!(
+        "Another moderator is opening this Q&A right now. Run `/qa open` again in a moment."
+    )
 }
 
 /// Whether a thread still exists on Discord.

@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 
 use crate::ids::{ChannelId, GuildId, MessageId};
 use crate::post::Poster;
-use crate::qa::{new_thread, record_opened, Opened, Recorded, Subject};
+use crate::qa::{
+    give_up_opening, new_thread, record_opened, reserve_opening, Opened, Recorded, Subject,
+};
 use crate::store::{QaState, SessionSlot, Store};
 
 /// `content` with a link to the session's open Q&A thread in `guild`, if it has one.
@@ -56,10 +58,16 @@ pub async fn open_on_announcement(
     let planned = (|| {
         if !store.qa_settings(guild)?.auto_open
             || store.qa_thread_for(guild, &session.id, None)?.is_some()
+            // A moderator is opening it right now: theirs will do.
+            || !reserve_opening(store, guild, &subject, now)?
         {
             return Ok(None);
         }
-        new_thread(store, &subject, channel, Some(message)).map(Some)
+        let thread = new_thread(store, &subject, channel, Some(message));
+        if thread.is_err() {
+            give_up_opening(store, guild, &subject)?;
+        }
+        thread.map(Some)
     })();
     let thread = match planned {
         Ok(Some(thread)) => thread,
@@ -83,12 +91,21 @@ pub async fn open_on_announcement(
                     tracing::warn!(session = %session.id, %thread, existing = %existing.thread_id, "another Q&A thread was recorded first");
                 }
                 Err(error) => {
-                    tracing::error!(session = %session.id, %thread, error = ?error, "cannot record the automatic Q&A thread");
+                    tracing::error!(session = %session.id, %thread, error = ?error, "cannot record the automatic Q&A thread; removing it");
+                    if let Err(removal) = poster.remove_thread(thread).await {
+                        tracing::warn!(%thread, error = ?removal, "cannot remove an unrecorded Q&A thread");
+                    }
+                    if let Err(error) = give_up_opening(store, guild, &subject) {
+                        tracing::error!(error = ?error, "cannot release a Q&A opening");
+                    }
                 }
             }
         }
         Err(error) => {
             tracing::warn!(session = %session.id, %channel, ?error, "cannot open the automatic Q&A thread; a moderator can run /qa open");
+            if let Err(error) = give_up_opening(store, guild, &subject) {
+                tracing::error!(error = ?error, "cannot release a Q&A opening");
+            }
         }
     }
 }

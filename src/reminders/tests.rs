@@ -19,6 +19,7 @@ struct FakePoster {
     posted: Mutex<Vec<Outgoing>>,
     errors: Mutex<Vec<PostError>>,
     threads: Mutex<Vec<NewThread>>,
+    removed: Mutex<Vec<ChannelId>>,
 }
 
 impl FakePoster {
@@ -49,6 +50,11 @@ impl Poster for FakePoster {
         let mut threads = self.threads.lock().unwrap();
         threads.push(thread.clone());
         Ok(ChannelId(2000 + threads.len() as u64))
+    }
+
+    async fn remove_thread(&self, thread: ChannelId) -> Result<(), PostError> {
+        self.removed.lock().unwrap().push(thread);
+        Ok(())
     }
 }
 
@@ -419,6 +425,47 @@ async fn automatic_qa_opens_one_thread_on_the_first_announcement_and_the_next_li
         posted[1].content.ends_with("\nQ&A: <#2001>"),
         "{}",
         posted[1].content
+    );
+}
+
+#[tokio::test]
+async fn automatic_qa_skips_a_session_a_moderator_is_opening_and_removes_a_thread_it_cannot_record()
+{
+    let (store, poster) = (store(), FakePoster::default());
+    store.set_qa_auto_open(GUILD, true).unwrap();
+    let session = "2021-05-04-1100-session";
+    // A moderator's /qa open holds the session: the announcement does not open a second one.
+    assert!(store
+        .reserve_qa_opening(GUILD, session, None, pdt(10, 49))
+        .unwrap());
+    tick_at(&store, &poster, pdt(10, 50)).await;
+    assert!(poster.threads.lock().unwrap().is_empty());
+
+    // Released, and Discord hands back a thread id the database already has (so recording
+    // it fails): the thread is removed rather than left behind.
+    store.release_qa_opening(GUILD, session, None).unwrap();
+    store
+        .qa_thread_opened(
+            &crate::store::OpenedThread {
+                guild: GUILD,
+                session_id: "elsewhere",
+                talk_id: None,
+                title: "Elsewhere",
+                channel: DEFAULT_CHANNEL,
+                thread: ChannelId(2001),
+            },
+            pdt(10, 0),
+        )
+        .unwrap();
+    tick_at(&store, &poster, pdt(11, 0)).await;
+    assert_eq!(poster.threads.lock().unwrap().len(), 1);
+    assert_eq!(*poster.removed.lock().unwrap(), [ChannelId(2001)]);
+    assert!(store.qa_thread_for(GUILD, session, None).unwrap().is_none());
+    assert!(
+        store
+            .reserve_qa_opening(GUILD, session, None, pdt(11, 1))
+            .unwrap(),
+        "and the session is free to open again"
     );
 }
 

@@ -42,6 +42,9 @@ pub struct QaThread {
     pub state: QaState,
 }
 
+/// How long a reservation to open a Q&A thread holds (creating one takes a second or two).
+const OPENING_STALE: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
 /// A Q&A thread Discord has just opened, to record.
 #[derive(Debug, Clone, Copy)]
 pub struct OpenedThread<'a> {
@@ -195,31 +198,73 @@ impl Store {
             .context("reading a Q&A thread")
     }
 
-    /// Records a thread just opened on Discord; fails if its subject has a live thread.
+    /// Takes the right to open the Q&A thread of (guild, session, talk) on Discord: true for
+    /// exactly one of any callers at once, until [`Self::qa_thread_opened`] records the thread
+    /// or [`Self::release_qa_opening`] gives up. A reservation older than [`OPENING_STALE`]
+    /// (its holder crashed) is taken over.
+    pub fn reserve_qa_opening(
+        &self,
+        guild_id: GuildId,
+        session_id: &str,
+        talk_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        let conn = self.conn();
+        let talk_key = talk_id.unwrap_or("");
+        let stale = (now - OPENING_STALE).timestamp();
+        conn.execute(
+            "DELETE FROM qa_openings WHERE guild_id = ?1 AND session_id = ?2 AND talk_key = ?3
+                 AND reserved_at < ?4",
+            params![guild_id, session_id, talk_key, stale],
+        )
+        .context("clearing a stale Q&A opening")?;
+        let reserved = conn
+            .execute(
+                "INSERT OR IGNORE INTO qa_openings (guild_id, session_id, talk_key, reserved_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![guild_id, session_id, talk_key, now.timestamp()],
+            )
+            .context("reserving a Q&A opening")?;
+        Ok(reserved == 1)
+    }
+
+    /// Gives up opening a Q&A thread (Discord refused it), so another may try.
+    pub fn release_qa_opening(
+        &self,
+        guild_id: GuildId,
+        session_id: &str,
+        talk_id: Option<&str>,
+    ) -> anyhow::Result<()> {
+        self.conn()
+            .execute(
+                "DELETE FROM qa_openings WHERE guild_id = ?1 AND session_id = ?2 AND talk_key = ?3",
+                params![guild_id, session_id, talk_id.unwrap_or("")],
+            )
+            .context("releasing a Q&A opening")?;
+        Ok(())
+    }
+
+    /// Records a thread just opened on Discord, and releases its reservation; fails if its
+    /// subject has a live thread.
     pub fn qa_thread_opened(
         &self,
         opened: &OpenedThread<'_>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<QaThread> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "INSERT INTO qa_threads (guild_id, session_id, talk_id, title, channel_id, thread_id, state, opened_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7)
-             RETURNING id, guild_id, session_id, talk_id, title, channel_id, thread_id, state",
-        )?;
-        stmt.query_row(
+        let mut conn = self.conn();
+        let tx = conn.transaction().context("recording a Q&A thread")?;
+        let recorded = record_thread(&tx, opened, now)?;
+        tx.execute(
+            "DELETE FROM qa_openings WHERE guild_id = ?1 AND session_id = ?2 AND talk_key = ?3",
             params![
                 opened.guild,
                 opened.session_id,
-                opened.talk_id,
-                opened.title,
-                opened.channel,
-                opened.thread,
-                now.timestamp()
+                opened.talk_id.unwrap_or("")
             ],
-            thread,
         )
-        .context("recording a Q&A thread")
+        .context("releasing a Q&A opening")?;
+        tx.commit().context("recording a Q&A thread")?;
+        Ok(recorded)
     }
 
     /// A moderator closed the thread.
@@ -355,6 +400,32 @@ impl Store {
             .context("counting questions")?;
         Ok((asked as usize, answered as usize))
     }
+}
+
+/// Inserts an opened thread's row (the unique index refuses a second live one).
+fn record_thread(
+    conn: &rusqlite::Connection,
+    opened: &OpenedThread<'_>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<QaThread> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO qa_threads (guild_id, session_id, talk_id, title, channel_id, thread_id, state, opened_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7)
+         RETURNING id, guild_id, session_id, talk_id, title, channel_id, thread_id, state",
+    )?;
+    stmt.query_row(
+        params![
+            opened.guild,
+            opened.session_id,
+            opened.talk_id,
+            opened.title,
+            opened.channel,
+            opened.thread,
+            now.timestamp()
+        ],
+        thread,
+    )
+    .context("recording a Q&A thread")
 }
 
 #[cfg(test)]

@@ -475,3 +475,27 @@ async fn a_thread_deleted_on_discord_is_noticed_and_q_and_a_opens_anew() {
     bot.fake.assert_no_violations();
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn three_moderators_opening_the_same_talk_at_once_make_one_thread_and_all_link_it() {
+    let bot = Arc::new(qa_bot(three_sessions(), pdt(11, 5)).await);
+    let opens: Vec<_> = (0..3)
+        .map(|_| {
+            let bot = Arc::clone(&bot);
+            tokio::spawn(async move { open(&bot, vec![("talk", json!("t1"))]).await })
+        })
+        .collect();
+    let mut threads = Vec::new();
+    for open in opens {
+        threads.push(open.await.unwrap().0);
+    }
+    assert_eq!(
+        bot.fake.threads().len(),
+        1,
+        "one thread on Discord: {:?}",
+        bot.fake.threads()
+    );
+    assert!(threads.iter().all(|t| *t == threads[0]), "{threads:?}");
+    bot.fake.assert_no_violations();
+    Arc::into_inner(bot).unwrap().stop().await;
+}

@@ -1,4 +1,4 @@
-//! Channels: get and edit (archive, lock, rename), threads from a message and without one, and
+//! Channels: get, edit (archive, lock, rename) and delete, threads from a message and without one, and
 //! DM channels.
 //!
 //! A thread made without a message is private (type 12) unless type 11 is asked for, as on
@@ -66,6 +66,31 @@ pub(super) async fn edit(
             },
             json.clone(),
         );
+        ok(json)
+    })
+}
+
+/// `DELETE /channels/{id}`: a thread (or channel) is removed with its messages; the bot gets
+/// THREAD_DELETE (or CHANNEL_DELETE), and the answer is the channel as it was.
+pub(super) async fn delete(
+    State(shared): State<Arc<Shared>>,
+    Path(channel_id): Path<u64>,
+) -> Answer {
+    shared.update(|w| {
+        let at = w
+            .channels
+            .iter()
+            .position(|c| c.id.get() == channel_id)
+            .ok_or_else(DiscordError::unknown_channel)?;
+        let json = w.channel_json(&w.channels[at].clone());
+        let removed = w.channels.remove(at);
+        w.messages.retain(|m| m.channel_id != removed.id);
+        let event = if removed.is_thread() {
+            "THREAD_DELETE"
+        } else {
+            "CHANNEL_DELETE"
+        };
+        dispatch(w, event, json.clone());
         ok(json)
     })
 }

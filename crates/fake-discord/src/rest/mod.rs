@@ -99,7 +99,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route(
             &api("/channels/{channel_id}"),
-            get(channels::get).patch(channels::edit),
+            get(channels::get)
+                .patch(channels::edit)
+                .delete(channels::delete),
         )
         .route(
             &api("/channels/{channel_id}/threads"),

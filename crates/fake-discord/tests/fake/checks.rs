@@ -384,7 +384,7 @@ async fn interactions_carry_the_members_permissions_and_roles() {
 async fn a_method_the_fake_does_not_serve_is_answered_405_and_recorded() {
     let fake = FakeDiscord::start().await;
     let path = format!("/channels/{}", Ids::FIXED.general);
-    let (status, body) = raw(&fake, reqwest::Method::DELETE, &path, Value::Null).await;
+    let (status, body) = raw(&fake, reqwest::Method::PUT, &path, Value::Null).await;
     assert_eq!(
         (status, body["message"].as_str()),
         (405, Some("405: Method Not Allowed"))
