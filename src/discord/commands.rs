@@ -1,5 +1,5 @@
 //! One thin wrapper per slash command: parse the options, call the core command with the
-//! clock's `now`, send the reply. The logic lives in `crate::commands`; what a reply looks like
+//! clock's `now`, send the reply (deferred first if it is slow to come, `pages::answer`). The logic lives in `crate::commands`; what a reply looks like
 //! in `render.rs`. Who sees a reply is decided here, per command:
 //!
 //! - `/talk` is public: sharing a talk into the conversation is what it is for.
@@ -12,10 +12,10 @@
 use chrono::NaiveDate;
 
 use super::autocomplete::{day_choices, speaker_choices, talk_choices, track_choices};
-use super::pages::{send, send_private, Visibility};
+use super::pages::{answer, Visibility};
 use super::{Context, Error};
 use crate::commands;
-use crate::reply::Reply;
+use crate::reply::limits;
 use crate::user_error;
 
 /// Fields per page of a list.
@@ -52,18 +52,26 @@ async fn next(
     track: Option<String>,
 ) -> Result<(), Error> {
     let count = count.map_or(commands::DEFAULT_COUNT, usize::from);
-    let reply = ctx
-        .data()
-        .run(move |store, now| commands::next(store, now, count, track.as_deref()))
-        .await?;
-    send(ctx, reply, PER_PAGE, Visibility::Private).await
+    answer(
+        ctx,
+        ctx.data()
+            .run(move |store, now| commands::next(store, now, count, track.as_deref())),
+        PER_PAGE,
+        Visibility::Private,
+    )
+    .await
 }
 
 /// What is on right now
 #[poise::command(slash_command)]
 async fn now(ctx: Context<'_>) -> Result<(), Error> {
-    let reply = ctx.data().run(commands::now).await?;
-    send(ctx, reply, PER_PAGE, Visibility::Private).await
+    answer(
+        ctx,
+        ctx.data().run(commands::now),
+        PER_PAGE,
+        Visibility::Private,
+    )
+    .await
 }
 
 /// Find talks by title, speaker, session or abstract
@@ -74,11 +82,14 @@ async fn search(
     #[max_length = 200]
     query: String,
 ) -> Result<(), Error> {
-    let reply = ctx
-        .data()
-        .run(move |store, _| commands::search(store, &query))
-        .await?;
-    send(ctx, reply, PER_PAGE, Visibility::Private).await
+    answer(
+        ctx,
+        ctx.data()
+            .run(move |store, _| commands::search(store, &query)),
+        PER_PAGE,
+        Visibility::Private,
+    )
+    .await
 }
 
 /// Everything about one talk
@@ -89,11 +100,8 @@ async fn talk(
     #[autocomplete = "talk_choices"]
     talk: String,
 ) -> Result<(), Error> {
-    let reply = ctx
-        .data()
-        .run(move |store, _| commands::talk(store, &talk))
-        .await?;
-    send(ctx, reply, 25, Visibility::Public).await
+    let reply = ctx.data().run(move |store, _| commands::talk(store, &talk));
+    answer(ctx, reply, limits::EMBED_FIELDS, Visibility::Public).await
 }
 
 /// A speaker's talks
@@ -104,11 +112,14 @@ async fn speaker(
     #[autocomplete = "speaker_choices"]
     name: String,
 ) -> Result<(), Error> {
-    let reply = ctx
-        .data()
-        .run(move |store, _| commands::speaker(store, &name))
-        .await?;
-    send(ctx, reply, PER_PAGE, Visibility::Private).await
+    answer(
+        ctx,
+        ctx.data()
+            .run(move |store, _| commands::speaker(store, &name)),
+        PER_PAGE,
+        Visibility::Private,
+    )
+    .await
 }
 
 /// A day's sessions and talks
@@ -129,16 +140,19 @@ async fn schedule(
             ),
         },
     };
-    let reply = ctx
-        .data()
-        .run(move |store, now| commands::schedule(store, now, day))
-        .await?;
-    send(ctx, reply, PER_PAGE, Visibility::Private).await
+    answer(
+        ctx,
+        ctx.data()
+            .run(move |store, now| commands::schedule(store, now, day)),
+        PER_PAGE,
+        Visibility::Private,
+    )
+    .await
 }
 
 /// What confbot is, and the conference it knows
 #[poise::command(slash_command)]
 async fn about(ctx: Context<'_>) -> Result<(), Error> {
-    let reply: Reply = ctx.data().run(|store, _| commands::about(store)).await?;
-    send_private(ctx, reply).await
+    let about = ctx.data().run(|store, _| commands::about(store));
+    answer(ctx, about, limits::EMBED_FIELDS, Visibility::Private).await
 }

@@ -78,9 +78,9 @@ impl Data {
             .acquire()
             .await
             .context("the database slots are closed")?;
-        let store = Arc::clone(&self.store);
-        let now = self.clock.now();
-        let result = tokio::task::spawn_blocking(move || command(&store, now))
+        let (store, clock) = (Arc::clone(&self.store), Arc::clone(&self.clock));
+        // `now` is when the work starts, after any wait for a slot.
+        let result = tokio::task::spawn_blocking(move || command(&store, clock.now()))
             .await
             .context("a command's database work panicked")?;
         result.map_err(shown_to_user)

@@ -4,6 +4,7 @@
 //! 15 minutes); then they are taken away rather than left to fail. Only the person who asked
 //! turns the pages of a public list; others are told to ask themselves.
 
+use std::future::Future;
 use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
@@ -28,6 +29,33 @@ pub enum Visibility {
     Private,
     /// Everyone in the channel.
     Public,
+}
+
+/// How long an answer may take before its interaction is deferred: Discord wants one within
+/// 3 s, and the deferral itself needs time to get there.
+const DEFER_AFTER: Duration = Duration::from_millis(1500);
+
+/// Sends the reply that `answer` computes, as [`send`] does; if it is not ready within
+/// [`DEFER_AFTER`] (a burst queued behind the database), the interaction is deferred first
+/// (privately or not, as the answer will be), so it is never lost to Discord's deadline.
+pub async fn answer(
+    ctx: Context<'_>,
+    answer: impl Future<Output = Result<Reply, Error>>,
+    per_page: usize,
+    visibility: Visibility,
+) -> Result<(), Error> {
+    let mut answer = std::pin::pin!(answer);
+    let reply = match tokio::time::timeout(DEFER_AFTER, &mut answer).await {
+        Ok(reply) => reply?,
+        Err(_) => {
+            match visibility {
+                Visibility::Private => ctx.defer_ephemeral().await?,
+                Visibility::Public => ctx.defer().await?,
+            }
+            answer.await?
+        }
+    };
+    send(ctx, reply, per_page, visibility).await
 }
 
 /// Sends a short answer (one page) that only the person who asked sees: the common case of

@@ -149,3 +149,49 @@ async fn a_dropped_gateway_is_resumed_and_the_bot_keeps_answering() {
     bot.fake.assert_no_violations();
     bot.stop().await;
 }
+
+/// A clock that takes its time once, when armed: an answer stuck behind a busy database.
+struct SlowClock {
+    armed: AtomicBool,
+    at: DateTime<Utc>,
+}
+
+impl Clock for SlowClock {
+    fn now(&self) -> DateTime<Utc> {
+        if self.armed.swap(false, Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(3500));
+        }
+        self.at
+    }
+}
+
+#[tokio::test]
+async fn an_answer_too_slow_for_discords_deadline_is_deferred_then_completed() {
+    let clock = Arc::new(SlowClock {
+        armed: AtomicBool::new(false),
+        at: pdt(10, 55),
+    });
+    let bot = TestBot::start_with(bundled_program(), clock.clone(), Mode::Proxy).await;
+    clock.armed.store(true, Ordering::SeqCst);
+    let handle = bot
+        .fake
+        .send_command(IDS.attendee, IDS.general, "next", [("count", json!(1))])
+        .await;
+    let response = handle.response().await;
+    assert_eq!(response.kind, 5, "deferred within the deadline");
+    assert!(response.is_ephemeral(), "privately, as the answer will be");
+    bot.fake
+        .wait_for(
+            |_| !handle.followups().is_empty(),
+            std::time::Duration::from_secs(10),
+        )
+        .await
+        .expect("the answer follows");
+    let answer = handle.followups().remove(0);
+    assert_eq!(
+        answer.embeds[0].fields[0].name,
+        "Iterated learning for emergent systematicity in VQA"
+    );
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
