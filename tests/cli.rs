@@ -151,3 +151,98 @@ fn gen_program_writes_a_program_that_checks_and_is_the_same_for_a_seed() {
     let again = stdout(&confbot(&db, &args));
     assert_eq!(again, std::fs::read_to_string(file).unwrap());
 }
+
+#[test]
+fn a_backup_taken_while_the_bot_writes_restores_the_same_program_settings_and_q_and_a() {
+    use confbot::ids::{ChannelId, GuildId, RoleId};
+    use confbot::store::OpenedThread;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("confbot.sqlite3");
+    stdout(&confbot(&db, &["ask", "next"]));
+    // The running bot: its own connection, writing while the backup runs.
+    let live = Store::open(&db).unwrap();
+    let guild = GuildId(1);
+    live.set_announce_channel(guild, ChannelId(10)).unwrap();
+    live.set_ping_role(guild, Some(RoleId(5))).unwrap();
+    let at = chrono::DateTime::from_timestamp(1_620_150_000, 0).unwrap();
+    let thread = |n: u64| OpenedThread {
+        guild,
+        session_id: "2021-05-04-1100-session",
+        talk_id: None,
+        title: "Orals",
+        channel: ChannelId(10),
+        thread: ChannelId(n),
+    };
+    live.qa_thread_opened(&thread(100), at).unwrap();
+    let writer = std::thread::spawn(move || {
+        for n in 0..200 {
+            live.record_post(guild, ChannelId(1000 + n), at).unwrap();
+        }
+        live
+    });
+    let copy = dir.path().join("backup.sqlite3");
+    let out = stdout(&confbot(&db, &["backup", copy.to_str().unwrap()]));
+    assert!(out.starts_with("Backed up"), "{out}");
+    let live = writer.join().unwrap();
+
+    let restored = Store::open(&copy).unwrap();
+    assert_eq!(
+        restored.load_program().unwrap(),
+        live.load_program().unwrap()
+    );
+    assert_eq!(
+        restored.guild_settings(guild).unwrap(),
+        live.guild_settings(guild).unwrap()
+    );
+    assert_eq!(
+        restored
+            .qa_thread_for(guild, "2021-05-04-1100-session", None)
+            .unwrap()
+            .map(|t| t.thread_id),
+        Some(ChannelId(100))
+    );
+    // The copy serves like the original.
+    let answer = stdout(&confbot(
+        &copy,
+        &["ask", "next", "--at", "2021-05-04 10:55"],
+    ));
+    assert!(answer.contains("Iterated learning"), "{answer}");
+    // And a second backup to the same file is refused, not overwritten.
+    let again = confbot(&db, &["backup", copy.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_a_clear_error_at_start_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("notes.txt");
+    std::fs::write(&db, "these are my notes, not a database\n".repeat(100)).unwrap();
+    let output = confbot(&db, &["ask", "next"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is not a confbot database"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&db).unwrap(),
+        "these are my notes, not a database\n".repeat(100),
+        "and it is left as it was"
+    );
+}
+
+#[test]
+fn a_database_locked_by_another_process_is_a_clear_error_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("confbot.sqlite3");
+    stdout(&confbot(&db, &["ask", "next"]));
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    // Exclusive locking mode holds the file even against readers, as a stuck tool might.
+    holder
+        .execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; CREATE TABLE held (x);")
+        .unwrap();
+    let output = confbot(&db, &["ask", "next"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is locked by another process"), "{stderr}");
+    holder.execute_batch("ROLLBACK").unwrap();
+}

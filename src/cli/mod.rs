@@ -68,6 +68,12 @@ enum Command {
     GenProgram(gen::GenArgs),
     /// Run the bot on Discord (configured by the environment and `.env`; see `.env.example`).
     Serve,
+    /// Copy the database (program, settings, Q&A, agendas) to a new file, consistently, even
+    /// while the bot runs.
+    Backup {
+        /// The copy to write; it must not exist yet.
+        file: PathBuf,
+    },
     /// Ask what an attendee would ask on Discord, and print the answer as text.
     Ask {
         /// Answer as if it were this time: `2021-05-04 10:55` (conference time) or RFC 3339.
@@ -132,6 +138,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Import { file, dry_run } => import(&cli.db, &file, dry_run),
         Command::Check { file } => check(&file),
         Command::Serve => serve::serve(&cli.db),
+        Command::Backup { file } => backup(&cli.db, &file),
         Command::GenProgram(args) => gen::gen_program(&args),
         Command::Preview { from, to } => preview::preview(&cli.db, from.as_deref(), to.as_deref()),
         Command::Ask { at, question } => ask(&cli.db, at.as_deref(), question),
@@ -244,6 +251,16 @@ fn count(n: usize, thing: &str) -> String {
     } else {
         format!("{n} {thing}s")
     }
+}
+
+/// `confbot backup FILE`: SQLite's online backup, so the bot need not stop.
+fn backup(db: &Path, file: &Path) -> anyhow::Result<()> {
+    if !db.exists() {
+        bail!("there is no database at {} to back up", db.display());
+    }
+    Store::open(db)?.backup_to(file)?;
+    println!("Backed up {} to {}.", db.display(), file.display());
+    Ok(())
 }
 
 /// `CONFBOT_PROGRAM`: the program to import into an empty database instead of the bundled one.

@@ -67,8 +67,13 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database file and brings its schema up to date.
+    /// Opens (creating if needed) the database file and brings its schema up to date. A file
+    /// that is not a database, cannot be written or stays locked is an error that says so.
     pub fn open(path: &Path) -> anyhow::Result<Store> {
+        Self::open_file(path).map_err(|error| explain_open_error(error, path))
+    }
+
+    fn open_file(path: &Path) -> anyhow::Result<Store> {
         let conn = Connection::open(path)
             .with_context(|| format!("opening the database {}", path.display()))?;
         conn.pragma_update(None, "journal_mode", "WAL")
@@ -86,6 +91,22 @@ impl Store {
             store.readers.push(Mutex::new(reader));
         }
         Ok(store)
+    }
+
+    /// Writes a consistent copy of the whole database to `path` (a new file), with SQLite's
+    /// online backup in one step: it reads one snapshot, so a bot writing meanwhile (WAL)
+    /// neither waits nor tears the copy.
+    pub fn backup_to(&self, path: &Path) -> anyhow::Result<()> {
+        if path.exists() {
+            anyhow::bail!("{} exists already: back up to a new file", path.display());
+        }
+        let source = self.read();
+        let mut copy = Connection::open(path)
+            .with_context(|| format!("creating the backup {}", path.display()))?;
+        rusqlite::backup::Backup::new(&source, &mut copy)
+            .and_then(|backup| backup.run_to_completion(i32::MAX, Duration::ZERO, None))
+            .with_context(|| format!("backing up to {}", path.display()))?;
+        Ok(())
     }
 
     /// A private in-memory database, for tests and dry runs.
@@ -159,6 +180,33 @@ fn set_fts_hash_size(conn: &Connection) -> anyhow::Result<()> {
 /// panicking holder left open.
 fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// An open failure in words an organiser can act on, naming the file.
+fn explain_open_error(error: anyhow::Error, path: &Path) -> anyhow::Error {
+    use rusqlite::ErrorCode;
+    let code = error
+        .chain()
+        .find_map(|cause| match cause.downcast_ref::<rusqlite::Error>() {
+            Some(rusqlite::Error::SqliteFailure(failure, _)) => Some(failure.code),
+            _ => None,
+        });
+    let path = path.display();
+    let explained = match code {
+        Some(ErrorCode::NotADatabase) => format!(
+            "{path} is not a confbot database (not an SQLite file at all): check CONFBOT_DB / --db"
+        ),
+        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => format!(
+            "cannot open {path} for writing: check that the file and its folder are writable"
+        ),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => format!(
+            "{path} is locked by another process (another confbot, or a tool holding a transaction) \
+             for longer than 5 s: stop it and try again"
+        ),
+        Some(ErrorCode::DiskFull) => format!("the disk holding {path} is full"),
+        _ => return error,
+    };
+    error.context(explained)
 }
 
 /// An instant from the unix seconds SQLite keeps.
