@@ -49,6 +49,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/05-program-source/up.sql")),
         M::up(include_str!("../../migrations/07-rehearsal/up.sql")),
         M::up(include_str!("../../migrations/08-qa-openings/up.sql")),
+        M::up(include_str!(
+            "../../migrations/09-exact-search-statistics/up.sql"
+        )),
     ])
 });
 

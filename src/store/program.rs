@@ -111,18 +111,14 @@ fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<ProgramDiff> {
 
     let new_sessions: HashSet<&str> = program.sessions().iter().map(|s| s.id.as_str()).collect();
     for id in old_sessions.keys().filter(|id| !new_sessions.contains(*id)) {
-        tx.execute(
-            "DELETE FROM talk_search WHERE rowid IN
-               (SELECT t.pk FROM talks t JOIN sessions s ON s.pk = t.session WHERE s.id = ?1)",
-            [id],
-        )?;
+        unindex_talks(tx, "s.id = ?1", [id])?;
         tx.execute("DELETE FROM sessions WHERE id = ?1", [id])?;
     }
 
     index_talks(tx, &search)?;
     tx.execute_batch(
-        "DELETE FROM people_search WHERE rowid IN (SELECT pk FROM people
-           WHERE pk NOT IN (SELECT person FROM talk_speakers) AND pk NOT IN (SELECT person FROM session_moderators));
+        "INSERT INTO people_search (people_search, rowid, name) SELECT 'delete', pk, name FROM people
+           WHERE pk NOT IN (SELECT person FROM talk_speakers) AND pk NOT IN (SELECT person FROM session_moderators);
          DELETE FROM people
            WHERE pk NOT IN (SELECT person FROM talk_speakers) AND pk NOT IN (SELECT person FROM session_moderators);",
     )?;
@@ -143,6 +139,15 @@ fn write_session<'p>(
     session: &'p Session,
     search: &mut Vec<SearchRow<'p>>,
 ) -> anyhow::Result<()> {
+    // Before any row changes: the search index must be told the text it holds for the talks
+    // this session has now and those it takes from another session.
+    let ids: Vec<&str> = session.talks.iter().map(|t| t.id.as_str()).collect();
+    let ids = serde_json::to_string(&ids)?;
+    unindex_talks(
+        tx,
+        "s.id = ?1 OR t.id IN (SELECT value FROM json_each(?2))",
+        params![session.id, ids],
+    )?;
     let session_pk: i64 = tx.query_row(
         "INSERT INTO sessions (id, title, track, room, starts_at, ends_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (id) DO UPDATE SET title = ?2, track = ?3, room = ?4, starts_at = ?5, ends_at = ?6
@@ -170,16 +175,9 @@ fn write_session<'p>(
     }
 
     // Talks that left this session (dropped, or moved to a session written later).
-    let kept: Vec<&str> = session.talks.iter().map(|t| t.id.as_str()).collect();
-    let kept = serde_json::to_string(&kept)?;
-    tx.execute(
-        "DELETE FROM talk_search WHERE rowid IN (SELECT pk FROM talks
-           WHERE session = ?1 AND id NOT IN (SELECT value FROM json_each(?2)))",
-        params![session_pk, kept],
-    )?;
     tx.execute(
         "DELETE FROM talks WHERE session = ?1 AND id NOT IN (SELECT value FROM json_each(?2))",
-        params![session_pk, kept],
+        params![session_pk, ids],
     )?;
 
     let mut upsert = tx.prepare_cached(
@@ -221,7 +219,6 @@ fn write_session<'p>(
 /// between the upserts wrote one tiny segment per talk and merged them endlessly: at 50,000
 /// talks, 3 of every 4 seconds of an import. In one run at the end it batches as designed.
 fn index_talks(tx: &Transaction, talks: &[SearchRow]) -> anyhow::Result<()> {
-    let mut delete = tx.prepare_cached("DELETE FROM talk_search WHERE rowid = ?1")?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO talk_search (rowid, title, abstract, speakers, session) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
@@ -232,7 +229,6 @@ fn index_talks(tx: &Transaction, talks: &[SearchRow]) -> anyhow::Result<()> {
             .map(|p| p.name.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        delete.execute([pk])?;
         insert.execute(params![
             pk,
             talk.title,
@@ -241,6 +237,27 @@ fn index_talks(tx: &Transaction, talks: &[SearchRow]) -> anyhow::Result<()> {
             session
         ])?;
     }
+    Ok(())
+}
+
+/// Takes the talks matching `condition` (over `talks t` and `sessions s`) out of the search
+/// index with FTS5's `delete` command and the very text they were indexed with (as
+/// `index_talks` writes it). A contentless table deleted by rowid alone keeps counting the old
+/// text in bm25's statistics, so a reloaded program would rank unlike a fresh import.
+fn unindex_talks(
+    tx: &Transaction,
+    condition: &str,
+    params: impl rusqlite::Params,
+) -> anyhow::Result<()> {
+    tx.prepare_cached(&format!(
+        "INSERT INTO talk_search (talk_search, rowid, title, abstract, speakers, session)
+         SELECT 'delete', t.pk, t.title, t.abstract,
+             ifnull((SELECT string_agg(p.name, ', ' ORDER BY ts.position)
+                     FROM talk_speakers ts JOIN people p ON p.pk = ts.person WHERE ts.talk = t.pk), ''),
+             s.title
+         FROM talks t JOIN sessions s ON s.pk = t.session WHERE {condition}"
+    ))?
+    .execute(params)?;
     Ok(())
 }
 

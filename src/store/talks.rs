@@ -342,7 +342,7 @@ impl Store {
             &conn,
             "JOIN (SELECT rowid AS pk, bm25(talk_search, 10.0, 1.0, 5.0, 2.0) AS rank
                    FROM talk_search WHERE talk_search MATCH ?1 ORDER BY rank LIMIT ?2) m ON m.pk = t.pk
-             ORDER BY m.rank, t.starts_at",
+             ORDER BY m.rank, t.starts_at, t.id",
             params![query, limit as i64],
         )
         .context("searching talks")?;
