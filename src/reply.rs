@@ -42,6 +42,13 @@ pub struct LinkButton {
     pub url: String,
 }
 
+/// A button confbot answers when pressed, by its stable custom id (e.g. "Remind me").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionButton {
+    pub label: String,
+    pub custom_id: String,
+}
+
 /// A command's answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reply {
@@ -51,6 +58,8 @@ pub struct Reply {
     pub fields: Vec<Field>,
     pub footer: Option<String>,
     pub buttons: Vec<LinkButton>,
+    /// Buttons confbot answers, shown after the links.
+    pub actions: Vec<ActionButton>,
 }
 
 /// An autocomplete suggestion: what the user sees and the value the command receives.
@@ -115,6 +124,14 @@ impl Reply {
         self
     }
 
+    pub fn action(mut self, label: impl Into<String>, custom_id: impl Into<String>) -> Reply {
+        self.actions.push(ActionButton {
+            label: label.into(),
+            custom_id: custom_id.into(),
+        });
+        self
+    }
+
     /// Splits the fields into pages of at most `per_page` (at least one page), each fitted to
     /// Discord's limits. Page footers say "Page i of n".
     pub fn pages(&self, per_page: usize) -> Vec<Reply> {
@@ -159,6 +176,16 @@ impl Reply {
                 .map(|b| LinkButton {
                     label: truncate(&b.label, limits::BUTTON_LABEL),
                     url: b.url.clone(),
+                })
+                .collect(),
+            actions: self
+                .actions
+                .iter()
+                .filter(|a| a.custom_id.chars().count() <= limits::CUSTOM_ID)
+                .take(limits::BUTTONS_PER_ROW)
+                .map(|a| ActionButton {
+                    label: truncate(&a.label, limits::BUTTON_LABEL),
+                    custom_id: a.custom_id.clone(),
                 })
                 .collect(),
         };

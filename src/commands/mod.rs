@@ -6,6 +6,7 @@
 //! One file per command; how times, talks and people are written is `crate::format`.
 
 mod about;
+pub mod agenda;
 mod autocomplete;
 mod next;
 mod now;

@@ -31,6 +31,8 @@ pub fn all_commands() -> Vec<poise::Command<super::Data, Error>> {
         speaker(),
         schedule(),
         about(),
+        super::agenda::remind(),
+        super::agenda::agenda(),
         super::setup::setup(),
         super::announce::announce(),
         super::program::program(),

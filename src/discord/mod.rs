@@ -16,11 +16,13 @@
 //! - `program.rs`: `/program reload`, a new program uploaded in Discord.
 //! - `checks.rs`: server-side permission checks.
 //! - `poster.rs`: posting announcements through serenity (the `crate::post::Poster`).
+//! - `agenda.rs`: `/remind`, `/agenda` and their buttons and menus.
 //! - `qa.rs`: Q&A threads (`/qa`, `/ask`, `/setup qa|moderators`), their buttons and events.
 //! - `retry.rs`: retrying the bot's own requests on 429, 5xx and network errors.
 //!
 //! While the bot runs, `reminders::Ticker` posts session announcements on every clock tick.
 
+mod agenda;
 mod announce;
 mod autocomplete;
 mod checks;
@@ -105,7 +107,12 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         .options(poise::FrameworkOptions {
             commands: all_commands(),
             on_error: |error| Box::pin(errors::on_error(error)),
-            event_handler: |ctx, event, _framework, data| Box::pin(qa::on_event(ctx, event, data)),
+            event_handler: |ctx, event, _framework, data| {
+                Box::pin(async move {
+                    qa::on_event(ctx, event, data).await?;
+                    agenda::on_event(ctx, event, data).await
+                })
+            },
             // Owners are for prefix commands, which confbot has none of; skipping them saves a
             // request at start.
             initialize_owners: false,

@@ -41,8 +41,22 @@ pub struct Navigation<'a> {
     pub next_id: &'a str,
 }
 
-/// The reply's link buttons, then Previous / Next if it has pages.
+/// The reply's link buttons, its action buttons in a row of their own, then Previous / Next
+/// if it has pages.
 pub fn components(reply: &Reply, navigation: Option<&Navigation>) -> Vec<CreateActionRow> {
+    let actions = (!reply.actions.is_empty()).then(|| {
+        CreateActionRow::Buttons(
+            reply
+                .actions
+                .iter()
+                .map(|a| {
+                    CreateButton::new(&a.custom_id)
+                        .label(&a.label)
+                        .style(ButtonStyle::Primary)
+                })
+                .collect(),
+        )
+    });
     let mut rows: Vec<CreateActionRow> = reply
         .buttons
         .chunks(limits::BUTTONS_PER_ROW)
@@ -55,6 +69,10 @@ pub fn components(reply: &Reply, navigation: Option<&Navigation>) -> Vec<CreateA
             )
         })
         .collect();
+    if let Some(actions) = actions {
+        rows.truncate(limits::ACTION_ROWS - 1 - usize::from(navigation.is_some()));
+        rows.push(actions);
+    }
     if let Some(nav) = navigation {
         rows.truncate(limits::ACTION_ROWS - 1);
         rows.push(CreateActionRow::Buttons(vec![

@@ -11,6 +11,7 @@
 //! a thousand attendees asking at once are answered in parallel instead of queueing on one
 //! mutex. An in-memory database cannot be shared between connections, so it has just the one.
 
+mod agenda;
 mod announcements;
 mod changes;
 mod program;
@@ -28,6 +29,7 @@ use anyhow::Context;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 
+pub use agenda::{AgendaUser, Bookmark};
 pub use announcements::{Announcement, AnnouncementState, NewAnnouncement};
 pub use changes::{ChangeNotice, ProgramChange};
 pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
@@ -42,6 +44,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/02-announcements/up.sql")),
         M::up(include_str!("../../migrations/03-qa/up.sql")),
         M::up(include_str!("../../migrations/04-program-changes/up.sql")),
+        M::up(include_str!("../../migrations/06-agenda/up.sql")),
     ])
 });
 

@@ -88,7 +88,7 @@ pub(super) fn session_slot(r: &Row, at: usize) -> rusqlite::Result<SessionSlot> 
 }
 
 /// Reads rows of `SCHEDULED_TALK` (plus a tail of `sql`), with each talk's speakers.
-fn scheduled_talks(
+pub(super) fn scheduled_talks(
     conn: &Connection,
     sql: &str,
     params: impl rusqlite::Params,

@@ -2,6 +2,7 @@
 //! Discord of `crates/fake-discord`, which checks everything the bot sends against Discord's
 //! own API spec. One test binary; `helpers` spawns the bot.
 
+mod agenda;
 mod announcements;
 mod commands;
 mod helpers;
