@@ -5,6 +5,7 @@
 //! the core [`commands`], which answer with a plain-data [`reply::Reply`] that the CLI prints as
 //! text (and the Discord layer renders as embeds).
 
+pub mod agenda;
 pub mod cli;
 pub mod clock;
 pub mod commands;

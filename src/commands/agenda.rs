@@ -5,7 +5,7 @@
 //! Buttons and menus have stable custom ids ([`Action`]), so a "Remind me" button on a `/talk`
 //! reply posted days ago still works after restarts and reloads: everything is in SQLite.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
 use super::{conference, CommandResult};
 use crate::error::CommandError;
@@ -15,10 +15,13 @@ use crate::reply::{truncate, Choice, Reply};
 use crate::store::{Bookmark, Store};
 use crate::user_error;
 
-/// Minutes before a talk that its reminder comes, unless the user says otherwise.
-pub const DEFAULT_MINUTES: u32 = 10;
-/// The most minutes `/remind` accepts.
-pub const MAX_MINUTES: u32 = 120;
+use crate::agenda::{due_at, DEFAULT_MINUTES, MAX_MINUTES};
+
+/// What a user whose DMs Discord refused reads, once, on their next command.
+pub const DMS_REFUSED: &str = "I could not send you a reminder: Discord says you do not accept direct messages from me. To get reminders, allow direct messages from this server's members (click the server's name → Privacy Settings → Direct Messages), then open `/agenda` so I try again.";
+
+/// The agenda's note after DMs were refused: opening `/agenda` is what makes confbot try again.
+const TRYING_AGAIN: &str = "⚠ My last reminder could not reach you: Discord refused the DM. Allow direct messages from this server's members (the server's name → Privacy Settings → Direct Messages); I will try again from now on.";
 
 /// A press of one of the agenda's buttons or menus, by custom id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,12 +61,6 @@ impl Action {
             }
         }
     }
-}
-
-/// When the reminder for a talk at `start` comes, if it was set at `now` with `minutes`: never
-/// before it was set, so a talk bookmarked at the last minute is reminded at once.
-pub fn due_at(start: DateTime<Utc>, minutes: u32, set_at: DateTime<Utc>) -> DateTime<Utc> {
-    (start - TimeDelta::minutes(minutes.into())).max(set_at)
 }
 
 /// `/remind talk [minutes]`, and the "Remind me" buttons (`minutes: None`: keep the minutes
@@ -144,11 +141,18 @@ pub fn agenda(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<AgendaV
     let conference = conference(store)?;
     let tz = conference.time_zone;
     let paused = store.agenda_user(user)?.paused;
+    let refused = store.dms_refused_at(user)?.is_some();
+    if refused {
+        store.clear_dms_refused(user)?;
+    }
     let bookmarks = store.bookmarks(user)?;
     let (past, upcoming): (Vec<&Bookmark>, Vec<&Bookmark>) =
         bookmarks.iter().partition(|b| b.talk.talk.end <= now);
     if upcoming.is_empty() {
         let mut text = "Nothing ahead. Add talks with `/remind`, or the **Remind me** button of a `/talk` reply.".to_string();
+        if refused {
+            text = format!("{TRYING_AGAIN}\n{text}");
+        }
         if !past.is_empty() {
             text.push_str(&format!("\n{}.", past_count(past.len())));
         }
@@ -160,6 +164,9 @@ pub fn agenda(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<AgendaV
     }
     let mut reply = Reply::new("Your agenda");
     let mut notes = Vec::new();
+    if refused {
+        notes.push(TRYING_AGAIN.to_string());
+    }
     if !past.is_empty() {
         notes.push(format!("{}.", past_count(past.len())));
     }
@@ -254,6 +261,8 @@ pub fn set_paused(
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeDelta;
+
     use super::*;
     use crate::testing::{pdt, store};
 
@@ -394,6 +403,23 @@ mod tests {
         let again = remind(&store, pdt(9, 0), ME, &talk, None).unwrap();
         assert!(again.description.contains("paused"));
         assert!(!set_paused(&store, pdt(9, 0), ME, false).unwrap().paused);
+    }
+
+    #[test]
+    fn opening_the_agenda_after_refused_dms_says_so_and_tries_again() {
+        let store = store();
+        let talk = talk_at(&store, pdt(10, 55));
+        remind(&store, pdt(9, 0), ME, &talk, None).unwrap();
+        store.dms_refused(ME, pdt(9, 1)).unwrap();
+        let view = agenda(&store, pdt(9, 2), ME).unwrap();
+        assert!(view.reply.description.contains("could not reach you"));
+        assert_eq!(store.dms_refused_at(ME).unwrap(), None);
+        assert!(
+            !store.take_refusal_notice(ME).unwrap(),
+            "told by /agenda itself"
+        );
+        let view = agenda(&store, pdt(9, 3), ME).unwrap();
+        assert!(!view.reply.description.contains("could not reach you"));
     }
 
     #[test]

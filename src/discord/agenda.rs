@@ -96,6 +96,33 @@ fn agenda_components(view: &AgendaView) -> Vec<CreateActionRow> {
     rows
 }
 
+/// After any command: a user whose DMs Discord refused is told so, once, privately. A failure
+/// here is only logged: the command itself succeeded.
+pub async fn tell_if_dms_refused(ctx: Context<'_>) {
+    let user: UserId = ctx.author().id.into();
+    let tell = ctx
+        .data()
+        .run(move |store, _| Ok(store.take_refusal_notice(user)?))
+        .await;
+    let sent = match tell {
+        Ok(false) => return,
+        Ok(true) => ctx
+            .send(
+                CreateReply::default()
+                    .content(core::DMS_REFUSED)
+                    .ephemeral(true)
+                    .allowed_mentions(no_mentions()),
+            )
+            .await
+            .map(|_| ())
+            .map_err(Error::from),
+        Err(error) => Err(error),
+    };
+    if let Err(error) = sent {
+        tracing::warn!(error = ?error, "could not tell a user that their DMs are refused");
+    }
+}
+
 /// Agenda button and menu presses; anything else is someone else's.
 pub async fn on_event(
     ctx: &serenity::Context,

@@ -18,6 +18,7 @@
 //! - `poster.rs`: posting announcements through serenity (the `crate::post::Poster`).
 //! - `agenda.rs`: `/remind`, `/agenda` and their buttons and menus.
 //! - `qa.rs`: Q&A threads (`/qa`, `/ask`, `/setup qa|moderators`), their buttons and events.
+//! - `pacer.rs`: announcements and DMs within Discord's global limit, paused by a 429.
 //! - `retry.rs`: retrying the bot's own requests on 429, 5xx and network errors.
 //!
 //! While the bot runs, `reminders::Ticker` posts session announcements on every clock tick.
@@ -30,6 +31,7 @@ mod commands;
 mod convert;
 mod data;
 mod errors;
+mod pacer;
 mod pages;
 mod poster;
 mod program;
@@ -107,6 +109,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         .options(poise::FrameworkOptions {
             commands: all_commands(),
             on_error: |error| Box::pin(errors::on_error(error)),
+            post_command: |ctx| Box::pin(agenda::tell_if_dms_refused(ctx)),
             event_handler: |ctx, event, _framework, data| {
                 Box::pin(async move {
                     qa::on_event(ctx, event, data).await?;

@@ -3,13 +3,19 @@
 //! all through the loopback Discord.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use confbot::clock::FixedClock;
+use chrono::{DateTime, Utc};
+use confbot::clock::{Clock, FixedClock};
 use confbot::ids;
 use confbot::program::{import_str, ImportOptions, Program};
+use confbot::store::AnnouncementState;
+use fake_discord::faults::Fault;
 use serde_json::{json, Value};
+use serenity::model::channel::Message;
+use serenity::model::id::UserId;
 
-use crate::helpers::{pdt, Mode, TestBot, IDS};
+use crate::helpers::{pdt, Mode, SteppedClock, TestBot, IDS};
 
 /// Two parallel sessions at 11:00–11:45 (a clash) and a talk at 12:00, on 4 May 2021 (LA).
 /// One title tempts a ping.
@@ -24,6 +30,50 @@ pub fn parallel_program() -> Program {
     import_str("parallel", json, &ImportOptions::default())
         .unwrap()
         .program
+}
+
+/// The bot on [`parallel_program`] with a clock the test moves.
+async fn stepped_bot(at: DateTime<Utc>) -> (TestBot, Arc<SteppedClock>) {
+    let clock = SteppedClock::new(at);
+    let bot = TestBot::start_with(parallel_program(), clock.clone(), Mode::Proxy).await;
+    (bot, clock)
+}
+
+/// Lets at least one tick pass (ticks are every second).
+async fn one_tick() {
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+}
+
+/// The DMs the bot sent `user`.
+fn dms(bot: &TestBot, user: UserId) -> Vec<Message> {
+    bot.fake
+        .dm_channel(user)
+        .map(|channel| bot.fake.messages(channel))
+        .unwrap_or_default()
+}
+
+async fn wait_for_dms(bot: &TestBot, user: UserId, count: usize) {
+    bot.fake
+        .wait_for(|_| dms(bot, user).len() >= count, Duration::from_secs(15))
+        .await
+        .unwrap_or_else(|e| panic!("{count} DMs: {e}"));
+}
+
+/// Every request that posted a message into one of the bot's DM channels.
+fn dm_posts(bot: &TestBot) -> Vec<fake_discord::RecordedRequest> {
+    let dm_paths: Vec<String> = bot
+        .fake
+        .requests_to("POST", "/users/@me/channels")
+        .iter()
+        .filter_map(|r| r.body.as_ref()?["recipient_id"].as_str()?.parse().ok())
+        .filter_map(|user: u64| bot.fake.dm_channel(UserId::new(user)))
+        .map(|channel| format!("/channels/{channel}/messages"))
+        .collect();
+    bot.fake
+        .requests_to("POST", "/channels/{channel_id}/messages")
+        .into_iter()
+        .filter(|r| dm_paths.contains(&r.path))
+        .collect()
 }
 
 async fn agenda_bot() -> TestBot {
@@ -171,6 +221,218 @@ async fn agenda_marks_clashes_removes_with_its_menu_and_pauses() {
             .agenda_user(ids::UserId(IDS.attendee.get()))
             .unwrap()
             .paused
+    );
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_reminder_dm_arrives_at_its_minute_not_before_and_pings_nobody() {
+    let (bot, clock) = stepped_bot(pdt(10, 0)).await;
+    bot.attendee_runs("remind", [("talk", json!("a1")), ("minutes", json!(10))])
+        .await;
+    clock.set(pdt(10, 49) + chrono::TimeDelta::seconds(59));
+    one_tick().await;
+    assert!(dms(&bot, IDS.attendee).is_empty(), "not before 10:50");
+    clock.set(pdt(10, 50));
+    wait_for_dms(&bot, IDS.attendee, 1).await;
+    one_tick().await;
+    let sent = dms(&bot, IDS.attendee);
+    assert_eq!(sent.len(), 1, "exactly one DM");
+    assert!(
+        sent[0].content.contains("@everyone A one"),
+        "{}",
+        sent[0].content
+    );
+    assert!(sent[0]
+        .content
+        .contains(&format!("<t:{}:R>", pdt(11, 0).timestamp())));
+    let embed = serde_json::to_value(&sent[0].embeds[0]).unwrap();
+    let fields = crate::helpers::fields(&embed);
+    assert!(fields[0].1.contains("Hall A"), "{fields:?}");
+    for post in dm_posts(&bot) {
+        assert_eq!(post.body.unwrap()["allowed_mentions"]["parse"], json!([]));
+    }
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn two_talks_due_together_come_in_one_dm() {
+    let (bot, clock) = stepped_bot(pdt(10, 0)).await;
+    // A one at 11:00 ten minutes before, B one at 11:15 25 minutes before: both at 10:50.
+    bot.attendee_runs("remind", [("talk", json!("a1")), ("minutes", json!(10))])
+        .await;
+    bot.attendee_runs("remind", [("talk", json!("b1")), ("minutes", json!(25))])
+        .await;
+    clock.set(pdt(10, 50));
+    wait_for_dms(&bot, IDS.attendee, 1).await;
+    one_tick().await;
+    let sent = dms(&bot, IDS.attendee);
+    assert_eq!(sent.len(), 1, "one DM, not two");
+    let names: Vec<&str> = sent[0].embeds[0]
+        .fields
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(names, ["@everyone A one", "B one"]);
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_bot_killed_between_claim_and_post_sends_exactly_one_dm_after_restart() {
+    let (bot, clock) = stepped_bot(pdt(10, 0)).await;
+    bot.attendee_runs("remind", [("talk", json!("a1")), ("minutes", json!(10))])
+        .await;
+    let (fake, store) = bot.crash();
+    // What a bot killed right after claiming leaves behind: the claim, nothing sent.
+    let user = ids::UserId(IDS.attendee.get());
+    let due = pdt(10, 50);
+    store
+        .claim_dm_reminder(
+            user,
+            due,
+            &confbot::reminders::dm::nonce(user, due),
+            &[("a1".to_string(), pdt(11, 0))],
+            AnnouncementState::Claimed,
+            due,
+        )
+        .unwrap()
+        .expect("claimed");
+    // Restarted once the claim's lease ran out.
+    clock.set(pdt(10, 51));
+    let bot = TestBot::start_on(fake, store, clock.clone(), Mode::Proxy).await;
+    wait_for_dms(&bot, IDS.attendee, 1).await;
+    one_tick().await;
+    clock.set(pdt(10, 52));
+    one_tick().await;
+    assert_eq!(dms(&bot, IDS.attendee).len(), 1);
+    let reminders = bot.store.dm_reminders(user).unwrap();
+    assert_eq!(reminders.len(), 1);
+    assert_eq!(reminders[0].state, AnnouncementState::Sent);
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_user_with_dms_closed_is_recorded_not_retried_and_told_once() {
+    let (bot, clock) = stepped_bot(pdt(10, 0)).await;
+    bot.fake.refuse_dms(IDS.attendee);
+    for (talk, minutes) in [("a1", 10), ("later", 10)] {
+        bot.attendee_runs(
+            "remind",
+            [("talk", json!(talk)), ("minutes", json!(minutes))],
+        )
+        .await;
+    }
+    clock.set(pdt(10, 50));
+    let user = ids::UserId(IDS.attendee.get());
+    // The fake's wait_for wakes on the fake's changes; the refusal lands in SQLite after.
+    for _ in 0..50 {
+        if bot.store.dms_refused_at(user).unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        bot.store.dms_refused_at(user).unwrap().is_some(),
+        "50007 recorded"
+    );
+    let refused: Vec<u16> = dm_posts(&bot).iter().map(|r| r.status).collect();
+    assert_eq!(refused, [403]);
+    assert_eq!(
+        bot.store.dm_reminders(user).unwrap()[0].state,
+        AnnouncementState::Failed
+    );
+    // The later talk falls due: no attempt.
+    clock.set(pdt(11, 50));
+    one_tick().await;
+    one_tick().await;
+    assert_eq!(dm_posts(&bot).len(), 1, "no retry");
+
+    for told in [true, false] {
+        let handle = bot
+            .fake
+            .send_command(IDS.attendee, IDS.general, "next", [])
+            .await;
+        handle.response().await;
+        if told {
+            bot.fake
+                .wait_for(|_| !handle.followups().is_empty(), Duration::from_secs(10))
+                .await
+                .expect("a follow-up notice");
+        } else {
+            one_tick().await;
+        }
+        let followups = handle.followups();
+        assert_eq!(followups.len(), usize::from(told), "told once");
+        if told {
+            assert!(followups[0].content.contains("allow direct messages"));
+            assert!(followups[0].flags.unwrap().bits() & 64 != 0, "ephemeral");
+        }
+    }
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn many_dms_stay_within_the_global_limit_and_the_announcement_goes_first() {
+    let (bot, clock) = stepped_bot(pdt(10, 0)).await;
+    bot.store
+        .set_announce_channel(
+            ids::GuildId(IDS.guild.get()),
+            ids::ChannelId(IDS.announcements.get()),
+        )
+        .unwrap();
+    bot.fake.enforce_global_limit(50);
+    // One 429 with `global: true` on the way: every sender pauses, nothing is lost.
+    bot.fake.fail_next(
+        "POST",
+        "/users/@me/channels",
+        1,
+        Fault::RateLimited {
+            retry_after: Duration::from_millis(500),
+            global: true,
+        },
+    );
+    let users: Vec<UserId> = (0..60)
+        .map(|i| bot.fake.add_member(&format!("Attendee {i}"), &[]))
+        .collect();
+    for user in &users {
+        bot.store
+            .set_bookmark(ids::UserId(user.get()), "a1", 10, pdt(10, 0))
+            .unwrap();
+    }
+    clock.set(pdt(10, 50));
+    // Time passes as it would, so the DM that met the 429 is retried after its backoff.
+    for _ in 0..40 {
+        if users.iter().all(|u| dms(&bot, *u).len() == 1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        clock.set(clock.now() + chrono::TimeDelta::seconds(1));
+    }
+    one_tick().await;
+    for user in &users {
+        assert_eq!(dms(&bot, *user).len(), 1, "none twice");
+    }
+    let over_limit = bot
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.status == 429)
+        .count();
+    assert_eq!(over_limit, 1, "only the injected 429: the bot paces itself");
+    // The 10:50 announcement of Orals A was not queued behind sixty DMs.
+    let announcement = &bot.fake.messages(IDS.announcements)[0];
+    let dms_before = users
+        .iter()
+        .filter(|u| dms(&bot, **u)[0].id < announcement.id)
+        .count();
+    assert!(
+        dms_before < 10,
+        "{dms_before} DMs went before the announcement"
     );
     bot.fake.assert_no_violations();
     bot.stop().await;

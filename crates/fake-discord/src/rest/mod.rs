@@ -334,6 +334,15 @@ async fn check_and_record(State(shared): State<Arc<Shared>>, req: Request, next:
         Ok(route) => route,
         Err(err) => return finish(&shared, index, &label, err.into_response()),
     };
+    // Interaction callbacks and webhooks do not count towards Discord's global limit.
+    let exempt = route.starts_with("/interactions/") || route.starts_with("/webhooks/");
+    let over_global = shared.update(|w| match &mut w.global_limit {
+        Some(limit) if !exempt => limit.hit(std::time::Instant::now()),
+        _ => None,
+    });
+    if let Some(retry_after) = over_global {
+        return finish(&shared, index, &label, rate_limited(retry_after, true));
+    }
     let (fault, verdict) = shared.update(|w| {
         let fault = w.faults.take(&lower, route);
         let major = major_parameter(route, &path);
