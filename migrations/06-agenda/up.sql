@@ -56,3 +56,29 @@ CREATE TABLE dm_reminder_talks (
     PRIMARY KEY (user_id, talk_id, talk_starts_at)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX dm_reminder_talks_by_reminder ON dm_reminder_talks (reminder);
+
+-- A bookmarked talk that a reload moved (in time or room) or cancelled, recorded by the import
+-- in the same transaction; each user who had it bookmarked is told once by DM.
+CREATE TABLE agenda_changes (
+    id INTEGER PRIMARY KEY,
+    talk_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('moved', 'cancelled')),
+    title TEXT NOT NULL,
+    old_starts_at INTEGER NOT NULL,
+    new_starts_at INTEGER,
+    old_room TEXT,
+    new_room TEXT
+) STRICT;
+
+-- One DM per (change, user): pending until the DM tick claims it, then as for reminders.
+CREATE TABLE agenda_change_dms (
+    change_id INTEGER NOT NULL REFERENCES agenda_changes (id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES agenda_users (user_id) ON DELETE CASCADE,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'claimed', 'sent', 'missed', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    last_error TEXT,
+    message_id INTEGER,
+    PRIMARY KEY (change_id, user_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX agenda_change_dms_open ON agenda_change_dms (state) WHERE state IN ('pending', 'claimed');

@@ -12,6 +12,9 @@
 //! recorded as missed. A user who does not accept DMs (Discord's 50007) is recorded and gets no
 //! further attempt until they open `/agenda`; their next command tells them once.
 //!
+//! A bookmarked talk that a reload moved or cancelled is told to each user who had it, once
+//! per change, before any reminder (the same claim, nonce and confirm).
+//!
 //! [`tick`] runs on its own schedule beside the announcement tick (`ticker.rs`), so a keynote's
 //! thousands of DMs never hold up a channel announcement; the sender paces them.
 
@@ -21,11 +24,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{backoff, nonce_of, Rules, HORIZON, LATE_AFTER};
 use crate::agenda::MAX_MINUTES;
-use crate::format::{span, stamp};
-use crate::ids::UserId;
+use crate::format::{day_and_time, span, stamp};
+use crate::ids::{MessageId, UserId};
 use crate::post::{DirectMessage, DirectMessenger, DmError};
 use crate::reply::Reply;
-use crate::store::{AnnouncementState, DmReminder, ScheduledTalk, Store};
+use crate::store::{
+    AgendaChange, AnnouncementState, ChangeDmOutcome, DmReminder, ScheduledTalk, Store,
+};
 
 /// What one DM tick did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -55,6 +60,8 @@ pub async fn tick(
     rules: &Rules,
 ) -> anyhow::Result<DmReport> {
     let mut report = DmReport::default();
+    // Changes first: "moved to 11:30" should come before the reminder for 11:30.
+    tell_changes(store, messenger, now, &mut report).await?;
     for claimed in store.dm_reminders_to_retry(now)? {
         send_or_log(store, messenger, now, rules, claimed, &mut report).await;
     }
@@ -138,24 +145,8 @@ async fn send(
         );
     }
     let late = now - claimed.due_at > LATE_AFTER;
-    let channel_id = match store.dm_channel(user)? {
-        Some(channel) => Ok(channel),
-        None => messenger.open_dm(user).await,
-    };
-    let outcome = match channel_id {
-        Ok(channel_id) => {
-            store.set_dm_channel(user, Some(channel_id))?;
-            let (content, embed) = render(store, &talks, late)?;
-            let message = DirectMessage {
-                channel_id,
-                nonce: claimed.nonce.clone(),
-                content,
-                embed,
-            };
-            messenger.send_dm(&message).await
-        }
-        Err(error) => Err(error),
-    };
+    let (content, embed) = render(store, &talks, late)?;
+    let outcome = deliver(store, messenger, user, &claimed.nonce, content, embed).await?;
     match outcome {
         Ok(message_id) => {
             store.dm_reminder_sent(claimed.id, message_id, now)?;
@@ -173,8 +164,7 @@ async fn send(
             report.failed += 1;
         }
         Err(DmError::UnknownChannel) => {
-            // A cached channel that no longer exists: open a new one on the retry.
-            store.set_dm_channel(user, None)?;
+            // The stale cached channel is forgotten: the retry opens a new one.
             store.dm_reminder_retry_at(claimed.id, "unknown DM channel", now)?;
             report.retrying += 1;
         }
@@ -190,6 +180,151 @@ async fn send(
         }
     }
     Ok(())
+}
+
+/// Sends a DM to `user` into their DM channel, opening it (and caching it) the first time.
+/// A refusal (50007) is recorded for the user; a stale cached channel is forgotten.
+async fn deliver(
+    store: &Store,
+    messenger: &impl DirectMessenger,
+    user: UserId,
+    nonce: &str,
+    content: String,
+    embed: Reply,
+) -> anyhow::Result<Result<MessageId, DmError>> {
+    let channel_id = match store.dm_channel(user)? {
+        Some(channel) => channel,
+        None => match messenger.open_dm(user).await {
+            Ok(channel) => {
+                store.set_dm_channel(user, Some(channel))?;
+                channel
+            }
+            Err(error) => return Ok(Err(error)),
+        },
+    };
+    let message = DirectMessage {
+        channel_id,
+        nonce: nonce.to_string(),
+        content,
+        embed,
+    };
+    let outcome = messenger.send_dm(&message).await;
+    if outcome == Err(DmError::UnknownChannel) {
+        store.set_dm_channel(user, None)?;
+    }
+    Ok(outcome)
+}
+
+/// Tells each user whose bookmarked talk a reload moved or cancelled, once per change.
+async fn tell_changes(
+    store: &Store,
+    messenger: &impl DirectMessenger,
+    now: DateTime<Utc>,
+    report: &mut DmReport,
+) -> anyhow::Result<()> {
+    for dm in store.change_dms_due(now)? {
+        let (change, user) = (&dm.change, dm.user);
+        if !store.claim_change_dm(change.id, user, now)? {
+            continue;
+        }
+        let done = |outcome| store.change_dm_done(change.id, user, outcome);
+        if store.dms_refused_at(user)?.is_some() {
+            report.failed += 1;
+            done(ChangeDmOutcome::GivenUp(
+                AnnouncementState::Failed,
+                "the user does not accept DMs",
+            ))?;
+            continue;
+        }
+        // Old news once the talk is over in both its slots.
+        if change
+            .old_start
+            .max(change.new_start.unwrap_or(change.old_start))
+            + HORIZON
+            < now
+        {
+            report.missed += 1;
+            done(ChangeDmOutcome::GivenUp(
+                AnnouncementState::Missed,
+                "the talk is long over",
+            ))?;
+            continue;
+        }
+        let (content, embed) = render_change(store, change)?;
+        let nonce = nonce_of(&format!("change\u{1f}{}\u{1f}{user}", change.id));
+        match deliver(store, messenger, user, &nonce, content, embed).await? {
+            Ok(message) => {
+                report.sent += 1;
+                done(ChangeDmOutcome::Sent(message))?;
+            }
+            Err(DmError::Refused) => {
+                store.dms_refused(user, now)?;
+                report.refused += 1;
+                report.failed += 1;
+                done(ChangeDmOutcome::GivenUp(
+                    AnnouncementState::Failed,
+                    "the user does not accept DMs",
+                ))?;
+            }
+            Err(DmError::Transient(error)) => {
+                report.retrying += 1;
+                done(ChangeDmOutcome::RetryAt(&error, now + backoff(dm.attempts)))?;
+            }
+            Err(DmError::UnknownChannel) => {
+                report.retrying += 1;
+                done(ChangeDmOutcome::RetryAt("unknown DM channel", now))?;
+            }
+            Err(DmError::Rejected(error)) => {
+                report.failed += 1;
+                done(ChangeDmOutcome::GivenUp(AnnouncementState::Failed, &error))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a change DM says: "moved to …" with the new time and place, or "cancelled".
+pub fn render_change(store: &Store, change: &AgendaChange) -> anyhow::Result<(String, Reply)> {
+    let tz = store
+        .conference()?
+        .map_or(chrono_tz::UTC, |conference| conference.time_zone);
+    let was = match &change.old_room {
+        Some(room) => format!("{} in {room}", day_and_time(change.old_start, tz)),
+        None => day_and_time(change.old_start, tz),
+    };
+    let (content, description) = match change.new_start {
+        Some(start) => {
+            let place = change
+                .new_room
+                .as_deref()
+                .map(|room| format!(" in {room}"))
+                .unwrap_or_default();
+            (
+                format!(
+                    "📅 **{}** moved to {}{place}",
+                    change.title,
+                    stamp(start, 'F')
+                ),
+                format!(
+                    "Now {}{place}.\nWas {was}.\nYour reminder follows the new time.",
+                    day_and_time(start, tz)
+                ),
+            )
+        }
+        None => (
+            format!("❌ **{}** was cancelled", change.title),
+            format!("It was {was}.\nIt is off your agenda, and its reminder with it."),
+        ),
+    };
+    Ok((
+        content,
+        Reply::new(crate::reply::truncate(
+            &change.title,
+            crate::reply::limits::EMBED_TITLE,
+        ))
+        .description(description)
+        .footer("From your agenda · /agenda to see it"),
+    ))
 }
 
 /// What a reminder says: a line with the Discord timestamp, and each talk with its time, room,

@@ -7,11 +7,12 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::talks::scheduled_talks;
 use super::{ScheduledTalk, Store};
 use crate::ids::UserId;
+use crate::program::Program;
 
 /// A bookmarked talk as its owner's agenda shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +26,68 @@ pub struct Bookmark {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AgendaUser {
     pub paused: bool,
+}
+
+/// Where and when a talk is, as a bookmark's owner cares: its title, start and place.
+fn slots(program: &Program) -> HashMap<&str, (&str, DateTime<Utc>, Option<&str>)> {
+    program
+        .sessions()
+        .iter()
+        .flat_map(|s| {
+            let place = s.room.as_deref().or(s.track.as_deref());
+            s.talks
+                .iter()
+                .map(move |t| (t.id.as_str(), (t.title.as_str(), t.start, place)))
+        })
+        .collect()
+}
+
+/// Records, within an import's transaction, each bookmarked talk that `new` moves (in time or
+/// place) or drops, with a pending DM for each user who bookmarked it. The bookmarks of a
+/// dropped talk go: its reminder is dropped with it.
+pub(super) fn record_changes(tx: &Transaction, old: &Program, new: &Program) -> anyhow::Result<()> {
+    let bookmarked: Vec<String> = tx
+        .prepare("SELECT DISTINCT talk_id FROM bookmarks")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if bookmarked.is_empty() {
+        return Ok(());
+    }
+    let (before, after) = (slots(old), slots(new));
+    for talk in &bookmarked {
+        let Some(&(title, old_start, old_place)) = before.get(talk.as_str()) else {
+            continue;
+        };
+        let now = after.get(talk.as_str());
+        let kind = match now {
+            None => "cancelled",
+            Some(&(_, start, place)) if start != old_start || place != old_place => "moved",
+            Some(_) => continue,
+        };
+        let change: i64 = tx.query_row(
+            "INSERT INTO agenda_changes (talk_id, kind, title, old_starts_at, new_starts_at, old_room, new_room)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+            params![
+                talk,
+                kind,
+                now.map_or(title, |n| n.0),
+                old_start.timestamp(),
+                now.map(|n| n.1.timestamp()),
+                old_place,
+                now.and_then(|n| n.2),
+            ],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO agenda_change_dms (change_id, user_id, state)
+             SELECT ?1, user_id, 'pending' FROM bookmarks WHERE talk_id = ?2",
+            params![change, talk],
+        )?;
+        if now.is_none() {
+            tx.execute("DELETE FROM bookmarks WHERE talk_id = ?1", [talk])?;
+        }
+    }
+    Ok(())
 }
 
 impl Store {

@@ -26,6 +26,14 @@ pub struct DueBookmark {
     pub due_at: DateTime<Utc>,
 }
 
+/// How sending a change DM ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeDmOutcome<'a> {
+    Sent(MessageId),
+    GivenUp(AnnouncementState, &'a str),
+    RetryAt(&'a str, DateTime<Utc>),
+}
+
 /// A claimed DM reminder.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DmReminder {
@@ -50,7 +58,115 @@ fn reminder(r: &Row) -> rusqlite::Result<DmReminder> {
     })
 }
 
+/// A bookmarked talk that a reload moved or cancelled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgendaChange {
+    pub id: i64,
+    pub talk_id: String,
+    pub title: String,
+    pub old_start: DateTime<Utc>,
+    /// `None`: cancelled.
+    pub new_start: Option<DateTime<Utc>>,
+    pub old_room: Option<String>,
+    pub new_room: Option<String>,
+}
+
+/// The DM telling one user of one change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeDm {
+    pub change: AgendaChange,
+    pub user: UserId,
+    pub attempts: u32,
+}
+
 impl Store {
+    /// Change DMs to send: never claimed, or claimed and due again (a crash, a retry).
+    pub fn change_dms_due(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<ChangeDm>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT c.id, c.talk_id, c.title, c.old_starts_at, c.new_starts_at, c.old_room, c.new_room,
+                 d.user_id, d.attempts
+             FROM agenda_change_dms d JOIN agenda_changes c ON c.id = d.change_id
+             WHERE d.state = 'pending' OR (d.state = 'claimed' AND d.next_attempt_at <= ?1)
+             ORDER BY c.id, d.user_id",
+        )?;
+        let rows = stmt.query_map([now.timestamp()], |r| {
+            Ok(ChangeDm {
+                change: AgendaChange {
+                    id: r.get(0)?,
+                    talk_id: r.get(1)?,
+                    title: r.get(2)?,
+                    old_start: from_unix(r.get(3)?),
+                    new_start: r.get::<_, Option<i64>>(4)?.map(from_unix),
+                    old_room: r.get(5)?,
+                    new_room: r.get(6)?,
+                },
+                user: r.get(7)?,
+                attempts: r.get(8)?,
+            })
+        })?;
+        rows.collect::<Result<_, _>>().context("reading change DMs")
+    }
+
+    /// Claims a change DM for sending (leased, as reminders are); `false` if another tick has it.
+    pub fn claim_change_dm(
+        &self,
+        change: i64,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        let claimed = self
+            .conn()
+            .execute(
+                "UPDATE agenda_change_dms SET state = 'claimed', next_attempt_at = ?3
+                 WHERE change_id = ?1 AND user_id = ?2
+                   AND (state = 'pending' OR (state = 'claimed' AND next_attempt_at <= ?4))",
+                params![
+                    change,
+                    user,
+                    (now + CLAIM_LEASE).timestamp(),
+                    now.timestamp()
+                ],
+            )
+            .context("claiming a change DM")?;
+        Ok(claimed > 0)
+    }
+
+    /// The change DM was sent, given up (`Missed`, `Failed`) or is to be retried at `retry_at`.
+    pub fn change_dm_done(
+        &self,
+        change: i64,
+        user: UserId,
+        outcome: ChangeDmOutcome<'_>,
+    ) -> anyhow::Result<()> {
+        let (state, message, error, retry_at) = match outcome {
+            ChangeDmOutcome::Sent(message) => ("sent", Some(message), None, None),
+            ChangeDmOutcome::GivenUp(state, reason) => (state.as_str(), None, Some(reason), None),
+            ChangeDmOutcome::RetryAt(reason, at) => {
+                ("claimed", None, Some(reason), Some(at.timestamp()))
+            }
+        };
+        self.conn()
+            .execute(
+                "UPDATE agenda_change_dms SET state = ?3, message_id = ?4, last_error = ?5,
+                     next_attempt_at = ?6, attempts = attempts + 1
+                 WHERE change_id = ?1 AND user_id = ?2",
+                params![change, user, state, message, error, retry_at],
+            )
+            .context("recording a change DM")?;
+        Ok(())
+    }
+
+    /// The state of each change DM of a user, oldest change first (for tests and support).
+    pub fn change_dm_states(&self, user: UserId) -> anyhow::Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT state FROM agenda_change_dms WHERE user_id = ?1 ORDER BY change_id",
+        )?;
+        let rows = stmt.query_map([user], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>().context("reading change DMs")
+    }
+
     /// Bookmarks of talks starting in `[from, to]` whose reminder is due at `now` and not yet
     /// claimed, of users who neither paused their reminders nor refuse DMs; earliest due first.
     /// A reminder is due `minutes` before the talk, but never before the bookmark was set.

@@ -33,7 +33,7 @@ use rusqlite_migration::{Migrations, M};
 pub use agenda::{AgendaUser, Bookmark};
 pub use announcements::{Announcement, AnnouncementState, NewAnnouncement};
 pub use changes::{ChangeNotice, ProgramChange};
-pub use dm_reminders::{DmReminder, DueBookmark};
+pub use dm_reminders::{AgendaChange, ChangeDm, ChangeDmOutcome, DmReminder, DueBookmark};
 pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
 pub use search::fts_query;
 pub use settings::{ChannelHealth, GuildSettings};

@@ -437,3 +437,48 @@ async fn many_dms_stay_within_the_global_limit_and_the_announcement_goes_first()
     bot.fake.assert_no_violations();
     bot.stop().await;
 }
+
+/// [`parallel_program`] with "A one" moved to 11:30–12:00 and "B one" cancelled.
+fn reloaded_program() -> Program {
+    let program = parallel_program();
+    let mut sessions = program.sessions().to_vec();
+    let a1 = &mut sessions[0].talks[0];
+    a1.start = pdt(11, 30);
+    a1.end = pdt(12, 0);
+    sessions.retain(|s| s.id != "b");
+    Program::new(program.conference().clone(), sessions).unwrap()
+}
+
+#[tokio::test]
+async fn a_reload_tells_of_a_moved_and_a_cancelled_talk_once_and_reminds_at_the_new_time() {
+    let (bot, clock) = stepped_bot(pdt(10, 0)).await;
+    for talk in ["a1", "b1"] {
+        bot.attendee_runs("remind", [("talk", json!(talk)), ("minutes", json!(10))])
+            .await;
+    }
+    // As `confbot import` would, from another process.
+    bot.store.replace_program(&reloaded_program()).unwrap();
+    wait_for_dms(&bot, IDS.attendee, 2).await;
+    one_tick().await;
+    let sent = dms(&bot, IDS.attendee);
+    assert_eq!(sent.len(), 2, "one DM per change");
+    assert!(sent.iter().any(|m| m.content.contains("moved to")
+        && m.content.contains(&pdt(11, 30).timestamp().to_string())));
+    assert!(sent
+        .iter()
+        .any(|m| m.content.contains("B one") && m.content.contains("cancelled")));
+    // Nothing at the old 10:50, nor for the cancelled talk at 11:05; the reminder at 11:20.
+    for at in [pdt(10, 50), pdt(11, 5)] {
+        clock.set(at);
+        one_tick().await;
+    }
+    assert_eq!(dms(&bot, IDS.attendee).len(), 2);
+    clock.set(pdt(11, 20));
+    wait_for_dms(&bot, IDS.attendee, 3).await;
+    one_tick().await;
+    let sent = dms(&bot, IDS.attendee);
+    assert_eq!(sent.len(), 3);
+    assert!(sent[2].content.contains("A one"));
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}

@@ -229,3 +229,77 @@ async fn a_transient_error_is_retried_with_the_same_nonce_and_a_stale_channel_re
     assert_eq!(dms.sent()[0].nonce, nonce(ME, at));
     assert_eq!(dms.opened.lock().unwrap().len(), 2);
 }
+
+/// A one-session program in Hall A on 4 May 2021 (LA): talk `t` from `start` to `end`
+/// ("HH:MM"), and talk `u` at 13:00 unless `drop_u`.
+fn program(start: &str, end: &str, drop_u: bool) -> crate::program::Program {
+    let u = r#", {"id": "u", "title": "Talk U", "start": "2021-05-04 13:00", "end": "2021-05-04 13:30"}"#;
+    let json = format!(
+        r#"{{"conference": {{"name": "C", "time_zone": "America/Los_Angeles"}}, "sessions": [
+            {{"id": "s", "title": "S", "room": "Hall A", "start": "2021-05-04 10:00", "end": "2021-05-04 14:00",
+              "talks": [{{"id": "t", "title": "Talk T", "start": "2021-05-04 {start}", "end": "2021-05-04 {end}"}}{}]}}]}}"#,
+        if drop_u { "" } else { u }
+    );
+    crate::program::import_str("p", &json, &Default::default())
+        .unwrap()
+        .program
+}
+
+#[tokio::test]
+async fn a_moved_talk_is_told_once_and_reminded_at_its_new_time() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .replace_program(&program("11:00", "11:30", false))
+        .unwrap();
+    let dms = FakeMessenger::default();
+    remind(&store, pdt(9, 0), ME, "t", 10);
+    remind(&store, pdt(9, 0), YOU, "u", 10);
+    store
+        .replace_program(&program("12:00", "12:30", false))
+        .unwrap();
+    let report = tick_at(&store, &dms, pdt(10, 0)).await;
+    assert_eq!(report.sent, 1, "only the user of the moved talk");
+    assert!(
+        dms.sent()[0].content.contains("moved to"),
+        "{}",
+        dms.sent()[0].content
+    );
+    assert!(dms.sent()[0]
+        .content
+        .contains(&pdt(12, 0).timestamp().to_string()));
+    assert_eq!(
+        tick_at(&store, &dms, pdt(10, 1)).await,
+        DmReport::default(),
+        "once"
+    );
+    // Not at the old time; at the new one.
+    assert_eq!(
+        tick_at(&store, &dms, pdt(10, 50)).await,
+        DmReport::default()
+    );
+    assert_eq!(tick_at(&store, &dms, pdt(11, 50)).await.sent, 1);
+    assert_eq!(dms.sent().len(), 2);
+    assert_eq!(store.change_dm_states(ME).unwrap(), ["sent"]);
+    assert!(store.change_dm_states(YOU).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_cancelled_talk_is_told_once_and_never_reminded() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .replace_program(&program("11:00", "11:30", false))
+        .unwrap();
+    let dms = FakeMessenger::default();
+    remind(&store, pdt(9, 0), ME, "u", 10);
+    store
+        .replace_program(&program("11:00", "11:30", true))
+        .unwrap();
+    assert_eq!(tick_at(&store, &dms, pdt(10, 0)).await.sent, 1);
+    assert!(dms.sent()[0].content.contains("cancelled"));
+    assert!(store.bookmarks(ME).unwrap().is_empty());
+    assert_eq!(
+        tick_at(&store, &dms, pdt(12, 50)).await,
+        DmReport::default()
+    );
+    assert_eq!(dms.sent().len(), 1);
+}
