@@ -13,6 +13,7 @@ pub mod config;
 pub mod discord;
 pub mod error;
 pub mod format;
+pub mod ics;
 pub mod ids;
 pub mod post;
 pub mod program;

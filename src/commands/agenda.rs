@@ -34,6 +34,8 @@ pub enum Action {
     Pause,
     /// Resume them.
     Resume,
+    /// The agenda as an `.ics` file.
+    Calendar,
 }
 
 const PREFIX: &str = "agenda:";
@@ -45,6 +47,7 @@ impl Action {
             Action::Remove => format!("{PREFIX}remove"),
             Action::Pause => format!("{PREFIX}pause"),
             Action::Resume => format!("{PREFIX}resume"),
+            Action::Calendar => format!("{PREFIX}ics"),
         }
     }
 
@@ -55,6 +58,7 @@ impl Action {
             "remove" => Some(Action::Remove),
             "pause" => Some(Action::Pause),
             "resume" => Some(Action::Resume),
+            "ics" => Some(Action::Calendar),
             _ => {
                 let talk = rest.strip_prefix("remind:")?;
                 (!talk.is_empty()).then(|| Action::Remind(talk.to_string()))
@@ -290,6 +294,7 @@ mod tests {
             Action::Remove,
             Action::Pause,
             Action::Resume,
+            Action::Calendar,
         ] {
             assert_eq!(Action::parse(&action.custom_id()), Some(action));
         }

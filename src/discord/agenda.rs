@@ -1,5 +1,6 @@
 //! The personal agenda on Discord: `/remind`, `/agenda`, and the agenda's buttons and menus
-//! (the "Remind me" button of `/talk` replies, the remove menu, pause/resume). The decisions
+//! (the "Remind me" button of `/talk` replies, the remove menu, pause/resume, and the
+//! "Calendar file" button that answers with `agenda.ics`). The decisions
 //! are in `crate::commands::agenda`.
 //!
 //! Buttons carry stable custom ids (`commands::agenda::Action`) and are handled by
@@ -10,9 +11,9 @@
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 use serenity::{
-    ButtonStyle, ComponentInteraction, ComponentInteractionDataKind, CreateActionRow, CreateButton,
-    CreateInteractionResponse, CreateInteractionResponseMessage, CreateSelectMenu,
-    CreateSelectMenuKind, CreateSelectMenuOption, FullEvent, Interaction,
+    ButtonStyle, ComponentInteraction, ComponentInteractionDataKind, CreateActionRow,
+    CreateAttachment, CreateButton, CreateInteractionResponse, CreateInteractionResponseMessage,
+    CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption, FullEvent, Interaction,
 };
 
 use super::autocomplete::talk_choices;
@@ -21,6 +22,7 @@ use super::pages::send_private;
 use super::render::{embed, no_mentions};
 use super::{Context, Data, Error};
 use crate::commands::agenda::{self as core, Action, AgendaView};
+use crate::commands::export;
 use crate::ids::UserId;
 use crate::reply::{limits, truncate};
 
@@ -92,7 +94,10 @@ fn agenda_components(view: &AgendaView) -> Vec<CreateActionRow> {
             .label("Pause reminders")
             .style(ButtonStyle::Secondary)
     };
-    rows.push(CreateActionRow::Buttons(vec![toggle]));
+    let calendar = CreateButton::new(Action::Calendar.custom_id())
+        .label("Calendar file")
+        .style(ButtonStyle::Secondary);
+    rows.push(CreateActionRow::Buttons(vec![calendar, toggle]));
     rows
 }
 
@@ -173,6 +178,18 @@ async fn on_press(
             return Ok(CreateInteractionResponse::Message(
                 CreateInteractionResponseMessage::new()
                     .embed(embed(&reply.fitted()))
+                    .ephemeral(true)
+                    .allowed_mentions(no_mentions()),
+            ));
+        }
+        Action::Calendar => {
+            let ics = data
+                .run(move |store, now| export::agenda_ics(store, now, user))
+                .await?;
+            return Ok(CreateInteractionResponse::Message(
+                CreateInteractionResponseMessage::new()
+                    .content("Your agenda as a calendar file: open it with your calendar app.")
+                    .add_file(CreateAttachment::bytes(ics.into_bytes(), "agenda.ics"))
                     .ephemeral(true)
                     .allowed_mentions(no_mentions()),
             ));

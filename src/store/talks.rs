@@ -312,6 +312,23 @@ impl Store {
         Ok(count as usize)
     }
 
+    /// The talks with these ids that are in the program, in time order.
+    pub fn talks_by_id(&self, ids: &[String]) -> anyhow::Result<Vec<ScheduledTalk>> {
+        let conn = self.read();
+        scheduled_talks(
+            &conn,
+            "WHERE t.id IN (SELECT value FROM json_each(?1)) ORDER BY t.starts_at, t.pk",
+            [serde_json::to_string(ids)?],
+        )
+        .context("reading talks by id")
+    }
+
+    /// Every talk of the program, in time order.
+    pub fn all_talks(&self) -> anyhow::Result<Vec<ScheduledTalk>> {
+        let conn = self.read();
+        scheduled_talks(&conn, "ORDER BY t.starts_at, t.pk", []).context("reading every talk")
+    }
+
     /// One talk by id.
     pub fn talk(&self, id: &str) -> anyhow::Result<Option<ScheduledTalk>> {
         let conn = self.read();

@@ -213,7 +213,7 @@ async fn agenda_marks_clashes_removes_with_its_menu_and_pauses() {
         .unwrap()
         .contains("paused"));
     assert_eq!(
-        paused.components[1]["components"][0]["custom_id"],
+        paused.components[1]["components"][1]["custom_id"],
         "agenda:resume"
     );
     assert!(
@@ -479,6 +479,97 @@ async fn a_reload_tells_of_a_moved_and_a_cancelled_talk_once_and_reminds_at_the_
     let sent = dms(&bot, IDS.attendee);
     assert_eq!(sent.len(), 3);
     assert!(sent[2].content.contains("A one"));
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+/// A property's raw (escaped, unfolded) value, as the independent `ical` parser reads it.
+fn property<'e>(event: &'e ical::parser::ical::component::IcalEvent, name: &str) -> &'e str {
+    event
+        .properties
+        .iter()
+        .find(|p| p.name == name)
+        .and_then(|p| p.value.as_deref())
+        .unwrap_or_else(|| panic!("no {name} in {event:?}"))
+}
+
+#[tokio::test]
+async fn the_calendar_file_button_answers_with_an_ics_an_independent_parser_reads() {
+    let title = r"Commas, semis; and a back\slash";
+    let abstract_text = "An abstract of two hundred characters, ".repeat(6)[..200].to_string();
+    let program = parallel_program();
+    let mut sessions = program.sessions().to_vec();
+    sessions[0].talks[0].title = title.to_string();
+    sessions[0].talks[0].abstract_text = abstract_text.clone();
+    let program = Program::new(program.conference().clone(), sessions).unwrap();
+    let bot = TestBot::start_with(program, Arc::new(FixedClock(pdt(10, 0))), Mode::Proxy).await;
+    for talk in ["later", "a1"] {
+        bot.attendee_runs("remind", [("talk", json!(talk))]).await;
+    }
+    let handle = bot
+        .fake
+        .send_command(IDS.attendee, IDS.general, "agenda", [])
+        .await;
+    handle.response().await;
+    let agenda = handle.original().unwrap();
+    let answer = bot
+        .fake
+        .click(agenda.id, "agenda:ics", IDS.attendee)
+        .await
+        .response()
+        .await;
+    assert!(answer.is_ephemeral());
+    assert_eq!(answer.files.len(), 1);
+    assert_eq!(answer.files[0].filename, "agenda.ics");
+    let ics = String::from_utf8(answer.files[0].bytes.clone()).unwrap();
+    for line in ics.split("\r\n") {
+        assert!(line.len() <= 75, "a line over 75 octets: {line:?}");
+    }
+
+    let calendars: Vec<_> = ical::IcalParser::new(ics.as_bytes())
+        .collect::<Result<_, _>>()
+        .expect("valid iCalendar");
+    assert_eq!(calendars.len(), 1);
+    let calendar = &calendars[0];
+    let top = |name: &str| {
+        calendar
+            .properties
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.value.clone())
+    };
+    assert_eq!(top("VERSION").as_deref(), Some("2.0"));
+    assert!(top("PRODID").is_some());
+    let events = &calendar.events;
+    assert_eq!(events.len(), 2);
+    let first = &events[0];
+    assert_eq!(property(first, "UID"), "a1@confbot");
+    assert_eq!(property(first, "DTSTART"), "20210504T180000Z");
+    assert_eq!(property(first, "DTEND"), "20210504T183000Z");
+    assert!(!property(first, "DTSTAMP").is_empty());
+    assert_eq!(
+        property(first, "SUMMARY"),
+        r"Commas\, semis\; and a back\\slash"
+    );
+    assert_eq!(property(first, "LOCATION"), "Hall A");
+    let description = property(first, "DESCRIPTION");
+    assert!(
+        description.contains(r"Speakers: Grace Hopper\nSession: Orals A"),
+        "{description}"
+    );
+    // The `ical` parser trims the end of each folded line (RFC 5545 unfolding removes only the
+    // line break and one space), so spaces at a fold are compared apart.
+    let escaped = abstract_text.replace(',', r"\,");
+    let squeeze = |text: &str| text.replace(' ', "");
+    assert!(
+        squeeze(description).contains(&squeeze(&escaped)),
+        "the whole 200-character abstract: {description}"
+    );
+    assert!(
+        ics.replace("\r\n ", "").contains(&escaped),
+        "unfolded as RFC 5545 says, the abstract is intact"
+    );
+    assert_eq!(property(&events[1], "UID"), "later@confbot");
     bot.fake.assert_no_violations();
     bot.stop().await;
 }

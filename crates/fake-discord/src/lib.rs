@@ -79,7 +79,7 @@ use tokio::task::JoinHandle;
 
 pub use faults::{Bucket, Fault};
 pub use model::Ids;
-pub use state::{InteractionResponse, RecordedRequest, Rule, Violation};
+pub use state::{InteractionResponse, RecordedRequest, Rule, UploadedFile, Violation};
 
 use crate::model::MessageRec;
 use crate::state::{AttachmentRec, InteractionRec, Shared, World};
