@@ -36,6 +36,8 @@ pub enum Action {
     Resume,
     /// The agenda as an `.ics` file.
     Calendar,
+    /// `/forget-me`'s confirmation.
+    Forget,
 }
 
 const PREFIX: &str = "agenda:";
@@ -48,6 +50,7 @@ impl Action {
             Action::Pause => format!("{PREFIX}pause"),
             Action::Resume => format!("{PREFIX}resume"),
             Action::Calendar => format!("{PREFIX}ics"),
+            Action::Forget => format!("{PREFIX}forget"),
         }
     }
 
@@ -59,6 +62,7 @@ impl Action {
             "pause" => Some(Action::Pause),
             "resume" => Some(Action::Resume),
             "ics" => Some(Action::Calendar),
+            "forget" => Some(Action::Forget),
             _ => {
                 let talk = rest.strip_prefix("remind:")?;
                 (!talk.is_empty()).then(|| Action::Remind(talk.to_string()))
@@ -241,6 +245,38 @@ fn past_count(n: usize) -> String {
     }
 }
 
+/// `/forget-me`: what it will delete, and the button that confirms it.
+pub fn forget_me_prompt() -> Reply {
+    Reply::new("Forget me?")
+        .description(
+            "This deletes everything confbot keeps about you: your agenda, your reminders and \
+             their state, your DM channel, DMs not yet sent, and your Q&A votes. Questions you \
+             asked stay in their threads but no longer name you. It cannot be undone.",
+        )
+        .action("Yes, forget me", Action::Forget.custom_id())
+}
+
+/// `/forget-me`'s button: deletes it all and says what went.
+pub fn forget_me(store: &Store, user: UserId) -> CommandResult {
+    let forgotten = store.forget_user(user)?;
+    let count = |n: usize, one: &str, many: &str| match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    };
+    Ok(Reply::new("Forgotten").description(format!(
+        "Deleted your agenda ({}), your reminders and their state, your DM channel and any \
+         DM not yet sent, and {}. {} now no longer name you (messages already posted on \
+         Discord are Discord's). confbot keeps nothing else about you.",
+        count(forgotten.bookmarks, "talk", "talks"),
+        count(forgotten.votes, "Q&A vote", "Q&A votes"),
+        count(
+            forgotten.questions,
+            "question you asked",
+            "questions you asked"
+        ),
+    )))
+}
+
 /// The agenda's menu: removes the picked talks; the agenda afterwards.
 pub fn remove(
     store: &Store,
@@ -295,6 +331,7 @@ mod tests {
             Action::Pause,
             Action::Resume,
             Action::Calendar,
+            Action::Forget,
         ] {
             assert_eq!(Action::parse(&action.custom_id()), Some(action));
         }

@@ -1,7 +1,7 @@
-//! The personal agenda on Discord: `/remind`, `/agenda`, and the agenda's buttons and menus
-//! (the "Remind me" button of `/talk` replies, the remove menu, pause/resume, and the
-//! "Calendar file" button that answers with `agenda.ics`). The decisions
-//! are in `crate::commands::agenda`.
+//! The personal agenda on Discord: `/remind`, `/agenda`, `/forget-me`, and their buttons
+//! and menus (the "Remind me" button of `/talk` replies, the remove menu, pause/resume, the
+//! "Calendar file" button that answers with `agenda.ics`, the forget-me confirmation). The
+//! decisions are in `crate::commands::agenda` and `crate::commands::export`.
 //!
 //! Buttons carry stable custom ids (`commands::agenda::Action`) and are handled by
 //! [`on_event`] whenever they are pressed, like the Q&A buttons: a "Remind me" on a public
@@ -64,6 +64,12 @@ pub async fn agenda(ctx: Context<'_>) -> Result<(), Error> {
     )
     .await?;
     Ok(())
+}
+
+/// Delete everything confbot keeps about you (asks first)
+#[poise::command(slash_command, rename = "forget-me")]
+pub async fn forget_me(ctx: Context<'_>) -> Result<(), Error> {
+    send_private(ctx, core::forget_me_prompt()).await
 }
 
 /// The agenda's menu of talks to remove and its pause/resume button.
@@ -191,6 +197,18 @@ async fn on_press(
                     .content("Your agenda as a calendar file: open it with your calendar app.")
                     .add_file(CreateAttachment::bytes(ics.into_bytes(), "agenda.ics"))
                     .ephemeral(true)
+                    .allowed_mentions(no_mentions()),
+            ));
+        }
+        Action::Forget => {
+            let reply = data
+                .run(move |store, _| core::forget_me(store, user))
+                .await?;
+            // The confirmation becomes the answer, its button gone.
+            return Ok(CreateInteractionResponse::UpdateMessage(
+                CreateInteractionResponseMessage::new()
+                    .embed(embed(&reply.fitted()))
+                    .components(Vec::new())
                     .allowed_mentions(no_mentions()),
             ));
         }

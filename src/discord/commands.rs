@@ -33,6 +33,7 @@ pub fn all_commands() -> Vec<poise::Command<super::Data, Error>> {
         about(),
         super::agenda::remind(),
         super::agenda::agenda(),
+        super::agenda::forget_me(),
         super::setup::setup(),
         super::announce::announce(),
         super::program::program(),

@@ -14,6 +14,15 @@ use super::{ScheduledTalk, Store};
 use crate::ids::UserId;
 use crate::program::Program;
 
+/// What `/forget-me` removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    pub bookmarks: usize,
+    /// Questions kept for their threads, no longer linked to the user.
+    pub questions: usize,
+    pub votes: usize,
+}
+
 /// A bookmarked talk as its owner's agenda shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bookmark {
@@ -91,6 +100,28 @@ pub(super) fn record_changes(tx: &Transaction, old: &Program, new: &Program) -> 
 }
 
 impl Store {
+    /// Deletes everything confbot keeps about a user, in one transaction: their agenda,
+    /// reminder state and DM channel (the agenda row, which the rest hangs off), their votes;
+    /// their questions stay in their threads but no longer name them (author 0).
+    pub fn forget_user(&self, user: UserId) -> anyhow::Result<Forgotten> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let bookmarks = tx.execute("DELETE FROM bookmarks WHERE user_id = ?1", [user])?;
+        // Reminders, their talks and change DMs go with the agenda row (ON DELETE CASCADE).
+        tx.execute("DELETE FROM agenda_users WHERE user_id = ?1", [user])?;
+        let votes = tx.execute("DELETE FROM qa_votes WHERE user_id = ?1", [user])?;
+        let questions = tx.execute(
+            "UPDATE qa_questions SET author_id = 0 WHERE author_id = ?1",
+            [user],
+        )?;
+        tx.commit().context("forgetting a user")?;
+        Ok(Forgotten {
+            bookmarks,
+            questions,
+            votes,
+        })
+    }
+
     /// Adds `talk_id` to the user's agenda with a reminder `minutes` before it, or changes the
     /// minutes if it is there already. True if it was new.
     pub fn set_bookmark(

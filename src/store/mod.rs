@@ -30,7 +30,7 @@ use anyhow::Context;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 
-pub use agenda::{AgendaUser, Bookmark};
+pub use agenda::{AgendaUser, Bookmark, Forgotten};
 pub use announcements::{Announcement, AnnouncementState, NewAnnouncement};
 pub use changes::{ChangeNotice, ProgramChange};
 pub use dm_reminders::{AgendaChange, ChangeDm, ChangeDmOutcome, DmReminder, DueBookmark};

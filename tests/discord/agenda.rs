@@ -573,3 +573,106 @@ async fn the_calendar_file_button_answers_with_an_ics_an_independent_parser_read
     bot.fake.assert_no_violations();
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn forget_me_asks_first_then_leaves_no_row_that_names_the_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("confbot.sqlite3");
+    let store = Arc::new(confbot::store::Store::open(&path).unwrap());
+    store.replace_program(&parallel_program()).unwrap();
+    let clock = SteppedClock::new(pdt(10, 0));
+    let bot = TestBot::start_on(
+        fake_discord::FakeDiscord::start().await,
+        store,
+        clock.clone(),
+        Mode::Proxy,
+    )
+    .await;
+    let me = IDS.attendee;
+    let user = ids::UserId(me.get());
+    bot.attendee_runs("remind", [("talk", json!("a1")), ("minutes", json!(10))])
+        .await;
+    clock.set(pdt(10, 50));
+    wait_for_dms(&bot, me, 1).await;
+    // A question of theirs and a vote, straight into the Q&A tables.
+    let thread = bot
+        .store
+        .qa_thread_opened(
+            &confbot::store::OpenedThread {
+                guild: ids::GuildId(IDS.guild.get()),
+                session_id: "a",
+                talk_id: None,
+                title: "Orals A",
+                channel: ids::ChannelId(IDS.questions.get()),
+                thread: ids::ChannelId(4242),
+            },
+            pdt(10, 50),
+        )
+        .unwrap();
+    let question = bot
+        .store
+        .ask_question(thread.id, None, user, "Does it scale?", pdt(10, 51))
+        .unwrap();
+    bot.store.toggle_vote(question, user).unwrap();
+
+    let handle = bot
+        .fake
+        .send_command(me, IDS.general, "forget-me", [])
+        .await;
+    let asked = handle.response().await;
+    assert!(asked.is_ephemeral());
+    assert!(
+        bot.store.bookmarks(user).unwrap().len() == 1,
+        "nothing deleted before the click"
+    );
+    let prompt = handle.original().unwrap();
+    let done = bot
+        .fake
+        .click(prompt.id, "agenda:forget", me)
+        .await
+        .response()
+        .await;
+    let said = done.embeds[0]["description"].as_str().unwrap();
+    assert!(
+        said.contains("1 talk") && said.contains("1 Q&A vote"),
+        "{said}"
+    );
+    assert!(said.contains("1 question you asked"), "{said}");
+
+    // Every column of every table, read straight from the database file.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut naming = Vec::new();
+    for table in &tables {
+        let columns: Vec<String> = conn
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for column in columns {
+            let sql = format!("SELECT count(*) FROM \"{table}\" WHERE \"{column}\" = ?1");
+            let n: i64 = conn
+                .query_row(&sql, [me.get() as i64], |r| r.get(0))
+                .unwrap();
+            if n > 0 {
+                naming.push(format!("{table}.{column}"));
+            }
+        }
+    }
+    assert!(naming.is_empty(), "rows still name the user: {naming:?}");
+    assert!(tables.contains(&"qa_questions".to_string()));
+    let kept: i64 = conn
+        .query_row("SELECT count(*) FROM qa_questions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, 1, "the question stays in its thread, anonymised");
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}

@@ -17,8 +17,21 @@ async fn the_registered_commands_are_exactly_the_documented_ones() {
     assert_eq!(
         names,
         [
-            "about", "agenda", "announce", "ask", "next", "now", "program", "qa", "remind",
-            "schedule", "search", "setup", "speaker", "talk"
+            "about",
+            "agenda",
+            "announce",
+            "ask",
+            "forget-me",
+            "next",
+            "now",
+            "program",
+            "qa",
+            "remind",
+            "schedule",
+            "search",
+            "setup",
+            "speaker",
+            "talk"
         ]
     );
     for command in &commands {
