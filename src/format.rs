@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::program::{time::local_clock, Person};
-use crate::reply::Field;
+use crate::reply::{Choice, Field};
 use crate::store::ScheduledTalk;
 
 /// A Discord timestamp: `t` short time, `f` date and time, `F` long, `R` relative, `D` date.
@@ -65,5 +65,6 @@ pub fn talk_field(row: &ScheduledTalk, tz: Tz) -> Field {
             talk.id
         ),
         inline: false,
+        talks: vec![Choice::new(&talk.title, &talk.id)],
     }
 }

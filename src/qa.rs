@@ -90,6 +90,7 @@ pub fn intro(store: &Store, subject: &Subject) -> anyhow::Result<Reply> {
             name: row.talk.title.clone(),
             value,
             inline: false,
+            talks: Vec::new(),
         }
     });
     Ok(Reply::new(format!("Q&A · {}", subject.title()))

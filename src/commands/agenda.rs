@@ -15,6 +15,7 @@ use crate::reply::{truncate, Choice, Reply};
 use crate::store::{Bookmark, Store};
 use crate::user_error;
 
+pub use crate::agenda::Action;
 use crate::agenda::{due_at, DEFAULT_MINUTES, MAX_MINUTES};
 
 /// What a user whose DMs Discord refused reads, once, on their next command.
@@ -22,54 +23,6 @@ pub const DMS_REFUSED: &str = "I could not send you a reminder: Discord says you
 
 /// The agenda's note after DMs were refused: opening `/agenda` is what makes confbot try again.
 const TRYING_AGAIN: &str = "⚠ My last reminder could not reach you: Discord refused the DM. Allow direct messages from this server's members (the server's name → Privacy Settings → Direct Messages); I will try again from now on.";
-
-/// A press of one of the agenda's buttons or menus, by custom id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// "Remind me" on a talk: add it to the presser's own agenda.
-    Remind(String),
-    /// The `/agenda` menu of talks to remove.
-    Remove,
-    /// Pause all my reminders.
-    Pause,
-    /// Resume them.
-    Resume,
-    /// The agenda as an `.ics` file.
-    Calendar,
-    /// `/forget-me`'s confirmation.
-    Forget,
-}
-
-const PREFIX: &str = "agenda:";
-
-impl Action {
-    pub fn custom_id(&self) -> String {
-        match self {
-            Action::Remind(talk) => format!("{PREFIX}remind:{talk}"),
-            Action::Remove => format!("{PREFIX}remove"),
-            Action::Pause => format!("{PREFIX}pause"),
-            Action::Resume => format!("{PREFIX}resume"),
-            Action::Calendar => format!("{PREFIX}ics"),
-            Action::Forget => format!("{PREFIX}forget"),
-        }
-    }
-
-    /// The action of a custom id, or `None` if it is not one of the agenda's.
-    pub fn parse(custom_id: &str) -> Option<Action> {
-        let rest = custom_id.strip_prefix(PREFIX)?;
-        match rest {
-            "remove" => Some(Action::Remove),
-            "pause" => Some(Action::Pause),
-            "resume" => Some(Action::Resume),
-            "ics" => Some(Action::Calendar),
-            "forget" => Some(Action::Forget),
-            _ => {
-                let talk = rest.strip_prefix("remind:")?;
-                (!talk.is_empty()).then(|| Action::Remind(talk.to_string()))
-            }
-        }
-    }
-}
 
 /// `/remind talk [minutes]`, and the "Remind me" buttons (`minutes: None`: keep the minutes
 /// of an existing bookmark, else [`DEFAULT_MINUTES`]).
@@ -133,6 +86,64 @@ pub fn remind(
     Ok(Reply::new(title)
         .description(text)
         .footer("See all your talks with /agenda"))
+}
+
+/// The "Remind me about…" menus and a session announcement's button: adds each talk (keeping
+/// minutes already chosen); one talk answers as `/remind`, several with a line each.
+pub fn remind_many(
+    store: &Store,
+    now: DateTime<Utc>,
+    user: UserId,
+    talk_ids: &[String],
+) -> CommandResult {
+    if let [one] = talk_ids {
+        return remind(store, now, user, one, None);
+    }
+    if talk_ids.is_empty() {
+        user_error!("There are no talks to add.");
+    }
+    let mut lines = Vec::new();
+    let mut added = 0;
+    for id in talk_ids {
+        let title = store
+            .talk(id)?
+            .map_or_else(|| format!("`{}`", truncate(id, 100)), |row| row.talk.title);
+        match remind(store, now, user, id, None) {
+            Ok(_) => {
+                added += 1;
+                lines.push(format!("✓ {title}"));
+            }
+            Err(CommandError::User(error)) => lines.push(format!("✗ {title}: {}", error.0)),
+            Err(internal) => return Err(internal),
+        }
+    }
+    Ok(Reply::new(format!(
+        "Added {added} of {} talks to your agenda",
+        talk_ids.len()
+    ))
+    .description(lines.join("\n"))
+    .footer(format!(
+        "Reminders come {DEFAULT_MINUTES} minutes before unless you chose otherwise · /agenda"
+    )))
+}
+
+/// A session announcement's "Remind me": the session's talks that have not started.
+pub fn remind_session(
+    store: &Store,
+    now: DateTime<Utc>,
+    user: UserId,
+    session_id: &str,
+) -> CommandResult {
+    let ids: Vec<String> = store
+        .talks_of_session(session_id)?
+        .into_iter()
+        .filter(|row| row.talk.start > now)
+        .map(|row| row.talk.id)
+        .collect();
+    if ids.is_empty() {
+        user_error!("This session's talks have all started, or it is no longer in the program.");
+    }
+    remind_many(store, now, user, &ids)
 }
 
 /// What `/agenda` shows: the reply, and the talks its menu can remove.
@@ -321,29 +332,6 @@ mod tests {
             .talk
             .id
             .clone()
-    }
-
-    #[test]
-    fn custom_ids_round_trip_and_others_are_not_ours() {
-        for action in [
-            Action::Remind("t-1:x".into()),
-            Action::Remove,
-            Action::Pause,
-            Action::Resume,
-            Action::Calendar,
-            Action::Forget,
-        ] {
-            assert_eq!(Action::parse(&action.custom_id()), Some(action));
-        }
-        for other in [
-            "qa:vote:1",
-            "agenda:",
-            "agenda:remind:",
-            "agenda:pin",
-            "123:next",
-        ] {
-            assert_eq!(Action::parse(other), None, "{other}");
-        }
     }
 
     #[test]

@@ -279,6 +279,7 @@ pub fn top(
         name: format!("{}. ▲ {}", i + 1, votes(q.votes)),
         value: format!("{} — {}", truncate(&q.text, QUOTE), asker(q.author_id)),
         inline: false,
+        talks: Vec::new(),
     });
     Ok((
         reply

@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 
 use super::{conference, CommandResult};
 use crate::format::{people, span, stamp};
-use crate::reply::Reply;
+use crate::reply::{Choice, Reply};
 use crate::store::Store;
 use crate::user_error;
 
@@ -60,7 +60,8 @@ pub fn schedule(store: &Store, now: DateTime<Utc>, day: Option<NaiveDate>) -> Co
         if let Some(place) = session.place() {
             lines.push(format!("in {place}"));
         }
-        for row in store.talks_of_session(&session.id)? {
+        let talks = store.talks_of_session(&session.id)?;
+        for row in &talks {
             let local = row.talk.start.with_timezone(&tz).format("%H:%M");
             lines.push(format!(
                 "`{local}` {} — {}",
@@ -68,7 +69,12 @@ pub fn schedule(store: &Store, now: DateTime<Utc>, day: Option<NaiveDate>) -> Co
                 people(&row.talk.speakers)
             ));
         }
-        reply = reply.field(session.title, lines.join("\n"), false);
+        reply = reply.field(session.title, lines.join("\n"), false).about(
+            talks
+                .iter()
+                .map(|row| Choice::new(&row.talk.title, &row.talk.id))
+                .collect(),
+        );
     }
     Ok(reply)
 }

@@ -177,6 +177,26 @@ async fn on_press(
 ) -> Result<CreateInteractionResponse, Error> {
     let user: UserId = press.user.id.into();
     let view = match action {
+        Action::Pick | Action::RemindSession(_) => {
+            let reply = match (action, &press.data.kind) {
+                (Action::RemindSession(session), _) => {
+                    data.run(move |store, now| core::remind_session(store, now, user, &session))
+                        .await?
+                }
+                (_, ComponentInteractionDataKind::StringSelect { values }) => {
+                    let values = values.clone();
+                    data.run(move |store, now| core::remind_many(store, now, user, &values))
+                        .await?
+                }
+                _ => anyhow::bail!("the Remind me menu sent no talks"),
+            };
+            return Ok(CreateInteractionResponse::Message(
+                CreateInteractionResponseMessage::new()
+                    .embed(embed(&reply.fitted()))
+                    .ephemeral(true)
+                    .allowed_mentions(no_mentions()),
+            ));
+        }
         Action::Remind(talk) => {
             let reply = data
                 .run(move |store, now| core::remind(store, now, user, &talk, None))

@@ -1,8 +1,8 @@
 //! The serenity implementation of [`Poster`]: a channel message with the announcement's nonce
-//! and `enforce_nonce`, allowing at most the guild's ping role to be mentioned; and a public
-//! Q&A thread with its first message, mentioning nobody. It is also the [`DirectMessenger`] of
-//! DM reminders, mentioning nobody either. Announcements and DMs take their slots from one
-//! [`Pacer`], so together they stay within Discord's global limit.
+//! and `enforce_nonce` (and its "Remind me" button), allowing at most the guild's ping role to
+//! be mentioned; and a public Q&A thread with its first message, mentioning nobody. It is also
+//! the [`DirectMessenger`] of DM reminders, mentioning nobody either. Announcements and DMs
+//! take their slots from one [`Pacer`], so together they stay within Discord's global limit.
 
 use std::sync::Arc;
 
@@ -103,6 +103,7 @@ impl Poster for SerenityPoster {
                 crate::reply::limits::CONTENT,
             ))
             .embed(render::embed(&message.embed))
+            .components(render::components(&message.embed, None))
             .nonce(Nonce::String(message.nonce.clone()))
             .enforce_nonce(true)
             .allowed_mentions(mentions);

@@ -5,9 +5,10 @@
 use poise::serenity_prelude as serenity;
 use serenity::{
     ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
-    CreateEmbedFooter,
+    CreateEmbedFooter, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
 };
 
+use crate::agenda::Action;
 use crate::reply::{limits, Reply};
 
 /// confbot's embed colour.
@@ -41,9 +42,25 @@ pub struct Navigation<'a> {
     pub next_id: &'a str,
 }
 
-/// The reply's link buttons, its action buttons in a row of their own, then Previous / Next
-/// if it has pages.
+/// The reply's link buttons, its action buttons in a row of their own, a "Remind me about…"
+/// menu of the talks its fields are about, then Previous / Next if it has pages.
 pub fn components(reply: &Reply, navigation: Option<&Navigation>) -> Vec<CreateActionRow> {
+    let talks = reply.talks(limits::SELECT_OPTIONS);
+    let pick = (!talks.is_empty()).then(|| {
+        let options = talks
+            .iter()
+            .map(|t| CreateSelectMenuOption::new(&t.name, &t.value))
+            .collect();
+        CreateActionRow::SelectMenu(
+            CreateSelectMenu::new(
+                Action::Pick.custom_id(),
+                CreateSelectMenuKind::String { options },
+            )
+            .placeholder("Remind me about…")
+            .min_values(1)
+            .max_values(talks.len() as u8),
+        )
+    });
     let actions = (!reply.actions.is_empty()).then(|| {
         CreateActionRow::Buttons(
             reply
@@ -69,10 +86,9 @@ pub fn components(reply: &Reply, navigation: Option<&Navigation>) -> Vec<CreateA
             )
         })
         .collect();
-    if let Some(actions) = actions {
-        rows.truncate(limits::ACTION_ROWS - 1 - usize::from(navigation.is_some()));
-        rows.push(actions);
-    }
+    let extra = [actions, pick].into_iter().flatten().collect::<Vec<_>>();
+    rows.truncate(limits::ACTION_ROWS - extra.len() - usize::from(navigation.is_some()));
+    rows.extend(extra);
     if let Some(nav) = navigation {
         rows.truncate(limits::ACTION_ROWS - 1);
         rows.push(CreateActionRow::Buttons(vec![

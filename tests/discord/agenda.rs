@@ -676,3 +676,107 @@ async fn forget_me_asks_first_then_leaves_no_row_that_names_the_user() {
     bot.fake.assert_no_violations();
     bot.stop().await;
 }
+
+/// The values of a message's select menu `custom_id`.
+fn menu_values(components: &[Value], custom_id: &str) -> Vec<String> {
+    components
+        .iter()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .find(|c| c["custom_id"] == custom_id)
+        .map(|menu| {
+            menu["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["value"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_remind_me_menus_of_next_search_speaker_and_schedule_add_the_picked_talks() {
+    let bot = agenda_bot().await;
+    // (command, options, talks its menu must offer)
+    type Ask<'a> = (&'a str, Vec<(&'a str, Value)>, Vec<&'a str>);
+    let asks: Vec<Ask> = vec![
+        ("next", vec![], vec!["a1", "b1", "later"]),
+        ("search", vec![("query", json!("one"))], vec!["b1"]),
+        ("speaker", vec![("name", json!("Grace Hopper"))], vec!["a1"]),
+        (
+            "schedule",
+            vec![("day", json!("2021-05-04"))],
+            vec!["a1", "later", "b1"],
+        ),
+    ];
+    for (command, options, expected) in asks {
+        let handle = bot
+            .fake
+            .send_command(IDS.attendee, IDS.general, command, options)
+            .await;
+        let shown = handle.response().await;
+        let values = menu_values(&shown.components, "agenda:pick");
+        for talk in &expected {
+            assert!(values.contains(&talk.to_string()), "/{command}: {values:?}");
+        }
+        let message = handle.original().unwrap();
+        let picked = bot
+            .fake
+            .select(message.id, "agenda:pick", &[expected[0]], IDS.attendee)
+            .await
+            .response()
+            .await;
+        assert!(picked.is_ephemeral());
+        assert!(agenda_ids(&bot, IDS.attendee).contains(&expected[0].to_string()));
+    }
+    let handle = bot
+        .fake
+        .send_command(IDS.attendee, IDS.general, "next", [])
+        .await;
+    handle.response().await;
+    let message = handle.original().unwrap();
+    let several = bot
+        .fake
+        .select(message.id, "agenda:pick", &["b1", "later"], IDS.attendee)
+        .await
+        .response()
+        .await;
+    assert!(several.embeds[0]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("Added 2 of 2"));
+    assert_eq!(agenda_ids(&bot, IDS.attendee), ["a1", "b1", "later"]);
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_remind_me_button_of_a_session_announcement_adds_its_talks() {
+    let (bot, clock) = stepped_bot(pdt(10, 45)).await;
+    bot.store
+        .set_announce_channel(
+            ids::GuildId(IDS.guild.get()),
+            ids::ChannelId(IDS.announcements.get()),
+        )
+        .unwrap();
+    clock.set(pdt(10, 50));
+    bot.fake
+        .wait_for(
+            |f| !f.messages(IDS.announcements).is_empty(),
+            Duration::from_secs(15),
+        )
+        .await
+        .unwrap();
+    let announcement = bot.fake.messages(IDS.announcements)[0].clone();
+    let other = bot.fake.add_member("Other Attendee", &[]);
+    let answer = bot
+        .fake
+        .click(announcement.id, "agenda:session:a", other)
+        .await
+        .response()
+        .await;
+    assert!(answer.is_ephemeral());
+    assert_eq!(agenda_ids(&bot, other), ["a1", "later"]);
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}

@@ -228,7 +228,7 @@ fn nav_buttons(components: &[Value]) -> Vec<Value> {
     components
         .iter()
         .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
-        .filter(|button| button.get("custom_id").is_some())
+        .filter(|c| c["type"] == 2 && c.get("custom_id").is_some())
         .collect()
 }
 
