@@ -405,6 +405,20 @@ impl Store {
     /// True the first time it is asked after DMs to the user were refused, and never again
     /// until they are refused anew: the user is told once.
     pub fn take_refusal_notice(&self, user: UserId) -> anyhow::Result<bool> {
+        // Asked after every command: almost always "no", answered by a reader, so commands do
+        // not queue on the one writing connection.
+        let untold: bool = self
+            .read()
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM agenda_users
+                 WHERE user_id = ?1 AND dms_refused_at IS NOT NULL AND refusal_told = 0)",
+                [user],
+                |r| r.get(0),
+            )
+            .context("reading refused DMs")?;
+        if !untold {
+            return Ok(false);
+        }
         let told = self
             .conn()
             .execute(

@@ -3,7 +3,8 @@
 //!
 //! Each file owns a group of tables: `program.rs` writes and loads the whole program,
 //! `talks.rs` answers the read queries of the commands, `search.rs` turns user text into a
-//! safe FTS5 query. Each connection sits behind a mutex that is held for one synchronous unit of
+//! safe FTS5 query, `agenda.rs` keeps attendees' bookmarks, `dm_reminders.rs` the claims of DM
+//! reminders and change notices. Each connection sits behind a mutex that is held for one synchronous unit of
 //! work (a query, or a whole import's transaction on the writer), never across an `.await`.
 //!
 //! A database file has one connection that writes and a few read-only ones for the commands'

@@ -303,3 +303,38 @@ async fn a_cancelled_talk_is_told_once_and_never_reminded() {
     );
     assert_eq!(dms.sent().len(), 1);
 }
+
+#[tokio::test]
+async fn a_reminder_links_the_announcement_of_its_session() {
+    let (store, dms) = (store(), FakeMessenger::default());
+    let (at_11, _) = talks(&store);
+    let session = store.talk(&at_11).unwrap().unwrap().session;
+    let guild = crate::ids::GuildId(7);
+    let announced = store
+        .claim_announcement(
+            &crate::store::NewAnnouncement {
+                guild_id: guild,
+                session_id: session.id.clone(),
+                lead: TimeDelta::minutes(10),
+                session_starts_at: session.start,
+                due_at: session.start - TimeDelta::minutes(10),
+                channel_id: ChannelId(70),
+                nonce: "n".into(),
+            },
+            AnnouncementState::Claimed,
+            None,
+            pdt(10, 50),
+        )
+        .unwrap()
+        .unwrap();
+    store
+        .announcement_sent(announced.id, MessageId(700), pdt(10, 50))
+        .unwrap();
+    remind(&store, pdt(9, 0), ME, &at_11, 10);
+    tick_at(&store, &dms, pdt(10, 50)).await;
+    let field = &dms.sent()[0].embed.fields[0].value;
+    assert!(
+        field.contains("(https://discord.com/channels/7/70/700)"),
+        "{field}"
+    );
+}
