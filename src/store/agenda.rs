@@ -1,7 +1,9 @@
 //! Personal agendas in SQL: who bookmarked which talk with how many minutes' warning, and
 //! whether their reminders are paused. A bookmark names the talk by its stable id, so it
-//! follows the talk through reloads (a moved talk keeps its bookmarks; a dropped one leaves
-//! them dangling, unread, until the talk comes back or the user removes it).
+//! follows the talk through reloads: a moved talk keeps its bookmarks; a dropped one loses
+//! them, and each import records what it moved or dropped for the DM tick to tell
+//! ([`record_changes`]). `/forget-me` deletes a user's rows here and in every table that
+//! names them ([`Store::forget_user`]).
 
 use std::collections::HashMap;
 
