@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::program::{time::local_clock, Person};
-use crate::reply::Field;
+use crate::reply::{Choice, Field};
 use crate::store::ScheduledTalk;
 
 /// Program text (a title, a name, a room) as Discord shows it literally: every character that
@@ -121,5 +121,6 @@ pub fn talk_field(row: &ScheduledTalk, tz: Tz) -> Field {
             talk.id.replace('`', "'")
         ),
         inline: false,
+        talks: vec![Choice::new(&talk.title, &talk.id)],
     }
 }

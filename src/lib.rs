@@ -5,6 +5,7 @@
 //! the core [`commands`], which answer with a plain-data [`reply::Reply`] that the CLI prints as
 //! text (and the Discord layer renders as embeds).
 
+pub mod agenda;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -12,6 +13,7 @@ pub mod config;
 pub mod discord;
 pub mod error;
 pub mod format;
+pub mod ics;
 pub mod ids;
 pub mod post;
 pub mod program;

@@ -3,12 +3,15 @@
 //! [`NewThread`]), how it fails ([`PostError`]), and the one place that decides what a post's
 //! outcome does to its channel's health. The announcement tick, Q&A and `/announce test` all
 //! post through here, so a refused channel is handled the same way whoever posted.
+//!
+//! Its sibling [`DirectMessenger`] sends DM reminders: opening a user's DM channel and posting
+//! into it, failing as [`DmError`] (a user who does not accept DMs is not a broken channel).
 
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::{ChannelId, GuildId, MessageId, RoleId};
+use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use crate::reply::Reply;
 use crate::store::Store;
 
@@ -79,6 +82,42 @@ pub trait Poster: Sync {
         &self,
         thread: ChannelId,
     ) -> impl Future<Output = Result<(), PostError>> + Send;
+}
+
+/// A direct message to a user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectMessage {
+    /// The user's DM channel (see [`DirectMessenger::open_dm`]).
+    pub channel_id: ChannelId,
+    /// Sent with `enforce_nonce`, as announcements are.
+    pub nonce: String,
+    pub content: String,
+    pub embed: Reply,
+}
+
+/// Why a DM failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DmError {
+    /// Worth trying again later (429, 5xx, network).
+    Transient(String),
+    /// The user does not accept DMs from the bot (Discord's 50007): try no more.
+    Refused,
+    /// The DM channel is gone (a stale cached id): open it again.
+    UnknownChannel,
+    /// Discord refused this one message.
+    Rejected(String),
+}
+
+/// Sends direct messages. Implementations pace themselves within Discord's global limit and
+/// let channel posts (the [`Poster`]) go first.
+pub trait DirectMessenger: Sync {
+    /// The DM channel with `user` (Discord answers the same one every time).
+    fn open_dm(&self, user: UserId) -> impl Future<Output = Result<ChannelId, DmError>> + Send;
+    /// Posts `message`; the id of the message on success.
+    fn send_dm(
+        &self,
+        message: &DirectMessage,
+    ) -> impl Future<Output = Result<MessageId, DmError>> + Send;
 }
 
 /// Records what a post into `channel` says about the channel (`/setup show` shows it): a

@@ -91,6 +91,7 @@ pub fn intro(store: &Store, subject: &Subject) -> anyhow::Result<Reply> {
             name: escaped(&row.talk.title),
             value,
             inline: false,
+            talks: Vec::new(),
         }
     });
     Ok(Reply::new(format!("Q&A · {}", escaped(subject.title())))

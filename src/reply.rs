@@ -22,6 +22,7 @@ pub mod limits {
     pub const ACTION_ROWS: usize = 5;
     pub const CUSTOM_ID: usize = 100;
     pub const AUTOCOMPLETE_CHOICES: usize = 25;
+    pub const SELECT_OPTIONS: usize = 25;
     pub const CHOICE_NAME: usize = 100;
     pub const CHOICE_VALUE: usize = 100;
     pub const URL: usize = 512;
@@ -33,6 +34,8 @@ pub struct Field {
     pub name: String,
     pub value: String,
     pub inline: bool,
+    /// The talks it is about, for a "Remind me about…" menu (label, talk id).
+    pub talks: Vec<Choice>,
 }
 
 /// A button that opens a web page.
@@ -40,6 +43,13 @@ pub struct Field {
 pub struct LinkButton {
     pub label: String,
     pub url: String,
+}
+
+/// A button confbot answers when pressed, by its stable custom id (e.g. "Remind me").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionButton {
+    pub label: String,
+    pub custom_id: String,
 }
 
 /// A command's answer.
@@ -51,6 +61,8 @@ pub struct Reply {
     pub fields: Vec<Field>,
     pub footer: Option<String>,
     pub buttons: Vec<LinkButton>,
+    /// Buttons confbot answers, shown after the links.
+    pub actions: Vec<ActionButton>,
 }
 
 /// An autocomplete suggestion: what the user sees and the value the command receives.
@@ -93,8 +105,28 @@ impl Reply {
             name: name.into(),
             value: value.into(),
             inline,
+            talks: Vec::new(),
         });
         self
+    }
+
+    /// Says which talks the last field is about (for a "Remind me about…" menu).
+    pub fn about(mut self, talks: Vec<Choice>) -> Reply {
+        if let Some(field) = self.fields.last_mut() {
+            field.talks = talks;
+        }
+        self
+    }
+
+    /// The talks the fields are about, at most `max`, each once, in order.
+    pub fn talks(&self, max: usize) -> Vec<Choice> {
+        let mut talks: Vec<Choice> = Vec::new();
+        for talk in self.fields.iter().flat_map(|f| &f.talks) {
+            if talks.len() < max && !talks.iter().any(|t| t.value == talk.value) {
+                talks.push(talk.clone());
+            }
+        }
+        talks
     }
 
     pub fn fields(mut self, fields: impl IntoIterator<Item = Field>) -> Reply {
@@ -111,6 +143,14 @@ impl Reply {
         self.buttons.push(LinkButton {
             label: label.into(),
             url: url.into(),
+        });
+        self
+    }
+
+    pub fn action(mut self, label: impl Into<String>, custom_id: impl Into<String>) -> Reply {
+        self.actions.push(ActionButton {
+            label: label.into(),
+            custom_id: custom_id.into(),
         });
         self
     }
@@ -161,6 +201,16 @@ impl Reply {
                     url: b.url.clone(),
                 })
                 .collect(),
+            actions: self
+                .actions
+                .iter()
+                .filter(|a| a.custom_id.chars().count() <= limits::CUSTOM_ID)
+                .take(limits::BUTTONS_PER_ROW)
+                .map(|a| ActionButton {
+                    label: truncate(&a.label, limits::BUTTON_LABEL),
+                    custom_id: a.custom_id.clone(),
+                })
+                .collect(),
         };
         // Room for the fields, keeping some for a "…and N more" note in the footer.
         let note_room = 40;
@@ -170,6 +220,7 @@ impl Reply {
                 name: truncate(&field.name, limits::FIELD_NAME),
                 value: truncate(&field.value, limits::FIELD_VALUE),
                 inline: field.inline,
+                talks: field.talks.clone(),
             };
             let size = field.name.chars().count() + field.value.chars().count();
             if reply.fields.len() == limits::EMBED_FIELDS || used + size > limits::EMBED_TOTAL {

@@ -246,3 +246,48 @@ fn a_database_locked_by_another_process_is_a_clear_error_at_start() {
     assert!(stderr.contains("is locked by another process"), "{stderr}");
     holder.execute_batch("ROLLBACK").unwrap();
 }
+
+#[test]
+fn export_ics_writes_the_program_or_the_talks_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    stdout(&confbot(&db, &["import", "data/iclr2021-tue-4-may.json"]));
+    let all = stdout(&confbot(&db, &["export", "ics"]));
+    assert!(all.starts_with("BEGIN:VCALENDAR\r\n"), "{all}");
+    assert_eq!(all.matches("BEGIN:VEVENT").count(), 12);
+
+    let file = dir.path().join("two.ics");
+    let talks = ["2021-05-04-1100-vani", "2021-05-04-1115-weihs"];
+    stdout(&confbot(
+        &db,
+        &[
+            "export",
+            "ics",
+            "--talk",
+            talks[0],
+            "--talk",
+            talks[1],
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    ));
+    let two = std::fs::read_to_string(&file).unwrap();
+    let calendar = ical::IcalParser::new(two.as_bytes())
+        .next()
+        .unwrap()
+        .unwrap();
+    let uids: Vec<String> = calendar
+        .events
+        .iter()
+        .flat_map(|e| e.properties.iter().filter(|p| p.name == "UID"))
+        .filter_map(|p| p.value.clone())
+        .collect();
+    assert_eq!(uids, talks.map(|t| format!("{t}@confbot")));
+    // The same UIDs in a later export: calendar apps update rather than duplicate.
+    let again = stdout(&confbot(&db, &["export", "ics", "--talk", talks[0]]));
+    assert!(again.contains(&format!("UID:{}@confbot", talks[0])));
+
+    let refused = confbot(&db, &["export", "ics", "--talk", "no-such-talk"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no-such-talk"));
+}

@@ -74,6 +74,11 @@ enum Command {
         /// The copy to write; it must not exist yet.
         file: PathBuf,
     },
+    /// Write the program, or some of its talks, in another format.
+    Export {
+        #[command(subcommand)]
+        format: Export,
+    },
     /// Ask what an attendee would ask on Discord, and print the answer as text.
     Ask {
         /// Answer as if it were this time: `2021-05-04 10:55` (conference time) or RFC 3339.
@@ -106,6 +111,19 @@ struct FileArgs {
     /// The conference's name, for files that have none (Sessionize; default: the file's name).
     #[arg(long)]
     name: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Export {
+    /// An iCalendar file (RFC 5545) for calendar apps: one event per talk.
+    Ics {
+        /// Only this talk (by id); repeat for several. Default: the whole program.
+        #[arg(long = "talk", value_name = "ID")]
+        talks: Vec<String>,
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -142,7 +160,27 @@ pub fn run() -> anyhow::Result<()> {
         Command::GenProgram(args) => gen::gen_program(&args),
         Command::Preview { from, to } => preview::preview(&cli.db, from.as_deref(), to.as_deref()),
         Command::Ask { at, question } => ask(&cli.db, at.as_deref(), question),
+        Command::Export {
+            format: Export::Ics { talks, output },
+        } => export_ics(&cli.db, &talks, output.as_deref()),
     }
+}
+
+/// `confbot export ics`: the talks as an iCalendar file, to a file or standard output.
+fn export_ics(db: &Path, talks: &[String], output: Option<&Path>) -> anyhow::Result<()> {
+    let store = Store::open(db)?;
+    let ics = match commands::export::program_ics(&store, Utc::now(), talks) {
+        Ok(ics) => ics,
+        Err(CommandError::User(message)) => bail!("{message}"),
+        Err(CommandError::Internal(error)) => return Err(error),
+    };
+    match output {
+        Some(path) => {
+            std::fs::write(path, ics).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => print!("{ics}"),
+    }
+    Ok(())
 }
 
 /// Reads the program for `import`; warnings go to stderr (`check` lists them in its report).

@@ -6,7 +6,9 @@
 //! One file per command; how times, talks and people are written is `crate::format`.
 
 mod about;
+pub mod agenda;
 mod autocomplete;
+pub mod export;
 mod next;
 mod now;
 pub mod program;

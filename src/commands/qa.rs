@@ -263,11 +263,21 @@ pub fn ask_target(
     Ok((thread, talk_id))
 }
 
+/// Who asked a question, as shown: a mention (which pings nobody: messages allow no mentions),
+/// or for someone who used `/forget-me` (author 0) no one in particular.
+fn asker(author: UserId) -> String {
+    if author == UserId(0) {
+        "an attendee".to_string()
+    } else {
+        format!("<@{author}>")
+    }
+}
+
 /// A question as its message shows it; the vote button is added by the renderer.
 pub fn question_message(store: &Store, question: &Question) -> anyhow::Result<Reply> {
     let mut reply = Reply::new("Question").description(&question.text).field(
         "Asked by",
-        format!("<@{}>", question.author_id),
+        asker(question.author_id),
         true,
     );
     if let Some(talk) = &question.talk_id {
@@ -299,8 +309,9 @@ pub fn top(
     }
     let fields = questions.iter().enumerate().map(|(i, q)| Field {
         name: format!("{}. ▲ {}", i + 1, votes(q.votes)),
-        value: format!("{} — <@{}>", truncate(&q.text, QUOTE), q.author_id),
+        value: format!("{} — {}", truncate(&q.text, QUOTE), asker(q.author_id)),
         inline: false,
+        talks: Vec::new(),
     });
     Ok((
         reply
@@ -330,10 +341,10 @@ pub fn summary(store: &Store, thread: &QaThread) -> anyhow::Result<Reply> {
             .iter()
             .map(|q| {
                 format!(
-                    "▲ {} · {} — <@{}>",
+                    "▲ {} · {} — {}",
                     q.votes,
                     truncate(&q.text, QUOTE),
-                    q.author_id
+                    asker(q.author_id)
                 )
             })
             .collect();

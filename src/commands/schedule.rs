@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 
 use super::{conference, CommandResult};
 use crate::format::{escaped, people, span, stamp};
-use crate::reply::Reply;
+use crate::reply::{Choice, Reply};
 use crate::store::Store;
 use crate::user_error;
 
@@ -65,7 +65,8 @@ pub fn schedule(store: &Store, now: DateTime<Utc>, day: Option<NaiveDate>) -> Co
         if let Some(place) = session.place() {
             lines.push(format!("in {}", escaped(place)));
         }
-        for row in store.talks_of_session(&session.id)? {
+        let talks = store.talks_of_session(&session.id)?;
+        for row in &talks {
             let local = row.talk.start.with_timezone(&tz).format("%H:%M");
             lines.push(format!(
                 "`{local}` {} — {}",
@@ -73,7 +74,14 @@ pub fn schedule(store: &Store, now: DateTime<Utc>, day: Option<NaiveDate>) -> Co
                 people(&row.talk.speakers)
             ));
         }
-        reply = reply.field(escaped(&session.title), lines.join("\n"), false);
+        reply = reply
+            .field(escaped(&session.title), lines.join("\n"), false)
+            .about(
+                talks
+                    .iter()
+                    .map(|row| Choice::new(&row.talk.title, &row.talk.id))
+                    .collect(),
+            );
     }
     Ok(reply)
 }

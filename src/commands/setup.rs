@@ -147,6 +147,7 @@ pub fn pending(store: &Store, guild: GuildId, rules: &Rules, now: DateTime<Utc>)
                 .map_or("no channel".to_string(), |c| format!("<#{c}>"))
         ),
         inline: false,
+        talks: Vec::new(),
     });
     Ok(reply
         .description(format!("{} in the next 24 hours.", planned.len()))

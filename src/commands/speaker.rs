@@ -3,7 +3,7 @@
 
 use super::{conference, CommandResult};
 use crate::format::{day_and_time, escaped, span};
-use crate::reply::{truncate, Reply};
+use crate::reply::{truncate, Choice, Reply};
 use crate::store::Store;
 use crate::user_error;
 
@@ -36,13 +36,13 @@ pub fn speaker(store: &Store, name: &str) -> CommandResult {
     };
     let mut reply = Reply::new(title).footer(conference.name.clone());
     for person in &people {
-        let mut lines: Vec<String> = store
-            .talks_of(person)?
+        let talks = store.talks_of(person)?;
+        let mut lines: Vec<String> = talks
             .iter()
             .map(|row| {
                 format!(
                     "• **{}**, {} · id `{}`",
-                    row.talk.title,
+                    escaped(&row.talk.title),
                     day_and_time(row.talk.start, tz),
                     row.talk.id
                 )
@@ -55,7 +55,14 @@ pub fn speaker(store: &Store, name: &str) -> CommandResult {
                 span(s.start, s.end, tz)
             )
         }));
-        reply = reply.field(escaped(&person.name), lines.join("\n"), false);
+        reply = reply
+            .field(escaped(&person.name), lines.join("\n"), false)
+            .about(
+                talks
+                    .iter()
+                    .map(|row| Choice::new(&row.talk.title, &row.talk.id))
+                    .collect(),
+            );
     }
     if more {
         reply = reply.description(format!(

@@ -1,5 +1,6 @@
 //! `/talk id`: everything about one talk.
 
+use super::agenda::Action;
 use super::{conference, CommandResult};
 use crate::format::{abstract_text, escaped, people, span};
 use crate::reply::Reply;
@@ -50,5 +51,7 @@ pub fn talk(store: &Store, id: &str) -> CommandResult {
     if let Some(url) = &talk.url {
         reply = reply.link("Talk page", url.clone());
     }
+    // Public, so whoever presses it adds the talk to their own agenda.
+    reply = reply.action("Remind me", Action::Remind(talk.id.clone()).custom_id());
     Ok(reply.footer(format!("{} · talk id {}", conference.name, talk.id)))
 }

@@ -16,12 +16,15 @@
 //! - `program.rs`: `/program reload` (an uploaded file, or the live source now), `/program status`.
 //! - `checks.rs`: server-side permission checks.
 //! - `poster.rs`: posting announcements through serenity (the `crate::post::Poster`).
+//! - `agenda.rs`: `/remind`, `/agenda` and their buttons and menus.
 //! - `qa.rs`: Q&A threads (`/qa`, `/ask`, `/setup qa|moderators`), their buttons and events.
+//! - `pacer.rs`: announcements and DMs within Discord's global limit, paused by a 429.
 //! - `retry.rs`: retrying the bot's own requests on 429, 5xx and network errors.
 //!
 //! While the bot runs, `reminders::Ticker` posts session announcements on every clock tick, and
 //! `source::SourceTask` polls the live program source, if one is configured.
 
+mod agenda;
 mod announce;
 mod autocomplete;
 mod checks;
@@ -29,6 +32,7 @@ mod commands;
 mod convert;
 mod data;
 mod errors;
+mod pacer;
 mod pages;
 mod poster;
 mod program;
@@ -114,7 +118,13 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         .options(poise::FrameworkOptions {
             commands: all_commands(),
             on_error: |error| Box::pin(errors::on_error(error)),
-            event_handler: |ctx, event, _framework, data| Box::pin(qa::on_event(ctx, event, data)),
+            post_command: |ctx| Box::pin(agenda::tell_if_dms_refused(ctx)),
+            event_handler: |ctx, event, _framework, data| {
+                Box::pin(async move {
+                    qa::on_event(ctx, event, data).await?;
+                    agenda::on_event(ctx, event, data).await
+                })
+            },
             // Owners are for prefix commands, which confbot has none of; skipping them saves a
             // request at start.
             initialize_owners: false,

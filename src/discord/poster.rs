@@ -1,27 +1,92 @@
 //! The serenity implementation of [`Poster`]: a channel message with the announcement's nonce
-//! and `enforce_nonce`, allowing at most the guild's ping role to be mentioned; and a public
-//! Q&A thread with its first message, mentioning nobody.
+//! and `enforce_nonce` (and its "Remind me" button), allowing at most the guild's ping role to
+//! be mentioned; and a public Q&A thread with its first message, mentioning nobody. It is also
+//! the [`DirectMessenger`] of DM reminders, mentioning nobody either. Announcements and DMs
+//! take their slots from one [`Pacer`], so together they stay within Discord's global limit.
 
 use std::sync::Arc;
 
 use poise::serenity_prelude as serenity;
 use serenity::{
     AutoArchiveDuration, ChannelId, ChannelType, CreateAllowedMentions, CreateMessage,
-    CreateThread, Http, HttpError, MessageId, Nonce, RoleId,
+    CreateThread, Http, HttpError, MessageId, Nonce, RoleId, UserId,
 };
 
+use super::pacer::Pacer;
 use super::render;
 use super::retry::is_transient;
 use crate::ids;
-use crate::post::{NewThread, Outgoing, PostError, Poster};
+use crate::post::{
+    DirectMessage, DirectMessenger, DmError, NewThread, Outgoing, PostError, Poster,
+};
+
+/// Discord's "Cannot send messages to this user": they do not accept DMs from the bot.
+const CANNOT_DM: isize = 50007;
+/// Discord's "Unknown Channel".
+const UNKNOWN_CHANNEL: isize = 10003;
 
 pub struct SerenityPoster {
     http: Arc<Http>,
+    pacer: Arc<Pacer>,
 }
 
 impl SerenityPoster {
     pub fn new(http: Arc<Http>) -> SerenityPoster {
-        SerenityPoster { http }
+        SerenityPoster {
+            http,
+            pacer: Arc::default(),
+        }
+    }
+
+    /// Waits for a slot, runs `request`, and pauses every sender if Discord answered 429.
+    async fn paced<T>(
+        &self,
+        request: impl std::future::Future<Output = Result<T, serenity::Error>>,
+    ) -> Result<T, serenity::Error> {
+        self.pacer.slot().await;
+        let result = request.await;
+        if let Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(response))) = &result {
+            if response.status_code.as_u16() == 429 {
+                tracing::warn!("Discord answered 429; every sender pauses");
+                self.pacer.pause();
+            }
+        }
+        result
+    }
+}
+
+impl DirectMessenger for SerenityPoster {
+    async fn open_dm(&self, user: ids::UserId) -> Result<ids::ChannelId, DmError> {
+        self.paced(UserId::from(user).create_dm_channel(&self.http))
+            .await
+            .map(|channel| channel.id.into())
+            .map_err(|error| dm_error(&error))
+    }
+
+    async fn send_dm(&self, message: &DirectMessage) -> Result<ids::MessageId, DmError> {
+        let create = CreateMessage::new()
+            .content(crate::reply::truncate(
+                &message.content,
+                crate::reply::limits::CONTENT,
+            ))
+            .embed(render::embed(&message.embed.fitted()))
+            .nonce(Nonce::String(message.nonce.clone()))
+            .enforce_nonce(true)
+            .allowed_mentions(render::no_mentions());
+        self.paced(ChannelId::from(message.channel_id).send_message(&self.http, create))
+            .await
+            .map(|sent| sent.id.into())
+            .map_err(|error| dm_error(&error))
+    }
+}
+
+/// A failed DM request as a [`DmError`].
+fn dm_error(error: &serenity::Error) -> DmError {
+    match error_code(error) {
+        _ if is_transient(error) => DmError::Transient(describe(error)),
+        Some(CANNOT_DM) => DmError::Refused,
+        Some(UNKNOWN_CHANNEL) => DmError::UnknownChannel,
+        _ => DmError::Rejected(describe(error)),
     }
 }
 
@@ -38,11 +103,12 @@ impl Poster for SerenityPoster {
                 crate::reply::limits::CONTENT,
             ))
             .embed(render::embed(&message.embed))
+            .components(render::components(&message.embed, None))
             .nonce(Nonce::String(message.nonce.clone()))
             .enforce_nonce(true)
             .allowed_mentions(mentions);
-        match ChannelId::from(message.channel_id)
-            .send_message(&self.http, create)
+        match self
+            .paced(ChannelId::from(message.channel_id).send_message(&self.http, create))
             .await
         {
             Ok(sent) => Ok(sent.id.into()),

@@ -5,9 +5,10 @@
 use poise::serenity_prelude as serenity;
 use serenity::{
     ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
-    CreateEmbedFooter,
+    CreateEmbedFooter, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
 };
 
+use crate::agenda::Action;
 use crate::reply::{limits, Reply};
 
 /// confbot's embed colour.
@@ -41,8 +42,38 @@ pub struct Navigation<'a> {
     pub next_id: &'a str,
 }
 
-/// The reply's link buttons, then Previous / Next if it has pages.
+/// The reply's link buttons, its action buttons in a row of their own, a "Remind me about…"
+/// menu of the talks its fields are about, then Previous / Next if it has pages.
 pub fn components(reply: &Reply, navigation: Option<&Navigation>) -> Vec<CreateActionRow> {
+    let talks = reply.talks(limits::SELECT_OPTIONS);
+    let pick = (!talks.is_empty()).then(|| {
+        let options = talks
+            .iter()
+            .map(|t| CreateSelectMenuOption::new(&t.name, &t.value))
+            .collect();
+        CreateActionRow::SelectMenu(
+            CreateSelectMenu::new(
+                Action::Pick.custom_id(),
+                CreateSelectMenuKind::String { options },
+            )
+            .placeholder("Remind me about…")
+            .min_values(1)
+            .max_values(talks.len() as u8),
+        )
+    });
+    let actions = (!reply.actions.is_empty()).then(|| {
+        CreateActionRow::Buttons(
+            reply
+                .actions
+                .iter()
+                .map(|a| {
+                    CreateButton::new(&a.custom_id)
+                        .label(&a.label)
+                        .style(ButtonStyle::Primary)
+                })
+                .collect(),
+        )
+    });
     let mut rows: Vec<CreateActionRow> = reply
         .buttons
         .chunks(limits::BUTTONS_PER_ROW)
@@ -55,6 +86,9 @@ pub fn components(reply: &Reply, navigation: Option<&Navigation>) -> Vec<CreateA
             )
         })
         .collect();
+    let extra = [actions, pick].into_iter().flatten().collect::<Vec<_>>();
+    rows.truncate(limits::ACTION_ROWS - extra.len() - usize::from(navigation.is_some()));
+    rows.extend(extra);
     if let Some(nav) = navigation {
         rows.truncate(limits::ACTION_ROWS - 1);
         rows.push(CreateActionRow::Buttons(vec![

@@ -4,6 +4,7 @@
 use anyhow::Context;
 use chrono::TimeDelta;
 
+use crate::agenda::Action;
 use crate::format::{escaped, people, span, stamp};
 use crate::ids::RoleId;
 use crate::program::time::local_clock;
@@ -67,14 +68,22 @@ pub fn render(
             people(&row.talk.speakers)
         ),
         inline: false,
+        talks: Vec::new(),
     });
-    let embed = Reply::new(escaped(&session.title))
+    let mut embed = Reply::new(escaped(&session.title))
         .description(description.join("\n"))
         .fields(fields)
         .footer(format!(
             "{} · /talk for details, /now for what runs now",
             conference.name
-        ))
-        .fitted();
+        ));
+    // Whoever presses it adds the session's talks to their own agenda.
+    if !talks.is_empty() {
+        embed = embed.action(
+            "Remind me",
+            Action::RemindSession(session.id.clone()).custom_id(),
+        );
+    }
+    let embed = embed.fitted();
     Ok((content, embed))
 }

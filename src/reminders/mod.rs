@@ -23,6 +23,7 @@
 //! cancelled session is never announced, and `changes.rs` tells attendees what moved.
 
 mod changes;
+pub mod dm;
 mod message;
 mod plan;
 mod qa;

@@ -1,15 +1,21 @@
-//! The clock tick: a tokio-cron-scheduler job, in UTC, that runs [`super::tick`] every few
-//! seconds with the bot's clock. A tick still running when the next one fires is not doubled:
-//! the next one is skipped (claims would keep it correct anyway; this keeps it quiet).
+//! The clock ticks: tokio-cron-scheduler jobs, in UTC, that run [`super::tick`] (channel
+//! announcements) and [`super::dm::tick`] (DM reminders) every few seconds with the bot's
+//! clock. They are separate jobs so that thousands of DMs falling due at a keynote never hold
+//! up an announcement. A tick still running when its next one fires is not doubled: the next
+//! one is skipped (claims would keep it correct anyway; this keeps it quiet).
 
+use std::fmt::Debug;
+use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use tokio::sync::Mutex;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
-use super::{tick, Poster, Rules};
+use super::{dm, tick, Poster, Rules};
 use crate::clock::Clock;
+use crate::post::DirectMessenger;
 use crate::store::Store;
 
 /// The running scheduler; stop it with [`Ticker::stop`].
@@ -19,59 +25,39 @@ pub struct Ticker {
 
 impl Ticker {
     /// Ticks once now, then every `seconds` (1 to 59).
-    pub async fn start<P: Poster + Send + 'static>(
+    pub async fn start<P: Poster + DirectMessenger + Send + 'static>(
         store: Arc<Store>,
         poster: Arc<P>,
         clock: Arc<dyn Clock>,
         rules: Rules,
         seconds: u32,
     ) -> anyhow::Result<Ticker> {
-        let running = Arc::new(Mutex::new(()));
         let rules = Arc::new(rules);
-        let run = move || {
-            let (store, poster, clock, rules, running) = (
-                store.clone(),
-                poster.clone(),
-                clock.clone(),
-                rules.clone(),
-                running.clone(),
-            );
-            async move {
-                let Ok(_guard) = running.try_lock() else {
-                    return;
-                };
-                // The tick's SQLite work is synchronous: run it on a blocking thread (driving the
-                // posts from there) so it never stalls the runtime's workers, and the gateway
-                // heartbeats with them, while an import holds the database.
-                let handle = tokio::runtime::Handle::current();
-                let ticked = tokio::task::spawn_blocking(move || {
-                    handle.block_on(tick(&store, poster.as_ref(), clock.now(), &rules))
-                })
-                .await;
-                match ticked {
-                    Ok(Ok(report)) if report != Default::default() => {
-                        tracing::info!(?report, "announcement tick")
-                    }
-                    Ok(Ok(_)) => {}
-                    Ok(Err(error)) => tracing::error!(error = ?error, "announcement tick failed"),
-                    Err(panic) => tracing::error!(%panic, "announcement tick panicked"),
-                }
-            }
-        };
-        run().await;
+        let announce = every_tick(
+            "announcement tick",
+            Arc::clone(&store),
+            Arc::clone(&poster),
+            Arc::clone(&clock),
+            Arc::clone(&rules),
+            |store, poster, now, rules| async move { tick(&store, poster.as_ref(), now, &rules).await },
+        );
+        let remind = every_tick(
+            "DM reminder tick",
+            store,
+            poster,
+            clock,
+            rules,
+            |store, poster, now, rules| async move {
+                dm::tick(&store, poster.as_ref(), now, &rules).await
+            },
+        );
+        announce().await;
+        remind().await;
         let scheduler = JobScheduler::new()
             .await
             .context("creating the scheduler")?;
-        let job = Job::new_async_tz(
-            format!("*/{seconds} * * * * *"),
-            chrono::Utc,
-            move |_, _| Box::pin(run()),
-        )
-        .context("creating the announcement job")?;
-        scheduler
-            .add(job)
-            .await
-            .context("scheduling announcements")?;
+        schedule(&scheduler, seconds, announce).await?;
+        schedule(&scheduler, seconds, remind).await?;
         scheduler.start().await.context("starting the scheduler")?;
         Ok(Ticker { scheduler })
     }
@@ -81,4 +67,72 @@ impl Ticker {
             tracing::warn!(%error, "stopping the scheduler");
         }
     }
+}
+
+/// Adds `run` to the scheduler, every `seconds`.
+async fn schedule(
+    scheduler: &JobScheduler,
+    seconds: u32,
+    run: impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync + 'static,
+) -> anyhow::Result<()> {
+    let job = Job::new_async_tz(
+        format!("*/{seconds} * * * * *"),
+        chrono::Utc,
+        move |_, _| run(),
+    )
+    .context("creating a tick job")?;
+    scheduler.add(job).await.context("scheduling ticks")?;
+    Ok(())
+}
+
+type Run = Arc<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// One tick job: `tick` with the clock's `now`, skipped while the previous one still runs,
+/// its report logged when it did something.
+fn every_tick<P, F, Fut, R>(
+    what: &'static str,
+    store: Arc<Store>,
+    poster: Arc<P>,
+    clock: Arc<dyn Clock>,
+    rules: Arc<Rules>,
+    tick: F,
+) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Clone + Send + Sync
+where
+    P: Send + Sync + 'static,
+    F: Fn(Arc<Store>, Arc<P>, DateTime<Utc>, Arc<Rules>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = anyhow::Result<R>> + Send + 'static,
+    R: Debug + Default + PartialEq + Send + 'static,
+{
+    let running = Arc::new(Mutex::new(()));
+    let tick = Arc::new(tick);
+    let run: Run = Arc::new(move || {
+        let (store, poster, clock, rules, running, tick) = (
+            store.clone(),
+            poster.clone(),
+            clock.clone(),
+            rules.clone(),
+            running.clone(),
+            tick.clone(),
+        );
+        Box::pin(async move {
+            let Ok(_guard) = running.try_lock() else {
+                return;
+            };
+            // The tick's SQLite work is synchronous: run it on a blocking thread (driving the
+            // posts from there) so it never stalls the runtime's workers, and the gateway
+            // heartbeats with them, while an import holds the database.
+            let handle = tokio::runtime::Handle::current();
+            let ticked = tokio::task::spawn_blocking(move || {
+                handle.block_on(tick(store, poster, clock.now(), rules))
+            })
+            .await;
+            match ticked {
+                Ok(Ok(report)) if report != R::default() => tracing::info!(?report, "{what}"),
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => tracing::error!(error = ?error, "{what} failed"),
+                Err(panic) => tracing::error!(%panic, "{what} panicked"),
+            }
+        })
+    });
+    move || run()
 }

@@ -29,7 +29,7 @@ pub enum AnnouncementState {
 }
 
 impl AnnouncementState {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             AnnouncementState::Claimed => "claimed",
             AnnouncementState::Sent => "sent",
@@ -38,7 +38,7 @@ impl AnnouncementState {
         }
     }
 
-    fn parse(text: &str) -> AnnouncementState {
+    pub(super) fn parse(text: &str) -> AnnouncementState {
         match text {
             "sent" => AnnouncementState::Sent,
             "missed" => AnnouncementState::Missed,

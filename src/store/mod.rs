@@ -3,17 +3,20 @@
 //!
 //! Each file owns a group of tables: `program.rs` writes and loads the whole program,
 //! `talks.rs` answers the read queries of the commands, `search.rs` turns user text into a
-//! safe FTS5 query, `source.rs` keeps the live program source's state. Each connection sits
-//! behind a mutex that is held for one synchronous unit of work (a query, or a whole import's
-//! transaction on the writer), never across an `.await`.
+//! safe FTS5 query, `source.rs` keeps the live program source's state, `agenda.rs` attendees'
+//! bookmarks and `dm_reminders.rs` the claims of DM reminders and change notices. Each
+//! connection sits behind a mutex that is held for one synchronous unit of work (a query, or a
+//! whole import's transaction on the writer), never across an `.await`.
 //!
 //! A database file has one connection that writes and a few read-only ones for the commands'
 //! queries (`Store::read`): in WAL mode readers never wait for each other or for the writer, so
 //! a thousand attendees asking at once are answered in parallel instead of queueing on one
 //! mutex. An in-memory database cannot be shared between connections, so it has just the one.
 
+mod agenda;
 mod announcements;
 mod changes;
+mod dm_reminders;
 mod program;
 mod qa;
 mod rehearsal;
@@ -31,8 +34,10 @@ use anyhow::Context;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 
+pub use agenda::{AgendaUser, Bookmark, Forgotten};
 pub use announcements::{Announcement, AnnouncementState, NewAnnouncement};
 pub use changes::{ChangeNotice, ProgramChange};
+pub use dm_reminders::{AgendaChange, ChangeDm, ChangeDmOutcome, DmReminder, DueBookmark};
 pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
 pub use search::fts_query;
 pub use settings::{ChannelHealth, GuildSettings};
@@ -47,6 +52,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/03-qa/up.sql")),
         M::up(include_str!("../../migrations/04-program-changes/up.sql")),
         M::up(include_str!("../../migrations/05-program-source/up.sql")),
+        M::up(include_str!("../../migrations/06-agenda/up.sql")),
         M::up(include_str!("../../migrations/07-rehearsal/up.sql")),
         M::up(include_str!("../../migrations/08-qa-openings/up.sql")),
         M::up(include_str!(

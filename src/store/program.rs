@@ -122,10 +122,11 @@ fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<ProgramDiff> {
          DELETE FROM people
            WHERE pk NOT IN (SELECT person FROM talk_speakers) AND pk NOT IN (SELECT person FROM session_moderators);",
     )?;
-    if old.is_some() {
+    if let Some(old) = &old {
         for change in diff.changes.iter().filter(|c| c.is_material()) {
             super::changes::record(tx, change)?;
         }
+        super::agenda::record_changes(tx, old, program)?;
     }
     Ok(diff)
 }

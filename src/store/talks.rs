@@ -88,7 +88,7 @@ pub(super) fn session_slot(r: &Row, at: usize) -> rusqlite::Result<SessionSlot> 
 }
 
 /// Reads rows of `SCHEDULED_TALK` (plus a tail of `sql`), with each talk's speakers.
-fn scheduled_talks(
+pub(super) fn scheduled_talks(
     conn: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
@@ -321,6 +321,23 @@ impl Store {
             .read()
             .query_row("SELECT count(*) FROM talks", [], |r| r.get(0))?;
         Ok(count as usize)
+    }
+
+    /// The talks with these ids that are in the program, in time order.
+    pub fn talks_by_id(&self, ids: &[String]) -> anyhow::Result<Vec<ScheduledTalk>> {
+        let conn = self.read();
+        scheduled_talks(
+            &conn,
+            "WHERE t.id IN (SELECT value FROM json_each(?1)) ORDER BY t.starts_at, t.pk",
+            [serde_json::to_string(ids)?],
+        )
+        .context("reading talks by id")
+    }
+
+    /// Every talk of the program, in time order.
+    pub fn all_talks(&self) -> anyhow::Result<Vec<ScheduledTalk>> {
+        let conn = self.read();
+        scheduled_talks(&conn, "ORDER BY t.starts_at, t.pk", []).context("reading every talk")
     }
 
     /// One talk by id.

@@ -17,8 +17,21 @@ async fn the_registered_commands_are_exactly_the_documented_ones() {
     assert_eq!(
         names,
         [
-            "about", "announce", "ask", "next", "now", "program", "qa", "schedule", "search",
-            "setup", "speaker", "talk"
+            "about",
+            "agenda",
+            "announce",
+            "ask",
+            "forget-me",
+            "next",
+            "now",
+            "program",
+            "qa",
+            "remind",
+            "schedule",
+            "search",
+            "setup",
+            "speaker",
+            "talk"
         ]
     );
     for command in &commands {
@@ -230,7 +243,7 @@ fn nav_buttons(components: &[Value]) -> Vec<Value> {
     components
         .iter()
         .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
-        .filter(|button| button.get("custom_id").is_some())
+        .filter(|c| c["type"] == 2 && c.get("custom_id").is_some())
         .collect()
 }
 

@@ -3,6 +3,7 @@
 //! own API spec. One test binary; `helpers` spawns the bot, `program_server` serves a live
 //! program source.
 
+mod agenda;
 mod announcements;
 mod commands;
 mod helpers;

@@ -79,7 +79,7 @@ use tokio::task::JoinHandle;
 
 pub use faults::{Bucket, Fault};
 pub use model::Ids;
-pub use state::{InteractionResponse, RecordedRequest, Rule, Violation};
+pub use state::{InteractionResponse, RecordedRequest, Rule, UploadedFile, Violation};
 
 use crate::model::MessageRec;
 use crate::state::{AttachmentRec, InteractionRec, Shared, World};
@@ -910,6 +910,24 @@ impl FakeDiscord {
         );
         self.shared
             .update(|w| w.faults.push(&method, route, n, fault));
+    }
+
+    /// Enforces Discord's global rate limit from now on: at most `per_second` requests (other
+    /// than interaction callbacks and webhooks) in any second, the next answered 429 with
+    /// `global: true` and `X-RateLimit-Global`.
+    pub fn enforce_global_limit(&self, per_second: u32) {
+        self.shared.update(|w| {
+            w.global_limit = Some(state::GlobalLimit {
+                per_second,
+                recent: Default::default(),
+            })
+        });
+    }
+
+    /// `user` stops accepting DMs from the bot (privacy settings, or blocked it): posting into
+    /// their DM channel answers 403 with Discord's code 50007.
+    pub fn refuse_dms(&self, user: UserId) {
+        self.shared.update(|w| w.refusing_dms.push(user));
     }
 
     /// Changes the per-channel bucket of `POST /channels/{id}/messages`.

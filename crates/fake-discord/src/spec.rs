@@ -9,6 +9,9 @@
 //! Where the spec is stricter than Discord itself it is patched on load: it types
 //! `permissions`, `default_member_permissions`, `allow` and `deny` as integers in requests,
 //! while Discord documents (and serenity sends) them as strings of digits; both are accepted.
+//! And it types the `id` of an attachment in a request as a snowflake string, while Discord
+//! documents the id of a file uploaded with the request as its index, an integer (serenity
+//! sends `0`); both are accepted.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -27,6 +30,7 @@ static SPEC: LazyLock<Value> = LazyLock::new(|| {
     let text = include_str!("../fixtures/discord/openapi.json");
     let mut spec: Value = serde_json::from_str(text).expect("the vendored OpenAPI spec is JSON");
     accept_permission_strings(&mut spec);
+    accept_upload_indexes(&mut spec);
     spec
 });
 
@@ -161,6 +165,14 @@ fn discord_code(keyword: &str) -> &'static str {
     }
 }
 
+fn accept_upload_indexes(spec: &mut Value) {
+    let id = &mut spec["components"]["schemas"]["MessageAttachmentRequest"]["properties"]["id"];
+    if !id.is_null() {
+        let original = id.take();
+        *id = json!({"anyOf": [original, {"type": "integer", "minimum": 0}]});
+    }
+}
+
 fn accept_permission_strings(v: &mut Value) {
     match v {
         Value::Object(map) => {
@@ -189,6 +201,17 @@ fn accept_permission_strings(v: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_uploaded_file_may_be_referred_to_by_its_index() {
+        let body =
+            json!({"type": 4, "data": {"attachments": [{"id": 0, "filename": "agenda.ics"}]}});
+        let route = "/interactions/{interaction_id}/{interaction_token}/callback";
+        assert!(validate("post", route, &body).is_empty());
+        let bad =
+            json!({"type": 4, "data": {"attachments": [{"id": -1, "filename": "agenda.ics"}]}});
+        assert!(!validate("post", route, &bad).is_empty());
+    }
 
     #[test]
     fn a_message_with_a_long_embed_title_is_rejected_at_the_title() {

@@ -90,6 +90,8 @@ pub struct InteractionResponse {
     pub choices: Vec<Value>,
     /// The whole `data` object.
     pub data: Value,
+    /// The files uploaded with it.
+    pub files: Vec<UploadedFile>,
     /// From the dispatch of the interaction to the arrival of this callback.
     pub latency: Duration,
 }
@@ -146,6 +148,46 @@ pub(crate) struct World {
     pub(crate) buckets: Buckets,
     /// Files users attached to command options, served as Discord's CDN would.
     pub(crate) attachments: Vec<AttachmentRec>,
+    /// Discord's global limit of requests per second per bot, when a test asks for it.
+    pub(crate) global_limit: Option<GlobalLimit>,
+    /// Users who do not accept DMs from the bot: posting to them answers 50007.
+    pub(crate) refusing_dms: Vec<UserId>,
+}
+
+/// The global rate limit: at most `per_second` requests in any second (a sliding window).
+#[derive(Debug)]
+pub(crate) struct GlobalLimit {
+    pub(crate) per_second: u32,
+    /// When the requests of the last second arrived, oldest first.
+    pub(crate) recent: std::collections::VecDeque<std::time::Instant>,
+}
+
+impl GlobalLimit {
+    /// Counts a request arriving `now`; `Some(retry_after)` when it is over the limit (it
+    /// does not count then, as on Discord).
+    pub(crate) fn hit(&mut self, now: std::time::Instant) -> Option<std::time::Duration> {
+        let second = std::time::Duration::from_secs(1);
+        while self
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= second)
+        {
+            self.recent.pop_front();
+        }
+        if self.recent.len() >= self.per_second as usize {
+            let oldest = *self.recent.front().expect("a full window has requests");
+            return Some(second - now.duration_since(oldest));
+        }
+        self.recent.push_back(now);
+        None
+    }
+}
+
+/// A file the bot uploaded with a request (a `files[n]` part of a multipart body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedFile {
+    pub filename: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A file a user attached to an attachment option.
@@ -334,6 +376,8 @@ impl Shared {
             faults: Faults::default(),
             buckets: Buckets::new(config.message_bucket, config.default_bucket),
             attachments: Vec::new(),
+            global_limit: None,
+            refusing_dms: Vec::new(),
         };
         Arc::new(Shared {
             world: Mutex::new(world),

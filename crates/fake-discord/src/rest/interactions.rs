@@ -12,7 +12,7 @@ use axum::Extension;
 use serde_json::Value;
 
 use super::messages::{apply_fields, new_message};
-use super::{no_content, ok, Answer, Body, DiscordError, LOADING};
+use super::{no_content, ok, Answer, Body, DiscordError, Files, LOADING};
 use crate::model::{self, Ids};
 use crate::state::{InteractionResponse, Rule, Shared, World};
 
@@ -42,6 +42,7 @@ pub(super) async fn callback(
     State(shared): State<Arc<Shared>>,
     Path((interaction_id, token)): Path<(u64, String)>,
     Extension(Body(body)): Extension<Body>,
+    Extension(Files(files)): Extension<Files>,
 ) -> Answer {
     let arrived = Instant::now();
     let deadline = shared.config.ack_deadline;
@@ -113,6 +114,7 @@ pub(super) async fn callback(
                 .cloned(),
             choices: list("choices"),
             data: data.clone(),
+            files,
             latency: arrived.duration_since(it.dispatched),
         };
         let channel = it.channel_id;

@@ -133,6 +133,17 @@ pub(super) async fn create(
     if shared.read(|w| w.channel(channel).is_none()) {
         return Err(DiscordError::unknown_channel());
     }
+    let refused = shared.read(|w| {
+        w.channel(channel)
+            .is_some_and(|c| c.kind == 1 && c.owner_id.is_some_and(|u| w.refusing_dms.contains(&u)))
+    });
+    if refused {
+        return Err(DiscordError::new(
+            StatusCode::FORBIDDEN,
+            50007,
+            "Cannot send messages to this user",
+        ));
+    }
     if is_empty_message(&body) {
         return Err(empty_message_error());
     }

@@ -44,6 +44,71 @@ pub(crate) struct Tls;
 #[derive(Debug, Clone)]
 pub(crate) struct Body(pub(crate) Value);
 
+/// The files of a multipart request (`files[n]` parts), in order.
+#[derive(Clone, Default)]
+pub(crate) struct Files(pub(crate) Vec<crate::state::UploadedFile>);
+
+/// Routes where the fake takes files as `multipart/form-data` (the JSON body in a
+/// `payload_json` part) and records them: interaction responses.
+fn takes_files(route: &str) -> bool {
+    route == "/interactions/{interaction_id}/{interaction_token}/callback"
+}
+
+/// A `multipart/form-data` body as Discord reads it: its `payload_json` part and its files.
+fn parse_multipart(
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<(Option<Value>, Vec<crate::state::UploadedFile>), String> {
+    let boundary = content_type
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))
+        .map(|b| b.trim_matches('"'))
+        .ok_or("a multipart body without a boundary")?;
+    let delimiter = format!("--{boundary}");
+    let mut payload = None;
+    let mut files = Vec::new();
+    let starts: Vec<usize> = bytes
+        .windows(delimiter.len())
+        .enumerate()
+        .filter(|(_, w)| *w == delimiter.as_bytes())
+        .map(|(i, _)| i)
+        .collect();
+    for pair in starts.windows(2) {
+        let part = &bytes[pair[0] + delimiter.len()..pair[1]];
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let part = part.strip_suffix(b"\r\n").unwrap_or(part);
+        let split = part
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .ok_or("a multipart part without headers")?;
+        let headers = String::from_utf8_lossy(&part[..split]).to_string();
+        let body = &part[split + 4..];
+        let disposition = headers
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
+            .ok_or("a multipart part without Content-Disposition")?;
+        let param = |key: &str| {
+            disposition.split(';').find_map(|p| {
+                p.trim()
+                    .strip_prefix(&format!("{key}="))
+                    .map(|v| v.trim_matches('"').to_string())
+            })
+        };
+        let name = param("name").ok_or("a multipart part without a name")?;
+        if name == "payload_json" {
+            payload = Some(serde_json::from_slice(body).map_err(|e| e.to_string())?);
+        } else if name.starts_with("files[") {
+            files.push(crate::state::UploadedFile {
+                filename: param("filename").ok_or("a file part without a filename")?,
+                bytes: body.to_vec(),
+            });
+        } else {
+            return Err(format!("an unexpected multipart part {name:?}"));
+        }
+    }
+    Ok((payload, files))
+}
+
 /// Every route the fake serves.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let api = |path: &str| format!("{API}{path}");
@@ -307,8 +372,14 @@ async fn check_and_record(State(shared): State<Arc<Shared>>, req: Request, next:
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let multipart = content_type.starts_with("multipart/");
-    let parsed: Result<Option<Value>, String> = if bytes.is_empty() || multipart {
+    let mut files = Vec::new();
+    let parsed: Result<Option<Value>, String> = if bytes.is_empty() {
         Ok(None)
+    } else if multipart {
+        parse_multipart(content_type, &bytes).map(|(payload, uploaded)| {
+            files = uploaded;
+            payload
+        })
     } else {
         serde_json::from_slice(&bytes)
             .map(Some)
@@ -332,10 +403,20 @@ async fn check_and_record(State(shared): State<Arc<Shared>>, req: Request, next:
         w.requests.len() - 1
     });
 
-    let route = match refusal(route.as_deref(), authorized, multipart, &parsed) {
+    let multipart_refused = multipart && !route.as_deref().is_some_and(takes_files);
+    let route = match refusal(route.as_deref(), authorized, multipart_refused, &parsed) {
         Ok(route) => route,
         Err(err) => return finish(&shared, index, &label, err.into_response()),
     };
+    // Interaction callbacks and webhooks do not count towards Discord's global limit.
+    let exempt = route.starts_with("/interactions/") || route.starts_with("/webhooks/");
+    let over_global = shared.update(|w| match &mut w.global_limit {
+        Some(limit) if !exempt => limit.hit(std::time::Instant::now()),
+        _ => None,
+    });
+    if let Some(retry_after) = over_global {
+        return finish(&shared, index, &label, rate_limited(retry_after, true));
+    }
     let (fault, verdict) = shared.update(|w| {
         let fault = w.faults.take(&lower, route);
         let major = major_parameter(route, &path);
@@ -356,6 +437,7 @@ async fn check_and_record(State(shared): State<Arc<Shared>>, req: Request, next:
             Some(err) => err.into_response(),
             None => {
                 parts.extensions.insert(Body(body));
+                parts.extensions.insert(Files(files));
                 run_handler(next, Request::from_parts(parts, HttpBody::empty())).await
             }
         }
@@ -397,7 +479,7 @@ fn refusal<'r>(
         return Err(
             DiscordError::new(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body").violation(
                 Rule::Request,
-                "multipart bodies (file uploads) are not supported by fake-discord",
+                "a file upload (multipart body) to a route that takes no files",
             ),
         );
     }

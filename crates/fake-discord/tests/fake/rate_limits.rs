@@ -174,3 +174,83 @@ async fn in_tls_mode_a_global_429_is_waited_out_too() {
     assert!(started.elapsed() >= retry_after);
     assert_eq!(posts(&fake), [(429, true), (200, true)]);
 }
+
+#[tokio::test]
+async fn the_global_limit_when_asked_answers_requests_over_50_a_second_with_a_global_429() {
+    let fake = FakeDiscord::start().await;
+    fake.enforce_global_limit(50);
+    let client = reqwest::Client::new();
+    let url = format!(
+        "{}/api/v10/channels/{}",
+        fake.api_url(),
+        Ids::FIXED.announcements
+    );
+    // Sixty at once: far more than fifty in the same second.
+    let answers = futures_join(
+        (0..60)
+            .map(|_| {
+                client
+                    .get(&url)
+                    .header("Authorization", format!("Bot {}", fake.token()))
+                    .send()
+            })
+            .collect(),
+    )
+    .await;
+    let limited: Vec<&reqwest::Response> = answers
+        .iter()
+        .map(|a| a.as_ref().expect("an answer"))
+        .filter(|a| a.status() == 429)
+        .collect();
+    assert!(limited.len() >= 10, "{} answered 429", limited.len());
+    for answer in limited {
+        assert_eq!(answer.headers()["x-ratelimit-global"], "true");
+        assert!(answer.headers().contains_key("retry-after"));
+    }
+    // A second later the window has room again.
+    tokio::time::sleep(Duration::from_millis(1050)).await;
+    fake.proxy_http()
+        .get_channel(Ids::FIXED.announcements)
+        .await
+        .expect("room again after a second");
+}
+
+/// Awaits every future, concurrently.
+async fn futures_join<F: std::future::Future + Send + 'static>(futures: Vec<F>) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for handle in handles {
+        out.push(handle.await.expect("a request task"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_user_who_refuses_dms_gets_the_channel_but_posting_answers_50007() {
+    let fake = FakeDiscord::start().await;
+    let ids = Ids::FIXED;
+    fake.refuse_dms(ids.attendee);
+    let http = fake.proxy_http();
+    let dm = ids
+        .attendee
+        .create_dm_channel(&http)
+        .await
+        .expect("Discord opens the channel anyway");
+    let err = dm
+        .id
+        .send_message(&http, CreateMessage::new().content("Your talk starts soon"))
+        .await
+        .expect_err("refused");
+    match err {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)) => {
+            assert_eq!(response.status_code.as_u16(), 403);
+            assert_eq!(response.error.code, 50007);
+        }
+        other => panic!("expected a 403, got {other:?}"),
+    }
+    assert!(fake.messages(dm.id).is_empty());
+    fake.assert_no_violations();
+}

@@ -1,0 +1,46 @@
+//! `confbot export ics` and the agenda's "Calendar file": talks as an iCalendar file.
+
+use chrono::{DateTime, Utc};
+
+use super::conference;
+use crate::error::CommandError;
+use crate::ids::UserId;
+use crate::reply::truncate;
+use crate::store::Store;
+use crate::user_error;
+
+/// The whole program (no ids) or the talks named, as an iCalendar file. An id that is not in
+/// the program is an error naming it.
+pub fn program_ics(
+    store: &Store,
+    now: DateTime<Utc>,
+    talk_ids: &[String],
+) -> Result<String, CommandError> {
+    let conference = conference(store)?;
+    let talks = if talk_ids.is_empty() {
+        store.all_talks()?
+    } else {
+        let talks = store.talks_by_id(talk_ids)?;
+        if let Some(missing) = talk_ids
+            .iter()
+            .find(|id| !talks.iter().any(|t| &t.talk.id == *id))
+        {
+            user_error!(
+                "There is no talk with id `{}` in the program.",
+                truncate(missing, 100)
+            );
+        }
+        talks
+    };
+    Ok(crate::ics::calendar(&conference, &talks, now))
+}
+
+/// The user's agenda as an iCalendar file (past talks too: a calendar keeps history).
+pub fn agenda_ics(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<String, CommandError> {
+    let conference = conference(store)?;
+    let talks: Vec<_> = store.bookmarks(user)?.into_iter().map(|b| b.talk).collect();
+    if talks.is_empty() {
+        user_error!("Your agenda is empty: add talks with `/remind` first.");
+    }
+    Ok(crate::ics::calendar(&conference, &talks, now))
+}

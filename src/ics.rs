@@ -1,0 +1,62 @@
+//! Talks as an iCalendar file (RFC 5545), for `confbot export ics` and the agenda's
+//! "Calendar file" button. The `icalendar` crate writes it (text escaping, CRLF, folding at 75
+//! octets); this module decides what goes in: one `VEVENT` per talk with a `UID` made of the
+//! talk's stable id (so calendar apps update an event on re-import rather than duplicating
+//! it), times in UTC, the room as `LOCATION`, and speakers, session and an abstract excerpt as
+//! `DESCRIPTION`.
+
+use chrono::{DateTime, Utc};
+use icalendar::{Calendar, Component, EventLike, Property};
+
+use crate::format::people;
+use crate::program::Conference;
+use crate::reply::truncate_at_word;
+use crate::store::ScheduledTalk;
+
+/// Our `PRODID` (RFC 5545 §3.7.3).
+pub const PRODID: &str = "-//confbot//confbot agenda//EN";
+/// How much of an abstract a description carries.
+const ABSTRACT_EXCERPT: usize = 300;
+
+/// The `UID` of a talk's event: the same in every export and after any reload.
+pub fn uid(talk_id: &str) -> String {
+    format!("{talk_id}@confbot")
+}
+
+/// An iCalendar file of `talks`, stamped `now`.
+pub fn calendar(conference: &Conference, talks: &[ScheduledTalk], now: DateTime<Utc>) -> String {
+    let mut calendar = Calendar::empty();
+    calendar
+        .append_property(Property::new("VERSION", "2.0"))
+        .append_property(Property::new("PRODID", PRODID))
+        .append_property(Property::new("CALSCALE", "GREGORIAN"))
+        .append_property(Property::new("X-WR-CALNAME", &conference.name));
+    for row in talks {
+        let (talk, session) = (&row.talk, &row.session);
+        let mut description = format!(
+            "Speakers: {}\nSession: {}",
+            people(&talk.speakers),
+            session.title
+        );
+        if !talk.abstract_text.is_empty() {
+            description.push_str("\n\n");
+            description.push_str(&truncate_at_word(&talk.abstract_text, ABSTRACT_EXCERPT));
+        }
+        let mut event = icalendar::Event::new();
+        event
+            .uid(&uid(&talk.id))
+            .timestamp(now)
+            .starts(talk.start)
+            .ends(talk.end)
+            .summary(&talk.title)
+            .description(&description);
+        if let Some(place) = session.place() {
+            event.location(place);
+        }
+        if let Some(url) = &talk.url {
+            event.url(url);
+        }
+        calendar.push(event.done());
+    }
+    calendar.done().to_string()
+}

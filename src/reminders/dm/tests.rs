@@ -1,0 +1,340 @@
+//! The DM tick at fixed times with a recording messenger: one DM per user and instant,
+//! exactly once, lateness and grace, refused DMs, cached channels.
+
+use std::sync::Mutex;
+
+use super::*;
+use crate::ids::{ChannelId, MessageId};
+use crate::testing::{pdt, store};
+
+const ME: UserId = UserId(42);
+const YOU: UserId = UserId(43);
+
+/// A messenger that records what it sends, answering with scripted errors first.
+#[derive(Default)]
+struct FakeMessenger {
+    opened: Mutex<Vec<UserId>>,
+    sent: Mutex<Vec<DirectMessage>>,
+    errors: Mutex<Vec<DmError>>,
+}
+
+impl FakeMessenger {
+    fn failing(errors: Vec<DmError>) -> FakeMessenger {
+        FakeMessenger {
+            errors: Mutex::new(errors),
+            ..FakeMessenger::default()
+        }
+    }
+
+    fn sent(&self) -> Vec<DirectMessage> {
+        self.sent.lock().unwrap().clone()
+    }
+}
+
+impl DirectMessenger for FakeMessenger {
+    async fn open_dm(&self, user: UserId) -> Result<ChannelId, DmError> {
+        self.opened.lock().unwrap().push(user);
+        Ok(ChannelId(5000 + user.get()))
+    }
+
+    async fn send_dm(&self, message: &DirectMessage) -> Result<MessageId, DmError> {
+        let mut errors = self.errors.lock().unwrap();
+        if !errors.is_empty() {
+            return Err(errors.remove(0));
+        }
+        let mut sent = self.sent.lock().unwrap();
+        sent.push(message.clone());
+        Ok(MessageId(9000 + sent.len() as u64))
+    }
+}
+
+/// Bookmarks `talk` for `user` at `at`, reminded `minutes` before it.
+fn remind(store: &Store, at: DateTime<Utc>, user: UserId, talk: &str, minutes: u32) {
+    store.set_bookmark(user, talk, minutes, at).unwrap();
+}
+
+async fn tick_at(store: &Store, messenger: &FakeMessenger, now: DateTime<Utc>) -> DmReport {
+    tick(store, messenger, now, &Rules::default())
+        .await
+        .unwrap()
+}
+
+/// The bundled program's talks starting at 11:00 and the first one after them.
+fn talks(store: &Store) -> (String, String) {
+    let rows = store.talks_starting_after(pdt(10, 55), 25, None).unwrap();
+    let later = rows
+        .iter()
+        .find(|r| r.talk.start > rows[0].talk.start)
+        .unwrap();
+    assert_eq!(rows[0].talk.start, pdt(11, 0));
+    (rows[0].talk.id.clone(), later.talk.id.clone())
+}
+
+#[tokio::test]
+async fn a_reminder_comes_at_its_minute_once_and_not_before() {
+    let (store, dms) = (store(), FakeMessenger::default());
+    let (at_11, _) = talks(&store);
+    remind(&store, pdt(9, 0), ME, &at_11, 10);
+    assert_eq!(
+        tick_at(&store, &dms, pdt(10, 49)).await,
+        DmReport::default()
+    );
+    let report = tick_at(&store, &dms, pdt(10, 50)).await;
+    assert_eq!(report.sent, 1);
+    assert_eq!(report.late, 0);
+    assert_eq!(
+        tick_at(&store, &dms, pdt(10, 51)).await,
+        DmReport::default()
+    );
+    let sent = dms.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].channel_id, ChannelId(5042));
+    assert!(
+        sent[0].content.contains("<t:1620151200:R>"),
+        "{}",
+        sent[0].content
+    );
+    assert_eq!(sent[0].nonce, nonce(ME, pdt(10, 50)));
+}
+
+#[tokio::test]
+async fn two_talks_due_together_are_one_dm_and_other_users_their_own() {
+    let (store, dms) = (store(), FakeMessenger::default());
+    let (at_11, later) = talks(&store);
+    let later_start = store.talk(&later).unwrap().unwrap().talk.start;
+    let minutes = (later_start - pdt(10, 50)).num_minutes() as u32;
+    remind(&store, pdt(9, 0), ME, &at_11, 10);
+    remind(&store, pdt(9, 0), ME, &later, minutes);
+    remind(&store, pdt(9, 0), YOU, &at_11, 10);
+    let report = tick_at(&store, &dms, pdt(10, 50)).await;
+    assert_eq!(report.sent, 2);
+    let sent = dms.sent();
+    let mine = sent
+        .iter()
+        .find(|m| m.channel_id == ChannelId(5042))
+        .unwrap();
+    assert_eq!(mine.embed.fields.len(), 2, "{mine:?}");
+    assert!(mine.content.contains("2 of your talks"));
+}
+
+#[tokio::test]
+async fn a_claim_left_by_a_crash_is_sent_once_with_its_nonce_and_a_cached_channel() {
+    let (store, dms) = (store(), FakeMessenger::default());
+    let (at_11, later) = talks(&store);
+    remind(&store, pdt(9, 0), ME, &at_11, 10);
+    let start = pdt(11, 0);
+    // Claimed at 10:50, then the bot died before sending.
+    store
+        .claim_dm_reminder(
+            ME,
+            pdt(10, 50),
+            &nonce(ME, pdt(10, 50)),
+            &[(at_11.clone(), start)],
+            AnnouncementState::Claimed,
+            pdt(10, 50),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        tick_at(&store, &dms, pdt(10, 50)).await,
+        DmReport::default(),
+        "leased"
+    );
+    let report = tick_at(&store, &dms, pdt(10, 51)).await;
+    assert_eq!(report.sent, 1);
+    assert_eq!(dms.sent()[0].nonce, nonce(ME, pdt(10, 50)));
+    assert_eq!(
+        tick_at(&store, &dms, pdt(10, 52)).await,
+        DmReport::default()
+    );
+    // The next reminder reuses the DM channel.
+    remind(&store, pdt(10, 52), ME, &later, 120);
+    tick_at(&store, &dms, pdt(10, 53)).await;
+    assert_eq!(dms.sent().len(), 2);
+    assert_eq!(dms.opened.lock().unwrap().len(), 1, "the channel is cached");
+}
+
+#[tokio::test]
+async fn late_after_downtime_says_so_and_past_grace_is_never_sent() {
+    let (store, dms) = (store(), FakeMessenger::default());
+    let (at_11, later) = talks(&store);
+    remind(&store, pdt(9, 0), ME, &at_11, 10);
+    remind(&store, pdt(9, 0), YOU, &later, 10);
+    let later_start = store.talk(&later).unwrap().unwrap().talk.start;
+    // Down from 10:40 until 11:03: the 11:00 talk is within grace, so it is sent late.
+    let report = tick_at(&store, &dms, pdt(11, 3)).await;
+    assert_eq!((report.sent, report.late), (1, 1));
+    assert!(dms.sent()[0].content.contains("Late"));
+    // Down until long after the later talk started: recorded as missed, never sent.
+    let report = tick_at(&store, &dms, later_start + TimeDelta::minutes(30)).await;
+    assert_eq!((report.sent, report.missed), (0, 1));
+    assert_eq!(dms.sent().len(), 1);
+    assert_eq!(
+        store.dm_reminders(YOU).unwrap()[0].state,
+        AnnouncementState::Missed
+    );
+}
+
+#[tokio::test]
+async fn a_user_who_refuses_dms_is_recorded_told_once_and_not_tried_again() {
+    let (store, dms) = (store(), FakeMessenger::failing(vec![DmError::Refused]));
+    let (at_11, later) = talks(&store);
+    remind(&store, pdt(9, 0), ME, &at_11, 10);
+    remind(&store, pdt(9, 0), ME, &later, 10);
+    let report = tick_at(&store, &dms, pdt(10, 50)).await;
+    assert_eq!((report.refused, report.sent), (1, 0));
+    assert!(store.dms_refused_at(ME).unwrap().is_some());
+    // The later talk falls due: not tried.
+    let later_start = store.talk(&later).unwrap().unwrap().talk.start;
+    let report = tick_at(&store, &dms, later_start - TimeDelta::minutes(10)).await;
+    assert_eq!(report, DmReport::default());
+    assert!(store.take_refusal_notice(ME).unwrap());
+    assert!(!store.take_refusal_notice(ME).unwrap(), "told once");
+}
+
+#[tokio::test]
+async fn paused_reminders_are_not_sent() {
+    let (store, dms) = (store(), FakeMessenger::default());
+    let (at_11, _) = talks(&store);
+    remind(&store, pdt(9, 0), ME, &at_11, 10);
+    store.set_reminders_paused(ME, true).unwrap();
+    assert_eq!(
+        tick_at(&store, &dms, pdt(10, 50)).await,
+        DmReport::default()
+    );
+    assert!(dms.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_transient_error_is_retried_with_the_same_nonce_and_a_stale_channel_reopened() {
+    let errors = vec![DmError::Transient("502".into()), DmError::UnknownChannel];
+    let (store, dms) = (store(), FakeMessenger::failing(errors));
+    let (at_11, _) = talks(&store);
+    remind(&store, pdt(9, 0), ME, &at_11, 10);
+    let at = pdt(10, 50);
+    assert_eq!(tick_at(&store, &dms, at).await.retrying, 1);
+    assert_eq!(
+        tick_at(&store, &dms, at + TimeDelta::seconds(3))
+            .await
+            .retrying,
+        1
+    );
+    assert_eq!(
+        store.dm_channel(ME).unwrap(),
+        None,
+        "the stale channel is forgotten"
+    );
+    let report = tick_at(&store, &dms, at + TimeDelta::seconds(4)).await;
+    assert_eq!(report.sent, 1);
+    assert_eq!(dms.sent()[0].nonce, nonce(ME, at));
+    assert_eq!(dms.opened.lock().unwrap().len(), 2);
+}
+
+/// A one-session program in Hall A on 4 May 2021 (LA): talk `t` from `start` to `end`
+/// ("HH:MM"), and talk `u` at 13:00 unless `drop_u`.
+fn program(start: &str, end: &str, drop_u: bool) -> crate::program::Program {
+    let u = r#", {"id": "u", "title": "Talk U", "start": "2021-05-04 13:00", "end": "2021-05-04 13:30"}"#;
+    let json = format!(
+        r#"{{"conference": {{"name": "C", "time_zone": "America/Los_Angeles"}}, "sessions": [
+            {{"id": "s", "title": "S", "room": "Hall A", "start": "2021-05-04 10:00", "end": "2021-05-04 14:00",
+              "talks": [{{"id": "t", "title": "Talk T", "start": "2021-05-04 {start}", "end": "2021-05-04 {end}"}}{}]}}]}}"#,
+        if drop_u { "" } else { u }
+    );
+    crate::program::import_str("p", &json, &Default::default())
+        .unwrap()
+        .program
+}
+
+#[tokio::test]
+async fn a_moved_talk_is_told_once_and_reminded_at_its_new_time() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .replace_program(&program("11:00", "11:30", false))
+        .unwrap();
+    let dms = FakeMessenger::default();
+    remind(&store, pdt(9, 0), ME, "t", 10);
+    remind(&store, pdt(9, 0), YOU, "u", 10);
+    store
+        .replace_program(&program("12:00", "12:30", false))
+        .unwrap();
+    let report = tick_at(&store, &dms, pdt(10, 0)).await;
+    assert_eq!(report.sent, 1, "only the user of the moved talk");
+    assert!(
+        dms.sent()[0].content.contains("moved to"),
+        "{}",
+        dms.sent()[0].content
+    );
+    assert!(dms.sent()[0]
+        .content
+        .contains(&pdt(12, 0).timestamp().to_string()));
+    assert_eq!(
+        tick_at(&store, &dms, pdt(10, 1)).await,
+        DmReport::default(),
+        "once"
+    );
+    // Not at the old time; at the new one.
+    assert_eq!(
+        tick_at(&store, &dms, pdt(10, 50)).await,
+        DmReport::default()
+    );
+    assert_eq!(tick_at(&store, &dms, pdt(11, 50)).await.sent, 1);
+    assert_eq!(dms.sent().len(), 2);
+    assert_eq!(store.change_dm_states(ME).unwrap(), ["sent"]);
+    assert!(store.change_dm_states(YOU).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_cancelled_talk_is_told_once_and_never_reminded() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .replace_program(&program("11:00", "11:30", false))
+        .unwrap();
+    let dms = FakeMessenger::default();
+    remind(&store, pdt(9, 0), ME, "u", 10);
+    store
+        .replace_program(&program("11:00", "11:30", true))
+        .unwrap();
+    assert_eq!(tick_at(&store, &dms, pdt(10, 0)).await.sent, 1);
+    assert!(dms.sent()[0].content.contains("cancelled"));
+    assert!(store.bookmarks(ME).unwrap().is_empty());
+    assert_eq!(
+        tick_at(&store, &dms, pdt(12, 50)).await,
+        DmReport::default()
+    );
+    assert_eq!(dms.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn a_reminder_links_the_announcement_of_its_session() {
+    let (store, dms) = (store(), FakeMessenger::default());
+    let (at_11, _) = talks(&store);
+    let session = store.talk(&at_11).unwrap().unwrap().session;
+    let guild = crate::ids::GuildId(7);
+    let announced = store
+        .claim_announcement(
+            &crate::store::NewAnnouncement {
+                guild_id: guild,
+                session_id: session.id.clone(),
+                lead: TimeDelta::minutes(10),
+                session_starts_at: session.start,
+                due_at: session.start - TimeDelta::minutes(10),
+                channel_id: ChannelId(70),
+                nonce: "n".into(),
+            },
+            AnnouncementState::Claimed,
+            None,
+            pdt(10, 50),
+        )
+        .unwrap()
+        .unwrap();
+    store
+        .announcement_sent(announced.id, MessageId(700), pdt(10, 50))
+        .unwrap();
+    remind(&store, pdt(9, 0), ME, &at_11, 10);
+    tick_at(&store, &dms, pdt(10, 50)).await;
+    let field = &dms.sent()[0].embed.fields[0].value;
+    assert!(
+        field.contains("(https://discord.com/channels/7/70/700)"),
+        "{field}"
+    );
+}

@@ -1,0 +1,472 @@
+//! DM reminder claims: the tables that make each (user, due instant) reminder happen exactly
+//! once, as `announcements.rs` does for channels. A reminder row and the talks it covers are
+//! inserted (claimed) in one transaction before anything is sent; the unique key turns a second
+//! claim into a no-op. A claim that was never confirmed is picked up again at
+//! `next_attempt_at` and re-sent with the same nonce. Also here: the cached DM channel of each
+//! user, and what Discord said when it refused to deliver (50007).
+
+use anyhow::Context;
+use chrono::{DateTime, TimeDelta, Utc};
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::from_unix;
+use super::talks::scheduled_talks;
+use super::{AnnouncementState, ScheduledTalk, Store};
+use crate::ids::{ChannelId, GuildId, MessageId, UserId};
+
+/// How long a fresh claim is left alone before it counts as abandoned (its sender crashed).
+const CLAIM_LEASE: TimeDelta = TimeDelta::seconds(30);
+
+/// A bookmarked talk whose reminder is due and not yet claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueBookmark {
+    pub user: UserId,
+    pub talk_id: String,
+    pub talk_starts_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+}
+
+/// How sending a change DM ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeDmOutcome<'a> {
+    Sent(MessageId),
+    GivenUp(AnnouncementState, &'a str),
+    RetryAt(&'a str, DateTime<Utc>),
+}
+
+/// A claimed DM reminder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DmReminder {
+    pub id: i64,
+    pub user: UserId,
+    pub due_at: DateTime<Utc>,
+    pub nonce: String,
+    pub state: AnnouncementState,
+    pub attempts: u32,
+}
+
+const COLUMNS: &str = "id, user_id, due_at, nonce, state, attempts";
+
+fn reminder(r: &Row) -> rusqlite::Result<DmReminder> {
+    Ok(DmReminder {
+        id: r.get(0)?,
+        user: r.get(1)?,
+        due_at: from_unix(r.get(2)?),
+        nonce: r.get(3)?,
+        state: AnnouncementState::parse(&r.get::<_, String>(4)?),
+        attempts: r.get(5)?,
+    })
+}
+
+/// A bookmarked talk that a reload moved or cancelled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgendaChange {
+    pub id: i64,
+    pub talk_id: String,
+    pub title: String,
+    pub old_start: DateTime<Utc>,
+    /// `None`: cancelled.
+    pub new_start: Option<DateTime<Utc>>,
+    pub old_room: Option<String>,
+    pub new_room: Option<String>,
+}
+
+/// The DM telling one user of one change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeDm {
+    pub change: AgendaChange,
+    pub user: UserId,
+    pub attempts: u32,
+}
+
+impl Store {
+    /// Change DMs to send: never claimed, or claimed and due again (a crash, a retry).
+    pub fn change_dms_due(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<ChangeDm>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT c.id, c.talk_id, c.title, c.old_starts_at, c.new_starts_at, c.old_room, c.new_room,
+                 d.user_id, d.attempts
+             FROM agenda_change_dms d JOIN agenda_changes c ON c.id = d.change_id
+             WHERE d.state = 'pending' OR (d.state = 'claimed' AND d.next_attempt_at <= ?1)
+             ORDER BY c.id, d.user_id",
+        )?;
+        let rows = stmt.query_map([now.timestamp()], |r| {
+            Ok(ChangeDm {
+                change: AgendaChange {
+                    id: r.get(0)?,
+                    talk_id: r.get(1)?,
+                    title: r.get(2)?,
+                    old_start: from_unix(r.get(3)?),
+                    new_start: r.get::<_, Option<i64>>(4)?.map(from_unix),
+                    old_room: r.get(5)?,
+                    new_room: r.get(6)?,
+                },
+                user: r.get(7)?,
+                attempts: r.get(8)?,
+            })
+        })?;
+        rows.collect::<Result<_, _>>().context("reading change DMs")
+    }
+
+    /// Claims a change DM for sending (leased, as reminders are); `false` if another tick has it.
+    pub fn claim_change_dm(
+        &self,
+        change: i64,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        let claimed = self
+            .conn()
+            .execute(
+                "UPDATE agenda_change_dms SET state = 'claimed', next_attempt_at = ?3
+                 WHERE change_id = ?1 AND user_id = ?2
+                   AND (state = 'pending' OR (state = 'claimed' AND next_attempt_at <= ?4))",
+                params![
+                    change,
+                    user,
+                    (now + CLAIM_LEASE).timestamp(),
+                    now.timestamp()
+                ],
+            )
+            .context("claiming a change DM")?;
+        Ok(claimed > 0)
+    }
+
+    /// The change DM was sent, given up (`Missed`, `Failed`) or is to be retried at `retry_at`.
+    pub fn change_dm_done(
+        &self,
+        change: i64,
+        user: UserId,
+        outcome: ChangeDmOutcome<'_>,
+    ) -> anyhow::Result<()> {
+        let (state, message, error, retry_at) = match outcome {
+            ChangeDmOutcome::Sent(message) => ("sent", Some(message), None, None),
+            ChangeDmOutcome::GivenUp(state, reason) => (state.as_str(), None, Some(reason), None),
+            ChangeDmOutcome::RetryAt(reason, at) => {
+                ("claimed", None, Some(reason), Some(at.timestamp()))
+            }
+        };
+        self.conn()
+            .execute(
+                "UPDATE agenda_change_dms SET state = ?3, message_id = ?4, last_error = ?5,
+                     next_attempt_at = ?6, attempts = attempts + 1
+                 WHERE change_id = ?1 AND user_id = ?2",
+                params![change, user, state, message, error, retry_at],
+            )
+            .context("recording a change DM")?;
+        Ok(())
+    }
+
+    /// The state of each change DM of a user, oldest change first (for tests and support).
+    pub fn change_dm_states(&self, user: UserId) -> anyhow::Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT state FROM agenda_change_dms WHERE user_id = ?1 ORDER BY change_id",
+        )?;
+        let rows = stmt.query_map([user], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>().context("reading change DMs")
+    }
+
+    /// Bookmarks of talks starting in `[from, to]` whose reminder is due at `now` and not yet
+    /// claimed, of users who neither paused their reminders nor refuse DMs; earliest due first.
+    /// A reminder is due `minutes` before the talk, but never before the bookmark was set.
+    pub fn due_bookmarks(
+        &self,
+        now: DateTime<Utc>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<DueBookmark>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT b.user_id, b.talk_id, t.starts_at, max(t.starts_at - b.minutes * 60, b.set_at) AS due
+             FROM talks t
+             JOIN bookmarks b ON b.talk_id = t.id
+             JOIN agenda_users u ON u.user_id = b.user_id
+             WHERE t.starts_at BETWEEN ?2 AND ?3 AND u.paused = 0 AND u.dms_refused_at IS NULL
+               AND max(t.starts_at - b.minutes * 60, b.set_at) <= ?1
+               AND NOT EXISTS (SELECT 1 FROM dm_reminder_talks r
+                   WHERE r.user_id = b.user_id AND r.talk_id = b.talk_id AND r.talk_starts_at = t.starts_at)
+             ORDER BY due, b.user_id, t.starts_at, t.pk",
+        )?;
+        let rows = stmt.query_map(
+            params![now.timestamp(), from.timestamp(), to.timestamp()],
+            |r| {
+                Ok(DueBookmark {
+                    user: r.get(0)?,
+                    talk_id: r.get(1)?,
+                    talk_starts_at: from_unix(r.get(2)?),
+                    due_at: from_unix(r.get(3)?),
+                })
+            },
+        )?;
+        rows.collect::<Result<_, _>>()
+            .context("reading due reminders")
+    }
+
+    /// Claims the reminder of `user` at `due_at` covering `talks` (id, start), in `state`
+    /// (claimed to send it, missed to record that it never will be). Returns the claimed row,
+    /// or `None` if that user's reminder for that instant was claimed already; the talks are
+    /// then recorded against it, so they are not found due again.
+    pub fn claim_dm_reminder(
+        &self,
+        user: UserId,
+        due_at: DateTime<Utc>,
+        nonce: &str,
+        talks: &[(String, DateTime<Utc>)],
+        state: AnnouncementState,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<DmReminder>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let finished = (state != AnnouncementState::Claimed).then_some(now.timestamp());
+        let next_attempt =
+            (state == AnnouncementState::Claimed).then_some((now + CLAIM_LEASE).timestamp());
+        let claimed = tx
+            .prepare_cached(&format!(
+                "INSERT INTO dm_reminders (user_id, due_at, nonce, state, next_attempt_at, claimed_at, finished_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (user_id, due_at) DO NOTHING
+                 RETURNING {COLUMNS}"
+            ))?
+            .query_row(
+                params![
+                    user,
+                    due_at.timestamp(),
+                    nonce,
+                    state.as_str(),
+                    next_attempt,
+                    now.timestamp(),
+                    finished
+                ],
+                reminder,
+            )
+            .optional()?;
+        let id: i64 = match &claimed {
+            Some(claimed) => claimed.id,
+            None => tx.query_row(
+                "SELECT id FROM dm_reminders WHERE user_id = ?1 AND due_at = ?2",
+                params![user, due_at.timestamp()],
+                |r| r.get(0),
+            )?,
+        };
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO dm_reminder_talks (reminder, user_id, talk_id, talk_starts_at)
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+            )?;
+            for (talk, start) in talks {
+                insert.execute(params![id, user, talk, start.timestamp()])?;
+            }
+        }
+        tx.commit().context("claiming a DM reminder")?;
+        Ok(claimed)
+    }
+
+    /// Claimed reminders whose next attempt is due (unconfirmed after a crash, or waiting out
+    /// a transient error), earliest due first.
+    pub fn dm_reminders_to_retry(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<DmReminder>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM dm_reminders WHERE state = 'claimed' AND next_attempt_at <= ?1
+             ORDER BY due_at, id"
+        ))?;
+        let rows = stmt.query_map([now.timestamp()], reminder)?;
+        rows.collect::<Result<_, _>>()
+            .context("reading DM reminders to retry")
+    }
+
+    /// Every reminder of a user, oldest due first.
+    pub fn dm_reminders(&self, user: UserId) -> anyhow::Result<Vec<DmReminder>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM dm_reminders WHERE user_id = ?1 ORDER BY due_at, id"
+        ))?;
+        let rows = stmt.query_map([user], reminder)?;
+        rows.collect::<Result<_, _>>()
+            .context("reading DM reminders")
+    }
+
+    /// The talks of a reminder that are still in the program, in time order.
+    pub fn dm_reminder_talks(&self, reminder: i64) -> anyhow::Result<Vec<ScheduledTalk>> {
+        let conn = self.conn();
+        scheduled_talks(
+            &conn,
+            "JOIN dm_reminder_talks r ON r.talk_id = t.id WHERE r.reminder = ?1
+             ORDER BY t.starts_at, t.pk",
+            [reminder],
+        )
+        .context("reading a reminder's talks")
+    }
+
+    /// The reminder was sent as `message_id`.
+    pub fn dm_reminder_sent(
+        &self,
+        id: i64,
+        message_id: MessageId,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE dm_reminders SET state = 'sent', message_id = ?2, attempts = attempts + 1,
+                     next_attempt_at = NULL, finished_at = ?3 WHERE id = ?1",
+                params![id, message_id, now.timestamp()],
+            )
+            .context("marking a DM reminder sent")?;
+        Ok(())
+    }
+
+    /// A transient error: try again at `next_attempt_at`.
+    pub fn dm_reminder_retry_at(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE dm_reminders SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
+                 WHERE id = ?1",
+                params![id, error, next_attempt_at.timestamp()],
+            )
+            .context("scheduling a DM reminder retry")?;
+        Ok(())
+    }
+
+    /// The reminder will never be sent (`Missed` or `Failed`), and why.
+    pub fn dm_reminder_given_up(
+        &self,
+        id: i64,
+        state: AnnouncementState,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE dm_reminders SET state = ?2, last_error = ?3, next_attempt_at = NULL, finished_at = ?4
+                 WHERE id = ?1",
+                params![id, state.as_str(), reason, now.timestamp()],
+            )
+            .context("giving up a DM reminder")?;
+        Ok(())
+    }
+
+    /// The user's DM channel, if it was opened before.
+    pub fn dm_channel(&self, user: UserId) -> anyhow::Result<Option<ChannelId>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT dm_channel_id FROM agenda_users WHERE user_id = ?1",
+                [user],
+                |r| r.get(0),
+            )
+            .optional()
+            .context("reading a DM channel")?
+            .flatten())
+    }
+
+    /// Remembers (or with `None` forgets) the user's DM channel.
+    pub fn set_dm_channel(&self, user: UserId, channel: Option<ChannelId>) -> anyhow::Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE agenda_users SET dm_channel_id = ?2 WHERE user_id = ?1",
+                params![user, channel],
+            )
+            .context("saving a DM channel")?;
+        Ok(())
+    }
+
+    /// Discord refused to deliver a DM to the user (50007): no more reminders are tried until
+    /// they open `/agenda`, and their next command tells them once.
+    pub fn dms_refused(&self, user: UserId, now: DateTime<Utc>) -> anyhow::Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE agenda_users SET dms_refused_at = ?2, refusal_told = 0 WHERE user_id = ?1",
+                params![user, now.timestamp()],
+            )
+            .context("recording refused DMs")?;
+        Ok(())
+    }
+
+    /// Whether DMs to the user were refused.
+    pub fn dms_refused_at(&self, user: UserId) -> anyhow::Result<Option<DateTime<Utc>>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT dms_refused_at FROM agenda_users WHERE user_id = ?1",
+                [user],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .optional()
+            .context("reading refused DMs")?
+            .flatten()
+            .map(from_unix))
+    }
+
+    /// True the first time it is asked after DMs to the user were refused, and never again
+    /// until they are refused anew: the user is told once.
+    pub fn take_refusal_notice(&self, user: UserId) -> anyhow::Result<bool> {
+        // Asked after every command: almost always "no", answered by a reader, so commands do
+        // not queue on the one writing connection.
+        let untold: bool = self
+            .read()
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM agenda_users
+                 WHERE user_id = ?1 AND dms_refused_at IS NOT NULL AND refusal_told = 0)",
+                [user],
+                |r| r.get(0),
+            )
+            .context("reading refused DMs")?;
+        if !untold {
+            return Ok(false);
+        }
+        let told = self
+            .conn()
+            .execute(
+                "UPDATE agenda_users SET refusal_told = 1
+                 WHERE user_id = ?1 AND dms_refused_at IS NOT NULL AND refusal_told = 0",
+                [user],
+            )
+            .context("telling about refused DMs")?;
+        Ok(told > 0)
+    }
+
+    /// The user opened `/agenda`: try DMs again (their channel is opened afresh).
+    pub fn clear_dms_refused(&self, user: UserId) -> anyhow::Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE agenda_users SET dms_refused_at = NULL, refusal_told = 1 WHERE user_id = ?1",
+                [user],
+            )
+            .context("clearing refused DMs")?;
+        Ok(())
+    }
+
+    /// A link target for a session: its open Q&A thread, else its latest announcement, in any
+    /// guild (a DM belongs to no guild).
+    pub fn session_link(
+        &self,
+        session_id: &str,
+    ) -> anyhow::Result<Option<(GuildId, ChannelId, Option<MessageId>)>> {
+        let conn = self.conn();
+        let thread = conn
+            .query_row(
+                "SELECT guild_id, thread_id FROM qa_threads
+                 WHERE session_id = ?1 AND talk_id IS NULL AND state = 'open' ORDER BY id DESC LIMIT 1",
+                [session_id],
+                |r| Ok((r.get(0)?, r.get(1)?, None)),
+            )
+            .optional()?;
+        if thread.is_some() {
+            return Ok(thread);
+        }
+        conn.query_row(
+            "SELECT guild_id, channel_id, message_id FROM announcements
+             WHERE session_id = ?1 AND state = 'sent' AND message_id IS NOT NULL
+             ORDER BY due_at DESC, id DESC LIMIT 1",
+            [session_id],
+            |r| Ok((r.get(0)?, r.get(1)?, Some(r.get(2)?))),
+        )
+        .optional()
+        .context("reading a session's link")
+    }
+}
