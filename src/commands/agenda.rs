@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::{conference, CommandResult};
 use crate::error::CommandError;
-use crate::format::{day_and_time, stamp};
+use crate::format::{day_and_time, escaped, stamp};
 use crate::ids::UserId;
 use crate::reply::{truncate, Choice, Reply};
 use crate::store::{Bookmark, Store};
@@ -63,7 +63,7 @@ pub fn remind(
     let place = row
         .session
         .place()
-        .map(|p| format!(" in {p}"))
+        .map(|p| format!(" in {}", escaped(p)))
         .unwrap_or_default();
     let when = if due <= now {
         "It starts in less than that, so I will DM you right away.".to_string()
@@ -72,7 +72,7 @@ pub fn remind(
     };
     let mut text = format!(
         "**{}** starts {}{place}.\nReminder: {minutes} minutes before. {when}",
-        talk.title,
+        escaped(&talk.title),
         day_and_time(talk.start, tz)
     );
     if store.agenda_user(user)?.paused {
@@ -105,9 +105,10 @@ pub fn remind_many(
     let mut lines = Vec::new();
     let mut added = 0;
     for id in talk_ids {
-        let title = store
-            .talk(id)?
-            .map_or_else(|| format!("`{}`", truncate(id, 100)), |row| row.talk.title);
+        let title = store.talk(id)?.map_or_else(
+            || format!("`{}`", truncate(id, 100)),
+            |row| escaped(&row.talk.title),
+        );
         match remind(store, now, user, id, None) {
             Ok(_) => {
                 added += 1;
@@ -195,13 +196,13 @@ pub fn agenda(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<AgendaV
     let mut clashes = 0;
     for (i, bookmark) in upcoming.iter().enumerate() {
         let (talk, session) = (&bookmark.talk.talk, &bookmark.talk.session);
-        let clashing: Vec<&str> = upcoming
+        let clashing: Vec<String> = upcoming
             .iter()
             .enumerate()
             .filter(|(j, other)| {
                 *j != i && other.talk.talk.start < talk.end && talk.start < other.talk.talk.end
             })
-            .map(|(_, other)| other.talk.talk.title.as_str())
+            .map(|(_, other)| escaped(&other.talk.talk.title))
             .collect();
         let mut value = format!(
             "{} – {}",
@@ -209,9 +210,9 @@ pub fn agenda(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<AgendaV
             stamp(talk.end, 't')
         );
         if let Some(place) = session.place() {
-            value.push_str(&format!(" · {place}"));
+            value.push_str(&format!(" · {}", escaped(place)));
         }
-        value.push_str(&format!("\nin {}", session.title));
+        value.push_str(&format!("\nin {}", escaped(&session.title)));
         if talk.start > now {
             let due = due_at(talk.start, bookmark.minutes, now);
             value.push_str(&format!(
@@ -223,11 +224,11 @@ pub fn agenda(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<AgendaV
             value.push_str("\nRunning now");
         }
         let name = if clashing.is_empty() {
-            talk.title.clone()
+            escaped(&talk.title)
         } else {
             clashes += 1;
             value.push_str(&format!("\n⚠ Clashes with {}", clashing.join(", ")));
-            format!("⚠ {}", talk.title)
+            format!("⚠ {}", escaped(&talk.title))
         };
         reply = reply.field(name, value, false);
     }

@@ -24,7 +24,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{backoff, nonce_of, Rules, HORIZON, LATE_AFTER};
 use crate::agenda::MAX_MINUTES;
-use crate::format::{day_and_time, span, stamp};
+use crate::format::{day_and_time, escaped, span, stamp};
 use crate::ids::{MessageId, UserId};
 use crate::post::{DirectMessage, DirectMessenger, DmError};
 use crate::reply::Reply;
@@ -289,7 +289,11 @@ pub fn render_change(store: &Store, change: &AgendaChange) -> anyhow::Result<(St
         .conference()?
         .map_or(chrono_tz::UTC, |conference| conference.time_zone);
     let was = match &change.old_room {
-        Some(room) => format!("{} in {room}", day_and_time(change.old_start, tz)),
+        Some(room) => format!(
+            "{} in {}",
+            day_and_time(change.old_start, tz),
+            escaped(room)
+        ),
         None => day_and_time(change.old_start, tz),
     };
     let (content, description) = match change.new_start {
@@ -297,12 +301,12 @@ pub fn render_change(store: &Store, change: &AgendaChange) -> anyhow::Result<(St
             let place = change
                 .new_room
                 .as_deref()
-                .map(|room| format!(" in {room}"))
+                .map(|room| format!(" in {}", escaped(room)))
                 .unwrap_or_default();
             (
                 format!(
                     "📅 **{}** moved to {}{place}",
-                    change.title,
+                    escaped(&change.title),
                     stamp(start, 'F')
                 ),
                 format!(
@@ -312,16 +316,16 @@ pub fn render_change(store: &Store, change: &AgendaChange) -> anyhow::Result<(St
             )
         }
         None => (
-            format!("❌ **{}** was cancelled", change.title),
+            format!("❌ **{}** was cancelled", escaped(&change.title)),
             format!("It was {was}.\nIt is off your agenda, and its reminder with it."),
         ),
     };
     Ok((
         content,
-        Reply::new(crate::reply::truncate(
+        Reply::new(escaped(&crate::reply::truncate(
             &change.title,
             crate::reply::limits::EMBED_TITLE,
-        ))
+        )))
         .description(description)
         .footer("From your agenda · /agenda to see it"),
     ))
@@ -341,7 +345,7 @@ pub fn render(
     let mut content = match talks {
         [only] => format!(
             "⏰ **{}** starts {}",
-            only.talk.title,
+            escaped(&only.talk.title),
             stamp(first.start, 'R')
         ),
         _ => format!(
@@ -362,9 +366,9 @@ pub fn render(
         let (talk, session) = (&row.talk, &row.session);
         let mut value = span(talk.start, talk.end, tz);
         if let Some(place) = session.place() {
-            value.push_str(&format!(" · {place}"));
+            value.push_str(&format!(" · {}", escaped(place)));
         }
-        value.push_str(&format!("\nin {}", session.title));
+        value.push_str(&format!("\nin {}", escaped(&session.title)));
         if let Some((guild, channel, message)) = store.session_link(&session.id)? {
             let (label, tail) = match message {
                 Some(message) => ("Announcement", format!("/{message}")),
@@ -374,7 +378,7 @@ pub fn render(
                 " · [{label}](https://discord.com/channels/{guild}/{channel}{tail})"
             ));
         }
-        embed = embed.field(talk.title.clone(), value, false);
+        embed = embed.field(escaped(&talk.title), value, false);
     }
     Ok((
         content,
