@@ -1,26 +1,10 @@
 //! The `confbot` binary, as an organiser would run it.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use confbot::store::Store;
 
-fn confbot(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_confbot"))
-        .args(args)
-        .env("CONFBOT_DB", db)
-        .output()
-        .expect("the confbot binary runs")
-}
+mod support;
 
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use support::{confbot, stdout};
 
 #[test]
 fn check_reports_the_seed_page() {

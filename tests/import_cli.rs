@@ -3,26 +3,12 @@
 //! naming where, leaving the database as it was.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use confbot::store::Store;
 
-fn confbot(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_confbot"))
-        .args(args)
-        .env("CONFBOT_DB", db)
-        .output()
-        .expect("the confbot binary runs")
-}
+mod support;
 
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use support::{confbot, stdout};
 
 /// `text` without the block from the last `open` before `marker` to the first `close` after it.
 fn without_block(text: &str, marker: &str, open: &str, close: &str) -> String {

@@ -87,6 +87,15 @@ pub(super) fn session_slot(r: &Row, at: usize) -> rusqlite::Result<SessionSlot> 
     })
 }
 
+/// A row of (pk, name, talk count) as a [`PersonMatch`].
+fn person_match(r: &Row) -> rusqlite::Result<PersonMatch> {
+    Ok(PersonMatch {
+        pk: r.get(0)?,
+        name: r.get(1)?,
+        talks: r.get::<_, i64>(2)? as usize,
+    })
+}
+
 /// Reads rows of `SCHEDULED_TALK` (plus a tail of `sql`), with each talk's speakers.
 pub(super) fn scheduled_talks(
     conn: &Connection,
@@ -432,13 +441,7 @@ impl Store {
              FROM people p WHERE p.pk IN (SELECT rowid FROM people_search WHERE people_search MATCH ?1)
              ORDER BY n DESC, p.name LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![query, limit as i64], |r| {
-            Ok(PersonMatch {
-                pk: r.get(0)?,
-                name: r.get(1)?,
-                talks: r.get::<_, i64>(2)? as usize,
-            })
-        })?;
+        let rows = stmt.query_map(params![query, limit as i64], person_match)?;
         rows.collect::<Result<_, _>>()
             .context("finding people by name")
     }
@@ -460,13 +463,7 @@ impl Store {
         )?;
         // A talk has a few speakers: four times as many talks as names fills the list.
         let talks = (limit * 4) as i64;
-        let rows = stmt.query_map(params![now.timestamp(), limit as i64, talks], |r| {
-            Ok(PersonMatch {
-                pk: r.get(0)?,
-                name: r.get(1)?,
-                talks: r.get::<_, i64>(2)? as usize,
-            })
-        })?;
+        let rows = stmt.query_map(params![now.timestamp(), limit as i64, talks], person_match)?;
         rows.collect::<Result<_, _>>()
             .context("reading the next speakers")
     }

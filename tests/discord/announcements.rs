@@ -181,7 +181,8 @@ async fn server_errors_then_success_post_one_message() {
     bot.stop().await;
 }
 
-async fn rate_limited_once_then_posted(mode: Mode) {
+/// The 10:50 announcement, its first post answered 429, posted in the end.
+async fn posted_after_a_429(mode: Mode) -> TestBot {
     let (bot, clock) = announcing_bot(pdt(10, 45), mode).await;
     bot.fake.fail_next(
         "POST",
@@ -194,6 +195,11 @@ async fn rate_limited_once_then_posted(mode: Mode) {
         bot.fake.messages(IDS.announcements).len() == 1
     })
     .await;
+    bot
+}
+
+async fn rate_limited_once_then_posted(mode: Mode) {
+    let bot = posted_after_a_429(mode).await;
     one_tick().await;
     assert_eq!(bot.fake.messages(IDS.announcements).len(), 1);
     let statuses: Vec<u16> = bot
@@ -221,18 +227,7 @@ async fn a_429_in_proxy_mode_is_retried_by_the_bot_and_posted_once() {
 
 #[tokio::test]
 async fn setup_show_says_in_words_what_went_wrong_never_serenitys_decoding_noise() {
-    let (bot, clock) = announcing_bot(pdt(10, 45), Mode::Proxy).await;
-    bot.fake.fail_next(
-        "POST",
-        "/channels/{channel_id}/messages",
-        1,
-        Fault::rate_limited(Duration::from_millis(500)),
-    );
-    clock.set(pdt(10, 50));
-    advance_until(&clock, TimeDelta::seconds(5), || {
-        bot.fake.messages(IDS.announcements).len() == 1
-    })
-    .await;
+    let bot = posted_after_a_429(Mode::Proxy).await;
     let health = bot
         .store
         .channel_health(ids::GuildId(IDS.guild.get()))
