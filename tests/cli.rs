@@ -137,8 +137,8 @@ fn gen_program_writes_a_program_that_checks_and_is_the_same_for_a_seed() {
 }
 
 #[test]
-fn a_backup_taken_while_the_bot_writes_restores_the_same_program_settings_and_q_and_a() {
-    use confbot::ids::{ChannelId, GuildId, RoleId};
+fn a_backup_taken_while_the_bot_writes_restores_the_same_program_settings_q_and_a_and_agendas() {
+    use confbot::ids::{ChannelId, GuildId, RoleId, UserId};
     use confbot::store::OpenedThread;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("confbot.sqlite3");
@@ -158,6 +158,9 @@ fn a_backup_taken_while_the_bot_writes_restores_the_same_program_settings_and_q_
         thread: ChannelId(n),
     };
     live.qa_thread_opened(&thread(100), at).unwrap();
+    let attendee = UserId(7);
+    live.set_bookmark(attendee, "2021-05-04-1100-vani", 15, at)
+        .unwrap();
     let writer = std::thread::spawn(move || {
         for n in 0..200 {
             live.record_post(guild, ChannelId(1000 + n), at).unwrap();
@@ -184,6 +187,13 @@ fn a_backup_taken_while_the_bot_writes_restores_the_same_program_settings_and_q_
             .unwrap()
             .map(|t| t.thread_id),
         Some(ChannelId(100))
+    );
+    assert_eq!(
+        restored
+            .bookmark_minutes(attendee, "2021-05-04-1100-vani")
+            .unwrap(),
+        Some(15),
+        "and the agendas"
     );
     // The copy serves like the original.
     let answer = stdout(&confbot(
