@@ -2,9 +2,10 @@
 
 use confbot::store::Store;
 
-mod support;
+#[path = "common/binary.rs"]
+mod binary;
 
-use support::{confbot, stdout};
+use binary::{confbot, stdout};
 
 #[test]
 fn check_reports_the_seed_page() {

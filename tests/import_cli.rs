@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use confbot::store::Store;
 
-mod support;
+#[path = "common/binary.rs"]
+mod binary;
 
-use support::{confbot, stdout};
+use binary::{confbot, stdout};
 
 /// `text` without the block from the last `open` before `marker` to the first `close` after it.
 fn without_block(text: &str, marker: &str, open: &str, close: &str) -> String {
