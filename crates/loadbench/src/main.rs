@@ -14,9 +14,14 @@
 //!    Latency is what the fake records: from the dispatch leaving it to the callback arriving.
 //!    The bot's RSS is read from `/proc/<pid>/status` idle and after the load.
 //!
-//! Options: `--talks N` (default 50000), `--skip-e2e`, `--skip-inproc`, `--bin PATH` (default
-//! `target/release/confbot`). Everything runs on loopback and ends in a few minutes.
+//! 4. **DMs**: 5,000 attendees' reminders for one talk against the fake enforcing Discord's
+//!    global 50 requests a second, with the announcements due in the same minute (`dm.rs`).
+//!
+//! Options: `--talks N` (default 50000), `--skip-e2e`, `--skip-inproc`, `--skip-dm`, `--bin
+//! PATH` (default `target/release/confbot`). Everything runs on loopback and ends in about ten
+//! minutes (the DMs take 200 s at Discord's limit).
 
+mod dm;
 mod e2e;
 mod inproc;
 mod stats;
@@ -32,6 +37,7 @@ struct Args {
     bin: PathBuf,
     inproc: bool,
     e2e: bool,
+    dm: bool,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -41,6 +47,7 @@ fn args() -> anyhow::Result<Args> {
         bin: root.join("target/release/confbot"),
         inproc: true,
         e2e: true,
+        dm: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -49,6 +56,7 @@ fn args() -> anyhow::Result<Args> {
             "--bin" => args.bin = it.next().context("--bin PATH")?.into(),
             "--skip-e2e" => args.e2e = false,
             "--skip-inproc" => args.inproc = false,
+            "--skip-dm" => args.dm = false,
             other => bail!("unknown argument {other}; see the module doc of crates/loadbench"),
         }
     }
@@ -99,6 +107,9 @@ fn main() -> anyhow::Result<()> {
     }
     if args.e2e {
         e2e::run(&args.bin, &db, &program)?;
+    }
+    if args.dm {
+        dm::run(&args.bin, &db)?;
     }
     Ok(())
 }
