@@ -105,7 +105,7 @@ fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<ProgramDiff> {
 
     for session in program.sessions() {
         if old_sessions.get(session.id.as_str()) != Some(&session) {
-            write_session(tx, session, &mut search)?;
+            write_session(tx, session, old.is_some(), &mut search)?;
         }
     }
 
@@ -138,17 +138,22 @@ type SearchRow<'p> = (i64, &'p Talk, &'p str);
 fn write_session<'p>(
     tx: &Transaction,
     session: &'p Session,
+    replacing: bool,
     search: &mut Vec<SearchRow<'p>>,
 ) -> anyhow::Result<()> {
-    // Before any row changes: the search index must be told the text it holds for the talks
-    // this session has now and those it takes from another session.
     let ids: Vec<&str> = session.talks.iter().map(|t| t.id.as_str()).collect();
     let ids = serde_json::to_string(&ids)?;
-    unindex_talks(
-        tx,
-        "s.id = ?1 OR t.id IN (SELECT value FROM json_each(?2))",
-        params![session.id, ids],
-    )?;
+    if replacing {
+        // Before any row changes: the search index must be told the text it holds for the
+        // talks this session has now and those it takes from another session. Two statements,
+        // so each is an index lookup (an OR would scan every talk, for every session).
+        unindex_talks(tx, "s.id = ?1", [&session.id])?;
+        unindex_talks(
+            tx,
+            "t.id IN (SELECT value FROM json_each(?1)) AND s.id != ?2",
+            params![ids, session.id],
+        )?;
+    }
     let session_pk: i64 = tx.query_row(
         "INSERT INTO sessions (id, title, track, room, starts_at, ends_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (id) DO UPDATE SET title = ?2, track = ?3, room = ?4, starts_at = ?5, ends_at = ?6
