@@ -45,7 +45,7 @@ async fn test(ctx: Context<'_>) -> Result<(), Error> {
         .data()
         .run(move |store, now| core::sample(store, guild, now))
         .await?;
-    let poster = SerenityPoster::new(Arc::clone(&ctx.serenity_context().http));
+    let poster = SerenityPoster::new(Arc::clone(&ctx.serenity_context().http), ctx.data().pacer());
     let mut lines = Vec::new();
     for channel in channels {
         let outgoing = Outgoing {

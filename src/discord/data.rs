@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 
+use super::pacer::Pacer;
 use super::Error;
 use crate::clock::Clock;
 use crate::error::CommandError;
@@ -26,6 +27,8 @@ pub struct Data {
     db_slots: Arc<tokio::sync::Semaphore>,
     /// The live program source's poller, if `CONFBOT_PROGRAM_URL` is set.
     source: Option<SourceHandle>,
+    /// The bot's one pacer: every paced request, from a command or a tick, takes its slot here.
+    pacer: Arc<Pacer>,
 }
 
 /// How many commands do database work at once; the others wait their turn without a thread.
@@ -41,6 +44,7 @@ impl Data {
         rules: Rules,
         home_guild: Option<GuildId>,
         source: Option<SourceHandle>,
+        pacer: Arc<Pacer>,
     ) -> Data {
         Data {
             store,
@@ -49,7 +53,13 @@ impl Data {
             home_guild,
             db_slots: Arc::new(tokio::sync::Semaphore::new(DB_SLOTS)),
             source,
+            pacer,
         }
+    }
+
+    /// The bot's pacer, for a poster made by a command (`/announce test`, `/qa open`).
+    pub fn pacer(&self) -> Arc<Pacer> {
+        Arc::clone(&self.pacer)
     }
 
     /// The live program source's poller, if one is configured.

@@ -104,12 +104,15 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
     let source_task = bot
         .source
         .map(|source| SourceTask::start(Arc::clone(&bot.store), source, Arc::clone(&bot.clock)));
+    // One timeline of request slots for the whole bot (see `pacer.rs`).
+    let pacer = Arc::new(pacer::Pacer::default());
     let data = Data::new(
         Arc::clone(&bot.store),
         Arc::clone(&bot.clock),
         bot.announce.rules.clone(),
         bot.guild_id,
         source_task.as_ref().map(SourceTask::handle),
+        Arc::clone(&pacer),
     );
     if let Some(channel) = bot.announce.channel {
         seed_announce_channel(&http, &data, channel).await;
@@ -142,7 +145,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         .await
         .context("building the Discord client")?;
     let shard_manager = Arc::clone(&client.shard_manager);
-    let poster = Arc::new(poster::SerenityPoster::new(Arc::clone(&client.http)));
+    let poster = Arc::new(poster::SerenityPoster::new(Arc::clone(&client.http), pacer));
     let ticker = Ticker::start(
         bot.store,
         poster,

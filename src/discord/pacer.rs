@@ -9,8 +9,10 @@
 //! Discord's code and message), so any 429 on a paced request counts as global and pauses for
 //! [`PAUSE_ON_429`], Discord's global window.
 //!
-//! Channel announcements are never queued behind DMs: the DM tick sends one request at a time,
-//! so an announcement waits for at most the one slot a DM holds, however many DMs are due.
+//! There is one pacer per bot, shared by the ticks' poster and the posters commands make
+//! (`/announce test`, `/qa open`). Channel announcements are never queued behind DMs: the DM
+//! tick has at most two requests in flight (`reminders/dm.rs`), so an announcement waits for
+//! at most the two slots they hold, however many DMs are due.
 
 use std::sync::Mutex;
 use std::time::Duration;

@@ -31,11 +31,8 @@ pub struct SerenityPoster {
 }
 
 impl SerenityPoster {
-    pub fn new(http: Arc<Http>) -> SerenityPoster {
-        SerenityPoster {
-            http,
-            pacer: Arc::default(),
-        }
+    pub fn new(http: Arc<Http>, pacer: Arc<Pacer>) -> SerenityPoster {
+        SerenityPoster { http, pacer }
     }
 
     /// Waits for a slot, runs `request`, and pauses every sender if Discord answered 429.

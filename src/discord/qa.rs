@@ -109,7 +109,7 @@ async fn open(
         Open::Busy => return wait_for_another(ctx, guild, subject).await,
         Open::Existing(_) => return Err(anyhow::anyhow!("a forgotten Q&A thread is still live")),
     };
-    let poster = SerenityPoster::new(Arc::clone(&http));
+    let poster = SerenityPoster::new(Arc::clone(&http), ctx.data().pacer());
     let thread = match poster.open_thread(&new).await {
         Ok(thread) => thread,
         Err(error) => {

@@ -21,6 +21,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use futures_util::StreamExt;
 
 use super::{backoff, nonce_of, Rules, HORIZON, LATE_AFTER};
 use crate::agenda::MAX_MINUTES;
@@ -44,12 +45,38 @@ pub struct DmReport {
     pub refused: usize,
 }
 
+impl DmReport {
+    fn add(&mut self, other: &DmReport) {
+        self.sent += other.sent;
+        self.late += other.late;
+        self.missed += other.missed;
+        self.retrying += other.retrying;
+        self.failed += other.failed;
+        self.refused += other.refused;
+    }
+}
+
 /// A talk by id, at the start it had when its reminder fell due.
 type TalkAt = (String, DateTime<Utc>);
 
 /// The nonce of a user's reminder at `due`: stable across restarts and versions.
 pub fn nonce(user: UserId, due: DateTime<Utc>) -> String {
     nonce_of(&format!("dm\u{1f}{user}\u{1f}{}", due.timestamp()))
+}
+
+/// DM requests in flight at once. The sender paces every request (Discord's global limit);
+/// with one in flight, the database work between two DMs left slots unused, and the pacer's
+/// timeline is shared, so a channel announcement still waits for at most this many DM slots.
+const IN_FLIGHT: usize = 2;
+
+/// A DM to send: one resumed after a crash or an error, or one to claim first.
+enum Work {
+    Resume(DmReminder),
+    Claim {
+        due_at: DateTime<Utc>,
+        user: UserId,
+        talks: Vec<TalkAt>,
+    },
 }
 
 /// Sends every DM reminder due at `now`, exactly once, earliest due first.
@@ -62,9 +89,11 @@ pub async fn tick(
     let mut report = DmReport::default();
     // Changes first: "moved to 11:30" should come before the reminder for 11:30.
     tell_changes(store, messenger, now, &mut report).await?;
-    for claimed in store.dm_reminders_to_retry(now)? {
-        send_or_log(store, messenger, now, rules, claimed, &mut report).await;
-    }
+    let mut work: Vec<Work> = store
+        .dm_reminders_to_retry(now)?
+        .into_iter()
+        .map(Work::Resume)
+        .collect();
     let due = store.due_bookmarks(
         now,
         now - HORIZON,
@@ -78,24 +107,70 @@ pub async fn tick(
             .or_default()
             .push((bookmark.talk_id, bookmark.talk_starts_at));
     }
-    for ((due_at, user), talks) in groups {
-        let worth_sending = talks.iter().any(|(_, start)| now <= *start + rules.grace);
-        let state = if worth_sending {
-            AnnouncementState::Claimed
-        } else {
-            AnnouncementState::Missed
-        };
-        let claimed =
-            store.claim_dm_reminder(user, due_at, &nonce(user, due_at), &talks, state, now)?;
-        match claimed {
-            Some(claimed) if worth_sending => {
-                send_or_log(store, messenger, now, rules, claimed, &mut report).await
+    work.extend(
+        groups
+            .into_iter()
+            .map(|((due_at, user), talks)| Work::Claim {
+                due_at,
+                user,
+                talks,
+            }),
+    );
+    // Claimed as they are sent, in order, so a crash leaves few claims to resume.
+    let (done, errors) = (std::sync::Mutex::new(report), std::sync::Mutex::new(None));
+    let (done_ref, errors_ref) = (&done, &errors);
+    futures_util::stream::iter(work)
+        .for_each_concurrent(IN_FLIGHT, |work| async move {
+            let mut one = DmReport::default();
+            if let Err(error) = run(store, messenger, now, rules, work, &mut one).await {
+                errors_ref
+                    .lock()
+                    .expect("not poisoned")
+                    .get_or_insert(error);
             }
-            Some(_) => report.missed += 1,
-            None => {}
-        }
+            done_ref.lock().expect("not poisoned").add(&one);
+        })
+        .await;
+    match errors.into_inner().expect("not poisoned") {
+        Some(error) => Err(error),
+        None => Ok(done.into_inner().expect("not poisoned")),
     }
-    Ok(report)
+}
+
+/// Claims (unless resuming) and sends one DM reminder.
+async fn run(
+    store: &Store,
+    messenger: &impl DirectMessenger,
+    now: DateTime<Utc>,
+    rules: &Rules,
+    work: Work,
+    report: &mut DmReport,
+) -> anyhow::Result<()> {
+    let claimed = match work {
+        Work::Resume(claimed) => claimed,
+        Work::Claim {
+            due_at,
+            user,
+            talks,
+        } => {
+            let worth_sending = talks.iter().any(|(_, start)| now <= *start + rules.grace);
+            let state = if worth_sending {
+                AnnouncementState::Claimed
+            } else {
+                AnnouncementState::Missed
+            };
+            match store.claim_dm_reminder(user, due_at, &nonce(user, due_at), &talks, state, now)? {
+                Some(claimed) if worth_sending => claimed,
+                Some(_) => {
+                    report.missed += 1;
+                    return Ok(());
+                }
+                None => return Ok(()),
+            }
+        }
+    };
+    send_or_log(store, messenger, now, rules, claimed, report).await;
+    Ok(())
 }
 
 /// Sends one claimed reminder; an error is logged, not allowed to stop the others (the claim
