@@ -35,12 +35,17 @@ impl SerenityPoster {
         SerenityPoster { http, pacer }
     }
 
-    /// Waits for a slot, runs `request`, and pauses every sender if Discord answered 429.
+    /// Waits for a slot (and for a message post, the channel's), runs `request`, and pauses
+    /// every sender if Discord answered 429.
     async fn paced<T>(
         &self,
+        posting_into: Option<ids::ChannelId>,
         request: impl std::future::Future<Output = Result<T, serenity::Error>>,
     ) -> Result<T, serenity::Error> {
-        self.pacer.slot().await;
+        match posting_into {
+            Some(channel) => self.pacer.post_slot(channel).await,
+            None => self.pacer.slot().await,
+        }
         let result = request.await;
         if let Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(response))) = &result {
             if response.status_code.as_u16() == 429 {
@@ -54,7 +59,7 @@ impl SerenityPoster {
 
 impl DirectMessenger for SerenityPoster {
     async fn open_dm(&self, user: ids::UserId) -> Result<ids::ChannelId, DmError> {
-        self.paced(UserId::from(user).create_dm_channel(&self.http))
+        self.paced(None, UserId::from(user).create_dm_channel(&self.http))
             .await
             .map(|channel| channel.id.into())
             .map_err(|error| dm_error(&error))
@@ -70,10 +75,13 @@ impl DirectMessenger for SerenityPoster {
             .nonce(Nonce::String(message.nonce.clone()))
             .enforce_nonce(true)
             .allowed_mentions(render::no_mentions());
-        self.paced(ChannelId::from(message.channel_id).send_message(&self.http, create))
-            .await
-            .map(|sent| sent.id.into())
-            .map_err(|error| dm_error(&error))
+        self.paced(
+            Some(message.channel_id),
+            ChannelId::from(message.channel_id).send_message(&self.http, create),
+        )
+        .await
+        .map(|sent| sent.id.into())
+        .map_err(|error| dm_error(&error))
     }
 }
 
@@ -105,7 +113,10 @@ impl Poster for SerenityPoster {
             .enforce_nonce(true)
             .allowed_mentions(mentions);
         match self
-            .paced(ChannelId::from(message.channel_id).send_message(&self.http, create))
+            .paced(
+                Some(message.channel_id),
+                ChannelId::from(message.channel_id).send_message(&self.http, create),
+            )
             .await
         {
             Ok(sent) => Ok(sent.id.into()),
