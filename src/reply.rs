@@ -5,6 +5,10 @@
 //! within Discord's limits, truncating with an ellipsis, so no renderer can produce a message
 //! Discord would reject.
 
+mod text;
+
+pub use text::{escaped, Part, Style, Text};
+
 /// Discord's limits, in characters (Unicode scalar values, as serenity counts them).
 pub mod limits {
     pub const CONTENT: usize = 2000;
