@@ -66,7 +66,7 @@ pub fn preview(db: &Path, from: Option<&str>, to: Option<&str>) -> anyhow::Resul
                 item.due_at.format("%H:%M UTC"),
             );
             // The content line, then the embed's title and description (time, place, moderators).
-            println!("  {}", timestamps(&content.replace("**", ""), item.due_at));
+            println!("  {}", timestamps(&content.discord().replace("**", ""), item.due_at));
             let embed = text::render(&embed, item.due_at);
             for line in embed
                 .lines()

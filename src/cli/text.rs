@@ -7,20 +7,17 @@ use chrono::{DateTime, Utc};
 use crate::reply::Reply;
 
 pub fn render(reply: &Reply, now: DateTime<Utc>) -> String {
-    let mut out = format!(
-        "{}\n{}\n",
-        reply.title,
-        "=".repeat(reply.title.chars().count().min(72))
-    );
+    let title = reply.title.discord();
+    let mut out = format!("{title}\n{}\n", "=".repeat(title.chars().count().min(72)));
     if let Some(url) = &reply.url {
         out.push_str(&format!("{url}\n"));
     }
     if !reply.description.is_empty() {
-        out.push_str(&format!("{}\n", reply.description));
+        out.push_str(&format!("{}\n", reply.description.discord()));
     }
     for field in &reply.fields {
-        out.push_str(&format!("\n* {}\n", field.name));
-        for line in field.value.lines() {
+        out.push_str(&format!("\n* {}\n", field.name.discord()));
+        for line in field.value.discord().lines() {
             out.push_str(&format!("  {line}\n"));
         }
     }
@@ -28,7 +25,7 @@ pub fn render(reply: &Reply, now: DateTime<Utc>) -> String {
         out.push_str(&format!("\n[{}] {}\n", button.label, button.url));
     }
     if let Some(footer) = &reply.footer {
-        out.push_str(&format!("\n-- {footer}\n"));
+        out.push_str(&format!("\n-- {}\n", footer.discord()));
     }
     timestamps(&unescaped(&out.replace("**", "")), now)
 }
