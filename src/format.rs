@@ -1,39 +1,17 @@
 //! How confbot writes times, talks and people, for commands and announcements alike.
 //!
-//! Times are Discord timestamps (`<t:UNIX:t>`, shown in each reader's own zone) next to the
-//! conference-local time (`11:00 PDT`), so nobody has to convert.
+//! Times are instants (shown in each reader's own zone where the renderer can: a Discord
+//! timestamp) next to the conference-local time (`11:00 PDT`), so nobody has to convert.
+//! Names and titles are program text ([`Text::program`]): how they are escaped is the
+//! renderer's business.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::program::{time::local_clock, Person};
-use crate::reply::{Choice, Field};
+use crate::reply::{Choice, Field, Style, Text};
 use crate::store::ScheduledTalk;
-
-/// Program text (a title, a name, a room) as Discord shows it literally: every character that
-/// Discord Markdown gives a meaning (`*` `_` `~` `` ` `` `|` `[` `]` `<` `\`, and `#` `>` `-`
-/// where they start a line) is escaped, so `[Claim your prize](https://…)` stays text and
-/// `C*-algebras and *-algebras` stays itself. Speakers write these; confbot's own formatting is
-/// added around them. The CLI's renderer drops the escapes again. (`@everyone` needs no escape:
-/// no message allows mentions from program text.)
-pub fn escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut line_start = true;
-    for c in text.chars() {
-        let special = matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']' | '<')
-            || (line_start && matches!(c, '#' | '>' | '-'));
-        if special {
-            out.push('\\');
-        }
-        out.push(c);
-        if c == '\n' {
-            line_start = true;
-        } else if !c.is_whitespace() {
-            line_start = false;
-        }
-    }
-    out
-}
+use crate::text;
 
 /// An abstract as Discord shows it: its Markdown kept, but a masked link `[label](url)` written
 /// as `label (url)`, so a reader sees where a link goes before following it.
@@ -66,42 +44,35 @@ pub fn abstract_text(text: &str) -> String {
     out
 }
 
-/// A Discord timestamp: `t` short time, `f` date and time, `F` long, `R` relative, `D` date.
-pub fn stamp(at: DateTime<Utc>, style: char) -> String {
-    format!("<t:{}:{style}>", at.timestamp())
+/// An instant in the reader's zone.
+pub fn stamp(at: DateTime<Utc>, style: Style) -> Text {
+    Text::instant(at, style)
 }
 
-/// `<t:…:t>–<t:…:t> (11:00–11:15 PDT)`.
-pub fn span(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz) -> String {
+/// `<t:…:t>–<t:…:t> (11:00–11:15 PDT)` on Discord.
+pub fn span(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz) -> Text {
     let local_start = start.with_timezone(&tz).format("%H:%M");
-    format!(
-        "{}–{} ({local_start}–{})",
-        stamp(start, 't'),
-        stamp(end, 't'),
-        local_clock(end, tz)
-    )
+    text![
+        stamp(start, Style::Time),
+        "–",
+        stamp(end, Style::Time),
+        format!(" ({local_start}–{})", local_clock(end, tz))
+    ]
 }
 
-/// `<t:…:f> (Tue 4 May 11:00 PDT)`: a date and time, for things not today.
-pub fn day_and_time(at: DateTime<Utc>, tz: Tz) -> String {
+/// `<t:…:f> (Tue 4 May 11:00 PDT)` on Discord: a date and time, for things not today.
+pub fn day_and_time(at: DateTime<Utc>, tz: Tz) -> Text {
     let local = at.with_timezone(&tz).format("%a %-d %b %H:%M %Z");
-    format!("{} ({local})", stamp(at, 'f'))
+    text![stamp(at, Style::DateTime), format!(" ({local})")]
 }
 
 /// Up to five names; for more, four and how many others.
-pub fn people(people: &[Person]) -> String {
+pub fn people(people: &[Person]) -> Text {
     const SHOWN: usize = 4;
-    let names = |n: usize| {
-        people
-            .iter()
-            .take(n)
-            .map(|p| escaped(&p.name))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let names = |n: usize| Text::join(people.iter().take(n).map(|p| Text::program(&p.name)), ", ");
     match people.len() {
-        0 => "speaker to be announced".to_string(),
-        n if n > SHOWN + 1 => format!("{} and {} more", names(SHOWN), n - SHOWN),
+        0 => "speaker to be announced".into(),
+        n if n > SHOWN + 1 => names(SHOWN) + format!(" and {} more", n - SHOWN),
         n => names(n),
     }
 }
@@ -110,16 +81,19 @@ pub fn people(people: &[Person]) -> String {
 pub fn talk_field(row: &ScheduledTalk, tz: Tz) -> Field {
     let talk = &row.talk;
     Field {
-        name: escaped(&talk.title),
-        value: format!(
-            "{} · {} · {}\n{}\nin {} · id `{}`",
+        name: Text::program(&talk.title),
+        value: text![
             day_and_time(talk.start, tz),
-            stamp(talk.start, 'R'),
-            escaped(&talk.kind.to_string()),
+            " · ",
+            stamp(talk.start, Style::Relative),
+            " · ",
+            Text::program(talk.kind.to_string()),
+            "\n",
             people(&talk.speakers),
-            escaped(&row.session.title),
-            talk.id.replace('`', "'")
-        ),
+            "\nin ",
+            Text::program(&row.session.title),
+            format!(" · id `{}`", talk.id.replace('`', "'"))
+        ],
         inline: false,
         talks: vec![Choice::new(&talk.title, &talk.id)],
     }

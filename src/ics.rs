@@ -35,7 +35,8 @@ pub fn calendar(conference: &Conference, talks: &[ScheduledTalk], now: DateTime<
         let (talk, session) = (&row.talk, &row.session);
         let mut description = format!(
             "Speakers: {}\nSession: {}",
-            people(&talk.speakers),
+            // The names as Discord shows them (escaped), as this file has always had them.
+            people(&talk.speakers).discord(),
             session.title
         );
         if !talk.abstract_text.is_empty() {

@@ -12,7 +12,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
-use crate::reply::Reply;
+use crate::reply::{Reply, Text};
 use crate::store::Store;
 
 /// Why a message is not sent into a channel an admin must set again; shown where it was meant to go.
@@ -25,7 +25,7 @@ pub struct Outgoing {
     pub channel_id: ChannelId,
     /// Sent with `enforce_nonce`: the same nonce within minutes returns the same message.
     pub nonce: String,
-    pub content: String,
+    pub content: Text,
     pub embed: Reply,
     /// The one role this message may mention (the guild's announcement ping), if any.
     pub mention_role: Option<RoleId>,
@@ -91,7 +91,7 @@ pub struct DirectMessage {
     pub channel_id: ChannelId,
     /// Sent with `enforce_nonce`, as announcements are.
     pub nonce: String,
-    pub content: String,
+    pub content: Text,
     pub embed: Reply,
 }
 

@@ -4,11 +4,12 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::format::{abstract_text, escaped, people, stamp};
+use crate::format::{abstract_text, people, stamp};
 use crate::ids::{ChannelId, GuildId, MessageId};
 use crate::post::NewThread;
-use crate::reply::{limits, truncate, truncate_at_word, Field, Reply};
+use crate::reply::{limits, truncate, truncate_at_word, Field, Reply, Style, Text};
 use crate::store::{OpenedThread, QaThread, ScheduledTalk, SessionSlot, Store};
+use crate::text;
 
 /// How much of an abstract the thread's first message quotes.
 const EXCERPT: usize = 300;
@@ -63,39 +64,42 @@ pub fn intro(store: &Store, subject: &Subject) -> anyhow::Result<Reply> {
     };
     let moderators = store.moderators(&subject.session.id)?;
     let mut description = vec![match &subject.talk {
-        Some(_) => format!(
-            "Questions for this talk of **{}**, {}.",
-            escaped(&subject.session.title),
-            stamp(subject.session.start, 'f')
-        ),
-        None => format!(
-            "Questions for the talks of this session, {}.",
-            stamp(subject.session.start, 'f')
-        ),
+        Some(_) => text![
+            "Questions for this talk of **",
+            Text::program(&subject.session.title),
+            "**, ",
+            stamp(subject.session.start, Style::DateTime),
+            "."
+        ],
+        None => text![
+            "Questions for the talks of this session, ",
+            stamp(subject.session.start, Style::DateTime),
+            "."
+        ],
     }];
     if !moderators.is_empty() {
-        description.push(format!("Moderated by {}.", people(&moderators)));
+        description.push(text!["Moderated by ", people(&moderators), "."]);
     }
     description.push(
         "**How to ask:** `/ask` in this thread. Vote ▲ for the questions you want answered (click again to take your vote back); the moderators pick the best for the speakers."
-            .to_string(),
+            .into(),
     );
     let fields = talks.iter().map(|row| {
-        let mut value = format!("by {}", people(&row.talk.speakers));
+        let mut value = text!["by ", people(&row.talk.speakers)];
         let excerpt = row.talk.abstract_text.trim();
         if !excerpt.is_empty() {
             let excerpt = abstract_text(&truncate(excerpt, EXCERPT)).replace('\n', "\n> ");
-            value.push_str(&format!("\n> {excerpt}"));
+            value += format!("\n> {excerpt}");
         }
         Field {
-            name: escaped(&row.talk.title),
+            name: Text::program(&row.talk.title),
             value,
             inline: false,
             talks: Vec::new(),
         }
     });
-    Ok(Reply::new(format!("Q&A · {}", escaped(subject.title())))
-        .description(description.join("\n"))
+    Ok(Reply::new(text!["Q&A · ", Text::program(subject.title())])
+        .description(Text::join(description, "\n"))
         .fields(fields)
         .fitted())
 }

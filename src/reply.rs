@@ -1,9 +1,15 @@
 //! What a command answers, as plain data, and Discord's size limits: the one place they live.
 //!
 //! A [`Reply`] is an embed-shaped answer (title, description, fields, footer, link buttons)
-//! that knows nothing of serenity. [`Reply::pages`] splits a long list into pages and fits each
+//! that knows nothing of serenity. Its texts are [`Text`]s of typed parts (program text,
+//! instants, channels, users, roles) that each renderer writes its own way; sizes are measured
+//! on the Discord rendering, the largest. [`Reply::pages`] splits a long list into pages and fits each
 //! within Discord's limits, truncating with an ellipsis, so no renderer can produce a message
 //! Discord would reject.
+
+mod text;
+
+pub use text::{escaped, Part, Style, Text};
 
 /// Discord's limits, in characters (Unicode scalar values, as serenity counts them).
 pub mod limits {
@@ -31,8 +37,8 @@ pub mod limits {
 /// One titled block of a reply (a talk in a list, "When", "Speakers"...).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
-    pub name: String,
-    pub value: String,
+    pub name: Text,
+    pub value: Text,
     pub inline: bool,
     /// The talks it is about, for a "Remind me about…" menu (label, talk id).
     pub talks: Vec<Choice>,
@@ -55,11 +61,11 @@ pub struct ActionButton {
 /// A command's answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reply {
-    pub title: String,
+    pub title: Text,
     pub url: Option<String>,
-    pub description: String,
+    pub description: Text,
     pub fields: Vec<Field>,
-    pub footer: Option<String>,
+    pub footer: Option<Text>,
     pub buttons: Vec<LinkButton>,
     /// Buttons confbot answers, shown after the links.
     pub actions: Vec<ActionButton>,
@@ -83,24 +89,19 @@ impl Choice {
 }
 
 impl Reply {
-    pub fn new(title: impl Into<String>) -> Reply {
+    pub fn new(title: impl Into<Text>) -> Reply {
         Reply {
             title: title.into(),
             ..Reply::default()
         }
     }
 
-    pub fn description(mut self, text: impl Into<String>) -> Reply {
+    pub fn description(mut self, text: impl Into<Text>) -> Reply {
         self.description = text.into();
         self
     }
 
-    pub fn field(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-        inline: bool,
-    ) -> Reply {
+    pub fn field(mut self, name: impl Into<Text>, value: impl Into<Text>, inline: bool) -> Reply {
         self.fields.push(Field {
             name: name.into(),
             value: value.into(),
@@ -134,7 +135,7 @@ impl Reply {
         self
     }
 
-    pub fn footer(mut self, text: impl Into<String>) -> Reply {
+    pub fn footer(mut self, text: impl Into<Text>) -> Reply {
         self.footer = Some(text.into());
         self
     }
@@ -172,8 +173,8 @@ impl Reply {
                 Reply {
                     fields: fields.to_vec(),
                     footer: Some(match &self.footer {
-                        Some(footer) => format!("{footer} · {page_note}"),
-                        None => page_note,
+                        Some(footer) => footer.clone() + " · " + page_note,
+                        None => page_note.into(),
                     }),
                     ..self.clone()
                 }
@@ -186,11 +187,11 @@ impl Reply {
     /// 25 or beyond the 6000-character total dropped with a note of how many.
     pub fn fitted(&self) -> Reply {
         let mut reply = Reply {
-            title: truncate(&self.title, limits::EMBED_TITLE),
+            title: self.title.truncated(limits::EMBED_TITLE),
             url: self.url.clone().filter(|url| is_web_url(url)),
-            description: truncate(&self.description, limits::EMBED_DESCRIPTION),
+            description: self.description.truncated(limits::EMBED_DESCRIPTION),
             fields: Vec::new(),
-            footer: self.footer.as_deref().map(|f| truncate(f, limits::FOOTER)),
+            footer: self.footer.as_ref().map(|f| f.truncated(limits::FOOTER)),
             buttons: self
                 .buttons
                 .iter()
@@ -217,12 +218,12 @@ impl Reply {
         let mut used = reply.embed_chars() + note_room;
         for field in &self.fields {
             let field = Field {
-                name: truncate(&field.name, limits::FIELD_NAME),
-                value: truncate(&field.value, limits::FIELD_VALUE),
+                name: field.name.truncated(limits::FIELD_NAME),
+                value: field.value.truncated(limits::FIELD_VALUE),
                 inline: field.inline,
                 talks: field.talks.clone(),
             };
-            let size = field.name.chars().count() + field.value.chars().count();
+            let size = field.name.discord_len() + field.value.discord_len();
             if reply.fields.len() == limits::EMBED_FIELDS || used + size > limits::EMBED_TOTAL {
                 break;
             }
@@ -235,17 +236,17 @@ impl Reply {
             reply.footer = Some(match reply.footer {
                 Some(footer) => {
                     let room = limits::FOOTER - note.chars().count() - 3;
-                    format!("{} · {note}", truncate(&footer, room))
+                    footer.truncated(room) + " · " + note
                 }
-                None => note,
+                None => note.into(),
             });
         }
         // Extreme inputs (a huge title, description and footer at once) can still exceed the
         // total; the description gives way.
         let excess = reply.embed_chars().saturating_sub(limits::EMBED_TOTAL);
         if excess > 0 {
-            let keep = reply.description.chars().count().saturating_sub(excess);
-            reply.description = truncate(&reply.description, keep);
+            let keep = reply.description.discord_len().saturating_sub(excess);
+            reply.description = reply.description.truncated(keep);
         }
         reply
     }
@@ -255,12 +256,12 @@ impl Reply {
         let fields: usize = self
             .fields
             .iter()
-            .map(|f| f.name.chars().count() + f.value.chars().count())
+            .map(|f| f.name.discord_len() + f.value.discord_len())
             .sum();
-        self.title.chars().count()
-            + self.description.chars().count()
+        self.title.discord_len()
+            + self.description.discord_len()
             + fields
-            + self.footer.as_deref().map_or(0, |f| f.chars().count())
+            + self.footer.as_ref().map_or(0, Text::discord_len)
     }
 }
 
@@ -342,19 +343,51 @@ mod tests {
             reply = reply.field(format!("field {i}"), "v ".repeat(800), false);
         }
         let fitted = reply.fitted();
-        assert!(fitted.title.chars().count() <= limits::EMBED_TITLE);
-        assert!(fitted.description.chars().count() <= limits::EMBED_DESCRIPTION);
+        assert!(fitted.title.discord_len() <= limits::EMBED_TITLE);
+        assert!(fitted.description.discord_len() <= limits::EMBED_DESCRIPTION);
         assert!(fitted.fields.len() <= limits::EMBED_FIELDS);
         assert!(fitted
             .fields
             .iter()
-            .all(|f| f.value.chars().count() <= limits::FIELD_VALUE));
+            .all(|f| f.value.discord_len() <= limits::FIELD_VALUE));
         assert!(
             fitted.embed_chars() <= limits::EMBED_TOTAL,
             "{}",
             fitted.embed_chars()
         );
-        assert!(fitted.footer.unwrap().contains("more not shown"));
+        assert!(fitted.footer.unwrap().discord().contains("more not shown"));
+    }
+
+    #[test]
+    fn limits_are_measured_on_what_discord_is_sent() {
+        // Escapes double program text and a timestamp is 16 characters on Discord, so fitting
+        // must count the rendering, not the program's characters.
+        let at = chrono::DateTime::from_timestamp(1_620_151_200, 0).unwrap();
+        let mut reply = Reply::new(Text::program("*".repeat(200)));
+        for _ in 0..10 {
+            let mut value = Text::default();
+            for _ in 0..100 {
+                value += Text::program("*_") + Text::instant(at, Style::Relative);
+            }
+            reply = reply.field(Text::program("[x]".repeat(100)), value, false);
+        }
+        let fitted = reply.fitted();
+        assert!(fitted.title.discord().chars().count() <= limits::EMBED_TITLE);
+        for field in &fitted.fields {
+            assert!(field.name.discord().chars().count() <= limits::FIELD_NAME);
+            let value = field.value.discord();
+            assert!(value.chars().count() <= limits::FIELD_VALUE);
+            // Cut between parts or inside program text, never inside a timestamp or escape.
+            assert_eq!(value.matches("<t:").count(), value.matches(":R>").count());
+            assert!(value.ends_with('…') && !value.ends_with("\\…"), "{value}");
+        }
+        let total: usize = [&fitted.title]
+            .into_iter()
+            .chain(fitted.fields.iter().flat_map(|f| [&f.name, &f.value]))
+            .chain(&fitted.footer)
+            .map(|t| t.discord().chars().count())
+            .sum();
+        assert!(total <= limits::EMBED_TOTAL, "{total}");
     }
 
     #[test]
@@ -383,6 +416,6 @@ mod tests {
         let pages = reply.pages(5);
         assert_eq!(pages.len(), 3);
         assert_eq!(pages[2].fields.len(), 2);
-        assert_eq!(pages[1].footer.as_deref(), Some("Page 2 of 3"));
+        assert_eq!(pages[1].footer, Some("Page 2 of 3".into()));
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use chrono::{TimeDelta, Utc};
 
-use super::text::{self, timestamps};
+use super::text;
 use super::{open_store, parse_at};
 use crate::config::AnnounceConfig;
 use crate::reminders::{plan, render};
@@ -66,7 +66,7 @@ pub fn preview(db: &Path, from: Option<&str>, to: Option<&str>) -> anyhow::Resul
                 item.due_at.format("%H:%M UTC"),
             );
             // The content line, then the embed's title and description (time, place, moderators).
-            println!("  {}", timestamps(&content.replace("**", ""), item.due_at));
+            println!("  {}", text::line(&content, item.due_at));
             let embed = text::render(&embed, item.due_at);
             for line in embed
                 .lines()

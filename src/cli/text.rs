@@ -1,82 +1,58 @@
-//! A [`Reply`] as plain text for the terminal. Discord timestamps (`<t:UNIX:style>`) become
-//! UTC times, or "in 5 min" relative to the `--at` time; bold markers and the escapes of
-//! program text are dropped.
+//! A [`Reply`] as plain text for the terminal. Each part of its texts is written for a reader
+//! without Discord: instants as UTC times, or "in 5 min" relative to the `--at` time; program
+//! text as it is (nothing is escaped); channels, users and roles by id; confbot's own bold
+//! markers dropped.
 
 use chrono::{DateTime, Utc};
 
-use crate::reply::Reply;
+use crate::reply::{Part, Reply, Style, Text};
 
 pub fn render(reply: &Reply, now: DateTime<Utc>) -> String {
-    let mut out = format!(
-        "{}\n{}\n",
-        reply.title,
-        "=".repeat(reply.title.chars().count().min(72))
-    );
+    let title = line(&reply.title, now);
+    let mut out = format!("{title}\n{}\n", "=".repeat(title.chars().count().min(72)));
     if let Some(url) = &reply.url {
         out.push_str(&format!("{url}\n"));
     }
     if !reply.description.is_empty() {
-        out.push_str(&format!("{}\n", reply.description));
+        out.push_str(&format!("{}\n", line(&reply.description, now)));
     }
     for field in &reply.fields {
-        out.push_str(&format!("\n* {}\n", field.name));
-        for line in field.value.lines() {
-            out.push_str(&format!("  {line}\n"));
+        out.push_str(&format!("\n* {}\n", line(&field.name, now)));
+        for value in line(&field.value, now).lines() {
+            out.push_str(&format!("  {value}\n"));
         }
     }
     for button in &reply.buttons {
         out.push_str(&format!("\n[{}] {}\n", button.label, button.url));
     }
     if let Some(footer) = &reply.footer {
-        out.push_str(&format!("\n-- {footer}\n"));
+        out.push_str(&format!("\n-- {}\n", line(footer, now)));
     }
-    timestamps(&unescaped(&out.replace("**", "")), now)
+    out
 }
 
-/// Drops the backslashes `format::escaped` puts before Markdown characters of program text:
-/// a terminal shows the text itself.
-fn unescaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match chars.peek() {
-            Some(next) if c == '\\' && next.is_ascii_punctuation() => {}
-            _ => out.push(c),
+/// One text as the terminal shows it.
+pub fn line(text: &Text, now: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    for part in text.parts() {
+        match part {
+            Part::Markdown(text) => out.push_str(&text.replace("**", "")),
+            Part::Program(text) => out.push_str(text),
+            Part::Instant(at, style) => out.push_str(&instant(*at, *style, now)),
+            Part::Channel(id) => out.push_str(&format!("channel {id}")),
+            Part::User(id) => out.push_str(&format!("user {id}")),
+            Part::Role(id) => out.push_str(&format!("role {id}")),
         }
     }
     out
 }
 
-/// Replaces each `<t:UNIX:style>` with readable text.
-pub fn timestamps(text: &str, now: DateTime<Utc>) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("<t:") {
-        out.push_str(&rest[..start]);
-        let tail = &rest[start..];
-        let parsed = tail.find('>').and_then(|end| {
-            let (seconds, style) = tail[3..end].split_once(':')?;
-            let at = DateTime::from_timestamp(seconds.parse().ok()?, 0)?;
-            Some((end, at, style))
-        });
-        match parsed {
-            Some((end, at, style)) => {
-                out.push_str(&match style {
-                    "R" => relative(at, now),
-                    "t" | "T" => at.format("%H:%M UTC").to_string(),
-                    "d" | "D" => at.format("%-d %b %Y").to_string(),
-                    _ => at.format("%a %-d %b %Y %H:%M UTC").to_string(),
-                });
-                rest = &tail[end + 1..];
-            }
-            None => {
-                out.push_str("<t:");
-                rest = &tail[3..];
-            }
-        }
+fn instant(at: DateTime<Utc>, style: Style, now: DateTime<Utc>) -> String {
+    match style {
+        Style::Relative => relative(at, now),
+        Style::Time => at.format("%H:%M UTC").to_string(),
+        Style::DateTime | Style::LongDateTime => at.format("%a %-d %b %Y %H:%M UTC").to_string(),
     }
-    out.push_str(rest);
-    out
 }
 
 fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
@@ -97,11 +73,26 @@ fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::ChannelId;
+    use crate::text;
 
     #[test]
-    fn timestamps_become_readable() {
+    fn parts_are_written_for_a_terminal() {
         let now = DateTime::from_timestamp(1_620_150_900, 0).unwrap();
-        let text = timestamps("<t:1620151200:t> <t:1620151200:R> <t:x:t> <t:", now);
-        assert_eq!(text, "18:00 UTC in 5 min <t:x:t> <t:");
+        let at = DateTime::from_timestamp(1_620_151_200, 0).unwrap();
+        let text = text![
+            "**",
+            Text::program(r"C*-algebras \o/ [x](y)"),
+            "** ",
+            Text::instant(at, Style::Time),
+            " ",
+            Text::instant(at, Style::Relative),
+            " in ",
+            Text::channel(ChannelId(7)),
+        ];
+        assert_eq!(
+            line(&text, now),
+            r"C*-algebras \o/ [x](y) 18:00 UTC in 5 min in channel 7"
+        );
     }
 }

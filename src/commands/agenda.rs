@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 
 use super::{conference, CommandResult};
 use crate::error::CommandError;
-use crate::format::{day_and_time, escaped, stamp};
+use crate::format::{day_and_time, stamp};
 use crate::ids::UserId;
-use crate::reply::{truncate, Choice, Reply};
+use crate::reply::{truncate, Choice, Reply, Style, Text};
 use crate::store::{Bookmark, Store};
-use crate::user_error;
+use crate::{text, user_error};
 
 pub use crate::agenda::Action;
 use crate::agenda::{due_at, DEFAULT_MINUTES, MAX_MINUTES};
@@ -49,7 +49,8 @@ pub fn remind(
         user_error!(
             "**{}** has already started ({}), so there is nothing to remind you of.",
             talk.title,
-            stamp(talk.start, 'R')
+            // A user error is one plain string, written for Discord.
+            stamp(talk.start, Style::Relative).discord()
         );
     }
     let minutes = match minutes {
@@ -63,20 +64,30 @@ pub fn remind(
     let place = row
         .session
         .place()
-        .map(|p| format!(" in {}", escaped(p)))
+        .map(|p| text![" in ", Text::program(p)])
         .unwrap_or_default();
     let when = if due <= now {
-        "It starts in less than that, so I will DM you right away.".to_string()
+        "It starts in less than that, so I will DM you right away.".into()
     } else {
-        format!("I will DM you {} ({}).", stamp(due, 't'), stamp(due, 'R'))
+        text![
+            "I will DM you ",
+            stamp(due, Style::Time),
+            " (",
+            stamp(due, Style::Relative),
+            ")."
+        ]
     };
-    let mut text = format!(
-        "**{}** starts {}{place}.\nReminder: {minutes} minutes before. {when}",
-        escaped(&talk.title),
-        day_and_time(talk.start, tz)
-    );
+    let mut text = text![
+        "**",
+        Text::program(&talk.title),
+        "** starts ",
+        day_and_time(talk.start, tz),
+        place,
+        format!(".\nReminder: {minutes} minutes before. "),
+        when
+    ];
     if store.agenda_user(user)?.paused {
-        text.push_str("\nYour reminders are paused: resume them in `/agenda`.");
+        text += "\nYour reminders are paused: resume them in `/agenda`.";
     }
     let title = if added {
         "Added to your agenda"
@@ -106,15 +117,17 @@ pub fn remind_many(
     let mut added = 0;
     for id in talk_ids {
         let title = store.talk(id)?.map_or_else(
-            || format!("`{}`", truncate(id, 100)),
-            |row| escaped(&row.talk.title),
+            || format!("`{}`", truncate(id, 100)).into(),
+            |row| Text::program(row.talk.title),
         );
         match remind(store, now, user, id, None) {
             Ok(_) => {
                 added += 1;
-                lines.push(format!("✓ {title}"));
+                lines.push(text!["✓ ", title]);
             }
-            Err(CommandError::User(error)) => lines.push(format!("✗ {title}: {}", error.0)),
+            Err(CommandError::User(error)) => {
+                lines.push(text!["✗ ", title, format!(": {}", error.0)])
+            }
             Err(internal) => return Err(internal),
         }
     }
@@ -122,7 +135,7 @@ pub fn remind_many(
         "Added {added} of {} talks to your agenda",
         talk_ids.len()
     ))
-    .description(lines.join("\n"))
+    .description(Text::join(lines, "\n"))
     .footer(format!(
         "Reminders come {DEFAULT_MINUTES} minutes before unless you chose otherwise · /agenda"
     )))
@@ -196,39 +209,39 @@ pub fn agenda(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<AgendaV
     let mut clashes = 0;
     for (i, bookmark) in upcoming.iter().enumerate() {
         let (talk, session) = (&bookmark.talk.talk, &bookmark.talk.session);
-        let clashing: Vec<String> = upcoming
+        let clashing: Vec<Text> = upcoming
             .iter()
             .enumerate()
             .filter(|(j, other)| {
                 *j != i && other.talk.talk.start < talk.end && talk.start < other.talk.talk.end
             })
-            .map(|(_, other)| escaped(&other.talk.talk.title))
+            .map(|(_, other)| Text::program(&other.talk.talk.title))
             .collect();
-        let mut value = format!(
-            "{} – {}",
+        let mut value = text![
             day_and_time(talk.start, tz),
-            stamp(talk.end, 't')
-        );
+            " – ",
+            stamp(talk.end, Style::Time)
+        ];
         if let Some(place) = session.place() {
-            value.push_str(&format!(" · {}", escaped(place)));
+            value += text![" · ", Text::program(place)];
         }
-        value.push_str(&format!("\nin {}", escaped(&session.title)));
+        value += text!["\nin ", Text::program(&session.title)];
         if talk.start > now {
             let due = due_at(talk.start, bookmark.minutes, now);
-            value.push_str(&format!(
-                "\nReminder {} min before ({})",
-                bookmark.minutes,
-                stamp(due, 'R')
-            ));
+            value += text![
+                format!("\nReminder {} min before (", bookmark.minutes),
+                stamp(due, Style::Relative),
+                ")"
+            ];
         } else {
-            value.push_str("\nRunning now");
+            value += "\nRunning now";
         }
         let name = if clashing.is_empty() {
-            escaped(&talk.title)
+            Text::program(&talk.title)
         } else {
             clashes += 1;
-            value.push_str(&format!("\n⚠ Clashes with {}", clashing.join(", ")));
-            format!("⚠ {}", escaped(&talk.title))
+            value += text!["\n⚠ Clashes with ", Text::join(clashing, ", ")];
+            text!["⚠ ", Text::program(&talk.title)]
         };
         reply = reply.field(name, value, false);
     }
@@ -341,16 +354,19 @@ mod tests {
         let talk = talk_at(&store, pdt(10, 55));
         let start = store.talk(&talk).unwrap().unwrap().talk.start;
         let added = remind(&store, pdt(9, 0), ME, &talk, None).unwrap();
-        assert_eq!(added.title, "Added to your agenda");
+        assert_eq!(added.title.discord(), "Added to your agenda");
         let due = (start - TimeDelta::minutes(10)).timestamp();
         assert!(
-            added.description.contains(&format!("<t:{due}:t>")),
+            added
+                .description
+                .discord()
+                .contains(&format!("<t:{due}:t>")),
             "{}",
-            added.description
+            added.description.discord()
         );
         let changed = remind(&store, pdt(9, 0), ME, &talk, Some(30)).unwrap();
-        assert_eq!(changed.title, "Reminder changed");
-        assert!(changed.description.contains("30 minutes before"));
+        assert_eq!(changed.title.discord(), "Reminder changed");
+        assert!(changed.description.discord().contains("30 minutes before"));
         // A button press keeps the minutes the user chose.
         remind(&store, pdt(9, 0), ME, &talk, None).unwrap();
         assert_eq!(store.bookmark_minutes(ME, &talk).unwrap(), Some(30));
@@ -378,9 +394,9 @@ mod tests {
         let talk = talk_at(&store, pdt(10, 55));
         let reply = remind(&store, pdt(10, 55), ME, &talk, Some(10)).unwrap();
         assert!(
-            reply.description.contains("right away"),
+            reply.description.discord().contains("right away"),
             "{}",
-            reply.description
+            reply.description.discord()
         );
         let start = store.talk(&talk).unwrap().unwrap().talk.start;
         assert_eq!(due_at(start, 10, pdt(10, 55)), pdt(10, 55));
@@ -410,16 +426,23 @@ mod tests {
             remind(&store, pdt(8, 0), ME, id, None).unwrap();
         }
         let view = agenda(&store, pdt(10, 55), ME).unwrap();
-        let names: Vec<&str> = view.reply.fields.iter().map(|f| f.name.as_str()).collect();
+        let names: Vec<String> = view.reply.fields.iter().map(|f| f.name.discord()).collect();
         assert_eq!(names, ["⚠ A one", "⚠ B one", "Later"]);
-        assert!(view.reply.fields[0].value.contains("Clashes with B one"));
-        assert!(view.reply.fields[0].value.contains("Hall A"));
-        assert!(view.reply.description.contains("1 past talk not shown"));
+        assert!(view.reply.fields[0]
+            .value
+            .discord()
+            .contains("Clashes with B one"));
+        assert!(view.reply.fields[0].value.discord().contains("Hall A"));
+        assert!(view
+            .reply
+            .description
+            .discord()
+            .contains("1 past talk not shown"));
         let options: Vec<&str> = view.removable.iter().map(|c| c.value.as_str()).collect();
         assert_eq!(options, ["a1", "b1", "later"]);
 
         let view = remove(&store, pdt(10, 55), ME, &["a1".to_string()]).unwrap();
-        let names: Vec<&str> = view.reply.fields.iter().map(|f| f.name.as_str()).collect();
+        let names: Vec<String> = view.reply.fields.iter().map(|f| f.name.discord()).collect();
         assert_eq!(names, ["B one", "Later"]);
     }
 
@@ -430,9 +453,9 @@ mod tests {
         remind(&store, pdt(9, 0), ME, &talk, None).unwrap();
         let view = set_paused(&store, pdt(9, 0), ME, true).unwrap();
         assert!(view.paused);
-        assert!(view.reply.description.contains("paused"));
+        assert!(view.reply.description.discord().contains("paused"));
         let again = remind(&store, pdt(9, 0), ME, &talk, None).unwrap();
-        assert!(again.description.contains("paused"));
+        assert!(again.description.discord().contains("paused"));
         assert!(!set_paused(&store, pdt(9, 0), ME, false).unwrap().paused);
     }
 
@@ -443,20 +466,28 @@ mod tests {
         remind(&store, pdt(9, 0), ME, &talk, None).unwrap();
         store.dms_refused(ME, pdt(9, 1)).unwrap();
         let view = agenda(&store, pdt(9, 2), ME).unwrap();
-        assert!(view.reply.description.contains("could not reach you"));
+        assert!(view
+            .reply
+            .description
+            .discord()
+            .contains("could not reach you"));
         assert_eq!(store.dms_refused_at(ME).unwrap(), None);
         assert!(
             !store.take_refusal_notice(ME).unwrap(),
             "told by /agenda itself"
         );
         let view = agenda(&store, pdt(9, 3), ME).unwrap();
-        assert!(!view.reply.description.contains("could not reach you"));
+        assert!(!view
+            .reply
+            .description
+            .discord()
+            .contains("could not reach you"));
     }
 
     #[test]
     fn an_empty_agenda_says_how_to_fill_it() {
         let view = agenda(&store(), pdt(9, 0), ME).unwrap();
-        assert!(view.reply.description.contains("/remind"));
+        assert!(view.reply.description.discord().contains("/remind"));
         assert!(view.removable.is_empty());
     }
 }

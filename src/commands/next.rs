@@ -3,9 +3,10 @@
 use chrono::{DateTime, Utc};
 
 use super::{conference, CommandResult};
-use crate::format::{escaped, stamp, talk_field};
-use crate::reply::Reply;
+use crate::format::{stamp, talk_field};
+use crate::reply::{Reply, Style, Text};
 use crate::store::Store;
+use crate::text;
 use crate::user_error;
 
 pub const DEFAULT_COUNT: usize = 5;
@@ -30,14 +31,15 @@ pub fn next(store: &Store, now: DateTime<Utc>, count: usize, track: Option<&str>
     }
     let rows = store.talks_starting_after(now, count, track)?;
     let title = match track {
-        Some(track) => format!("Next up in {}", escaped(track)),
-        None => "Next up".to_string(),
+        Some(track) => text!["Next up in ", Text::program(track)],
+        None => "Next up".into(),
     };
     if rows.is_empty() {
-        return Ok(Reply::new(title).description(format!(
-            "Nothing more on the program after {}.",
-            stamp(now, 'f')
-        )));
+        return Ok(Reply::new(title).description(text![
+            "Nothing more on the program after ",
+            stamp(now, Style::DateTime),
+            "."
+        ]));
     }
     let fields = rows.iter().map(|row| talk_field(row, conference.time_zone));
     Ok(Reply::new(title).fields(fields).footer(conference.name))

@@ -4,9 +4,10 @@
 use chrono::{DateTime, Utc};
 
 use super::{conference, CommandResult};
-use crate::format::{day_and_time, escaped, people, span, stamp};
-use crate::reply::Reply;
+use crate::format::{day_and_time, people, span, stamp};
+use crate::reply::{Reply, Style, Text};
 use crate::store::{SessionSlot, Store};
+use crate::text;
 
 pub fn now(store: &Store, now: DateTime<Utc>) -> CommandResult {
     let conference = conference(store)?;
@@ -22,29 +23,37 @@ pub fn now(store: &Store, now: DateTime<Utc>) -> CommandResult {
         }
     }
     let on_break = (!breaks.is_empty()).then(|| {
-        let names: Vec<String> = breaks
-            .iter()
-            .map(|b| format!("**{}** until {}", escaped(&b.title), stamp(b.end, 't')))
-            .collect();
-        format!("Break: {}.", names.join(" · "))
+        let names = breaks.iter().map(|b| {
+            text![
+                "**",
+                Text::program(&b.title),
+                "** until ",
+                stamp(b.end, Style::Time)
+            ]
+        });
+        text!["Break: ", Text::join(names, " · "), "."]
     });
     if sessions.is_empty() {
         let reply = Reply::new(match on_break {
             Some(_) => "On a break",
             None => "Nothing is running right now",
         });
-        let mut lines: Vec<String> = on_break.into_iter().collect();
+        let mut lines: Vec<Text> = on_break.into_iter().collect();
         lines.push(match store.talks_starting_after(now, 1, None)?.pop() {
-            Some(next) => format!(
-                "Next: **{}** by {}, {} · {}.",
-                escaped(&next.talk.title),
+            Some(next) => text![
+                "Next: **",
+                Text::program(&next.talk.title),
+                "** by ",
                 people(&next.talk.speakers),
+                ", ",
                 day_and_time(next.talk.start, tz),
-                stamp(next.talk.start, 'R')
-            ),
-            None => "The program is over. Thanks for coming!".to_string(),
+                " · ",
+                stamp(next.talk.start, Style::Relative),
+                "."
+            ],
+            None => "The program is over. Thanks for coming!".into(),
         });
-        return Ok(reply.description(lines.join("\n")));
+        return Ok(reply.description(Text::join(lines, "\n")));
     }
     let mut reply = Reply::new("On now").footer(conference.name.clone());
     if let Some(line) = on_break {
@@ -54,25 +63,32 @@ pub fn now(store: &Store, now: DateTime<Utc>) -> CommandResult {
         let (current, upcoming) = store.current_and_next_talk(&session.id, now)?;
         let mut lines = vec![span(session.start, session.end, tz)];
         if let Some(place) = session.place() {
-            lines.push(format!("in {}", escaped(place)));
+            lines.push(text!["in ", Text::program(place)]);
         }
         match current {
-            Some(row) => lines.push(format!(
-                "**Now:** {} by {}, until {}",
-                escaped(&row.talk.title),
+            Some(row) => lines.push(text![
+                "**Now:** ",
+                Text::program(&row.talk.title),
+                " by ",
                 people(&row.talk.speakers),
-                stamp(row.talk.end, 't')
-            )),
-            None => lines.push("**Now:** a break between talks".to_string()),
+                ", until ",
+                stamp(row.talk.end, Style::Time)
+            ]),
+            None => lines.push("**Now:** a break between talks".into()),
         }
         if let Some(row) = upcoming {
-            lines.push(format!(
-                "**Next:** {} {}",
-                escaped(&row.talk.title),
-                stamp(row.talk.start, 'R')
-            ));
+            lines.push(text![
+                "**Next:** ",
+                Text::program(&row.talk.title),
+                " ",
+                stamp(row.talk.start, Style::Relative)
+            ]);
         }
-        reply = reply.field(escaped(&session.title), lines.join("\n"), false);
+        reply = reply.field(
+            Text::program(&session.title),
+            Text::join(lines, "\n"),
+            false,
+        );
     }
     Ok(reply)
 }

@@ -9,10 +9,10 @@ use super::{conference, CommandResult};
 use crate::config::SourceConfig;
 use crate::format::stamp;
 use crate::program::{import_str, ImportOptions, Imported, ProgramDiff};
-use crate::reply::Reply;
+use crate::reply::{Reply, Style, Text};
 use crate::source::{self, shown_url, Outcome, Polled};
 use crate::store::{PollResult, Store};
-use crate::user_error;
+use crate::{text, user_error};
 
 /// Changes listed in the reply, at most; the counts say how many in all.
 const SHOWN_CHANGES: usize = 20;
@@ -88,9 +88,10 @@ pub fn reload_from_source(config: &SourceConfig, outcome: &Outcome) -> CommandRe
         Polled::Imported(imported, diff) => Ok(reloaded(&url, imported, diff)),
         Polled::NotModified | Polled::Unchanged => Ok(Reply::new("Program reloaded")
             .description(format!("{url} has not changed. Nothing changed."))),
+        // A user error is one plain string, written for Discord.
         Polled::Failed(error) => user_error!(
             "Nothing changed: {error}\nThe next try is {}.",
-            stamp(outcome.next_poll_at, 'R')
+            stamp(outcome.next_poll_at, Style::Relative).discord()
         ),
     }
 }
@@ -111,38 +112,43 @@ pub fn status(store: &Store, config: Option<&SourceConfig>) -> CommandResult {
         return Ok(reply.field("Last fetch", "not yet", false));
     };
     let last_fetch = match (state.last_fetch_at, state.last_result) {
-        (Some(at), Some(result)) => format!(
-            "{}: {}",
-            stamp(at, 'R'),
+        (Some(at), Some(result)) => text![
+            stamp(at, Style::Relative),
+            ": ",
             match result {
                 PollResult::NotModified => "not modified (HTTP 304), not parsed",
                 PollResult::Unchanged => "the same document as last imported, not parsed",
                 PollResult::Imported => "imported",
                 PollResult::Failed => "failed",
             }
-        ),
-        _ => "not yet".to_string(),
+        ],
+        _ => "not yet".into(),
     };
     let last_change = match (state.last_change_at, &state.last_change) {
-        (Some(at), Some(summary)) => format!("{}\n{summary}", stamp(at, 'f')),
-        _ => "none yet".to_string(),
+        (Some(at), Some(summary)) => text![stamp(at, Style::DateTime), "\n", summary],
+        _ => "none yet".into(),
     };
-    let last_error = match (&state.last_error, state.last_error_at) {
-        (Some(error), Some(at)) if state.failed_attempts > 0 => format!(
-            "{error}\nFailing since {}, {} in a row; the program stays as it is.",
-            stamp(at, 'R'),
+    let last_error: Text = match (&state.last_error, state.last_error_at) {
+        (Some(error), Some(at)) if state.failed_attempts > 0 => text![
+            format!("{error}\nFailing since "),
+            stamp(at, Style::Relative),
             match state.failed_attempts {
-                1 => "1 attempt".to_string(),
-                n => format!("{n} attempts"),
-            }
-        ),
-        (Some(error), Some(at)) => format!("{error}\n(first seen {}; fixed since)", stamp(at, 'R')),
-        _ => "none".to_string(),
+                1 => ", 1 attempt".to_string(),
+                n => format!(", {n} attempts"),
+            },
+            " in a row; the program stays as it is."
+        ],
+        (Some(error), Some(at)) => text![
+            format!("{error}\n(first seen "),
+            stamp(at, Style::Relative),
+            "; fixed since)"
+        ],
+        _ => "none".into(),
     };
     let next_poll = match state.next_poll_at {
-        Some(at) if state.failed_attempts > 0 => format!("{} (a retry)", stamp(at, 'R')),
-        Some(at) => stamp(at, 'R'),
-        None => "at start".to_string(),
+        Some(at) if state.failed_attempts > 0 => stamp(at, Style::Relative) + " (a retry)",
+        Some(at) => stamp(at, Style::Relative),
+        None => "at start".into(),
     };
     Ok(reply
         .field("Last fetch", last_fetch, false)
@@ -192,15 +198,14 @@ mod tests {
             "Iterated learning, retitled",
         );
         let reply = reload(&store, "new.json", &moved).unwrap();
+        let description = reply.description.discord();
         assert!(
-            reply
-                .description
-                .contains("Talks: 0 added, 1 changed, 0 removed."),
-            "{}",
-            reply.description
+            description.contains("Talks: 0 added, 1 changed, 0 removed."),
+            "{description}"
         );
         assert!(reply.fields[0]
             .value
+            .discord()
             .contains("retitled from “Iterated learning for emergent systematicity in VQA”"));
         assert_eq!(
             reload(&store, "new.json", &moved).unwrap().fields.len(),
@@ -232,11 +237,11 @@ mod tests {
     fn status_shows_the_source_before_its_first_poll() {
         let reply = status(&store(), Some(&source_config())).unwrap();
         assert_eq!(
-            reply.description,
+            reply.description.discord(),
             "https://pretalx.example/conf/schedule.json\nPolled every 5 min; format auto; \
              time zone the file's."
         );
-        assert_eq!(reply.fields[0].value, "not yet");
+        assert_eq!(reply.fields[0].value.discord(), "not yet");
     }
 
     #[test]
@@ -262,11 +267,12 @@ mod tests {
         };
         store.save_source_state(&outcome_state).unwrap();
         let reply = status(&store, Some(&config)).unwrap();
-        let fields: Vec<(&str, &str)> = reply
+        let fields: Vec<(String, String)> = reply
             .fields
             .iter()
-            .map(|f| (f.name.as_str(), f.value.as_str()))
+            .map(|f| (f.name.discord(), f.value.discord()))
             .collect();
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (&n[..], &v[..])).collect();
         assert_eq!(
             fields,
             [

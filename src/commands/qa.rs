@@ -3,23 +3,22 @@
 //! Opening a thread and posting happen on Discord (`discord/qa.rs`, `reminders/qa.rs`); these
 //! functions decide and record.
 //!
-//! Authors are shown as `<@id>` mentions, which Discord renders as names; every message built
-//! from these sets no allowed mentions, so nobody is pinged.
+//! Authors are shown as user parts ([`Text::user`]), which Discord renders as names; every
+//! message built from these sets no allowed mentions, so nobody is pinged.
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 
 use super::CommandResult;
 use crate::error::CommandError;
-use crate::format::escaped;
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use crate::post::NewThread;
 use crate::qa::{
     give_up_opening, new_thread, record_opened, reserve_opening, Opened, Recorded, Subject,
 };
-use crate::reply::{limits, truncate, Choice, Field, Reply};
+use crate::reply::{escaped, limits, truncate, Choice, Field, Reply, Text};
 use crate::store::{QaState, QaThread, Question, SessionSlot, Store};
-use crate::user_error;
+use crate::{text, user_error};
 
 /// How much of a question `/qa top` and the summary quote.
 const QUOTE: usize = 200;
@@ -180,11 +179,12 @@ pub fn opened_by_another(
 /// to open the same Q&A is).
 pub fn opened(store: &Store, opened: &Opened<'_>, now: DateTime<Utc>) -> CommandResult {
     Ok(match record_opened(store, opened, now)? {
-        Recorded::Live => Reply::new("Q&A open").description(format!(
-            "Q&A for **{}**: <#{}>",
-            escaped(opened.subject.title()),
-            opened.thread
-        )),
+        Recorded::Live => Reply::new("Q&A open").description(text![
+            "Q&A for **",
+            Text::program(opened.subject.title()),
+            "**: ",
+            Text::channel(opened.thread)
+        ]),
         Recorded::Lost(existing) => already_open(&existing),
     })
 }
@@ -195,11 +195,12 @@ pub fn already_open(thread: &QaThread) -> Reply {
         QaState::Open => "is already open",
         QaState::Closed => "was closed",
     };
-    Reply::new("Q&A").description(format!(
-        "Q&A for **{}** {state}: <#{}>",
-        escaped(&thread.title),
-        thread.thread_id
-    ))
+    Reply::new("Q&A").description(text![
+        "Q&A for **",
+        Text::program(&thread.title),
+        format!("** {state}: "),
+        Text::channel(thread.thread_id)
+    ])
 }
 
 /// The Q&A thread a command runs in, open or not.
@@ -265,11 +266,11 @@ pub fn ask_target(
 
 /// Who asked a question, as shown: a mention (which pings nobody: messages allow no mentions),
 /// or for someone who used `/forget-me` (author 0) no one in particular.
-fn asker(author: UserId) -> String {
+fn asker(author: UserId) -> Text {
     if author == UserId(0) {
-        "an attendee".to_string()
+        "an attendee".into()
     } else {
-        format!("<@{author}>")
+        Text::user(author)
     }
 }
 
@@ -282,7 +283,7 @@ pub fn question_message(store: &Store, question: &Question) -> anyhow::Result<Re
     );
     if let Some(talk) = &question.talk_id {
         if let Some(row) = store.talk(talk)? {
-            reply = reply.field("About", escaped(&row.talk.title), true);
+            reply = reply.field("About", Text::program(&row.talk.title), true);
         }
     }
     Ok(reply
@@ -302,14 +303,14 @@ pub fn top(
 ) -> Result<(Reply, Vec<Question>), CommandError> {
     let questions = store.questions_by_votes(thread.id, false, count.clamp(1, MAX_TOP))?;
     let (asked, answered) = store.question_counts(thread.id)?;
-    let reply = Reply::new(format!("Top questions · {}", escaped(&thread.title)))
+    let reply = Reply::new(text!["Top questions · ", Text::program(&thread.title)])
         .footer(format!("{asked} asked, {answered} answered"));
     if questions.is_empty() {
         return Ok((reply.description("No unanswered questions."), questions));
     }
     let fields = questions.iter().enumerate().map(|(i, q)| Field {
-        name: format!("{}. ▲ {}", i + 1, votes(q.votes)),
-        value: format!("{} — {}", truncate(&q.text, QUOTE), asker(q.author_id)),
+        name: format!("{}. ▲ {}", i + 1, votes(q.votes)).into(),
+        value: text![truncate(&q.text, QUOTE), " — ", asker(q.author_id)],
         inline: false,
         talks: Vec::new(),
     });
@@ -329,7 +330,7 @@ pub fn summary(store: &Store, thread: &QaThread) -> anyhow::Result<Reply> {
     let (asked, answered) = store.question_counts(thread.id)?;
     let left = store.questions_by_votes(thread.id, false, SUMMARY_TOP)?;
     let mut reply =
-        Reply::new(format!("Q&A closed · {}", escaped(&thread.title))).description(format!(
+        Reply::new(text!["Q&A closed · ", Text::program(&thread.title)]).description(format!(
             "{} asked, {answered} answered. Thank you all!",
             match asked {
                 1 => "1 question".to_string(),
@@ -337,18 +338,14 @@ pub fn summary(store: &Store, thread: &QaThread) -> anyhow::Result<Reply> {
             }
         ));
     if !left.is_empty() {
-        let lines: Vec<String> = left
-            .iter()
-            .map(|q| {
-                format!(
-                    "▲ {} · {} — {}",
-                    q.votes,
-                    truncate(&q.text, QUOTE),
-                    asker(q.author_id)
-                )
-            })
-            .collect();
-        reply = reply.field("Top unanswered", lines.join("\n"), false);
+        let lines = left.iter().map(|q| {
+            text![
+                format!("▲ {} · {}", q.votes, truncate(&q.text, QUOTE)),
+                " — ",
+                asker(q.author_id)
+            ]
+        });
+        reply = reply.field("Top unanswered", Text::join(lines, "\n"), false);
     }
     Ok(reply.fitted())
 }
@@ -401,10 +398,11 @@ pub fn question_posted(
     link: &str,
 ) -> CommandResult {
     store.question_posted(asked.question.id, message)?;
-    Ok(Reply::new("Question posted").description(format!(
-        "Your question is in <#{}>: {link}",
-        asked.thread.thread_id
-    )))
+    Ok(Reply::new("Question posted").description(text![
+        "Your question is in ",
+        Text::channel(asked.thread.thread_id),
+        format!(": {link}")
+    ]))
 }
 
 /// The question could not be posted: it is dropped, and a deleted thread is forgotten so that a
@@ -508,10 +506,11 @@ pub fn close(store: &Store, channel: ChannelId) -> Result<(QaThread, Reply), Com
 /// `/qa close`, after the summary is posted and the thread archived and locked.
 pub fn closed(store: &Store, thread: &QaThread, now: DateTime<Utc>) -> CommandResult {
     store.qa_thread_closed(thread.id, now)?;
-    Ok(Reply::new("Q&A closed").description(format!(
-        "Summary posted; **{}** is archived and locked.",
-        escaped(&thread.title)
-    )))
+    Ok(Reply::new("Q&A closed").description(text![
+        "Summary posted; **",
+        Text::program(&thread.title),
+        "** is archived and locked."
+    ]))
 }
 
 /// `/setup qa`.
@@ -528,10 +527,12 @@ pub fn set_auto_open(store: &Store, guild: GuildId, auto_open: bool) -> CommandR
 pub fn set_moderator_role(store: &Store, guild: GuildId, role: Option<RoleId>) -> CommandResult {
     store.set_qa_moderator_role(guild, role)?;
     Ok(Reply::new("Q&A moderators set").description(match role {
-        Some(role) => format!(
-            "Members with <@&{role}> or the Manage Threads permission moderate Q&A. To let them see `/qa`, allow the role in Server Settings → Integrations → confbot."
-        ),
-        None => "Members with the Manage Threads permission moderate Q&A.".to_string(),
+        Some(role) => text![
+            "Members with ",
+            Text::role(role),
+            " or the Manage Threads permission moderate Q&A. To let them see `/qa`, allow the role in Server Settings → Integrations → confbot."
+        ],
+        None => "Members with the Manage Threads permission moderate Q&A.".into(),
     }))
 }
 
@@ -576,12 +577,11 @@ mod tests {
             thread: ChannelId(thread),
         };
         let first = opened(&store, &opening(100), now).unwrap();
-        assert_eq!(first.title, "Q&A open");
-        let second = opened(&store, &opening(101), now).unwrap();
-        assert!(
-            second.description.ends_with("is already open: <#100>"),
-            "{}",
-            second.description
-        );
+        assert_eq!(first.title.discord(), "Q&A open");
+        let second = opened(&store, &opening(101), now)
+            .unwrap()
+            .description
+            .discord();
+        assert!(second.ends_with("is already open: <#100>"), "{second}");
     }
 }

@@ -4,9 +4,10 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::{conference, CommandResult};
-use crate::format::{escaped, people, span, stamp};
-use crate::reply::{Choice, Reply};
+use crate::format::{people, span, stamp};
+use crate::reply::{Choice, Reply, Style, Text};
 use crate::store::Store;
+use crate::text;
 use crate::user_error;
 
 /// The conference-local days that have sessions, in order.
@@ -55,27 +56,33 @@ pub fn schedule(store: &Store, now: DateTime<Utc>, day: Option<NaiveDate>) -> Co
     // The day's first session, not its midnight: midnight in the conference's zone is the
     // day before for a reader west of it.
     if let Some(first) = sessions.first() {
-        reply = reply.description(format!(
-            "Times in {tz}. In your own zone, the day starts {}.",
-            stamp(first.start, 'f')
-        ));
+        reply = reply.description(text![
+            format!("Times in {tz}. In your own zone, the day starts "),
+            stamp(first.start, Style::DateTime),
+            "."
+        ]);
     }
     for session in sessions {
         let mut lines = vec![span(session.start, session.end, tz)];
         if let Some(place) = session.place() {
-            lines.push(format!("in {}", escaped(place)));
+            lines.push(text!["in ", Text::program(place)]);
         }
         let talks = store.talks_of_session(&session.id)?;
         for row in &talks {
             let local = row.talk.start.with_timezone(&tz).format("%H:%M");
-            lines.push(format!(
-                "`{local}` {} — {}",
-                escaped(&row.talk.title),
+            lines.push(text![
+                format!("`{local}` "),
+                Text::program(&row.talk.title),
+                " — ",
                 people(&row.talk.speakers)
-            ));
+            ]);
         }
         reply = reply
-            .field(escaped(&session.title), lines.join("\n"), false)
+            .field(
+                Text::program(&session.title),
+                Text::join(lines, "\n"),
+                false,
+            )
             .about(
                 talks
                     .iter()

@@ -1,18 +1,18 @@
 //! The core of `/setup` and `/announce pending`: a guild's announcement settings, read and
-//! changed. Discord ids come in as numbers and are shown as mentions (`<#id>`, `<@&id>`), which
-//! Discord renders as names without pinging anyone.
+//! changed. Channels and roles are parts of the reply ([`Text::channel`], [`Text::role`]), which
+//! Discord shows as names without pinging anyone.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{conference, CommandResult};
 use crate::error::CommandError;
-use crate::format::{day_and_time, escaped, stamp};
+use crate::format::{day_and_time, stamp};
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId};
 use crate::post::{record_outcome, PostError};
 use crate::reminders::{plan, render, Rules};
-use crate::reply::Reply;
+use crate::reply::{Reply, Style, Text};
 use crate::store::Store;
-use crate::user_error;
+use crate::{text, user_error};
 
 fn duration(delta: TimeDelta) -> String {
     match delta.num_minutes() {
@@ -24,9 +24,11 @@ fn duration(delta: TimeDelta) -> String {
 
 pub fn set_announcements(store: &Store, guild: GuildId, channel: ChannelId) -> CommandResult {
     store.set_announce_channel(guild, channel)?;
-    Ok(Reply::new("Announcements channel set").description(format!(
-        "Sessions will be announced in <#{channel}>, unless a route sends them elsewhere."
-    )))
+    Ok(Reply::new("Announcements channel set").description(text![
+        "Sessions will be announced in ",
+        Text::channel(channel),
+        ", unless a route sends them elsewhere."
+    ]))
 }
 
 /// Routes a track or room (as the program names it) to a channel, or removes its route.
@@ -50,9 +52,14 @@ pub fn set_route(
     };
     store.set_route(guild, name, channel)?;
     Ok(Reply::new("Route set").description(match channel {
-        Some(channel) => format!("Sessions of **{name}** will be announced in <#{channel}>."),
+        Some(channel) => text![
+            format!("Sessions of **{name}** will be announced in "),
+            Text::channel(channel),
+            "."
+        ],
         None => {
             format!("**{name}** has no route now: its sessions go to the announcements channel.")
+                .into()
         }
     }))
 }
@@ -60,8 +67,12 @@ pub fn set_route(
 pub fn set_ping(store: &Store, guild: GuildId, role: Option<RoleId>) -> CommandResult {
     store.set_ping_role(guild, role)?;
     Ok(Reply::new("Announcement ping set").description(match role {
-        Some(role) => format!("Announcements will mention <@&{role}>, and nobody else."),
-        None => "Announcements will mention nobody.".to_string(),
+        Some(role) => text![
+            "Announcements will mention ",
+            Text::role(role),
+            ", and nobody else."
+        ],
+        None => "Announcements will mention nobody.".into(),
     }))
 }
 
@@ -71,34 +82,39 @@ pub fn show(store: &Store, guild: GuildId, rules: &Rules) -> CommandResult {
     let health = store.channel_health(guild)?;
     let channel_line = |channel: ChannelId| {
         let Some(h) = health.iter().find(|h| h.channel_id == channel) else {
-            return format!("<#{channel}>: nothing posted yet");
+            return text![Text::channel(channel), ": nothing posted yet"];
         };
-        let mut line = format!("<#{channel}>: ");
-        line.push_str(&match h.last_post_at {
-            Some(at) => format!("last post {}", stamp(at, 'R')),
-            None => "nothing posted yet".to_string(),
-        });
+        let mut line = text![Text::channel(channel), ": "];
+        line += match h.last_post_at {
+            Some(at) => text!["last post ", stamp(at, Style::Relative)],
+            None => "nothing posted yet".into(),
+        };
         if let (Some(error), Some(at)) = (&h.last_error, h.last_error_at) {
-            line.push_str(&format!("; last error {}: {error}", stamp(at, 'R')));
+            line += text![
+                "; last error ",
+                stamp(at, Style::Relative),
+                format!(": {error}")
+            ];
         }
         if h.broken {
-            line.push_str(" — **not posting here until the channel is set again**");
+            line += " — **not posting here until the channel is set again**";
         }
         line
     };
     let default = match settings.announce_channel {
         Some(channel) => channel_line(channel),
-        None => "not set: use `/setup announcements`".to_string(),
+        None => "not set: use `/setup announcements`".into(),
     };
     let routes = if settings.routes.is_empty() {
-        "none".to_string()
+        "none".into()
     } else {
-        settings
-            .routes
-            .iter()
-            .map(|(name, channel)| format!("**{name}** → {}", channel_line(*channel)))
-            .collect::<Vec<_>>()
-            .join("\n")
+        Text::join(
+            settings
+                .routes
+                .iter()
+                .map(|(name, channel)| text![format!("**{name}** → "), channel_line(*channel)]),
+            "\n",
+        )
     };
     let leads: Vec<String> = rules.leads.iter().map(|l| duration(*l)).collect();
     Ok(Reply::new("Announcement settings")
@@ -106,9 +122,7 @@ pub fn show(store: &Store, guild: GuildId, rules: &Rules) -> CommandResult {
         .field("Routes", routes, false)
         .field(
             "Ping",
-            settings
-                .ping_role
-                .map_or("nobody".to_string(), |r| format!("<@&{r}>")),
+            settings.ping_role.map_or("nobody".into(), Text::role),
             true,
         )
         .field("When", leads.join(", "), true)
@@ -138,14 +152,17 @@ pub fn pending(store: &Store, guild: GuildId, rules: &Rules, now: DateTime<Utc>)
         return Ok(reply.description("None in the next 24 hours."));
     }
     let fields = planned.iter().take(SHOWN).map(|p| crate::reply::Field {
-        name: format!("{} · {}", escaped(&p.session.title), duration(p.lead)),
-        value: format!(
-            "{} · {} → {}",
+        name: text![
+            Text::program(&p.session.title),
+            format!(" · {}", duration(p.lead))
+        ],
+        value: text![
             day_and_time(p.due_at, tz),
-            stamp(p.due_at, 'R'),
-            p.channel_id
-                .map_or("no channel".to_string(), |c| format!("<#{c}>"))
-        ),
+            " · ",
+            stamp(p.due_at, Style::Relative),
+            " → ",
+            p.channel_id.map_or("no channel".into(), Text::channel)
+        ],
         inline: false,
         talks: Vec::new(),
     });
@@ -160,7 +177,7 @@ pub fn sample(
     store: &Store,
     guild: GuildId,
     now: DateTime<Utc>,
-) -> Result<(Vec<ChannelId>, (String, Reply)), CommandError> {
+) -> Result<(Vec<ChannelId>, (Text, Reply)), CommandError> {
     let channels = store.guild_settings(guild)?.channels();
     if channels.is_empty() {
         user_error!("No announcements channel is set yet. Use `/setup announcements` first.");
@@ -184,18 +201,17 @@ pub fn tested(
     channel: ChannelId,
     outcome: Result<MessageId, PostError>,
     now: DateTime<Utc>,
-) -> Result<String, CommandError> {
+) -> Result<Text, CommandError> {
     record_outcome(store, guild, channel, outcome.as_ref().map(|_| ()), now)?;
-    Ok(match outcome {
-        Ok(_) => format!("<#{channel}>: posted"),
-        Err(PostError::Transient(error)) => {
-            format!("<#{channel}>: failed for now ({error}); try again later")
-        }
-        Err(PostError::Rejected(error)) => {
-            format!("<#{channel}>: Discord refused the sample ({error})")
-        }
-        Err(PostError::Permanent(error)) => format!(
-            "<#{channel}>: **cannot post here** ({error}); check confbot's permissions, then set the channel again"
-        ),
-    })
+    Ok(Text::channel(channel)
+        + match outcome {
+            Ok(_) => ": posted".to_string(),
+            Err(PostError::Transient(error)) => {
+                format!(": failed for now ({error}); try again later")
+            }
+            Err(PostError::Rejected(error)) => format!(": Discord refused the sample ({error})"),
+            Err(PostError::Permanent(error)) => format!(
+                ": **cannot post here** ({error}); check confbot's permissions, then set the channel again"
+            ),
+        })
 }

@@ -2,9 +2,10 @@
 //! their name, ignoring case and accents.
 
 use super::{conference, CommandResult};
-use crate::format::{day_and_time, escaped, span};
-use crate::reply::{truncate, Choice, Reply};
+use crate::format::{day_and_time, span};
+use crate::reply::{truncate, Choice, Reply, Text};
 use crate::store::Store;
+use crate::text;
 use crate::user_error;
 
 /// At most this many people are listed when a name matches several.
@@ -31,32 +32,34 @@ pub fn speaker(store: &Store, name: &str) -> CommandResult {
     let more = people.len() > MAX_PEOPLE;
     people.truncate(MAX_PEOPLE);
     let title = match &people[..] {
-        [one] => format!("Talks by {}", escaped(&one.name)),
-        _ => format!("People matching “{}”", truncate(name, 100)),
+        [one] => text!["Talks by ", Text::program(&one.name)],
+        _ => format!("People matching “{}”", truncate(name, 100)).into(),
     };
     let mut reply = Reply::new(title).footer(conference.name.clone());
     for person in &people {
         let talks = store.talks_of(person)?;
-        let mut lines: Vec<String> = talks
+        let mut lines: Vec<Text> = talks
             .iter()
             .map(|row| {
-                format!(
-                    "• **{}**, {} · id `{}`",
-                    escaped(&row.talk.title),
+                text![
+                    "• **",
+                    Text::program(&row.talk.title),
+                    "**, ",
                     day_and_time(row.talk.start, tz),
-                    row.talk.id
-                )
+                    format!(" · id `{}`", row.talk.id)
+                ]
             })
             .collect();
         lines.extend(store.sessions_moderated_by(person)?.iter().map(|s| {
-            format!(
-                "• moderates **{}**, {}",
-                escaped(&s.title),
+            text![
+                "• moderates **",
+                Text::program(&s.title),
+                "**, ",
                 span(s.start, s.end, tz)
-            )
+            ]
         }));
         reply = reply
-            .field(escaped(&person.name), lines.join("\n"), false)
+            .field(Text::program(&person.name), Text::join(lines, "\n"), false)
             .about(
                 talks
                     .iter()

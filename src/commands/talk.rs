@@ -2,9 +2,10 @@
 
 use super::agenda::Action;
 use super::{conference, CommandResult};
-use crate::format::{abstract_text, escaped, people, span};
-use crate::reply::Reply;
+use crate::format::{abstract_text, people, span};
+use crate::reply::{Reply, Text};
 use crate::store::Store;
+use crate::text;
 use crate::user_error;
 
 pub fn talk(store: &Store, id: &str) -> CommandResult {
@@ -19,7 +20,7 @@ pub fn talk(store: &Store, id: &str) -> CommandResult {
     let (talk, session) = (&row.talk, &row.session);
     let moderators = store.moderators(&session.id)?;
     let day = talk.start.with_timezone(&tz).format("%A %-d %B");
-    let mut reply = Reply::new(escaped(&talk.title))
+    let mut reply = Reply::new(Text::program(&talk.title))
         .description(if talk.abstract_text.is_empty() {
             "No abstract.".to_string()
         } else {
@@ -27,21 +28,21 @@ pub fn talk(store: &Store, id: &str) -> CommandResult {
         })
         .field(
             "When",
-            format!("{day}, {}", span(talk.start, talk.end, tz)),
+            text![format!("{day}, "), span(talk.start, talk.end, tz)],
             false,
         )
         .field("Kind", talk.kind.label(), true)
         .field("Speakers", people(&talk.speakers), true);
     if let Some(place) = session.place() {
-        reply = reply.field("Where", escaped(place), true);
+        reply = reply.field("Where", Text::program(place), true);
     }
     reply = reply.field(
         "Session",
-        format!(
-            "{}\n{}",
-            escaped(&session.title),
+        text![
+            Text::program(&session.title),
+            "\n",
             span(session.start, session.end, tz)
-        ),
+        ],
         false,
     );
     if !moderators.is_empty() {

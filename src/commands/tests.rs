@@ -19,18 +19,19 @@ fn next_at_10_55_starts_with_the_vani_talk_at_11() {
     let reply = next(&store(), pdt(10, 55), 5, None).unwrap();
     assert_eq!(reply.fields.len(), 5);
     assert_eq!(
-        reply.fields[0].name,
+        reply.fields[0].name.discord(),
         "Iterated learning for emergent systematicity in VQA"
     );
-    assert!(reply.fields[0].value.contains("Ankit Vani"));
+    assert!(reply.fields[0].value.discord().contains("Ankit Vani"));
     assert!(
         reply.fields[0]
             .value
+            .discord()
             .contains("<t:1620151200:f> (Tue 4 May 11:00 PDT)"),
         "{}",
-        reply.fields[0].value
+        reply.fields[0].value.discord()
     );
-    assert!(reply.fields[0].value.contains("<t:1620151200:R>"));
+    assert!(reply.fields[0].value.discord().contains("<t:1620151200:R>"));
 }
 
 #[test]
@@ -54,14 +55,17 @@ fn next_rejects_an_unknown_track_and_a_silly_count() {
 fn next_after_the_program_says_nothing_more() {
     let reply = next(&store(), pdt(23, 0), 5, None).unwrap();
     assert!(reply.fields.is_empty());
-    assert!(reply.description.starts_with("Nothing more on the program"));
+    assert!(reply
+        .description
+        .discord()
+        .starts_with("Nothing more on the program"));
 }
 
 #[test]
 fn now_at_11_20_shows_the_weihs_talk() {
     let reply = now(&store(), pdt(11, 20)).unwrap();
     assert_eq!(reply.fields.len(), 1);
-    let value = &reply.fields[0].value;
+    let value = &reply.fields[0].value.discord();
     assert!(value.contains("**Now:** Learning Generalizable Visual Representations via Interactive Gameplay by Luca Weihs"), "{value}");
     assert!(value.contains("**Next:** How Does Mixup Help"), "{value}");
 }
@@ -69,20 +73,24 @@ fn now_at_11_20_shows_the_weihs_talk() {
 #[test]
 fn now_in_the_gap_is_a_break_and_before_the_day_is_the_next_talk() {
     let reply = now(&store(), pdt(13, 5)).unwrap();
-    assert!(reply.fields[0].value.contains("a break between talks"));
     assert!(reply.fields[0]
         .value
+        .discord()
+        .contains("a break between talks"));
+    assert!(reply.fields[0]
+        .value
+        .discord()
         .contains("**Next:** On the mapping between Hopfield"));
     let reply = now(&store(), pdt(9, 0)).unwrap();
-    assert_eq!(reply.title, "Nothing is running right now");
-    assert!(reply.description.contains("Iterated learning"));
+    assert_eq!(reply.title.discord(), "Nothing is running right now");
+    assert!(reply.description.discord().contains("Iterated learning"));
 }
 
 #[test]
 fn search_hopf_finds_the_hopfield_talk() {
     let reply = search(&store(), "hopf").unwrap();
     assert_eq!(
-        reply.fields[0].name,
+        reply.fields[0].name.discord(),
         "On the mapping between Hopfield networks and Restricted Boltzmann Machines"
     );
 }
@@ -92,15 +100,19 @@ fn search_gan_rendering_finds_the_image_gans_talk() {
     let reply = search(&store(), "gan rendering").unwrap();
     assert!(reply.fields[0]
         .name
+        .discord()
         .starts_with("Image GANs meet Differentiable Rendering"));
 }
 
 #[test]
 fn search_ignores_case_and_diacritics() {
     let reply = search(&store(), "SCHOELKOPF").unwrap();
-    assert_eq!(reply.fields[0].name, "Recurrent Independent Mechanisms");
+    assert_eq!(
+        reply.fields[0].name.discord(),
+        "Recurrent Independent Mechanisms"
+    );
     let reply = search(&store(), "Höpfiéld").unwrap();
-    assert!(reply.fields[0].name.contains("Hopfield"));
+    assert!(reply.fields[0].name.discord().contains("Hopfield"));
 }
 
 #[test]
@@ -124,6 +136,7 @@ fn search_with_fts_syntax_answers_no_match_not_an_error() {
     assert!(search(&store(), "\"(")
         .unwrap()
         .description
+        .discord()
         .starts_with("No match"));
     let long = "learning ".repeat(120);
     assert!(search(&store(), &long).is_ok());
@@ -134,19 +147,19 @@ fn search_with_fts_syntax_answers_no_match_not_an_error() {
 fn talk_shows_everything_about_a_talk() {
     let reply = talk(&store(), "2021-05-04-1313-smart").unwrap();
     assert_eq!(
-        reply.title,
+        reply.title.discord(),
         "On the mapping between Hopfield networks and Restricted Boltzmann Machines"
     );
     assert!(
-        reply.description.ends_with("$p"),
+        reply.description.discord().ends_with("$p"),
         "the cut-off abstract is kept as written"
     );
     let field = |name: &str| {
         reply
             .fields
             .iter()
-            .find(|f| f.name == name)
-            .map(|f| f.value.clone())
+            .find(|f| f.name.discord() == name)
+            .map(|f| f.value.discord())
             .unwrap()
     };
     assert_eq!(field("Speakers"), "Matthew Smart, Anton Zilman");
@@ -166,16 +179,18 @@ fn an_unknown_talk_id_is_a_user_error() {
 #[test]
 fn speaker_finds_people_by_part_of_their_name() {
     let reply = speaker(&store(), "bengio").unwrap();
-    assert_eq!(reply.title, "Talks by Yoshua Bengio");
+    assert_eq!(reply.title.discord(), "Talks by Yoshua Bengio");
     assert!(reply.fields[0]
         .value
+        .discord()
         .contains("Recurrent Independent Mechanisms"));
     let reply = speaker(&store(), "zhang").unwrap();
-    assert_eq!(reply.title, "People matching “zhang”");
+    assert_eq!(reply.title.discord(), "People matching “zhang”");
     assert!(reply.fields.len() >= 3, "Linjun, Yuxuan and Yinan Zhang");
     let reply = speaker(&store(), "jens kober").unwrap();
     assert!(reply.fields[0]
         .value
+        .discord()
         .contains("moderates **Orals & Spotlights"));
     assert!(user_message(speaker(&store(), "Nobody Here")).contains("Nobody on the program"));
 }
@@ -183,11 +198,12 @@ fn speaker_finds_people_by_part_of_their_name() {
 #[test]
 fn schedule_lists_the_day_and_refuses_other_days() {
     let reply = schedule(&store(), pdt(9, 0), None).unwrap();
-    assert_eq!(reply.title, "ICLR 2021 · Tuesday 4 May 2021");
+    assert_eq!(reply.title.discord(), "ICLR 2021 · Tuesday 4 May 2021");
     assert_eq!(reply.fields.len(), 1);
     assert_eq!(
         reply.fields[0]
             .value
+            .discord()
             .lines()
             .filter(|l| l.starts_with('`'))
             .count(),
@@ -247,8 +263,8 @@ fn an_overlong_abstract_is_truncated_within_limits() {
         .program;
     store.replace_program(&program).unwrap();
     let reply = talk(&store, "2021-05-04-1100-vani").unwrap().fitted();
-    assert!(reply.description.chars().count() <= limits::EMBED_DESCRIPTION);
-    assert!(reply.description.ends_with('…'));
+    assert!(reply.description.discord().chars().count() <= limits::EMBED_DESCRIPTION);
+    assert!(reply.description.discord().ends_with('…'));
     assert!(reply.embed_chars() <= limits::EMBED_TOTAL);
 }
 
@@ -261,11 +277,11 @@ fn commands_without_a_program_say_so() {
 #[test]
 fn about_names_the_conference_and_counts_talks() {
     let reply = about(&store()).unwrap();
-    assert_eq!(reply.title, "confbot for ICLR 2021");
+    assert_eq!(reply.title.discord(), "confbot for ICLR 2021");
     assert!(reply
         .fields
         .iter()
-        .any(|f| f.name == "Talks" && f.value == "12"));
+        .any(|f| f.name.discord() == "Talks" && f.value.discord() == "12"));
     assert_eq!(reply.buttons[0].url, "https://iclr.cc/Conferences/2021");
 }
 
@@ -315,35 +331,39 @@ fn lunch_program() -> Store {
 fn now_shows_a_break_in_many_rooms_as_one_line_not_a_session_each() {
     let store = lunch_program();
     let reply = now(&store, pdt(12, 10)).unwrap();
-    assert_eq!(reply.title, "On now");
-    let names: Vec<&str> = reply.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(reply.title.discord(), "On now");
+    let names: Vec<String> = reply.fields.iter().map(|f| f.name.discord()).collect();
     assert_eq!(names, ["Demos"], "breaks are not listed as sessions");
     assert_eq!(
-        reply.description.matches("Lunch").count(),
+        reply.description.discord().matches("Lunch").count(),
         1,
         "{}",
-        reply.description
-    );
-    assert!(
-        reply.description.starts_with("Break: **Lunch** until <t:"),
-        "{}",
-        reply.description
-    );
-
-    let reply = now(&store, pdt(12, 40)).unwrap();
-    assert_eq!(reply.title, "On a break");
-    assert!(reply.fields.is_empty());
-    assert!(
-        reply.description.contains("**Lunch**"),
-        "{}",
-        reply.description
+        reply.description.discord()
     );
     assert!(
         reply
             .description
+            .discord()
+            .starts_with("Break: **Lunch** until <t:"),
+        "{}",
+        reply.description.discord()
+    );
+
+    let reply = now(&store, pdt(12, 40)).unwrap();
+    assert_eq!(reply.title.discord(), "On a break");
+    assert!(reply.fields.is_empty());
+    assert!(
+        reply.description.discord().contains("**Lunch**"),
+        "{}",
+        reply.description.discord()
+    );
+    assert!(
+        reply
+            .description
+            .discord()
             .contains("Next: **After lunch** by Ada Lovelace"),
         "{}",
-        reply.description
+        reply.description.discord()
     );
 }
 
@@ -357,9 +377,10 @@ fn the_schedule_stamps_the_days_first_session_not_its_midnight() {
     assert!(
         reply
             .description
+            .discord()
             .contains(&format!("<t:{}:f>", pdt(12, 0).timestamp())),
         "{}",
-        reply.description
+        reply.description.discord()
     );
 }
 
@@ -383,37 +404,40 @@ fn hostile_program() -> Store {
 fn program_text_is_escaped_so_speakers_cannot_inject_markdown() {
     let store = hostile_program();
     let reply = talk(&store, "t1").unwrap();
-    assert_eq!(reply.title, r"\[Claim your prize\](https://evil.example)");
+    assert_eq!(
+        reply.title.discord(),
+        r"\[Claim your prize\](https://evil.example)"
+    );
     let speakers = &reply
         .fields
         .iter()
-        .find(|f| f.name == "Speakers")
+        .find(|f| f.name.discord() == "Speakers")
         .unwrap()
         .value;
-    assert_eq!(speakers, r"\*Ada\* \<@123>");
+    assert_eq!(speakers.discord(), r"\*Ada\* \<@123>");
     let place = &reply
         .fields
         .iter()
-        .find(|f| f.name == "Where")
+        .find(|f| f.name.discord() == "Where")
         .unwrap()
         .value;
-    assert_eq!(place, r"\|\|Hall A\|\|");
+    assert_eq!(place.discord(), r"\|\|Hall A\|\|");
     // Abstracts keep their Markdown, but a masked link shows where it goes.
     assert_eq!(
-        reply.description,
+        reply.description.discord(),
         "See the paper (https://arxiv.org/abs/1) and **this**."
     );
     let reply = next(&store, pdt(10, 0), 5, None).unwrap();
     assert_eq!(
-        reply.fields[1].name,
+        reply.fields[1].name.discord(),
         r"C\*\-algebras and \*\-algebras".replace(r"\-", "-")
     );
-    assert!(reply.fields[1].value.contains(r"Grace\_Hopper"));
+    assert!(reply.fields[1].value.discord().contains(r"Grace\_Hopper"));
     assert!(
-        reply.fields[0].value.contains(r"in \# Orals"),
+        reply.fields[0].value.discord().contains(r"in \# Orals"),
         "{}",
-        reply.fields[0].value
+        reply.fields[0].value.discord()
     );
     let reply = now(&store, pdt(11, 5)).unwrap();
-    assert_eq!(reply.fields[0].name, r"\# Orals");
+    assert_eq!(reply.fields[0].name.discord(), r"\# Orals");
 }

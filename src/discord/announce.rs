@@ -9,7 +9,7 @@ use super::poster::SerenityPoster;
 use super::{guild, Context, Error};
 use crate::commands::setup as core;
 use crate::post::{Outgoing, Poster};
-use crate::reply::Reply;
+use crate::reply::{Reply, Text};
 
 /// Session announcements: what is coming up, and a test post (admins)
 #[poise::command(
@@ -56,10 +56,9 @@ async fn test(ctx: Context<'_>) -> Result<(), Error> {
                 ctx.id() % 1_000_000_000,
                 channel.get() % 1_000_000_000
             ),
-            content: format!(
-                "**Test** from confbot: this is how announcements will look here.\n{}",
-                sample.0
-            ),
+            content: Text::from(
+                "**Test** from confbot: this is how announcements will look here.\n",
+            ) + &sample.0,
             embed: sample.1.clone(),
             mention_role: None,
         };
@@ -72,7 +71,7 @@ async fn test(ctx: Context<'_>) -> Result<(), Error> {
     }
     send_private(
         ctx,
-        Reply::new("Test announcements").description(lines.join("\n")),
+        Reply::new("Test announcements").description(Text::join(lines, "\n")),
     )
     .await
 }

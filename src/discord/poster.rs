@@ -67,10 +67,7 @@ impl DirectMessenger for SerenityPoster {
 
     async fn send_dm(&self, message: &DirectMessage) -> Result<ids::MessageId, DmError> {
         let create = CreateMessage::new()
-            .content(crate::reply::truncate(
-                &message.content,
-                crate::reply::limits::CONTENT,
-            ))
+            .content(render::content(&message.content))
             .embed(render::embed(&message.embed.fitted()))
             .nonce(Nonce::String(message.nonce.clone()))
             .enforce_nonce(true)
@@ -103,10 +100,7 @@ impl Poster for SerenityPoster {
         };
         let create = CreateMessage::new()
             // Content comes from program data (titles, rooms): cut it rather than be refused.
-            .content(crate::reply::truncate(
-                &message.content,
-                crate::reply::limits::CONTENT,
-            ))
+            .content(render::content(&message.content))
             .embed(render::embed(&message.embed))
             .components(render::components(&message.embed, None))
             .nonce(Nonce::String(message.nonce.clone()))

@@ -1,6 +1,7 @@
 //! A core [`Reply`] as serenity builders. The reply has already been fitted to Discord's limits
-//! (`Reply::pages`); here it only changes shape. Every message built here allows no mentions,
-//! so a talk titled `@everyone` pings nobody.
+//! (`Reply::pages`), measured on its Discord text ([`Text::discord`]: program text escaped,
+//! instants as `<t:…>` timestamps, channels, users and roles as mentions); here it only changes
+//! shape. Every message built here allows no mentions, so a talk titled `@everyone` pings nobody.
 
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -9,15 +10,17 @@ use serenity::{
 };
 
 use crate::agenda::Action;
-use crate::reply::{limits, Reply};
+use crate::reply::{limits, Reply, Text};
 
 /// confbot's embed colour.
 const COLOUR: u32 = 0x3b82f6;
 
 pub fn embed(reply: &Reply) -> CreateEmbed {
-    let mut embed = CreateEmbed::new().colour(COLOUR).title(&reply.title);
+    let mut embed = CreateEmbed::new()
+        .colour(COLOUR)
+        .title(reply.title.discord());
     if !reply.description.is_empty() {
-        embed = embed.description(&reply.description);
+        embed = embed.description(reply.description.discord());
     }
     if let Some(url) = &reply.url {
         embed = embed.url(url);
@@ -26,12 +29,18 @@ pub fn embed(reply: &Reply) -> CreateEmbed {
         reply
             .fields
             .iter()
-            .map(|f| (f.name.clone(), f.value.clone(), f.inline)),
+            .map(|f| (f.name.discord(), f.value.discord(), f.inline)),
     );
     if let Some(footer) = &reply.footer {
-        embed = embed.footer(CreateEmbedFooter::new(footer));
+        embed = embed.footer(CreateEmbedFooter::new(footer.discord()));
     }
     embed
+}
+
+/// A message's content line, cut to Discord's limit (it carries program text: cut it rather
+/// than be refused).
+pub fn content(text: &Text) -> String {
+    text.truncated(limits::CONTENT).discord()
 }
 
 /// Which page of how many, and the custom ids of the Previous / Next buttons.

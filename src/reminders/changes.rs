@@ -9,11 +9,12 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{backoff, nonce_of, Rules, TickReport};
-use crate::format::{escaped, stamp};
+use crate::format::stamp;
 use crate::post::{record_outcome, Outgoing, PostError, Poster, CHANNEL_BROKEN};
 use crate::program::time::local_clock;
-use crate::reply::{truncate, Reply};
+use crate::reply::{truncate, Reply, Style, Text};
 use crate::store::{ChangeNotice, ProgramChange, Store};
+use crate::text;
 
 /// Changes to sessions starting (before or after the change) within this window are told.
 const WINDOW: TimeDelta = TimeDelta::days(1);
@@ -97,50 +98,58 @@ pub(super) async fn tell(
 }
 
 /// The notice: a content line and a small embed, times in everyone's zone and the conference's.
-pub fn render(change: &ProgramChange, tz: chrono_tz::Tz) -> (String, Reply) {
-    let title = escaped(&truncate(&change.title, 200));
-    let was = format!(
-        "{} ({})",
-        stamp(change.old_start, 'f'),
-        local_clock(change.old_start, tz)
-    );
+pub fn render(change: &ProgramChange, tz: chrono_tz::Tz) -> (Text, Reply) {
+    let title = Text::program(truncate(&change.title, 200));
+    let was = text![
+        stamp(change.old_start, Style::DateTime),
+        format!(" ({})", local_clock(change.old_start, tz))
+    ];
     let (content, mut lines) = match change.new_start {
         None => (
-            format!("**Cancelled:** {title}"),
-            vec![format!("It was planned for {was}.")],
+            text!["**Cancelled:** ", title],
+            vec![text!["It was planned for ", was, "."]],
         ),
         Some(new_start) => {
             let mut lines = Vec::new();
             if new_start != change.old_start {
-                lines.push(format!(
-                    "Now starts {} ({}), {}; it was {was}.",
-                    stamp(new_start, 'f'),
-                    local_clock(new_start, tz),
-                    stamp(new_start, 'R')
-                ));
+                lines.push(text![
+                    "Now starts ",
+                    stamp(new_start, Style::DateTime),
+                    format!(" ({}), ", local_clock(new_start, tz)),
+                    stamp(new_start, Style::Relative),
+                    "; it was ",
+                    was,
+                    "."
+                ]);
             }
             if change.new_room != change.old_room {
-                let room = |r: &Option<String>| r.as_deref().map_or("no room".into(), escaped);
-                lines.push(format!(
-                    "Now in {} (was {}).",
+                let room =
+                    |r: &Option<String>| r.as_deref().map_or("no room".into(), Text::program);
+                lines.push(text![
+                    "Now in ",
                     room(&change.new_room),
-                    room(&change.old_room)
-                ));
+                    " (was ",
+                    room(&change.old_room),
+                    ")."
+                ]);
             }
             let headline = match (new_start == change.old_start, &change.new_room) {
-                (false, _) => format!(
-                    "**Moved:** {title} now starts at {}",
-                    local_clock(new_start, tz)
-                ),
-                (true, Some(room)) => format!("**Moved:** {title} is now in {}", escaped(room)),
-                (true, None) => format!("**Moved:** {title} has no room any more"),
+                (false, _) => text![
+                    "**Moved:** ",
+                    title,
+                    format!(" now starts at {}", local_clock(new_start, tz))
+                ],
+                (true, Some(room)) => {
+                    text!["**Moved:** ", title, " is now in ", Text::program(room)]
+                }
+                (true, None) => text!["**Moved:** ", title, " has no room any more"],
             };
             (headline, lines)
         }
     };
     lines.push("Use `/schedule` for the updated program.".into());
-    let embed = Reply::new(escaped(&change.title))
-        .description(lines.join("\n"))
+    let embed = Reply::new(Text::program(&change.title))
+        .description(Text::join(lines, "\n"))
         .fitted();
     (content, embed)
 }

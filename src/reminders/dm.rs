@@ -25,13 +25,14 @@ use futures_util::StreamExt;
 
 use super::{backoff, nonce_of, Rules, HORIZON, LATE_AFTER};
 use crate::agenda::MAX_MINUTES;
-use crate::format::{day_and_time, escaped, span, stamp};
+use crate::format::{day_and_time, span, stamp};
 use crate::ids::{MessageId, UserId};
 use crate::post::{DirectMessage, DirectMessenger, DmError};
-use crate::reply::Reply;
+use crate::reply::{Reply, Style, Text};
 use crate::store::{
     AgendaChange, AnnouncementState, ChangeDmOutcome, DmReminder, ScheduledTalk, Store,
 };
+use crate::text;
 
 /// What one DM tick did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -264,7 +265,7 @@ async fn deliver(
     messenger: &impl DirectMessenger,
     user: UserId,
     nonce: &str,
-    content: String,
+    content: Text,
     embed: Reply,
 ) -> anyhow::Result<Result<MessageId, DmError>> {
     let channel_id = match store.dm_channel(user)? {
@@ -359,16 +360,16 @@ async fn tell_changes(
 }
 
 /// What a change DM says: "moved to …" with the new time and place, or "cancelled".
-pub fn render_change(store: &Store, change: &AgendaChange) -> anyhow::Result<(String, Reply)> {
+pub fn render_change(store: &Store, change: &AgendaChange) -> anyhow::Result<(Text, Reply)> {
     let tz = store
         .conference()?
         .map_or(chrono_tz::UTC, |conference| conference.time_zone);
     let was = match &change.old_room {
-        Some(room) => format!(
-            "{} in {}",
+        Some(room) => text![
             day_and_time(change.old_start, tz),
-            escaped(room)
-        ),
+            " in ",
+            Text::program(room)
+        ],
         None => day_and_time(change.old_start, tz),
     };
     let (content, description) = match change.new_start {
@@ -376,28 +377,38 @@ pub fn render_change(store: &Store, change: &AgendaChange) -> anyhow::Result<(St
             let place = change
                 .new_room
                 .as_deref()
-                .map(|room| format!(" in {}", escaped(room)))
+                .map(|room| text![" in ", Text::program(room)])
                 .unwrap_or_default();
             (
-                format!(
-                    "📅 **{}** moved to {}{place}",
-                    escaped(&change.title),
-                    stamp(start, 'F')
-                ),
-                format!(
-                    "Now {}{place}.\nWas {was}.\nYour reminder follows the new time.",
-                    day_and_time(start, tz)
-                ),
+                text![
+                    "📅 **",
+                    Text::program(&change.title),
+                    "** moved to ",
+                    stamp(start, Style::LongDateTime),
+                    &place
+                ],
+                text![
+                    "Now ",
+                    day_and_time(start, tz),
+                    place,
+                    ".\nWas ",
+                    was,
+                    ".\nYour reminder follows the new time."
+                ],
             )
         }
         None => (
-            format!("❌ **{}** was cancelled", escaped(&change.title)),
-            format!("It was {was}.\nIt is off your agenda, and its reminder with it."),
+            text!["❌ **", Text::program(&change.title), "** was cancelled"],
+            text![
+                "It was ",
+                was,
+                ".\nIt is off your agenda, and its reminder with it."
+            ],
         ),
     };
     Ok((
         content,
-        Reply::new(escaped(&crate::reply::truncate(
+        Reply::new(Text::program(crate::reply::truncate(
             &change.title,
             crate::reply::limits::EMBED_TITLE,
         )))
@@ -408,29 +419,25 @@ pub fn render_change(store: &Store, change: &AgendaChange) -> anyhow::Result<(St
 
 /// What a reminder says: a line with the Discord timestamp, and each talk with its time, room,
 /// session and a link to the session's Q&A thread or announcement when there is one.
-pub fn render(
-    store: &Store,
-    talks: &[ScheduledTalk],
-    late: bool,
-) -> anyhow::Result<(String, Reply)> {
+pub fn render(store: &Store, talks: &[ScheduledTalk], late: bool) -> anyhow::Result<(Text, Reply)> {
     let tz = store
         .conference()?
         .map_or(chrono_tz::UTC, |conference| conference.time_zone);
     let first = &talks[0].talk;
     let mut content = match talks {
-        [only] => format!(
-            "⏰ **{}** starts {}",
-            escaped(&only.talk.title),
-            stamp(first.start, 'R')
-        ),
-        _ => format!(
-            "⏰ {} of your talks start soon, the first {}",
-            talks.len(),
-            stamp(first.start, 'R')
-        ),
+        [only] => text![
+            "⏰ **",
+            Text::program(&only.talk.title),
+            "** starts ",
+            stamp(first.start, Style::Relative)
+        ],
+        _ => text![
+            format!("⏰ {} of your talks start soon, the first ", talks.len()),
+            stamp(first.start, Style::Relative)
+        ],
     };
     if late {
-        content.push_str("\n(Late: confbot was not running when this reminder was due.)");
+        content += "\n(Late: confbot was not running when this reminder was due.)";
     }
     let mut embed = Reply::new(if talks.len() == 1 {
         "Your next talk"
@@ -441,19 +448,17 @@ pub fn render(
         let (talk, session) = (&row.talk, &row.session);
         let mut value = span(talk.start, talk.end, tz);
         if let Some(place) = session.place() {
-            value.push_str(&format!(" · {}", escaped(place)));
+            value += text![" · ", Text::program(place)];
         }
-        value.push_str(&format!("\nin {}", escaped(&session.title)));
+        value += text!["\nin ", Text::program(&session.title)];
         if let Some((guild, channel, message)) = store.session_link(&session.id)? {
             let (label, tail) = match message {
                 Some(message) => ("Announcement", format!("/{message}")),
                 None => ("Q&A thread", String::new()),
             };
-            value.push_str(&format!(
-                " · [{label}](https://discord.com/channels/{guild}/{channel}{tail})"
-            ));
+            value += format!(" · [{label}](https://discord.com/channels/{guild}/{channel}{tail})");
         }
-        embed = embed.field(escaped(&talk.title), value, false);
+        embed = embed.field(Text::program(&talk.title), value, false);
     }
     Ok((
         content,

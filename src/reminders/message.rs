@@ -5,11 +5,12 @@ use anyhow::Context;
 use chrono::TimeDelta;
 
 use crate::agenda::Action;
-use crate::format::{escaped, people, span, stamp};
+use crate::format::{people, span, stamp};
 use crate::ids::RoleId;
 use crate::program::time::local_clock;
-use crate::reply::{truncate, Reply};
+use crate::reply::{truncate, Reply, Style, Text};
 use crate::store::{SessionSlot, Store};
+use crate::text;
 
 /// The content line and embed announcing `session`, `lead` before it starts.
 pub fn render(
@@ -18,60 +19,68 @@ pub fn render(
     lead: TimeDelta,
     late: bool,
     ping_role: Option<RoleId>,
-) -> anyhow::Result<(String, Reply)> {
+) -> anyhow::Result<(Text, Reply)> {
     let conference = store
         .conference()?
         .context("announcing without a program")?;
     let tz = conference.time_zone;
     let when = if lead > TimeDelta::zero() {
-        format!(
-            "starts {} ({})",
-            stamp(session.start, 'R'),
-            local_clock(session.start, tz)
-        )
+        text![
+            "starts ",
+            stamp(session.start, Style::Relative),
+            format!(" ({})", local_clock(session.start, tz))
+        ]
     } else {
-        format!("is starting now ({})", local_clock(session.start, tz))
+        format!("is starting now ({})", local_clock(session.start, tz)).into()
     };
-    let mut content = format!("**{}** {when}", escaped(&truncate(&session.title, 200)));
+    let mut content = text![
+        "**",
+        Text::program(truncate(&session.title, 200)),
+        "** ",
+        when
+    ];
     if let Some(role) = ping_role {
-        content = format!("<@&{role}> {content}");
+        content = text![Text::role(role), " ", content];
     }
     if late {
-        content.push_str("\n*This announcement is late: confbot could not post it on time.*");
+        content += "\n*This announcement is late: confbot could not post it on time.*";
     }
 
-    let mut description = vec![format!(
-        "{} · {} · {}",
-        stamp(session.start, 'F'),
-        stamp(session.start, 'R'),
+    let mut description = vec![text![
+        stamp(session.start, Style::LongDateTime),
+        " · ",
+        stamp(session.start, Style::Relative),
+        " · ",
         span(session.start, session.end, tz)
-    )];
+    ]];
     let place: Vec<&str> = [session.room.as_deref(), session.track.as_deref()]
         .into_iter()
         .flatten()
         .collect();
     if !place.is_empty() {
-        description.push(format!("Where: {}", escaped(&place.join(" · "))));
+        description.push(text!["Where: ", Text::program(place.join(" · "))]);
     }
     let moderators = store.moderators(&session.id)?;
     if !moderators.is_empty() {
-        description.push(format!("Moderated by {}", people(&moderators)));
+        description.push(text!["Moderated by ", people(&moderators)]);
     }
     let talks = store.talks_of_session(&session.id)?;
     let fields = talks.iter().map(|row| crate::reply::Field {
-        name: escaped(&row.talk.title),
-        value: format!(
-            "{} ({}) · {} · {}",
-            stamp(row.talk.start, 't'),
-            local_clock(row.talk.start, tz),
-            row.talk.kind,
+        name: Text::program(&row.talk.title),
+        value: text![
+            stamp(row.talk.start, Style::Time),
+            format!(
+                " ({}) · {} · ",
+                local_clock(row.talk.start, tz),
+                row.talk.kind
+            ),
             people(&row.talk.speakers)
-        ),
+        ],
         inline: false,
         talks: Vec::new(),
     });
-    let mut embed = Reply::new(escaped(&session.title))
-        .description(description.join("\n"))
+    let mut embed = Reply::new(Text::program(&session.title))
+        .description(Text::join(description, "\n"))
         .fields(fields)
         .footer(format!(
             "{} · /talk for details, /now for what runs now",

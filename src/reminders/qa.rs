@@ -11,18 +11,20 @@ use crate::post::Poster;
 use crate::qa::{
     give_up_opening, new_thread, record_opened, reserve_opening, Opened, Recorded, Subject,
 };
+use crate::reply::Text;
 use crate::store::{QaState, SessionSlot, Store};
+use crate::text;
 
 /// `content` with a link to the session's open Q&A thread in `guild`, if it has one.
 pub fn with_link(
     store: &Store,
     guild: GuildId,
     session_id: &str,
-    mut content: String,
-) -> anyhow::Result<String> {
+    mut content: Text,
+) -> anyhow::Result<Text> {
     if let Some(thread) = store.qa_thread_for(guild, session_id, None)? {
         if thread.state == QaState::Open {
-            content.push_str(&format!("\nQ&A: <#{}>", thread.thread_id));
+            content += text!["\nQ&A: ", Text::channel(thread.thread_id)];
         }
     }
     Ok(content)

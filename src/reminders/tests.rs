@@ -102,14 +102,16 @@ async fn a_due_announcement_is_posted_once_and_the_same_tick_again_posts_nothing
     assert!(
         posted[0]
             .content
+            .discord()
             .contains("starts <t:1620151200:R> (11:00 PDT)"),
         "{}",
-        posted[0].content
+        posted[0].content.discord()
     );
     assert_eq!(posted[0].embed.fields.len(), 12, "every talk is listed");
     assert!(posted[0]
         .embed
         .description
+        .discord()
         .contains("Moderated by Caglar Gulcehre, Jens Kober, Simon S Du"));
 
     assert_eq!(
@@ -129,6 +131,7 @@ async fn a_due_announcement_is_posted_once_and_the_same_tick_again_posts_nothing
     );
     assert!(poster.posted()[1]
         .content
+        .discord()
         .contains("is starting now (11:00 PDT)"));
     let sent = store.announcements(GUILD).unwrap();
     assert!(sent
@@ -142,8 +145,11 @@ async fn after_downtime_only_the_latest_lead_is_posted_late_and_says_so() {
     let report = tick_at(&store, &poster, pdt(11, 3)).await;
     assert_eq!((report.posted, report.late, report.missed), (1, 1, 1));
     let posted = poster.posted();
-    assert!(posted[0].content.contains("is starting now"));
-    assert!(posted[0].content.contains("This announcement is late"));
+    assert!(posted[0].content.discord().contains("is starting now"));
+    assert!(posted[0]
+        .content
+        .discord()
+        .contains("This announcement is late"));
 }
 
 #[tokio::test]
@@ -300,6 +306,7 @@ async fn sessions_are_routed_by_track_then_room_and_the_role_is_the_only_mention
     assert_eq!(channels, [ChannelId(20), ChannelId(30)]);
     assert!(posted[0]
         .content
+        .discord()
         .starts_with("<@&77> **@everyone Posters**"));
     assert!(posted.iter().all(|p| p.mention_role == Some(RoleId(77))));
 }
@@ -337,14 +344,14 @@ async fn a_day_across_a_dst_change_is_announced_at_the_right_instants() {
     );
     let posted = poster.posted();
     assert!(
-        posted[0].content.contains("(01:30 CET)"),
+        posted[0].content.discord().contains("(01:30 CET)"),
         "{}",
-        posted[0].content
+        posted[0].content.discord()
     );
     assert!(
-        posted[1].content.contains("(03:30 CEST)"),
+        posted[1].content.discord().contains("(03:30 CEST)"),
         "{}",
-        posted[1].content
+        posted[1].content.discord()
     );
 }
 
@@ -420,11 +427,11 @@ async fn automatic_qa_opens_one_thread_on_the_first_announcement_and_the_next_li
     );
     assert_eq!(threads[0].channel_id, DEFAULT_CHANNEL);
     let posted = poster.posted();
-    assert!(!posted[0].content.contains("Q&A"));
+    assert!(!posted[0].content.discord().contains("Q&A"));
     assert!(
-        posted[1].content.ends_with("\nQ&A: <#2001>"),
+        posted[1].content.discord().ends_with("\nQ&A: <#2001>"),
         "{}",
-        posted[1].content
+        posted[1].content.discord()
     );
 }
 
@@ -504,9 +511,11 @@ async fn a_session_moved_by_less_than_the_lead_is_not_announced_again() {
     );
     assert!(poster.posted()[1]
         .content
+        .discord()
         .starts_with("**Moved:** Orals & Spotlights"));
     assert!(poster.posted()[1]
         .content
+        .discord()
         .ends_with("now starts at 11:05 PDT"));
     assert_eq!(
         tick_at(&store, &poster, pdt(11, 5)).await.posted,
@@ -530,9 +539,9 @@ async fn a_session_moved_by_more_than_the_lead_is_announced_again_at_its_new_tim
     assert_eq!(tick_at(&store, &poster, pdt(11, 50)).await.posted, 1);
     let posted = poster.posted();
     assert!(
-        posted[2].content.contains("(12:00 PDT)"),
+        posted[2].content.discord().contains("(12:00 PDT)"),
         "{}",
-        posted[2].content
+        posted[2].content.discord()
     );
     assert_eq!(
         tick_at(&store, &poster, pdt(11, 50)).await,
@@ -556,7 +565,7 @@ async fn a_cancelled_session_is_told_once_and_never_announced() {
     store.replace_program(&bundled()).unwrap();
     let report = tick_at(&store, &poster, pdt(10, 50)).await;
     assert_eq!((report.posted, report.notices), (1, 1));
-    assert_eq!(poster.posted()[0].content, "**Cancelled:** Other");
+    assert_eq!(poster.posted()[0].content.discord(), "**Cancelled:** Other");
     assert_eq!(
         tick_at(&store, &poster, pdt(10, 51)).await,
         TickReport::default()

@@ -90,9 +90,9 @@ async fn a_reminder_comes_at_its_minute_once_and_not_before() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].channel_id, ChannelId(5042));
     assert!(
-        sent[0].content.contains("<t:1620151200:R>"),
+        sent[0].content.discord().contains("<t:1620151200:R>"),
         "{}",
-        sent[0].content
+        sent[0].content.discord()
     );
     assert_eq!(sent[0].nonce, nonce(ME, pdt(10, 50)));
 }
@@ -114,7 +114,7 @@ async fn two_talks_due_together_are_one_dm_and_other_users_their_own() {
         .find(|m| m.channel_id == ChannelId(5042))
         .unwrap();
     assert_eq!(mine.embed.fields.len(), 2, "{mine:?}");
-    assert!(mine.content.contains("2 of your talks"));
+    assert!(mine.content.discord().contains("2 of your talks"));
 }
 
 #[tokio::test]
@@ -164,7 +164,7 @@ async fn late_after_downtime_says_so_and_past_grace_is_never_sent() {
     // Down from 10:40 until 11:03: the 11:00 talk is within grace, so it is sent late.
     let report = tick_at(&store, &dms, pdt(11, 3)).await;
     assert_eq!((report.sent, report.late), (1, 1));
-    assert!(dms.sent()[0].content.contains("Late"));
+    assert!(dms.sent()[0].content.discord().contains("Late"));
     // Down until long after the later talk started: recorded as missed, never sent.
     let report = tick_at(&store, &dms, later_start + TimeDelta::minutes(30)).await;
     assert_eq!((report.sent, report.missed), (0, 1));
@@ -260,12 +260,13 @@ async fn a_moved_talk_is_told_once_and_reminded_at_its_new_time() {
     let report = tick_at(&store, &dms, pdt(10, 0)).await;
     assert_eq!(report.sent, 1, "only the user of the moved talk");
     assert!(
-        dms.sent()[0].content.contains("moved to"),
+        dms.sent()[0].content.discord().contains("moved to"),
         "{}",
-        dms.sent()[0].content
+        dms.sent()[0].content.discord()
     );
     assert!(dms.sent()[0]
         .content
+        .discord()
         .contains(&pdt(12, 0).timestamp().to_string()));
     assert_eq!(
         tick_at(&store, &dms, pdt(10, 1)).await,
@@ -295,7 +296,7 @@ async fn a_cancelled_talk_is_told_once_and_never_reminded() {
         .replace_program(&program("11:00", "11:30", true))
         .unwrap();
     assert_eq!(tick_at(&store, &dms, pdt(10, 0)).await.sent, 1);
-    assert!(dms.sent()[0].content.contains("cancelled"));
+    assert!(dms.sent()[0].content.discord().contains("cancelled"));
     assert!(store.bookmarks(ME).unwrap().is_empty());
     assert_eq!(
         tick_at(&store, &dms, pdt(12, 50)).await,
@@ -332,7 +333,7 @@ async fn a_reminder_links_the_announcement_of_its_session() {
         .unwrap();
     remind(&store, pdt(9, 0), ME, &at_11, 10);
     tick_at(&store, &dms, pdt(10, 50)).await;
-    let field = &dms.sent()[0].embed.fields[0].value;
+    let field = &dms.sent()[0].embed.fields[0].value.discord();
     assert!(
         field.contains("(https://discord.com/channels/7/70/700)"),
         "{field}"
