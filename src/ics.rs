@@ -8,8 +8,7 @@
 use chrono::{DateTime, Utc};
 use icalendar::{Calendar, Component, EventLike, Property};
 
-use crate::format::people;
-use crate::program::Conference;
+use crate::program::{Conference, Person};
 use crate::reply::truncate_at_word;
 use crate::store::ScheduledTalk;
 
@@ -21,6 +20,18 @@ const ABSTRACT_EXCERPT: usize = 300;
 /// The `UID` of a talk's event: the same in every export and after any reload.
 pub fn uid(talk_id: &str) -> String {
     format!("{talk_id}@confbot")
+}
+
+/// The speakers of a talk, by name, or that they are to be announced.
+fn speakers(people: &[Person]) -> String {
+    if people.is_empty() {
+        return "to be announced".to_string();
+    }
+    people
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// An iCalendar file of `talks`, stamped `now`.
@@ -35,8 +46,8 @@ pub fn calendar(conference: &Conference, talks: &[ScheduledTalk], now: DateTime<
         let (talk, session) = (&row.talk, &row.session);
         let mut description = format!(
             "Speakers: {}\nSession: {}",
-            // The names as Discord shows them (escaped), as this file has always had them.
-            people(&talk.speakers).discord(),
+            // A calendar shows text as written: every name, no Markdown escapes.
+            speakers(&talk.speakers),
             session.title
         );
         if !talk.abstract_text.is_empty() {

@@ -44,3 +44,30 @@ pub fn agenda_ics(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<Str
     }
     Ok(crate::ics::calendar(&conference, &talks, now))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::{Person, Program};
+    use crate::testing::{bundled, pdt};
+
+    #[test]
+    fn a_calendar_shows_speakers_names_as_written_without_markdown_escapes() {
+        let program = bundled();
+        let mut sessions = program.sessions().to_vec();
+        sessions[0].talks[0].speakers = vec![Person {
+            name: "Ada_Lovelace *the* #1".to_string(),
+        }];
+        let talk = sessions[0].talks[0].id.clone();
+        let store = Store::open_in_memory().unwrap();
+        store
+            .replace_program(&Program::new(program.conference().clone(), sessions).unwrap())
+            .unwrap();
+        let ics = program_ics(&store, pdt(9, 0), &[talk]).unwrap();
+        assert!(
+            ics.replace("\r\n ", "")
+                .contains(r"Speakers: Ada_Lovelace *the* #1\n"),
+            "{ics}"
+        );
+    }
+}
