@@ -1,4 +1,4 @@
-//! `/setup` (admins): where and how session announcements go. Thin wrappers over
+//! `/setup` (admins): where and how session announcements go, and the Events tab mirror. Thin wrappers over
 //! `crate::commands::setup`; gated by `default_member_permissions` and `checks::manage_guild`.
 //! Answers are private: settings are the admin's business.
 
@@ -21,6 +21,7 @@ use crate::commands::setup as core;
         "route",
         "ping",
         "show",
+        "events",
         "super::qa::setup_qa",
         "super::qa::setup_moderators"
     ),
@@ -91,6 +92,28 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
     let reply = ctx
         .data()
         .run(move |store, _| core::show(store, guild, &rules))
+        .await?;
+    send_private(ctx, reply).await
+}
+
+/// Show the coming sessions in Discord's Events tab (needs Manage Events)
+#[poise::command(slash_command, guild_only)]
+async fn events(
+    ctx: Context<'_>,
+    #[description = "Mirror the program into the Events tab"] enabled: bool,
+    #[description = "Sessions starting within this many hours (default 24)"]
+    #[min = 1]
+    #[max = 168]
+    hours: Option<u32>,
+    #[description = "At most this many events (default 50)"]
+    #[min = 1]
+    #[max = 100]
+    max: Option<u32>,
+) -> Result<(), Error> {
+    let guild = guild(ctx);
+    let reply = ctx
+        .data()
+        .run(move |store, _| crate::commands::events::set_events(store, guild, enabled, hours, max))
         .await?;
     send_private(ctx, reply).await
 }

@@ -17,6 +17,7 @@ mod agenda;
 mod announcements;
 mod changes;
 mod dm_reminders;
+mod events;
 mod program;
 mod qa;
 mod rehearsal;
@@ -38,6 +39,7 @@ pub use agenda::{AgendaUser, Bookmark, Forgotten};
 pub use announcements::{Announcement, AnnouncementState, NewAnnouncement};
 pub use changes::{ChangeNotice, ProgramChange};
 pub use dm_reminders::{AgendaChange, ChangeDm, ChangeDmOutcome, DmReminder, DueBookmark};
+pub use events::{EventMirror, MirroredEvent};
 pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
 pub use search::fts_query;
 pub use settings::{ChannelHealth, GuildSettings};
@@ -58,6 +60,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!(
             "../../migrations/09-exact-search-statistics/up.sql"
         )),
+        M::up(include_str!("../../migrations/10-events/up.sql")),
     ])
 });
 

@@ -1,0 +1,91 @@
+//! The core of `/setup events` (the Events tab mirror on or off, its window and its maximum)
+//! and of the mirror's line in `/setup show`: whether it is on, how many events it keeps, when
+//! it last synced, its last error, and when Discord's cap or a missing permission limits it.
+
+use super::CommandResult;
+use crate::events::cap_room;
+use crate::format::stamp;
+use crate::ids::GuildId;
+use crate::reply::{limits, Reply};
+use crate::store::Store;
+
+/// The default window of `/setup events`, in hours, and its bounds.
+pub const DEFAULT_HOURS: u32 = 24;
+pub const MAX_HOURS: u32 = 168;
+/// The default maximum of events confbot keeps (at most Discord's cap).
+pub const DEFAULT_MAX: u32 = 50;
+
+/// `/setup events`: turns the mirror on or off. Also how an admin repairs a broken mirror and
+/// brings back sessions whose event an organiser deleted by hand.
+pub fn set_events(
+    store: &Store,
+    guild: GuildId,
+    enabled: bool,
+    hours: Option<u32>,
+    max: Option<u32>,
+) -> CommandResult {
+    let hours = hours.unwrap_or(DEFAULT_HOURS).clamp(1, MAX_HOURS);
+    let max = max.unwrap_or(DEFAULT_MAX).clamp(1, limits::GUILD_EVENTS);
+    store.set_event_mirror(guild, enabled, hours, max)?;
+    let reply = Reply::new("Events tab");
+    Ok(if enabled {
+        reply.description(format!(
+            "The sessions starting within the next {hours} h will be shown in the Events tab, \
+             soonest first, at most {max} at a time. confbot needs the **Manage Events** \
+             permission; organisers' own events are never touched."
+        ))
+    } else {
+        reply.description(
+            "The mirror is off: confbot creates no more events (those it made stay until they end \
+             or you delete them).",
+        )
+    })
+}
+
+/// The mirror's state for `/setup show`.
+pub fn health(store: &Store, guild: GuildId) -> anyhow::Result<String> {
+    let Some(mirror) = store.event_mirror(guild)? else {
+        return Ok("off: use `/setup events enabled:true`".to_string());
+    };
+    if !mirror.enabled {
+        return Ok("off: use `/setup events enabled:true`".to_string());
+    }
+    let mirrored = store
+        .mirrored_events(guild)?
+        .iter()
+        .filter(|e| e.event_id.is_some())
+        .count();
+    let mut lines = vec![format!(
+        "on: sessions within {} h, at most {}; **{mirrored}** events mirrored",
+        mirror.hours, mirror.max_events
+    )];
+    lines.push(match mirror.last_sync_at {
+        Some(at) => format!("last sync {}", stamp(at, 'R')),
+        None => "not synced yet".to_string(),
+    });
+    if let (Some(error), Some(at)) = (&mirror.last_error, mirror.last_error_at) {
+        lines.push(format!("last error {}: {error}", stamp(at, 'R')));
+    }
+    if mirror.broken {
+        lines.push(
+            "**stopped: confbot lacks the Manage Events permission.** Grant it, then run \
+             `/setup events` again"
+                .to_string(),
+        );
+    }
+    if mirror.left_out_by_cap {
+        lines.push(format!(
+            "**limited by Discord's cap**: {} of its 100 events are the organisers' own, leaving \
+             room for {}; {} sessions in the window are not shown",
+            mirror.foreign_events,
+            cap_room(mirror.foreign_events),
+            mirror.left_out
+        ));
+    } else if mirror.left_out > 0 {
+        lines.push(format!(
+            "{} sessions in the window wait for room under the maximum",
+            mirror.left_out
+        ));
+    }
+    Ok(lines.join("\n"))
+}
