@@ -39,3 +39,12 @@ CREATE TABLE mirrored_events (
     PRIMARY KEY (guild_id, session_id)
 ) STRICT, WITHOUT ROWID;
 CREATE UNIQUE INDEX mirrored_events_by_event ON mirrored_events (event_id);
+
+-- Bookmarks that pressing Interested on a mirrored event added (talks the user had not
+-- bookmarked themselves): un-pressing removes exactly these.
+CREATE TABLE event_bookmarks (
+    user_id INTEGER NOT NULL REFERENCES agenda_users (user_id) ON DELETE CASCADE,
+    talk_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    PRIMARY KEY (user_id, talk_id)
+) STRICT, WITHOUT ROWID;

@@ -1,11 +1,16 @@
 //! The core of `/setup events` (the Events tab mirror on or off, its window and its maximum)
 //! and of the mirror's line in `/setup show`: whether it is on, how many events it keeps, when
 //! it last synced, its last error, and when Discord's cap or a missing permission limits it.
+//! Also what pressing Interested on a mirrored event does: it bookmarks the session's talks
+//! (with the default DM reminder), and un-pressing removes exactly those.
 
 use super::CommandResult;
 use crate::events::cap_room;
 use crate::format::stamp;
-use crate::ids::GuildId;
+use chrono::{DateTime, Utc};
+
+use crate::agenda::DEFAULT_MINUTES;
+use crate::ids::{EventId, GuildId, UserId};
 use crate::reply::{limits, Reply};
 use crate::store::Store;
 
@@ -88,4 +93,31 @@ pub fn health(store: &Store, guild: GuildId) -> anyhow::Result<String> {
         ));
     }
     Ok(lines.join("\n"))
+}
+
+/// `user` pressed Interested on `event`: if it is one of confbot's, the session's talks join
+/// their agenda with the default reminder. How many talks were added.
+pub fn interested(
+    store: &Store,
+    event: EventId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    let Some(session) = store.session_of_event(event)? else {
+        return Ok(0);
+    };
+    let talks: Vec<String> = store
+        .talks_of_session(&session)?
+        .into_iter()
+        .map(|t| t.talk.id)
+        .collect();
+    store.add_event_bookmarks(user, &session, &talks, DEFAULT_MINUTES, now)
+}
+
+/// `user` un-pressed Interested: what pressing it added leaves their agenda.
+pub fn not_interested(store: &Store, event: EventId, user: UserId) -> anyhow::Result<usize> {
+    match store.session_of_event(event)? {
+        Some(session) => store.remove_event_bookmarks(user, &session),
+        None => Ok(0),
+    }
 }

@@ -1,8 +1,8 @@
 //! The Events tab mirror on Discord: the serenity implementation of [`EventPublisher`]
 //! (external scheduled events, each request through the poster's pacing, so the mirror never
 //! pushes confbot over Discord's global limit), and the gateway events that concern it: an
-//! event deleted by an organiser (not recreated) and a resumed session (Discord is listed
-//! again, since dispatches may have been missed).
+//! event deleted by an organiser (not recreated), a resumed session (Discord is listed again,
+//! since dispatches may have been missed), and attendees pressing Interested (a bookmark).
 
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ use tokio::sync::OnceCell;
 use super::poster::{describe, error_code, SerenityPoster};
 use super::retry::is_transient;
 use super::{Data, Error};
+use crate::commands::events::{interested, not_interested};
 use crate::ids;
 use crate::post::{EventDraft, EventError, EventPublisher, ListedEvent};
 
@@ -186,6 +187,22 @@ pub async fn on_event(event: &FullEvent, data: &Data) -> Result<(), Error> {
             if known {
                 tracing::info!(event = %id, "an organiser deleted a mirrored event; not recreated until /setup events");
             }
+        }
+        FullEvent::GuildScheduledEventUserAdd { subscribed } => {
+            let (event, user) = (
+                ids::EventId(subscribed.scheduled_event_id.get()),
+                ids::UserId::from(subscribed.user_id),
+            );
+            data.run(move |store, now| Ok(interested(store, event, user, now)?))
+                .await?;
+        }
+        FullEvent::GuildScheduledEventUserRemove { unsubscribed } => {
+            let (event, user) = (
+                ids::EventId(unsubscribed.scheduled_event_id.get()),
+                ids::UserId::from(unsubscribed.user_id),
+            );
+            data.run(move |store, _| Ok(not_interested(store, event, user)?))
+                .await?;
         }
         FullEvent::Resume { .. } => {
             data.run(|store, _| Ok(store.request_event_listing()?))

@@ -1,12 +1,13 @@
 //! The Events tab mirror in SQL: each guild's mirror settings and health (`event_mirrors`) and
-//! which Discord event stands for which session (`mirrored_events`).
+//! which Discord event stands for which session (`mirrored_events`), and the bookmarks that
+//! pressing Interested added (`event_bookmarks`).
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{from_unix, Store};
-use crate::ids::{EventId, GuildId};
+use crate::ids::{EventId, GuildId, UserId};
 
 /// A guild's mirror: its settings, what it last saw of Discord, and how syncing has gone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,5 +247,72 @@ impl Store {
             )
             .context("recording a deleted event")?;
         Ok(changed > 0)
+    }
+
+    /// The session a confbot event stands for, if it is one.
+    pub fn session_of_event(&self, event: EventId) -> anyhow::Result<Option<String>> {
+        self.read()
+            .query_row(
+                "SELECT session_id FROM mirrored_events WHERE event_id = ?1",
+                [event],
+                |r| r.get(0),
+            )
+            .optional()
+            .context("reading an event's session")
+    }
+
+    /// Interested: bookmarks `talk_ids` of `session_id` with a reminder `minutes` before,
+    /// recording them as added by the event; talks the user bookmarked themselves are left as
+    /// they are. How many were added.
+    pub fn add_event_bookmarks(
+        &self,
+        user: UserId,
+        session_id: &str,
+        talk_ids: &[String],
+        minutes: u32,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<usize> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO agenda_users (user_id) VALUES (?1) ON CONFLICT DO NOTHING",
+            [user],
+        )?;
+        let mut added = 0;
+        for talk in talk_ids {
+            let new = tx.execute(
+                "INSERT INTO bookmarks (user_id, talk_id, minutes, set_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO NOTHING",
+                params![user, talk, minutes, now.timestamp()],
+            )?;
+            if new > 0 {
+                tx.execute(
+                    "INSERT INTO event_bookmarks (user_id, talk_id, session_id) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO NOTHING",
+                    params![user, talk, session_id],
+                )?;
+                added += new;
+            }
+        }
+        tx.commit().context("bookmarking an event's talks")?;
+        Ok(added)
+    }
+
+    /// Not interested any more: removes the bookmarks the event added, never the user's own.
+    /// How many were removed.
+    pub fn remove_event_bookmarks(&self, user: UserId, session_id: &str) -> anyhow::Result<usize> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let removed = tx.execute(
+            "DELETE FROM bookmarks WHERE user_id = ?1 AND talk_id IN
+                 (SELECT talk_id FROM event_bookmarks WHERE user_id = ?1 AND session_id = ?2)",
+            params![user, session_id],
+        )?;
+        tx.execute(
+            "DELETE FROM event_bookmarks WHERE user_id = ?1 AND session_id = ?2",
+            params![user, session_id],
+        )?;
+        tx.commit().context("removing an event's bookmarks")?;
+        Ok(removed)
     }
 }

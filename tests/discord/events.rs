@@ -372,3 +372,75 @@ async fn a_missing_permission_is_reported_once_without_a_retry_storm() {
     fake.assert_no_violations();
     bot.stop().await;
 }
+
+/// Waits until the bot's database shows the attendee's agenda as `talks` (the fake does not see
+/// the database change, so this looks every 100 ms).
+async fn until_agenda(store: &Store, talks: &[&str]) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while agenda_of(store) != talks {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the agenda is {:?}, not {talks:?}",
+            agenda_of(store)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn agenda_of(store: &Store) -> Vec<String> {
+    store
+        .bookmarks(confbot::ids::UserId(IDS.attendee.get()))
+        .unwrap()
+        .into_iter()
+        .map(|b| b.talk.talk.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn interested_bookmarks_the_talks_with_a_dm_and_un_interested_removes_only_those() {
+    let clock = SteppedClock::new(at(1, 8, 0));
+    let bot = started(clock.clone(), program()).await;
+    let fake = bot.fake.clone();
+    mirror(&fake, 24, 5).await;
+    until(&fake, "five events", |f| open_mine(f).len() == 5).await;
+    let event = |name: String| {
+        open_mine(&fake)
+            .into_iter()
+            .find(|e| e.name == name)
+            .unwrap()
+            .id
+    };
+    let (at_10, at_11) = (event(title(1, 10)), event(title(1, 11)));
+    // The attendee bookmarked the 11:00 talk themselves.
+    bot.attendee_runs("remind", [("talk", json!("t1-11"))])
+        .await;
+
+    fake.press_interested(at_10, IDS.attendee);
+    fake.press_interested(at_11, IDS.attendee);
+    let store = Arc::clone(&bot.store);
+    until_agenda(&store, &["t1-10", "t1-11"]).await;
+    let shown = bot.attendee_runs("agenda", []).await;
+    let names: Vec<String> = fields(&shown.embeds[0]).into_iter().map(|f| f.0).collect();
+    assert!(names.iter().any(|n| n.contains("Talk 1.10")), "{names:?}");
+
+    clock.set(at(1, 9, 50));
+    until(&fake, "the reminder DM", |f| {
+        f.dm_channel(IDS.attendee).is_some_and(|dm| {
+            f.messages(dm).iter().any(|m| {
+                m.embeds
+                    .iter()
+                    .any(|e| format!("{e:?}").contains("Talk 1.10"))
+                    || m.content.contains("Talk 1.10")
+            })
+        })
+    })
+    .await;
+
+    fake.unpress_interested(at_10, IDS.attendee);
+    fake.unpress_interested(at_11, IDS.attendee);
+    until_agenda(&store, &["t1-11"]).await;
+    a_few_ticks().await;
+    assert_eq!(agenda_of(&store), ["t1-11"]);
+    fake.assert_no_violations();
+    bot.stop().await;
+}
