@@ -16,17 +16,22 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::format::escaped;
 use crate::ids::EventId;
-use crate::post::{EventDraft, ListedEvent};
+use crate::post::{EventChannel, EventDraft, ListedEvent};
 use crate::reply::{limits, truncate};
-use crate::store::{EventMirror, MirroredEvent, SessionSlot, Store};
+use crate::store::{EventMirror, EventRoom, MirroredEvent, SessionSlot, Store};
 
 /// Discord's status of a scheduled event.
 pub const SCHEDULED: u8 = 1;
 pub const ACTIVE: u8 = 2;
 pub const COMPLETED: u8 = 3;
 
-/// The event of a session: its title; its talks and speakers; its room (or track).
-pub fn draft(store: &Store, session: &SessionSlot) -> anyhow::Result<EventDraft> {
+/// The event of a session: its title; its talks and speakers; its room (or track), or the
+/// voice or stage channel an admin routed that room to.
+pub fn draft(
+    store: &Store,
+    session: &SessionSlot,
+    rooms: &[EventRoom],
+) -> anyhow::Result<EventDraft> {
     let talks = store.talks_of_session(&session.id)?;
     let lines: Vec<String> = talks
         .iter()
@@ -48,13 +53,19 @@ pub fn draft(store: &Store, session: &SessionSlot) -> anyhow::Result<EventDraft>
     } else {
         lines.join("\n")
     };
+    let place = session.place().unwrap_or("See the program");
+    let channel = rooms
+        .iter()
+        .find(|r| r.name.eq_ignore_ascii_case(place))
+        .map(|r| EventChannel {
+            id: r.channel_id,
+            stage: r.stage,
+        });
     Ok(EventDraft {
         name: truncate(&session.title, limits::EVENT_NAME),
         description: truncate(&description, limits::EVENT_DESCRIPTION),
-        location: truncate(
-            session.place().unwrap_or("See the program"),
-            limits::EVENT_LOCATION,
-        ),
+        location: truncate(place, limits::EVENT_LOCATION),
+        channel,
         start: session.start,
         end: session.end,
     })
@@ -129,6 +140,7 @@ pub fn plan(store: &Store, mirror: &EventMirror, now: DateTime<Utc>) -> anyhow::
             None => s.start > now,
         })
         .collect();
+    let rooms = store.event_rooms(mirror.guild_id)?;
     let room = cap_room(mirror.foreign_events);
     let budget = mirror.max_events.min(room) as usize;
     let chosen = &candidates[..budget.min(candidates.len())];
@@ -178,11 +190,12 @@ pub fn plan(store: &Store, mirror: &EventMirror, now: DateTime<Utc>) -> anyhow::
         let event = record
             .event_id
             .expect("chosen sessions have an event or none yet");
-        let draft = draft(store, session)?;
+        let draft = draft(store, session, &rooms)?;
         let started = record.status == ACTIVE;
         let same = record.name == draft.name
             && record.description == draft.description
             && record.location == draft.location
+            && record.channel_id == draft.channel.map(|c| c.id)
             && record.start == draft.start
             && record.end == draft.end;
         // An active event's start cannot change: a session moved after it started is only
@@ -206,7 +219,7 @@ pub fn plan(store: &Store, mirror: &EventMirror, now: DateTime<Utc>) -> anyhow::
         if !records.contains_key(&session.id) {
             plan.actions.push(Action::Create {
                 session_id: session.id.clone(),
-                draft: draft(store, session)?,
+                draft: draft(store, session, &rooms)?,
             });
         }
     }
@@ -328,7 +341,7 @@ mod tests {
         let store = store();
         let now = pdt(6, 0);
         let session = store.first_session_from(now).unwrap().unwrap();
-        let mut draft = draft(&store, &session).unwrap();
+        let mut draft = draft(&store, &session, &[]).unwrap();
         draft.name = "An old title".into();
         let record = MirroredEvent {
             session_id: session.id.clone(),
@@ -336,6 +349,7 @@ mod tests {
             name: draft.name.clone(),
             description: draft.description.clone(),
             location: draft.location.clone(),
+            channel_id: None,
             start: draft.start,
             end: draft.end,
             status: SCHEDULED,
@@ -369,6 +383,7 @@ mod tests {
             name: String::new(),
             description: String::new(),
             location: String::new(),
+            channel_id: None,
             start: pdt(9, 0),
             end: pdt(10, 0),
             status: SCHEDULED,

@@ -122,14 +122,23 @@ pub trait DirectMessenger: Sync {
     ) -> impl Future<Output = Result<MessageId, DmError>> + Send;
 }
 
-/// An external scheduled event as confbot writes it (texts already within Discord's limits).
+/// A scheduled event as confbot writes it (texts already within Discord's limits): external
+/// at `location`, or held in a voice or stage `channel`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventDraft {
     pub name: String,
     pub description: String,
     pub location: String,
+    pub channel: Option<EventChannel>,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+}
+
+/// The voice or stage channel an event is held in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventChannel {
+    pub id: ChannelId,
+    pub stage: bool,
 }
 
 /// A scheduled event as Discord lists it.
@@ -178,7 +187,7 @@ pub trait EventPublisher: Sync {
         &self,
         guild: GuildId,
     ) -> impl Future<Output = Result<Vec<ListedEvent>, EventError>> + Send;
-    /// Creates an external event; its id on success.
+    /// Creates an event; its id on success.
     fn create_event(
         &self,
         guild: GuildId,

@@ -32,6 +32,8 @@ CREATE TABLE mirrored_events (
     name TEXT NOT NULL,
     description TEXT NOT NULL,
     location TEXT NOT NULL,
+    -- The voice or stage channel it is held in (its room's route), if any.
+    channel_id INTEGER,
     starts_at INTEGER NOT NULL,
     ends_at INTEGER NOT NULL,
     -- Discord's status: 1 scheduled, 2 active.
@@ -47,4 +49,14 @@ CREATE TABLE event_bookmarks (
     talk_id TEXT NOT NULL,
     session_id TEXT NOT NULL,
     PRIMARY KEY (user_id, talk_id)
+) STRICT, WITHOUT ROWID;
+
+-- /setup room-channel: a room's (or track's) sessions become voice or stage events in a channel.
+CREATE TABLE event_rooms (
+    guild_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    channel_id INTEGER NOT NULL,
+    -- 1: a stage channel (entity type 1), else voice (2).
+    stage INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, name)
 ) STRICT, WITHOUT ROWID;

@@ -1,4 +1,5 @@
-//! The core of `/setup events` (the Events tab mirror on or off, its window and its maximum)
+//! The core of `/setup events` (the Events tab mirror on or off, its window and its maximum),
+//! `/setup room-channel` (a room's events held in a voice or stage channel)
 //! and of the mirror's line in `/setup show`: whether it is on, how many events it keeps, when
 //! it last synced, its last error, and when Discord's cap or a missing permission limits it.
 //! Also what pressing Interested on a mirrored event does: it bookmarks the session's talks
@@ -10,9 +11,10 @@ use crate::format::stamp;
 use chrono::{DateTime, Utc};
 
 use crate::agenda::DEFAULT_MINUTES;
-use crate::ids::{EventId, GuildId, UserId};
+use crate::ids::{ChannelId, EventId, GuildId, UserId};
 use crate::reply::{limits, Reply};
 use crate::store::Store;
+use crate::user_error;
 
 /// The default window of `/setup events`, in hours, and its bounds.
 pub const DEFAULT_HOURS: u32 = 24;
@@ -47,6 +49,35 @@ pub fn set_events(
     })
 }
 
+/// `/setup room-channel`: the sessions of a room (or track, as the program names it) become
+/// events in a voice or stage channel instead of external ones.
+pub fn set_room_channel(
+    store: &Store,
+    guild: GuildId,
+    name: &str,
+    channel: ChannelId,
+    stage: bool,
+) -> CommandResult {
+    let known = store.tracks_and_rooms()?;
+    let Some(name) = known.iter().find(|k| k.eq_ignore_ascii_case(name.trim())) else {
+        user_error!(
+            "The program has no room called `{}`. It has: {}.",
+            crate::reply::truncate(name, 100),
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        );
+    };
+    store.set_event_room(guild, name, channel, stage)?;
+    let kind = if stage { "stage" } else { "voice" };
+    Ok(Reply::new("Room channel set").description(format!(
+        "The Events tab will show **{}**'s sessions as {kind} events in <#{channel}>.",
+        crate::format::escaped(name)
+    )))
+}
+
 /// The mirror's state for `/setup show`.
 pub fn health(store: &Store, guild: GuildId) -> anyhow::Result<String> {
     let Some(mirror) = store.event_mirror(guild)? else {
@@ -70,6 +101,13 @@ pub fn health(store: &Store, guild: GuildId) -> anyhow::Result<String> {
     });
     if let (Some(error), Some(at)) = (&mirror.last_error, mirror.last_error_at) {
         lines.push(format!("last error {}: {error}", stamp(at, 'R')));
+    }
+    for room in store.event_rooms(guild)? {
+        lines.push(format!(
+            "**{}** → <#{}>",
+            crate::format::escaped(&room.name),
+            room.channel_id
+        ));
     }
     if mirror.broken {
         lines.push(

@@ -55,17 +55,27 @@ impl SerenityEvents {
     }
 }
 
-/// The body of an external event; a started one keeps its start time, which Discord no longer
-/// lets change.
+/// The body of an event (external, or in a voice or stage channel); a started one keeps its
+/// start time, which Discord no longer lets change.
 fn body(draft: &EventDraft, started: bool) -> Value {
     let mut body = json!({
         "name": draft.name,
         "description": draft.description,
         "scheduled_end_time": draft.end.to_rfc3339(),
         "privacy_level": 2,
-        "entity_type": 3,
-        "entity_metadata": {"location": draft.location},
     });
+    match draft.channel {
+        Some(channel) => {
+            body["entity_type"] = json!(if channel.stage { 1 } else { 2 });
+            body["channel_id"] = json!(channel.id.to_string());
+            body["entity_metadata"] = Value::Null;
+        }
+        None => {
+            body["entity_type"] = json!(3);
+            body["channel_id"] = Value::Null;
+            body["entity_metadata"] = json!({"location": draft.location});
+        }
+    }
     if !started {
         body["scheduled_start_time"] = json!(draft.start.to_rfc3339());
     }

@@ -22,6 +22,7 @@ use crate::commands::setup as core;
         "ping",
         "show",
         "events",
+        "room_channel",
         "super::qa::setup_qa",
         "super::qa::setup_moderators"
     ),
@@ -114,6 +115,33 @@ async fn events(
     let reply = ctx
         .data()
         .run(move |store, _| crate::commands::events::set_events(store, guild, enabled, hours, max))
+        .await?;
+    send_private(ctx, reply).await
+}
+
+/// Show a room's sessions as events in a voice or stage channel
+#[poise::command(slash_command, guild_only, rename = "room-channel")]
+async fn room_channel(
+    ctx: Context<'_>,
+    #[description = "A room of the program"]
+    #[autocomplete = "track_choices"]
+    room: String,
+    #[description = "Its voice or stage channel"]
+    #[channel_types("Voice", "Stage")]
+    channel: serenity::ChannelId,
+) -> Result<(), Error> {
+    let guild = guild(ctx);
+    // Discord's option says only the id: the channel's kind decides voice or stage event.
+    let stage = matches!(
+        channel.to_channel(ctx).await?,
+        serenity::Channel::Guild(c) if c.kind == serenity::ChannelType::Stage
+    );
+    let channel = channel.into();
+    let reply = ctx
+        .data()
+        .run(move |store, _| {
+            crate::commands::events::set_room_channel(store, guild, &room, channel, stage)
+        })
         .await?;
     send_private(ctx, reply).await
 }

@@ -234,6 +234,7 @@ fn record(
         name: draft.name.clone(),
         description: draft.description.clone(),
         location: draft.location.clone(),
+        channel_id: draft.channel.map(|c| c.id),
         start: draft.start,
         end: draft.end,
         status,

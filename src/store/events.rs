@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{from_unix, Store};
-use crate::ids::{EventId, GuildId, UserId};
+use crate::ids::{ChannelId, EventId, GuildId, UserId};
 
 /// A guild's mirror: its settings, what it last saw of Discord, and how syncing has gone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,14 @@ pub struct EventMirror {
     pub left_out_by_cap: bool,
 }
 
+/// A room (or track) whose sessions' events are held in a voice or stage channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRoom {
+    pub name: String,
+    pub channel_id: ChannelId,
+    pub stage: bool,
+}
+
 /// One session's event: its id (none once an organiser deleted it by hand) and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MirroredEvent {
@@ -41,6 +49,7 @@ pub struct MirroredEvent {
     pub name: String,
     pub description: String,
     pub location: String,
+    pub channel_id: Option<ChannelId>,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
     /// Discord's status: 1 scheduled, 2 active.
@@ -180,7 +189,8 @@ impl Store {
     pub fn mirrored_events(&self, guild_id: GuildId) -> anyhow::Result<Vec<MirroredEvent>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT session_id, event_id, name, description, location, starts_at, ends_at, status
+            "SELECT session_id, event_id, name, description, location, starts_at, ends_at, status,
+                 channel_id
              FROM mirrored_events WHERE guild_id = ?1 ORDER BY starts_at, session_id",
         )?;
         let rows = stmt.query_map([guild_id], |r| {
@@ -193,6 +203,7 @@ impl Store {
                 start: from_unix(r.get(5)?),
                 end: from_unix(r.get(6)?),
                 status: r.get(7)?,
+                channel_id: r.get(8)?,
             })
         })?;
         rows.collect::<Result<_, _>>()
@@ -204,10 +215,12 @@ impl Store {
         self.conn()
             .execute(
                 "INSERT INTO mirrored_events
-                     (guild_id, session_id, event_id, name, description, location, starts_at, ends_at, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     (guild_id, session_id, event_id, name, description, location, starts_at, ends_at,
+                      status, channel_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (guild_id, session_id) DO UPDATE SET event_id = ?3, name = ?4,
-                     description = ?5, location = ?6, starts_at = ?7, ends_at = ?8, status = ?9",
+                     description = ?5, location = ?6, starts_at = ?7, ends_at = ?8, status = ?9,
+                     channel_id = ?10",
                 params![
                     guild_id,
                     e.session_id,
@@ -217,7 +230,8 @@ impl Store {
                     e.location,
                     e.start.timestamp(),
                     e.end.timestamp(),
-                    e.status
+                    e.status,
+                    e.channel_id
                 ],
             )
             .context("recording a mirrored event")?;
@@ -247,6 +261,41 @@ impl Store {
             )
             .context("recording a deleted event")?;
         Ok(changed > 0)
+    }
+
+    /// `/setup room-channel`: `name`'s sessions become events in a voice or stage channel.
+    pub fn set_event_room(
+        &self,
+        guild_id: GuildId,
+        name: &str,
+        channel_id: ChannelId,
+        stage: bool,
+    ) -> anyhow::Result<()> {
+        self.conn()
+            .execute(
+                "INSERT INTO event_rooms (guild_id, name, channel_id, stage) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (guild_id, name) DO UPDATE SET channel_id = ?3, stage = ?4",
+                params![guild_id, name, channel_id, stage],
+            )
+            .context("routing a room to a channel")?;
+        Ok(())
+    }
+
+    /// The rooms routed to voice or stage channels in a guild, by name.
+    pub fn event_rooms(&self, guild_id: GuildId) -> anyhow::Result<Vec<EventRoom>> {
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(
+            "SELECT name, channel_id, stage FROM event_rooms WHERE guild_id = ?1 ORDER BY name",
+        )?;
+        let rows = stmt.query_map([guild_id], |r| {
+            Ok(EventRoom {
+                name: r.get(0)?,
+                channel_id: r.get(1)?,
+                stage: r.get(2)?,
+            })
+        })?;
+        rows.collect::<Result<_, _>>()
+            .context("reading event rooms")
     }
 
     /// The session a confbot event stands for, if it is one.

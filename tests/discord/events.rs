@@ -10,7 +10,7 @@ use confbot::program::{import_str, ImportOptions, Program};
 use confbot::store::Store;
 use fake_discord::{FakeDiscord, InteractionResponse};
 use serde_json::{json, Value};
-use serenity::all::{ScheduledEvent, ScheduledEventStatus};
+use serenity::all::{ScheduledEvent, ScheduledEventStatus, ScheduledEventType};
 
 use crate::helpers::{fields, Mode, SteppedClock, TestBot, IDS};
 
@@ -441,6 +441,46 @@ async fn interested_bookmarks_the_talks_with_a_dm_and_un_interested_removes_only
     until_agenda(&store, &["t1-11"]).await;
     a_few_ticks().await;
     assert_eq!(agenda_of(&store), ["t1-11"]);
+    fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_room_routed_to_a_voice_channel_turns_its_events_into_voice_events() {
+    let clock = SteppedClock::new(at(1, 8, 0));
+    let bot = started(clock.clone(), program()).await;
+    let fake = bot.fake.clone();
+    let voice = fake.add_voice_channel("Room A live", false);
+    mirror(&fake, 24, 4).await;
+    until(&fake, "four external events", |f| open_mine(f).len() == 4).await;
+    assert!(open_mine(&fake)
+        .iter()
+        .all(|e| e.kind == ScheduledEventType::External));
+
+    let set = admin_runs(
+        &fake,
+        "setup room-channel",
+        vec![
+            ("room", json!("room a")),
+            ("channel", json!(voice.to_string())),
+        ],
+    )
+    .await;
+    assert!(set.is_ephemeral());
+    until(&fake, "Room A's events in the voice channel", |f| {
+        let open = open_mine(f);
+        open.len() == 4
+            && open.iter().all(|e| {
+                let in_a = e.name == title(1, 10) || e.name == title(1, 12);
+                if in_a {
+                    e.kind == ScheduledEventType::Voice && e.channel_id == Some(voice)
+                } else {
+                    e.kind == ScheduledEventType::External && e.channel_id.is_none()
+                }
+            })
+    })
+    .await;
+    assert!(events_line(&fake).await.contains(&format!("<#{voice}>")));
     fake.assert_no_violations();
     bot.stop().await;
 }

@@ -934,6 +934,32 @@ impl FakeDiscord {
     }
 
     // ----- scheduled events -----
+    /// Adds a voice channel (or, with `stage`, a stage channel) to the guild, dispatched as
+    /// CHANNEL_CREATE.
+    pub fn add_voice_channel(&self, name: &str, stage: bool) -> ChannelId {
+        let id = ChannelId::new(self.shared.next_id());
+        self.shared.update(|w| {
+            let c = model::ChannelRec {
+                id,
+                kind: if stage { 13 } else { 2 },
+                name: name.to_owned(),
+                parent_id: None,
+                position: u16::try_from(w.channels.len()).unwrap_or(u16::MAX),
+                owner_id: None,
+                archived: false,
+                locked: false,
+                invitable: false,
+                auto_archive_duration: 1440,
+                created: model::now_iso(),
+                message_count: 0,
+                members: Vec::new(),
+            };
+            let json = w.channel_json(&c);
+            w.channels.push(c);
+            gateway::dispatch_with_intent(w, gateway::intents::GUILDS, "CHANNEL_CREATE", json);
+        });
+        id
+    }
 
     /// Every scheduled event of the guild, whoever made it, in creation order (completed and
     /// cancelled ones too, which Discord's list leaves out).

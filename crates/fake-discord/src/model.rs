@@ -145,7 +145,8 @@ pub(crate) struct RoleRec {
 #[derive(Debug, Clone)]
 pub(crate) struct ChannelRec {
     pub(crate) id: ChannelId,
-    /// Discord's channel type: 0 text, 1 DM, 11 public thread, 12 private thread.
+    /// Discord's channel type: 0 text, 1 DM, 2 voice, 11 public thread, 12 private thread,
+    /// 13 stage.
     pub(crate) kind: u8,
     pub(crate) name: String,
     pub(crate) parent_id: Option<ChannelId>,

@@ -287,3 +287,39 @@ async fn without_the_intent_no_event_is_dispatched() {
     assert_eq!(fake.gateway_stats().dispatches, before);
     assert!(seen.try_recv().is_err());
 }
+
+#[tokio::test]
+async fn a_voice_event_needs_a_voice_channel_and_can_become_external() {
+    let fake = FakeDiscord::start().await;
+    let http = http(&fake, Mode::Proxy, fake.token());
+    let guild = Ids::FIXED.guild;
+    let voice = fake.add_voice_channel("Hall A (live)", false);
+    let mut body = external("Keynote", "Hall A");
+    body["entity_type"] = json!(2);
+    body["channel_id"] = json!(voice.to_string());
+    body.as_object_mut().unwrap().remove("entity_metadata");
+    let made = http
+        .create_scheduled_event(guild, &body, None)
+        .await
+        .expect("a voice event");
+    assert_eq!(made.channel_id, Some(voice));
+    body["channel_id"] = json!(Ids::FIXED.general.to_string());
+    http.create_scheduled_event(guild, &body, None)
+        .await
+        .expect_err("a text channel is no place for a voice event");
+    assert_eq!(fake.violations().len(), 1);
+    let moved = http
+        .edit_scheduled_event(
+            guild,
+            made.id,
+            &json!({"entity_type": 3, "channel_id": null, "entity_metadata": {"location": "Hall B"}}),
+            None,
+        )
+        .await
+        .expect("voice → external");
+    assert_eq!(moved.channel_id, None);
+    assert_eq!(
+        moved.metadata.and_then(|m| m.location).as_deref(),
+        Some("Hall B")
+    );
+}
