@@ -484,3 +484,45 @@ async fn a_room_routed_to_a_voice_channel_turns_its_events_into_voice_events() {
     fake.assert_no_violations();
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn after_a_gateway_resume_the_events_are_listed_again_and_an_orphan_removed() {
+    let clock = SteppedClock::new(at(1, 8, 0));
+    let bot = started(clock.clone(), program()).await;
+    let fake = bot.fake.clone();
+    mirror(&fake, 24, 3).await;
+    until(&fake, "three events", |f| open_mine(f).len() == 3).await;
+    let lists = |f: &FakeDiscord| {
+        f.requests_to("GET", "/guilds/{guild_id}/scheduled-events")
+            .len()
+    };
+    let before = lists(&fake);
+
+    fake.drop_gateway();
+    // Made by the bot's token but never recorded, as a crash between creating and recording
+    // would leave it.
+    let orphan = fake
+        .proxy_http()
+        .create_scheduled_event(
+            IDS.guild,
+            &json!({"name": "Orphan", "privacy_level": 2, "entity_type": 3,
+                    "scheduled_start_time": "2021-05-04T21:00:00Z",
+                    "scheduled_end_time": "2021-05-04T21:45:00Z",
+                    "entity_metadata": {"location": "Room A"}}),
+            None,
+        )
+        .await
+        .unwrap();
+    until(&fake, "a resume, a listing and the orphan gone", |f| {
+        f.gateway_stats().resumes >= 1
+            && lists(f) > before
+            && open_mine(f).iter().all(|e| e.id != orphan.id)
+    })
+    .await;
+    assert_eq!(
+        names(&open_mine(&fake)),
+        [title(1, 9), title(1, 10), title(1, 11)]
+    );
+    fake.assert_no_violations();
+    bot.stop().await;
+}
