@@ -16,6 +16,9 @@ CREATE TABLE event_mirrors (
     last_error_at INTEGER,
     -- A missing permission (50013): nothing is tried until an admin runs /setup events.
     broken INTEGER NOT NULL DEFAULT 0,
+    -- Failed syncs in a row, and when the next may start (backoff on the bot's clock).
+    failures INTEGER NOT NULL DEFAULT 0,
+    retry_at INTEGER,
     -- Sessions in the window that did not fit under max or the cap, at the last sync.
     left_out INTEGER NOT NULL DEFAULT 0,
     left_out_by_cap INTEGER NOT NULL DEFAULT 0

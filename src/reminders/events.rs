@@ -5,8 +5,8 @@
 //!
 //! Failures: a missing permission marks the mirror broken (logged once, shown in `/setup
 //! show`) and nothing is tried there until an admin runs `/setup events`; a full guild stops
-//! creating and lists again next tick; anything transient ends this guild's sync for the tick,
-//! to be tried on the next, one request at a time.
+//! creating and lists again; anything else ends this guild's sync, to be tried again after a
+//! backoff (2 s doubling to 5 minutes on the bot's clock), one request at a time.
 
 use chrono::{DateTime, Utc};
 
@@ -33,7 +33,7 @@ pub async fn tick(
     now: DateTime<Utc>,
 ) -> anyhow::Result<EventsReport> {
     let mut report = EventsReport::default();
-    for mirror in store.mirroring_guilds()? {
+    for mirror in store.mirroring_guilds(now)? {
         if let Err(error) = sync(store, publisher, &mirror, now, &mut report).await {
             report.failed += 1;
             let newly_broken = store.record_event_error(

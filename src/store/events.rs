@@ -85,13 +85,14 @@ impl Store {
             .context("reading the event mirror")
     }
 
-    /// The guilds whose mirror is on and not broken.
-    pub fn mirroring_guilds(&self) -> anyhow::Result<Vec<EventMirror>> {
+    /// The guilds whose mirror is on, not broken, and not waiting after a failure at `now`.
+    pub fn mirroring_guilds(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<EventMirror>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
-            "{MIRROR} WHERE enabled AND NOT broken ORDER BY guild_id"
+            "{MIRROR} WHERE enabled AND NOT broken AND (retry_at IS NULL OR retry_at <= ?1)
+             ORDER BY guild_id"
         ))?;
-        let rows = stmt.query_map([], mirror)?;
+        let rows = stmt.query_map([now.timestamp()], mirror)?;
         rows.collect::<Result<_, _>>()
             .context("reading mirroring guilds")
     }
@@ -110,7 +111,8 @@ impl Store {
         tx.execute(
             "INSERT INTO event_mirrors (guild_id, enabled, hours, max_events) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (guild_id) DO UPDATE SET enabled = ?2, hours = ?3, max_events = ?4,
-                 needs_listing = 1, broken = 0, last_error = NULL, last_error_at = NULL",
+                 needs_listing = 1, broken = 0, last_error = NULL, last_error_at = NULL,
+                 failures = 0, retry_at = NULL",
             params![guild_id, enabled, hours, max_events],
         )
         .context("setting the event mirror")?;
@@ -150,7 +152,8 @@ impl Store {
     ) -> anyhow::Result<()> {
         self.conn()
             .execute(
-                "UPDATE event_mirrors SET last_sync_at = ?2, left_out = ?3, left_out_by_cap = ?4
+                "UPDATE event_mirrors SET last_sync_at = ?2, left_out = ?3, left_out_by_cap = ?4,
+                     failures = 0, retry_at = NULL
                  WHERE guild_id = ?1",
                 params![guild_id, now.timestamp(), left_out, left_out_by_cap],
             )
@@ -158,8 +161,10 @@ impl Store {
         Ok(())
     }
 
-    /// A failed request; `broken` stops the mirror until `/setup events`. True when this newly
-    /// broke it, so the caller says so once.
+    /// A failed request; `broken` stops the mirror until `/setup events`, anything else waits
+    /// 2 s, 4 s, 8 s... up to 5 minutes (on the bot's clock) before the next sync, so a request
+    /// Discord keeps refusing is not repeated every tick. True when this newly broke it, so the
+    /// caller says so once.
     pub fn record_event_error(
         &self,
         guild_id: GuildId,
@@ -177,7 +182,9 @@ impl Store {
             .optional()?
             .unwrap_or(false);
         conn.execute(
-            "UPDATE event_mirrors SET last_error = ?2, last_error_at = ?3, broken = broken OR ?4
+            "UPDATE event_mirrors SET last_error = ?2, last_error_at = ?3, broken = broken OR ?4,
+                 failures = failures + 1,
+                 retry_at = ?3 + min(300, 2 << min(failures, 8))
              WHERE guild_id = ?1",
             params![guild_id, error, now.timestamp(), broken],
         )

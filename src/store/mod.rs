@@ -4,7 +4,8 @@
 //! Each file owns a group of tables: `program.rs` writes and loads the whole program,
 //! `talks.rs` answers the read queries of the commands, `search.rs` turns user text into a
 //! safe FTS5 query, `source.rs` keeps the live program source's state, `agenda.rs` attendees'
-//! bookmarks and `dm_reminders.rs` the claims of DM reminders and change notices. Each
+//! bookmarks, `dm_reminders.rs` the claims of DM reminders and change notices, and `events.rs`
+//! the Events tab mirror (settings, health, session → event, Interested bookmarks). Each
 //! connection sits behind a mutex that is held for one synchronous unit of work (a query, or a
 //! whole import's transaction on the writer), never across an `.await`.
 //!

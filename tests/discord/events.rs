@@ -526,3 +526,28 @@ async fn after_a_gateway_resume_the_events_are_listed_again_and_an_orphan_remove
     fake.assert_no_violations();
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn a_failed_sync_waits_before_trying_again() {
+    let clock = SteppedClock::new(at(1, 8, 0));
+    let bot = started(clock.clone(), program()).await;
+    let fake = bot.fake.clone();
+    let route = "/guilds/{guild_id}/scheduled-events";
+    fake.fail_next("POST", route, 1, fake_discord::Fault::ServerError);
+    mirror(&fake, 24, 5).await;
+    until(&fake, "one failed attempt", |f| {
+        f.requests_to("POST", route).len() == 1
+    })
+    .await;
+    a_few_ticks().await;
+    assert_eq!(fake.requests_to("POST", route).len(), 1, "not every tick");
+    assert!(events_line(&fake).await.contains("server error"));
+
+    clock.set(at(1, 8, 1));
+    until(&fake, "five events after the backoff", |f| {
+        open_mine(f).len() == 5
+    })
+    .await;
+    fake.assert_no_violations();
+    bot.stop().await;
+}
