@@ -551,3 +551,34 @@ async fn a_failed_sync_waits_before_trying_again() {
     fake.assert_no_violations();
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn a_first_sync_of_fifty_events_stays_within_discords_limits_in_tls_mode() {
+    // Sixty ten-minute sessions from 9:00, one after another.
+    let sessions: Vec<Value> = (0..60)
+        .map(|i| {
+            let (h, m) = (9 + i / 6, (i % 6) * 10);
+            json!({"id": format!("s{i}"), "title": format!("Slot {i}"), "room": "Hall",
+                   "start": format!("2021-05-04 {h:02}:{m:02}"),
+                   "end": format!("2021-05-04 {h:02}:{:02}", m + 9)})
+        })
+        .collect();
+    let doc = json!({"conference": {"name": "Busy", "time_zone": "America/Los_Angeles"},
+                     "sessions": sessions});
+    let program = import_str("busy", &doc.to_string(), &ImportOptions::default())
+        .unwrap()
+        .program;
+    let clock = SteppedClock::new(at(1, 8, 0));
+    let bot = TestBot::start_with(program, clock, Mode::Tls).await;
+    let fake = bot.fake.clone();
+    mirror(&fake, 24, 50).await;
+    until(&fake, "fifty events", |f| open_mine(f).len() == 50).await;
+    let first: Vec<String> = (0..50).map(|i| format!("Slot {i}")).collect();
+    assert_eq!(names(&open_mine(&fake)), first);
+    assert!(
+        fake.requests().iter().all(|r| r.status != 429),
+        "no request was rate limited"
+    );
+    fake.assert_no_violations();
+    bot.stop().await;
+}
