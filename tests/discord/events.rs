@@ -582,3 +582,32 @@ async fn a_first_sync_of_fifty_events_stays_within_discords_limits_in_tls_mode()
     fake.assert_no_violations();
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn attendees_cannot_turn_the_mirror_on_nor_route_a_room() {
+    let clock = SteppedClock::new(at(1, 8, 0));
+    let bot = started(clock.clone(), program()).await;
+    let voice = bot.fake.add_voice_channel("Room A live", false);
+    let refused = bot
+        .attendee_runs("setup events", [("enabled", json!(true))])
+        .await;
+    assert!(refused.is_ephemeral());
+    assert!(refused.content.unwrap().contains("Manage Server"));
+    let refused = bot
+        .attendee_runs(
+            "setup room-channel",
+            [
+                ("room", json!("Room A")),
+                ("channel", json!(voice.to_string())),
+            ],
+        )
+        .await;
+    assert!(refused.content.unwrap().contains("Manage Server"));
+    let guild = confbot::ids::GuildId(IDS.guild.get());
+    assert_eq!(bot.store.event_mirror(guild).unwrap(), None);
+    assert!(bot.store.event_rooms(guild).unwrap().is_empty());
+    a_few_ticks().await;
+    assert!(bot.fake.scheduled_events().is_empty());
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
