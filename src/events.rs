@@ -198,20 +198,21 @@ pub fn plan(store: &Store, mirror: &EventMirror, now: DateTime<Utc>) -> anyhow::
             && record.channel_id == draft.channel.map(|c| c.id)
             && record.start == draft.start
             && record.end == draft.end;
-        // An active event's start cannot change: a session moved after it started is only
-        // rewritten in what Discord still allows.
+        // Started first: an active event's start cannot change, so a session moved to a
+        // time already past is rewritten in what Discord still allows rather than refused.
+        let starting = !started && session.start <= now;
+        if starting {
+            plan.actions.push(Action::Start {
+                session_id: session.id.clone(),
+                event,
+            });
+        }
         if !same {
             plan.actions.push(Action::Edit {
                 session_id: session.id.clone(),
                 event,
                 draft,
-                started,
-            });
-        }
-        if !started && session.start <= now {
-            plan.actions.push(Action::Start {
-                session_id: session.id.clone(),
-                event,
+                started: started || starting,
             });
         }
     }
@@ -360,7 +361,7 @@ mod tests {
         assert!(
             matches!(
                 &at_start.actions[..],
-                [Action::Edit { .. }, Action::Start { .. }]
+                [Action::Start { .. }, Action::Edit { started: true, .. }]
             ),
             "{at_start:?}"
         );
