@@ -372,3 +372,38 @@ impl Store {
         Ok(removed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{pdt, store};
+
+    #[test]
+    fn interest_adds_only_new_bookmarks_and_forget_me_takes_its_records_too() {
+        let store = store();
+        let user = UserId(5);
+        let talks: Vec<String> = store
+            .all_talks()
+            .unwrap()
+            .into_iter()
+            .take(2)
+            .map(|t| t.talk.id)
+            .collect();
+        assert_eq!(talks.len(), 2);
+        store.set_bookmark(user, &talks[0], 30, pdt(9, 0)).unwrap();
+        let added = store
+            .add_event_bookmarks(user, "s", &talks, 10, pdt(9, 0))
+            .unwrap();
+        assert_eq!(added, 1, "the user's own bookmark is left as it is");
+        assert_eq!(store.bookmark_minutes(user, &talks[0]).unwrap(), Some(30));
+
+        store.forget_user(user).unwrap();
+        assert!(store.bookmarks(user).unwrap().is_empty());
+        let left: i64 = store
+            .read()
+            .query_row("SELECT count(*) FROM event_bookmarks", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0, "/forget-me leaves no record of Interested");
+        assert_eq!(store.remove_event_bookmarks(user, "s").unwrap(), 0);
+    }
+}
