@@ -1,8 +1,9 @@
 //! The Events tab mirror on Discord: the serenity implementation of [`EventPublisher`]
 //! (external scheduled events, each request through the poster's pacing, so the mirror never
 //! pushes confbot over Discord's global limit), and the gateway events that concern it: an
-//! event deleted by an organiser (not recreated), a resumed session (Discord is listed again,
-//! since dispatches may have been missed), and attendees pressing Interested (a bookmark).
+//! event deleted by an organiser (not recreated), an organiser's new event and a resumed
+//! session (Discord is listed again: the room under the cap changed, or dispatches may have
+//! been missed), and attendees pressing Interested (a bookmark).
 
 use std::sync::Arc;
 
@@ -187,8 +188,19 @@ fn event_error(error: &serenity::Error) -> EventError {
 }
 
 /// The gateway events the mirror follows.
-pub async fn on_event(event: &FullEvent, data: &Data) -> Result<(), Error> {
+pub async fn on_event(
+    ctx: &serenity::Context,
+    event: &FullEvent,
+    data: &Data,
+) -> Result<(), Error> {
     match event {
+        // An organiser's new event takes room under the cap: count theirs again.
+        FullEvent::GuildScheduledEventCreate { event }
+            if event.creator_id != Some(ctx.cache.current_user().id) =>
+        {
+            data.run(|store, _| Ok(store.request_event_listing()?))
+                .await?;
+        }
         FullEvent::GuildScheduledEventDelete { event } => {
             let id = ids::EventId(event.id.get());
             let known = data

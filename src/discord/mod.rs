@@ -125,7 +125,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
             event_handler: |ctx, event, _framework, data| {
                 Box::pin(async move {
                     qa::on_event(ctx, event, data).await?;
-                    events::on_event(event, data).await?;
+                    events::on_event(ctx, event, data).await?;
                     agenda::on_event(ctx, event, data).await
                 })
             },

@@ -1,5 +1,6 @@
 //! The Events tab mirror's tick: for every guild whose mirror is on, read Discord's list when
-//! it must (at start, after a gateway resume, when the guild was full, after `/setup events`),
+//! it must (at start, after a gateway resume, when the guild was full or an organiser made an
+//! event, after `/setup events`),
 //! then carry out [`crate::events::plan`] through the [`EventPublisher`], recording each event
 //! as it goes so a crash or restart never duplicates one.
 //!

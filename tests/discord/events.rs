@@ -611,3 +611,46 @@ async fn attendees_cannot_turn_the_mirror_on_nor_route_a_room() {
     bot.fake.assert_no_violations();
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn organisers_events_made_later_shrink_the_mirror_to_fit_under_the_cap() {
+    let clock = SteppedClock::new(at(1, 8, 0));
+    let bot = started(clock.clone(), program()).await;
+    let fake = bot.fake.clone();
+    mirror(&fake, 168, 50).await;
+    until(&fake, "all 24 sessions", |f| open_mine(f).len() == 24).await;
+    for i in 0..80 {
+        fake.seed_event(
+            &format!("Meetup {i}"),
+            "2021-05-05T01:00:00Z",
+            "2021-05-05T02:00:00Z",
+            "The bar",
+        );
+    }
+    until(&fake, "room for the organisers", |f| {
+        open_mine(f).len() == 20
+    })
+    .await;
+    let soonest: Vec<String> = (1..=3)
+        .flat_map(|d| (9..=16).map(move |h| title(d, h)))
+        .take(20)
+        .collect();
+    assert_eq!(
+        names(&open_mine(&fake)),
+        soonest,
+        "the latest ones gave way"
+    );
+    let open = fake
+        .scheduled_events()
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.status,
+                ScheduledEventStatus::Scheduled | ScheduledEventStatus::Active
+            )
+        })
+        .count();
+    assert_eq!(open, 100);
+    fake.assert_no_violations();
+    bot.stop().await;
+}
