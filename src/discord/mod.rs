@@ -154,7 +154,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         Arc::clone(&poster),
     ));
     // What happened to the events while confbot was away is read before the first sync.
-    bot.store.request_event_listing()?;
+    bot.store.restart_event_mirrors()?;
     let ticker = Ticker::start(
         bot.store,
         poster,

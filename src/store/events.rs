@@ -123,11 +123,24 @@ impl Store {
         tx.commit().context("setting the event mirror")
     }
 
-    /// Every guild's mirror reads Discord's list again before its next sync (start, resume).
+    /// Every guild's mirror reads Discord's list again before its next sync (a resume, an
+    /// organiser's new event, a full guild).
     pub fn request_event_listing(&self) -> anyhow::Result<()> {
         self.conn()
             .execute("UPDATE event_mirrors SET needs_listing = 1", [])
             .context("asking for a listing")?;
+        Ok(())
+    }
+
+    /// At start: every mirror reads Discord's list again, and a backoff left by the previous
+    /// run (perhaps a request cut off by its own crash) is lifted.
+    pub fn restart_event_mirrors(&self) -> anyhow::Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE event_mirrors SET needs_listing = 1, failures = 0, retry_at = NULL",
+                [],
+            )
+            .context("restarting the event mirrors")?;
         Ok(())
     }
 

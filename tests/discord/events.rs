@@ -654,3 +654,23 @@ async fn organisers_events_made_later_shrink_the_mirror_to_fit_under_the_cap() {
     fake.assert_no_violations();
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn a_restart_lifts_the_backoff_a_failure_left() {
+    let clock = SteppedClock::new(at(1, 8, 0));
+    let bot = started(clock.clone(), program()).await;
+    let fake = bot.fake.clone();
+    let route = "/guilds/{guild_id}/scheduled-events";
+    fake.fail_next("POST", route, 1, fake_discord::Fault::ServerError);
+    mirror(&fake, 24, 5).await;
+    until(&fake, "one failed attempt", |f| {
+        f.requests_to("POST", route).len() == 1
+    })
+    .await;
+    let (fake, store) = bot.crash();
+    // The clock has not moved: only the restart may lift the backoff.
+    let bot = TestBot::start_on(fake.clone(), store, clock, Mode::Proxy).await;
+    until(&fake, "five events", |f| open_mine(f).len() == 5).await;
+    fake.assert_no_violations();
+    bot.stop().await;
+}
