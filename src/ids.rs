@@ -56,6 +56,10 @@ discord_id!(
     ChannelId
 );
 discord_id!(
+    /// A scheduled event (the Events tab).
+    EventId
+);
+discord_id!(
     /// A message in a channel.
     MessageId
 );

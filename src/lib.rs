@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod discord;
 pub mod error;
+pub mod events;
 pub mod format;
 pub mod ics;
 pub mod ids;

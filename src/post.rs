@@ -6,12 +6,14 @@
 //!
 //! Its sibling [`DirectMessenger`] sends DM reminders: opening a user's DM channel and posting
 //! into it, failing as [`DmError`] (a user who does not accept DMs is not a broken channel).
+//! [`EventPublisher`] keeps the Events tab mirror: Discord's scheduled events, failing as
+//! [`EventError`].
 
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
+use crate::ids::{ChannelId, EventId, GuildId, MessageId, RoleId, UserId};
 use crate::reply::{Reply, Text};
 use crate::store::Store;
 
@@ -118,6 +120,101 @@ pub trait DirectMessenger: Sync {
         &self,
         message: &DirectMessage,
     ) -> impl Future<Output = Result<MessageId, DmError>> + Send;
+}
+
+/// A scheduled event as confbot writes it (texts already within Discord's limits): external
+/// at `location`, or held in a voice or stage `channel`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventDraft {
+    pub name: String,
+    pub description: String,
+    pub location: String,
+    pub channel: Option<EventChannel>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// The voice or stage channel an event is held in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventChannel {
+    pub id: ChannelId,
+    pub stage: bool,
+}
+
+/// A scheduled event as Discord lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedEvent {
+    pub event_id: EventId,
+    /// confbot made it (else an organiser did, and it is never touched).
+    pub mine: bool,
+    /// 1 scheduled, 2 active.
+    pub status: u8,
+}
+
+/// Why a scheduled event request failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventError {
+    /// Worth trying again later (429, 5xx, network).
+    Transient(String),
+    /// confbot may not manage events (403, 50013): the mirror stops until an admin acts.
+    Forbidden(String),
+    /// The guild holds Discord's maximum of scheduled events (30038).
+    Full(String),
+    /// The event is gone (10070).
+    Unknown,
+    /// Discord refused this one request.
+    Rejected(String),
+}
+
+impl EventError {
+    /// What went wrong, in words.
+    pub fn reason(&self) -> &str {
+        match self {
+            EventError::Transient(r)
+            | EventError::Forbidden(r)
+            | EventError::Full(r)
+            | EventError::Rejected(r) => r,
+            EventError::Unknown => "the event is gone",
+        }
+    }
+}
+
+/// Keeps a guild's scheduled events: the Events tab mirror of the program. Implementations
+/// pace themselves and let announcements go first.
+pub trait EventPublisher: Sync {
+    /// The guild's scheduled and active events.
+    fn list_events(
+        &self,
+        guild: GuildId,
+    ) -> impl Future<Output = Result<Vec<ListedEvent>, EventError>> + Send;
+    /// Creates an event; its id on success.
+    fn create_event(
+        &self,
+        guild: GuildId,
+        draft: &EventDraft,
+    ) -> impl Future<Output = Result<EventId, EventError>> + Send;
+    /// Rewrites an event; `started` leaves its start time alone, which Discord no longer
+    /// lets change.
+    fn edit_event(
+        &self,
+        guild: GuildId,
+        event: EventId,
+        draft: &EventDraft,
+        started: bool,
+    ) -> impl Future<Output = Result<(), EventError>> + Send;
+    /// Sets an event's status (2 active, 3 completed).
+    fn set_event_status(
+        &self,
+        guild: GuildId,
+        event: EventId,
+        status: u8,
+    ) -> impl Future<Output = Result<(), EventError>> + Send;
+    /// Deletes an event.
+    fn delete_event(
+        &self,
+        guild: GuildId,
+        event: EventId,
+    ) -> impl Future<Output = Result<(), EventError>> + Send;
 }
 
 /// Records what a post into `channel` says about the channel (`/setup show` shows it): a

@@ -32,6 +32,12 @@ pub mod limits {
     pub const CHOICE_NAME: usize = 100;
     pub const CHOICE_VALUE: usize = 100;
     pub const URL: usize = 512;
+    /// A scheduled event's name, description and (external) location.
+    pub const EVENT_NAME: usize = 100;
+    pub const EVENT_DESCRIPTION: usize = 1000;
+    pub const EVENT_LOCATION: usize = 100;
+    /// Scheduled and active events per guild, whoever made them.
+    pub const GUILD_EVENTS: u32 = 100;
 }
 
 /// One titled block of a reply (a talk in a list, "When", "Speakers"...).

@@ -8,6 +8,7 @@
 mod about;
 pub mod agenda;
 mod autocomplete;
+pub mod events;
 pub mod export;
 mod next;
 mod now;

@@ -133,7 +133,8 @@ pub fn show(store: &Store, guild: GuildId, rules: &Rules) -> CommandResult {
                 rules.grace.num_minutes()
             ),
             true,
-        ))
+        )
+        .field("Events tab", super::events::health(store, guild)?, false))
 }
 
 /// The next announcements this guild will get (within a day).

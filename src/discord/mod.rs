@@ -16,6 +16,8 @@
 //! - `program.rs`: `/program reload` (an uploaded file, or the live source now), `/program status`.
 //! - `checks.rs`: server-side permission checks.
 //! - `poster.rs`: posting announcements through serenity (the `crate::post::Poster`).
+//! - `events.rs`: the Events tab mirror's scheduled events (`crate::post::EventPublisher`) and
+//!   the gateway events it follows.
 //! - `agenda.rs`: `/remind`, `/agenda` and their buttons and menus.
 //! - `qa.rs`: Q&A threads (`/qa`, `/ask`, `/setup qa|moderators`), their buttons and events.
 //! - `pacer.rs`: announcements and DMs within Discord's global limit, paused by a 429.
@@ -32,6 +34,7 @@ mod commands;
 mod convert;
 mod data;
 mod errors;
+mod events;
 mod pacer;
 mod pages;
 mod poster;
@@ -125,6 +128,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
             event_handler: |ctx, event, _framework, data| {
                 Box::pin(async move {
                     qa::on_event(ctx, event, data).await?;
+                    events::on_event(ctx, event, data).await?;
                     agenda::on_event(ctx, event, data).await
                 })
             },
@@ -140,15 +144,22 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
             })
         })
         .build();
-    let mut client = serenity::ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
+    // Scheduled events: an organiser deleting a mirrored event is followed.
+    let intents = GatewayIntents::GUILDS | GatewayIntents::GUILD_SCHEDULED_EVENTS;
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents)
         .framework(framework)
         .await
         .context("building the Discord client")?;
     let shard_manager = Arc::clone(&client.shard_manager);
     let poster = Arc::new(poster::SerenityPoster::new(Arc::clone(&client.http), pacer));
+    let events = Arc::new(events::SerenityEvents::new(
+        Arc::clone(&client.http),
+        Arc::clone(&poster),
+    ));
     let ticker = Ticker::start(
         bot.store,
         poster,
+        events,
         bot.clock,
         bot.announce.rules,
         bot.announce.tick_seconds,

@@ -36,8 +36,9 @@ impl SerenityPoster {
     }
 
     /// Waits for a slot (and for a message post, the channel's), runs `request`, and pauses
-    /// every sender if Discord answered 429.
-    async fn paced<T>(
+    /// every sender if Discord answered 429. Also the Events mirror's way to a slot
+    /// (`events.rs`).
+    pub(super) async fn paced<T>(
         &self,
         posting_into: Option<ids::ChannelId>,
         request: impl std::future::Future<Output = Result<T, serenity::Error>>,
@@ -195,7 +196,7 @@ pub fn error_code(error: &serenity::Error) -> Option<isize> {
 /// A failed request in words an organiser can read in `/setup show`: what happened, with
 /// Discord's own message where it sent one (`403 Forbidden: Missing Access`), never serenity's
 /// text for a body it could not decode (Discord's 429 body has no `code`).
-fn describe(error: &serenity::Error) -> String {
+pub(super) fn describe(error: &serenity::Error) -> String {
     match error {
         serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => {
             let status = response.status_code;

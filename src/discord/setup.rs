@@ -1,4 +1,4 @@
-//! `/setup` (admins): where and how session announcements go. Thin wrappers over
+//! `/setup` (admins): where and how session announcements go, and the Events tab mirror. Thin wrappers over
 //! `crate::commands::setup`; gated by `default_member_permissions` and `checks::manage_guild`.
 //! Answers are private: settings are the admin's business.
 
@@ -21,6 +21,8 @@ use crate::commands::setup as core;
         "route",
         "ping",
         "show",
+        "events",
+        "room_channel",
         "super::qa::setup_qa",
         "super::qa::setup_moderators"
     ),
@@ -91,6 +93,55 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
     let reply = ctx
         .data()
         .run(move |store, _| core::show(store, guild, &rules))
+        .await?;
+    send_private(ctx, reply).await
+}
+
+/// Show the coming sessions in Discord's Events tab (needs Manage Events)
+#[poise::command(slash_command, guild_only)]
+async fn events(
+    ctx: Context<'_>,
+    #[description = "Mirror the program into the Events tab"] enabled: bool,
+    #[description = "Sessions starting within this many hours (default 24)"]
+    #[min = 1]
+    #[max = 168]
+    hours: Option<u32>,
+    #[description = "At most this many events (default 50)"]
+    #[min = 1]
+    #[max = 100]
+    max: Option<u32>,
+) -> Result<(), Error> {
+    let guild = guild(ctx);
+    let reply = ctx
+        .data()
+        .run(move |store, _| crate::commands::events::set_events(store, guild, enabled, hours, max))
+        .await?;
+    send_private(ctx, reply).await
+}
+
+/// Show a room's sessions as events in a voice or stage channel
+#[poise::command(slash_command, guild_only, rename = "room-channel")]
+async fn room_channel(
+    ctx: Context<'_>,
+    #[description = "A room of the program"]
+    #[autocomplete = "track_choices"]
+    room: String,
+    #[description = "Its voice or stage channel"]
+    #[channel_types("Voice", "Stage")]
+    channel: serenity::ChannelId,
+) -> Result<(), Error> {
+    let guild = guild(ctx);
+    // Discord's option says only the id: the channel's kind decides voice or stage event.
+    let stage = matches!(
+        channel.to_channel(ctx).await?,
+        serenity::Channel::Guild(c) if c.kind == serenity::ChannelType::Stage
+    );
+    let channel = channel.into();
+    let reply = ctx
+        .data()
+        .run(move |store, _| {
+            crate::commands::events::set_room_channel(store, guild, &room, channel, stage)
+        })
         .await?;
     send_private(ctx, reply).await
 }

@@ -24,6 +24,7 @@
 
 mod changes;
 pub mod dm;
+pub mod events;
 mod message;
 mod plan;
 mod qa;

@@ -1,7 +1,7 @@
 //! The clock ticks: tokio-cron-scheduler jobs, in UTC, that run [`super::tick`] (channel
-//! announcements) and [`super::dm::tick`] (DM reminders) every few seconds with the bot's
-//! clock. They are separate jobs so that thousands of DMs falling due at a keynote never hold
-//! up an announcement. A tick still running when its next one fires is not doubled: the next
+//! announcements), [`super::dm::tick`] (DM reminders) and [`super::events::tick`] (the Events
+//! tab mirror) every few seconds with the bot's clock. They are separate jobs so that thousands
+//! of DMs falling due at a keynote, or fifty events to create, never hold up an announcement. A tick still running when its next one fires is not doubled: the next
 //! one is skipped (claims would keep it correct anyway; this keeps it quiet).
 
 use std::fmt::Debug;
@@ -13,9 +13,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Mutex;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
-use super::{dm, tick, Poster, Rules};
+use super::{dm, events, tick, Poster, Rules};
 use crate::clock::Clock;
-use crate::post::DirectMessenger;
+use crate::post::{DirectMessenger, EventPublisher};
 use crate::store::Store;
 
 /// The running scheduler; stop it with [`Ticker::stop`].
@@ -25,13 +25,23 @@ pub struct Ticker {
 
 impl Ticker {
     /// Ticks once now, then every `seconds` (1 to 59).
-    pub async fn start<P: Poster + DirectMessenger + Send + 'static>(
+    pub async fn start<P, E>(
         store: Arc<Store>,
         poster: Arc<P>,
+        publisher: Arc<E>,
         clock: Arc<dyn Clock>,
         rules: Rules,
         seconds: u32,
-    ) -> anyhow::Result<Ticker> {
+    ) -> anyhow::Result<Ticker>
+    where
+        P: Poster + DirectMessenger + Send + 'static,
+        E: EventPublisher + Send + 'static,
+    {
+        // What happened to the events while confbot was away is read before the first sync.
+        let restarting = Arc::clone(&store);
+        tokio::task::spawn_blocking(move || restarting.restart_event_mirrors())
+            .await
+            .context("restarting the event mirrors")??;
         let rules = Arc::new(rules);
         let announce = every_tick(
             "announcement tick",
@@ -40,6 +50,16 @@ impl Ticker {
             Arc::clone(&clock),
             Arc::clone(&rules),
             |store, poster, now, rules| async move { tick(&store, poster.as_ref(), now, &rules).await },
+        );
+        let mirror = every_tick(
+            "Events mirror tick",
+            Arc::clone(&store),
+            publisher,
+            Arc::clone(&clock),
+            Arc::clone(&rules),
+            |store, publisher, now, _| async move {
+                events::tick(&store, publisher.as_ref(), now).await
+            },
         );
         let remind = every_tick(
             "DM reminder tick",
@@ -53,11 +73,13 @@ impl Ticker {
         );
         announce().await;
         remind().await;
+        mirror().await;
         let scheduler = JobScheduler::new()
             .await
             .context("creating the scheduler")?;
         schedule(&scheduler, seconds, announce).await?;
         schedule(&scheduler, seconds, remind).await?;
+        schedule(&scheduler, seconds, mirror).await?;
         scheduler.start().await.context("starting the scheduler")?;
         Ok(Ticker { scheduler })
     }

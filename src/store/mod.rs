@@ -4,7 +4,8 @@
 //! Each file owns a group of tables: `program.rs` writes and loads the whole program,
 //! `talks.rs` answers the read queries of the commands, `search.rs` turns user text into a
 //! safe FTS5 query, `source.rs` keeps the live program source's state, `agenda.rs` attendees'
-//! bookmarks and `dm_reminders.rs` the claims of DM reminders and change notices. Each
+//! bookmarks, `dm_reminders.rs` the claims of DM reminders and change notices, and `events.rs`
+//! the Events tab mirror (settings, health, session → event, Interested bookmarks). Each
 //! connection sits behind a mutex that is held for one synchronous unit of work (a query, or a
 //! whole import's transaction on the writer), never across an `.await`.
 //!
@@ -17,6 +18,7 @@ mod agenda;
 mod announcements;
 mod changes;
 mod dm_reminders;
+mod events;
 mod program;
 mod qa;
 mod rehearsal;
@@ -38,6 +40,7 @@ pub use agenda::{AgendaUser, Bookmark, Forgotten};
 pub use announcements::{Announcement, AnnouncementState, NewAnnouncement};
 pub use changes::{ChangeNotice, ProgramChange};
 pub use dm_reminders::{AgendaChange, ChangeDm, ChangeDmOutcome, DmReminder, DueBookmark};
+pub use events::{EventMirror, EventRoom, MirroredEvent};
 pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
 pub use search::fts_query;
 pub use settings::{ChannelHealth, GuildSettings};
@@ -58,6 +61,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!(
             "../../migrations/09-exact-search-statistics/up.sql"
         )),
+        M::up(include_str!("../../migrations/10-events/up.sql")),
     ])
 });
 

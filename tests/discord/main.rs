@@ -6,6 +6,7 @@
 mod agenda;
 mod announcements;
 mod commands;
+mod events;
 mod helpers;
 mod lifecycle;
 #[path = "../common/program_server.rs"]

@@ -56,6 +56,7 @@ pub(crate) mod intents {
     pub(crate) const DIRECT_MESSAGES: u64 = 1 << 12;
     pub(crate) const DIRECT_MESSAGE_REACTIONS: u64 = 1 << 13;
     pub(crate) const MESSAGE_CONTENT: u64 = 1 << 15;
+    pub(crate) const GUILD_SCHEDULED_EVENTS: u64 = 1 << 16;
 }
 
 #[derive(Deserialize)]

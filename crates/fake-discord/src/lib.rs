@@ -73,7 +73,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use serenity::model::application::Command;
 use serenity::model::channel::{GuildChannel, Message};
-use serenity::model::id::{AttachmentId, ChannelId, InteractionId, MessageId, RoleId, UserId};
+use serenity::model::guild::ScheduledEvent;
+use serenity::model::id::{
+    AttachmentId, ChannelId, InteractionId, MessageId, RoleId, ScheduledEventId, UserId,
+};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -930,6 +933,98 @@ impl FakeDiscord {
         self.shared.update(|w| w.refusing_dms.push(user));
     }
 
+    // ----- scheduled events -----
+    /// Adds a voice channel (or, with `stage`, a stage channel) to the guild, dispatched as
+    /// CHANNEL_CREATE.
+    pub fn add_voice_channel(&self, name: &str, stage: bool) -> ChannelId {
+        let id = ChannelId::new(self.shared.next_id());
+        self.shared.update(|w| {
+            let c = model::ChannelRec {
+                id,
+                kind: if stage { 13 } else { 2 },
+                name: name.to_owned(),
+                parent_id: None,
+                position: u16::try_from(w.channels.len()).unwrap_or(u16::MAX),
+                owner_id: None,
+                archived: false,
+                locked: false,
+                invitable: false,
+                auto_archive_duration: 1440,
+                created: model::now_iso(),
+                message_count: 0,
+                members: Vec::new(),
+            };
+            let json = w.channel_json(&c);
+            w.channels.push(c);
+            gateway::dispatch_with_intent(w, gateway::intents::GUILDS, "CHANNEL_CREATE", json);
+        });
+        id
+    }
+
+    /// Every scheduled event of the guild, whoever made it, in creation order (completed and
+    /// cancelled ones too, which Discord's list leaves out).
+    pub fn scheduled_events(&self) -> Vec<ScheduledEvent> {
+        self.shared
+            .read(|w| w.events.iter().map(|e| to_event(w, e)).collect())
+    }
+
+    /// An organiser makes an external event by hand (Discord's client), dispatched as
+    /// GUILD_SCHEDULED_EVENT_CREATE; confbot must leave it alone. Times are ISO 8601.
+    pub fn seed_event(
+        &self,
+        name: &str,
+        start: &str,
+        end: &str,
+        location: &str,
+    ) -> ScheduledEventId {
+        let id = self.shared.next_id();
+        self.shared.update(|w| {
+            let event = model::EventRec {
+                id,
+                creator: Ids::FIXED.admin,
+                kind: 3,
+                status: 1,
+                name: name.to_owned(),
+                description: None,
+                start: start.to_owned(),
+                end: Some(end.to_owned()),
+                channel_id: None,
+                location: Some(location.to_owned()),
+                interested: Vec::new(),
+            };
+            let json = rest::events::event_json(w, &event, false);
+            w.events.push(event);
+            rest::events::dispatch(w, "GUILD_SCHEDULED_EVENT_CREATE", json);
+        });
+        ScheduledEventId::new(id)
+    }
+
+    /// An organiser deletes an event by hand (dispatched as GUILD_SCHEDULED_EVENT_DELETE).
+    /// Panics if there is no such event.
+    pub fn delete_event_by_hand(&self, event: ScheduledEventId) {
+        let removed = self.shared.update(|w| rest::events::remove(w, event.get()));
+        assert!(removed.is_some(), "delete_event_by_hand: no event {event}");
+    }
+
+    /// `user` presses Interested on `event` (dispatched as GUILD_SCHEDULED_EVENT_USER_ADD).
+    /// Panics if there is no such event.
+    pub fn press_interested(&self, event: ScheduledEventId, user: UserId) {
+        self.shared
+            .update(|w| rest::events::set_interest(w, event.get(), user, true));
+    }
+
+    /// `user` un-presses Interested (dispatched as GUILD_SCHEDULED_EVENT_USER_REMOVE).
+    pub fn unpress_interested(&self, event: ScheduledEventId, user: UserId) {
+        self.shared
+            .update(|w| rest::events::set_interest(w, event.get(), user, false));
+    }
+
+    /// Takes Manage Events from the bot (or gives it back): creating, editing and deleting
+    /// events answers 403 with Discord's code 50013.
+    pub fn refuse_events(&self, refuse: bool) {
+        self.shared.update(|w| w.refusing_events = refuse);
+    }
+
     /// Changes the per-channel bucket of `POST /channels/{id}/messages`.
     pub fn set_message_bucket(&self, bucket: Bucket) {
         self.shared.update(|w| w.buckets.messages = bucket);
@@ -1049,6 +1144,11 @@ fn to_message(w: &World, m: &MessageRec) -> Message {
 fn to_channel(w: &World, c: &model::ChannelRec) -> GuildChannel {
     serde_json::from_value(w.channel_json(c))
         .expect("channel payloads are checked against serenity")
+}
+
+fn to_event(w: &World, e: &model::EventRec) -> ScheduledEvent {
+    serde_json::from_value(rest::events::event_json(w, e, true))
+        .expect("event payloads are checked against serenity")
 }
 
 fn to_command(v: &Value) -> Command {

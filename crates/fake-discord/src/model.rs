@@ -145,7 +145,8 @@ pub(crate) struct RoleRec {
 #[derive(Debug, Clone)]
 pub(crate) struct ChannelRec {
     pub(crate) id: ChannelId,
-    /// Discord's channel type: 0 text, 1 DM, 11 public thread, 12 private thread.
+    /// Discord's channel type: 0 text, 1 DM, 2 voice, 11 public thread, 12 private thread,
+    /// 13 stage.
     pub(crate) kind: u8,
     pub(crate) name: String,
     pub(crate) parent_id: Option<ChannelId>,
@@ -160,6 +161,33 @@ pub(crate) struct ChannelRec {
     pub(crate) message_count: u64,
     /// Threads: who has joined.
     pub(crate) members: Vec<UserId>,
+}
+
+/// A guild scheduled event (the Events tab).
+#[derive(Debug, Clone)]
+pub(crate) struct EventRec {
+    pub(crate) id: u64,
+    pub(crate) creator: UserId,
+    /// Discord's entity type: 1 stage, 2 voice, 3 external.
+    pub(crate) kind: u8,
+    /// 1 scheduled, 2 active, 3 completed, 4 cancelled.
+    pub(crate) status: u8,
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    /// ISO 8601, as the bot sent it.
+    pub(crate) start: String,
+    pub(crate) end: Option<String>,
+    pub(crate) channel_id: Option<ChannelId>,
+    pub(crate) location: Option<String>,
+    /// Who pressed Interested.
+    pub(crate) interested: Vec<UserId>,
+}
+
+impl EventRec {
+    /// Scheduled or active: counted against the cap and listed.
+    pub(crate) fn is_open(&self) -> bool {
+        matches!(self.status, 1 | 2)
+    }
 }
 
 impl ChannelRec {

@@ -152,6 +152,10 @@ pub(crate) struct World {
     pub(crate) global_limit: Option<GlobalLimit>,
     /// Users who do not accept DMs from the bot: posting to them answers 50007.
     pub(crate) refusing_dms: Vec<UserId>,
+    /// The guild's scheduled events, in creation order.
+    pub(crate) events: Vec<model::EventRec>,
+    /// The bot lacks Manage Events: creating, editing or deleting events answers 50013.
+    pub(crate) refusing_events: bool,
 }
 
 /// The global rate limit: at most `per_second` requests in any second (a sliding window).
@@ -201,6 +205,10 @@ pub(crate) struct AttachmentRec {
 impl World {
     pub(crate) fn user(&self, id: UserId) -> Option<&UserRec> {
         self.users.iter().find(|u| u.id == id)
+    }
+
+    pub(crate) fn event(&self, id: u64) -> Option<&model::EventRec> {
+        self.events.iter().find(|e| e.id == id)
     }
 
     pub(crate) fn channel(&self, id: ChannelId) -> Option<&ChannelRec> {
@@ -378,6 +386,8 @@ impl Shared {
             attachments: Vec::new(),
             global_limit: None,
             refusing_dms: Vec::new(),
+            events: Vec::new(),
+            refusing_events: false,
         };
         Arc::new(Shared {
             world: Mutex::new(world),

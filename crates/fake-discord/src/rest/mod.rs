@@ -7,6 +7,7 @@
 
 mod channels;
 mod commands;
+pub(crate) mod events;
 mod interactions;
 mod messages;
 mod meta;
@@ -126,6 +127,20 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(meta::guild_channels),
         )
         .route(&api("/guilds/{guild_id}/roles"), get(meta::roles))
+        .route(
+            &api("/guilds/{guild_id}/scheduled-events"),
+            get(events::list).post(events::create),
+        )
+        .route(
+            &api("/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}"),
+            get(events::get)
+                .patch(events::modify)
+                .delete(events::delete),
+        )
+        .route(
+            &api("/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}/users"),
+            get(events::users),
+        )
         .route(
             &api("/guilds/{guild_id}/members/{user_id}"),
             get(meta::member),

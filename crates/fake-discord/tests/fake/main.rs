@@ -3,6 +3,7 @@
 
 mod bots;
 mod checks;
+mod events;
 mod gateway;
 mod rate_limits;
 mod support;

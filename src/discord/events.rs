@@ -1,0 +1,244 @@
+//! The Events tab mirror on Discord: the serenity implementation of [`EventPublisher`]
+//! (external scheduled events, each request through the poster's pacing, so the mirror never
+//! pushes confbot over Discord's global limit), and the gateway events that concern it: an
+//! event deleted by an organiser (not recreated), an organiser's new event and a resumed
+//! session (Discord is listed again: the room under the cap changed, or dispatches may have
+//! been missed), and attendees pressing Interested (a bookmark).
+
+use std::sync::Arc;
+
+use poise::serenity_prelude as serenity;
+use serde_json::{json, Value};
+use serenity::{FullEvent, GuildId, Http, HttpError, ScheduledEventId, UserId};
+use tokio::sync::OnceCell;
+
+use super::poster::{describe, error_code, SerenityPoster};
+use super::retry::is_transient;
+use super::{Data, Error};
+use crate::commands::events::{interested, not_interested};
+use crate::ids;
+use crate::post::{EventDraft, EventError, EventPublisher, ListedEvent};
+
+/// Discord's "Missing Permissions".
+const MISSING_PERMISSIONS: isize = 50013;
+/// Discord's "Maximum number of uncompleted guild scheduled events reached (100)".
+const TOO_MANY_EVENTS: isize = 30038;
+/// Discord's "Unknown Guild Scheduled Event".
+const UNKNOWN_EVENT: isize = 10070;
+
+pub struct SerenityEvents {
+    http: Arc<Http>,
+    poster: Arc<SerenityPoster>,
+    /// The bot's own user, to tell its events from the organisers'.
+    me: OnceCell<UserId>,
+}
+
+impl SerenityEvents {
+    pub fn new(http: Arc<Http>, poster: Arc<SerenityPoster>) -> SerenityEvents {
+        SerenityEvents {
+            http,
+            poster,
+            me: OnceCell::new(),
+        }
+    }
+
+    async fn me(&self) -> Result<UserId, EventError> {
+        self.me
+            .get_or_try_init(|| async {
+                self.poster
+                    .paced(None, self.http.get_current_user())
+                    .await
+                    .map(|u| u.id)
+                    .map_err(|e| event_error(&e))
+            })
+            .await
+            .copied()
+    }
+}
+
+/// The body of an event (external, or in a voice or stage channel); a started one keeps its
+/// start time, which Discord no longer lets change.
+fn body(draft: &EventDraft, started: bool) -> Value {
+    let mut body = json!({
+        "name": draft.name,
+        "description": draft.description,
+        "scheduled_end_time": draft.end.to_rfc3339(),
+        "privacy_level": 2,
+    });
+    match draft.channel {
+        Some(channel) => {
+            body["entity_type"] = json!(if channel.stage { 1 } else { 2 });
+            body["channel_id"] = json!(channel.id.to_string());
+            body["entity_metadata"] = Value::Null;
+        }
+        None => {
+            body["entity_type"] = json!(3);
+            body["channel_id"] = Value::Null;
+            body["entity_metadata"] = json!({"location": draft.location});
+        }
+    }
+    if !started {
+        body["scheduled_start_time"] = json!(draft.start.to_rfc3339());
+    }
+    body
+}
+
+impl EventPublisher for SerenityEvents {
+    async fn list_events(&self, guild: ids::GuildId) -> Result<Vec<ListedEvent>, EventError> {
+        let me = self.me().await?;
+        let events = self
+            .poster
+            .paced(
+                None,
+                self.http.get_scheduled_events(GuildId::from(guild), false),
+            )
+            .await
+            .map_err(|e| event_error(&e))?;
+        Ok(events
+            .into_iter()
+            .map(|e| ListedEvent {
+                event_id: ids::EventId(e.id.get()),
+                mine: e.creator_id == Some(me),
+                status: u8::from(e.status),
+            })
+            .collect())
+    }
+
+    async fn create_event(
+        &self,
+        guild: ids::GuildId,
+        draft: &EventDraft,
+    ) -> Result<ids::EventId, EventError> {
+        let body = body(draft, false);
+        self.poster
+            .paced(
+                None,
+                self.http
+                    .create_scheduled_event(GuildId::from(guild), &body, None),
+            )
+            .await
+            .map(|e| ids::EventId(e.id.get()))
+            .map_err(|e| event_error(&e))
+    }
+
+    async fn edit_event(
+        &self,
+        guild: ids::GuildId,
+        event: ids::EventId,
+        draft: &EventDraft,
+        started: bool,
+    ) -> Result<(), EventError> {
+        let body = body(draft, started);
+        self.patch(guild, event, &body).await
+    }
+
+    async fn set_event_status(
+        &self,
+        guild: ids::GuildId,
+        event: ids::EventId,
+        status: u8,
+    ) -> Result<(), EventError> {
+        self.patch(guild, event, &json!({"status": status})).await
+    }
+
+    async fn delete_event(
+        &self,
+        guild: ids::GuildId,
+        event: ids::EventId,
+    ) -> Result<(), EventError> {
+        self.poster
+            .paced(
+                None,
+                self.http
+                    .delete_scheduled_event(GuildId::from(guild), ScheduledEventId::new(event.0)),
+            )
+            .await
+            .map_err(|e| event_error(&e))
+    }
+}
+
+impl SerenityEvents {
+    async fn patch(
+        &self,
+        guild: ids::GuildId,
+        event: ids::EventId,
+        body: &Value,
+    ) -> Result<(), EventError> {
+        self.poster
+            .paced(
+                None,
+                self.http.edit_scheduled_event(
+                    GuildId::from(guild),
+                    ScheduledEventId::new(event.0),
+                    body,
+                    None,
+                ),
+            )
+            .await
+            .map(drop)
+            .map_err(|e| event_error(&e))
+    }
+}
+
+/// A failed event request as an [`EventError`].
+fn event_error(error: &serenity::Error) -> EventError {
+    let status = match error {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => Some(r.status_code.as_u16()),
+        _ => None,
+    };
+    match (status, error_code(error)) {
+        _ if is_transient(error) => EventError::Transient(describe(error)),
+        (_, Some(UNKNOWN_EVENT)) => EventError::Unknown,
+        (_, Some(TOO_MANY_EVENTS)) => EventError::Full(describe(error)),
+        (Some(403), _) | (_, Some(MISSING_PERMISSIONS)) => EventError::Forbidden(describe(error)),
+        _ => EventError::Rejected(describe(error)),
+    }
+}
+
+/// The gateway events the mirror follows.
+pub async fn on_event(
+    ctx: &serenity::Context,
+    event: &FullEvent,
+    data: &Data,
+) -> Result<(), Error> {
+    match event {
+        // An organiser's new event takes room under the cap: count theirs again.
+        FullEvent::GuildScheduledEventCreate { event }
+            if event.creator_id != Some(ctx.cache.current_user().id) =>
+        {
+            data.run(|store, _| Ok(store.request_event_listing()?))
+                .await?;
+        }
+        FullEvent::GuildScheduledEventDelete { event } => {
+            let id = ids::EventId(event.id.get());
+            let known = data
+                .run(move |store, _| Ok(store.mark_event_deleted_by_hand(id)?))
+                .await?;
+            if known {
+                tracing::info!(event = %id, "an organiser deleted a mirrored event; not recreated until /setup events");
+            }
+        }
+        FullEvent::GuildScheduledEventUserAdd { subscribed } => {
+            let (event, user) = (
+                ids::EventId(subscribed.scheduled_event_id.get()),
+                ids::UserId::from(subscribed.user_id),
+            );
+            data.run(move |store, now| Ok(interested(store, event, user, now)?))
+                .await?;
+        }
+        FullEvent::GuildScheduledEventUserRemove { unsubscribed } => {
+            let (event, user) = (
+                ids::EventId(unsubscribed.scheduled_event_id.get()),
+                ids::UserId::from(unsubscribed.user_id),
+            );
+            data.run(move |store, _| Ok(not_interested(store, event, user)?))
+                .await?;
+        }
+        FullEvent::Resume { .. } => {
+            data.run(|store, _| Ok(store.request_event_listing()?))
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! The Events tab mirror's tick: for every guild whose mirror is on, read Discord's list when
+//! it must (at start, after a gateway resume, when the guild was full or an organiser made an
+//! event, after `/setup events`),
+//! then carry out [`crate::events::plan`] through the [`EventPublisher`], recording each event
+//! as it goes so a crash or restart never duplicates one.
+//!
+//! Failures: a missing permission marks the mirror broken (logged once, shown in `/setup
+//! show`) and nothing is tried there until an admin runs `/setup events`; a full guild stops
+//! creating and lists again; anything else ends this guild's sync, to be tried again after a
+//! backoff (2 s doubling to 5 minutes on the bot's clock), one request at a time.
+
+use chrono::{DateTime, Utc};
+
+use crate::events::{plan, reconcile, Action, ACTIVE, COMPLETED};
+use crate::ids::GuildId;
+use crate::post::{EventDraft, EventError, EventPublisher};
+use crate::store::{EventMirror, MirroredEvent, Store};
+
+/// What one tick did to the mirror.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct EventsReport {
+    pub created: usize,
+    pub edited: usize,
+    pub started: usize,
+    pub completed: usize,
+    pub deleted: usize,
+    pub failed: usize,
+}
+
+/// Brings every mirroring guild's events in line with the program at `now`.
+pub async fn tick(
+    store: &Store,
+    publisher: &impl EventPublisher,
+    now: DateTime<Utc>,
+) -> anyhow::Result<EventsReport> {
+    let mut report = EventsReport::default();
+    for mirror in store.mirroring_guilds(now)? {
+        if let Err(error) = sync(store, publisher, &mirror, now, &mut report).await {
+            report.failed += 1;
+            let newly_broken = store.record_event_error(
+                mirror.guild_id,
+                error.reason(),
+                matches!(error, EventError::Forbidden(_)),
+                now,
+            )?;
+            if newly_broken {
+                tracing::warn!(guild = %mirror.guild_id, error = error.reason(), "the Events mirror cannot manage events; stopped until /setup events");
+            } else {
+                tracing::debug!(guild = %mirror.guild_id, error = error.reason(), "an Events mirror request failed");
+            }
+            if matches!(error, EventError::Full(_)) {
+                store.request_event_listing()?;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// The tick's error: Discord's, or the store's (which ends the tick).
+enum SyncError {
+    Discord(EventError),
+    Store(anyhow::Error),
+}
+
+impl From<EventError> for SyncError {
+    fn from(e: EventError) -> Self {
+        SyncError::Discord(e)
+    }
+}
+
+impl From<anyhow::Error> for SyncError {
+    fn from(e: anyhow::Error) -> Self {
+        SyncError::Store(e)
+    }
+}
+
+async fn sync(
+    store: &Store,
+    publisher: &impl EventPublisher,
+    mirror: &EventMirror,
+    now: DateTime<Utc>,
+    report: &mut EventsReport,
+) -> Result<(), EventError> {
+    match sync_inner(store, publisher, mirror, now, report).await {
+        Ok(()) => Ok(()),
+        Err(SyncError::Discord(e)) => Err(e),
+        Err(SyncError::Store(e)) => {
+            tracing::error!(error = ?e, "the Events mirror cannot use the database");
+            Err(EventError::Transient(
+                "confbot's database failed (see the log)".into(),
+            ))
+        }
+    }
+}
+
+async fn sync_inner(
+    store: &Store,
+    publisher: &impl EventPublisher,
+    mirror: &EventMirror,
+    now: DateTime<Utc>,
+    report: &mut EventsReport,
+) -> Result<(), SyncError> {
+    let guild = mirror.guild_id;
+    let mut mirror = mirror.clone();
+    if mirror.needs_listing {
+        let listed = publisher.list_events(guild).await?;
+        let found = reconcile(&store.mirrored_events(guild)?, &listed);
+        for session_id in &found.missing {
+            store.forget_mirrored_event(guild, session_id)?;
+        }
+        for (session_id, status) in &found.statuses {
+            if let Some(mut record) = record_of(store, guild, session_id)? {
+                record.status = *status;
+                store.save_mirrored_event(guild, &record)?;
+            }
+        }
+        for orphan in &found.orphans {
+            match publisher.delete_event(guild, *orphan).await {
+                Ok(()) | Err(EventError::Unknown) => report.deleted += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        store.record_event_listing(guild, found.foreign)?;
+        mirror.foreign_events = found.foreign;
+    }
+    let plan = plan(store, &mirror, now)?;
+    for action in plan.actions {
+        match action {
+            Action::Forget { session_id } => store.forget_mirrored_event(guild, &session_id)?,
+            Action::Delete { session_id, event } => {
+                // Forgotten first: the GUILD_SCHEDULED_EVENT_DELETE that follows is then not
+                // taken for an organiser's deletion.
+                let record = record_of(store, guild, &session_id)?;
+                store.forget_mirrored_event(guild, &session_id)?;
+                match publisher.delete_event(guild, event).await {
+                    Ok(()) | Err(EventError::Unknown) => report.deleted += 1,
+                    Err(e) => {
+                        if let Some(record) = record {
+                            store.save_mirrored_event(guild, &record)?;
+                        }
+                        return Err(e.into());
+                    }
+                }
+            }
+            Action::Complete {
+                session_id,
+                event,
+                started,
+            } => {
+                let done = async {
+                    if !started {
+                        publisher.set_event_status(guild, event, ACTIVE).await?;
+                    }
+                    publisher.set_event_status(guild, event, COMPLETED).await
+                };
+                match done.await {
+                    Ok(()) | Err(EventError::Unknown) => {
+                        report.completed += 1;
+                        store.forget_mirrored_event(guild, &session_id)?;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Action::Edit {
+                session_id,
+                event,
+                draft,
+                started,
+            } => {
+                match publisher.edit_event(guild, event, &draft, started).await {
+                    Ok(()) => {
+                        report.edited += 1;
+                        let status = if started {
+                            ACTIVE
+                        } else {
+                            crate::events::SCHEDULED
+                        };
+                        store.save_mirrored_event(
+                            guild,
+                            &record(&session_id, event, &draft, status),
+                        )?;
+                    }
+                    // Gone behind confbot's back: recreated by the next sync.
+                    Err(EventError::Unknown) => store.forget_mirrored_event(guild, &session_id)?,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Action::Start { session_id, event } => {
+                match publisher.set_event_status(guild, event, ACTIVE).await {
+                    Ok(()) => {
+                        report.started += 1;
+                        if let Some(mut record) = record_of(store, guild, &session_id)? {
+                            record.status = ACTIVE;
+                            store.save_mirrored_event(guild, &record)?;
+                        }
+                    }
+                    Err(EventError::Unknown) => store.forget_mirrored_event(guild, &session_id)?,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Action::Create { session_id, draft } => {
+                let event = publisher.create_event(guild, &draft).await?;
+                report.created += 1;
+                store.save_mirrored_event(
+                    guild,
+                    &record(&session_id, event, &draft, crate::events::SCHEDULED),
+                )?;
+            }
+        }
+    }
+    store.record_event_sync(guild, now, plan.left_out, plan.left_out_by_cap)?;
+    Ok(())
+}
+
+fn record_of(
+    store: &Store,
+    guild: GuildId,
+    session_id: &str,
+) -> anyhow::Result<Option<MirroredEvent>> {
+    Ok(store
+        .mirrored_events(guild)?
+        .into_iter()
+        .find(|r| r.session_id == session_id))
+}
+
+fn record(
+    session_id: &str,
+    event: crate::ids::EventId,
+    draft: &EventDraft,
+    status: u8,
+) -> MirroredEvent {
+    MirroredEvent {
+        session_id: session_id.to_owned(),
+        event_id: Some(event),
+        name: draft.name.clone(),
+        description: draft.description.clone(),
+        location: draft.location.clone(),
+        channel_id: draft.channel.map(|c| c.id),
+        start: draft.start,
+        end: draft.end,
+        status,
+    }
+}
