@@ -16,8 +16,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::ids::EventId;
 use crate::post::{EventChannel, EventDraft, ListedEvent};
+use crate::program::SessionSlot;
 use crate::reply::{escaped, limits, truncate};
-use crate::store::{EventMirror, EventRoom, MirroredEvent, SessionSlot, Store};
+use crate::store::{EventMirror, EventRoom, MirroredEvent, Store};
 
 /// Discord's status of a scheduled event.
 pub const SCHEDULED: u8 = 1;

@@ -31,7 +31,7 @@ fn the_seed_page_has_twelve_talks_from_18_utc() {
     let session = &program.sessions()[0];
     assert_eq!(program.sessions().len(), 1);
     assert_eq!(
-        (session.start, session.end),
+        (session.slot.start, session.slot.end),
         (talks[0].start, talks[11].end)
     );
 }

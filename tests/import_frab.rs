@@ -51,7 +51,7 @@ fn democon_has_36_talks_at_their_plus_one_instants_in_its_two_rooms() {
     let mut rooms: Vec<_> = program
         .sessions()
         .iter()
-        .map(|s| s.room.clone().unwrap())
+        .map(|s| s.slot.room.clone().unwrap())
         .collect();
     rooms.sort();
     rooms.dedup();
@@ -64,10 +64,10 @@ fn a_democon_event_keeps_guid_track_speakers_texts_and_url() {
     let session = program
         .sessions()
         .iter()
-        .find(|s| s.id == "8079583e-8321-506c-95af-fd2903a5f075-session")
+        .find(|s| s.slot.id == "8079583e-8321-506c-95af-fd2903a5f075-session")
         .unwrap();
-    assert_eq!(session.track.as_deref(), Some("Phased"));
-    assert_eq!(session.room.as_deref(), Some("Gray Room"));
+    assert_eq!(session.slot.track.as_deref(), Some("Phased"));
+    assert_eq!(session.slot.room.as_deref(), Some("Gray Room"));
     let talk = &session.talks[0];
     assert_eq!(talk.id, "8079583e-8321-506c-95af-fd2903a5f075");
     assert_eq!(talk.title, "Focused 5thgeneration hardware");
@@ -156,9 +156,9 @@ fn null_persons_and_texts_make_a_talk_without_speakers_or_abstract() {
     let session = program
         .sessions()
         .iter()
-        .find(|s| s.title == "Opening")
+        .find(|s| s.slot.title == "Opening")
         .unwrap();
-    assert_eq!(session.track, None);
+    assert_eq!(session.slot.track, None);
 }
 
 #[test]
@@ -167,11 +167,11 @@ fn a_break_is_a_session_without_talks_in_its_room() {
     let coffee = program
         .sessions()
         .iter()
-        .find(|s| s.title == "Coffee break")
+        .find(|s| s.slot.title == "Coffee break")
         .unwrap();
     assert!(coffee.talks.is_empty());
-    assert_eq!(coffee.room.as_deref(), Some("Main Hall"));
-    assert_eq!(coffee.start, utc("2024-06-12T10:15:00+03:00"));
+    assert_eq!(coffee.slot.room.as_deref(), Some("Main Hall"));
+    assert_eq!(coffee.slot.start, utc("2024-06-12T10:15:00+03:00"));
     assert!(!program.talks().any(|t| t.title == "Coffee break"));
 }
 
@@ -181,13 +181,13 @@ fn empty_rooms_add_nothing_and_an_unnamed_room_is_no_room() {
     assert!(!program
         .sessions()
         .iter()
-        .any(|s| s.room.as_deref() == Some("Side Room")));
+        .any(|s| s.slot.room.as_deref() == Some("Side Room")));
     let walk = program
         .sessions()
         .iter()
-        .find(|s| s.title == "Group walk")
+        .find(|s| s.slot.title == "Group walk")
         .unwrap();
-    assert_eq!(walk.room, None);
+    assert_eq!(walk.slot.room, None);
     assert_eq!(walk.talks.len(), 1);
 }
 
@@ -206,7 +206,10 @@ fn durations_and_end_fields_set_the_end_and_an_id_stands_in_for_a_missing_guid()
     let soldering = talk("Soldering for beginners");
     assert_eq!(soldering.id, "201");
     assert_eq!(soldering.end, utc("2024-06-13T10:00:00+03:00"));
-    assert!(program.sessions().iter().any(|s| s.id == "201-session"));
+    assert!(program
+        .sessions()
+        .iter()
+        .any(|s| s.slot.id == "201-session"));
 }
 
 #[test]

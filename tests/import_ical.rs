@@ -80,7 +80,7 @@ fn democon_has_all_36_events_in_berlin_including_the_one_outside_the_conference(
     let mut rooms: Vec<_> = program
         .sessions()
         .iter()
-        .filter_map(|s| s.room.clone())
+        .filter_map(|s| s.slot.room.clone())
         .collect();
     rooms.sort();
     rooms.dedup();
@@ -133,6 +133,7 @@ fn pretalx_summaries_are_split_into_title_and_speakers() {
             .iter()
             .find(|s| s.talks[0].id == talk.id)
             .unwrap()
+            .slot
             .room
             .as_deref(),
         Some("Pale Golden Rod Room")

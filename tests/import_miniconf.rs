@@ -68,13 +68,13 @@ fn sigdial_has_52_sessions_16_with_117_papers_and_15_breaks() {
         [11, 12, 13, 14, 15].map(|d| NaiveDate::from_ymd_opt(2023, 9, d).unwrap())
     );
     assert_eq!(
-        program.sessions()[0].start,
+        program.sessions()[0].slot.start,
         utc("2023-09-11T09:00:00+02:00")
     );
     let mut rooms: Vec<_> = program
         .sessions()
         .iter()
-        .filter_map(|s| s.room.as_deref())
+        .filter_map(|s| s.slot.room.as_deref())
         .collect();
     rooms.sort_unstable();
     rooms.dedup();
@@ -111,15 +111,21 @@ fn a_paper_is_a_talk_spanning_the_session_its_uid_names() {
     let session = program
         .sessions()
         .iter()
-        .find(|s| s.id == "genchalpostersession+demos-session")
+        .find(|s| s.slot.id == "genchalpostersession+demos-session")
         .unwrap();
-    assert_eq!(session.title, "GenChal Poster Session + demos, Simon Mille");
+    assert_eq!(
+        session.slot.title,
+        "GenChal Poster Session + demos, Simon Mille"
+    );
     assert_eq!(session.talks.len(), 7);
-    assert_eq!((paper.start, paper.end), (session.start, session.end));
+    assert_eq!(
+        (paper.start, paper.end),
+        (session.slot.start, session.slot.end)
+    );
     let oral = program
         .sessions()
         .iter()
-        .find(|s| s.id == "sigdialoralsession1-session")
+        .find(|s| s.slot.id == "sigdialoralsession1-session")
         .unwrap();
     assert_eq!(oral.talks.len(), 5);
     assert!(oral.talks.iter().all(|t| t.kind == TalkKind::Oral));
@@ -173,7 +179,7 @@ fn papers_find_sessions_by_lowercase_uid_or_title_and_the_rest_are_named_in_warn
     let oral = program
         .sessions()
         .iter()
-        .find(|s| s.id == "sigdialoralsession1-session")
+        .find(|s| s.slot.id == "sigdialoralsession1-session")
         .unwrap();
     assert_eq!(oral.talks.len(), 5, "linked by the lowercase `uid`");
     let by_title = program.talks().find(|t| t.id == "inlg123").unwrap();

@@ -52,7 +52,11 @@ fn the_38c3_fixture_has_one_talk_and_one_break_in_saal_1() {
         program.days(),
         [NaiveDate::from_ymd_opt(2024, 12, 27).unwrap()]
     );
-    let rooms: Vec<_> = program.sessions().iter().map(|s| s.room.clone()).collect();
+    let rooms: Vec<_> = program
+        .sessions()
+        .iter()
+        .map(|s| s.slot.room.clone())
+        .collect();
     assert_eq!(rooms, [Some("Saal 1".into()), Some("Saal 1".into())]);
 }
 
@@ -84,7 +88,7 @@ fn the_opening_has_its_local_time_speaker_track_and_localized_texts() {
     );
     let session = &program.sessions()[0];
     assert_eq!(
-        session.track.as_deref(),
+        session.slot.track.as_deref(),
         Some("CCC"),
         "the track's slug, named"
     );
@@ -94,11 +98,11 @@ fn the_opening_has_its_local_time_speaker_track_and_localized_texts() {
 fn the_break_is_a_session_without_talks_found_by_its_room_guid() {
     let program = congress().program;
     let lunch = &program.sessions()[1];
-    assert_eq!(lunch.title, "Lunch");
+    assert_eq!(lunch.slot.title, "Lunch");
     assert!(lunch.talks.is_empty());
-    assert_eq!(lunch.room.as_deref(), Some("Saal 1"));
-    assert_eq!(lunch.id, "break-20241227T1100Z-lunch-session");
-    assert_eq!(lunch.start, utc("2024-12-27T12:00:00+01:00"));
+    assert_eq!(lunch.slot.room.as_deref(), Some("Saal 1"));
+    assert_eq!(lunch.slot.id, "break-20241227T1100Z-lunch-session");
+    assert_eq!(lunch.slot.start, utc("2024-12-27T12:00:00+01:00"));
 }
 
 #[test]
@@ -162,7 +166,7 @@ fn an_unknown_room_guid_without_a_name_is_a_warning_not_a_failure() {
         v["schedule"]["events"][1]["room"] = json!({"guid": "nowhere"});
     })
     .unwrap();
-    assert_eq!(imported.program.sessions()[1].room, None);
+    assert_eq!(imported.program.sessions()[1].slot.room, None);
     assert_eq!(
         imported.warnings[0].to_string(),
         "at `schedule.events[1].room`: the room `nowhere` is not in `conference.rooms` and has \

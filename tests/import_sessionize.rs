@@ -73,10 +73,10 @@ fn speakers_rooms_tracks_and_formats_come_from_their_ids() {
     let session = program
         .sessions()
         .iter()
-        .find(|s| s.id == "712002-session")
+        .find(|s| s.slot.id == "712002-session")
         .unwrap();
-    assert_eq!(session.room.as_deref(), Some("Room 101"));
-    assert_eq!(session.track.as_deref(), Some("Cloud"));
+    assert_eq!(session.slot.room.as_deref(), Some("Room 101"));
+    assert_eq!(session.slot.track.as_deref(), Some("Cloud"));
     let talk = &session.talks[0];
     assert_eq!(talk.id, "712002");
     assert_eq!(
@@ -119,16 +119,16 @@ fn service_sessions_are_sessions_without_talks() {
     let lunch = program
         .sessions()
         .iter()
-        .find(|s| s.title == "Lunch")
+        .find(|s| s.slot.title == "Lunch")
         .unwrap();
     assert!(lunch.talks.is_empty());
-    assert_eq!(lunch.room.as_deref(), Some("Ballroom A"));
+    assert_eq!(lunch.slot.room.as_deref(), Some("Ballroom A"));
     let registration = program
         .sessions()
         .iter()
-        .find(|s| s.title == "Registration & breakfast")
+        .find(|s| s.slot.title == "Registration & breakfast")
         .unwrap();
-    assert_eq!(registration.room, None);
+    assert_eq!(registration.slot.room, None);
     assert_eq!(program.sessions().len(), 7);
 }
 

@@ -107,7 +107,7 @@ fn democon_has_35_talks_in_two_rooms_over_three_days_in_berlin() {
     let mut rooms: Vec<_> = program
         .sessions()
         .iter()
-        .filter_map(|s| s.room.clone())
+        .filter_map(|s| s.slot.room.clone())
         .collect();
     rooms.sort();
     rooms.dedup();
@@ -173,10 +173,10 @@ fn a_democon_talk_keeps_its_guid_local_time_speakers_and_texts() {
     let session = program
         .sessions()
         .iter()
-        .find(|s| s.id == "ad8e0aaa-7df5-5f95-8845-d943b3b02ec5-session")
+        .find(|s| s.slot.id == "ad8e0aaa-7df5-5f95-8845-d943b3b02ec5-session")
         .unwrap();
-    assert_eq!(session.track.as_deref(), Some("Organic"));
-    assert_eq!(session.room.as_deref(), Some("Pale Golden Rod Room"));
+    assert_eq!(session.slot.track.as_deref(), Some("Organic"));
+    assert_eq!(session.slot.room.as_deref(), Some("Pale Golden Rod Room"));
     let workshops = program
         .talks()
         .filter(|t| t.kind == TalkKind::Other("Workshop".into()))
@@ -228,10 +228,10 @@ fn fosdem_style_local_times_run_past_midnight_and_html_becomes_markdown() {
     let lunch = program
         .sessions()
         .iter()
-        .find(|s| s.title == "Lunch break")
+        .find(|s| s.slot.title == "Lunch break")
         .unwrap();
     assert!(lunch.talks.is_empty(), "a break is a session without talks");
-    assert_eq!(lunch.room.as_deref(), Some("H.1301 (Cornil)"));
+    assert_eq!(lunch.slot.room.as_deref(), Some("H.1301 (Cornil)"));
 }
 
 #[test]

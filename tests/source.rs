@@ -74,6 +74,7 @@ fn orals_start(store: &Store) -> String {
     let program = store.load_program().unwrap().unwrap();
     let tz = program.conference().time_zone;
     program.sessions()[0]
+        .slot
         .start
         .with_timezone(&tz)
         .format("%H:%M")

@@ -264,7 +264,7 @@ fn summary(program: &Program) -> String {
     let mut rooms: Vec<&str> = program
         .sessions()
         .iter()
-        .filter_map(|s| s.room.as_deref())
+        .filter_map(|s| s.slot.room.as_deref())
         .collect();
     rooms.sort_unstable();
     rooms.dedup();

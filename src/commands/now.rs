@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 
 use super::{conference, CommandResult};
 use crate::format::{day_and_time, people, span, stamp};
+use crate::program::SessionSlot;
 use crate::reply::{Reply, Style, Text};
-use crate::store::{SessionSlot, Store};
+use crate::store::Store;
 use crate::text;
 
 pub fn now(store: &Store, now: DateTime<Utc>) -> CommandResult {

@@ -13,11 +13,12 @@ use super::CommandResult;
 use crate::error::CommandError;
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use crate::post::NewThread;
+use crate::program::SessionSlot;
 use crate::qa::{
     give_up_opening, new_thread, record_opened, reserve_opening, Opened, Recorded, Subject,
 };
 use crate::reply::{escaped, limits, truncate, Choice, Field, Reply, Text};
-use crate::store::{QaState, QaThread, Question, SessionSlot, Store};
+use crate::store::{QaState, QaThread, Question, Store};
 use crate::{text, user_error};
 
 /// How much of a question `/qa top` and the summary quote.

@@ -165,16 +165,16 @@ impl fmt::Display for ProgramDiff {
 /// (id, slot, everything else as a comparable fingerprint).
 fn session_item(s: &Session) -> (String, Slot, String) {
     let slot = Slot {
-        title: s.title.clone(),
-        start: s.start,
-        end: s.end,
-        room: s.room.clone(),
-        track: s.track.clone(),
+        title: s.slot.title.clone(),
+        start: s.slot.start,
+        end: s.slot.end,
+        room: s.slot.room.clone(),
+        track: s.slot.track.clone(),
     };
     (
-        s.id.clone(),
+        s.slot.id.clone(),
         slot,
-        format!("{:?}", (&s.end, &s.track, &s.moderators)),
+        format!("{:?}", (&s.slot.end, &s.slot.track, &s.moderators)),
     )
 }
 
@@ -183,13 +183,13 @@ fn talk_item(s: &Session, t: &Talk) -> (String, Slot, String) {
         title: t.title.clone(),
         start: t.start,
         end: t.end,
-        room: s.room.clone(),
-        track: s.track.clone(),
+        room: s.slot.room.clone(),
+        track: s.slot.track.clone(),
     };
     let rest = format!(
         "{:?}",
         (
-            &s.id,
+            &s.slot.id,
             &t.end,
             &t.kind,
             &t.speakers,
@@ -255,15 +255,15 @@ mod tests {
         let old = bundled();
         let mut sessions = old.sessions().to_vec();
         let mut other = sessions[0].clone();
-        other.id = "other".into();
-        other.title = "Other".into();
+        other.slot.id = "other".into();
+        other.slot.title = "Other".into();
         other.talks.clear();
         sessions.push(other);
         let old = Program::new(old.conference().clone(), sessions.clone()).unwrap();
 
         let shift = TimeDelta::minutes(30);
-        sessions[0].start += shift;
-        sessions[0].end += shift;
+        sessions[0].slot.start += shift;
+        sessions[0].slot.end += shift;
         for talk in &mut sessions[0].talks {
             talk.start += shift;
             talk.end += shift;

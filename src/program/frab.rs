@@ -22,7 +22,7 @@ use super::time::zone_has_offset;
 use super::Warning;
 use super::{
     deserialize_json, json_id, non_empty, Conference, ImportError, Location, Person, Program,
-    Session, Talk, TalkKind,
+    Session, SessionSlot, Talk, TalkKind,
 };
 
 const ZONE_PATH: &str = "schedule.conference.time_zone_name";
@@ -225,14 +225,16 @@ fn read_event(
     let (start_utc, end_utc) = (start.with_timezone(&Utc), end.with_timezone(&Utc));
     let kind = non_empty(raw.kind);
     let mut session = Session {
-        // The talk keeps the event's own id; the session needs a different one (ids are
-        // unique across sessions and talks), derived so that it is just as stable.
-        id: format!("{id}-session"),
-        title: title.clone(),
-        track: non_empty(raw.track),
-        room: non_empty(Some(room_key.to_string())).or(non_empty(raw.room)),
-        start: start_utc,
-        end: end_utc,
+        slot: SessionSlot {
+            // The talk keeps the event's own id; the session needs a different one (ids are
+            // unique across sessions and talks), derived so that it is just as stable.
+            id: format!("{id}-session"),
+            title: title.clone(),
+            track: non_empty(raw.track),
+            room: non_empty(Some(room_key.to_string())).or(non_empty(raw.room)),
+            start: start_utc,
+            end: end_utc,
+        },
         moderators: Vec::new(),
         talks: Vec::new(),
     };

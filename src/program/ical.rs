@@ -23,8 +23,8 @@ use icalendar::parser::{read_calendar, unfold, Property};
 use super::markup::to_discord;
 use super::time::{iso_duration, resolve_local};
 use super::{
-    non_empty, word_slug, Conference, ImportError, Location, Person, Program, Session, Talk,
-    TalkKind, Warning,
+    non_empty, word_slug, Conference, ImportError, Location, Person, Program, Session, SessionSlot,
+    Talk, TalkKind, Warning,
 };
 
 /// Talk ids longer than this (Outlook UIDs run past 100 characters) are shortened with a hash,
@@ -250,12 +250,14 @@ pub fn parse(
             url: text("URL"),
         };
         let session = Session {
-            id: format!("{id}-session"),
-            title,
-            track,
-            room: text("LOCATION"),
-            start,
-            end,
+            slot: SessionSlot {
+                id: format!("{id}-session"),
+                title,
+                track,
+                room: text("LOCATION"),
+                start,
+                end,
+            },
             moderators: Vec::new(),
             talks: vec![talk],
         };
@@ -525,7 +527,7 @@ fn fit_id(uid: &str) -> String {
 fn outliers(sessions: &[(Session, usize)]) -> Vec<Warning> {
     let mut starts: Vec<(DateTime<Utc>, &str, usize)> = sessions
         .iter()
-        .map(|(s, line)| (s.start, s.title.as_str(), *line))
+        .map(|(s, line)| (s.slot.start, s.slot.title.as_str(), *line))
         .collect();
     starts.sort();
     let far = TimeDelta::days(OUTLIER_DAYS);

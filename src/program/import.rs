@@ -393,14 +393,14 @@ fn overlaps(program: &Program) -> Vec<Warning> {
     let tz = program.conference().time_zone;
     let mut by_room: BTreeMap<&str, Vec<&Talk>> = BTreeMap::new();
     for session in program.sessions() {
-        if let Some(room) = &session.room {
+        if let Some(room) = &session.slot.room {
             // Talks that all span their session have no times of their own (MiniConf papers):
             // the file says they are in that session, not that they clash.
             let untimed = session.talks.len() > 1
                 && session
                     .talks
                     .iter()
-                    .all(|t| (t.start, t.end) == (session.start, session.end));
+                    .all(|t| (t.start, t.end) == (session.slot.start, session.slot.end));
             let talks = session
                 .talks
                 .iter()

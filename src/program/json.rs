@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use super::time::resolve_local;
 use super::{
-    deserialize_json, Conference, ImportError, Location, Person, Program, Session, Talk, TalkKind,
+    deserialize_json, Conference, ImportError, Location, Person, Program, Session, SessionSlot,
+    Talk, TalkKind,
 };
 
 #[derive(Deserialize)]
@@ -93,12 +94,14 @@ pub fn parse(file: &str, text: &str) -> Result<Program, ImportError> {
             });
         }
         sessions.push(Session {
-            start: instant(format!("sessions[{s}].start"), &session.start)?,
-            end: instant(format!("sessions[{s}].end"), &session.end)?,
-            id: session.id,
-            title: session.title,
-            track: session.track,
-            room: session.room,
+            slot: SessionSlot {
+                start: instant(format!("sessions[{s}].start"), &session.start)?,
+                end: instant(format!("sessions[{s}].end"), &session.end)?,
+                id: session.id,
+                title: session.title,
+                track: session.track,
+                room: session.room,
+            },
             moderators: session.moderators.into_iter().map(Person::new).collect(),
             talks,
         });
@@ -152,8 +155,8 @@ mod tests {
     fn local_and_offset_times_are_read_as_utc() {
         let program = parse("p.json", PROGRAM).unwrap();
         let session = &program.sessions()[0];
-        assert_eq!(session.start.to_rfc3339(), "2021-05-04T18:00:00+00:00");
-        assert_eq!(session.end.to_rfc3339(), "2021-05-04T19:00:00+00:00");
+        assert_eq!(session.slot.start.to_rfc3339(), "2021-05-04T18:00:00+00:00");
+        assert_eq!(session.slot.end.to_rfc3339(), "2021-05-04T19:00:00+00:00");
         assert_eq!(session.talks[0].kind, TalkKind::Oral);
     }
 

@@ -23,7 +23,7 @@ use super::frab::{derive_zone, is_break};
 use super::time::resolve_local;
 use super::{
     deserialize_json, json_id, non_empty, word_slug, Conference, ImportError, Location, Person,
-    Program, Session, Talk, TalkKind, Warning,
+    Program, Session, SessionSlot, Talk, TalkKind, Warning,
 };
 
 const CALENDAR: &str = "main_calendar.json";
@@ -129,12 +129,14 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
         let calendar_id = non_empty(entry.calendar_id).unwrap_or_default();
         let room = non_empty(entry.room).or(non_empty(entry.location).filter(|l| !is_link(l)));
         sessions.push(Session {
-            id: format!("{id}-session"),
-            title,
-            track: None,
-            room,
-            start,
-            end,
+            slot: SessionSlot {
+                id: format!("{id}-session"),
+                title,
+                track: None,
+                room,
+                start,
+                end,
+            },
             moderators: split(entry.chair.as_deref().unwrap_or_default(), &[',', ';'])
                 .into_iter()
                 .map(Person::new)
@@ -170,7 +172,7 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
         for (n, &index) in found.iter().enumerate() {
             let session = &mut sessions[index];
             let (calendar_id, _, _) = &calendar_ids[index];
-            let what = format!("{calendar_id} {}", session.title).to_lowercase();
+            let what = format!("{calendar_id} {}", session.slot.title).to_lowercase();
             let kind = if what.contains("poster") {
                 TalkKind::Poster
             } else if what.contains("oral") {
@@ -186,8 +188,8 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
                 },
                 title: paper.title.clone(),
                 kind,
-                start: session.start,
-                end: session.end,
+                start: session.slot.start,
+                end: session.slot.end,
                 speakers: paper.authors.iter().map(Person::new).collect(),
                 abstract_text: paper.abstract_text.clone(),
                 url: None,
@@ -195,18 +197,18 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
         }
     }
     for (session, (calendar_id, id, link)) in sessions.iter_mut().zip(calendar_ids) {
-        let pause = is_break(&calendar_id) || is_break(&session.title);
+        let pause = is_break(&calendar_id) || is_break(&session.slot.title);
         if session.talks.is_empty() && !pause {
-            let kind = format!("{calendar_id} {}", session.title).to_lowercase();
+            let kind = format!("{calendar_id} {}", session.slot.title).to_lowercase();
             session.talks.push(Talk {
                 id,
-                title: session.title.clone(),
+                title: session.slot.title.clone(),
                 kind: match kind.contains("keynote") {
                     true => TalkKind::Keynote,
                     false => TalkKind::Talk,
                 },
-                start: session.start,
-                end: session.end,
+                start: session.slot.start,
+                end: session.slot.end,
                 speakers: Vec::new(),
                 abstract_text: String::new(),
                 url: link,

@@ -46,14 +46,29 @@ pub struct Conference {
 /// A block of the program: one room (or track) for a span of time, with its talks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
+    pub slot: SessionSlot,
+    pub moderators: Vec<Person>,
+    pub talks: Vec<Talk>,
+}
+
+/// A session's own place in the program: what it is called, where and when it runs. This is
+/// what commands and announcements show of a session, so the store returns it on its own,
+/// without the talks and moderators a [`Session`] carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionSlot {
     pub id: String,
     pub title: String,
     pub track: Option<String>,
     pub room: Option<String>,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
-    pub moderators: Vec<Person>,
-    pub talks: Vec<Talk>,
+}
+
+impl SessionSlot {
+    /// Where it happens, for attendees: its room, else its track.
+    pub fn place(&self) -> Option<&str> {
+        self.room.as_deref().or(self.track.as_deref())
+    }
 }
 
 /// One talk (or poster, keynote...) inside a session.
@@ -233,28 +248,32 @@ impl Program {
         for session in &sessions {
             check_item(
                 "session",
-                &session.id,
-                &session.title,
-                session.start,
-                session.end,
+                &session.slot.id,
+                &session.slot.title,
+                session.slot.start,
+                session.slot.end,
             )?;
             for talk in &session.talks {
                 check_item("talk", &talk.id, &talk.title, talk.start, talk.end)?;
-                let inside = talk.start >= session.start && talk.end <= session.end;
-                let adjacent = talk.start == session.end || talk.end == session.start;
+                let inside = talk.start >= session.slot.start && talk.end <= session.slot.end;
+                let adjacent = talk.start == session.slot.end || talk.end == session.slot.start;
                 if !inside && !adjacent {
                     return Err(fail(
                         Rule::TalkOutsideSession,
                         &format!("talk `{}`", talk.id),
                         format!(
                             "it runs {} to {} but its session `{}` runs {} to {}",
-                            talk.start, talk.end, session.id, session.start, session.end
+                            talk.start,
+                            talk.end,
+                            session.slot.id,
+                            session.slot.start,
+                            session.slot.end
                         ),
                     ));
                 }
             }
         }
-        sessions.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
+        sessions.sort_by(|a, b| (a.slot.start, &a.slot.id).cmp(&(b.slot.start, &b.slot.id)));
         for session in &mut sessions {
             session
                 .talks
@@ -284,7 +303,7 @@ impl Program {
         let mut days: Vec<_> = self
             .sessions
             .iter()
-            .map(|s| s.start.with_timezone(&tz).date_naive())
+            .map(|s| s.slot.start.with_timezone(&tz).date_naive())
             .collect();
         days.dedup();
         days
@@ -371,12 +390,14 @@ mod tests {
 
     fn session(id: &str, talks: Vec<Talk>) -> Session {
         Session {
-            id: id.into(),
-            title: format!("Session {id}"),
-            track: None,
-            room: None,
-            start: at(18, 0),
-            end: at(19, 0),
+            slot: SessionSlot {
+                id: id.into(),
+                title: format!("Session {id}"),
+                track: None,
+                room: None,
+                start: at(18, 0),
+                end: at(19, 0),
+            },
             moderators: vec![],
             talks,
         }
@@ -428,7 +449,7 @@ mod tests {
         );
         assert_eq!(broken_rule(vec![session("", vec![])]), Rule::EmptyId);
         let mut untitled = session("s", vec![]);
-        untitled.title = "  ".into();
+        untitled.slot.title = "  ".into();
         assert_eq!(broken_rule(vec![untitled]), Rule::EmptyTitle);
         assert_eq!(
             broken_rule(vec![session(&"x".repeat(81), vec![])]),

@@ -15,7 +15,9 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 
 use super::time::{abbreviation, known_abbreviations, local_clock, zone_has_offset};
-use super::{Conference, ImportError, Location, Person, Program, Session, Talk, TalkKind};
+use super::{
+    Conference, ImportError, Location, Person, Program, Session, SessionSlot, Talk, TalkKind,
+};
 
 /// Lines of page chrome that carry nothing for the program.
 const CHROME: &[&str] = &[
@@ -255,18 +257,20 @@ fn build(
         })
         .collect();
     let session = Session {
-        id: format!("{}-session", stamp(first)),
-        title: sidecar.session.unwrap_or_else(|| {
-            format!(
-                "Session of {} at {}",
-                first.with_timezone(&tz).format("%a %-d %b"),
-                local_clock(first, tz)
-            )
-        }),
-        track: sidecar.track,
-        room: sidecar.room,
-        start: first,
-        end: last,
+        slot: SessionSlot {
+            id: format!("{}-session", stamp(first)),
+            title: sidecar.session.unwrap_or_else(|| {
+                format!(
+                    "Session of {} at {}",
+                    first.with_timezone(&tz).format("%a %-d %b"),
+                    local_clock(first, tz)
+                )
+            }),
+            track: sidecar.track,
+            room: sidecar.room,
+            start: first,
+            end: last,
+        },
         moderators: moderators.into_iter().map(Person::new).collect(),
         talks,
     };
@@ -441,8 +445,8 @@ mod tests {
             session.moderators,
             [Person::new("Ada Lovelace"), Person::new("Alan Turing")]
         );
-        assert_eq!(session.start.to_rfc3339(), "2021-05-04T18:00:00+00:00");
-        assert_eq!(session.end.to_rfc3339(), "2021-05-04T18:30:00+00:00");
+        assert_eq!(session.slot.start.to_rfc3339(), "2021-05-04T18:00:00+00:00");
+        assert_eq!(session.slot.end.to_rfc3339(), "2021-05-04T18:30:00+00:00");
         assert_eq!(session.talks[0].id, "2021-05-04-1100-vani");
         assert_eq!(session.talks[0].title, "Vani & Courville");
         assert_eq!(session.talks[1].title, "Weihs");
@@ -468,7 +472,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(program.conference().name, "ICLR 2021");
-        assert_eq!(program.sessions()[0].title, "Orals");
+        assert_eq!(program.sessions()[0].slot.title, "Orals");
         assert_eq!(program.sessions()[0].talks[1].title, "Gameplay");
     }
 

@@ -18,7 +18,8 @@ use super::frab::{choose_zone, is_break, read_duration};
 use super::markup::to_discord;
 use super::time::resolve_local;
 use super::{
-    non_empty, Conference, ImportError, Location, Person, Program, Session, Talk, TalkKind, Warning,
+    non_empty, Conference, ImportError, Location, Person, Program, Session, SessionSlot, Talk,
+    TalkKind, Warning,
 };
 
 /// A `<day>`: its date, and the local time and instants it runs between, when given.
@@ -186,12 +187,14 @@ pub fn parse(
                 }
                 let kind = child_text(event, "type");
                 let mut session = Session {
-                    id: format!("{id}-session"),
-                    title: title.clone(),
-                    track: child_text(event, "track"),
-                    room: room_name.clone().or_else(|| child_text(event, "room")),
-                    start,
-                    end,
+                    slot: SessionSlot {
+                        id: format!("{id}-session"),
+                        title: title.clone(),
+                        track: child_text(event, "track"),
+                        room: room_name.clone().or_else(|| child_text(event, "room")),
+                        start,
+                        end,
+                    },
                     moderators: Vec::new(),
                     talks: Vec::new(),
                 };

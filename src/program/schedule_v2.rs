@@ -20,7 +20,7 @@ use super::markup::to_discord;
 use super::time::iso_duration;
 use super::{
     deserialize_json, json_id, non_empty, word_slug, Conference, ImportError, Location, Person,
-    Program, Session, Talk, TalkKind, Warning,
+    Program, Session, SessionSlot, Talk, TalkKind, Warning,
 };
 
 #[derive(Deserialize)]
@@ -249,12 +249,14 @@ pub fn parse(
             other => text_of(other),
         };
         let mut session = Session {
-            id: format!("{id}-session"),
-            title: title.clone(),
-            track,
-            room,
-            start,
-            end,
+            slot: SessionSlot {
+                id: format!("{id}-session"),
+                title: title.clone(),
+                track,
+                room,
+                start,
+                end,
+            },
             moderators: Vec::new(),
             talks: Vec::new(),
         };

@@ -20,7 +20,7 @@ use super::time::resolve_local;
 use super::Warning;
 use super::{
     deserialize_json, json_id, non_empty, Conference, ImportError, Location, Person, Program,
-    Session, Talk, TalkKind,
+    Session, SessionSlot, Talk, TalkKind,
 };
 
 #[derive(Deserialize)]
@@ -210,13 +210,15 @@ pub fn parse(
             }
         }
         let mut session = Session {
-            // The talk keeps Sessionize's id; the session needs another, just as stable.
-            id: format!("{id}-session"),
-            title: title.clone(),
-            track,
-            room,
-            start,
-            end,
+            slot: SessionSlot {
+                // The talk keeps Sessionize's id; the session needs another, just as stable.
+                id: format!("{id}-session"),
+                title: title.clone(),
+                track,
+                room,
+                start,
+                end,
+            },
             moderators: Vec::new(),
             talks: Vec::new(),
         };

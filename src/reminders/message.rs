@@ -8,8 +8,9 @@ use crate::agenda::Action;
 use crate::format::{people, span, stamp};
 use crate::ids::RoleId;
 use crate::program::time::local_clock;
+use crate::program::SessionSlot;
 use crate::reply::{truncate, Reply, Style, Text};
-use crate::store::{SessionSlot, Store};
+use crate::store::Store;
 use crate::text;
 
 /// The content line and embed announcing `session`, `lead` before it starts.

@@ -41,7 +41,8 @@ pub use ticker::Ticker;
 
 use crate::ids::GuildId;
 use crate::post::{record_outcome, Outgoing, PostError, Poster, CHANNEL_BROKEN};
-use crate::store::{Announcement, AnnouncementState, NewAnnouncement, SessionSlot, Store};
+use crate::program::SessionSlot;
+use crate::store::{Announcement, AnnouncementState, NewAnnouncement, Store};
 
 /// When to announce.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::Rules;
 use crate::ids::ChannelId;
-use crate::store::{GuildSettings, SessionSlot, Store};
+use crate::program::SessionSlot;
+use crate::store::{GuildSettings, Store};
 
 /// One announcement in the plan.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,11 +8,12 @@ use chrono::{DateTime, Utc};
 
 use crate::ids::{ChannelId, GuildId, MessageId};
 use crate::post::Poster;
+use crate::program::SessionSlot;
 use crate::qa::{
     give_up_opening, new_thread, record_opened, reserve_opening, Opened, Recorded, Subject,
 };
 use crate::reply::Text;
-use crate::store::{QaState, SessionSlot, Store};
+use crate::store::{QaState, Store};
 use crate::text;
 
 /// `content` with a link to the session's open Q&A thread in `guild`, if it has one.

@@ -281,13 +281,13 @@ async fn sessions_are_routed_by_track_then_room_and_the_role_is_the_only_mention
     let program = bundled();
     let mut sessions = program.sessions().to_vec();
     let mut posters = sessions[0].clone();
-    posters.id = "posters".into();
-    posters.title = "@everyone Posters".into();
-    posters.track = Some("Posters".into());
-    posters.room = Some("Hall B".into());
+    posters.slot.id = "posters".into();
+    posters.slot.title = "@everyone Posters".into();
+    posters.slot.track = Some("Posters".into());
+    posters.slot.room = Some("Hall B".into());
     posters.talks.clear();
     for (i, session) in sessions.iter_mut().enumerate() {
-        session.room = Some(format!("Hall {}", ["A", "C"][i]));
+        session.slot.room = Some(format!("Hall {}", ["A", "C"][i]));
     }
     sessions.push(posters);
     let store = store_with(&Program::new(program.conference().clone(), sessions).unwrap());
@@ -489,8 +489,8 @@ fn shifted(minutes: i64) -> Program {
     let program = bundled();
     let mut sessions = program.sessions().to_vec();
     let shift = TimeDelta::minutes(minutes);
-    sessions[0].start += shift;
-    sessions[0].end += shift;
+    sessions[0].slot.start += shift;
+    sessions[0].slot.end += shift;
     for talk in &mut sessions[0].talks {
         talk.start += shift;
         talk.end += shift;
@@ -555,8 +555,8 @@ async fn a_cancelled_session_is_told_once_and_never_announced() {
     let (store, poster) = (store(), FakePoster::default());
     let mut sessions = bundled().sessions().to_vec();
     let mut other = sessions[0].clone();
-    other.id = "other".into();
-    other.title = "Other".into();
+    other.slot.id = "other".into();
+    other.slot.title = "Other".into();
     other.talks.clear();
     sessions.push(other);
     store

@@ -45,7 +45,7 @@ fn slots(program: &Program) -> HashMap<&str, (&str, DateTime<Utc>, Option<&str>)
         .sessions()
         .iter()
         .flat_map(|s| {
-            let place = s.room.as_deref().or(s.track.as_deref());
+            let place = s.slot.place();
             s.talks
                 .iter()
                 .map(move |t| (t.id.as_str(), (t.title.as_str(), t.start, place)))

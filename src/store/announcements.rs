@@ -9,8 +9,9 @@ use rusqlite::{params, OptionalExtension, Row};
 
 use super::from_unix;
 use super::talks::{session_slot, SESSION_SLOT};
-use super::{SessionSlot, Store};
+use super::Store;
 use crate::ids::{ChannelId, GuildId, MessageId};
+use crate::program::SessionSlot;
 
 /// How long a fresh claim is left alone before it counts as abandoned (its poster crashed).
 const CLAIM_LEASE: TimeDelta = TimeDelta::seconds(30);

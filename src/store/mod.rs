@@ -45,7 +45,7 @@ pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
 pub use search::fts_query;
 pub use settings::{ChannelHealth, GuildSettings};
 pub use source::{PollResult, SourceState};
-pub use talks::{PersonMatch, ScheduledTalk, SessionSlot, TalkChoice, MAX_COUNTED};
+pub use talks::{PersonMatch, ScheduledTalk, TalkChoice, MAX_COUNTED};
 
 /// Every migration, in order. Append only: a released migration is never edited.
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {

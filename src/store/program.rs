@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rusqlite::{params, OptionalExtension, Transaction};
 
+use super::talks::{session_slot, SESSION_SLOT};
 use super::{from_unix, Store};
 use crate::program::{Conference, Person, Program, ProgramDiff, Session, Talk, TalkKind};
 
@@ -72,7 +73,12 @@ fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<ProgramDiff> {
     let diff = ProgramDiff::between(old.as_ref(), program);
     let old_sessions: HashMap<&str, &Session> = old
         .as_ref()
-        .map(|p| p.sessions().iter().map(|s| (s.id.as_str(), s)).collect())
+        .map(|p| {
+            p.sessions()
+                .iter()
+                .map(|s| (s.slot.id.as_str(), s))
+                .collect()
+        })
         .unwrap_or_default();
 
     let conference = program.conference();
@@ -96,7 +102,7 @@ fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<ProgramDiff> {
                 program
                     .sessions()
                     .iter()
-                    .map(|s| (s.start, s.end))
+                    .map(|s| (s.slot.start, s.slot.end))
                     .collect()
             ),
             longest(program.talks().map(|t| (t.start, t.end)).collect()),
@@ -104,12 +110,16 @@ fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<ProgramDiff> {
     )?;
 
     for session in program.sessions() {
-        if old_sessions.get(session.id.as_str()) != Some(&session) {
+        if old_sessions.get(session.slot.id.as_str()) != Some(&session) {
             write_session(tx, session, old.is_some(), &mut search)?;
         }
     }
 
-    let new_sessions: HashSet<&str> = program.sessions().iter().map(|s| s.id.as_str()).collect();
+    let new_sessions: HashSet<&str> = program
+        .sessions()
+        .iter()
+        .map(|s| s.slot.id.as_str())
+        .collect();
     for id in old_sessions.keys().filter(|id| !new_sessions.contains(*id)) {
         unindex_talks(tx, "s.id = ?1", [id])?;
         tx.execute("DELETE FROM sessions WHERE id = ?1", [id])?;
@@ -147,11 +157,11 @@ fn write_session<'p>(
         // Before any row changes: the search index must be told the text it holds for the
         // talks this session has now and those it takes from another session. Two statements,
         // so each is an index lookup (an OR would scan every talk, for every session).
-        unindex_talks(tx, "s.id = ?1", [&session.id])?;
+        unindex_talks(tx, "s.id = ?1", [&session.slot.id])?;
         unindex_talks(
             tx,
             "t.id IN (SELECT value FROM json_each(?1)) AND s.id != ?2",
-            params![ids, session.id],
+            params![ids, session.slot.id],
         )?;
     }
     let session_pk: i64 = tx.query_row(
@@ -159,12 +169,12 @@ fn write_session<'p>(
          ON CONFLICT (id) DO UPDATE SET title = ?2, track = ?3, room = ?4, starts_at = ?5, ends_at = ?6
          RETURNING pk",
         params![
-            session.id,
-            session.title,
-            session.track,
-            session.room,
-            session.start.timestamp(),
-            session.end.timestamp()
+            session.slot.id,
+            session.slot.title,
+            session.slot.track,
+            session.slot.room,
+            session.slot.start.timestamp(),
+            session.slot.end.timestamp()
         ],
         |r| r.get(0),
     )?;
@@ -215,7 +225,7 @@ fn write_session<'p>(
             )?
             .execute(params![talk_pk, position, person_pk])?;
         }
-        search.push((talk_pk, talk, &session.title));
+        search.push((talk_pk, talk, &session.slot.title));
     }
     Ok(())
 }
@@ -325,18 +335,12 @@ fn load(tx: &Transaction) -> anyhow::Result<Option<Program>> {
         talks_by_session.entry(r.get(1)?).or_default().push(talk);
     }
 
-    let mut stmt =
-        tx.prepare("SELECT pk, id, title, track, room, starts_at, ends_at FROM sessions")?;
+    let mut stmt = tx.prepare(SESSION_SLOT)?;
     let sessions = stmt
         .query_map([], |r| {
             let pk: i64 = r.get(0)?;
             Ok(Session {
-                id: r.get(1)?,
-                title: r.get(2)?,
-                track: r.get(3)?,
-                room: r.get(4)?,
-                start: from_unix(r.get(5)?),
-                end: from_unix(r.get(6)?),
+                slot: session_slot(r, 1)?,
                 moderators: moderators.remove(&pk).unwrap_or_default(),
                 talks: talks_by_session.remove(&pk).unwrap_or_default(),
             })
@@ -428,7 +432,7 @@ mod tests {
         store.replace_program(&bundled()).unwrap();
         let mut sessions = bundled().sessions().to_vec();
         let mut other = sessions[0].clone();
-        other.id = "other".into();
+        other.slot.id = "other".into();
         other.talks.truncate(1);
         for talk in &mut other.talks {
             talk.id = format!("other-{}", talk.id);

@@ -20,26 +20,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::from_unix;
 use super::search::fts_query;
 use super::Store;
-use crate::program::{Person, Talk, TalkKind};
-
-/// A session as the commands and the tick read it: where and when, without its talks or
-/// moderators (which `program::Session`, the imported form, carries).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SessionSlot {
-    pub id: String,
-    pub title: String,
-    pub track: Option<String>,
-    pub room: Option<String>,
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
-}
-
-impl SessionSlot {
-    /// Where it happens, for attendees: its room, else its track.
-    pub fn place(&self) -> Option<&str> {
-        self.room.as_deref().or(self.track.as_deref())
-    }
-}
+use crate::program::{Person, SessionSlot, Talk, TalkKind};
 
 /// A talk with its session.
 #[derive(Debug, Clone, PartialEq)]

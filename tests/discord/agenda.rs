@@ -445,7 +445,7 @@ fn reloaded_program() -> Program {
     let a1 = &mut sessions[0].talks[0];
     a1.start = pdt(11, 30);
     a1.end = pdt(12, 0);
-    sessions.retain(|s| s.id != "b");
+    sessions.retain(|s| s.slot.id != "b");
     Program::new(program.conference().clone(), sessions).unwrap()
 }
 
