@@ -142,9 +142,16 @@ pub fn plan(store: &Store, mirror: &EventMirror, now: DateTime<Utc>) -> anyhow::
         .collect();
     let rooms = store.event_rooms(mirror.guild_id)?;
     let room = cap_room(mirror.foreign_events);
-    let budget = mirror.max_events.min(room) as usize;
+    // A mirror turned off keeps nothing: its events are deleted, or completed if over.
+    let budget = match mirror.enabled {
+        true => mirror.max_events.min(room) as usize,
+        false => 0,
+    };
     let chosen = &candidates[..budget.min(candidates.len())];
-    let left_out = (candidates.len() - chosen.len()) as u32;
+    let left_out = match mirror.enabled {
+        true => (candidates.len() - chosen.len()) as u32,
+        false => 0,
+    };
     let mut plan = Plan {
         left_out,
         left_out_by_cap: left_out > 0 && room < mirror.max_events,

@@ -43,8 +43,9 @@ pub fn set_events(
         ))
     } else {
         reply.description(
-            "The mirror is off: confbot creates no more events (those it made stay until they end \
-             or you delete them).",
+            "The mirror is off: confbot removes the events it made (those of sessions already \
+             over are marked completed) and creates no more. Organisers' own events are never \
+             touched.",
         )
     })
 }

@@ -85,11 +85,14 @@ impl Store {
             .context("reading the event mirror")
     }
 
-    /// The guilds whose mirror is on, not broken, and not waiting after a failure at `now`.
+    /// The guilds whose mirror is on, or off with events of confbot's still on Discord (to be
+    /// removed), not broken, and not waiting after a failure at `now`.
     pub fn mirroring_guilds(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<EventMirror>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
-            "{MIRROR} WHERE enabled AND NOT broken AND (retry_at IS NULL OR retry_at <= ?1)
+            "{MIRROR} WHERE (enabled OR EXISTS (SELECT 1 FROM mirrored_events m
+                   WHERE m.guild_id = event_mirrors.guild_id AND m.event_id IS NOT NULL))
+               AND NOT broken AND (retry_at IS NULL OR retry_at <= ?1)
              ORDER BY guild_id"
         ))?;
         let rows = stmt.query_map([now.timestamp()], mirror)?;

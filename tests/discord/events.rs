@@ -674,3 +674,41 @@ async fn a_restart_lifts_the_backoff_a_failure_left() {
     fake.assert_no_violations();
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn turning_the_mirror_off_removes_confbots_events_and_leaves_the_organisers() {
+    let clock = SteppedClock::new(at(1, 8, 0));
+    let bot = started(clock.clone(), program()).await;
+    let fake = bot.fake.clone();
+    fake.seed_event(
+        "Organisers' dinner",
+        "2021-05-05T02:00:00Z",
+        "2021-05-05T05:00:00Z",
+        "The bar",
+    );
+    mirror(&fake, 24, 5).await;
+    until(&fake, "five events", |f| open_mine(f).len() == 5).await;
+    clock.set(at(1, 9, 0));
+    until(&fake, "the first session active", |f| {
+        open_mine(f)
+            .iter()
+            .any(|e| e.status == ScheduledEventStatus::Active)
+    })
+    .await;
+
+    let off = admin_runs(&fake, "setup events", vec![("enabled", json!(false))]).await;
+    assert!(off.is_ephemeral());
+    until(&fake, "confbot's events gone", |f| open_mine(f).is_empty()).await;
+    a_few_ticks().await;
+    assert!(open_mine(&fake).is_empty(), "nothing is created again");
+    let others: Vec<String> = fake
+        .scheduled_events()
+        .into_iter()
+        .filter(|e| e.creator_id != Some(IDS.bot))
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(others, ["Organisers' dinner"]);
+    assert!(events_line(&fake).await.starts_with("off"));
+    fake.assert_no_violations();
+    bot.stop().await;
+}
