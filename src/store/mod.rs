@@ -58,6 +58,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!(
             "../../migrations/09-exact-search-statistics/up.sql"
         )),
+        M::up(include_str!("../../migrations/10-notice-claimed-at/up.sql")),
     ])
 });
 
