@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{backoff, nonce_of, Rules, TickReport, NONCE_MEMORY, TOO_LONG_AGO};
+use super::{backoff, nonce_of, Rules, TickReport, TOO_LONG_AGO};
 use crate::format::{escaped, stamp};
 use crate::post::{record_outcome, Outgoing, PostError, Poster, CHANNEL_BROKEN};
 use crate::program::time::local_clock;
@@ -63,7 +63,7 @@ pub(super) async fn tell(
             embed,
             mention_role: None,
         };
-        if now - notice.claimed_at > NONCE_MEMORY {
+        if now - notice.claimed_at > rules.retry_within {
             store.change_notice_failed(&notice, TOO_LONG_AGO, None)?;
             report.failed += 1;
             continue;

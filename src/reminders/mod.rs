@@ -50,6 +50,9 @@ pub struct Rules {
     pub leads: Vec<TimeDelta>,
     /// How long after a session started a late announcement is still worth posting.
     pub grace: TimeDelta,
+    /// How long after its first attempt a post may be retried ([`NONCE_MEMORY`] in real time;
+    /// a rehearsal, whose clock runs faster, scales it by its speed).
+    pub retry_within: TimeDelta,
 }
 
 impl Default for Rules {
@@ -57,16 +60,18 @@ impl Default for Rules {
         Rules {
             leads: vec![TimeDelta::minutes(10), TimeDelta::zero()],
             grace: TimeDelta::minutes(5),
+            retry_within: NONCE_MEMORY,
         }
     }
 }
 
 /// Announcements that fell due longer ago than this are not even recorded as missed.
 const HORIZON: TimeDelta = TimeDelta::hours(24);
-/// Discord recognises an enforced nonce for "a few minutes" (five in the loopback fake). A claim
-/// first attempted longer ago than this may have been posted with its answer lost, and a retry
-/// could post it again, so it is given up instead: at most once wins over at least once.
-const NONCE_MEMORY: TimeDelta = TimeDelta::minutes(4);
+/// Discord recognises an enforced nonce for "a few minutes" of real time (five in the loopback
+/// fake). A claim first attempted longer ago than this may have been posted with its answer
+/// lost, and a retry could post it again, so it is given up instead: at most once wins over at
+/// least once.
+pub const NONCE_MEMORY: TimeDelta = TimeDelta::minutes(4);
 /// Why such a claim is given up.
 const TOO_LONG_AGO: &str = "first attempted too long ago to retry safely: Discord may have posted it and no longer recognises its nonce";
 /// Posted this long after its due time, an announcement says it is late.
@@ -237,7 +242,7 @@ async fn post(
             "could not be posted before the grace period ended",
         );
     }
-    if now - claimed.claimed_at > NONCE_MEMORY {
+    if now - claimed.claimed_at > rules.retry_within {
         report.missed += 1;
         return give_up(AnnouncementState::Missed, TOO_LONG_AGO);
     }
