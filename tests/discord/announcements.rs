@@ -200,6 +200,47 @@ async fn nothing_is_posted_while_its_claim_cannot_be_written_and_it_is_posted_on
 }
 
 #[tokio::test]
+async fn a_graceful_stop_with_an_announcement_unposted_leaves_a_claim_the_next_start_posts_once() {
+    let (bot, clock) = announcing_bot(pdt(10, 45), Mode::Proxy).await;
+    // The post fails; its retry is due 2 s later on the bot's clock, which stands still.
+    bot.fake.fail_next(
+        "POST",
+        "/channels/{channel_id}/messages",
+        1,
+        Fault::ServerError,
+    );
+    clock.set(pdt(10, 50));
+    let tried = bot
+        .fake
+        .wait_for(
+            |f| {
+                !f.requests_to("POST", "/channels/{channel_id}/messages")
+                    .is_empty()
+            },
+            Duration::from_secs(15),
+        )
+        .await;
+    tried.unwrap();
+    let (fake, store) = (bot.fake.clone(), Arc::clone(&bot.store));
+    bot.stop().await;
+    assert!(fake.messages(IDS.announcements).is_empty());
+    let claims = store.announcements(ids::GuildId(IDS.guild.get())).unwrap();
+    assert_eq!(
+        claims[0].state,
+        AnnouncementState::Claimed,
+        "left to resume"
+    );
+
+    clock.set(pdt(10, 51));
+    let bot = TestBot::start_on(fake, store, clock.clone(), Mode::Proxy).await;
+    wait_for_messages(&bot.fake, IDS.announcements, 1).await;
+    one_tick().await;
+    one_tick().await;
+    assert_eq!(bot.fake.messages(IDS.announcements).len(), 1, "once");
+    bot.stop().await;
+}
+
+#[tokio::test]
 async fn server_errors_then_success_post_one_message() {
     let (bot, clock) = announcing_bot(pdt(10, 45), Mode::Proxy).await;
     bot.fake.fail_next(
