@@ -195,6 +195,7 @@ impl AnnounceConfig {
             rules: Rules {
                 leads: leads.unwrap_or(defaults.rules.leads),
                 grace: grace.unwrap_or(defaults.rules.grace),
+                retry_within: defaults.rules.retry_within,
             },
             channel: vars.id("CONFBOT_ANNOUNCE_CHANNEL_ID", "a channel id")?,
             tick_seconds: tick_seconds.unwrap_or(defaults.tick_seconds),

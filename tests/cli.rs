@@ -242,6 +242,99 @@ fn a_database_locked_by_another_process_is_a_clear_error_at_start() {
     holder.execute_batch("ROLLBACK").unwrap();
 }
 
+/// The program `db` holds, read through the library.
+fn stored_program(db: &std::path::Path) -> Option<confbot::program::Program> {
+    Store::open(db).unwrap().load_program().unwrap()
+}
+
+#[test]
+fn an_import_that_runs_out_of_disk_exits_non_zero_says_so_and_keeps_the_old_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("confbot.sqlite3");
+    stdout(&confbot(&db, &["import", "data/iclr2021-tue-4-may.json"]));
+    let before = stored_program(&db);
+    let big = dir.path().join("big.json");
+    stdout(&confbot(
+        &db,
+        &[
+            "gen-program",
+            "--talks",
+            "3000",
+            "-o",
+            big.to_str().unwrap(),
+        ],
+    ));
+    // The disk fills up 64 KiB into the import: a file size limit makes every write past it
+    // fail as a full disk would (SIGXFSZ ignored, so the write fails instead of killing).
+    let limit_kib = std::fs::metadata(&db).unwrap().len() / 1024 + 64;
+    let output = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -f {limit_kib}; trap '' XFSZ; exec \"$0\" import \"$1\""
+        ))
+        .arg(env!("CARGO_BIN_EXE_confbot"))
+        .arg(&big)
+        .env("CONFBOT_DB", &db)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("its disk is full"), "{stderr}");
+    assert!(
+        stderr.contains("Nothing was imported: the previous program is unchanged"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stored_program(&db), before);
+    // With room again, the same import goes through.
+    stdout(&confbot(&db, &["import", big.to_str().unwrap()]));
+    assert_ne!(stored_program(&db), before);
+}
+
+/// Makes a file immutable (`chattr +i`) for as long as it lives: even root cannot write it,
+/// where file modes do not stop root (CI runs as root).
+struct Immutable<'a>(&'a std::path::Path);
+
+impl<'a> Immutable<'a> {
+    fn new(file: &'a std::path::Path) -> Immutable<'a> {
+        let status = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(file)
+            .status()
+            .expect("chattr runs");
+        assert!(
+            status.success(),
+            "chattr +i needs root and ext2/3/4, XFS or btrfs"
+        );
+        Immutable(file)
+    }
+}
+
+impl Drop for Immutable<'_> {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_database_file_that_cannot_be_written_is_a_clear_error_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("confbot.sqlite3");
+    stdout(&confbot(&db, &["import", "data/iclr2021-tue-4-may.json"]));
+    let _immutable = Immutable::new(&db);
+    let output = confbot(&db, &["ask", "next"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("for writing: check that the file and its folder are writable"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 #[test]
 fn export_ics_writes_the_program_or_the_talks_asked_for() {
     let dir = tempfile::tempdir().unwrap();

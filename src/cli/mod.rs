@@ -19,7 +19,7 @@ use crate::error::CommandError;
 use crate::program::{
     import_file, import_str, time::resolve_local, Format, ImportOptions, Imported, Program,
 };
-use crate::store::Store;
+use crate::store::{self, Store};
 
 #[derive(Parser)]
 #[command(
@@ -211,7 +211,9 @@ fn import(db: &Path, file: &FileArgs, dry_run: bool) -> anyhow::Result<()> {
     let diff = if dry_run {
         store.diff_program(&program)?
     } else {
-        store.replace_program(&program)?
+        store
+            .replace_program(&program)
+            .map_err(|error| store::explain_import_error(error, db))?
     };
     let verb = if dry_run { "Would import" } else { "Imported" };
     println!(

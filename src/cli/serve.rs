@@ -33,6 +33,13 @@ pub fn serve(db: &Path) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let mut announce = config.announce;
+    if rehearsal.is_some() {
+        // Discord's memory of nonces is real time; the rehearsal's clock runs `speed` times faster.
+        let real = announce.rules.retry_within.num_milliseconds() as f64;
+        announce.rules.retry_within =
+            chrono::TimeDelta::milliseconds((real * config.rehearse_speed) as i64);
+    }
     let clock: Arc<dyn Clock> = match &rehearsal {
         Some(clock) => clock.clone(),
         None => Arc::new(SystemClock),
@@ -44,7 +51,7 @@ pub fn serve(db: &Path) -> anyhow::Result<()> {
         http_client: None,
         store: Arc::clone(&store),
         clock,
-        announce: config.announce,
+        announce,
         source,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;

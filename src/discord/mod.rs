@@ -22,6 +22,7 @@
 //! - `qa.rs`: Q&A threads (`/qa`, `/ask`, `/setup qa|moderators`), their buttons and events.
 //! - `pacer.rs`: announcements and DMs within Discord's global limit, paused by a 429.
 //! - `retry.rs`: retrying the bot's own requests on 429, 5xx and network errors.
+//! - `drain.rs`: at shutdown, answering the interactions in hand before the process ends.
 //!
 //! While the bot runs, `reminders::Ticker` posts session announcements on every clock tick, and
 //! `source::SourceTask` polls the live program source, if one is configured.
@@ -33,6 +34,7 @@ mod checks;
 mod commands;
 mod convert;
 mod data;
+mod drain;
 mod errors;
 mod events;
 mod pacer;
@@ -91,6 +93,12 @@ pub struct Bot {
     pub source: Option<Source>,
 }
 
+/// How long shutdown waits for the interactions in hand: well within the 10 s a service
+/// manager usually allows between SIGTERM and SIGKILL.
+const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(6);
+/// How long shutdown waits, once the gateway is closed, for what came in the meantime.
+const AFTER_CLOSE: std::time::Duration = std::time::Duration::from_millis(1500);
+
 /// Runs the bot until `shutdown` completes or the connection fails for good.
 pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
     let http = http(&bot);
@@ -144,6 +152,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
             })
         })
         .build();
+    let (framework, drain) = drain::Draining::new(framework);
     // Scheduled events: an organiser deleting a mirrored event is followed.
     let intents = GatewayIntents::GUILDS | GatewayIntents::GUILD_SCHEDULED_EVENTS;
     let mut client = serenity::ClientBuilder::new_with_http(http, intents)
@@ -169,7 +178,14 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         result = client.start() => result.map_err(|error| explain_startup_error(error, None)),
         () = shutdown => {
             tracing::info!("shutting down");
+            // The gateway stays open until the events Discord already sent are read and
+            // answered (or the limit passes, under a burst that does not stop); then it closes
+            // and the few that came meanwhile are finished.
+            let quiet = drain.wait(DRAIN_LIMIT).await;
             shard_manager.shutdown_all().await;
+            if !(drain.wait(AFTER_CLOSE).await && quiet) {
+                tracing::warn!(limit = ?DRAIN_LIMIT, "interactions kept coming or were still being answered at shutdown");
+            }
             Ok(())
         }
     };

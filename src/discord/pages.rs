@@ -33,7 +33,7 @@ pub enum Visibility {
 
 /// How long an answer may take before its interaction is deferred: Discord wants one within
 /// 3 s, and the deferral itself needs time to get there.
-const DEFER_AFTER: Duration = Duration::from_millis(1500);
+pub(super) const DEFER_AFTER: Duration = Duration::from_millis(1500);
 
 /// Sends the reply that `answer` computes, as [`send`] does; if it is not ready within
 /// [`DEFER_AFTER`] (a burst queued behind the database), the interaction is deferred first

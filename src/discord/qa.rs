@@ -18,14 +18,15 @@ use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 use serenity::{
     AutocompleteChoice, ButtonStyle, ChannelId, ChannelType, ComponentInteraction, CreateActionRow,
-    CreateButton, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage,
-    EditMessage, EditThread, FullEvent, Interaction, MessageId,
+    CreateButton, CreateEmbed, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, EditMessage,
+    EditThread, FullEvent, Interaction, MessageId,
 };
 
 use super::autocomplete::{offer, talk_choices};
 use super::checks::{is_moderator, moderator, MODERATORS_ONLY};
 use super::errors::for_user;
-use super::pages::send_private;
+use super::pages::{send_private, DEFER_AFTER};
 use super::poster::{error_code, post_error, SerenityPoster};
 use super::render::{embed, no_mentions};
 use super::{guild, Context, Data, Error};
@@ -403,18 +404,65 @@ pub async fn on_event(
             let Some(action) = Press::parse(&press.data.custom_id) else {
                 return Ok(());
             };
-            if let Err(error) = on_press(ctx, press, action, data).await {
-                let what = format!("the Q&A button {}", press.data.custom_id);
-                let message = for_user(&error, &what);
-                let response = CreateInteractionResponse::Message(
-                    CreateInteractionResponseMessage::new()
-                        .content(truncate(&message, limits::CONTENT))
-                        .ephemeral(true)
-                        .allowed_mentions(no_mentions()),
-                );
-                if let Err(error) = press.create_response(ctx, response).await {
-                    tracing::warn!(%error, "could not answer a Q&A button");
+            let mut answer = std::pin::pin!(on_press(ctx, press, action, data));
+            // As commands are: a press whose answer is slow (the database busy, locked or
+            // failing) is acknowledged first, then updated, or told what went wrong.
+            let (result, deferred) = match tokio::time::timeout(DEFER_AFTER, &mut answer).await {
+                Ok(result) => (result, false),
+                Err(_) => {
+                    if let Err(error) = press.defer(ctx).await {
+                        tracing::warn!(%error, "could not defer a Q&A button");
+                    }
+                    (answer.await, true)
                 }
+            };
+            let sent = match (result, deferred) {
+                (Ok((embed, rows)), false) => {
+                    let update = CreateInteractionResponseMessage::new()
+                        .embed(embed)
+                        .components(rows)
+                        .allowed_mentions(no_mentions());
+                    press
+                        .create_response(ctx, CreateInteractionResponse::UpdateMessage(update))
+                        .await
+                }
+                (Ok((embed, rows)), true) => press
+                    .edit_response(
+                        ctx,
+                        EditInteractionResponse::new()
+                            .embed(embed)
+                            .components(rows)
+                            .allowed_mentions(no_mentions()),
+                    )
+                    .await
+                    .map(|_| ()),
+                (Err(error), deferred) => {
+                    let what = format!("the Q&A button {}", press.data.custom_id);
+                    let message = truncate(&for_user(&error, &what), limits::CONTENT);
+                    if deferred {
+                        press
+                            .create_followup(
+                                ctx,
+                                CreateInteractionResponseFollowup::new()
+                                    .content(message)
+                                    .ephemeral(true)
+                                    .allowed_mentions(no_mentions()),
+                            )
+                            .await
+                            .map(|_| ())
+                    } else {
+                        let response = CreateInteractionResponse::Message(
+                            CreateInteractionResponseMessage::new()
+                                .content(message)
+                                .ephemeral(true)
+                                .allowed_mentions(no_mentions()),
+                        );
+                        press.create_response(ctx, response).await
+                    }
+                }
+            };
+            if let Err(error) = sent {
+                tracing::warn!(%error, "could not answer a Q&A button");
             }
         }
         FullEvent::ThreadDelete { thread, .. } => {
@@ -436,16 +484,14 @@ async fn on_press(
     press: &ComponentInteraction,
     action: Press,
     data: &Data,
-) -> Result<(), Error> {
+) -> Result<(CreateEmbed, Vec<CreateActionRow>), Error> {
     let user = press.user.id.into();
-    let response = match action {
+    Ok(match action {
         Press::Vote(id) => {
             let shown = data
                 .run(move |store, _| core::vote(store, id, user))
                 .await?;
-            CreateInteractionResponseMessage::new()
-                .embed(embed(&shown.message))
-                .components(vec![vote_row(&shown.question)])
+            (embed(&shown.message), vec![vote_row(&shown.question)])
         }
         Press::Answered(id, count) => {
             let guild: GuildId = press.guild_id.map(Into::into).unwrap_or(GuildId(0));
@@ -459,18 +505,12 @@ async fn on_press(
                 .run(move |store, now| core::answer(store, id, count, now))
                 .await?;
             mark_in_thread(ctx, answered.thread, &answered.shown).await;
-            CreateInteractionResponseMessage::new()
-                .embed(embed(&answered.top))
-                .components(answered_buttons(&answered.top_questions, count))
+            (
+                embed(&answered.top),
+                answered_buttons(&answered.top_questions, count),
+            )
         }
-    };
-    press
-        .create_response(
-            ctx,
-            CreateInteractionResponse::UpdateMessage(response.allowed_mentions(no_mentions())),
-        )
-        .await?;
-    Ok(())
+    })
 }
 
 /// Shows in the thread that a question was answered; failing that is only logged, since the

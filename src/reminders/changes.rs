@@ -4,11 +4,11 @@
 //! tick claims, once per guild, the changes to sessions whose old or new start is within the
 //! next day (or just passed), and posts them into the guild's announcements channel (else the
 //! session's route). Exactly once works as for announcements: claim, post with a nonce,
-//! confirm; transient errors retry on later ticks.
+//! confirm; transient errors retry on later ticks, within four minutes of the first attempt.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{backoff, nonce_of, Rules, TickReport};
+use super::{backoff, nonce_of, Rules, TickReport, TOO_LONG_AGO};
 use crate::format::stamp;
 use crate::post::{record_outcome, Outgoing, PostError, Poster, CHANNEL_BROKEN};
 use crate::program::time::local_clock;
@@ -42,6 +42,7 @@ pub(super) async fn tell(
                     guild.guild_id, change.id
                 )),
                 attempts: 0,
+                claimed_at: now,
             };
             store.claim_change_notice(&notice, now)?;
         }
@@ -63,6 +64,11 @@ pub(super) async fn tell(
             embed,
             mention_role: None,
         };
+        if now - notice.claimed_at > rules.retry_within {
+            store.change_notice_failed(&notice, TOO_LONG_AGO, None)?;
+            report.failed += 1;
+            continue;
+        }
         if store.channel_broken(notice.guild_id, notice.channel_id)? {
             store.change_notice_failed(&notice, CHANNEL_BROKEN, None)?;
             report.failed += 1;

@@ -9,8 +9,10 @@
 //!
 //! The same late and grace rules as announcements: a reminder that fell due while the bot was
 //! down is sent late (and says so) for talks that started at most `grace` ago; otherwise it is
-//! recorded as missed. A user who does not accept DMs (Discord's 50007) is recorded and gets no
-//! further attempt until they open `/agenda`; their next command tells them once.
+//! recorded as missed; a claim first tried longer ago than Discord remembers nonces is not
+//! retried (`Rules::retry_within`). A user who does not accept DMs (Discord's 50007) is
+//! recorded and gets no further attempt until they open `/agenda`; their next command tells
+//! them once.
 //!
 //! A bookmarked talk that a reload moved or cancelled is told to each user who had it, once
 //! per change, before any reminder (the same claim, nonce and confirm).
@@ -23,7 +25,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::StreamExt;
 
-use super::{backoff, nonce_of, Rules, HORIZON, LATE_AFTER};
+use super::{backoff, nonce_of, Rules, HORIZON, LATE_AFTER, TOO_LONG_AGO};
 use crate::agenda::MAX_MINUTES;
 use crate::format::{day_and_time, span, stamp};
 use crate::ids::{MessageId, UserId};
@@ -200,6 +202,11 @@ async fn send(
 ) -> anyhow::Result<()> {
     let give_up = |state, reason: &str| store.dm_reminder_given_up(claimed.id, state, reason, now);
     let user = claimed.user;
+    // As for announcements: Discord may have sent it and forgotten the nonce since.
+    if now - claimed.claimed_at > rules.retry_within {
+        report.missed += 1;
+        return give_up(AnnouncementState::Missed, TOO_LONG_AGO);
+    }
     if store.dms_refused_at(user)?.is_some() {
         report.failed += 1;
         return give_up(AnnouncementState::Failed, "the user does not accept DMs");

@@ -14,7 +14,8 @@
 //! An announcement that fell due while the bot was down is posted late (and says so) only if its
 //! session started at most `grace` ago; older ones are recorded as missed. When several leads of
 //! one session are due at once, only the latest is posted. 429, 5xx and network errors are
-//! retried on later ticks with backoff, within the grace window; a permanent error (missing
+//! retried on later ticks with backoff, within the grace window and within four minutes of the
+//! first attempt (after that Discord may no longer recognise the nonce); a permanent error (missing
 //! access, unknown channel) marks the channel broken, is logged once and shown in `/setup show`,
 //! and nothing more is sent there until an admin sets the channel again.
 //!
@@ -51,6 +52,9 @@ pub struct Rules {
     pub leads: Vec<TimeDelta>,
     /// How long after a session started a late announcement is still worth posting.
     pub grace: TimeDelta,
+    /// How long after its first attempt a post may be retried ([`NONCE_MEMORY`] in real time;
+    /// a rehearsal, whose clock runs faster, scales it by its speed).
+    pub retry_within: TimeDelta,
 }
 
 impl Default for Rules {
@@ -58,12 +62,20 @@ impl Default for Rules {
         Rules {
             leads: vec![TimeDelta::minutes(10), TimeDelta::zero()],
             grace: TimeDelta::minutes(5),
+            retry_within: NONCE_MEMORY,
         }
     }
 }
 
 /// Announcements that fell due longer ago than this are not even recorded as missed.
 const HORIZON: TimeDelta = TimeDelta::hours(24);
+/// Discord recognises an enforced nonce for "a few minutes" of real time (five in the loopback
+/// fake). A claim first attempted longer ago than this may have been posted with its answer
+/// lost, and a retry could post it again, so it is given up instead: at most once wins over at
+/// least once.
+pub const NONCE_MEMORY: TimeDelta = TimeDelta::minutes(4);
+/// Why such a claim is given up.
+const TOO_LONG_AGO: &str = "first attempted too long ago to retry safely: Discord may have posted it and no longer recognises its nonce";
 /// Posted this long after its due time, an announcement says it is late.
 const LATE_AFTER: TimeDelta = TimeDelta::minutes(1);
 /// How long to wait after the `attempts`-th failure: 2 s, 4 s, 8 s... up to a minute.
@@ -231,6 +243,10 @@ async fn post(
             AnnouncementState::Missed,
             "could not be posted before the grace period ended",
         );
+    }
+    if now - claimed.claimed_at > rules.retry_within {
+        report.missed += 1;
+        return give_up(AnnouncementState::Missed, TOO_LONG_AGO);
     }
     if store.channel_broken(claimed.guild_id, claimed.channel_id)? {
         report.failed += 1;

@@ -277,6 +277,42 @@ async fn a_claim_left_unconfirmed_by_a_crash_is_resumed_with_the_same_nonce() {
 }
 
 #[tokio::test]
+async fn a_claim_first_attempted_longer_ago_than_discord_remembers_nonces_is_given_up() {
+    let store = store();
+    let session = store.session("2021-05-04-1100-session").unwrap().unwrap();
+    let lead = TimeDelta::minutes(10);
+    let new = NewAnnouncement {
+        guild_id: GUILD,
+        session_id: session.id.clone(),
+        lead,
+        session_starts_at: session.start,
+        due_at: session.start - lead,
+        channel_id: DEFAULT_CHANNEL,
+        nonce: nonce(GUILD, &session.id, session.start, lead),
+    };
+    // Posted at 10:50, perhaps delivered, and the process died before the answer; it is
+    // started again at 10:56, when Discord no longer recognises the nonce.
+    store
+        .claim_announcement(&new, AnnouncementState::Claimed, None, pdt(10, 50))
+        .unwrap()
+        .unwrap();
+    let poster = FakePoster::default();
+    let report = tick_at(&store, &poster, pdt(10, 56)).await;
+    assert_eq!((report.posted, report.missed), (0, 1));
+    assert!(
+        poster.posted().is_empty(),
+        "a second post would be a duplicate"
+    );
+    let row = &store.announcements(GUILD).unwrap()[0];
+    assert_eq!(row.state, AnnouncementState::Missed);
+    assert!(row
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("no longer recognises its nonce"));
+}
+
+#[tokio::test]
 async fn sessions_are_routed_by_track_then_room_and_the_role_is_the_only_mention() {
     let program = bundled();
     let mut sessions = program.sessions().to_vec();

@@ -76,11 +76,13 @@ pub struct Announcement {
     pub attempts: u32,
     pub last_error: Option<String>,
     pub message_id: Option<MessageId>,
+    /// When it was claimed, which is when its first post was attempted.
+    pub claimed_at: DateTime<Utc>,
 }
 
 const COLUMNS: &str =
     "id, guild_id, session_id, lead_secs, session_starts_at, due_at, channel_id, nonce,
-    state, attempts, last_error, message_id";
+    state, attempts, last_error, message_id, claimed_at";
 
 fn announcement(r: &Row) -> rusqlite::Result<Announcement> {
     Ok(Announcement {
@@ -96,6 +98,7 @@ fn announcement(r: &Row) -> rusqlite::Result<Announcement> {
         attempts: r.get(9)?,
         last_error: r.get(10)?,
         message_id: r.get(11)?,
+        claimed_at: from_unix(r.get(12)?),
     })
 }
 

@@ -32,6 +32,8 @@ pub struct ChangeNotice {
     pub channel_id: ChannelId,
     pub nonce: String,
     pub attempts: u32,
+    /// When it was claimed, which is when its first post was attempted.
+    pub claimed_at: DateTime<Utc>,
 }
 
 /// Records a material change and forgets the announcements a move makes stale: those whose
@@ -125,8 +127,8 @@ impl Store {
         let inserted = self
             .conn()
             .execute(
-                "INSERT INTO change_notices (guild_id, change_id, channel_id, nonce, state, next_attempt_at)
-                 VALUES (?1, ?2, ?3, ?4, 'claimed', ?5) ON CONFLICT DO NOTHING",
+                "INSERT INTO change_notices (guild_id, change_id, channel_id, nonce, state, next_attempt_at, claimed_at)
+                 VALUES (?1, ?2, ?3, ?4, 'claimed', ?5, ?5) ON CONFLICT DO NOTHING",
                 params![
                     notice.guild_id,
                     notice.change_id,
@@ -143,7 +145,7 @@ impl Store {
     pub fn change_notices_to_post(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<ChangeNotice>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT guild_id, change_id, channel_id, nonce, attempts FROM change_notices
+            "SELECT guild_id, change_id, channel_id, nonce, attempts, coalesce(claimed_at, next_attempt_at) FROM change_notices
              WHERE state = 'claimed' AND next_attempt_at <= ?1 ORDER BY change_id",
         )?;
         let rows = stmt.query_map([now.timestamp()], |r| {
@@ -153,6 +155,7 @@ impl Store {
                 channel_id: r.get(2)?,
                 nonce: r.get(3)?,
                 attempts: r.get(4)?,
+                claimed_at: from_unix(r.get(5)?),
             })
         })?;
         rows.collect::<Result<_, _>>()

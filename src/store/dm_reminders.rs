@@ -43,9 +43,11 @@ pub struct DmReminder {
     pub nonce: String,
     pub state: AnnouncementState,
     pub attempts: u32,
+    /// When it was claimed, which is when its first send was attempted.
+    pub claimed_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, user_id, due_at, nonce, state, attempts";
+const COLUMNS: &str = "id, user_id, due_at, nonce, state, attempts, claimed_at";
 
 fn reminder(r: &Row) -> rusqlite::Result<DmReminder> {
     Ok(DmReminder {
@@ -55,6 +57,7 @@ fn reminder(r: &Row) -> rusqlite::Result<DmReminder> {
         nonce: r.get(3)?,
         state: AnnouncementState::parse(&r.get::<_, String>(4)?),
         attempts: r.get(5)?,
+        claimed_at: from_unix(r.get(6)?),
     })
 }
 

@@ -62,6 +62,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             "../../migrations/09-exact-search-statistics/up.sql"
         )),
         M::up(include_str!("../../migrations/10-events/up.sql")),
+        M::up(include_str!("../../migrations/11-notice-claimed-at/up.sql")),
     ])
 });
 
@@ -89,6 +90,15 @@ impl Store {
     fn open_file(path: &Path) -> anyhow::Result<Store> {
         let conn = Connection::open(path)
             .with_context(|| format!("opening the database {}", path.display()))?;
+        // SQLite quietly opens a file it may not write read-only, and a schema already up to
+        // date needs no write: the first claim or vote would fail instead, mid-conference.
+        if conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+                Some("the file is read-only".into()),
+            ))
+            .with_context(|| format!("opening the database {}", path.display()));
+        }
         conn.pragma_update(None, "journal_mode", "WAL")
             .context("switching the database to WAL")?;
         let mut store = Self::setup(conn)
@@ -222,6 +232,29 @@ fn explain_open_error(error: anyhow::Error, path: &Path) -> anyhow::Error {
     error.context(explained)
 }
 
+/// A failed `replace_program` in words an organiser can act on: it was one transaction, so
+/// nothing changed; a full disk (or a file size limit) is named as such.
+pub fn explain_import_error(error: anyhow::Error, path: &Path) -> anyhow::Error {
+    use rusqlite::ErrorCode;
+    let full = error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<rusqlite::Error>(),
+            Some(rusqlite::Error::SqliteFailure(failure, _))
+                if matches!(failure.code, ErrorCode::DiskFull | ErrorCode::SystemIoFailure)
+        )
+    });
+    let path = path.display();
+    let explained = if full {
+        format!(
+            "could not write {path}: its disk is full (or the file reached a size limit, or the \
+             disk is failing). Nothing was imported: the previous program is unchanged"
+        )
+    } else {
+        format!("nothing was imported into {path}: the previous program is unchanged")
+    };
+    error.context(explained)
+}
+
 /// An instant from the unix seconds SQLite keeps.
 fn from_unix(seconds: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(seconds, 0).unwrap_or_default()
@@ -247,6 +280,45 @@ mod tests {
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn an_import_that_fills_the_database_leaves_the_old_program_and_says_the_disk_is_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("confbot.sqlite3");
+        let store = Store::open(&path).unwrap();
+        let generated = |talks| {
+            let json = crate::synthetic::program_json(&crate::synthetic::GenOptions {
+                talks,
+                days: 2,
+                tracks: 3,
+                seed: 7,
+            })
+            .unwrap();
+            crate::program::import_str("generated", &json, &Default::default())
+                .unwrap()
+                .program
+        };
+        let old = generated(20);
+        store.replace_program(&old).unwrap();
+        // The database may grow by a few pages, as if the disk were nearly full.
+        let pages: i64 = store
+            .conn()
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        store
+            .conn()
+            .pragma_update(None, "max_page_count", pages + 4)
+            .unwrap();
+        let error = store.replace_program(&generated(2000)).unwrap_err();
+        let message = format!("{:#}", explain_import_error(error, &path));
+        assert!(
+            message.contains("its disk is full")
+                && message.contains("the previous program is unchanged"),
+            "{message}"
+        );
+        assert!(message.contains("database or disk is full"), "{message}");
+        assert_eq!(store.load_program().unwrap(), Some(old));
     }
 
     #[test]

@@ -155,6 +155,92 @@ async fn a_crash_and_restart_on_the_same_database_neither_doubles_nor_misses() {
 }
 
 #[tokio::test]
+async fn nothing_is_posted_while_its_claim_cannot_be_written_and_it_is_posted_once_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("confbot.sqlite3");
+    let store = Arc::new(confbot::store::Store::open(&path).unwrap());
+    store.replace_program(&three_sessions()).unwrap();
+    store
+        .set_announce_channel(
+            ids::GuildId(IDS.guild.get()),
+            ids::ChannelId(IDS.announcements.get()),
+        )
+        .unwrap();
+    // Another process holds the write lock past the bot's busy timeout, so the claim of the
+    // announcement due at 10:50 cannot be written (as on a full or failing disk).
+    let holder = rusqlite::Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let clock = SteppedClock::new(pdt(10, 50));
+    let bot = TestBot::start_on(
+        FakeDiscord::start().await,
+        store,
+        clock.clone(),
+        Mode::Proxy,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    assert!(
+        bot.fake.messages(IDS.announcements).is_empty(),
+        "no post without its claim"
+    );
+    holder.execute_batch("ROLLBACK").unwrap();
+    wait_for_messages(&bot.fake, IDS.announcements, 1).await;
+    clock.set(pdt(10, 51));
+    one_tick().await;
+    one_tick().await;
+    assert_eq!(bot.fake.messages(IDS.announcements).len(), 1, "posted once");
+    let claims = bot
+        .store
+        .announcements(ids::GuildId(IDS.guild.get()))
+        .unwrap();
+    assert_eq!(claims.len(), 1);
+    assert_eq!(claims[0].state, AnnouncementState::Sent);
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_graceful_stop_with_an_announcement_unposted_leaves_a_claim_the_next_start_posts_once() {
+    let (bot, clock) = announcing_bot(pdt(10, 45), Mode::Proxy).await;
+    // The post fails; its retry is due 2 s later on the bot's clock, which stands still.
+    bot.fake.fail_next(
+        "POST",
+        "/channels/{channel_id}/messages",
+        1,
+        Fault::ServerError,
+    );
+    clock.set(pdt(10, 50));
+    let tried = bot
+        .fake
+        .wait_for(
+            |f| {
+                !f.requests_to("POST", "/channels/{channel_id}/messages")
+                    .is_empty()
+            },
+            Duration::from_secs(15),
+        )
+        .await;
+    tried.unwrap();
+    let (fake, store) = (bot.fake.clone(), Arc::clone(&bot.store));
+    bot.stop().await;
+    assert!(fake.messages(IDS.announcements).is_empty());
+    let claims = store.announcements(ids::GuildId(IDS.guild.get())).unwrap();
+    assert_eq!(
+        claims[0].state,
+        AnnouncementState::Claimed,
+        "left to resume"
+    );
+
+    clock.set(pdt(10, 51));
+    let bot = TestBot::start_on(fake, store, clock.clone(), Mode::Proxy).await;
+    wait_for_messages(&bot.fake, IDS.announcements, 1).await;
+    one_tick().await;
+    one_tick().await;
+    assert_eq!(bot.fake.messages(IDS.announcements).len(), 1, "once");
+    bot.stop().await;
+}
+
+#[tokio::test]
 async fn server_errors_then_success_post_one_message() {
     let (bot, clock) = announcing_bot(pdt(10, 45), Mode::Proxy).await;
     bot.fake.fail_next(

@@ -86,6 +86,44 @@ async fn sigterm_and_sigint_stop_the_binary_cleanly() {
 }
 
 #[tokio::test]
+async fn sigterm_during_a_burst_answers_every_interaction_received_and_exits_within_10_s() {
+    let fake = FakeDiscord::start().await;
+    let bot = BinaryBot::spawn(
+        &fake,
+        fake.token(),
+        &[
+            ("CONFBOT_REHEARSE_FROM", "2021-05-04T10:55:00-07:00"),
+            ("CONFBOT_REHEARSE_SPEED", "1"),
+        ],
+    );
+    fake.wait_until_ready(Duration::from_secs(20))
+        .await
+        .unwrap();
+    let mut burst = Vec::new();
+    for _ in 0..300 {
+        burst.push(
+            fake.send_command(IDS.attendee, IDS.general, "next", [])
+                .await,
+        );
+    }
+    // The bot is at work on the burst (it answered the first) when SIGTERM comes.
+    burst[0].response().await;
+    let pid = bot.child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let (status, stderr) = tokio::task::spawn_blocking(move || bot.wait(Duration::from_secs(10)))
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}\n{stderr}");
+    let unanswered = burst.iter().filter(|h| h.responses().is_empty()).count();
+    assert_eq!(unanswered, 0, "of {} interactions\n{stderr}", burst.len());
+    fake.assert_no_violations();
+}
+
+#[tokio::test]
 async fn in_tls_mode_with_serenitys_ratelimiter_the_bot_answers_too() {
     let clock = Arc::new(confbot::clock::FixedClock(pdt(10, 55)));
     let bot = TestBot::start_with(bundled_program(), clock, Mode::Tls).await;

@@ -5,6 +5,7 @@
 
 mod agenda;
 mod announcements;
+mod chaos;
 mod commands;
 mod events;
 mod helpers;

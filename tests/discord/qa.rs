@@ -402,6 +402,47 @@ async fn a_very_long_title_names_the_thread_cut_at_a_word_within_100_characters(
 }
 
 #[tokio::test]
+async fn a_vote_the_database_cannot_record_is_acknowledged_apologised_for_and_not_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("confbot.sqlite3");
+    let store = Arc::new(confbot::store::Store::open(&path).unwrap());
+    store.replace_program(&three_sessions()).unwrap();
+    let clock = Arc::new(FixedClock(pdt(11, 5)));
+    let bot = TestBot::start_on(FakeDiscord::start().await, store, clock, Mode::Proxy).await;
+    let (thread, _) = open(&bot, vec![("session", json!("orals-1"))]).await;
+    let question = ask(&bot, IDS.attendee, thread, "Is the vote kept?").await;
+
+    // Another process holds the write lock for longer than the bot's busy timeout (5 s): the
+    // vote cannot be written, as on a full or failing disk, only slower.
+    let holder = rusqlite::Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let (custom_id, _) = button(&question);
+    let press = bot.fake.click(question.id, &custom_id, IDS.moderator).await;
+    assert_eq!(
+        press.response().await.kind,
+        6,
+        "acknowledged in time, to be updated later"
+    );
+    bot.fake
+        .wait_for(|_| !press.followups().is_empty(), Duration::from_secs(15))
+        .await
+        .expect("the voter is told");
+    let told = &press.followups()[0];
+    assert_eq!(told.content, confbot::error::APOLOGY);
+    assert_eq!(told.flags.map(|f| f.bits() & 64), Some(64), "privately");
+    holder.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(bot.store.question(1).unwrap().unwrap().votes, 0, "no vote");
+    assert_eq!(button(&bot.fake.message(question.id).unwrap()).1, "▲ 0");
+
+    assert_eq!(
+        vote(&bot, question.id, IDS.moderator).await,
+        "▲ 1",
+        "once the database can be written, the same click counts"
+    );
+    bot.fake.assert_no_violations();
+}
+
+#[tokio::test]
 async fn questions_and_votes_survive_a_restart() {
     let clock = SteppedClock::new(pdt(11, 5));
     let bot = TestBot::start_with(three_sessions(), clock.clone(), Mode::Proxy).await;

@@ -17,6 +17,9 @@
 //! 4. **DMs**: 5,000 attendees' reminders for one talk against the fake enforcing Discord's
 //!    global 50 requests a second, with the announcements due in the same minute (`dm.rs`).
 //!
+//! 5. **Burst**: 10,000 interactions dispatched at once (`e2e::burst`); `--only-burst` runs
+//!    only the import and this.
+//!
 //! Options: `--talks N` (default 50000), `--skip-e2e`, `--skip-inproc`, `--skip-dm`, `--bin
 //! PATH` (default `target/release/confbot`). Everything runs on loopback and ends in about ten
 //! minutes (the DMs take 200 s at Discord's limit).
@@ -38,6 +41,7 @@ struct Args {
     inproc: bool,
     e2e: bool,
     dm: bool,
+    burst: bool,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -48,6 +52,7 @@ fn args() -> anyhow::Result<Args> {
         inproc: true,
         e2e: true,
         dm: true,
+        burst: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -57,6 +62,7 @@ fn args() -> anyhow::Result<Args> {
             "--skip-e2e" => args.e2e = false,
             "--skip-inproc" => args.inproc = false,
             "--skip-dm" => args.dm = false,
+            "--only-burst" => (args.inproc, args.e2e, args.dm) = (false, false, false),
             other => bail!("unknown argument {other}; see the module doc of crates/loadbench"),
         }
     }
@@ -110,6 +116,9 @@ fn main() -> anyhow::Result<()> {
     }
     if args.dm {
         dm::run(&args.bin, &db)?;
+    }
+    if args.burst {
+        e2e::burst(&args.bin, &db, &program)?;
     }
     Ok(())
 }

@@ -155,6 +155,28 @@ async fn a_claim_left_by_a_crash_is_sent_once_with_its_nonce_and_a_cached_channe
 }
 
 #[tokio::test]
+async fn a_claim_first_tried_longer_ago_than_discord_remembers_nonces_is_not_sent_again() {
+    let (store, dms) = (store(), FakeMessenger::default());
+    let (at_11, _) = talks(&store);
+    remind(&store, pdt(9, 0), ME, &at_11, 10);
+    // Claimed and perhaps sent at 10:50; the bot died before the answer and starts at 10:55.
+    store
+        .claim_dm_reminder(
+            ME,
+            pdt(10, 50),
+            &nonce(ME, pdt(10, 50)),
+            &[(at_11.clone(), pdt(11, 0))],
+            AnnouncementState::Claimed,
+            pdt(10, 50),
+        )
+        .unwrap()
+        .unwrap();
+    let report = tick_at(&store, &dms, pdt(10, 55)).await;
+    assert_eq!((report.sent, report.missed), (0, 1));
+    assert!(dms.sent().is_empty(), "a second DM would be a duplicate");
+}
+
+#[tokio::test]
 async fn late_after_downtime_says_so_and_past_grace_is_never_sent() {
     let (store, dms) = (store(), FakeMessenger::default());
     let (at_11, later) = talks(&store);
