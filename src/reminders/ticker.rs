@@ -21,10 +21,12 @@ use crate::store::Store;
 /// The running scheduler; stop it with [`Ticker::stop`].
 pub struct Ticker {
     scheduler: JobScheduler,
+    /// The first ticks, run at once, then the scheduler's start.
+    first_round: tokio::task::JoinHandle<()>,
 }
 
 impl Ticker {
-    /// Ticks once now, then every `seconds` (1 to 59).
+    /// Ticks once now (beside the caller), then every `seconds` (1 to 59).
     pub async fn start<P, E>(
         store: Arc<Store>,
         poster: Arc<P>,
@@ -37,11 +39,7 @@ impl Ticker {
         P: Poster + DirectMessenger + Send + 'static,
         E: EventPublisher + Send + 'static,
     {
-        // What happened to the events while confbot was away is read before the first sync.
         let restarting = Arc::clone(&store);
-        tokio::task::spawn_blocking(move || restarting.restart_event_mirrors())
-            .await
-            .context("restarting the event mirrors")??;
         let rules = Arc::new(rules);
         let announce = every_tick(
             "announcement tick",
@@ -71,23 +69,48 @@ impl Ticker {
                 dm::tick(&store, poster.as_ref(), now, &rules).await
             },
         );
-        announce().await;
-        remind().await;
-        mirror().await;
         let scheduler = JobScheduler::new()
             .await
             .context("creating the scheduler")?;
-        schedule(&scheduler, seconds, announce).await?;
-        schedule(&scheduler, seconds, remind).await?;
-        schedule(&scheduler, seconds, mirror).await?;
-        scheduler.start().await.context("starting the scheduler")?;
-        Ok(Ticker { scheduler })
+        schedule(&scheduler, seconds, announce.clone()).await?;
+        schedule(&scheduler, seconds, remind.clone()).await?;
+        schedule(&scheduler, seconds, mirror.clone()).await?;
+        // The first round runs beside the caller, which goes on to connect to Discord: a
+        // database busy at start (another process importing) must not keep the bot from
+        // answering. The schedule starts after it, so the mirror's first sync follows the
+        // restart.
+        let starting = scheduler.clone();
+        let first_round = tokio::spawn(async move {
+            restart_event_mirrors(restarting).await;
+            announce().await;
+            remind().await;
+            mirror().await;
+            if let Err(error) = starting.start().await {
+                tracing::error!(%error, "cannot start the ticks' scheduler");
+            }
+        });
+        Ok(Ticker {
+            scheduler,
+            first_round,
+        })
     }
 
     pub async fn stop(mut self) {
+        self.first_round.abort();
         if let Err(error) = self.scheduler.shutdown().await {
             tracing::warn!(%error, "stopping the scheduler");
         }
+    }
+}
+
+/// What happened to the events while confbot was away is read before the mirror's first
+/// sync. Not fatal: the mirror then lists Discord's events after its next failure or
+/// `/setup events`.
+async fn restart_event_mirrors(store: Arc<Store>) {
+    match tokio::task::spawn_blocking(move || store.restart_event_mirrors()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::warn!(error = ?error, "cannot restart the Events mirrors"),
+        Err(panic) => tracing::error!(%panic, "restarting the Events mirrors panicked"),
     }
 }
 
