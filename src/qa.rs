@@ -1,6 +1,7 @@
 //! The Q&A domain that both `/qa` (`commands/qa.rs`) and automatic Q&A on announcement
 //! (`reminders/qa.rs`) need: what a thread is about, what it is called and says first, and
-//! recording a thread once Discord has opened it (one live thread per subject).
+//! recording a thread once Discord has opened it (one live thread per subject), and the custom
+//! ids of the Q&A buttons (they come back from Discord, so their parsing is fuzzed).
 
 use chrono::{DateTime, Utc};
 
@@ -170,6 +171,35 @@ pub fn record_opened(
     }
 }
 
+/// A press of one of the Q&A buttons, by custom id: `qa:vote:<question>` or
+/// `qa:answered:<question>:<count>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Press {
+    Vote(i64),
+    /// The question, and how many questions the `/qa top` it came from lists.
+    Answered(i64, usize),
+}
+
+impl Press {
+    pub fn custom_id(self) -> String {
+        match self {
+            Press::Vote(question) => format!("qa:vote:{question}"),
+            Press::Answered(question, count) => format!("qa:answered:{question}:{count}"),
+        }
+    }
+
+    /// The press of a custom id, or `None` if it is not a well-formed Q&A button's.
+    pub fn parse(custom_id: &str) -> Option<Press> {
+        let mut parts = custom_id.strip_prefix("qa:")?.split(':');
+        let press = match (parts.next()?, parts.next()?.parse().ok()?) {
+            ("vote", id) => Press::Vote(id),
+            ("answered", id) => Press::Answered(id, parts.next()?.parse().ok()?),
+            _ => return None,
+        };
+        parts.next().is_none().then_some(press)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +219,27 @@ mod tests {
             "cut before a space, not inside a word: {name}"
         );
         assert_eq!(thread_name("Orals\n 1"), "Q&A · Orals 1");
+    }
+
+    #[test]
+    fn only_well_formed_qa_button_ids_are_ours() {
+        assert_eq!(Press::parse("qa:vote:12"), Some(Press::Vote(12)));
+        assert_eq!(
+            Press::parse("qa:answered:12:5"),
+            Some(Press::Answered(12, 5))
+        );
+        for press in [Press::Vote(-3), Press::Answered(i64::MAX, usize::MAX)] {
+            assert_eq!(Press::parse(&press.custom_id()), Some(press));
+        }
+        for other in [
+            "123:next",
+            "qa:vote",
+            "qa:vote:x",
+            "qa:vote:1:2",
+            "qa:answered:1",
+            "qa:pin:1",
+        ] {
+            assert_eq!(Press::parse(other), None, "{other}");
+        }
     }
 }

@@ -33,7 +33,7 @@ use super::{guild, Context, Data, Error};
 use crate::commands::qa::{self as core, Ask, Open};
 use crate::ids::{self, GuildId};
 use crate::post::{PostError, Poster};
-use crate::qa::{give_up_opening, Opened, Subject};
+use crate::qa::{give_up_opening, Opened, Press, Subject};
 use crate::reply::{limits, truncate};
 use crate::store::Question;
 use crate::user_error;
@@ -342,9 +342,11 @@ async fn session_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteCho
 
 /// A question's vote button, with its count.
 fn vote_row(question: &Question) -> CreateActionRow {
-    CreateActionRow::Buttons(vec![CreateButton::new(format!("qa:vote:{}", question.id))
-        .label(format!("▲ {}", question.votes))
-        .style(ButtonStyle::Primary)])
+    CreateActionRow::Buttons(vec![CreateButton::new(
+        Press::Vote(question.id).custom_id(),
+    )
+    .label(format!("▲ {}", question.votes))
+    .style(ButtonStyle::Primary)])
 }
 
 /// "Answered" buttons for the questions `/qa top` lists, numbered as the list is.
@@ -360,7 +362,7 @@ fn answered_buttons(questions: &[Question], count: usize) -> Vec<CreateActionRow
                     .enumerate()
                     .map(|(i, q)| {
                         let n = row * limits::BUTTONS_PER_ROW + i + 1;
-                        CreateButton::new(format!("qa:answered:{}:{count}", q.id))
+                        CreateButton::new(Press::Answered(q.id, count).custom_id())
                             .label(truncate(&format!("✓ {n} answered"), limits::BUTTON_LABEL))
                             .style(ButtonStyle::Success)
                     })
@@ -368,26 +370,6 @@ fn answered_buttons(questions: &[Question], count: usize) -> Vec<CreateActionRow
             )
         })
         .collect()
-}
-
-/// A press of one of the Q&A buttons.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Press {
-    Vote(i64),
-    /// The question, and how many questions the `/qa top` it came from lists.
-    Answered(i64, usize),
-}
-
-impl Press {
-    fn parse(custom_id: &str) -> Option<Press> {
-        let mut parts = custom_id.strip_prefix("qa:")?.split(':');
-        let press = match (parts.next()?, parts.next()?.parse().ok()?) {
-            ("vote", id) => Press::Vote(id),
-            ("answered", id) => Press::Answered(id, parts.next()?.parse().ok()?),
-            _ => return None,
-        };
-        parts.next().is_none().then_some(press)
-    }
 }
 
 /// Events besides commands: Q&A button presses, and deleted threads.
@@ -528,29 +510,5 @@ async fn mark_in_thread(ctx: &serenity::Context, thread: ids::ChannelId, shown: 
         .await
     {
         tracing::warn!(%thread, question = shown.question.id, error = ?post_error(&error), "cannot show a question as answered");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_well_formed_qa_button_ids_are_ours() {
-        assert_eq!(Press::parse("qa:vote:12"), Some(Press::Vote(12)));
-        assert_eq!(
-            Press::parse("qa:answered:12:5"),
-            Some(Press::Answered(12, 5))
-        );
-        for other in [
-            "123:next",
-            "qa:vote",
-            "qa:vote:x",
-            "qa:vote:1:2",
-            "qa:answered:1",
-            "qa:pin:1",
-        ] {
-            assert_eq!(Press::parse(other), None, "{other}");
-        }
     }
 }
