@@ -68,8 +68,9 @@ fn check_program(program: &Program) {
         }
     };
     for session in program.sessions() {
+        let (talks, session) = (&session.talks, &session.slot);
         item(&session.id, &session.title, session.start, session.end);
-        for talk in &session.talks {
+        for talk in talks {
             item(&talk.id, &talk.title, talk.start, talk.end);
             let inside = talk.start >= session.start && talk.end <= session.end;
             let adjacent = talk.start == session.end || talk.end == session.start;
