@@ -15,6 +15,7 @@ use serenity::{
 use tokio::time::Instant;
 
 use super::render::{components, embed, no_mentions, Navigation};
+use super::retry::while_rate_limited;
 use super::{Context, Error};
 use crate::reply::{limits, Reply};
 
@@ -81,7 +82,10 @@ pub async fn send(
 ) -> Result<(), Error> {
     let pages = reply.pages(per_page);
     if pages.len() == 1 {
-        ctx.send(message(&pages[0], None, visibility)).await?;
+        while_rate_limited("answering an interaction", || {
+            ctx.send(message(&pages[0], None, visibility))
+        })
+        .await?;
         return Ok(());
     }
     let prefix = format!("{}:", ctx.id());
@@ -92,9 +96,10 @@ pub async fn send(
         previous_id: &previous_id,
         next_id: &next_id,
     };
-    let handle = ctx
-        .send(message(&pages[0], Some(&navigation(0)), visibility))
-        .await?;
+    let handle = while_rate_limited("answering an interaction", || {
+        ctx.send(message(&pages[0], Some(&navigation(0)), visibility))
+    })
+    .await?;
     let deadline = Instant::now() + PAGES_LIVE;
     let mut page = 0;
     loop {

@@ -1,7 +1,9 @@
-//! Retrying the requests the bot makes on its own (not interaction replies, which have their
-//! own deadline). In proxy mode serenity's ratelimiter is off, so a 429 reaches us as an error
-//! without its `Retry-After`; 5xx and network errors are transient too. Everything else
-//! (401, 403 missing access, 404 unknown channel, 400) is permanent and returned at once.
+//! Retrying the requests the bot makes on its own. In proxy mode serenity's ratelimiter is
+//! off, so a 429 reaches us as an error without its `Retry-After`; 5xx and network errors are
+//! transient too. Everything else (401, 403 missing access, 404 unknown channel, 400) is
+//! permanent and returned at once. Interaction replies are retried only when rate limited
+//! ([`while_rate_limited`]): a 429 was never carried out, but a follow-up whose 5xx came after
+//! Discord posted it would be posted twice.
 
 use std::future::Future;
 use std::time::Duration;
@@ -27,7 +29,33 @@ pub fn is_transient(error: &serenity::Error) -> bool {
 
 /// Runs `request` until it succeeds, fails permanently, or has failed `ATTEMPTS` times, pausing
 /// with exponential backoff between tries.
-pub async fn with_retry<T, F, Fut>(what: &str, mut request: F) -> Result<T, serenity::Error>
+pub async fn with_retry<T, F, Fut>(what: &str, request: F) -> Result<T, serenity::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, serenity::Error>>,
+{
+    retry_if(what, is_transient, request).await
+}
+
+/// Runs `request` again while Discord answers 429, as [`with_retry`] does.
+pub async fn while_rate_limited<T, F, Fut>(what: &str, request: F) -> Result<T, serenity::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, serenity::Error>>,
+{
+    retry_if(what, is_rate_limited, request).await
+}
+
+fn is_rate_limited(error: &serenity::Error) -> bool {
+    matches!(error, serenity::Error::Http(HttpError::UnsuccessfulRequest(response))
+        if response.status_code.as_u16() == 429)
+}
+
+async fn retry_if<T, F, Fut>(
+    what: &str,
+    again: fn(&serenity::Error) -> bool,
+    mut request: F,
+) -> Result<T, serenity::Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, serenity::Error>>,
@@ -36,7 +64,7 @@ where
     for attempt in 1.. {
         match request().await {
             Ok(value) => return Ok(value),
-            Err(error) if attempt < ATTEMPTS && is_transient(&error) => {
+            Err(error) if attempt < ATTEMPTS && again(&error) => {
                 tracing::warn!(%error, attempt, "{what} failed; retrying in {pause:?}");
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(LONGEST_PAUSE);

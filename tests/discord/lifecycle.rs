@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use confbot::clock::Clock;
-use fake_discord::FakeDiscord;
+use fake_discord::{FakeDiscord, Fault};
 use serde_json::json;
 
 use crate::helpers::{bundled_program, fields, pdt, BinaryBot, Mode, TestBot, IDS};
@@ -230,6 +230,37 @@ async fn an_answer_too_slow_for_discords_deadline_is_deferred_then_completed() {
         answer.embeds[0].fields[0].name,
         "Iterated learning for emergent systematicity in VQA"
     );
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_deferred_answer_rate_limited_by_discord_is_sent_again_not_lost() {
+    let clock = Arc::new(SlowClock {
+        armed: AtomicBool::new(false),
+        at: pdt(10, 55),
+    });
+    let bot = TestBot::start_with(bundled_program(), clock.clone(), Mode::Proxy).await;
+    clock.armed.store(true, Ordering::SeqCst);
+    bot.fake.fail_next(
+        "POST",
+        "/webhooks/{webhook_id}/{webhook_token}",
+        2,
+        Fault::rate_limited(std::time::Duration::from_millis(100)),
+    );
+    let handle = bot
+        .fake
+        .send_command(IDS.attendee, IDS.general, "next", [("count", json!(1))])
+        .await;
+    assert_eq!(handle.response().await.kind, 5, "deferred");
+    bot.fake
+        .wait_for(
+            |_| !handle.followups().is_empty(),
+            std::time::Duration::from_secs(15),
+        )
+        .await
+        .expect("the answer follows after two 429s");
+    assert_eq!(handle.followups().len(), 1, "once");
     bot.fake.assert_no_violations();
     bot.stop().await;
 }

@@ -355,14 +355,20 @@ pub(crate) fn no_content() -> Answer {
 }
 
 /// The value of the first parameter of a route in a concrete path: Discord's "major
-/// parameter", which keys rate-limit buckets.
+/// parameter", which keys rate-limit buckets. A webhook's is its id and token together, so
+/// each interaction's follow-ups (`/webhooks/{application_id}/{token}/…`) have a bucket of
+/// their own, not one shared by every interaction of the application.
 fn major_parameter(route: &str, path: &str) -> String {
-    route
+    let mut values = route
         .split('/')
         .zip(path.split('/'))
-        .find(|(template, _)| template.starts_with('{'))
-        .map(|(_, value)| value.to_owned())
-        .unwrap_or_default()
+        .filter(|(template, _)| template.starts_with('{'))
+        .map(|(_, value)| value);
+    let first = values.next().unwrap_or_default();
+    match (route.starts_with("/webhooks/"), values.next()) {
+        (true, Some(token)) => format!("{first}/{token}"),
+        _ => first.to_owned(),
+    }
 }
 
 async fn check_and_record(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
@@ -635,5 +641,25 @@ fn fault_response(fault: Fault) -> Response {
             "<html><body>502 Bad Gateway</body></html>",
         )
             .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::major_parameter;
+
+    #[test]
+    fn a_webhook_bucket_is_its_id_and_token_so_interactions_do_not_share_one() {
+        let route = "/webhooks/{webhook_id}/{webhook_token}/messages/@original";
+        assert_eq!(
+            major_parameter(route, "/webhooks/1/first/messages/@original"),
+            "1/first"
+        );
+        assert_ne!(
+            major_parameter(route, "/webhooks/1/first/messages/@original"),
+            major_parameter(route, "/webhooks/1/second/messages/@original")
+        );
+        let channel = "/channels/{channel_id}/messages/{message_id}";
+        assert_eq!(major_parameter(channel, "/channels/7/messages/8"), "7");
     }
 }
