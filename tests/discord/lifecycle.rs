@@ -188,15 +188,32 @@ async fn a_dropped_gateway_is_resumed_and_the_bot_keeps_answering() {
     bot.stop().await;
 }
 
-/// A clock that takes its time once, when armed: an answer stuck behind a busy database.
+/// A clock that takes its time, when armed: an answer stuck behind a busy database. Every
+/// reading within a second of arming is slow, so the command's is, whatever tick reads the
+/// clock first.
 struct SlowClock {
-    armed: AtomicBool,
+    armed_until: std::sync::Mutex<Option<std::time::Instant>>,
     at: DateTime<Utc>,
+}
+
+impl SlowClock {
+    fn new(at: DateTime<Utc>) -> Arc<SlowClock> {
+        Arc::new(SlowClock {
+            armed_until: std::sync::Mutex::new(None),
+            at,
+        })
+    }
+
+    fn arm(&self) {
+        *self.armed_until.lock().unwrap() =
+            Some(std::time::Instant::now() + std::time::Duration::from_secs(1));
+    }
 }
 
 impl Clock for SlowClock {
     fn now(&self) -> DateTime<Utc> {
-        if self.armed.swap(false, Ordering::SeqCst) {
+        let armed = *self.armed_until.lock().unwrap();
+        if armed.is_some_and(|until| std::time::Instant::now() < until) {
             std::thread::sleep(std::time::Duration::from_millis(3500));
         }
         self.at
@@ -205,12 +222,9 @@ impl Clock for SlowClock {
 
 #[tokio::test]
 async fn an_answer_too_slow_for_discords_deadline_is_deferred_then_completed() {
-    let clock = Arc::new(SlowClock {
-        armed: AtomicBool::new(false),
-        at: pdt(10, 55),
-    });
+    let clock = SlowClock::new(pdt(10, 55));
     let bot = TestBot::start_with(bundled_program(), clock.clone(), Mode::Proxy).await;
-    clock.armed.store(true, Ordering::SeqCst);
+    clock.arm();
     let handle = bot
         .fake
         .send_command(IDS.attendee, IDS.general, "next", [("count", json!(1))])
@@ -236,12 +250,9 @@ async fn an_answer_too_slow_for_discords_deadline_is_deferred_then_completed() {
 
 #[tokio::test]
 async fn a_deferred_answer_rate_limited_by_discord_is_sent_again_not_lost() {
-    let clock = Arc::new(SlowClock {
-        armed: AtomicBool::new(false),
-        at: pdt(10, 55),
-    });
+    let clock = SlowClock::new(pdt(10, 55));
     let bot = TestBot::start_with(bundled_program(), clock.clone(), Mode::Proxy).await;
-    clock.armed.store(true, Ordering::SeqCst);
+    clock.arm();
     bot.fake.fail_next(
         "POST",
         "/webhooks/{webhook_id}/{webhook_token}",
