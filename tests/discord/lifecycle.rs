@@ -1,6 +1,5 @@
 //! Starting, failing and stopping: the bot's life around the commands.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -136,35 +135,18 @@ async fn in_tls_mode_with_serenitys_ratelimiter_the_bot_answers_too() {
     bot.stop().await;
 }
 
-/// A clock that panics once, when armed: a bug in one handler.
-struct ArmedClock {
-    armed: AtomicBool,
-    at: DateTime<Utc>,
-}
-
-impl Clock for ArmedClock {
-    fn now(&self) -> DateTime<Utc> {
-        if self.armed.swap(false, Ordering::SeqCst) {
-            panic!("a bug in one handler");
-        }
-        self.at
-    }
-}
-
 #[tokio::test]
 async fn a_panic_in_a_handler_is_apologised_for_and_the_bot_keeps_answering() {
-    let clock = Arc::new(ArmedClock {
-        armed: AtomicBool::new(false),
-        at: pdt(10, 55),
-    });
+    let clock = TrapClock::new(Trap::Panic, pdt(10, 55));
     let bot = TestBot::start_with(bundled_program(), clock.clone(), Mode::Proxy).await;
-    clock.armed.store(true, Ordering::SeqCst);
+    clock.arm();
     let response = bot.attendee_runs("now", []).await;
     assert!(response.is_ephemeral());
     assert_eq!(
         response.content.as_deref(),
         Some("Sorry, something went wrong on my side. Please try again in a moment.")
     );
+    clock.disarmed().await;
     let response = bot.attendee_runs("next", [("count", json!(1))]).await;
     assert_eq!(fields(&response.embeds[0]).len(), 1);
     bot.fake.assert_no_violations();
@@ -188,33 +170,54 @@ async fn a_dropped_gateway_is_resumed_and_the_bot_keeps_answering() {
     bot.stop().await;
 }
 
-/// A clock that takes its time, when armed: an answer stuck behind a busy database. Every
-/// reading within a second of arming is slow, so the command's is, whatever tick reads the
-/// clock first.
-struct SlowClock {
+/// What an armed [`TrapClock`] does to a reading.
+enum Trap {
+    /// Takes 3.5 s: an answer stuck behind a busy database.
+    Slow,
+    /// Panics: a bug in one handler.
+    Panic,
+}
+
+/// A clock with a trap: every reading within a second of arming springs it, so the command's
+/// reading does whatever tick reads the clock first.
+struct TrapClock {
+    trap: Trap,
     armed_until: std::sync::Mutex<Option<std::time::Instant>>,
     at: DateTime<Utc>,
 }
 
-impl SlowClock {
-    fn new(at: DateTime<Utc>) -> Arc<SlowClock> {
-        Arc::new(SlowClock {
+impl TrapClock {
+    const ARMED: std::time::Duration = std::time::Duration::from_secs(1);
+
+    fn new(trap: Trap, at: DateTime<Utc>) -> Arc<TrapClock> {
+        Arc::new(TrapClock {
+            trap,
             armed_until: std::sync::Mutex::new(None),
             at,
         })
     }
 
     fn arm(&self) {
-        *self.armed_until.lock().unwrap() =
-            Some(std::time::Instant::now() + std::time::Duration::from_secs(1));
+        *self.armed_until.lock().unwrap() = Some(std::time::Instant::now() + Self::ARMED);
+    }
+
+    /// Waits until readings are ordinary again.
+    async fn disarmed(&self) {
+        let until = *self.armed_until.lock().unwrap();
+        if let Some(until) = until {
+            tokio::time::sleep_until(until.into()).await;
+        }
     }
 }
 
-impl Clock for SlowClock {
+impl Clock for TrapClock {
     fn now(&self) -> DateTime<Utc> {
         let armed = *self.armed_until.lock().unwrap();
         if armed.is_some_and(|until| std::time::Instant::now() < until) {
-            std::thread::sleep(std::time::Duration::from_millis(3500));
+            match self.trap {
+                Trap::Slow => std::thread::sleep(std::time::Duration::from_millis(3500)),
+                Trap::Panic => panic!("a bug in one handler"),
+            }
         }
         self.at
     }
@@ -222,7 +225,7 @@ impl Clock for SlowClock {
 
 #[tokio::test]
 async fn an_answer_too_slow_for_discords_deadline_is_deferred_then_completed() {
-    let clock = SlowClock::new(pdt(10, 55));
+    let clock = TrapClock::new(Trap::Slow, pdt(10, 55));
     let bot = TestBot::start_with(bundled_program(), clock.clone(), Mode::Proxy).await;
     clock.arm();
     let handle = bot
@@ -250,7 +253,7 @@ async fn an_answer_too_slow_for_discords_deadline_is_deferred_then_completed() {
 
 #[tokio::test]
 async fn a_deferred_answer_rate_limited_by_discord_is_sent_again_not_lost() {
-    let clock = SlowClock::new(pdt(10, 55));
+    let clock = TrapClock::new(Trap::Slow, pdt(10, 55));
     let bot = TestBot::start_with(bundled_program(), clock.clone(), Mode::Proxy).await;
     clock.arm();
     bot.fake.fail_next(
