@@ -527,20 +527,29 @@ async fn after_a_gateway_resume_the_events_are_listed_again_and_an_orphan_remove
     bot.stop().await;
 }
 
-#[tokio::test]
-async fn a_failed_sync_waits_before_trying_again() {
+/// Where events are created.
+const CREATE: &str = "/guilds/{guild_id}/scheduled-events";
+
+/// A bot at 8:00 on day one whose mirror's first request was answered 500.
+async fn after_a_failed_first_sync() -> (TestBot, Arc<SteppedClock>) {
     let clock = SteppedClock::new(at(1, 8, 0));
     let bot = started(clock.clone(), program()).await;
-    let fake = bot.fake.clone();
-    let route = "/guilds/{guild_id}/scheduled-events";
-    fake.fail_next("POST", route, 1, fake_discord::Fault::ServerError);
-    mirror(&fake, 24, 5).await;
-    until(&fake, "one failed attempt", |f| {
-        f.requests_to("POST", route).len() == 1
+    bot.fake
+        .fail_next("POST", CREATE, 1, fake_discord::Fault::ServerError);
+    mirror(&bot.fake, 24, 5).await;
+    until(&bot.fake, "one failed attempt", |f| {
+        f.requests_to("POST", CREATE).len() == 1
     })
     .await;
+    (bot, clock)
+}
+
+#[tokio::test]
+async fn a_failed_sync_waits_before_trying_again() {
+    let (bot, clock) = after_a_failed_first_sync().await;
+    let fake = bot.fake.clone();
     a_few_ticks().await;
-    assert_eq!(fake.requests_to("POST", route).len(), 1, "not every tick");
+    assert_eq!(fake.requests_to("POST", CREATE).len(), 1, "not every tick");
     assert!(events_line(&fake).await.contains("server error"));
 
     clock.set(at(1, 8, 1));
@@ -657,16 +666,7 @@ async fn organisers_events_made_later_shrink_the_mirror_to_fit_under_the_cap() {
 
 #[tokio::test]
 async fn a_restart_lifts_the_backoff_a_failure_left() {
-    let clock = SteppedClock::new(at(1, 8, 0));
-    let bot = started(clock.clone(), program()).await;
-    let fake = bot.fake.clone();
-    let route = "/guilds/{guild_id}/scheduled-events";
-    fake.fail_next("POST", route, 1, fake_discord::Fault::ServerError);
-    mirror(&fake, 24, 5).await;
-    until(&fake, "one failed attempt", |f| {
-        f.requests_to("POST", route).len() == 1
-    })
-    .await;
+    let (bot, clock) = after_a_failed_first_sync().await;
     let (fake, store) = bot.crash();
     // The clock has not moved: only the restart may lift the backoff.
     let bot = TestBot::start_on(fake.clone(), store, clock, Mode::Proxy).await;
