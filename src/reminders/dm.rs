@@ -120,23 +120,23 @@ pub async fn tick(
             }),
     );
     // Claimed as they are sent, in order, so a crash leaves few claims to resume.
-    let (done, errors) = (std::sync::Mutex::new(report), std::sync::Mutex::new(None));
-    let (done_ref, errors_ref) = (&done, &errors);
-    futures_util::stream::iter(work)
-        .for_each_concurrent(IN_FLIGHT, |work| async move {
+    let mut sent = futures_util::stream::iter(work)
+        .map(|work| async move {
             let mut one = DmReport::default();
-            if let Err(error) = run(store, messenger, now, rules, work, &mut one).await {
-                errors_ref
-                    .lock()
-                    .expect("not poisoned")
-                    .get_or_insert(error);
-            }
-            done_ref.lock().expect("not poisoned").add(&one);
+            let result = run(store, messenger, now, rules, work, &mut one).await;
+            (one, result)
         })
-        .await;
-    match errors.into_inner().expect("not poisoned") {
+        .buffered(IN_FLIGHT);
+    let mut failure = None;
+    while let Some((one, result)) = sent.next().await {
+        report.add(&one);
+        if let Err(error) = result {
+            failure.get_or_insert(error);
+        }
+    }
+    match failure {
         Some(error) => Err(error),
-        None => Ok(done.into_inner().expect("not poisoned")),
+        None => Ok(report),
     }
 }
 

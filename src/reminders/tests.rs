@@ -242,12 +242,11 @@ async fn a_message_discord_refuses_fails_alone_and_the_channel_stays_usable() {
     assert!(!store.channel_health(GUILD).unwrap()[0].broken);
 }
 
-#[tokio::test]
-async fn a_claim_left_unconfirmed_by_a_crash_is_resumed_with_the_same_nonce() {
-    let store = store();
+/// The announcement of the 11:00 session ten minutes before, into the default channel.
+fn eleven_oclock_ten_minutes_before(store: &Store) -> NewAnnouncement {
     let session = store.session("2021-05-04-1100-session").unwrap().unwrap();
     let lead = TimeDelta::minutes(10);
-    let new = NewAnnouncement {
+    NewAnnouncement {
         guild_id: GUILD,
         session_id: session.id.clone(),
         lead,
@@ -255,7 +254,13 @@ async fn a_claim_left_unconfirmed_by_a_crash_is_resumed_with_the_same_nonce() {
         due_at: session.start - lead,
         channel_id: DEFAULT_CHANNEL,
         nonce: nonce(GUILD, &session.id, session.start, lead),
-    };
+    }
+}
+
+#[tokio::test]
+async fn a_claim_left_unconfirmed_by_a_crash_is_resumed_with_the_same_nonce() {
+    let store = store();
+    let new = eleven_oclock_ten_minutes_before(&store);
     // The process claimed it and died before confirming.
     store
         .claim_announcement(&new, AnnouncementState::Claimed, None, pdt(10, 50))
@@ -279,17 +284,7 @@ async fn a_claim_left_unconfirmed_by_a_crash_is_resumed_with_the_same_nonce() {
 #[tokio::test]
 async fn a_claim_first_attempted_longer_ago_than_discord_remembers_nonces_is_given_up() {
     let store = store();
-    let session = store.session("2021-05-04-1100-session").unwrap().unwrap();
-    let lead = TimeDelta::minutes(10);
-    let new = NewAnnouncement {
-        guild_id: GUILD,
-        session_id: session.id.clone(),
-        lead,
-        session_starts_at: session.start,
-        due_at: session.start - lead,
-        channel_id: DEFAULT_CHANNEL,
-        nonce: nonce(GUILD, &session.id, session.start, lead),
-    };
+    let new = eleven_oclock_ten_minutes_before(&store);
     // Posted at 10:50, perhaps delivered, and the process died before the answer; it is
     // started again at 10:56, when Discord no longer recognises the nonce.
     store

@@ -99,20 +99,29 @@ fn spawn(bin: &Path, db: &Path, program: &Path, fake: &FakeDiscord) -> anyhow::R
         .context("starting confbot serve")
 }
 
+/// Waits for the bot, warms it up (commands registered, caches filled) and lets it settle;
+/// its RSS then.
+async fn warm_up<F, Fut>(fake: &FakeDiscord, pid: u32, dispatch: &F) -> anyhow::Result<(f64, f64)>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = InteractionHandle>,
+{
+    fake.wait_until_ready(Duration::from_secs(60))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    closed_loop(dispatch, 4, 200).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    Ok(rss_mb(pid))
+}
+
 async fn load(
     fake: &FakeDiscord,
     pid: u32,
     searches: &[String],
     prefixes: &[String],
 ) -> anyhow::Result<()> {
-    fake.wait_until_ready(Duration::from_secs(60))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let dispatch = |i: usize| interaction(fake, i, searches, prefixes);
-    // Warm up: commands registered, caches filled.
-    closed_loop(&dispatch, 4, 200).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let idle = rss_mb(pid);
+    let idle = warm_up(fake, pid, &dispatch).await?;
 
     println!(
         "\nEnd to end through serenity (mix: 40% /next, 30% /search, 30% /talk autocomplete):\n"
@@ -185,13 +194,8 @@ async fn big_burst(
     searches: &[String],
     prefixes: &[String],
 ) -> anyhow::Result<()> {
-    fake.wait_until_ready(Duration::from_secs(60))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let dispatch = |i: usize| interaction(fake, i, searches, prefixes);
-    closed_loop(&dispatch, 4, 200).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let idle = rss_mb(pid);
+    let idle = warm_up(fake, pid, &dispatch).await?;
     let bot_cpu = cpu_of(pid);
 
     let started = Instant::now();
