@@ -12,18 +12,25 @@ use crate::error::CommandError;
 use crate::reply::Choice;
 use crate::store::Store;
 
-/// Autocomplete answers have nowhere to show an error: log it and offer nothing.
+/// Autocomplete answers have nowhere to show an error: log it and offer nothing. They cannot
+/// be deferred either, so they go ahead of the commands waiting for the database, and offer
+/// nothing if even so the database is not theirs in time (a burst: the next keystroke asks
+/// again).
 pub async fn offer(
     ctx: Context<'_>,
     choices: impl FnOnce(&Store, chrono::DateTime<chrono::Utc>) -> Result<Vec<Choice>, CommandError>
         + Send
         + 'static,
 ) -> Vec<AutocompleteChoice> {
-    match ctx.data().run(choices).await {
-        Ok(choices) => choices
+    match ctx.data().run_urgent(choices).await {
+        Ok(Some(choices)) => choices
             .into_iter()
             .map(|c| AutocompleteChoice::new(c.name, c.value))
             .collect(),
+        Ok(None) => {
+            tracing::debug!("an autocomplete found the database busy past its deadline");
+            Vec::new()
+        }
         Err(error) => {
             for_user(&error, "an autocomplete");
             Vec::new()

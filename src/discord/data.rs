@@ -1,13 +1,16 @@
 //! What every command handler can reach, and the one way to the database: [`Data::run`] runs a
-//! core function on a blocking thread with the clock's `now`, at most [`DB_SLOTS`] at once. The
-//! store is private to this module, so no Discord glue can call it on the async runtime.
+//! core function on a blocking thread with the clock's `now`, one per core at once
+//! ([`Data::run_urgent`] ahead of the others' queue). The store is private to this module, so no
+//! Discord glue can call it on the async runtime.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 
 use super::pacer::Pacer;
+use super::slots::{Priority, Slot, Slots};
 use super::Error;
 use crate::clock::Clock;
 use crate::error::CommandError;
@@ -23,19 +26,28 @@ pub struct Data {
     rules: Rules,
     /// The organisers' server (`DISCORD_GUILD_ID`): the one program is theirs to change.
     home_guild: Option<GuildId>,
-    /// Bounds the commands' database work running at once (see [`DB_SLOTS`]).
-    db_slots: Arc<tokio::sync::Semaphore>,
+    /// Bounds the commands' database work running at once (see [`db_slots`]).
+    db_slots: Slots,
     /// The live program source's poller, if `CONFBOT_PROGRAM_URL` is set.
     source: Option<SourceHandle>,
     /// The bot's one pacer: every paced request, from a command or a tick, takes its slot here.
     pacer: Arc<Pacer>,
 }
 
-/// How many commands do database work at once; the others wait their turn without a thread.
-/// A burst of 1,000 interactions would otherwise start 500 blocking threads (tokio's limit),
-/// nearly all of them waiting for one of the store's few connections, costing memory (400 MB
-/// in the load bench) and context switches rather than buying parallelism on a small machine.
-const DB_SLOTS: usize = 4;
+/// How many pieces of database work run at once: one per core; the others wait their turn
+/// without a thread. The work is CPU (the program's pages stay in memory), so more at once
+/// buys nothing and takes the CPU that acknowledging Discord needs: in a burst of 10,000
+/// interactions on 2 cores, 4 at once left 447 autocompletes unanswered in time where 2 left
+/// none (`docs/PERFORMANCE.md`). And a thread per waiting command would start 500 blocking
+/// threads in a burst of 1,000 (tokio's limit), costing 400 MB.
+fn db_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+}
+
+/// How long an answer may take before Discord must hear something: Discord wants one within
+/// 3 s, and what we send needs time to get there. A command is then deferred; an autocomplete,
+/// which cannot be, offers nothing.
+pub const ANSWER_WITHIN: Duration = Duration::from_millis(1500);
 
 impl Data {
     pub fn new(
@@ -51,7 +63,7 @@ impl Data {
             clock,
             rules,
             home_guild,
-            db_slots: Arc::new(tokio::sync::Semaphore::new(DB_SLOTS)),
+            db_slots: Slots::new(db_slots()),
             source,
             pacer,
         }
@@ -83,16 +95,39 @@ impl Data {
         T: Send + 'static,
         F: FnOnce(&Store, DateTime<Utc>) -> Result<T, CommandError> + Send + 'static,
     {
-        let _slot = self
-            .db_slots
-            .acquire()
-            .await
-            .context("the database slots are closed")?;
+        let slot = self.db_slots.take(Priority::Deferrable).await;
+        self.run_in(slot, command).await
+    }
+
+    /// Runs work whose answer cannot be deferred (an autocomplete) as [`Data::run`] does, but
+    /// ahead of deferrable work waiting for a slot; `None` if no slot came within
+    /// [`ANSWER_WITHIN`], too late for Discord.
+    pub async fn run_urgent<T, F>(&self, work: F) -> Result<Option<T>, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store, DateTime<Utc>) -> Result<T, CommandError> + Send + 'static,
+    {
+        let taking = self.db_slots.take(Priority::Urgent);
+        match tokio::time::timeout(ANSWER_WITHIN, taking).await {
+            Ok(slot) => self.run_in(slot, work).await.map(Some),
+            Err(_) => Ok(None),
+        }
+    }
+
+    async fn run_in<T, F>(&self, slot: Slot, work: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store, DateTime<Utc>) -> Result<T, CommandError> + Send + 'static,
+    {
         let (store, clock) = (Arc::clone(&self.store), Arc::clone(&self.clock));
-        // `now` is when the work starts, after any wait for a slot.
-        let result = tokio::task::spawn_blocking(move || command(&store, clock.now()))
-            .await
-            .context("a command's database work panicked")?;
+        // `now` is when the work starts, after any wait for a slot. The slot goes with the
+        // work, so a caller that stops waiting does not free it before the work is done.
+        let result = tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            work(&store, clock.now())
+        })
+        .await
+        .context("a command's database work panicked")?;
         result.map_err(shown_to_user)
     }
 }

@@ -6,6 +6,7 @@
 //! commands (a bulk overwrite, so idempotent), connects the gateway and runs until `shutdown`.
 //!
 //! - `data.rs`: what handlers reach, and `Data::run`, the only way to the database.
+//! - `slots.rs`: the database slots behind it, autocompletes first.
 //! - `commands.rs`: one thin wrapper per slash command, and `all_commands()`.
 //! - `autocomplete.rs`: every option's suggestions.
 //! - `convert.rs`: serenity's ids to the core's (`crate::ids`) and back.
@@ -45,6 +46,7 @@ mod qa;
 pub mod render;
 mod retry;
 mod setup;
+mod slots;
 
 use std::future::Future;
 use std::sync::Arc;

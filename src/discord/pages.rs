@@ -14,6 +14,7 @@ use serenity::{
 };
 use tokio::time::Instant;
 
+use super::data::ANSWER_WITHIN;
 use super::render::{components, embed, no_mentions, Navigation};
 use super::retry::while_rate_limited;
 use super::{Context, Error};
@@ -32,12 +33,8 @@ pub enum Visibility {
     Public,
 }
 
-/// How long an answer may take before its interaction is deferred: Discord wants one within
-/// 3 s, and the deferral itself needs time to get there.
-pub(super) const DEFER_AFTER: Duration = Duration::from_millis(1500);
-
 /// Sends the reply that `answer` computes, as [`send`] does; if it is not ready within
-/// [`DEFER_AFTER`] (a burst queued behind the database), the interaction is deferred first
+/// [`ANSWER_WITHIN`] (a burst queued behind the database), the interaction is deferred first
 /// (privately or not, as the answer will be), so it is never lost to Discord's deadline.
 pub async fn answer(
     ctx: Context<'_>,
@@ -46,7 +43,7 @@ pub async fn answer(
     visibility: Visibility,
 ) -> Result<(), Error> {
     let mut answer = std::pin::pin!(answer);
-    let reply = match tokio::time::timeout(DEFER_AFTER, &mut answer).await {
+    let reply = match tokio::time::timeout(ANSWER_WITHIN, &mut answer).await {
         Ok(reply) => reply?,
         Err(_) => {
             match visibility {

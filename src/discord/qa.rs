@@ -25,8 +25,9 @@ use serenity::{
 
 use super::autocomplete::{offer, talk_choices};
 use super::checks::{is_moderator, moderator, MODERATORS_ONLY};
+use super::data::ANSWER_WITHIN;
 use super::errors::for_user;
-use super::pages::{send_private, DEFER_AFTER};
+use super::pages::send_private;
 use super::poster::{error_code, post_error, SerenityPoster};
 use super::render::{embed, no_mentions};
 use super::{guild, Context, Data, Error};
@@ -389,7 +390,7 @@ pub async fn on_event(
             let mut answer = std::pin::pin!(on_press(ctx, press, action, data));
             // As commands are: a press whose answer is slow (the database busy, locked or
             // failing) is acknowledged first, then updated, or told what went wrong.
-            let (result, deferred) = match tokio::time::timeout(DEFER_AFTER, &mut answer).await {
+            let (result, deferred) = match tokio::time::timeout(ANSWER_WITHIN, &mut answer).await {
                 Ok(result) => (result, false),
                 Err(_) => {
                     if let Err(error) = press.defer(ctx).await {

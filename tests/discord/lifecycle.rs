@@ -278,3 +278,60 @@ async fn a_deferred_answer_rate_limited_by_discord_is_sent_again_not_lost() {
     bot.fake.assert_no_violations();
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn an_autocomplete_behind_a_busy_database_is_answered_in_time_with_nothing() {
+    let clock = TrapClock::new(Trap::Slow, pdt(10, 55));
+    let bot = TestBot::start_with(bundled_program(), clock.clone(), Mode::Proxy).await;
+    // One slow command per database slot (one per core) holds every slot for 3.5 s.
+    let slots = std::thread::available_parallelism().map_or(2, |n| n.get());
+    clock.arm();
+    let mut commands = Vec::new();
+    for _ in 0..slots {
+        commands.push(
+            bot.fake
+                .send_command(IDS.attendee, IDS.general, "next", [])
+                .await,
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let typed = bot
+        .fake
+        .send_autocomplete(
+            IDS.attendee,
+            IDS.general,
+            "talk",
+            [("talk", json!("hopf"))],
+            "talk",
+        )
+        .await;
+    let response = typed.response().await;
+    assert_eq!(response.kind, 8, "an autocomplete result");
+    assert!(response.latency < Duration::from_secs(3), "{response:?}");
+    assert!(
+        response.choices.is_empty(),
+        "the database was not its in time"
+    );
+    for command in commands {
+        command
+            .answered_within(Duration::from_secs(10))
+            .await
+            .unwrap();
+    }
+    // Once the database is free again, suggestions come back.
+    let response = bot
+        .fake
+        .send_autocomplete(
+            IDS.attendee,
+            IDS.general,
+            "talk",
+            [("talk", json!("hopf"))],
+            "talk",
+        )
+        .await
+        .response()
+        .await;
+    assert!(!response.choices.is_empty());
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}

@@ -673,6 +673,7 @@ impl FakeDiscord {
                 acknowledged_late: false,
                 original: None,
                 followups: Vec::new(),
+                answered: None,
             });
             gateway::dispatch(w, session, "INTERACTION_CREATE", payload);
         });
@@ -1076,6 +1077,26 @@ impl InteractionHandle {
             report: e.report,
         })?;
         Ok(self.with(|_, r| r.responses[0].clone()))
+    }
+
+    /// How long after dispatch the user saw the answer (see [`Self::answered_within`]), if
+    /// they have.
+    pub fn answered(&self) -> Option<Duration> {
+        self.with(|_, r| r.answered)
+    }
+
+    /// How long after dispatch the user saw the answer, waiting up to `timeout`: the response,
+    /// or for a deferred one the first edit of the original response or the first follow-up.
+    pub async fn answered_within(&self, timeout: Duration) -> Result<Duration, WaitTimeout> {
+        let done = self
+            .fake
+            .wait_for(|_| self.answered().is_some(), timeout)
+            .await;
+        done.map_err(|e| WaitTimeout {
+            what: format!("an answer to interaction {}", self.id),
+            report: e.report,
+        })?;
+        Ok(self.answered().expect("waited for above"))
     }
 
     /// Every callback the bot sent for this interaction that the fake accepted.

@@ -122,11 +122,21 @@ pub(crate) struct InteractionRec {
     pub(crate) acknowledged_late: bool,
     pub(crate) original: Option<u64>,
     pub(crate) followups: Vec<u64>,
+    /// How long after dispatch the user saw the answer: a response that is not a deferral, or
+    /// after one, the first edit of the original response or the first follow-up.
+    pub(crate) answered: Option<Duration>,
 }
 
 impl InteractionRec {
     pub(crate) fn age(&self) -> Duration {
         self.dispatched.elapsed() + self.aged
+    }
+
+    /// Notes that the user now sees the answer, if they did not already.
+    pub(crate) fn answer_seen(&mut self) {
+        if self.answered.is_none() {
+            self.answered = Some(self.dispatched.elapsed());
+        }
     }
 }
 

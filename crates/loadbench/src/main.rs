@@ -20,7 +20,8 @@
 //! 5. **Burst**: 10,000 interactions dispatched at once (`e2e::burst`); `--only-burst` runs
 //!    only the import and this.
 //!
-//! Options: `--talks N` (default 50000), `--skip-e2e`, `--skip-inproc`, `--skip-dm`, `--bin
+//! Options: `--talks N` (default 50000), `--skip-e2e`, `--skip-inproc`, `--skip-dm`,
+//! `--skip-burst`, `--bin
 //! PATH` (default `target/release/confbot`). Everything runs on loopback and ends in about ten
 //! minutes (the DMs take 200 s at Discord's limit).
 
@@ -62,6 +63,7 @@ fn args() -> anyhow::Result<Args> {
             "--skip-e2e" => args.e2e = false,
             "--skip-inproc" => args.inproc = false,
             "--skip-dm" => args.dm = false,
+            "--skip-burst" => args.burst = false,
             "--only-burst" => (args.inproc, args.e2e, args.dm) = (false, false, false),
             other => bail!("unknown argument {other}; see the module doc of crates/loadbench"),
         }

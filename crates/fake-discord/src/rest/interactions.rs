@@ -120,6 +120,10 @@ pub(super) async fn callback(
         let channel = it.channel_id;
         let source_message = it.message;
         w.interactions[i].responses.push(response);
+        // Deferrals (5, 6) only acknowledge; anything else is the answer.
+        if !matches!(kind, 5 | 6) {
+            w.interactions[i].answer_seen();
+        }
         match kind {
             4 | 5 => {
                 let mut m = new_message(
@@ -235,7 +239,10 @@ pub(super) async fn edit_original(
 ) -> Answer {
     shared.update(|w| {
         let m = original(w, webhook_id, &token)?;
-        edit_at(w, m, &body)
+        let answer = edit_at(w, m, &body)?;
+        let i = by_token(w, webhook_id, &token)?;
+        w.interactions[i].answer_seen();
+        Ok(answer)
     })
 }
 
@@ -288,6 +295,7 @@ pub(super) async fn create_followup(
         let mut m = new_message(&shared, it.channel_id, Ids::FIXED.bot, &body, Some(it.id));
         m.id = id;
         w.interactions[i].followups.push(id);
+        w.interactions[i].answer_seen();
         let json = w.message_json(&m);
         w.push_message(m);
         ok(json)
