@@ -15,7 +15,7 @@
 //! them once.
 //!
 //! A bookmarked talk that a reload moved or cancelled is told to each user who had it, once
-//! per change, before any reminder (the same claim, nonce and confirm).
+//! per change, before any reminder (the same claim, nonce, confirm and `retry_within`).
 //!
 //! [`tick`] runs on its own schedule beside the announcement tick (`ticker.rs`), so a keynote's
 //! thousands of DMs never hold up a channel announcement; the sender paces them.
@@ -91,7 +91,7 @@ pub async fn tick(
 ) -> anyhow::Result<DmReport> {
     let mut report = DmReport::default();
     // Changes first: "moved to 11:30" should come before the reminder for 11:30.
-    tell_changes(store, messenger, now, &mut report).await?;
+    tell_changes(store, messenger, now, rules, &mut report).await?;
     let mut work: Vec<Work> = store
         .dm_reminders_to_retry(now)?
         .into_iter()
@@ -303,6 +303,7 @@ async fn tell_changes(
     store: &Store,
     messenger: &impl DirectMessenger,
     now: DateTime<Utc>,
+    rules: &Rules,
     report: &mut DmReport,
 ) -> anyhow::Result<()> {
     for dm in store.change_dms_due(now)? {
@@ -311,6 +312,18 @@ async fn tell_changes(
             continue;
         }
         let done = |outcome| store.change_dm_done(change.id, user, outcome);
+        // As for reminders: Discord may have sent it and forgotten the nonce since.
+        if dm
+            .claimed_at
+            .is_some_and(|claimed_at| now - claimed_at > rules.retry_within)
+        {
+            report.missed += 1;
+            done(ChangeDmOutcome::GivenUp(
+                AnnouncementState::Missed,
+                TOO_LONG_AGO,
+            ))?;
+            continue;
+        }
         if store.dms_refused_at(user)?.is_some() {
             report.failed += 1;
             done(ChangeDmOutcome::GivenUp(

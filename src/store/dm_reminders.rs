@@ -80,6 +80,8 @@ pub struct ChangeDm {
     pub change: AgendaChange,
     pub user: UserId,
     pub attempts: u32,
+    /// When it was first claimed (its first send attempted), if it was.
+    pub claimed_at: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -88,7 +90,8 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT c.id, c.talk_id, c.title, c.old_starts_at, c.new_starts_at, c.old_room, c.new_room,
-                 d.user_id, d.attempts
+                 d.user_id, d.attempts,
+                 CASE WHEN d.state = 'claimed' THEN coalesce(d.claimed_at, d.next_attempt_at) END
              FROM agenda_change_dms d JOIN agenda_changes c ON c.id = d.change_id
              WHERE d.state = 'pending' OR (d.state = 'claimed' AND d.next_attempt_at <= ?1)
              ORDER BY c.id, d.user_id",
@@ -106,6 +109,7 @@ impl Store {
                 },
                 user: r.get(7)?,
                 attempts: r.get(8)?,
+                claimed_at: r.get::<_, Option<i64>>(9)?.map(from_unix),
             })
         })?;
         rows.collect::<Result<_, _>>().context("reading change DMs")
@@ -121,7 +125,8 @@ impl Store {
         let claimed = self
             .conn()
             .execute(
-                "UPDATE agenda_change_dms SET state = 'claimed', next_attempt_at = ?3
+                "UPDATE agenda_change_dms SET state = 'claimed', next_attempt_at = ?3,
+                     claimed_at = coalesce(claimed_at, ?4)
                  WHERE change_id = ?1 AND user_id = ?2
                    AND (state = 'pending' OR (state = 'claimed' AND next_attempt_at <= ?4))",
                 params![

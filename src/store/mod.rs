@@ -63,6 +63,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         )),
         M::up(include_str!("../../migrations/10-events/up.sql")),
         M::up(include_str!("../../migrations/11-notice-claimed-at/up.sql")),
+        M::up(include_str!(
+            "../../migrations/12-change-dm-claimed-at/up.sql"
+        )),
     ])
 });
 

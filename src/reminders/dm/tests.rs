@@ -307,6 +307,45 @@ async fn a_moved_talk_is_told_once_and_reminded_at_its_new_time() {
 }
 
 #[tokio::test]
+async fn a_change_dm_first_tried_longer_ago_than_discord_remembers_nonces_is_not_sent_again() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .replace_program(&program("11:00", "11:30", false))
+        .unwrap();
+    let dms = FakeMessenger::default();
+    remind(&store, pdt(9, 0), ME, "t", 10);
+    remind(&store, pdt(9, 0), YOU, "u", 10);
+    store
+        .replace_program(&program("12:00", "12:30", true))
+        .unwrap();
+    // Both DMs claimed (and perhaps sent) at 10:00; the bot died before the answers.
+    for dm in store.change_dms_due(pdt(10, 0)).unwrap() {
+        assert!(store
+            .claim_change_dm(dm.change.id, dm.user, pdt(10, 0))
+            .unwrap());
+    }
+    // Resumed within Discord's memory of the nonce: sent, with the same nonce.
+    let resumed = tick_at(&store, &dms, pdt(10, 2)).await;
+    assert_eq!((resumed.sent, resumed.missed), (2, 0));
+    let store = Store::open_in_memory().unwrap();
+    store
+        .replace_program(&program("11:00", "11:30", false))
+        .unwrap();
+    let dms = FakeMessenger::default();
+    remind(&store, pdt(9, 0), ME, "t", 10);
+    store
+        .replace_program(&program("12:00", "12:30", false))
+        .unwrap();
+    let dm = store.change_dms_due(pdt(10, 0)).unwrap().remove(0);
+    assert!(store.claim_change_dm(dm.change.id, ME, pdt(10, 0)).unwrap());
+    // Retried later than that: given up, as a second DM would be a duplicate.
+    let report = tick_at(&store, &dms, pdt(10, 10)).await;
+    assert_eq!((report.sent, report.missed), (0, 1));
+    assert!(dms.sent().is_empty());
+    assert_eq!(store.change_dm_states(ME).unwrap(), ["missed"]);
+}
+
+#[tokio::test]
 async fn a_cancelled_talk_is_told_once_and_never_reminded() {
     let store = Store::open_in_memory().unwrap();
     store
