@@ -243,17 +243,23 @@ async fn big_burst(
         .filter(|h| h.responses().first().is_some_and(|r| r.kind == 5))
         .count();
     let s = Summary::of(&mut acknowledged);
+    let mut answers: Vec<Duration> = handles.iter().filter_map(|h| h.answered()).collect();
+    let answer = Summary::of(&mut answers);
     let bot_cpu = cpu_of(pid) - bot_cpu;
     let loaded = rss_mb(pid);
     println!(
         "\nBurst of {BIG_BURST} at once (dispatched in {:.1} s): {within_3} acknowledged within \
          3 s ({deferred} of them deferred), {answered_within_60} answered within 60 s, {lost} \
-         not answered after 120 s; acknowledgement p50 {} ms, p99 {} ms, slowest {} ms; bot CPU {:.1} s; bot RSS \
-         idle {:.0} MB, peak {:.0} MB.",
+         not answered after 120 s; acknowledgement p50 {} ms, p99 {} ms, slowest {} ms; answer \
+         p50 {} ms, p99 {} ms, slowest {} ms; bot CPU {:.1} s; bot RSS idle {:.0} MB, peak \
+         {:.0} MB.",
         dispatched.as_secs_f64(),
         ms(s.p50),
         ms(s.p99),
         ms(s.max),
+        ms(answer.p50),
+        ms(answer.p99),
+        ms(answer.max),
         bot_cpu.as_secs_f64(),
         idle.0,
         loaded.1,

@@ -11,7 +11,8 @@
 //! 3. **End to end**: the release `confbot serve` binary against the loopback Discord
 //!    (`crates/fake-discord`) through the real serenity client; a mix of `/next`, `/search`
 //!    and `/talk` autocomplete kept 1, 50 and 500 in flight, then a burst of 1,000 at once.
-//!    Latency is what the fake records: from the dispatch leaving it to the callback arriving.
+//!    Latency is what the fake records: from the dispatch leaving it to the answer (a deferred
+//!    command's follow-up, not its "thinking" placeholder).
 //!    The bot's RSS is read from `/proc/<pid>/status` idle and after the load.
 //!
 //! 4. **DMs**: 5,000 attendees' reminders for one talk against the fake enforcing Discord's
