@@ -1,5 +1,5 @@
 //! What every command handler can reach, and the one way to the database: [`Data::run`] runs a
-//! core function on a blocking thread with the clock's `now`, one per core at once
+//! core function on a blocking thread with the clock's `now`, at most [`DB_SLOTS`] at once
 //! ([`Data::run_urgent`] ahead of the others' queue). The store is private to this module, so no
 //! Discord glue can call it on the async runtime.
 
@@ -26,7 +26,7 @@ pub struct Data {
     rules: Rules,
     /// The organisers' server (`DISCORD_GUILD_ID`): the one program is theirs to change.
     home_guild: Option<GuildId>,
-    /// Bounds the commands' database work running at once (see [`db_slots`]).
+    /// Bounds the commands' database work running at once (see [`DB_SLOTS`]).
     db_slots: Slots,
     /// The live program source's poller, if `CONFBOT_PROGRAM_URL` is set.
     source: Option<SourceHandle>,
@@ -34,15 +34,13 @@ pub struct Data {
     pacer: Arc<Pacer>,
 }
 
-/// How many pieces of database work run at once: one per core; the others wait their turn
-/// without a thread. The work is CPU (the program's pages stay in memory), so more at once
-/// buys nothing and takes the CPU that acknowledging Discord needs: in a burst of 10,000
-/// interactions on 2 cores, 4 at once left 447 autocompletes unanswered in time where 2 left
-/// none (`docs/PERFORMANCE.md`). And a thread per waiting command would start 500 blocking
-/// threads in a burst of 1,000 (tokio's limit), costing 400 MB.
-fn db_slots() -> usize {
-    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
-}
+/// How many commands do database work at once; the others wait their turn without a thread.
+/// A burst of 1,000 interactions would otherwise start 500 blocking threads (tokio's limit),
+/// nearly all of them waiting for one of the store's four read connections, costing memory
+/// (400 MB in the load bench) and context switches. One per core (two here) was tried, to leave
+/// CPU for acknowledging Discord in a burst: it answered 15% fewer interactions a second at 50
+/// in flight and did no better in the burst of 10,000 (`docs/PERFORMANCE.md`).
+const DB_SLOTS: usize = 4;
 
 /// How long an answer may take before Discord must hear something: Discord wants one within
 /// 3 s, and what we send needs time to get there. A command is then deferred; an autocomplete,
@@ -63,7 +61,7 @@ impl Data {
             clock,
             rules,
             home_guild,
-            db_slots: Slots::new(db_slots()),
+            db_slots: Slots::new(DB_SLOTS),
             source,
             pacer,
         }
