@@ -7,10 +7,11 @@
 //!   (at most 12 words of at most 40 characters), so no syntax ever reaches the engine.
 //! - **Every word is a prefix**, as `fts_query` makes it: each indexed word is indexed with all
 //!   its prefixes (edge n-grams, 1 to 40 characters, at the word's position), so a typed word
-//!   is one exact term. A prefix's frequency in a field is the number of words it starts, and
-//!   its document frequency the number of talks with such a word: what FTS5 counts for a
-//!   prefix phrase. The other way, expanding a prefix through the term dictionary, turns "g"
-//!   into a union of thousands of terms scored without block maxima.
+//!   is one exact term. A prefix's frequency in a field is the number of words it starts, as
+//!   FTS5 counts a prefix phrase's hits in a column (its document frequency is per field here,
+//!   per row in FTS5). The other way, expanding a prefix through the term dictionary, turns "g"
+//!   into thousands of terms, which tantivy's automaton queries gather into a bit set and score
+//!   as a constant (not measured here).
 //! - **Ranking** is BM25 per field with FTS5's weights (title 10, speakers 5, session 2,
 //!   abstract 1), summed over the fields and over the words; every word is required. One word
 //!   is a pure union of term scorers, which tantivy answers top-k with block-max WAND.
@@ -115,8 +116,8 @@ const PREFIXES: &str = "prefixes";
 
 /// Every word of a text with each of its prefixes up to [`MAX_WORD_CHARS`] characters, at the
 /// word's position. A tokenizer rather than pre-tokenized text, so the n-grams are made in
-/// tantivy's indexing thread: documents queued for it as pre-tokenized text (about 60 KB each)
-/// held 1.5 GB at 50,000 talks.
+/// tantivy's indexing thread: documents queued for it as pre-tokenized text (up to 10,000,
+/// about 150 KB each) held 1.5 GB at 50,000 talks.
 #[derive(Clone)]
 struct Prefixes {
     words: TextAnalyzer,
