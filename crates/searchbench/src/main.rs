@@ -2,7 +2,7 @@
 //! same generated program with the same inputs.
 //!
 //! ```sh
-//! cargo run --release -p searchbench            # 50,000 talks; --talks N, --dir PATH (kept)
+//! cargo run --release -p searchbench     # 50,000 talks; --talks N, --dir PATH (kept), --threads N
 //! ```
 //!
 //! Each step runs in a process of its own (this binary again, with the step's name), so the
@@ -35,7 +35,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["setup", dir, talks] => setup(Path::new(dir), talks.parse()?),
-        ["build-tantivy", dir] => build_tantivy(Path::new(dir)),
+        ["build-tantivy", dir, threads] => build_tantivy(Path::new(dir), threads.parse()?),
         ["query", "fts5", dir] => query_fts5(Path::new(dir)),
         ["query", "tantivy", dir] => query_tantivy(Path::new(dir)),
         _ => run_all(&args),
@@ -44,13 +44,15 @@ fn main() -> anyhow::Result<()> {
 
 fn run_all(args: &[&str]) -> anyhow::Result<()> {
     let mut talks = 50_000usize;
+    let mut threads = 1usize;
     let mut kept: Option<PathBuf> = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match *arg {
             "--talks" => talks = it.next().context("--talks N")?.parse()?,
             "--dir" => kept = Some(PathBuf::from(it.next().context("--dir PATH")?)),
-            other => bail!("unknown argument {other:?} (--talks N, --dir PATH)"),
+            "--threads" => threads = it.next().context("--threads N")?.parse()?,
+            other => bail!("unknown argument {other:?} (--talks N, --dir PATH, --threads N)"),
         }
     }
     let temp = tempfile::tempdir()?;
@@ -68,9 +70,10 @@ fn run_all(args: &[&str]) -> anyhow::Result<()> {
     };
     let dir = dir.to_str().context("a UTF-8 directory")?.to_string();
     let talks = talks.to_string();
+    let threads = threads.to_string();
     for step in [
         vec!["setup", &dir, &talks],
-        vec!["build-tantivy", &dir],
+        vec!["build-tantivy", &dir, &threads],
         vec!["query", "fts5", &dir],
         vec!["query", "tantivy", &dir],
     ] {
@@ -172,15 +175,17 @@ fn fts5_only(path: &Path, talks: &[IndexedTalk]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn build_tantivy(dir: &Path) -> anyhow::Result<()> {
+/// Builds the tantivy index with `threads` indexing threads (the merge into one segment that
+/// follows is one more).
+fn build_tantivy(dir: &Path, threads: usize) -> anyhow::Result<()> {
     let talks = corpus::indexed_talks(&Connection::open(db(dir))?)?;
     print_memory("with the talks' text read");
     let path = dir.join("tantivy");
     std::fs::create_dir(&path)?;
     let started = Instant::now();
-    tantivy_index::build(&path, &talks, 1)?;
+    tantivy_index::build(&path, &talks, threads)?;
     println!(
-        "- tantivy: built (one indexing thread, merged into one segment) in {:.2?}, {:.1} MB on disk",
+        "- tantivy: built (indexing threads: {threads}; merged into one segment) in {:.2?}, {:.1} MB on disk",
         started.elapsed(),
         size_mb(&path)
     );
