@@ -726,6 +726,52 @@ impl Rng {
     }
 }
 
+/// The realistic search mix on a generated program, as attendees would search: words of a
+/// title they half remember, a speaker's name, a method's name found in 2 to 6 titles, two
+/// topics and a prefix. The load bench and the search bench both measure on it.
+pub fn search_mix(program: &crate::program::Program) -> Vec<String> {
+    let talks: Vec<_> = program.talks().collect();
+    let mut mix = Vec::new();
+    for i in [101, 12_345, 33_333] {
+        let words: Vec<&str> = talks[i % talks.len()].title.split(' ').collect();
+        mix.push(words[words.len().saturating_sub(2)..].join(" "));
+    }
+    for i in [7, 25_000] {
+        mix.push(talks[i % talks.len()].speakers[0].name.clone());
+    }
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for talk in &talks {
+        for word in talk.title.split(|c: char| !c.is_alphanumeric()) {
+            *counts.entry(word.to_lowercase()).or_default() += 1;
+        }
+    }
+    let rare = counts
+        .into_iter()
+        .filter(|(w, n)| (2..=6).contains(n) && w.len() > 6)
+        .map(|(w, _)| w);
+    mix.extend(rare.take(2));
+    mix.extend(["diffusion", "privacy", "gener"].map(String::from));
+    mix
+}
+
+/// What an attendee types into `/talk`, one keystroke at a time: the benches autocomplete every
+/// prefix of these ([`typed_prefixes`]).
+pub const TYPED: [&str; 5] = [
+    "transformer",
+    "generalization",
+    "we demonstrate",
+    "graph neural",
+    "kai zhang",
+];
+
+/// Every prefix of every [`TYPED`] phrase, from one letter.
+pub fn typed_prefixes() -> Vec<&'static str> {
+    TYPED
+        .iter()
+        .flat_map(|phrase| (1..=phrase.len()).map(move |n| &phrase[..n]))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

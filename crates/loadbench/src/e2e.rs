@@ -24,7 +24,9 @@ use confbot::store::Store;
 use fake_discord::{Config, FakeDiscord, Ids, InteractionHandle};
 use serde_json::json;
 
-use crate::inproc::{searches, TYPED};
+use confbot::synthetic::typed_prefixes;
+
+use crate::inproc::searches;
 use crate::stats::{cpu_of, ms, own_cpu, rss_mb, Summary};
 
 /// Closed-loop phases: (in flight, interactions).
@@ -66,10 +68,7 @@ fn against_the_bot(
     load: impl for<'a> FnOnce(&'a FakeDiscord, u32, &'a [String], &'a [String]) -> Load<'a>,
 ) -> anyhow::Result<()> {
     let searches = searches(&Store::open(db)?)?;
-    let prefixes: Vec<String> = TYPED
-        .iter()
-        .flat_map(|word| (1..=word.len()).map(move |n| word[..n].to_string()))
-        .collect();
+    let prefixes: Vec<String> = typed_prefixes().into_iter().map(String::from).collect();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let fake = FakeDiscord::start_with(Config {

@@ -8,6 +8,7 @@ use anyhow::Context;
 use chrono::{DateTime, TimeZone, Utc};
 use confbot::commands;
 use confbot::store::{fts_query, Store};
+use confbot::synthetic::{search_mix, typed_prefixes};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::stats::{ms, Summary};
@@ -26,42 +27,11 @@ pub fn conference_now() -> DateTime<Utc> {
         .to_utc()
 }
 
-/// The realistic search mix, drawn from the program as attendees would: words of a title they
-/// half remember, a speaker's name, a method's name, a topic, a prefix.
+/// The realistic search mix on the stored program (`synthetic::search_mix`).
 pub fn searches(store: &Store) -> anyhow::Result<Vec<String>> {
     let program = store.load_program()?.context("a program")?;
-    let talks: Vec<_> = program.talks().collect();
-    let mut mix = Vec::new();
-    for i in [101, 12_345, 33_333] {
-        let words: Vec<&str> = talks[i % talks.len()].title.split(' ').collect();
-        mix.push(words[words.len() - 2..].join(" "));
-    }
-    for i in [7, 25_000] {
-        mix.push(talks[i % talks.len()].speakers[0].name.clone());
-    }
-    let mut counts = std::collections::BTreeMap::<String, usize>::new();
-    for talk in &talks {
-        for word in talk.title.split(|c: char| !c.is_alphanumeric()) {
-            *counts.entry(word.to_lowercase()).or_default() += 1;
-        }
-    }
-    let rare = counts
-        .into_iter()
-        .filter(|(w, n)| (2..=6).contains(n) && w.len() > 6)
-        .map(|(w, _)| w);
-    mix.extend(rare.take(2));
-    mix.extend(["diffusion", "privacy", "gener"].map(String::from));
-    Ok(mix)
+    Ok(search_mix(&program))
 }
-
-/// What an attendee types into `/talk`, one keystroke at a time: every prefix of these.
-pub const TYPED: [&str; 5] = [
-    "transformer",
-    "generalization",
-    "we demonstrate",
-    "graph neural",
-    "kai zhang",
-];
 
 pub fn run(db: &Path) -> anyhow::Result<()> {
     let store = Store::open(db)?;
@@ -111,10 +81,7 @@ pub fn run(db: &Path) -> anyhow::Result<()> {
             ))
         }),
     );
-    let prefixes: Vec<&str> = TYPED
-        .iter()
-        .flat_map(|word| (1..=word.len()).map(move |n| &word[..n]))
-        .collect();
+    let prefixes = typed_prefixes();
     let complete = measure(|i| {
         drop(commands::talk_choices(
             &store,

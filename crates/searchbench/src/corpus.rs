@@ -1,7 +1,7 @@
 //! The program every engine is measured on and the inputs they all get: `confbot gen-program`'s
 //! generator (seed 1), stored through `Store::replace_program` as `confbot import` stores it;
-//! the realistic search mix and the typed autocomplete prefixes, drawn as `crates/loadbench`
-//! draws them (`inproc::searches`, `inproc::TYPED`), so the figures compare with its own.
+//! the realistic search mix and the typed autocomplete prefixes, the load bench's too
+//! (`confbot::synthetic::search_mix`, `typed_prefixes`), so the figures compare with its own.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -9,20 +9,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use confbot::program::{import_str, ImportOptions};
 use confbot::store::Store;
-use confbot::synthetic::{program_json, GenOptions};
+use confbot::synthetic::{program_json, search_mix, GenOptions};
 use rusqlite::Connection;
 
 /// The word found in 40% of the talks (`synthetic::LEARNING_SHARE`), as the load bench asks.
 pub const COMMON_WORD: &str = "learning";
-
-/// What an attendee types into `/talk`, one keystroke at a time: every prefix of these.
-pub const TYPED: [&str; 5] = [
-    "transformer",
-    "generalization",
-    "we demonstrate",
-    "graph neural",
-    "kai zhang",
-];
 
 /// Generates the `talks`-talk program and stores it in a new database at `db`; returns how
 /// long the import (parse, validate, store) took.
@@ -38,40 +29,10 @@ pub fn create(db: &Path, talks: usize) -> anyhow::Result<Duration> {
     Ok(started.elapsed())
 }
 
-/// The realistic search mix: words of a title half remembered, a speaker's name, a method's
-/// name, a topic, a prefix (as `loadbench::inproc::searches`).
+/// The realistic search mix on the stored program (`synthetic::search_mix`).
 pub fn searches(store: &Store) -> anyhow::Result<Vec<String>> {
     let program = store.load_program()?.context("a program")?;
-    let talks: Vec<_> = program.talks().collect();
-    let mut mix = Vec::new();
-    for i in [101, 12_345, 33_333] {
-        let words: Vec<&str> = talks[i % talks.len()].title.split(' ').collect();
-        mix.push(words[words.len() - 2..].join(" "));
-    }
-    for i in [7, 25_000] {
-        mix.push(talks[i % talks.len()].speakers[0].name.clone());
-    }
-    let mut counts = std::collections::BTreeMap::<String, usize>::new();
-    for talk in &talks {
-        for word in talk.title.split(|c: char| !c.is_alphanumeric()) {
-            *counts.entry(word.to_lowercase()).or_default() += 1;
-        }
-    }
-    let rare = counts
-        .into_iter()
-        .filter(|(w, n)| (2..=6).contains(n) && w.len() > 6)
-        .map(|(w, _)| w);
-    mix.extend(rare.take(2));
-    mix.extend(["diffusion", "privacy", "gener"].map(String::from));
-    Ok(mix)
-}
-
-/// Every prefix of every typed phrase, from one letter.
-pub fn typed_prefixes() -> Vec<&'static str> {
-    TYPED
-        .iter()
-        .flat_map(|phrase| (1..=phrase.len()).map(move |n| &phrase[..n]))
-        .collect()
+    Ok(search_mix(&program))
 }
 
 /// A talk's text as the search index holds it: the very columns and text `store/program.rs`

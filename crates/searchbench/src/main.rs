@@ -19,6 +19,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use chrono::{DateTime, TimeZone, Utc};
 use confbot::store::{fts_query, Store};
+use confbot::synthetic::typed_prefixes;
 use rusqlite::{Connection, OpenFlags};
 use searchbench::corpus::{self, IndexedTalk, COMMON_WORD};
 use searchbench::rows;
@@ -243,7 +244,7 @@ fn query_fts5(dir: &Path) -> anyhow::Result<()> {
     let store = Store::open(&db(dir))?;
     print_memory("after opening the store");
     let mix = read_mix(dir)?;
-    let prefixes = corpus::typed_prefixes();
+    let prefixes = typed_prefixes();
     let now = conference_now();
     println!("\nsearch mix: {mix:?}");
     table_header();
@@ -295,7 +296,7 @@ fn query_tantivy(dir: &Path) -> anyhow::Result<()> {
     print_memory("after opening the index (and one SQLite connection)");
     println!("- segments: {}", index.segments());
     let mix = read_mix(dir)?;
-    let prefixes = corpus::typed_prefixes();
+    let prefixes = typed_prefixes();
     table_header();
     let search = |q: &str| drop(index.search(q, PAGE).expect("search"));
     let complete = |q: &str| drop(index.complete(q, CHOICES).expect("complete"));

@@ -157,7 +157,7 @@ fn autocomplete_offers_the_same_talks_for_every_prefix() {
     let s = setup();
     let conn = s.conn.lock().unwrap();
     let now = chrono::Utc::now();
-    for prefix in corpus::typed_prefixes() {
+    for prefix in confbot::synthetic::typed_prefixes() {
         let mut expected: Vec<String> = s
             .store
             .talk_choices(prefix, now, 25)
