@@ -6,11 +6,11 @@
 //! A list is kept as its *recipe*: the command's arguments and the instant it was asked, as a
 //! closure that computes the reply again, with who asked and how many fields go on a page. A
 //! press recomputes the reply and shows the page it asks for. Why not the pages themselves: a
-//! 50-talk search reply is tens of KB as `Reply` pages (every title, name and instant a typed
-//! part; the collectors held about 160 KB per list in the load bench), so the memory a bound
-//! allows would hold a few hundred lists, a few seconds of a keynote's searches; a recipe is a
-//! few hundred bytes, so the book holds every list of the last quarter hour of a large
-//! conference in a few MB. A press costs what asking again costs
+//! search's pages are every title, name and instant of up to 50 talks as typed parts (the
+//! collectors holding them left the bot at 520 MB after the load bench's 2,790 searches; it is
+//! 100 MB without them), so the memory a bound can allow would hold few lists, seconds of a
+//! keynote's searches. A recipe is a few hundred bytes, so the book holds every list of the
+//! last quarter hour of a large conference in a few MB. A press costs what asking again costs
 //! (one search at most), which only the few who page pay. Why not SQLite: a row per long list
 //! would be a write through the one writing connection for most searches of a burst, to
 //! survive restarts that a list may as well not survive (a press then says it expired).
