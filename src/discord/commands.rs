@@ -1,6 +1,7 @@
 //! One thin wrapper per slash command: parse the options, call the core command with the
-//! clock's `now`, send the reply (deferred first if it is slow to come; a long list computed again when its pages are turned: `pages::answer`). The logic lives in `crate::commands`; what a reply looks like
-//! in `render.rs`. Who sees a reply is decided here, per command:
+//! clock's `now`, send the reply (deferred first if it is slow to come; a long list computed
+//! again when its pages are turned: `pages::answer`). The logic lives in `crate::commands`;
+//! what a reply looks like in `render.rs`. Who sees a reply is decided here, per command:
 //!
 //! - `/talk` is public: sharing a talk into the conversation is what it is for.
 //! - `/next`, `/now`, `/search`, `/speaker`, `/schedule`, `/about` are private (ephemeral): a
