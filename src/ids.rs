@@ -71,6 +71,10 @@ discord_id!(
     /// A role of a server.
     RoleId
 );
+discord_id!(
+    /// An interaction: a command, a button press; a list's page buttons name the command's.
+    InteractionId
+);
 
 #[cfg(test)]
 mod tests {

@@ -5,11 +5,13 @@
 //! instants, channels, users, roles) that each renderer writes its own way; sizes are measured
 //! on the Discord rendering, the largest. [`Reply::pages`] splits a long list into pages and fits each
 //! within Discord's limits, truncating with an ellipsis, so no renderer can produce a message
-//! Discord would reject.
+//! Discord would reject. [`PageTurn`] is the custom id of a long list's Previous / Next buttons.
 
 mod text;
 
 pub use text::{escaped, Part, Style, Text};
+
+use crate::ids::InteractionId;
 
 /// Discord's limits, in characters (Unicode scalar values, as serenity counts them).
 pub mod limits {
@@ -316,9 +318,92 @@ pub fn truncate_at_word(text: &str, max: usize) -> String {
     format!("{at_word}…")
 }
 
+/// A press of a long list's Previous or Next button, by custom id:
+/// `page:<command's interaction id>:<page to show>:<command>`. The button says which page it
+/// shows, not which way it turns, so a double click shows that page twice rather than skipping
+/// one; the command is there so a list no longer kept can say what to run again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageTurn {
+    /// The interaction of the command that sent the list.
+    pub list: InteractionId,
+    /// The page to show, from 0.
+    pub page: u32,
+    /// The command's name as typed, subcommands included (`search`, `announce pending`).
+    pub command: String,
+}
+
+impl PageTurn {
+    const PREFIX: &str = "page:";
+    /// The longest command name an id carries: with the longest interaction id (20 digits) and
+    /// page (10), the id stays within Discord's 100 characters.
+    pub const COMMAND_MAX: usize = limits::CUSTOM_ID - 37;
+
+    pub fn custom_id(&self) -> String {
+        format!(
+            "{}{}:{}:{}",
+            Self::PREFIX,
+            self.list,
+            self.page,
+            self.command
+        )
+    }
+
+    /// The press of a custom id, or `None` if it is not a well-formed page button's. Ids come
+    /// back from Discord untrusted: the command is shown in an answer, so only the characters
+    /// of command names pass.
+    pub fn parse(custom_id: &str) -> Option<PageTurn> {
+        let mut parts = custom_id.strip_prefix(Self::PREFIX)?.splitn(3, ':');
+        let list: u64 = parts.next()?.parse().ok()?;
+        let page = parts.next()?.parse().ok()?;
+        let command = parts.next()?;
+        let valid = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_ ".contains(c);
+        let command_ok =
+            !command.is_empty() && command.len() <= Self::COMMAND_MAX && command.chars().all(valid);
+        (list != 0 && command_ok).then(|| PageTurn {
+            list: InteractionId(list),
+            page,
+            command: command.to_string(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_turns_round_trip_within_discords_limit_and_others_are_not_ours() {
+        let longest = PageTurn {
+            list: InteractionId(u64::MAX),
+            page: u32::MAX,
+            command: "x".repeat(PageTurn::COMMAND_MAX),
+        };
+        assert_eq!(longest.custom_id().chars().count(), limits::CUSTOM_ID);
+        let search = PageTurn {
+            list: InteractionId(1_180_000_000_000_000_001),
+            page: 2,
+            command: "announce pending".into(),
+        };
+        for turn in [longest, search] {
+            assert_eq!(PageTurn::parse(&turn.custom_id()), Some(turn));
+        }
+        for other in [
+            "page:12:1",
+            "page:12:1:",
+            "page:0:1:search",
+            "page:x:1:search",
+            "page:12:-1:search",
+            "page:12:1:Search",
+            "page:12:1:search`@everyone`",
+            "page:12:1:search:next",
+            "12:next",
+            "qa:vote:12",
+        ] {
+            assert_eq!(PageTurn::parse(other), None, "{other}");
+        }
+        let too_long = format!("page:12:1:{}", "x".repeat(PageTurn::COMMAND_MAX + 1));
+        assert_eq!(PageTurn::parse(&too_long), None);
+    }
 
     #[test]
     fn truncate_at_word_never_cuts_a_word_when_there_is_a_space() {

@@ -1,6 +1,7 @@
 //! One thin wrapper per slash command: parse the options, call the core command with the
-//! clock's `now`, send the reply (deferred first if it is slow to come, `pages::answer`). The logic lives in `crate::commands`; what a reply looks like
-//! in `render.rs`. Who sees a reply is decided here, per command:
+//! clock's `now`, send the reply (deferred first if it is slow to come; a long list computed
+//! again when its pages are turned: `pages::answer`). The logic lives in `crate::commands`;
+//! what a reply looks like in `render.rs`. Who sees a reply is decided here, per command:
 //!
 //! - `/talk` is public: sharing a talk into the conversation is what it is for.
 //! - `/next`, `/now`, `/search`, `/speaker`, `/schedule`, `/about` are private (ephemeral): a
@@ -57,8 +58,7 @@ async fn next(
     let count = count.map_or(commands::DEFAULT_COUNT, usize::from);
     answer(
         ctx,
-        ctx.data()
-            .run(move |store, now| commands::next(store, now, count, track.as_deref())),
+        move |store, now| commands::next(store, now, count, track.as_deref()),
         PER_PAGE,
         Visibility::Private,
     )
@@ -68,13 +68,7 @@ async fn next(
 /// What is on right now
 #[poise::command(slash_command)]
 async fn now(ctx: Context<'_>) -> Result<(), Error> {
-    answer(
-        ctx,
-        ctx.data().run(commands::now),
-        PER_PAGE,
-        Visibility::Private,
-    )
-    .await
+    answer(ctx, commands::now, PER_PAGE, Visibility::Private).await
 }
 
 /// Find talks by title, speaker, session or abstract
@@ -87,8 +81,7 @@ async fn search(
 ) -> Result<(), Error> {
     answer(
         ctx,
-        ctx.data()
-            .run(move |store, _| commands::search(store, &query)),
+        move |store, _| commands::search(store, &query),
         PER_PAGE,
         Visibility::Private,
     )
@@ -103,7 +96,7 @@ async fn talk(
     #[autocomplete = "talk_choices"]
     talk: String,
 ) -> Result<(), Error> {
-    let reply = ctx.data().run(move |store, _| commands::talk(store, &talk));
+    let reply = move |store: &_, _| commands::talk(store, &talk);
     answer(ctx, reply, limits::EMBED_FIELDS, Visibility::Public).await
 }
 
@@ -117,8 +110,7 @@ async fn speaker(
 ) -> Result<(), Error> {
     answer(
         ctx,
-        ctx.data()
-            .run(move |store, _| commands::speaker(store, &name)),
+        move |store, _| commands::speaker(store, &name),
         PER_PAGE,
         Visibility::Private,
     )
@@ -145,8 +137,7 @@ async fn schedule(
     };
     answer(
         ctx,
-        ctx.data()
-            .run(move |store, now| commands::schedule(store, now, day)),
+        move |store, now| commands::schedule(store, now, day),
         PER_PAGE,
         Visibility::Private,
     )
@@ -156,6 +147,6 @@ async fn schedule(
 /// What confbot is, and the conference it knows
 #[poise::command(slash_command)]
 async fn about(ctx: Context<'_>) -> Result<(), Error> {
-    let about = ctx.data().run(|store, _| commands::about(store));
+    let about = |store: &_, _| commands::about(store);
     answer(ctx, about, limits::EMBED_FIELDS, Visibility::Private).await
 }

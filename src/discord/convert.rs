@@ -20,4 +20,4 @@ macro_rules! convert {
     )+};
 }
 
-convert!(GuildId, ChannelId, MessageId, UserId, RoleId);
+convert!(GuildId, ChannelId, MessageId, UserId, RoleId, InteractionId);

@@ -1,5 +1,6 @@
-//! What every command handler can reach, and the one way to the database: [`Data::run`] runs a
-//! core function on a blocking thread with the clock's `now`, at most [`DB_SLOTS`] at once
+//! What every command handler can reach (the book of recent long lists among it), and the one
+//! way to the database: [`Data::run`] runs a core function on a blocking thread with the
+//! clock's `now`, at most [`DB_SLOTS`] at once
 //! ([`Data::run_urgent`] ahead of the others' queue). The store is private to this module, so no
 //! Discord glue can call it on the async runtime.
 
@@ -9,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 
+use super::book::Book;
 use super::pacer::Pacer;
 use super::slots::{Priority, Slot, Slots};
 use super::Error;
@@ -32,6 +34,8 @@ pub struct Data {
     source: Option<SourceHandle>,
     /// The bot's one pacer: every paced request, from a command or a tick, takes its slot here.
     pacer: Arc<Pacer>,
+    /// The recent long lists whose page buttons work.
+    book: Book,
 }
 
 /// How many commands do database work at once; the others wait their turn without a thread.
@@ -64,12 +68,18 @@ impl Data {
             db_slots: Slots::new(DB_SLOTS),
             source,
             pacer,
+            book: Book::default(),
         }
     }
 
     /// The bot's pacer, for a poster made by a command (`/announce test`, `/qa open`).
     pub fn pacer(&self) -> Arc<Pacer> {
         Arc::clone(&self.pacer)
+    }
+
+    /// The recent long lists, for their page buttons.
+    pub fn book(&self) -> &Book {
+        &self.book
     }
 
     /// The live program source's poller, if one is configured.

@@ -11,7 +11,8 @@
 //! - `autocomplete.rs`: every option's suggestions.
 //! - `convert.rs`: serenity's ids to the core's (`crate::ids`) and back.
 //! - `render.rs`: a core `Reply` into serenity builders (embeds, buttons, no mentions).
-//! - `pages.rs`: sending a reply, with Previous / Next buttons for long lists.
+//! - `pages.rs`: sending a reply, with Previous / Next buttons for long lists, and their presses.
+//! - `book.rs`: the recent long lists those buttons turn, bounded by age and count.
 //! - `errors.rs`: user errors shown as written, everything else logged and apologised for.
 //! - `setup.rs`, `announce.rs`: the admin commands for session announcements.
 //! - `program.rs`: `/program reload` (an uploaded file, or the live source now), `/program status`.
@@ -31,6 +32,7 @@
 mod agenda;
 mod announce;
 mod autocomplete;
+mod book;
 mod checks;
 mod commands;
 mod convert;
@@ -137,6 +139,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
             post_command: |ctx| Box::pin(agenda::tell_if_dms_refused(ctx)),
             event_handler: |ctx, event, _framework, data| {
                 Box::pin(async move {
+                    pages::on_event(ctx, event, data).await?;
                     qa::on_event(ctx, event, data).await?;
                     events::on_event(ctx, event, data).await?;
                     agenda::on_event(ctx, event, data).await

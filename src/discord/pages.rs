@@ -1,28 +1,34 @@
 //! Sending a reply: one message, or for a long list pages with Previous / Next buttons.
 //!
-//! The buttons work for as long as Discord lets us edit the reply (its interaction token lives
-//! 15 minutes); then they are taken away rather than left to fail. Only the person who asked
-//! turns the pages of a public list; others are told to ask themselves.
+//! A long list costs nothing while nobody presses its buttons: it is kept in the book
+//! (`book.rs`, where it says why as a recipe and for how long) and its buttons carry
+//! `reply::PageTurn` custom ids, which the framework's event handler answers ([`on_event`]),
+//! as it answers the Q&A and agenda buttons. A press recomputes the reply and shows the page
+//! its button names. Only the person who asked turns the pages of a public list; others are
+//! told to ask themselves. A press on a list no longer kept (too old, the book full, or from
+//! before a restart) is told so privately, and the message loses its page buttons.
 
-use std::future::Future;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::Instant;
 
+use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 use serenity::{
-    ComponentInteractionCollector, CreateInteractionResponse, CreateInteractionResponseMessage,
+    ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, EditInteractionResponse, FullEvent, Interaction,
 };
-use tokio::time::Instant;
 
+use super::book::{Found, List, Recipe};
 use super::data::ANSWER_WITHIN;
-use super::render::{components, embed, no_mentions, Navigation};
+use super::errors::for_user;
+use super::render::{components, embed, no_mentions, without_page_buttons, Navigation};
 use super::retry::while_rate_limited;
-use super::{Context, Error};
-use crate::reply::{limits, Reply};
-
-/// How long page buttons work: a little under the 15 minutes of the interaction token, so
-/// removing them still succeeds.
-const PAGES_LIVE: Duration = Duration::from_secs(14 * 60 + 30);
+use super::{Context, Data, Error};
+use crate::commands::CommandResult;
+use crate::ids::{InteractionId, UserId};
+use crate::reply::{limits, truncate, PageTurn, Reply};
+use crate::store::Store;
 
 /// Who sees a reply (a per-command decision, documented in the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,27 +39,38 @@ pub enum Visibility {
     Public,
 }
 
-/// Sends the reply that `answer` computes, as [`send`] does; if it is not ready within
-/// [`ANSWER_WITHIN`] (a burst queued behind the database), the interaction is deferred first
-/// (privately or not, as the answer will be), so it is never lost to Discord's deadline.
-pub async fn answer(
+/// Answers with the reply `command` computes (through `Data::run`, with the clock's `now`), as
+/// [`send`] does; a long list keeps `command` with that `now` to compute its pages again when a
+/// button is pressed. If the answer is not ready within [`ANSWER_WITHIN`] (a burst queued
+/// behind the database), the interaction is deferred first (privately or not, as the answer
+/// will be), so it is never lost to Discord's deadline.
+pub async fn answer<F>(
     ctx: Context<'_>,
-    answer: impl Future<Output = Result<Reply, Error>>,
+    command: F,
     per_page: usize,
     visibility: Visibility,
-) -> Result<(), Error> {
-    let mut answer = std::pin::pin!(answer);
-    let reply = match tokio::time::timeout(ANSWER_WITHIN, &mut answer).await {
-        Ok(reply) => reply?,
+) -> Result<(), Error>
+where
+    F: Fn(&Store, DateTime<Utc>) -> CommandResult + Send + Sync + 'static,
+{
+    let command = Arc::new(command);
+    let first = Arc::clone(&command);
+    let computing = ctx
+        .data()
+        .run(move |store, now| Ok((first(store, now)?, now)));
+    let mut computing = std::pin::pin!(computing);
+    let (reply, asked_at) = match tokio::time::timeout(ANSWER_WITHIN, &mut computing).await {
+        Ok(answer) => answer?,
         Err(_) => {
             match visibility {
                 Visibility::Private => ctx.defer_ephemeral().await?,
                 Visibility::Public => ctx.defer().await?,
             }
-            answer.await?
+            computing.await?
         }
     };
-    send(ctx, reply, per_page, visibility).await
+    let recipe = move |_| -> Recipe { Arc::new(move |store: &Store| command(store, asked_at)) };
+    deliver(ctx, reply, per_page, visibility, recipe).await
 }
 
 /// Sends a short answer (one page) that only the person who asked sees: the common case of
@@ -62,82 +79,224 @@ pub async fn send_private(ctx: Context<'_>, reply: Reply) -> Result<(), Error> {
     send(ctx, reply, limits::EMBED_FIELDS, Visibility::Private).await
 }
 
-fn message(page: &Reply, navigation: Option<&Navigation>, visibility: Visibility) -> CreateReply {
-    CreateReply::default()
-        .embed(embed(page))
-        .components(components(page, navigation))
-        .ephemeral(visibility == Visibility::Private)
-        .allowed_mentions(no_mentions())
-}
-
-/// Sends `reply`, `per_page` fields to a page.
+/// Sends `reply`, `per_page` fields to a page. Its pages, if it has several, keep the reply
+/// itself (it was not computed by a command that can run again).
 pub async fn send(
     ctx: Context<'_>,
     reply: Reply,
     per_page: usize,
     visibility: Visibility,
 ) -> Result<(), Error> {
+    let recipe = |reply: Reply| -> Recipe { Arc::new(move |_: &Store| Ok(reply.clone())) };
+    deliver(ctx, reply, per_page, visibility, recipe).await
+}
+
+async fn deliver(
+    ctx: Context<'_>,
+    reply: Reply,
+    per_page: usize,
+    visibility: Visibility,
+    recipe: impl FnOnce(Reply) -> Recipe,
+) -> Result<(), Error> {
     let pages = reply.pages(per_page);
-    if pages.len() == 1 {
-        while_rate_limited("answering an interaction", || {
-            ctx.send(message(&pages[0], None, visibility))
-        })
-        .await?;
-        return Ok(());
-    }
-    let prefix = format!("{}:", ctx.id());
-    let (previous_id, next_id) = (format!("{prefix}previous"), format!("{prefix}next"));
-    let navigation = |page| Navigation {
-        page,
-        pages: pages.len(),
-        previous_id: &previous_id,
-        next_id: &next_id,
+    let navigation = (pages.len() > 1).then(|| {
+        let list: InteractionId = ctx.id().into();
+        // Kept before it is sent, so that no press can come before it.
+        ctx.data().book().keep(
+            list,
+            List {
+                owner: ctx.author().id.into(),
+                per_page,
+                recipe: recipe(reply),
+            },
+            Instant::now(),
+        );
+        navigation(list, &ctx.command().qualified_name, 0, pages.len())
+    });
+    let message = CreateReply::default()
+        .embed(embed(&pages[0]))
+        .components(components(&pages[0], navigation.as_ref()))
+        .ephemeral(visibility == Visibility::Private)
+        .allowed_mentions(no_mentions());
+    while_rate_limited("answering an interaction", || ctx.send(message.clone())).await?;
+    Ok(())
+}
+
+/// The Previous / Next buttons of `page` of `pages`: each names the page it shows.
+fn navigation(list: InteractionId, command: &str, page: usize, pages: usize) -> Navigation {
+    let turn = |to: usize| {
+        PageTurn {
+            list,
+            page: u32::try_from(to).unwrap_or(u32::MAX),
+            command: command.to_string(),
+        }
+        .custom_id()
     };
-    let handle = while_rate_limited("answering an interaction", || {
-        ctx.send(message(&pages[0], Some(&navigation(0)), visibility))
-    })
-    .await?;
-    let deadline = Instant::now() + PAGES_LIVE;
-    let mut page = 0;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let prefix = prefix.clone();
-        let Some(press) = ComponentInteractionCollector::new(ctx.serenity_context())
-            .filter(move |press| press.data.custom_id.starts_with(&prefix))
-            .timeout(left)
-            .await
-        else {
-            break;
-        };
-        let response = if press.user.id != ctx.author().id {
-            CreateInteractionResponse::Message(
-                CreateInteractionResponseMessage::new()
-                    .content(format!(
-                        "Only the person who asked can turn these pages. Try `/{}` yourself.",
-                        ctx.command().name
-                    ))
+    Navigation {
+        page,
+        pages,
+        previous_id: turn(page.saturating_sub(1)),
+        next_id: turn((page + 1).min(pages - 1)),
+    }
+}
+
+/// Page button presses; anything else is someone else's.
+pub async fn on_event(
+    ctx: &serenity::Context,
+    event: &FullEvent,
+    data: &Data,
+) -> Result<(), Error> {
+    let FullEvent::InteractionCreate {
+        interaction: Interaction::Component(press),
+    } = event
+    else {
+        return Ok(());
+    };
+    let Some(turn) = PageTurn::parse(&press.data.custom_id) else {
+        return Ok(());
+    };
+    let user: UserId = press.user.id.into();
+    let answered = match data.book().find(turn.list, user, Instant::now()) {
+        Found::List(list) => show_page(ctx, press, &turn, list, data).await,
+        Found::NotYours => {
+            let text = format!(
+                "Only the person who asked can turn these pages. Try `/{}` yourself.",
+                turn.command
+            );
+            press
+                .create_response(ctx, private_message(&text))
+                .await
+                .map_err(Error::from)
+        }
+        Found::Gone => expired(ctx, press, &turn).await,
+    };
+    if let Err(error) = answered {
+        tracing::warn!(error = ?error, "could not answer a page button");
+    }
+    Ok(())
+}
+
+fn private_message(text: &str) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(
+        CreateInteractionResponseMessage::new()
+            .content(truncate(text, limits::CONTENT))
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+}
+
+/// Computes the list again and shows the page the button names (the last, if the list has
+/// since become shorter). If that is slow (a burst queued behind the database), the press is
+/// acknowledged first, as a command is deferred, and the message edited after.
+async fn show_page(
+    ctx: &serenity::Context,
+    press: &ComponentInteraction,
+    turn: &PageTurn,
+    list: List,
+    data: &Data,
+) -> Result<(), Error> {
+    let recipe = list.recipe;
+    let computing = data.run(move |store, _| recipe(store));
+    let mut computing = std::pin::pin!(computing);
+    let (reply, deferred) = match tokio::time::timeout(ANSWER_WITHIN, &mut computing).await {
+        Ok(reply) => (reply, false),
+        Err(_) => {
+            press.defer(ctx).await?;
+            (computing.await, true)
+        }
+    };
+    let reply = match reply {
+        Ok(reply) => reply,
+        Err(error) => {
+            let text = for_user(&error, &format!("turning a page of /{}", turn.command));
+            if deferred {
+                let followup = CreateInteractionResponseFollowup::new()
+                    .content(truncate(&text, limits::CONTENT))
                     .ephemeral(true)
-                    .allowed_mentions(no_mentions()),
-            )
-        } else {
-            page = if press.data.custom_id == next_id {
-                (page + 1).min(pages.len() - 1)
+                    .allowed_mentions(no_mentions());
+                press.create_followup(ctx, followup).await?;
             } else {
-                page.saturating_sub(1)
-            };
-            CreateInteractionResponse::UpdateMessage(
-                CreateInteractionResponseMessage::new()
-                    .embed(embed(&pages[page]))
-                    .components(components(&pages[page], Some(&navigation(page))))
-                    .allowed_mentions(no_mentions()),
-            )
-        };
+                press.create_response(ctx, private_message(&text)).await?;
+            }
+            return Ok(());
+        }
+    };
+    let pages = reply.pages(list.per_page);
+    let page = usize::try_from(turn.page)
+        .unwrap_or(usize::MAX)
+        .min(pages.len() - 1);
+    let navigation =
+        (pages.len() > 1).then(|| navigation(turn.list, &turn.command, page, pages.len()));
+    let (embed, components) = (
+        embed(&pages[page]),
+        components(&pages[page], navigation.as_ref()),
+    );
+    if deferred {
+        let edit = EditInteractionResponse::new()
+            .embed(embed)
+            .components(components)
+            .allowed_mentions(no_mentions());
+        press.edit_response(ctx, edit).await?;
+    } else {
+        let update = CreateInteractionResponseMessage::new()
+            .embed(embed)
+            .components(components)
+            .allowed_mentions(no_mentions());
         press
-            .create_response(ctx.serenity_context(), response)
+            .create_response(ctx, CreateInteractionResponse::UpdateMessage(update))
             .await?;
     }
-    handle
-        .edit(ctx, message(&pages[page], None, visibility))
-        .await?;
     Ok(())
+}
+
+/// A list no longer kept: its page buttons go (the rest of the message stays as it is) and the
+/// presser is told, privately, what to run again. Should the message not take the change, the
+/// presser is still told.
+async fn expired(
+    ctx: &serenity::Context,
+    press: &ComponentInteraction,
+    turn: &PageTurn,
+) -> Result<(), Error> {
+    let text = format!("This list has expired: run /{} again.", turn.command);
+    let update = CreateInteractionResponseMessage::new()
+        .components(without_page_buttons(&press.message.components))
+        .allowed_mentions(no_mentions());
+    let removed = press
+        .create_response(ctx, CreateInteractionResponse::UpdateMessage(update))
+        .await;
+    if let Err(error) = removed {
+        tracing::warn!(%error, "could not take the page buttons off an expired list");
+        press.create_response(ctx, private_message(&text)).await?;
+        return Ok(());
+    }
+    let followup = CreateInteractionResponseFollowup::new()
+        .content(text)
+        .ephemeral(true)
+        .allowed_mentions(no_mentions());
+    press.create_followup(ctx, followup).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_fits_in_a_page_buttons_custom_id() {
+        let mut commands: Vec<_> = super::super::all_commands();
+        while let Some(command) = commands.pop() {
+            let turn = PageTurn {
+                list: InteractionId(u64::MAX),
+                page: u32::MAX,
+                command: command.qualified_name.clone(),
+            };
+            assert_eq!(
+                PageTurn::parse(&turn.custom_id()),
+                Some(turn),
+                "/{}",
+                command.qualified_name
+            );
+            commands.extend(command.subcommands);
+        }
+    }
 }

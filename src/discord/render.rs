@@ -5,12 +5,13 @@
 
 use poise::serenity_prelude as serenity;
 use serenity::{
-    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
-    CreateEmbedFooter, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
+    ActionRow, ActionRowComponent, ButtonKind, ButtonStyle, ComponentType, CreateActionRow,
+    CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter, CreateSelectMenu,
+    CreateSelectMenuKind, CreateSelectMenuOption, SelectMenu,
 };
 
 use crate::agenda::Action;
-use crate::reply::{limits, Reply, Text};
+use crate::reply::{limits, PageTurn, Reply, Text};
 
 /// confbot's embed colour.
 const COLOUR: u32 = 0x3b82f6;
@@ -44,11 +45,11 @@ pub fn content(text: &Text) -> String {
 }
 
 /// Which page of how many, and the custom ids of the Previous / Next buttons.
-pub struct Navigation<'a> {
+pub struct Navigation {
     pub page: usize,
     pub pages: usize,
-    pub previous_id: &'a str,
-    pub next_id: &'a str,
+    pub previous_id: String,
+    pub next_id: String,
 }
 
 /// The reply's link buttons, its action buttons in a row of their own, a "Remind me about…"
@@ -101,17 +102,77 @@ pub fn components(reply: &Reply, navigation: Option<&Navigation>) -> Vec<CreateA
     if let Some(nav) = navigation {
         rows.truncate(limits::ACTION_ROWS - 1);
         rows.push(CreateActionRow::Buttons(vec![
-            CreateButton::new(nav.previous_id)
+            CreateButton::new(&nav.previous_id)
                 .label("Previous")
                 .style(ButtonStyle::Secondary)
                 .disabled(nav.page == 0),
-            CreateButton::new(nav.next_id)
+            CreateButton::new(&nav.next_id)
                 .label("Next")
                 .style(ButtonStyle::Secondary)
                 .disabled(nav.page + 1 >= nav.pages),
         ]));
     }
     rows
+}
+
+/// A message's components as they are, without its page buttons: what a list no longer kept
+/// keeps (its links and "Remind me about…" menu work without the list). confbot's lists carry
+/// buttons and string menus only; anything else is left out.
+pub fn without_page_buttons(rows: &[ActionRow]) -> Vec<CreateActionRow> {
+    rows.iter()
+        .filter_map(|row| {
+            let mut buttons = Vec::new();
+            for component in &row.components {
+                match component {
+                    ActionRowComponent::Button(button) => {
+                        let turns_pages = matches!(&button.data,
+                            ButtonKind::NonLink { custom_id, .. } if PageTurn::parse(custom_id).is_some());
+                        if !turns_pages {
+                            buttons.push(CreateButton::from(button.clone()));
+                        }
+                    }
+                    ActionRowComponent::SelectMenu(menu) => {
+                        return string_menu(menu).map(CreateActionRow::SelectMenu)
+                    }
+                    _ => {}
+                }
+            }
+            (!buttons.is_empty()).then_some(CreateActionRow::Buttons(buttons))
+        })
+        .collect()
+}
+
+fn string_menu(menu: &SelectMenu) -> Option<CreateSelectMenu> {
+    if menu.kind != ComponentType::StringSelect {
+        return None;
+    }
+    let options = menu
+        .options
+        .iter()
+        .map(|o| {
+            let option =
+                CreateSelectMenuOption::new(&o.label, &o.value).default_selection(o.default);
+            match &o.description {
+                Some(description) => option.description(description),
+                None => option,
+            }
+        })
+        .collect();
+    let mut rebuilt = CreateSelectMenu::new(
+        menu.custom_id.clone()?,
+        CreateSelectMenuKind::String { options },
+    )
+    .disabled(menu.disabled);
+    if let Some(placeholder) = &menu.placeholder {
+        rebuilt = rebuilt.placeholder(placeholder);
+    }
+    if let Some(min) = menu.min_values {
+        rebuilt = rebuilt.min_values(min);
+    }
+    if let Some(max) = menu.max_values {
+        rebuilt = rebuilt.max_values(max);
+    }
+    Some(rebuilt)
 }
 
 /// No pings, whatever the text says.

@@ -1,6 +1,7 @@
 //! The slash commands as attendees use them.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use confbot::clock::FixedClock;
 use confbot::program::Program;
@@ -235,6 +236,72 @@ async fn pagination_buttons_page_forward_and_back() {
         .response()
         .await;
     assert_eq!(page.embeds[0]["footer"]["text"], "ICLR 2021 · Page 1 of 3");
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_page_button_of_a_list_no_longer_kept_says_so_privately_and_goes() {
+    let bot = TestBot::start(pdt(10, 55)).await;
+    let handle = bot
+        .fake
+        .send_command(IDS.attendee, IDS.general, "next", [("count", json!(12))])
+        .await;
+    let response = handle.response().await;
+    let next_id = nav_buttons(&response.components)[1]["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let message = handle.original().expect("the reply is a message").id;
+    // A restart forgets every list, as age and a full book do.
+    let (fake, store) = bot.crash();
+    let clock = Arc::new(FixedClock(pdt(10, 55)));
+    let bot = TestBot::start_on(fake, store, clock, Mode::Proxy).await;
+    // The dead connection may still look live: wait for the new bot's own session.
+    bot.fake
+        .wait_for(
+            |f| f.gateway_stats().identifies == 2,
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+    bot.fake
+        .wait_until_ready(Duration::from_secs(10))
+        .await
+        .unwrap();
+
+    let press = bot.fake.click(message, &next_id, IDS.attendee).await;
+    let update = press.response().await;
+    assert_eq!(update.kind, 7, "the list's message is updated");
+    assert!(
+        nav_buttons(&update.components).is_empty(),
+        "its page buttons are gone: {:?}",
+        update.components
+    );
+    let menus: Vec<_> = update
+        .components
+        .iter()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter(|c| c["type"] == 3)
+        .collect();
+    assert_eq!(menus.len(), 1, "the Remind me menu stays");
+    bot.fake
+        .wait_for(|_| !press.followups().is_empty(), Duration::from_secs(5))
+        .await
+        .unwrap();
+    let told = &press.followups()[0];
+    assert_eq!(told.content, "This list has expired: run /next again.");
+    assert!(told.flags.is_some_and(|f| f.bits() & 64 != 0), "privately");
+    let list = bot.fake.message(message).unwrap();
+    assert_eq!(
+        list.embeds[0].footer.as_ref().unwrap().text,
+        "ICLR 2021 · Page 1 of 3",
+        "the page shown stays"
+    );
+    assert!(
+        list.flags.is_some_and(|f| f.bits() & 64 != 0),
+        "still private"
+    );
     bot.fake.assert_no_violations();
     bot.stop().await;
 }
