@@ -184,6 +184,19 @@ mod tests {
     }
 
     #[test]
+    fn a_year_outside_1_to_9999_names_the_item() {
+        // Found by fuzzing: chrono reads a mistyped `-021` as the year -21.
+        let message = error(&PROGRAM.replace(
+            r#""start": "2021-05-04 11:00", "end": "2021-05-04T12:00:00-07:00""#,
+            r#""start": "-021-05-04 11:00", "end": "2021-05-04T12:00:00-07:00""#,
+        ));
+        assert_eq!(
+            message,
+            "p.json at `sessions[0].start`: -0021-05-04 11:00:00 is not a time confbot can keep: the year must be from 1 to 9999"
+        );
+    }
+
+    #[test]
     fn duplicate_ids_name_the_rule() {
         let message = error(&PROGRAM.replace(r#""id": "t1""#, r#""id": "s1""#));
         assert_eq!(

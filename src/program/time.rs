@@ -68,10 +68,17 @@ pub enum LocalTimeError {
     Gap(NaiveDateTime, Tz),
     #[error("{0} happens twice in {1} (daylight saving fold); write it with an offset, e.g. {2}")]
     Fold(NaiveDateTime, Tz, String),
+    #[error("{0} is not a time confbot can keep: the year must be from 1 to 9999")]
+    Year(NaiveDateTime),
 }
 
-/// The one instant a wall-clock time names in `tz`, or why there is none.
+/// The one instant a wall-clock time names in `tz`, or why there is none. Years outside 1 to
+/// 9999 are refused: chrono reads `-021-05-04` as the year -21 (a typo, found by fuzzing), and
+/// leads and day arithmetic assume four-digit years.
 pub fn resolve_local(local: NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>, LocalTimeError> {
+    if !(1..=9999).contains(&chrono::Datelike::year(&local)) {
+        return Err(LocalTimeError::Year(local));
+    }
     match tz.from_local_datetime(&local) {
         LocalResult::Single(at) => Ok(at.with_timezone(&Utc)),
         LocalResult::None => Err(LocalTimeError::Gap(local, tz)),
