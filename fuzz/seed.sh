@@ -56,3 +56,6 @@ for id in agenda:remind:t-1 agenda:session:orals-1 agenda:remove agenda:pause ag
 done
 printf 'qa:vote:12' > corpus/qa_press/vote
 printf 'qa:answered:12:5' > corpus/qa_press/answered
+mkdir -p corpus/page_turn
+printf 'page:1180000000000000001:2:search' > corpus/page_turn/search
+printf 'page:12:0:announce pending' > corpus/page_turn/subcommand
