@@ -20,6 +20,15 @@ pub fn store() -> Store {
     store
 }
 
+/// The two ways a store answers searches, each holding the bundled program: with FTS5 alone
+/// (as `confbot import`), and from the search index the bot keeps.
+pub fn search_stores() -> [Store; 2] {
+    let indexed = store();
+    indexed.keep_search_index().unwrap();
+    assert!(indexed.search_index_is_current().unwrap());
+    [store(), indexed]
+}
+
 /// A wall-clock time on Tuesday 4 May 2021 in Los Angeles (PDT, UTC-7), the bundled day.
 pub fn pdt(hour: u32, minute: u32) -> DateTime<Utc> {
     chrono_tz::America::Los_Angeles

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use super::*;
 use crate::program::{import_str, ImportOptions};
 use crate::reply::limits;
-use crate::testing::{pdt, store};
+use crate::testing::{pdt, search_stores, store};
 
 fn user_message(result: CommandResult) -> String {
     match result {
@@ -88,59 +88,67 @@ fn now_in_the_gap_is_a_break_and_before_the_day_is_the_next_talk() {
 
 #[test]
 fn search_hopf_finds_the_hopfield_talk() {
-    let reply = search(&store(), "hopf").unwrap();
-    assert_eq!(
-        reply.fields[0].name.discord(),
-        "On the mapping between Hopfield networks and Restricted Boltzmann Machines"
-    );
+    for store in search_stores() {
+        let reply = search(&store, "hopf").unwrap();
+        assert_eq!(
+            reply.fields[0].name.discord(),
+            "On the mapping between Hopfield networks and Restricted Boltzmann Machines"
+        );
+    }
 }
 
 #[test]
 fn search_gan_rendering_finds_the_image_gans_talk() {
-    let reply = search(&store(), "gan rendering").unwrap();
-    assert!(reply.fields[0]
-        .name
-        .discord()
-        .starts_with("Image GANs meet Differentiable Rendering"));
+    for store in search_stores() {
+        let reply = search(&store, "gan rendering").unwrap();
+        assert!(reply.fields[0]
+            .name
+            .discord()
+            .starts_with("Image GANs meet Differentiable Rendering"));
+    }
 }
 
 #[test]
 fn search_ignores_case_and_diacritics() {
-    let reply = search(&store(), "SCHOELKOPF").unwrap();
-    assert_eq!(
-        reply.fields[0].name.discord(),
-        "Recurrent Independent Mechanisms"
-    );
-    let reply = search(&store(), "Höpfiéld").unwrap();
-    assert!(reply.fields[0].name.discord().contains("Hopfield"));
+    for store in search_stores() {
+        let reply = search(&store, "SCHOELKOPF").unwrap();
+        assert_eq!(
+            reply.fields[0].name.discord(),
+            "Recurrent Independent Mechanisms"
+        );
+        let reply = search(&store, "Höpfiéld").unwrap();
+        assert!(reply.fields[0].name.discord().contains("Hopfield"));
+    }
 }
 
 #[test]
 fn search_with_fts_syntax_answers_no_match_not_an_error() {
-    // Operators are plain words (there is a talk with "near" in its abstract); nothing errs.
-    for hostile in [
-        "OR",
-        "NEAR(",
-        "a AND",
-        "^x",
-        "title:",
-        "\"unterminated",
-        "col:umn",
-    ] {
-        search(&store(), hostile).unwrap_or_else(|e| panic!("{hostile}: {e:?}"));
+    for store in search_stores() {
+        // Operators are plain words (there is a talk with "near" in its abstract); nothing errs.
+        for hostile in [
+            "OR",
+            "NEAR(",
+            "a AND",
+            "^x",
+            "title:",
+            "\"unterminated",
+            "col:umn",
+        ] {
+            search(&store, hostile).unwrap_or_else(|e| panic!("{hostile}: {e:?}"));
+        }
+        for wordless in ["\"(", "*", "-", ")))", "🎉", "\"\"", "+-*/"] {
+            let reply = search(&store, wordless).unwrap_or_else(|e| panic!("{wordless}: {e:?}"));
+            assert!(reply.fields.is_empty(), "{wordless}: {reply:?}");
+        }
+        assert!(search(&store, "\"(")
+            .unwrap()
+            .description
+            .discord()
+            .starts_with("No match"));
+        let long = "learning ".repeat(120);
+        assert!(search(&store, &long).is_ok());
+        assert!(user_message(search(&store, "   ")).starts_with("Tell me what to look for"));
     }
-    for wordless in ["\"(", "*", "-", ")))", "🎉", "\"\"", "+-*/"] {
-        let reply = search(&store(), wordless).unwrap_or_else(|e| panic!("{wordless}: {e:?}"));
-        assert!(reply.fields.is_empty(), "{wordless}: {reply:?}");
-    }
-    assert!(search(&store(), "\"(")
-        .unwrap()
-        .description
-        .discord()
-        .starts_with("No match"));
-    let long = "learning ".repeat(120);
-    assert!(search(&store(), &long).is_ok());
-    assert!(user_message(search(&store(), "   ")).starts_with("Tell me what to look for"));
 }
 
 #[test]
@@ -218,27 +226,29 @@ fn schedule_lists_the_day_and_refuses_other_days() {
 
 #[test]
 fn talk_autocomplete_offers_matching_talks_within_limits() {
-    let choices = talk_choices(&store(), pdt(9, 0), "hopf").unwrap();
-    assert_eq!(choices.len(), 1);
-    assert_eq!(choices[0].value, "2021-05-04-1313-smart");
-    let all = talk_choices(&store(), pdt(9, 0), "").unwrap();
-    assert_eq!(all.len(), 12);
-    assert!(all
-        .iter()
-        .all(|c| c.name.chars().count() <= limits::CHOICE_NAME));
-    let long = all
-        .iter()
-        .find(|c| c.value == "2021-05-04-1240-ergen")
-        .unwrap();
-    assert!(
-        long.name.ends_with("— Tolga Ergen · Tue 12:40"),
-        "{}",
-        long.name
-    );
-    assert!(
-        talk_choices(&store(), pdt(9, 0), "l").unwrap().len() > 3,
-        "one letter is a prefix"
-    );
+    for store in search_stores() {
+        let choices = talk_choices(&store, pdt(9, 0), "hopf").unwrap();
+        assert_eq!(choices.len(), 1);
+        assert_eq!(choices[0].value, "2021-05-04-1313-smart");
+        let all = talk_choices(&store, pdt(9, 0), "").unwrap();
+        assert_eq!(all.len(), 12);
+        assert!(all
+            .iter()
+            .all(|c| c.name.chars().count() <= limits::CHOICE_NAME));
+        let long = all
+            .iter()
+            .find(|c| c.value == "2021-05-04-1240-ergen")
+            .unwrap();
+        assert!(
+            long.name.ends_with("— Tolga Ergen · Tue 12:40"),
+            "{}",
+            long.name
+        );
+        assert!(
+            talk_choices(&store, pdt(9, 0), "l").unwrap().len() > 3,
+            "one letter is a prefix"
+        );
+    }
 }
 
 #[test]

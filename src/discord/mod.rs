@@ -105,6 +105,12 @@ const AFTER_CLOSE: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// Runs the bot until `shutdown` completes or the connection fails for good.
 pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+    // Searches rank from the store's own index once it is built; FTS5 answers if it cannot be.
+    let store = Arc::clone(&bot.store);
+    let kept = tokio::task::spawn_blocking(move || store.keep_search_index()).await;
+    if let Ok(Err(error)) = kept {
+        tracing::warn!(error = ?error, "searches use FTS5 until the index is rebuilt");
+    }
     let http = http(&bot);
     let application = retry::with_retry("reading the application", || {
         http.get_current_application_info()

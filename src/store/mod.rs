@@ -2,8 +2,9 @@
 //! `migrations/`, applied at open. Domain types go in and out; no Discord types here.
 //!
 //! Each file owns a group of tables: `program.rs` writes and loads the whole program,
-//! `talks.rs` answers the read queries of the commands, `search.rs` turns user text into a
-//! safe FTS5 query, `source.rs` keeps the live program source's state, `agenda.rs` attendees'
+//! `talks.rs` answers the read queries of the commands, `search.rs` turns user text into the
+//! words to search for and a safe FTS5 query, `talk_index.rs` is the bot's own search index of
+//! the talks (tantivy, kept current with the database), `source.rs` keeps the live program source's state, `agenda.rs` attendees'
 //! bookmarks, `dm_reminders.rs` the claims of DM reminders and change notices, and `events.rs`
 //! the Events tab mirror (settings, health, session → event, Interested bookmarks). Each
 //! connection sits behind a mutex that is held for one synchronous unit of work (a query, or a
@@ -25,16 +26,18 @@ mod rehearsal;
 mod search;
 mod settings;
 mod source;
+mod talk_index;
 mod talks;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{LazyLock, Mutex, MutexGuard};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
 use anyhow::Context;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
+use talk_index::{Lookup, SearchIndex, TalkIndex};
 
 pub use agenda::{AgendaUser, Bookmark, Forgotten};
 pub use announcements::{Announcement, AnnouncementState, NewAnnouncement};
@@ -66,6 +69,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!(
             "../../migrations/12-change-dm-claimed-at/up.sql"
         )),
+        M::up(include_str!("../../migrations/13-talk-text-version/up.sql")),
     ])
 });
 
@@ -81,6 +85,11 @@ pub struct Store {
     readers: Vec<Mutex<Connection>>,
     /// Where the next reader search starts, so load spreads over the readers.
     next_reader: AtomicUsize,
+    /// The database file, for a connection of its own in the search index's rebuilds; `None`
+    /// in memory.
+    path: Option<PathBuf>,
+    /// The bot's search index, when kept (`keep_search_index`).
+    search_index: Arc<SearchIndex>,
 }
 
 impl Store {
@@ -108,14 +117,9 @@ impl Store {
             .with_context(|| format!("preparing the database {}", path.display()))?;
         // Opened after the migrations, so the readers see the schema.
         for _ in 0..READERS {
-            let reader = Connection::open_with_flags(
-                path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )
-            .with_context(|| format!("opening the database {} to read", path.display()))?;
-            reader.busy_timeout(Duration::from_secs(5))?;
-            store.readers.push(Mutex::new(reader));
+            store.readers.push(Mutex::new(open_reader(path)?));
         }
+        store.path = Some(path.to_path_buf());
         Ok(store)
     }
 
@@ -155,7 +159,60 @@ impl Store {
             conn: Mutex::new(conn),
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
+            path: None,
+            search_index: Arc::default(),
         })
+    }
+
+    /// From now on, answers searches and autocompletes from a search index that ranks only the
+    /// best matches (`talk_index.rs`), built now from the stored talks and kept current: at
+    /// once after this store imports, in the background (FTS5 answering meanwhile) after
+    /// another process does. For the bot; the index costs a build at each start.
+    pub fn keep_search_index(&self) -> anyhow::Result<()> {
+        self.search_index.keep(&self.read())
+    }
+
+    /// Whether searches are answered from the kept search index now: it is built and holds
+    /// the talks as stored. (After another process imports, FTS5 answers until it is rebuilt.)
+    pub fn search_index_is_current(&self) -> anyhow::Result<bool> {
+        self.search_index.is_current(&self.read())
+    }
+
+    /// Rebuilds the search index, if kept, after this store changed the program. A failure
+    /// leaves searches with FTS5 (and a rebuild is tried again later): the import has landed.
+    fn refresh_search_index(&self) {
+        if self.search_index.is_kept() {
+            if let Err(error) = self.search_index.rebuild(&self.read()) {
+                tracing::warn!(error = ?error, "searches use FTS5 until the index is rebuilt");
+            }
+        }
+    }
+
+    /// The search index to answer from within `conn`'s read transaction, if it is current for
+    /// what that transaction sees; when it is not, FTS5 answers and a rebuild may start.
+    fn search_index(&self, conn: &Connection) -> anyhow::Result<Option<Arc<TalkIndex>>> {
+        match self.search_index.lookup(conn)? {
+            Lookup::Current(index) => return Ok(Some(index)),
+            Lookup::Rebuild(claim) => {
+                // A file's other connections see what another process imported; in memory
+                // only this store imports, and it rebuilds at once.
+                if let Some(path) = self.path.clone() {
+                    let spawned = std::thread::Builder::new()
+                        .name("search-index".into())
+                        .spawn(move || {
+                            let built = open_reader(&path).and_then(|conn| claim.run(&conn));
+                            if let Err(error) = built {
+                                tracing::warn!(error = ?error, "searches use FTS5 until the index is rebuilt");
+                            }
+                        });
+                    if let Err(error) = spawned {
+                        tracing::warn!(error = ?error, "cannot start rebuilding the search index");
+                    }
+                }
+            }
+            Lookup::Fts5 => {}
+        }
+        Ok(None)
     }
 
     /// The connection, for one synchronous unit of work. A poisoned lock is recovered: SQLite
@@ -177,6 +234,17 @@ impl Store {
             .find_map(|i| self.readers[(start + i) % n].try_lock().ok())
             .unwrap_or_else(|| lock(&self.readers[start % n]))
     }
+}
+
+/// A read-only connection to the database file `path`.
+fn open_reader(path: &Path) -> anyhow::Result<Connection> {
+    let reader = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("opening the database {} to read", path.display()))?;
+    reader.busy_timeout(Duration::from_secs(5))?;
+    Ok(reader)
 }
 
 /// FTS5 buffers index writes in memory up to this size (its default is 1 MB) before writing a

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rusqlite::{params, OptionalExtension, Transaction};
 
+use super::talk_index::TALK_TEXT;
 use super::talks::{session_slot, SESSION_SLOT};
 use super::{from_unix, Store};
 use crate::program::{Conference, Person, Program, ProgramDiff, Session, Talk, TalkKind};
@@ -26,6 +27,8 @@ impl Store {
         let tx = conn.transaction().context("starting the program import")?;
         let diff = replace(&tx, program).context("writing the program")?;
         tx.commit().context("committing the program import")?;
+        drop(conn);
+        self.refresh_search_index();
         Ok(diff)
     }
 
@@ -109,9 +112,12 @@ fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<ProgramDiff> {
         ],
     )?;
 
+    // Whether any talk's searchable text may have changed: a session written or deleted.
+    let mut text_changed = false;
     for session in program.sessions() {
         if old_sessions.get(session.slot.id.as_str()) != Some(&session) {
             write_session(tx, session, old.is_some(), &mut search)?;
+            text_changed = true;
         }
     }
 
@@ -123,9 +129,13 @@ fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<ProgramDiff> {
     for id in old_sessions.keys().filter(|id| !new_sessions.contains(*id)) {
         unindex_talks(tx, "s.id = ?1", [id])?;
         tx.execute("DELETE FROM sessions WHERE id = ?1", [id])?;
+        text_changed = true;
     }
 
     index_talks(tx, &search)?;
+    if text_changed {
+        tx.execute("UPDATE talk_text_version SET version = version + 1", [])?;
+    }
     tx.execute_batch(
         "INSERT INTO people_search (people_search, rowid, name) SELECT 'delete', pk, name FROM people
            WHERE pk NOT IN (SELECT person FROM talk_speakers) AND pk NOT IN (SELECT person FROM session_moderators);
@@ -257,9 +267,10 @@ fn index_talks(tx: &Transaction, talks: &[SearchRow]) -> anyhow::Result<()> {
 }
 
 /// Takes the talks matching `condition` (over `talks t` and `sessions s`) out of the search
-/// index with FTS5's `delete` command and the very text they were indexed with (as
-/// `index_talks` writes it). A contentless table deleted by rowid alone keeps counting the old
-/// text in bm25's statistics, so a reloaded program would rank unlike a fresh import.
+/// index with FTS5's `delete` command and the very text they were indexed with
+/// ([`TALK_TEXT`], as `index_talks` writes it). A contentless table deleted by rowid alone
+/// keeps counting the old text in bm25's statistics, so a reloaded program would rank unlike a
+/// fresh import.
 fn unindex_talks(
     tx: &Transaction,
     condition: &str,
@@ -267,11 +278,7 @@ fn unindex_talks(
 ) -> anyhow::Result<()> {
     tx.prepare_cached(&format!(
         "INSERT INTO talk_search (talk_search, rowid, title, abstract, speakers, session)
-         SELECT 'delete', t.pk, t.title, t.abstract,
-             ifnull((SELECT string_agg(p.name, ', ' ORDER BY ts.position)
-                     FROM talk_speakers ts JOIN people p ON p.pk = ts.person WHERE ts.talk = t.pk), ''),
-             s.title
-         FROM talks t JOIN sessions s ON s.pk = t.session WHERE {condition}"
+         SELECT 'delete', * FROM ({TALK_TEXT} WHERE {condition})"
     ))?
     .execute(params)?;
     Ok(())
@@ -406,6 +413,61 @@ mod tests {
         assert_eq!(total, 1, "the search index follows the update");
         let (total, _) = store.search("Gameplay", 5).unwrap();
         assert_eq!(total, 0, "the removed talk left the search index");
+    }
+
+    #[test]
+    fn only_a_change_of_the_talks_text_bumps_its_version() {
+        let store = Store::open_in_memory().unwrap();
+        let version = || super::super::talk_index::text_version(&store.read()).unwrap();
+        store.replace_program(&bundled()).unwrap();
+        let first = version();
+        store.replace_program(&bundled()).unwrap();
+        assert_eq!(version(), first, "the same program again");
+        store.replace_program(&edited()).unwrap();
+        assert_eq!(version(), first + 1);
+    }
+
+    #[test]
+    fn a_kept_search_index_follows_this_stores_imports_at_once() {
+        let store = Store::open_in_memory().unwrap();
+        store.replace_program(&bundled()).unwrap();
+        assert!(!store.search_index_is_current().unwrap(), "not kept yet");
+        store.keep_search_index().unwrap();
+        assert!(store.search_index_is_current().unwrap());
+        store.replace_program(&edited()).unwrap();
+        assert!(store.search_index_is_current().unwrap());
+        assert_eq!(store.search("Retitled", 5).unwrap().0, 1);
+        assert_eq!(store.search("Gameplay", 5).unwrap().0, 0);
+        let choices = store.talk_choices("retit", Utc::now(), 5).unwrap();
+        assert_eq!(choices.len(), 1);
+    }
+
+    #[test]
+    fn an_import_by_another_process_is_never_answered_from_the_old_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("confbot.sqlite3");
+        let bot = Store::open(&path).unwrap();
+        bot.replace_program(&bundled()).unwrap();
+        bot.keep_search_index().unwrap();
+        assert!(bot.search_index_is_current().unwrap());
+        // `confbot import` in another process: another store on the same file.
+        Store::open(&path)
+            .unwrap()
+            .replace_program(&edited())
+            .unwrap();
+        assert!(!bot.search_index_is_current().unwrap());
+        assert_eq!(bot.search("Retitled", 5).unwrap().0, 1, "FTS5 answers");
+        assert_eq!(bot.search("Gameplay", 5).unwrap().0, 0);
+        // That search started a rebuild in the background.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !bot.search_index_is_current().unwrap() {
+            assert!(std::time::Instant::now() < deadline, "the index is rebuilt");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(bot.search("Retitled", 5).unwrap().0, 1);
+        assert_eq!(bot.search("Gameplay", 5).unwrap().0, 0);
+        let choices = bot.talk_choices("retit", Utc::now(), 5).unwrap();
+        assert_eq!(choices.len(), 1);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Turning whatever a user typed into a safe FTS5 query.
+//! Turning whatever a user typed into the words to search for, and a safe FTS5 query.
 //!
 //! FTS5 has its own query language (quotes, `*`, `-`, `OR`, `NEAR`, column filters), and a
 //! syntax error from it must never reach a user. So user text is never passed through: it is
@@ -8,21 +8,20 @@
 /// At most this many words count; the rest of a very long query is ignored.
 const MAX_WORDS: usize = 12;
 /// Longer words are cut; no real word is this long, and it bounds the work per word.
-const MAX_WORD_CHARS: usize = 40;
+pub(super) const MAX_WORD_CHARS: usize = 40;
+
+/// The words of `text` that count (letters and digits; at most [`MAX_WORDS`], each cut to
+/// [`MAX_WORD_CHARS`] characters): what both search indexes are asked for.
+pub(super) fn query_words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(MAX_WORDS)
+        .map(|w| w.chars().take(MAX_WORD_CHARS).collect())
+}
 
 /// The FTS5 query for `text`, or `None` when it has no word to search for.
 pub fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(MAX_WORDS)
-        .map(|w| {
-            format!(
-                "\"{}\"*",
-                w.chars().take(MAX_WORD_CHARS).collect::<String>()
-            )
-        })
-        .collect();
+    let words: Vec<String> = query_words(text).map(|w| format!("\"{w}\"*")).collect();
     (!words.is_empty()).then(|| words.join(" "))
 }
 

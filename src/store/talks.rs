@@ -339,14 +339,27 @@ impl Store {
 
     /// The best `limit` matches for what a user typed (bm25; titles weigh most, then speakers,
     /// session, abstract), and how many match in all, counted up to [`MAX_COUNTED`] + 1 (more
-    /// means "more than `MAX_COUNTED`"). Text with no word matches nothing.
+    /// means "more than `MAX_COUNTED`"). Text with no word matches nothing. From the kept
+    /// search index when it is current, else from FTS5.
     pub fn search(&self, text: &str, limit: usize) -> anyhow::Result<(usize, Vec<ScheduledTalk>)> {
         let Some(query) = fts_query(text) else {
             return Ok((0, Vec::new()));
         };
         let conn = self.read();
+        // One snapshot: the index's version check and the rows it points to agree.
+        let tx = conn.unchecked_transaction()?;
+        if let Some(index) = self.search_index(&tx)? {
+            let (total, pks) = index.search(text, limit, MAX_COUNTED + 1)?;
+            let rows = scheduled_talks(
+                &tx,
+                "JOIN json_each(?1) m ON m.value = t.pk ORDER BY m.key",
+                [serde_json::to_string(&pks)?],
+            )
+            .context("reading the talks found")?;
+            return Ok((total, rows));
+        }
         let rows = scheduled_talks(
-            &conn,
+            &tx,
             "JOIN (SELECT rowid AS pk, bm25(talk_search, 10.0, 1.0, 5.0, 2.0) AS rank
                    FROM talk_search WHERE talk_search MATCH ?1 ORDER BY rank LIMIT ?2) m ON m.pk = t.pk
              ORDER BY m.rank, t.starts_at, t.id",
@@ -358,7 +371,7 @@ impl Store {
         }
         // Counting every match of a word in 40% of the talks costs more than ranking them;
         // nobody needs to know there are 21,403 rather than "more than 1,000".
-        let total: i64 = conn
+        let total: i64 = tx
             .prepare_cached(
                 "SELECT count(*) FROM (SELECT 1 FROM talk_search WHERE talk_search MATCH ?1 LIMIT ?2)",
             )?
@@ -368,8 +381,8 @@ impl Store {
     }
 
     /// Talks whose title or speakers start with the words typed, for autocomplete. No ranking:
-    /// the first `limit` matches in program order come back at once, even for one letter.
-    /// Empty text gives the next talks after `now`.
+    /// the first `limit` matches in row-key order come back at once, even for one letter, in
+    /// time order. Empty text gives the next talks after `now`.
     pub fn talk_choices(
         &self,
         text: &str,
@@ -389,21 +402,32 @@ impl Store {
                 first_speaker: r.get(3)?,
             })
         };
-        let rows = match fts_query(text) {
-            Some(query) => {
+        let Some(query) = fts_query(text) else {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{CHOICE} WHERE t.starts_at > ?1 ORDER BY t.starts_at, t.pk LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![now.timestamp(), limit as i64], read)?;
+            return rows
+                .collect::<Result<Vec<_>, _>>()
+                .context("reading the next talks");
+        };
+        let tx = conn.unchecked_transaction()?;
+        let rows = match self.search_index(&tx)? {
+            Some(index) => {
+                let pks = serde_json::to_string(&index.complete(text, limit)?)?;
+                let mut stmt = tx.prepare_cached(&format!(
+                    "{CHOICE} WHERE t.pk IN (SELECT value FROM json_each(?1)) ORDER BY t.starts_at, t.id"
+                ))?;
+                let rows = stmt.query_map([pks], read)?;
+                rows.collect::<Result<Vec<_>, _>>()
+            }
+            None => {
                 let query = format!("{{title speakers}}: ({query})");
-                let mut stmt = conn.prepare_cached(&format!(
+                let mut stmt = tx.prepare_cached(&format!(
                     "{CHOICE} WHERE t.pk IN (SELECT rowid FROM talk_search WHERE talk_search MATCH ?1 LIMIT ?2)
                      ORDER BY t.starts_at, t.id"
                 ))?;
                 let rows = stmt.query_map(params![query, limit as i64], read)?;
-                rows.collect::<Result<Vec<_>, _>>()
-            }
-            None => {
-                let mut stmt = conn.prepare_cached(&format!(
-                    "{CHOICE} WHERE t.starts_at > ?1 ORDER BY t.starts_at, t.pk LIMIT ?2"
-                ))?;
-                let rows = stmt.query_map(params![now.timestamp(), limit as i64], read)?;
                 rows.collect::<Result<Vec<_>, _>>()
             }
         };

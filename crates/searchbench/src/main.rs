@@ -1,16 +1,17 @@
-//! Search engines side by side (issue 16): FTS5 as the bot runs it and a tantivy index, on the
-//! same generated program with the same inputs.
+//! Search engines side by side (issue 16): `Store::search` and `Store::talk_choices` answering
+//! with FTS5 alone (as `confbot import` opens the database) and from the search index the bot
+//! keeps (`store/talk_index.rs`, tantivy), on the same generated program with the same inputs.
 //!
 //! ```sh
-//! cargo run --release -p searchbench     # 50,000 talks; --talks N, --dir PATH (kept), --threads N
+//! cargo run --release -p searchbench     # 50,000 talks; --talks N, --dir PATH (kept)
 //! ```
 //!
 //! Each step runs in a process of its own (this binary again, with the step's name), so the
 //! memory each reports is its own: `setup` generates and imports the program (as `confbot
 //! import`) and builds FTS5's search index alone into a file of its own, for its build time
-//! and size; `build-tantivy` builds the tantivy index of the same text; `query fts5` and
-//! `query tantivy` open their engine and answer the realistic mix, the 40% word and every
-//! autocomplete prefix, one call at a time. No engine caches results.
+//! and size; `query fts5` and `query index` open the store (the second building the kept
+//! index, timed) and answer the realistic mix, the 40% word and every autocomplete prefix, one
+//! call at a time, each with the talks a reply shows. No engine caches results.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,13 +19,11 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, TimeZone, Utc};
-use confbot::store::{fts_query, Store};
+use confbot::store::{fts_query, ScheduledTalk, Store};
 use confbot::synthetic::typed_prefixes;
 use rusqlite::{Connection, OpenFlags};
 use searchbench::corpus::{self, IndexedTalk, COMMON_WORD};
-use searchbench::rows;
 use searchbench::stats::{measure, memory, ms, size_mb, Timing, CALLS};
-use searchbench::tantivy_index::{self, TalkIndex};
 
 /// The results the bot asks the store for (`MAX_RESULTS` in `commands/search.rs`, private to
 /// it), and autocomplete's choices.
@@ -36,24 +35,21 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["setup", dir, talks] => setup(Path::new(dir), talks.parse()?),
-        ["build-tantivy", dir, threads] => build_tantivy(Path::new(dir), threads.parse()?),
         ["query", "fts5", dir] => query_fts5(Path::new(dir)),
-        ["query", "tantivy", dir] => query_tantivy(Path::new(dir)),
+        ["query", "index", dir] => query_index(Path::new(dir)),
         _ => run_all(&args),
     }
 }
 
 fn run_all(args: &[&str]) -> anyhow::Result<()> {
     let mut talks = 50_000usize;
-    let mut threads = 1usize;
     let mut kept: Option<PathBuf> = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match *arg {
             "--talks" => talks = it.next().context("--talks N")?.parse()?,
             "--dir" => kept = Some(PathBuf::from(it.next().context("--dir PATH")?)),
-            "--threads" => threads = it.next().context("--threads N")?.parse()?,
-            other => bail!("unknown argument {other:?} (--talks N, --dir PATH, --threads N)"),
+            other => bail!("unknown argument {other:?} (--talks N, --dir PATH)"),
         }
     }
     let temp = tempfile::tempdir()?;
@@ -71,12 +67,10 @@ fn run_all(args: &[&str]) -> anyhow::Result<()> {
     };
     let dir = dir.to_str().context("a UTF-8 directory")?.to_string();
     let talks = talks.to_string();
-    let threads = threads.to_string();
     for step in [
         vec!["setup", &dir, &talks],
-        vec!["build-tantivy", &dir, &threads],
         vec!["query", "fts5", &dir],
-        vec!["query", "tantivy", &dir],
+        vec!["query", "index", &dir],
     ] {
         let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
         println!(
@@ -176,29 +170,6 @@ fn fts5_only(path: &Path, talks: &[IndexedTalk]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds the tantivy index with `threads` indexing threads (the merge into one segment that
-/// follows is one more).
-fn build_tantivy(dir: &Path, threads: usize) -> anyhow::Result<()> {
-    let talks = corpus::indexed_talks(&Connection::open(db(dir))?)?;
-    print_memory("with the talks' text read");
-    let path = dir.join("tantivy");
-    std::fs::create_dir(&path)?;
-    let started = Instant::now();
-    tantivy_index::build(&path, &talks, threads)?;
-    println!(
-        "- tantivy: built (indexing threads: {threads}; merged into one segment) in {:.2?}, {:.1} MB on disk",
-        started.elapsed(),
-        size_mb(&path)
-    );
-    print_memory("after building");
-    println!(
-        "- (prefix, talk) pairs: {} (what an index of every prefix, as FTS5's `\"word\"*` \
-         needs them, holds)",
-        tantivy_index::prefix_postings(&talks)
-    );
-    Ok(())
-}
-
 /// Tuesday 12 December 2023 at 11:30 in the generated conference's zone (as the load bench):
 /// autocomplete needs a `now` only for empty text.
 fn conference_now() -> DateTime<Utc> {
@@ -290,94 +261,92 @@ fn query_fts5(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn query_tantivy(dir: &Path) -> anyhow::Result<()> {
-    let index = TalkIndex::open(&dir.join("tantivy"))?;
-    let conn = Connection::open_with_flags(db(dir), OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    print_memory("after opening the index (and one SQLite connection)");
-    println!("- segments: {}", index.segments());
+fn query_index(dir: &Path) -> anyhow::Result<()> {
+    let store = Store::open(&db(dir))?;
+    print_memory("after opening the store");
+    let started = Instant::now();
+    store.keep_search_index()?;
+    println!(
+        "- the kept search index (tantivy) built in {:.2?}",
+        started.elapsed()
+    );
+    anyhow::ensure!(store.search_index_is_current()?, "the index is in use");
+    print_memory("after building the index");
     let mix = read_mix(dir)?;
     let prefixes = typed_prefixes();
+    let now = conference_now();
     table_header();
-    let search = |q: &str| drop(index.search(q, PAGE).expect("search"));
-    let complete = |q: &str| drop(index.complete(q, CHOICES).expect("complete"));
+    let search = |q: &str| drop(store.search(q, PAGE).expect("search"));
     row(
-        "tantivy (top 50 and the count): realistic mix",
+        "index (`Store::search`, the bot): realistic mix",
         &measure(CALLS, |i| search(&mix[i % mix.len()])),
     );
     row(
-        &format!("tantivy: {COMMON_WORD:?}"),
+        &format!("index (`Store::search`): {COMMON_WORD:?}"),
         &measure(CALLS, |_| search(COMMON_WORD)),
     );
     row(
-        "tantivy: autocomplete, every prefix",
-        &measure(CALLS, |i| complete(prefixes[i % prefixes.len()])),
-    );
-    // With the rows a reply shows, read from SQLite as the bot reads them.
-    let search_rows = |q: &str| {
-        let (_, pks) = index.search(q, PAGE).expect("search");
-        drop(rows::read(&conn, &pks).expect("rows"));
-    };
-    row(
-        "tantivy + reading the 50 talks: realistic mix",
-        &measure(CALLS, |i| search_rows(&mix[i % mix.len()])),
-    );
-    row(
-        &format!("tantivy + reading the 50 talks: {COMMON_WORD:?}"),
-        &measure(CALLS, |_| search_rows(COMMON_WORD)),
-    );
-    row(
-        "tantivy + reading the 25 talks: autocomplete, every prefix",
+        "index (`Store::talk_choices`): autocomplete, every prefix",
         &measure(CALLS, |i| {
-            let pks = index
-                .complete(prefixes[i % prefixes.len()], CHOICES)
-                .expect("complete");
-            drop(rows::read(&conn, &pks).expect("rows"));
+            drop(
+                store
+                    .talk_choices(prefixes[i % prefixes.len()], now, CHOICES)
+                    .expect("choices"),
+            )
         }),
     );
     per_query(&mix, search);
     print_memory("after the queries");
-    agreement(&index, &conn, &mix)
+    agreement(&store, &Store::open(&db(dir))?, &mix)
 }
 
-/// How far tantivy's top 50 agree with FTS5's: the talks both put in the top 50, the first talk
-/// of each (as the reply shows them first), and how many of each top 50 have every word in
+/// How far the index's top 50 agree with FTS5's: the talks both put in the top 50, the first
+/// talk of each (as the reply shows them first), and how many of each top 50 have every word in
 /// their title.
-fn agreement(index: &TalkIndex, conn: &Connection, mix: &[String]) -> anyhow::Result<()> {
-    let mut ranked = conn.prepare(
-        "SELECT rowid FROM talk_search WHERE talk_search MATCH ?1
-         ORDER BY bm25(talk_search, 10.0, 1.0, 5.0, 2.0) LIMIT ?2",
-    )?;
-    println!("\n| query | in both top {PAGE} | same first talk | title holds every word: tantivy / FTS5 |");
+fn agreement(indexed: &Store, fts5: &Store, mix: &[String]) -> anyhow::Result<()> {
+    println!(
+        "\n| query | in both top {PAGE} | same first talk | title holds every word: index / FTS5 |"
+    );
     println!("|---|---|---|---|");
-    let in_title = |q: &str, pks: &[i64]| -> anyhow::Result<usize> {
-        let words = tantivy_index::words(q);
-        Ok(rows::read(conn, pks)?
+    let in_title = |q: &str, talks: &[ScheduledTalk]| -> usize {
+        let typed = words(q);
+        talks
             .iter()
             .filter(|t| {
-                let title = tantivy_index::words(&t.title);
-                words
+                let title = words(&t.talk.title);
+                typed
                     .iter()
                     .all(|w| title.iter().any(|t| t.starts_with(w.as_str())))
             })
-            .count())
+            .count()
+    };
+    let ids = |talks: &[ScheduledTalk]| -> Vec<String> {
+        talks.iter().map(|t| t.talk.id.clone()).collect()
     };
     for q in mix.iter().map(String::as_str).chain([COMMON_WORD]) {
-        let fts5: Vec<i64> = ranked
-            .query_map((fts_query(q), PAGE as i64), |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let (_, ours) = index.search(q, PAGE)?;
-        let both = ours.iter().filter(|pk| fts5.contains(pk)).count();
-        let first = if ours.first() == fts5.first() {
+        let (_, theirs) = fts5.search(q, PAGE)?;
+        let (_, ours) = indexed.search(q, PAGE)?;
+        let (theirs_ids, ours_ids) = (ids(&theirs), ids(&ours));
+        let both = ours_ids.iter().filter(|id| theirs_ids.contains(id)).count();
+        let first = if ours_ids.first() == theirs_ids.first() {
             "yes"
         } else {
             "no"
         };
         println!(
             "| {q:?} | {both} of {} | {first} | {} / {} |",
-            fts5.len(),
-            in_title(q, &ours)?,
-            in_title(q, &fts5)?
+            theirs.len(),
+            in_title(q, &ours),
+            in_title(q, &theirs)
         );
     }
     Ok(())
+}
+
+/// The words of `text`, lowercased (the generated titles have no accents to fold).
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
 }
