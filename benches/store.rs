@@ -3,10 +3,11 @@
 //! - `import/N`: reading a generated N-talk program (JSON parse, validation) and storing it in
 //!   a new database file.
 //! - `query/*` at 50,000 talks: the core commands as the bot runs them (`next`, `now`, `search`
-//!   over a mix of queries, `talk`, autocomplete), and `render/*`: a full reply split into pages
-//!   and serialised as Discord's JSON.
-//! - `floor/*`: the same SQL run directly through rusqlite with no confbot code around it (the
-//!   same statements, one prepared connection), so each figure reads as a ratio to its floor.
+//!   over a mix of queries, `talk`, autocomplete; searches from the index the bot keeps), and
+//!   `render/*`: a full reply split into pages and serialised as Discord's JSON.
+//! - `floor/*`: the SQL of `next` and `talk` run directly through rusqlite with no confbot code
+//!   around it (one prepared connection), so those read as a ratio to their floor; and FTS5's
+//!   ranked search and autocomplete lookups bare, what answers while the bot's index is rebuilt.
 //!
 //! The database is generated once per run (`gen-program --talks 50000 --seed 1`) in a temporary
 //! directory. `docs/PERFORMANCE.md` has the figures and how to read them.
@@ -104,6 +105,7 @@ fn queries_at_scale(c: &mut Criterion) {
         .unwrap()
         .program;
     store.replace_program(&program).unwrap();
+    store.keep_search_index().unwrap();
     drop((json, program));
     let rare = rare_word(&store);
     let now = at(11, 30);

@@ -6,8 +6,8 @@
 //!
 //! 1. **Import**: `confbot gen-program` writes a 50,000-talk program, `confbot import` stores it
 //!    (wall time and the child's peak RSS).
-//! 2. **In-process**: the core commands on that database, one call at a time, per-call p50 /
-//!    p99 / max, next to the floor (the same ranked FTS5 query run bare through rusqlite).
+//! 2. **In-process**: the core commands on that database, opened as the bot opens it (its
+//!    search index built first, timed), one call at a time, per-call p50 / p99 / max.
 //! 3. **End to end**: the release `confbot serve` binary against the loopback Discord
 //!    (`crates/fake-discord`) through the real serenity client; a mix of `/next`, `/search`
 //!    and `/talk` autocomplete kept 1, 50 and 500 in flight, then a burst of 1,000 at once.
@@ -22,8 +22,7 @@
 //!    only the import and this.
 //!
 //! Options: `--talks N` (default 50000), `--skip-e2e`, `--skip-inproc`, `--skip-dm`,
-//! `--skip-burst`, `--bin
-//! PATH` (default `target/release/confbot`). Everything runs on loopback and ends in about ten
+//! `--skip-burst`, `--bin PATH` (default `target/release/confbot`). Everything runs on loopback and ends in about ten
 //! minutes (the DMs take 200 s at Discord's limit).
 
 mod dm;
