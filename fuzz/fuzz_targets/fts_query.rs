@@ -13,7 +13,7 @@ thread_local! {
         db.execute_batch(
             "CREATE VIRTUAL TABLE talk_search USING fts5 (
                  title, abstract, speakers, session,
-                 tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
+                 tokenize = 'unicode61 remove_diacritics 2'
              );
              INSERT INTO talk_search VALUES ('Hopfield networks', 'Énergie', 'Ada', 'Orals 1');",
         )

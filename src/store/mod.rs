@@ -70,6 +70,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             "../../migrations/12-change-dm-claimed-at/up.sql"
         )),
         M::up(include_str!("../../migrations/13-talk-text-version/up.sql")),
+        M::up(include_str!(
+            "../../migrations/14-fts5-without-prefix-indexes/up.sql"
+        )),
     ])
 });
 

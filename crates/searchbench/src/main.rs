@@ -154,7 +154,7 @@ fn fts5_only(path: &Path, talks: &[IndexedTalk]) -> anyhow::Result<()> {
     conn.execute_batch(
         "CREATE VIRTUAL TABLE talk_search USING fts5 (
             title, abstract, speakers, session,
-            content = '', tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3');
+            content = '', tokenize = 'unicode61 remove_diacritics 2');
          INSERT INTO talk_search (talk_search, rank) VALUES ('hashsize', 33554432);",
     )?;
     let tx = conn.transaction()?;
