@@ -139,11 +139,11 @@ fn queries_at_scale(c: &mut Criterion) {
     let reply = commands::search(&store, "learning").unwrap();
     group.bench_function("search_50_results", |b| {
         b.iter(|| {
-            let pages = black_box(&reply).pages(5);
-            let bytes: usize = pages
-                .iter()
-                .map(|page| {
-                    serde_json::to_vec(&confbot::discord::render::embed(page))
+            let count = black_box(&reply).page(5, 0).count;
+            let bytes: usize = (0..count)
+                .map(|i| {
+                    let page = reply.page(5, i).reply;
+                    serde_json::to_vec(&confbot::discord::render::embed(&page))
                         .unwrap()
                         .len()
                 })

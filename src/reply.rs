@@ -79,6 +79,16 @@ pub struct Reply {
     pub actions: Vec<ActionButton>,
 }
 
+/// One page of a reply ([`Reply::page`]): which one, of how many.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub reply: Reply,
+    /// From 0; the last page when a later one was asked for.
+    pub index: usize,
+    /// At least 1.
+    pub count: usize,
+}
+
 /// An autocomplete suggestion: what the user sees and the value the command receives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
@@ -164,31 +174,40 @@ impl Reply {
         self
     }
 
-    /// Splits the fields into pages of at most `per_page` (at least one page), each fitted to
-    /// Discord's limits. Page footers say "Page i of n".
-    pub fn pages(&self, per_page: usize) -> Vec<Reply> {
+    /// Page `index` (the last one if `index` is past it) of the fields split into pages of at
+    /// most `per_page`, fitted to Discord's limits; its footer says "Page i of n". Only that
+    /// page is made: a reply shows one page at a time, and copying every page of a 50-talk
+    /// list for each answer cost more than the search behind it.
+    pub fn page(&self, per_page: usize, index: usize) -> Page {
         let per_page = per_page.clamp(1, limits::EMBED_FIELDS);
         if self.fields.len() <= per_page {
-            return vec![self.fitted()];
+            return Page {
+                reply: self.fitted(),
+                index: 0,
+                count: 1,
+            };
         }
-        let chunks: Vec<_> = self.fields.chunks(per_page).collect();
-        let count = chunks.len();
-        chunks
-            .into_iter()
-            .enumerate()
-            .map(|(i, fields)| {
-                let page_note = format!("Page {} of {count}", i + 1);
-                Reply {
-                    fields: fields.to_vec(),
-                    footer: Some(match &self.footer {
-                        Some(footer) => footer.clone() + " · " + page_note,
-                        None => page_note.into(),
-                    }),
-                    ..self.clone()
-                }
-                .fitted()
-            })
-            .collect()
+        let count = self.fields.len().div_ceil(per_page);
+        let index = index.min(count - 1);
+        let start = index * per_page;
+        let page_note = format!("Page {} of {count}", index + 1);
+        let reply = Reply {
+            title: self.title.clone(),
+            url: self.url.clone(),
+            description: self.description.clone(),
+            fields: self.fields[start..(start + per_page).min(self.fields.len())].to_vec(),
+            footer: Some(match &self.footer {
+                Some(footer) => footer.clone() + " · " + page_note,
+                None => page_note.into(),
+            }),
+            buttons: self.buttons.clone(),
+            actions: self.actions.clone(),
+        };
+        Page {
+            reply: reply.fitted(),
+            index,
+            count,
+        }
     }
 
     /// This reply cut to Discord's limits: every part truncated with an ellipsis, fields beyond
@@ -504,9 +523,14 @@ mod tests {
         for i in 0..12 {
             reply = reply.field(format!("{i}"), "x", false);
         }
-        let pages = reply.pages(5);
-        assert_eq!(pages.len(), 3);
-        assert_eq!(pages[2].fields.len(), 2);
-        assert_eq!(pages[1].footer, Some("Page 2 of 3".into()));
+        let page = reply.page(5, 1);
+        assert_eq!((page.index, page.count), (1, 3));
+        assert_eq!(page.reply.fields[0].name, "5".into());
+        assert_eq!(page.reply.footer, Some("Page 2 of 3".into()));
+        let last = reply.page(5, 7);
+        assert_eq!(last.index, 2, "past the end is the last page");
+        assert_eq!(last.reply.fields.len(), 2);
+        let one = Reply::new("Short").field("a", "x", false).page(5, 3);
+        assert_eq!((one.index, one.count, one.reply.footer), (0, 1, None));
     }
 }

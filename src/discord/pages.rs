@@ -98,8 +98,8 @@ async fn deliver(
     visibility: Visibility,
     recipe: impl FnOnce(Reply) -> Recipe,
 ) -> Result<(), Error> {
-    let pages = reply.pages(per_page);
-    let navigation = (pages.len() > 1).then(|| {
+    let first = reply.page(per_page, 0);
+    let navigation = (first.count > 1).then(|| {
         let list: InteractionId = ctx.id().into();
         // Kept before it is sent, so that no press can come before it.
         ctx.data().book().keep(
@@ -111,11 +111,11 @@ async fn deliver(
             },
             Instant::now(),
         );
-        navigation(list, &ctx.command().qualified_name, 0, pages.len())
+        navigation(list, &ctx.command().qualified_name, 0, first.count)
     });
     let message = CreateReply::default()
-        .embed(embed(&pages[0]))
-        .components(components(&pages[0], navigation.as_ref()))
+        .embed(embed(&first.reply))
+        .components(components(&first.reply, navigation.as_ref()))
         .ephemeral(visibility == Visibility::Private)
         .allowed_mentions(no_mentions());
     while_rate_limited("answering an interaction", || ctx.send(message.clone())).await?;
@@ -221,15 +221,15 @@ async fn show_page(
             return Ok(());
         }
     };
-    let pages = reply.pages(list.per_page);
-    let page = usize::try_from(turn.page)
-        .unwrap_or(usize::MAX)
-        .min(pages.len() - 1);
+    let page = reply.page(
+        list.per_page,
+        usize::try_from(turn.page).unwrap_or(usize::MAX),
+    );
     let navigation =
-        (pages.len() > 1).then(|| navigation(turn.list, &turn.command, page, pages.len()));
+        (page.count > 1).then(|| navigation(turn.list, &turn.command, page.index, page.count));
     let (embed, components) = (
-        embed(&pages[page]),
-        components(&pages[page], navigation.as_ref()),
+        embed(&page.reply),
+        components(&page.reply, navigation.as_ref()),
     );
     if deferred {
         let edit = EditInteractionResponse::new()
