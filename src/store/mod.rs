@@ -185,7 +185,7 @@ impl Store {
     /// leaves searches with FTS5 (and a rebuild is tried again later): the import has landed.
     fn refresh_search_index(&self) {
         if self.search_index.is_kept() {
-            if let Err(error) = self.search_index.rebuild(&self.read()) {
+            if let Err(error) = self.search_index.rebuild_now(&self.read()) {
                 tracing::warn!(error = ?error, "searches use FTS5 until the index is rebuilt");
             }
         }

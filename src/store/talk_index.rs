@@ -428,7 +428,22 @@ impl SearchIndex {
     /// Keeps an index from now on, built now from what `conn` sees.
     pub(super) fn keep(&self, conn: &Connection) -> anyhow::Result<()> {
         self.kept.store(true, Ordering::Relaxed);
-        self.rebuild(conn)
+        self.rebuild_now(conn)
+    }
+
+    /// Builds the index of what `conn` sees on this thread and puts it in use, holding off
+    /// background rebuilds meanwhile: searches during the build see a version the index does
+    /// not have yet, and would otherwise start a second build of the same text.
+    pub(super) fn rebuild_now(&self, conn: &Connection) -> anyhow::Result<()> {
+        let claimed = self
+            .rebuilding
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok();
+        let built = self.rebuild(conn);
+        if claimed {
+            self.rebuilding.store(false, Ordering::Release);
+        }
+        built
     }
 
     /// Whether this store keeps an index.
@@ -437,8 +452,8 @@ impl SearchIndex {
     }
 
     /// Builds the index of what `conn` sees and puts it in use, unless one of a later version
-    /// got there first (builds may overlap: versions only grow).
-    pub(super) fn rebuild(&self, conn: &Connection) -> anyhow::Result<()> {
+    /// got there first (a build here may overlap one in the background: versions only grow).
+    fn rebuild(&self, conn: &Connection) -> anyhow::Result<()> {
         let built = TalkIndex::build(conn);
         *self.failed_at.lock().unwrap_or_else(|p| p.into_inner()) =
             built.is_err().then(Instant::now);
