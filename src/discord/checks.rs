@@ -3,10 +3,12 @@
 //! here, from the permissions Discord computed into the interaction (no extra request).
 
 use poise::serenity_prelude as serenity;
+use poise::CommandInteractionType;
 
 use super::{Context, Error};
 use crate::commands::qa::moderator_role;
 use crate::ids::RoleId;
+use crate::store::Store;
 use crate::user_error;
 
 fn member_permissions(ctx: Context<'_>) -> Option<serenity::Permissions> {
@@ -35,22 +37,34 @@ pub fn is_moderator(member: &serenity::Member, moderator_role: Option<RoleId>) -
         || moderator_role.is_some_and(|role| member.roles.iter().any(|r| RoleId::from(*r) == role))
 }
 
-/// Q&A moderators only (see [`is_moderator`]).
+/// Q&A moderators only (see [`is_moderator`]). Permissions alone settle it without the
+/// database; the moderator role is looked up, for an autocomplete as urgent work (poise checks
+/// autocompletes too, and one that waits behind a queue of commands answers too late).
 pub async fn moderator(ctx: Context<'_>) -> Result<bool, Error> {
-    let member = match ctx {
-        poise::Context::Application(app) => app.interaction.member.as_deref(),
-        poise::Context::Prefix(_) => None,
+    let poise::Context::Application(app) = ctx else {
+        user_error!("{MODERATORS_ONLY}")
     };
+    let Some(member) = app.interaction.member.as_deref() else {
+        user_error!("{MODERATORS_ONLY}")
+    };
+    if is_moderator(member, None) {
+        return Ok(true);
+    }
     let role = match ctx.guild_id() {
         Some(guild) => {
             let guild = guild.into();
-            ctx.data()
-                .run(move |store, _| Ok(moderator_role(store, guild)?))
-                .await?
+            let lookup = move |store: &Store, _| Ok(moderator_role(store, guild)?);
+            match app.interaction_type {
+                // No slot in time: not known to be a moderator, so nothing is offered.
+                CommandInteractionType::Autocomplete => {
+                    ctx.data().run_urgent(lookup).await?.flatten()
+                }
+                CommandInteractionType::Command => ctx.data().run(lookup).await?,
+            }
         }
         None => None,
     };
-    if member.is_some_and(|member| is_moderator(member, role)) {
+    if is_moderator(member, role) {
         Ok(true)
     } else {
         user_error!("{MODERATORS_ONLY}")

@@ -280,6 +280,49 @@ async fn a_deferred_answer_rate_limited_by_discord_is_sent_again_not_lost() {
 }
 
 #[tokio::test]
+async fn a_gated_autocomplete_behind_a_busy_database_is_answered_in_time() {
+    let clock = TrapClock::new(Trap::Slow, pdt(10, 55));
+    let bot = TestBot::start_with(bundled_program(), clock.clone(), Mode::Proxy).await;
+    // As above: slow commands hold every database slot, and more wait for one.
+    clock.arm();
+    let mut commands = Vec::new();
+    for _ in 0..8 {
+        commands.push(
+            bot.fake
+                .send_command(IDS.attendee, IDS.general, "next", [])
+                .await,
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // `/qa open` checks who types: a moderator by permissions, an attendee by the role the
+    // database keeps. Neither check may queue behind the commands.
+    for user in [IDS.moderator, IDS.attendee] {
+        let response = bot
+            .fake
+            .send_autocomplete(
+                user,
+                IDS.general,
+                "qa open",
+                [("talk", json!("hopf"))],
+                "talk",
+            )
+            .await
+            .response()
+            .await;
+        assert_eq!(response.kind, 8, "an autocomplete result");
+        assert!(response.latency < Duration::from_secs(3), "{response:?}");
+    }
+    for command in commands {
+        command
+            .answered_within(Duration::from_secs(10))
+            .await
+            .unwrap();
+    }
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
 async fn an_autocomplete_behind_a_busy_database_is_answered_in_time_with_nothing() {
     let clock = TrapClock::new(Trap::Slow, pdt(10, 55));
     let bot = TestBot::start_with(bundled_program(), clock.clone(), Mode::Proxy).await;
