@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use confbot::clock::Clock;
-use fake_discord::{FakeDiscord, Fault};
+use fake_discord::{FakeDiscord, Fault, InteractionHandle};
 use serde_json::json;
 
 use crate::helpers::{bundled_program, fields, pdt, BinaryBot, Mode, TestBot, IDS};
@@ -279,11 +279,12 @@ async fn a_deferred_answer_rate_limited_by_discord_is_sent_again_not_lost() {
     bot.stop().await;
 }
 
-#[tokio::test]
-async fn a_gated_autocomplete_behind_a_busy_database_is_answered_in_time() {
+/// A bot whose database is busy: eight slow commands (3.5 s each, on its trap clock), more
+/// than its four database slots, hold every slot and keep more waiting for one. Returns the
+/// commands, to check they are answered in the end.
+async fn bot_with_a_busy_database() -> (TestBot, Vec<InteractionHandle>) {
     let clock = TrapClock::new(Trap::Slow, pdt(10, 55));
     let bot = TestBot::start_with(bundled_program(), clock.clone(), Mode::Proxy).await;
-    // As above: slow commands hold every database slot, and more wait for one.
     clock.arm();
     let mut commands = Vec::new();
     for _ in 0..8 {
@@ -294,6 +295,21 @@ async fn a_gated_autocomplete_behind_a_busy_database_is_answered_in_time() {
         );
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
+    (bot, commands)
+}
+
+async fn all_answered(commands: Vec<InteractionHandle>) {
+    for command in commands {
+        command
+            .answered_within(Duration::from_secs(10))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_gated_autocomplete_behind_a_busy_database_is_answered_in_time() {
+    let (bot, commands) = bot_with_a_busy_database().await;
     // `/qa open` checks who types: a moderator by permissions, an attendee by the role the
     // database keeps. Neither check may queue behind the commands.
     for user in [IDS.moderator, IDS.attendee] {
@@ -312,31 +328,14 @@ async fn a_gated_autocomplete_behind_a_busy_database_is_answered_in_time() {
         assert_eq!(response.kind, 8, "an autocomplete result");
         assert!(response.latency < Duration::from_secs(3), "{response:?}");
     }
-    for command in commands {
-        command
-            .answered_within(Duration::from_secs(10))
-            .await
-            .unwrap();
-    }
+    all_answered(commands).await;
     bot.fake.assert_no_violations();
     bot.stop().await;
 }
 
 #[tokio::test]
 async fn an_autocomplete_behind_a_busy_database_is_answered_in_time_with_nothing() {
-    let clock = TrapClock::new(Trap::Slow, pdt(10, 55));
-    let bot = TestBot::start_with(bundled_program(), clock.clone(), Mode::Proxy).await;
-    // Slow commands, more than the bot's database slots (four), hold every slot for 3.5 s.
-    clock.arm();
-    let mut commands = Vec::new();
-    for _ in 0..8 {
-        commands.push(
-            bot.fake
-                .send_command(IDS.attendee, IDS.general, "next", [])
-                .await,
-        );
-    }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (bot, commands) = bot_with_a_busy_database().await;
     let typed = bot
         .fake
         .send_autocomplete(
@@ -354,12 +353,7 @@ async fn an_autocomplete_behind_a_busy_database_is_answered_in_time_with_nothing
         response.choices.is_empty(),
         "the database was not its in time"
     );
-    for command in commands {
-        command
-            .answered_within(Duration::from_secs(10))
-            .await
-            .unwrap();
-    }
+    all_answered(commands).await;
     // Once the database is free again, suggestions come back.
     let response = bot
         .fake
