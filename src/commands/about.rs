@@ -2,8 +2,9 @@
 
 use super::schedule::conference_days;
 use super::{conference, CommandResult};
-use crate::reply::Reply;
+use crate::reply::{Reply, Text};
 use crate::store::Store;
+use crate::text;
 
 pub fn about(store: &Store) -> CommandResult {
     let conference = conference(store)?;
@@ -12,7 +13,7 @@ pub fn about(store: &Store) -> CommandResult {
         .iter()
         .map(|d| d.format("%a %-d %b %Y").to_string())
         .collect();
-    let mut reply = Reply::new(format!("confbot for {}", conference.name))
+    let mut reply = Reply::new(text!["confbot for ", Text::program(&conference.name)])
         .description(
             "I know the conference program. Ask me `/next`, `/now`, `/search`, `/talk`, `/speaker` \
              or `/schedule`; times are shown in your own zone and in the conference's.",

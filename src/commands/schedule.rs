@@ -47,11 +47,11 @@ pub fn schedule(store: &Store, now: DateTime<Utc>, day: Option<NaiveDate>) -> Co
     };
     let (from, to) = (start_of(day, tz), start_of(day + Days::new(1), tz));
     let sessions = store.sessions_starting_between(from, to)?;
-    let mut reply = Reply::new(format!(
-        "{} · {}",
-        conference.name,
-        day.format("%A %-d %B %Y")
-    ))
+    let mut reply = Reply::new(text![
+        Text::program(&conference.name),
+        format!(" · {}", day.format("%A %-d %B %Y"))
+    ])
+    // Footers show no Markdown, so the name goes in as written.
     .footer(conference.name.clone());
     // The day's first session, not its midnight: midnight in the conference's zone is the
     // day before for a reader west of it.

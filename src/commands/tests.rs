@@ -296,6 +296,27 @@ fn about_names_the_conference_and_counts_talks() {
 }
 
 #[test]
+fn the_conference_name_in_a_title_is_shown_as_written() {
+    let program = crate::testing::bundled();
+    let mut conference = program.conference().clone();
+    conference.name = "**Free** [prizes](https://evil.example)".into();
+    let store = Store::open_in_memory().unwrap();
+    store
+        .replace_program(
+            &crate::program::Program::new(conference, program.sessions().to_vec()).unwrap(),
+        )
+        .unwrap();
+    let escaped = r"\*\*Free\*\* \[prizes\](https://evil.example)";
+    assert_eq!(
+        about(&store).unwrap().title.discord(),
+        format!("confbot for {escaped}")
+    );
+    let day = NaiveDate::from_ymd_opt(2021, 5, 4);
+    let title = schedule(&store, pdt(9, 0), day).unwrap().title.discord();
+    assert!(title.starts_with(escaped), "{title}");
+}
+
+#[test]
 fn track_and_day_autocomplete_offer_the_programs_values() {
     let tracks = track_choices(&store(), "oral").unwrap();
     assert_eq!(
