@@ -4,9 +4,9 @@
 //! Each file owns a group of tables: `program.rs` writes and loads the whole program,
 //! `talks.rs` answers the read queries of the commands, `search.rs` turns user text into the
 //! words to search for and a safe FTS5 query, `talk_index.rs` is the bot's own search index of
-//! the talks (tantivy, kept current with the database), `source.rs` keeps the live program source's state, `agenda.rs` attendees'
-//! bookmarks, `dm_reminders.rs` the claims of DM reminders and change notices, and `events.rs`
-//! the Events tab mirror (settings, health, session → event, Interested bookmarks). Each
+//! the talks (tantivy, kept current with the database), `source.rs` keeps the live program
+//! source's state, `agenda.rs` attendees' bookmarks, `dm_reminders.rs` the claims of DM
+//! reminders and change notices, and `events.rs` the Events tab mirror (settings, health, session → event, Interested bookmarks). Each
 //! connection sits behind a mutex that is held for one synchronous unit of work (a query, or a
 //! whole import's transaction on the writer), never across an `.await`.
 //!
@@ -178,7 +178,7 @@ impl Store {
     /// Whether searches are answered from the kept search index now: it is built and holds
     /// the talks as stored. (After another process imports, FTS5 answers until it is rebuilt.)
     pub fn search_index_is_current(&self) -> anyhow::Result<bool> {
-        self.search_index.is_current(&self.read())
+        Ok(self.search_index.current(&self.read())?.is_some())
     }
 
     /// Rebuilds the search index, if kept, after this store changed the program. A failure

@@ -465,20 +465,10 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Whether the index is kept and current for the snapshot `conn`'s transaction sees.
-    pub(super) fn is_current(&self, conn: &Connection) -> anyhow::Result<bool> {
-        let current = self
-            .current
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        Ok(self.is_kept() && current.is_some_and(|index| Ok(index.version) == text_version(conn)))
-    }
-
-    /// What to answer a search from, for the snapshot `conn`'s transaction sees.
-    pub(super) fn lookup(self: &Arc<Self>, conn: &Connection) -> anyhow::Result<Lookup> {
+    /// The index, if it is kept and current for the snapshot `conn`'s transaction sees.
+    pub(super) fn current(&self, conn: &Connection) -> anyhow::Result<Option<Arc<TalkIndex>>> {
         if !self.is_kept() {
-            return Ok(Lookup::Fts5);
+            return Ok(None);
         }
         let version = text_version(conn)?;
         let current = self
@@ -486,8 +476,16 @@ impl SearchIndex {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        if let Some(index) = current.filter(|index| index.version == version) {
+        Ok(current.filter(|index| index.version == version))
+    }
+
+    /// What to answer a search from, for the snapshot `conn`'s transaction sees.
+    pub(super) fn lookup(self: &Arc<Self>, conn: &Connection) -> anyhow::Result<Lookup> {
+        if let Some(index) = self.current(conn)? {
             return Ok(Lookup::Current(index));
+        }
+        if !self.is_kept() {
+            return Ok(Lookup::Fts5);
         }
         let failed_lately = self
             .failed_at
