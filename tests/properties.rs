@@ -8,9 +8,10 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
+use confbot::jobs::announcements::plan;
+use confbot::jobs::delivery::Rules;
 use confbot::program::time::{resolve_local, LocalTimeError};
 use confbot::program::{import_str, ImportOptions, Program};
-use confbot::reminders::{plan, Rules};
 use confbot::store::Store;
 use confbot::synthetic::{program_json, GenOptions};
 use proptest::prelude::*;
