@@ -8,7 +8,6 @@
 pub mod cli;
 pub mod clock;
 pub mod commands;
-pub mod config;
 pub mod discord;
 pub mod domain;
 pub mod error;

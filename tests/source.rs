@@ -8,8 +8,8 @@ mod program_server;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use confbot::config::SourceConfig;
 use confbot::program::{import_str, Format, ImportOptions, Program};
+use confbot::source::Settings as SourceSettings;
 use confbot::source::{
     poll_once, reload_now, FetchError, Limits, Outcome, Polled, Source, SourceError,
 };
@@ -53,7 +53,7 @@ fn limits() -> Limits {
 }
 
 fn source(url: reqwest::Url) -> Source {
-    let config = SourceConfig {
+    let config = SourceSettings {
         url,
         poll: POLL,
         format: Format::Auto,

@@ -13,7 +13,7 @@ use crate::error::{UserError, APOLOGY};
 /// else is logged with `what` and becomes the apology. Every failure path goes through here.
 pub(super) fn for_user(error: &Error, what: &str) -> String {
     match error.downcast_ref::<UserError>() {
-        Some(user) => user.0.clone(),
+        Some(user) => user.0.discord(),
         None => {
             tracing::error!(what, error = ?error, "failed");
             APOLOGY.to_string()

@@ -61,8 +61,8 @@ pub use commands::all_commands;
 pub use data::Data;
 
 use crate::clock::Clock;
-use crate::config::AnnounceConfig;
 use crate::ids;
+use crate::jobs;
 use crate::jobs::Ticker;
 use crate::source::{Source, SourceTask};
 use crate::store::Store;
@@ -92,7 +92,7 @@ pub struct Bot {
     pub store: Arc<Store>,
     pub clock: Arc<dyn Clock>,
     /// When and where to announce sessions.
-    pub announce: AnnounceConfig,
+    pub announce: jobs::Settings,
     /// The live program source to poll, if any.
     pub source: Option<Source>,
 }

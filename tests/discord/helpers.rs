@@ -135,7 +135,7 @@ impl TestBot {
             http_client,
             store: Arc::clone(&store),
             clock,
-            announce: confbot::config::AnnounceConfig {
+            announce: confbot::jobs::Settings {
                 tick_seconds: 1,
                 ..Default::default()
             },
