@@ -10,14 +10,12 @@ use crate::domain::ports::{
     DirectMessage, DirectMessenger, DmError, NewThread, Outgoing, PostError, Poster,
 };
 use crate::ids::{ChannelId, MessageId, UserId};
-use crate::program::{import_str, ImportOptions, Program, Session};
+use crate::program::{Program, Session};
 use crate::store::Store;
 
 /// The bundled program (ICLR 2021, Tuesday 4 May).
 pub fn bundled() -> Program {
-    import_str("bundled", crate::DEFAULT_PROGRAM, &ImportOptions::default())
-        .unwrap()
-        .program
+    crate::bundled_program().unwrap().program
 }
 
 /// The bundled program with its sessions changed by `change` (added, retitled, moved...).

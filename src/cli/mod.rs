@@ -17,9 +17,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::commands;
 use crate::error::CommandError;
-use crate::program::{
-    import_file, import_str, time::resolve_local, Format, ImportOptions, Imported, Program,
-};
+use crate::program::{import_file, time::resolve_local, Format, ImportOptions, Imported, Program};
 use crate::store::{self, Store};
 
 #[derive(Parser)]
@@ -327,12 +325,7 @@ pub(crate) fn open_store(db: &Path, program: Option<&Path>) -> anyhow::Result<St
         let options = ImportOptions::default();
         let imported = match program {
             Some(path) => import_file(path, &options)?,
-            None => import_str(
-                crate::DEFAULT_PROGRAM_NAME,
-                crate::DEFAULT_PROGRAM,
-                &options,
-            )
-            .context("reading the bundled program")?,
+            None => crate::bundled_program()?,
         };
         store.replace_program(&imported.program)?;
     }
@@ -403,11 +396,7 @@ mod tests {
 
     #[test]
     fn the_bundled_program_is_valid() {
-        let program = import_str(
-            crate::DEFAULT_PROGRAM_NAME,
-            crate::DEFAULT_PROGRAM,
-            &ImportOptions::default(),
-        );
+        let program = crate::bundled_program();
         assert_eq!(program.unwrap().program.talks().count(), 12);
     }
 

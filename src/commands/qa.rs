@@ -584,10 +584,7 @@ mod tests {
 
     #[test]
     fn two_moderators_opening_at_once_both_get_the_thread_recorded_first() {
-        let store = Store::open_in_memory().unwrap();
-        let program =
-            crate::program::import_str("b", crate::DEFAULT_PROGRAM, &Default::default()).unwrap();
-        store.replace_program(&program.program).unwrap();
+        let store = crate::testing::store();
         let session = store.session("2021-05-04-1100-session").unwrap().unwrap();
         let subject = Subject {
             session,

@@ -25,13 +25,7 @@ pub fn pdt(hour: u32, minute: u32) -> DateTime<Utc> {
 }
 
 pub fn bundled_program() -> Program {
-    import_str(
-        "bundled",
-        confbot::DEFAULT_PROGRAM,
-        &ImportOptions::default(),
-    )
-    .unwrap()
-    .program
+    confbot::bundled_program().unwrap().program
 }
 
 /// A clock the test moves by hand; the bot's announcement ticks read it.
