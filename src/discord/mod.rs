@@ -39,6 +39,7 @@ mod convert;
 mod data;
 mod drain;
 mod errors;
+mod gateway;
 mod mirror;
 mod pacer;
 mod pages;
@@ -144,12 +145,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
             on_error: |error| Box::pin(errors::on_error(error)),
             post_command: |ctx| Box::pin(agenda::tell_if_dms_refused(ctx)),
             event_handler: |ctx, event, _framework, data| {
-                Box::pin(async move {
-                    pages::on_event(ctx, event, data).await?;
-                    qa::on_event(ctx, event, data).await?;
-                    mirror::on_event(ctx, event, data).await?;
-                    agenda::on_event(ctx, event, data).await
-                })
+                Box::pin(gateway::on_event(ctx, event, data))
             },
             // Owners are for prefix commands, which confbot has none of; skipping them saves a
             // request at start.
