@@ -4,7 +4,7 @@
 //! decisions are in `crate::commands::agenda` and `crate::commands::export`.
 //!
 //! Buttons carry stable custom ids (`commands::agenda::Action`) and are handled by
-//! [`on_event`] whenever they are pressed, like the Q&A buttons: a "Remind me" on a public
+//! [`on_press`] (routed by `gateway.rs`) whenever they are pressed, like the Q&A buttons: a "Remind me" on a public
 //! reply from days ago still works, for whoever presses it, across restarts and reloads.
 //! Every answer is ephemeral: an agenda is nobody else's business.
 

@@ -2,7 +2,7 @@
 //!
 //! A long list costs nothing while nobody presses its buttons: it is kept in the book
 //! (`book.rs`, where it says why as a recipe and for how long) and its buttons carry
-//! `reply::PageTurn` custom ids, which the framework's event handler answers ([`on_event`]),
+//! `reply::PageTurn` custom ids, which the event handler routes to [`on_press`],
 //! as it answers the Q&A and agenda buttons. A press recomputes the reply and shows the page
 //! its button names. Only the person who asked turns the pages of a public list; others are
 //! told to ask themselves. A press on a list no longer kept (too old, the book full, or from
