@@ -1,4 +1,4 @@
-//! What a user sees when a command fails (DESIGN.md rule 2): a [`UserError`] as written,
+//! What a user sees when a command fails (ARCHITECTURE.md, rule 2): a [`UserError`] as written,
 //! privately; anything else is logged with its context and the user gets a short apology.
 //! A panic in a handler is caught by poise and treated like an internal error.
 

@@ -1,4 +1,4 @@
-//! confbot on Discord: serenity + poise glue only (DESIGN.md, "discord/").
+//! confbot on Discord: serenity + poise glue only (ARCHITECTURE.md, rule 9).
 //!
 //! [`run`] is the library entry point: `confbot serve` calls it with the configuration from the
 //! environment, and tests call it in-process with their own clock, database and HTTP client
@@ -14,19 +14,22 @@
 //! - `pages.rs`: sending a reply, with Previous / Next buttons for long lists, and their presses.
 //! - `book.rs`: the recent long lists those buttons turn, bounded by age and count.
 //! - `errors.rs`: user errors shown as written, everything else logged and apologised for.
-//! - `setup.rs`, `announce.rs`: the admin commands for session announcements.
+//! - `setup.rs`, `announce.rs`: the admin commands (`/setup` with its Q&A settings, `/announce`).
 //! - `program.rs`: `/program reload` (an uploaded file, or the live source now), `/program status`.
 //! - `checks.rs`: server-side permission checks.
 //! - `poster.rs`: posting announcements through serenity (the `crate::domain::ports::Poster`).
-//! - `events.rs`: the Events tab mirror's scheduled events (`crate::domain::ports::EventPublisher`) and
-//!   the gateway events it follows.
+//! - `mirror.rs`: the Events tab mirror's scheduled events (`crate::domain::ports::EventPublisher`)
+//!   and the gateway events it follows.
+//! - `gateway.rs`: the event handler: component presses routed by custom id, gateway events to
+//!   the features that follow them.
 //! - `agenda.rs`: `/remind`, `/agenda` and their buttons and menus.
-//! - `qa.rs`: Q&A threads (`/qa`, `/ask`, `/setup qa|moderators`), their buttons and events.
+//! - `qa.rs`: Q&A threads (`/qa`, `/ask`), their buttons, deleted threads.
 //! - `pacer.rs`: announcements and DMs within Discord's global limit, paused by a 429.
 //! - `retry.rs`: retrying the bot's own requests on 429, 5xx and network errors.
 //! - `drain.rs`: at shutdown, answering the interactions in hand before the process ends.
 //!
-//! While the bot runs, `reminders::Ticker` posts session announcements on every clock tick, and
+//! While the bot runs, `jobs::Ticker` runs the jobs (announcements, DMs, the mirror) on every
+//! clock tick, and
 //! `source::SourceTask` polls the live program source, if one is configured.
 
 mod agenda;

@@ -1,7 +1,7 @@
 //! The Events tab mirror's decisions: what each session's scheduled event says ([`draft`]),
 //! what one sync must do to bring a guild's events in line with the program ([`plan`]), and
 //! what a listing of Discord's events says about confbot's records ([`reconcile`]). Plain
-//! functions of the store, the program and `now`; the tick in `reminders/events.rs` carries
+//! functions of the store, the program and `now`; the tick in `jobs/mirror.rs` carries
 //! them out through [`crate::domain::ports::EventPublisher`].
 //!
 //! The window: sessions running now or starting within `hours`, soonest first, at most

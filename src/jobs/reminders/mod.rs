@@ -10,7 +10,7 @@
 //! The same late and grace rules as announcements: a reminder that fell due while the bot was
 //! down is sent late (and says so) for talks that started at most `grace` ago; otherwise it is
 //! recorded as missed; a claim first tried longer ago than Discord remembers nonces is not
-//! retried (`Rules::retry_within`). A user who does not accept DMs (Discord's 50007) is
+//! retried (`delivery::Rules::retry_within`). A user who does not accept DMs (Discord's 50007) is
 //! recorded and gets no further attempt until they open `/agenda`; their next command tells
 //! them once.
 //!
