@@ -136,9 +136,9 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         Arc::clone(&bot.clock),
         bot.announce.rules.clone(),
         bot.guild_id,
-        source_task.as_ref().map(SourceTask::handle),
         Arc::clone(&pacer),
-    );
+    )
+    .with_source(source_task.as_ref().map(SourceTask::handle));
     if let Some(channel) = bot.announce.channel {
         seed_announce_channel(&http, &data, channel).await;
     }
@@ -175,15 +175,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         Arc::clone(&client.http),
         Arc::clone(&poster),
     ));
-    let ticker = Ticker::start(
-        bot.store,
-        poster,
-        events,
-        bot.clock,
-        bot.announce.rules,
-        bot.announce.tick_seconds,
-    )
-    .await?;
+    let ticker = Ticker::start(bot.store, poster, events, bot.clock, &bot.announce).await?;
     let result = tokio::select! {
         result = client.start() => result.map_err(|error| explain_startup_error(error, None)),
         () = shutdown => {

@@ -25,9 +25,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::StreamExt;
 
-use super::delivery::{
-    self, give_up, settle, Attempt, Report, Rules, DMS_CLOSED, HORIZON, LATE_AFTER,
-};
+use super::delivery::{self, Attempt, Report, Rules, DMS_CLOSED, HORIZON, LATE_AFTER};
 use super::dm::{deliver, Dm};
 use super::Tick;
 use crate::domain::agenda::MAX_MINUTES;
@@ -168,10 +166,9 @@ impl<M: DirectMessenger> Tick<'_, M> {
 
     async fn send(&self, claimed: DmReminder, report: &mut Report) -> anyhow::Result<()> {
         let (store, now, rules) = (self.store, self.now, self.rules);
-        let mut give_up =
-            |why, reason: &str| give_up(store, &claimed.delivery, why, reason, now, report);
+        let mut give_up = |why, reason: &str| self.give_up(&claimed.delivery, why, reason, report);
         let user = claimed.user;
-        if delivery::too_old_to_retry(&claimed.delivery, now, rules) {
+        if self.too_old_to_retry(&claimed.delivery) {
             return give_up(GiveUp::Missed, delivery::TOO_LONG_AGO);
         }
         if store.dms_refused_at(user)?.is_some() {
@@ -216,7 +213,7 @@ impl<M: DirectMessenger> Tick<'_, M> {
             }
             Attempt::Sent(_) | Attempt::StaleChannel => {}
         }
-        settle(store, &claimed.delivery, &attempt, late, now, report)
+        self.settle(&claimed.delivery, &attempt, late, report)
     }
 }
 
