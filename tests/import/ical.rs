@@ -3,29 +3,16 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use confbot::program::{import_file, import_str, Format, ImportOptions, Imported, Person};
-use confbot::store::Store;
+
+use crate::kit::{options, stored, utc};
 
 const DEMOCON: &str = "tests/fixtures/pretalx-democon-2022.ics";
 
-fn options(time_zone: Option<Tz>, name: Option<&str>) -> ImportOptions {
-    ImportOptions {
-        time_zone,
-        conference_name: name.map(str::to_string),
-        ..ImportOptions::default()
-    }
-}
-
 fn democon() -> Imported {
     import_file(Path::new(DEMOCON), &options(None, Some("DemoCon"))).unwrap()
-}
-
-fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
 }
 
 /// A hand-written calendar: CRLF, a folded DESCRIPTION, escaped text, UTC and floating times,
@@ -151,11 +138,7 @@ fn without_a_calendar_name_the_conference_is_named_after_the_file() {
 
 #[test]
 fn reimporting_democon_changes_nothing() {
-    let store = Store::open_in_memory().unwrap();
-    assert!(!store
-        .replace_program(&democon().program)
-        .unwrap()
-        .is_empty());
+    let store = stored(&democon().program);
     assert!(store
         .replace_program(&democon().program)
         .unwrap()

@@ -1,28 +1,15 @@
 //! The pretalx/frab `schedule.json` importer, on a real pretalx export and on our edge cases.
 
-use std::path::Path;
-
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use confbot::program::{
-    import_file, import_str, Format, ImportOptions, Imported, Location, Person, TalkKind,
-};
+use confbot::program::{import_str, Format, ImportOptions, Imported, Location, Person, TalkKind};
+
+use crate::kit::{self, utc};
 
 const DEMOCON: &str = "tests/fixtures/pretalx-democon.json";
 const EDGES: &str = "tests/fixtures/frab-edge-cases.json";
 
 fn import(path: &str, time_zone: Option<Tz>) -> Imported {
-    let options = ImportOptions {
-        time_zone,
-        ..ImportOptions::default()
-    };
-    import_file(Path::new(path), &options).unwrap()
-}
-
-fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
+    kit::import(path, time_zone).unwrap()
 }
 
 fn error_for(edited: &str) -> String {

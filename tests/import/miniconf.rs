@@ -2,29 +2,16 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use confbot::program::{import_file, Format, ImportOptions, Imported, Location, Person, TalkKind};
-use confbot::store::Store;
+
+use crate::kit::{import, stored, utc};
 
 const SITEDATA: &str = "tests/fixtures/miniconf-sigdial-inlg-2023";
 
-fn import(dir: &Path, time_zone: Option<Tz>) -> Result<Imported, String> {
-    let options = ImportOptions {
-        time_zone,
-        ..ImportOptions::default()
-    };
-    import_file(dir, &options).map_err(|e| e.to_string())
-}
-
 fn sigdial() -> Imported {
     import(Path::new(SITEDATA), Some(Tz::Europe__Prague)).unwrap()
-}
-
-fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
 }
 
 /// A copy of the fixture folder with `file` edited.
@@ -147,11 +134,7 @@ fn without_a_timezone_the_offsets_decide_with_a_warning() {
 
 #[test]
 fn reimporting_changes_nothing() {
-    let store = Store::open_in_memory().unwrap();
-    assert!(!store
-        .replace_program(&sigdial().program)
-        .unwrap()
-        .is_empty());
+    let store = stored(&sigdial().program);
     assert!(store
         .replace_program(&sigdial().program)
         .unwrap()
