@@ -7,7 +7,8 @@
 //!
 //! Every `VEVENT` becomes a session holding one talk (so `/next`, `/now` and announcements treat
 //! each event as attendees see it in their calendar); a repeated `UID` gets a suffix and a
-//! warning rather than losing an event. Times: `Z` is UTC, `TZID=` an IANA zone (a VTIMEZONE's
+//! warning rather than losing an event, and an event without a `SUMMARY` is left out with a
+//! warning naming its line. Times: `Z` is UTC, `TZID=` an IANA zone (a VTIMEZONE's
 //! own rules are not read: real files name IANA zones), a floating time is read in
 //! `--timezone`, else `X-WR-TIMEZONE`; with neither it is refused naming its line, never read
 //! as UTC. pretalx writes "Title - Speaker, Speaker" as the SUMMARY; only a calendar whose
@@ -118,9 +119,15 @@ pub fn parse(
                 .find_prop(name)
                 .and_then(|p| non_empty(Some(p.val.as_str().to_string())))
         };
-        let summary = text("SUMMARY").ok_or_else(|| {
-            ImportError::at_line(file, at, "expected the event to have a SUMMARY (its title)")
-        })?;
+        let Some(summary) = text("SUMMARY") else {
+            // A placeholder slot or a break: nothing to show attendees, and no reason to refuse
+            // the events around it.
+            warnings.push(Warning::new(
+                Location::Line(at),
+                "the event has no SUMMARY (its title), so it is left out",
+            ));
+            continue;
+        };
         let (title, speakers) = match pretalx {
             true => split_pretalx_summary(&summary),
             false => (summary, Vec::new()),

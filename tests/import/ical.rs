@@ -88,6 +88,43 @@ fn democon_has_all_36_events_in_berlin_including_the_one_outside_the_conference(
 }
 
 #[test]
+fn an_event_without_a_summary_is_left_out_with_a_warning_naming_its_line() {
+    let text = std::fs::read_to_string(DEMOCON)
+        .unwrap()
+        .replace(
+            "SUMMARY:Optional bifurcated attitude - Martin Baker\r\n",
+            "",
+        )
+        .replace(
+            "SUMMARY:Ergonomic object-oriented hub - Kimberly Smith\r\n",
+            "SUMMARY: \r\n",
+        );
+    let imported = import_str("democon.ics", &text, &options(None, Some("DemoCon"))).unwrap();
+    assert_eq!(
+        imported.program.talks().count(),
+        34,
+        "the other events stay"
+    );
+    assert!(!imported
+        .program
+        .talks()
+        .any(|t| t.id == "pretalx-democon-CAXE7R@localhost"));
+    let warnings: Vec<String> = imported
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("SUMMARY"))
+        .map(|w| w.to_string())
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "line 31: the event has no SUMMARY (its title), so it is left out",
+            "line 40: the event has no SUMMARY (its title), so it is left out"
+        ]
+    );
+}
+
+#[test]
 fn pretalx_summaries_are_split_into_title_and_speakers() {
     let program = democon().program;
     let talk = program
