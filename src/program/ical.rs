@@ -22,6 +22,7 @@ use chrono_tz::Tz;
 use icalendar::parser::{read_calendar, unfold, Property};
 
 use super::markup::to_discord;
+use super::span::{span, takes_no_time, End};
 use super::time::{iso_duration, resolve_local};
 use super::{
     non_empty, word_slug, Conference, ImportError, Location, Person, Program, Session, SessionSlot,
@@ -163,8 +164,8 @@ pub fn parse(
                 continue;
             }
         };
-        let end = match instant("DTEND")? {
-            Read::At(end) => end,
+        let (end, end_prop) = match instant("DTEND")? {
+            Read::At(end) => (End::At(end), "DTEND"),
             Read::AllDay => {
                 return Err(fail(
                     "DTEND",
@@ -182,28 +183,18 @@ pub fn parse(
                             ),
                         )
                     })?;
-                    start.checked_add_signed(duration).ok_or_else(|| {
-                        fail("DURATION", "the event would end after year 262143".into())
-                    })?
+                    (End::After(duration), "DURATION")
                 }
-                None => start,
+                // Neither: it takes no time.
+                None => (End::At(start), "DTSTART"),
             },
         };
-        if end < start {
-            return Err(fail(
-                "DTEND",
-                format!(
-                    "expected `{title}` to end after it starts ({start}), but it ends at {end}"
-                ),
-            ));
-        }
-        if end == start {
-            warnings.push(Warning::new(
-                Location::Line(at),
-                format!("`{title}` takes no time (no DTEND or DURATION), so it is left out"),
-            ));
+        let checked =
+            span(&title, start, end).map_err(|e| fail(e.at("DTSTART", end_prop), e.message));
+        let Some((start, end)) = checked? else {
+            warnings.push(Warning::new(Location::Line(at), takes_no_time(&title)));
             continue;
-        }
+        };
         if event.find_prop("RRULE").is_some() {
             // Conference events happen once; expanding rules is left to calendar apps.
             warnings.push(Warning::new(

@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use super::span::{timed_span, End};
 use super::time::resolve_local;
 use super::{
     deserialize_json, Conference, ImportError, Location, Person, Program, Session, SessionSlot,
@@ -76,15 +77,23 @@ pub fn parse(file: &str, text: &str) -> Result<Program, ImportError> {
             ),
         )
     })?;
-    let instant = |path: String, text: &str| read_time(file, path, text, time_zone);
+    // An item's start and end, read and checked, errors naming the item's path.
+    let times = |path: &str, title: &str, start: &str, end: &str| {
+        let (start_path, end_path) = (format!("{path}.start"), format!("{path}.end"));
+        let start = read_time(file, start_path.clone(), start, time_zone)?;
+        let end = End::At(read_time(file, end_path.clone(), end, time_zone)?);
+        timed_span(title, start, end)
+            .map_err(|e| ImportError::at_path(file, e.at(&start_path, &end_path), e.message))
+    };
     let mut sessions = Vec::with_capacity(raw.sessions.len());
     for (s, session) in raw.sessions.into_iter().enumerate() {
         let mut talks = Vec::with_capacity(session.talks.len());
         for (t, talk) in session.talks.into_iter().enumerate() {
             let path = format!("sessions[{s}].talks[{t}]");
+            let (start, end) = times(&path, &talk.title, &talk.start, &talk.end)?;
             talks.push(Talk {
-                start: instant(format!("{path}.start"), &talk.start)?,
-                end: instant(format!("{path}.end"), &talk.end)?,
+                start,
+                end,
                 id: talk.id,
                 title: talk.title,
                 kind: TalkKind::parse(&talk.kind),
@@ -93,10 +102,12 @@ pub fn parse(file: &str, text: &str) -> Result<Program, ImportError> {
                 url: talk.url,
             });
         }
+        let path = format!("sessions[{s}]");
+        let (start, end) = times(&path, &session.title, &session.start, &session.end)?;
         sessions.push(Session {
             slot: SessionSlot {
-                start: instant(format!("sessions[{s}].start"), &session.start)?,
-                end: instant(format!("sessions[{s}].end"), &session.end)?,
+                start,
+                end,
                 id: session.id,
                 title: session.title,
                 track: session.track,

@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::frab::{derive_zone, is_break};
+use super::span::{timed_span, End};
 use super::time::resolve_local;
 use super::{
     deserialize_json, json_id, non_empty, word_slug, Conference, ImportError, Location, Person,
@@ -108,15 +109,9 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
             read_time(text.as_deref(), zone, &mut stamps).map_err(|m| error(field, m))
         };
         let start = time("start", entry.start)?;
-        let end = time("end", entry.end)?;
-        if end <= start {
-            return Err(error(
-                "end",
-                format!(
-                    "expected `{title}` to end after it starts ({start}), but it ends at {end}"
-                ),
-            ));
-        }
+        let end = End::At(time("end", entry.end)?);
+        let (start, end) =
+            timed_span(&title, start, end).map_err(|e| error(e.at("start", "end"), e.message))?;
         let uids: Vec<(&str, String)> = [("UID", &entry.upper_uid), ("uid", &entry.uid)]
             .into_iter()
             .filter_map(|(field, v)| Some((field, v.as_ref().and_then(json_id)?)))

@@ -299,7 +299,11 @@ fn an_end_before_the_start_is_an_error_not_a_negative_talk() {
         r#""end": "2024-06-13T08:00:00+03:00""#,
     ));
     assert!(
-        message.contains("at `schedule.conference.days[1].rooms.Lab[0].end`: expected the event to end after it starts"),
+        message.ends_with(
+            "at `schedule.conference.days[1].rooms.Lab[0].end`: expected `Soldering for \
+             beginners` to end after it starts (2024-06-13T09:00:00+03:00), but it ends at \
+             2024-06-13T08:00:00+03:00"
+        ),
         "{message}"
     );
 }
