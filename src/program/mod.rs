@@ -20,6 +20,7 @@ mod page;
 mod pentabarf;
 mod schedule_v2;
 mod sessionize;
+mod span;
 pub mod time;
 
 use std::collections::HashSet;

@@ -6,6 +6,8 @@
 use chrono::{DateTime, FixedOffset, LocalResult, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::span::not_keepable;
+
 /// A zone abbreviation as printed on conference pages: its fixed offset and the IANA zone it
 /// belongs to (used for display). Ambiguous ones (IST, CST for China) take the more common
 /// conference meaning and are listed here so the choice is visible.
@@ -70,13 +72,12 @@ pub enum LocalTimeError {
     Gap(NaiveDateTime, Tz),
     #[error("{0} happens twice in {1} (daylight saving fold); write it with an offset, e.g. {2}")]
     Fold(NaiveDateTime, Tz, String),
-    #[error("{0} is not a time confbot can keep: the year must be from 1 to 9999")]
+    #[error("{}", not_keepable(.0))]
     Year(NaiveDateTime),
 }
 
 /// The one instant a wall-clock time names in `tz`, or why there is none. Years outside 1 to
-/// 9999 are refused: chrono reads `-021-05-04` as the year -21 (a typo, found by fuzzing), and
-/// leads and day arithmetic assume four-digit years.
+/// 9999 are refused, as everywhere (see [`not_keepable`]).
 pub fn resolve_local(local: NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>, LocalTimeError> {
     if !(1..=9999).contains(&chrono::Datelike::year(&local)) {
         return Err(LocalTimeError::Year(local));
