@@ -23,7 +23,7 @@ use super::render::{embed, no_mentions};
 use super::{Context, Data, Error};
 use crate::commands::agenda::{self as core, Action, AgendaView};
 use crate::commands::export;
-use crate::ids::UserId;
+use crate::ids::{TalkId, UserId};
 
 /// Add a talk to your agenda, with a DM reminder before it starts
 #[poise::command(slash_command)]
@@ -166,8 +166,8 @@ async fn answer(
                         .await?
                 }
                 (_, ComponentInteractionDataKind::StringSelect { values }) => {
-                    let values = values.clone();
-                    data.run(move |store, now| core::remind_many(store, now, user, &values))
+                    let talks: Vec<TalkId> = values.iter().map(|v| v.as_str().into()).collect();
+                    data.run(move |store, now| core::remind_many(store, now, user, &talks))
                         .await?
                 }
                 _ => anyhow::bail!("the Remind me menu sent no talks"),

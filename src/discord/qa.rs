@@ -87,8 +87,16 @@ async fn open(
     let plan = || {
         let (session, talk) = (session.clone(), talk.clone());
         ctx.data().run(move |store, now| {
-            let subject =
-                core::subject(store, now, guild, here, session.as_deref(), talk.as_deref())?;
+            let subject = core::subject(
+                store,
+                now,
+                guild,
+                here,
+                core::Named {
+                    session: session.as_deref(),
+                    talk: talk.as_deref(),
+                },
+            )?;
             let open = core::plan_open(store, guild, &subject, here, now)?;
             Ok((subject, open))
         })

@@ -217,7 +217,7 @@ fn read_event(
         slot: SessionSlot {
             // The talk keeps the event's own id; the session needs a different one (ids are
             // unique across sessions and talks), derived so that it is just as stable.
-            id: format!("{id}-session"),
+            id: format!("{id}-session").into(),
             title: title.clone(),
             track: non_empty(raw.track),
             room: non_empty(Some(room_key.to_string())).or(non_empty(raw.room)),
@@ -251,7 +251,7 @@ fn read_event(
             }
         }
         session.talks.push(Talk {
-            id,
+            id: id.into(),
             title,
             kind: TalkKind::parse(kind.as_deref().unwrap_or_default()),
             start: start_utc,

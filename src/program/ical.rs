@@ -238,7 +238,7 @@ pub fn parse(
             non_empty(Some(first.replace("\\,", ",").replace("\\;", ";")))
         });
         let talk = Talk {
-            id: id.clone(),
+            id: id.clone().into(),
             title: title.clone(),
             kind: TalkKind::Talk,
             start,
@@ -249,7 +249,7 @@ pub fn parse(
         };
         let session = Session {
             slot: SessionSlot {
-                id: format!("{id}-session"),
+                id: format!("{id}-session").into(),
                 title,
                 track,
                 room: text("LOCATION"),

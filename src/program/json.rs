@@ -95,7 +95,7 @@ pub fn parse(file: &str, text: &str) -> Result<Program, ImportError> {
             talks.push(Talk {
                 start,
                 end,
-                id: talk.id,
+                id: talk.id.into(),
                 title: talk.title,
                 kind: TalkKind::parse(&talk.kind),
                 speakers: talk.speakers.into_iter().map(Person::new).collect(),
@@ -109,7 +109,7 @@ pub fn parse(file: &str, text: &str) -> Result<Program, ImportError> {
             slot: SessionSlot {
                 start,
                 end,
-                id: session.id,
+                id: session.id.into(),
                 title: session.title,
                 track: session.track,
                 room: session.room,

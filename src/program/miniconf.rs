@@ -149,7 +149,7 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
         let room = non_empty(entry.room).or(non_empty(entry.location).filter(|l| !is_link(l)));
         sessions.push(Session {
             slot: SessionSlot {
-                id: format!("{id}-session"),
+                id: format!("{id}-session").into(),
                 title,
                 track: None,
                 room,
@@ -204,7 +204,8 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
                 id: match n {
                     0 => paper.uid.clone(),
                     _ => format!("{}-{}", paper.uid, n + 1),
-                },
+                }
+                .into(),
                 title: paper.title.clone(),
                 kind,
                 start: session.slot.start,
@@ -220,7 +221,7 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
         if session.talks.is_empty() && !pause {
             let kind = format!("{calendar_id} {}", session.slot.title).to_lowercase();
             session.talks.push(Talk {
-                id,
+                id: id.into(),
                 title: session.slot.title.clone(),
                 kind: match kind.contains("keynote") {
                     true => TalkKind::Keynote,

@@ -245,7 +245,7 @@ fn build(
     let talks: Vec<Talk> = talks
         .into_iter()
         .map(|t| Talk {
-            id: format!("{}-{}", stamp(t.start), slug(surname(&t.authors[0]))),
+            id: format!("{}-{}", stamp(t.start), slug(surname(&t.authors[0]))).into(),
             title: titles
                 .remove(&local_start(t.start))
                 .unwrap_or_else(|| label(&t.authors)),
@@ -259,7 +259,7 @@ fn build(
         .collect();
     let session = Session {
         slot: SessionSlot {
-            id: format!("{}-session", stamp(first)),
+            id: format!("{}-session", stamp(first)).into(),
             title: sidecar.session.unwrap_or_else(|| {
                 format!(
                     "Session of {} at {}",

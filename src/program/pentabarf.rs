@@ -193,7 +193,7 @@ pub fn parse(
                 let kind = child_text(event, "type");
                 let mut session = Session {
                     slot: SessionSlot {
-                        id: format!("{id}-session"),
+                        id: format!("{id}-session").into(),
                         title: title.clone(),
                         track: child_text(event, "track"),
                         room: room_name.clone().or_else(|| child_text(event, "room")),
@@ -205,7 +205,7 @@ pub fn parse(
                 };
                 if !kind.as_deref().is_some_and(is_break) {
                     session.talks.push(Talk {
-                        id,
+                        id: id.into(),
                         title,
                         kind: TalkKind::parse(kind.as_deref().unwrap_or_default()),
                         start,

@@ -240,7 +240,7 @@ pub fn parse(
         };
         let mut session = Session {
             slot: SessionSlot {
-                id: format!("{id}-session"),
+                id: format!("{id}-session").into(),
                 title: title.clone(),
                 track,
                 room,
@@ -285,7 +285,7 @@ pub fn parse(
                 }
             }
             session.talks.push(Talk {
-                id,
+                id: id.into(),
                 title,
                 kind: kind_of(&kind),
                 start,

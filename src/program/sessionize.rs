@@ -209,7 +209,7 @@ pub fn parse(
         let mut session = Session {
             slot: SessionSlot {
                 // The talk keeps Sessionize's id; the session needs another, just as stable.
-                id: format!("{id}-session"),
+                id: format!("{id}-session").into(),
                 title: title.clone(),
                 track,
                 room,
@@ -242,7 +242,7 @@ pub fn parse(
                 }
             }
             session.talks.push(Talk {
-                id,
+                id: id.into(),
                 title,
                 // Sessionize's default format for an ordinary talk is "Session".
                 kind: match kind.as_deref() {

@@ -195,7 +195,7 @@ impl Store {
         Ok(talks
             .into_iter()
             .map(|talk| {
-                let minutes = minutes.remove(&talk.talk.id).unwrap_or_default();
+                let minutes = minutes.remove(talk.talk.id.as_str()).unwrap_or_default();
                 Bookmark { talk, minutes }
             })
             .collect())

@@ -403,7 +403,7 @@ mod tests {
             .unwrap()
             .into_iter()
             .take(2)
-            .map(|t| t.talk.id)
+            .map(|t| t.talk.id.to_string())
             .collect();
         assert_eq!(talks.len(), 2);
         store.set_bookmark(user, &talks[0], 30, pdt(9, 0)).unwrap();

@@ -48,7 +48,7 @@ pub use changes::{ChangeNotice, NewNotice, ProgramChange};
 pub use mirror::{EventMirror, EventRoom, MirroredEvent};
 pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
 pub use reminders::{
-    change_dm_nonce, reminder_nonce, AgendaChange, ChangeDm, DmReminder, DueBookmark,
+    change_dm_nonce, reminder_nonce, AgendaChange, ChangeDm, DmReminder, DueBookmark, TalkAt,
 };
 pub use search::fts_query;
 pub use settings::{ChannelHealth, GuildSettings};

@@ -36,7 +36,7 @@ pub use plan::{plan, Planned};
 use super::delivery::{self, Attempt, Report, Rules, HORIZON, LATE_AFTER};
 use super::{qa, Tick};
 use crate::domain::ports::{record_outcome, Outgoing, Poster, CHANNEL_BROKEN};
-use crate::ids::{GuildId, Nonce};
+use crate::ids::{GuildId, Nonce, SessionId};
 use crate::program::SessionSlot;
 use crate::store::outbox::{DeliveryState, GiveUp};
 use crate::store::{Announcement, NewAnnouncement, Store};
@@ -96,7 +96,7 @@ impl<P: Poster> Tick<'_, P> {
         };
         for guild in store.announcing_guilds()? {
             // Due (session, lead) pairs, grouped by session, leads in descending order.
-            let mut due: BTreeMap<(DateTime<Utc>, String), (SessionSlot, Vec<TimeDelta>)> =
+            let mut due: BTreeMap<(DateTime<Utc>, SessionId), (SessionSlot, Vec<TimeDelta>)> =
                 BTreeMap::new();
             for &lead in &self.rules.leads {
                 for session in store.unannounced_sessions(
