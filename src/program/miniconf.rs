@@ -9,9 +9,9 @@
 //! A calendar entry without papers (a keynote, a workshop) is a talk of its own, and a break
 //! (`calendarId` `break`) a session without talks. An entry's id is its `UID`, else its title
 //! (never its time, so a session that moves keeps its identity); an id already taken gets `-2`
-//! (`-3`…) in file order, with a warning when the file's own UIDs repeat. These folders also carry attendees' and
-//! authors' e-mail addresses (a `contact` column): only the columns named here are read, and
-//! errors name rows by line and papers by id, never by their other content.
+//! (`-3`…) in file order, with a warning when the file's own UIDs repeat. These folders also
+//! carry attendees' and authors' e-mail addresses (a `contact` column): only the columns named
+//! here are read, and errors name rows by line and papers by id, never by their other content.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -119,7 +119,7 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
         let id = match uids.first() {
             Some((field, uid)) => {
                 let id = unique(uid, &taken);
-                if let Some(first) = taken.get(uid).filter(|_| id != *uid) {
+                if let Some(first) = taken.get(uid) {
                     warnings.push(Warning::at_path(
                         format!("{path}.{field}"),
                         format!(

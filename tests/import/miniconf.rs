@@ -413,4 +413,6 @@ fn an_entry_without_a_uid_that_moves_is_moved_and_its_talks_keep_their_ids() {
         2 + 5 + 1,
         "the sessions, the papers, the keynote talk"
     );
+    let reloaded = stored(&before).replace_program(&after).unwrap();
+    assert_eq!(reloaded, diff, "a reload records the same moves");
 }
