@@ -3,7 +3,9 @@
 //! Also how people write a duration (`10m`, `1h30m`) and a zone, for the command line and the
 //! environment.
 
-use chrono::{DateTime, FixedOffset, LocalResult, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
+use chrono::{
+    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 
 use super::span::not_keepable;
@@ -134,6 +136,18 @@ pub fn iso_duration(text: &str) -> Option<TimeDelta> {
         }
     }
     any.then(|| TimeDelta::try_seconds(seconds)).flatten()
+}
+
+/// The first instant of a local day (midnight, or the first moment after a DST gap).
+pub fn start_of_day(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    (0..=3)
+        .find_map(|hour| {
+            day.and_hms_opt(hour, 0, 0)?
+                .and_local_timezone(tz)
+                .earliest()
+        })
+        .map(|at| at.with_timezone(&Utc))
+        .unwrap_or_else(|| day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
 }
 
 /// An IANA zone name, as `--timezone` and `CONFBOT_PROGRAM_TIMEZONE` take it; the error says
