@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Days, NaiveTime, Utc};
 
-use super::delivery::{self, Attempt, Report, Rules};
+use super::delivery::{Report, Rules};
 use super::Tick;
 use crate::domain::format::{people, span, stamp};
-use crate::domain::ports::{record_outcome, Outgoing, Poster, CHANNEL_BROKEN};
+use crate::domain::ports::{Outgoing, Poster};
 use crate::program::time::start_of_day;
 use crate::program::{SessionSlot, TalkKind};
 use crate::reply::{limits, truncate, Reply, Style, Text};
@@ -75,18 +75,7 @@ impl<P: Poster> Tick<'_, P> {
     }
 
     async fn post_digest(&self, digest: Digest, report: &mut Report) -> anyhow::Result<()> {
-        let (store, now) = (self.store, self.now);
-        if self.too_old_to_retry(&digest.delivery) {
-            return self.give_up(
-                &digest.delivery,
-                GiveUp::Missed,
-                delivery::TOO_LONG_AGO,
-                report,
-            );
-        }
-        if store.channel_broken(digest.guild_id, digest.channel_id)? {
-            return self.give_up(&digest.delivery, GiveUp::Failed, CHANNEL_BROKEN, report);
-        }
+        let store = self.store;
         let Some(conference) = store.conference()? else {
             return self.give_up(
                 &digest.delivery,
@@ -109,20 +98,8 @@ impl<P: Poster> Tick<'_, P> {
             embed,
             mention_role: None,
         };
-        let outcome = self.out.post(&outgoing).await;
-        self.settle(
-            &digest.delivery,
-            &Attempt::from(outcome.clone()),
-            false,
-            report,
-        )?;
-        record_outcome(
-            store,
-            digest.guild_id,
-            digest.channel_id,
-            outcome.as_ref().map(|_| ()),
-            now,
-        )?;
+        self.post_claimed(&digest.delivery, &outgoing, false, report)
+            .await?;
         Ok(())
     }
 }
