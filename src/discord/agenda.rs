@@ -18,7 +18,7 @@ use serenity::{
 
 use super::autocomplete::talk_choices;
 use super::errors::failure;
-use super::pages::send_private;
+use super::pages::{run_private, send_private};
 use super::render::{embed, no_mentions};
 use super::{Context, Data, Error};
 use crate::commands::agenda::{self as core, Action, AgendaView};
@@ -39,11 +39,10 @@ pub async fn remind(
 ) -> Result<(), Error> {
     let user: UserId = ctx.author().id.into();
     let minutes = minutes.map(u32::from);
-    let reply = ctx
-        .data()
-        .run(move |store, now| core::remind(store, now, user, &talk, minutes))
-        .await?;
-    send_private(ctx, reply).await
+    run_private(ctx, move |store, now| {
+        core::remind(store, now, user, &talk, minutes)
+    })
+    .await
 }
 
 /// Your talks in time order, with clashes marked; remove talks or pause reminders

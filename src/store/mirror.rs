@@ -6,6 +6,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
+use super::agenda::add_agenda_user;
 use super::{from_unix, Store};
 use crate::ids::{ChannelId, EventId, GuildId, UserId};
 
@@ -346,10 +347,7 @@ impl Store {
     ) -> anyhow::Result<usize> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO agenda_users (user_id) VALUES (?1) ON CONFLICT DO NOTHING",
-            [user],
-        )?;
+        add_agenda_user(&tx, user)?;
         let mut added = 0;
         for talk in talk_ids {
             let new = tx.execute(
