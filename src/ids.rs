@@ -11,8 +11,10 @@ use std::fmt;
 
 use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
-macro_rules! discord_id {
-    ($(#[$doc:meta])* $name:ident) => {
+/// One id type: `number:` for Discord's (a `u64`, stored as an `INTEGER`), `text:` for the
+/// program's (a `String`, stored as `TEXT`).
+macro_rules! id_type {
+    (number: $(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub u64);
@@ -47,39 +49,7 @@ macro_rules! discord_id {
             }
         }
     };
-}
-
-discord_id!(
-    /// A server.
-    GuildId
-);
-discord_id!(
-    /// A text, voice or forum channel, or a thread (threads are channels on Discord).
-    ChannelId
-);
-discord_id!(
-    /// A scheduled event (the Events tab).
-    EventId
-);
-discord_id!(
-    /// A message in a channel.
-    MessageId
-);
-discord_id!(
-    /// A member, or any Discord account.
-    UserId
-);
-discord_id!(
-    /// A role of a server.
-    RoleId
-);
-discord_id!(
-    /// An interaction: a command, a button press; a list's page buttons name the command's.
-    InteractionId
-);
-
-macro_rules! program_id {
-    ($(#[$doc:meta])* $name:ident) => {
+    (text: $(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Default, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub String);
@@ -141,11 +111,40 @@ macro_rules! program_id {
     };
 }
 
-program_id!(
+id_type!(number:
+    /// A server.
+    GuildId
+);
+id_type!(number:
+    /// A text, voice or forum channel, or a thread (threads are channels on Discord).
+    ChannelId
+);
+id_type!(number:
+    /// A scheduled event (the Events tab).
+    EventId
+);
+id_type!(number:
+    /// A message in a channel.
+    MessageId
+);
+id_type!(number:
+    /// A member, or any Discord account.
+    UserId
+);
+id_type!(number:
+    /// A role of a server.
+    RoleId
+);
+id_type!(number:
+    /// An interaction: a command, a button press; a list's page buttons name the command's.
+    InteractionId
+);
+
+id_type!(text:
     /// A session, by the program's stable id (kept across reloads, so claims and threads follow it).
     SessionId
 );
-program_id!(
+id_type!(text:
     /// A talk, by the program's stable id (bookmarks and reminders follow it across reloads).
     TalkId
 );
