@@ -61,6 +61,7 @@ pub mod limits;
 pub mod model;
 mod rest;
 mod server;
+mod session;
 mod spec;
 mod state;
 mod tls;
@@ -85,6 +86,7 @@ pub use model::Ids;
 pub use state::{InteractionResponse, RecordedRequest, Rule, UploadedFile, Violation};
 
 use crate::model::MessageRec;
+use crate::session::intents;
 use crate::state::{AttachmentRec, InteractionRec, Shared, World};
 
 /// The token the fake accepts (REST `Authorization: Bot <token>` and gateway IDENTIFY).
@@ -318,7 +320,7 @@ impl FakeDiscord {
 
     /// Waits until a bot has identified and its session is connected.
     pub async fn wait_until_ready(&self, timeout: Duration) -> Result<(), WaitTimeout> {
-        self.wait_for(|f| f.shared.read(gateway::connected), timeout)
+        self.wait_for(|f| f.shared.read(World::connected), timeout)
             .await
     }
 
@@ -333,7 +335,7 @@ impl FakeDiscord {
     /// should resume. Panics if no bot is connected.
     pub fn drop_gateway(&self) {
         assert!(
-            self.shared.update(gateway::drop_connection),
+            self.shared.update(World::drop_connection),
             "drop_gateway: no bot is connected"
         );
     }
@@ -341,7 +343,7 @@ impl FakeDiscord {
     /// Sends op 7 RECONNECT; serenity should reconnect and resume.
     pub fn request_reconnect(&self) {
         assert!(
-            self.shared.update(gateway::request_reconnect),
+            self.shared.update(World::request_reconnect),
             "request_reconnect: no bot is connected"
         );
     }
@@ -350,8 +352,7 @@ impl FakeDiscord {
     /// bot must identify again (serenity waits about 5 s first).
     pub fn invalidate_session(&self, resumable: bool) {
         assert!(
-            self.shared
-                .update(|w| gateway::invalidate_session(w, resumable)),
+            self.shared.update(|w| w.invalidate_session(resumable)),
             "invalidate_session: no bot is connected"
         );
     }
@@ -658,7 +659,9 @@ impl FakeDiscord {
         let id = self.shared.next_id();
         let token = format!("fake-interaction-token-{id}");
         self.shared.update(|w| {
-            let session = gateway::current(w).expect("no bot session to send the interaction to");
+            let session = w
+                .current_session()
+                .expect("no bot session to send the interaction to");
             let payload = interaction_payload(w, id, &token, kind, user, channel, &extra);
             w.interactions.push(InteractionRec {
                 id,
@@ -675,7 +678,7 @@ impl FakeDiscord {
                 followups: Vec::new(),
                 answered: None,
             });
-            gateway::dispatch(w, session, "INTERACTION_CREATE", payload);
+            w.dispatch(session, "INTERACTION_CREATE", payload);
         });
         InteractionHandle {
             fake: self.clone(),
@@ -747,12 +750,7 @@ impl FakeDiscord {
             let mut event = model::member(&user, None);
             event["guild_id"] = json!(Ids::FIXED.guild.to_string());
             w.users.push(user);
-            gateway::dispatch_with_intent(
-                w,
-                gateway::intents::GUILD_MEMBERS,
-                "GUILD_MEMBER_ADD",
-                event,
-            );
+            w.dispatch_with_intent(intents::GUILD_MEMBERS, "GUILD_MEMBER_ADD", event);
         });
         id
     }
@@ -957,7 +955,7 @@ impl FakeDiscord {
             };
             let json = w.channel_json(&c);
             w.channels.push(c);
-            gateway::dispatch_with_intent(w, gateway::intents::GUILDS, "CHANNEL_CREATE", json);
+            w.dispatch_with_intent(intents::GUILDS, "CHANNEL_CREATE", json);
         });
         id
     }

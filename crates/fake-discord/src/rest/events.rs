@@ -18,8 +18,8 @@ use serde_json::{json, Value};
 use serenity::model::id::{ChannelId, UserId};
 
 use super::{no_content, ok, Answer, Body, DiscordError};
-use crate::gateway;
 use crate::model::{self, EventRec, Ids};
+use crate::session::intents;
 use crate::state::{Rule, Shared, World};
 
 /// Discord's cap on a guild's scheduled and active events.
@@ -359,7 +359,7 @@ pub(crate) fn event_json(w: &World, e: &EventRec, counted: bool) -> Value {
 
 /// Scheduled event dispatches need the GUILD_SCHEDULED_EVENTS intent.
 pub(crate) fn dispatch(w: &mut World, t: &str, d: Value) {
-    gateway::dispatch_with_intent(w, gateway::intents::GUILD_SCHEDULED_EVENTS, t, d);
+    w.dispatch_with_intent(intents::GUILD_SCHEDULED_EVENTS, t, d);
 }
 
 /// A user presses (or un-presses) Interested: recorded, and dispatched as
