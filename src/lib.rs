@@ -23,7 +23,6 @@ pub mod reminders;
 pub mod reply;
 pub mod source;
 pub mod store;
-pub mod synthetic;
 #[cfg(test)]
 mod testing;
 

@@ -1,6 +1,7 @@
 //! The rule that imports run one way (docs/ARCHITECTURE.md), checked on the source text: no
-//! cycle between the top-level modules of `src/`, and none between the files of one folder
-//! (`discord/commands.rs` ⇄ `discord/qa.rs` would be one). A folder's `mod.rs` is its parent
+//! cycle between the top-level modules of `src/` or of any workspace crate's `src/`, none
+//! between the files of one folder (`discord/commands.rs` ⇄ `discord/qa.rs` would be one), and
+//! none between the workspace's crates, dev-dependencies included. A folder's `mod.rs` is its parent
 //! and may be used by its children; test code (from `#[cfg(test)]` on) is not counted.
 //!
 //! References are read from `crate::a::b` and `super::b` paths, including `use` groups
@@ -148,11 +149,13 @@ fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
         .find_map(|node| visit(node, graph, &mut Vec::new(), &mut done))
 }
 
-#[test]
-fn imports_run_one_way() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+/// The import graphs of the crate whose sources are in `src`: between its top-level modules,
+/// and between the files of each folder.
+type Graph = BTreeMap<String, BTreeSet<String>>;
+
+fn import_graphs(src: &Path) -> (Graph, BTreeMap<String, Graph>) {
     let mut files = Vec::new();
-    sources(&src, &mut files);
+    sources(src, &mut files);
     let modules: BTreeMap<Module, String> = files
         .iter()
         .filter(|f| !f.ends_with("testing.rs") && !f.ends_with("main.rs"))
@@ -166,13 +169,12 @@ fn imports_run_one_way() {
                 .filter(|line| !line.trim_start().starts_with("//"))
                 .map(|line| format!("{line}\n"))
                 .collect();
-            (module_of(&src, f), code)
+            (module_of(src, f), code)
         })
         .collect();
     let known: BTreeSet<Module> = modules.keys().cloned().collect();
-    // Top-level modules, and the files of each folder.
-    let mut top: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut folders: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    let mut top: Graph = BTreeMap::new();
+    let mut folders: BTreeMap<String, Graph> = BTreeMap::new();
     for (module, code) in &modules {
         for target in references(module, code, &known) {
             if let (Some(from), Some(to)) = (module.first(), target.first()) {
@@ -190,20 +192,98 @@ fn imports_run_one_way() {
             }
         }
     }
+    (top, folders)
+}
+
+/// Panics naming the first cycle in the graphs of the crate at `root`.
+fn assert_no_cycle(root: &Path, top: &Graph, folders: &BTreeMap<String, Graph>) {
+    let name = root.display();
+    if let Some(found) = cycle(top) {
+        panic!(
+            "modules of {name}/src/ import each other: {}",
+            found.join(" → ")
+        );
+    }
+    for (folder, graph) in folders {
+        if let Some(found) = cycle(graph) {
+            panic!(
+                "files of {name}/src/{folder}/ import each other: {}",
+                found.join(" → ")
+            );
+        }
+    }
+}
+
+#[test]
+fn imports_run_one_way() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (top, folders) = import_graphs(&root.join("src"));
     assert!(
         top.contains_key("discord") && top["discord"].contains("commands"),
         "the reader found no references: {top:?}"
     );
-    if let Some(found) = cycle(&top) {
-        panic!("modules of src/ import each other: {}", found.join(" → "));
+    assert_no_cycle(root, &top, &folders);
+}
+
+/// The crates of the workspace, from the root's `[workspace] members`.
+fn workspace_crates() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let members = manifest
+        .lines()
+        .find(|line| line.starts_with("members"))
+        .expect("the workspace lists its members");
+    members
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(|member| root.join(member))
+        .collect()
+}
+
+#[test]
+fn the_files_of_each_workspace_crate_import_one_way() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let crates: Vec<PathBuf> = workspace_crates()
+        .into_iter()
+        .filter(|k| k.starts_with(root.join("crates")))
+        .collect();
+    assert!(crates.len() > 1, "{crates:?}");
+    for krate in &crates {
+        let (top, folders) = import_graphs(&krate.join("src"));
+        assert_no_cycle(krate, &top, &folders);
     }
-    for (folder, graph) in &folders {
-        if let Some(found) = cycle(graph) {
-            panic!(
-                "files of src/{folder}/ import each other: {}",
-                found.join(" → ")
-            );
-        }
+}
+
+/// The workspace crates `krate`'s manifest depends on by path, dev-dependencies included.
+fn path_dependencies(krate: &Path) -> BTreeSet<String> {
+    let manifest = std::fs::read_to_string(krate.join("Cargo.toml")).unwrap();
+    manifest
+        .lines()
+        .filter_map(|line| {
+            let (_, rest) = line.split_once("path = \"")?;
+            let path = rest.split('"').next()?;
+            let target = krate.join(path).canonicalize().ok()?;
+            Some(target.display().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn no_workspace_crate_depends_on_itself_through_others_even_for_tests() {
+    let graph: Graph = workspace_crates()
+        .iter()
+        .map(|krate| {
+            let name = krate.canonicalize().unwrap().display().to_string();
+            (name, path_dependencies(krate))
+        })
+        .collect();
+    assert!(graph.values().any(|deps| !deps.is_empty()), "{graph:?}");
+    if let Some(found) = cycle(&graph) {
+        panic!(
+            "workspace crates depend on each other: {}",
+            found.join(" → ")
+        );
     }
 }
 

@@ -362,7 +362,7 @@ mod tests {
         let path = dir.path().join("confbot.sqlite3");
         let store = Store::open(&path).unwrap();
         let generated = |talks| {
-            let json = crate::synthetic::program_json(&crate::synthetic::GenOptions {
+            let json = synthetic::program_json(&synthetic::GenOptions {
                 talks,
                 days: 2,
                 tracks: 3,
