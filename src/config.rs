@@ -10,8 +10,8 @@ use chrono_tz::Tz;
 use clap::ValueEnum;
 
 use crate::ids::{ChannelId, GuildId};
+use crate::jobs::delivery::Rules;
 use crate::program::Format;
-use crate::reminders::Rules;
 
 /// The bot's configuration.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,8 @@
-//! Discord's ids as the core knows them: one small type per kind of thing, so a channel can
-//! never be passed where a guild is meant and a call site says what each number is. serenity's
-//! own id types stay in `discord/`, which converts at the edge.
+//! Ids as the core knows them: one small type per kind of thing, so a channel can never be
+//! passed where a guild is meant, nor a talk where a session is, and a call site says what each
+//! value is. Discord's ids are numbers (serenity's own id types stay in `discord/`, which
+//! converts at the edge); the program's are the stable strings its file gives; a [`Nonce`] is
+//! what Discord deduplicates a message by.
 //!
 //! In SQLite an id is stored as its bits in an `INTEGER` (Discord's snowflakes fit in 63 bits
 //! today; the cast keeps any 64-bit value intact both ways).
@@ -75,6 +77,44 @@ discord_id!(
     /// An interaction: a command, a button press; a list's page buttons name the command's.
     InteractionId
 );
+
+/// The nonce of a message that must be posted once: `cb` and the 64-bit FNV-1a hash of its
+/// delivery's key in hex, 18 characters (Discord allows 25). The same key gives the same nonce
+/// across restarts and versions, so a retry is recognised by Discord as the same message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Nonce(String);
+
+impl Nonce {
+    /// The nonce of a delivery's key.
+    pub fn of(key: &str) -> Nonce {
+        let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+        Nonce(format!("cb{hash:016x}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Nonce {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl ToSql for Nonce {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.0.as_str()))
+    }
+}
+
+impl FromSql for Nonce {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        String::column_result(value).map(Nonce)
+    }
+}
 
 #[cfg(test)]
 mod tests {

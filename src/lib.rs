@@ -5,21 +5,16 @@
 //! the core [`commands`], which answer with a plain-data [`reply::Reply`] that the CLI prints as
 //! text (and the Discord layer renders as embeds).
 
-pub mod agenda;
 pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod discord;
+pub mod domain;
 pub mod error;
-pub mod events;
-pub mod format;
-pub mod ics;
 pub mod ids;
-pub mod post;
+pub mod jobs;
 pub mod program;
-pub mod qa;
-pub mod reminders;
 pub mod reply;
 pub mod source;
 pub mod store;

@@ -1,8 +1,15 @@
-//! What the unit tests share: the bundled program, a store holding it, and times on its day.
-//! (The integration tests in `tests/` have their own in `tests/discord/helpers.rs`.)
+//! What the unit tests share: the bundled program, a store holding it, times on its day, and
+//! fake ports that record what the jobs send. (The integration tests in `tests/` have their own
+//! kit: they reach Discord through the loopback fake, not through these.)
+
+use std::sync::Mutex;
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use crate::domain::ports::{
+    DirectMessage, DirectMessenger, DmError, NewThread, Outgoing, PostError, Poster,
+};
+use crate::ids::{ChannelId, MessageId, UserId};
 use crate::program::{import_str, ImportOptions, Program};
 use crate::store::Store;
 
@@ -35,4 +42,87 @@ pub fn pdt(hour: u32, minute: u32) -> DateTime<Utc> {
         .with_ymd_and_hms(2021, 5, 4, hour, minute, 0)
         .unwrap()
         .to_utc()
+}
+
+/// A poster that records what it posts, answering with scripted errors first.
+#[derive(Default)]
+pub struct FakePoster {
+    pub posted: Mutex<Vec<Outgoing>>,
+    errors: Mutex<Vec<PostError>>,
+    pub threads: Mutex<Vec<NewThread>>,
+    pub removed: Mutex<Vec<ChannelId>>,
+}
+
+impl FakePoster {
+    pub fn failing(errors: Vec<PostError>) -> FakePoster {
+        FakePoster {
+            errors: Mutex::new(errors),
+            ..FakePoster::default()
+        }
+    }
+
+    pub fn posted(&self) -> Vec<Outgoing> {
+        self.posted.lock().unwrap().clone()
+    }
+}
+
+impl Poster for FakePoster {
+    async fn post(&self, message: &Outgoing) -> Result<MessageId, PostError> {
+        let mut errors = self.errors.lock().unwrap();
+        if !errors.is_empty() {
+            return Err(errors.remove(0));
+        }
+        let mut posted = self.posted.lock().unwrap();
+        posted.push(message.clone());
+        Ok(MessageId(1000 + posted.len() as u64))
+    }
+
+    async fn open_thread(&self, thread: &NewThread) -> Result<ChannelId, PostError> {
+        let mut threads = self.threads.lock().unwrap();
+        threads.push(thread.clone());
+        Ok(ChannelId(2000 + threads.len() as u64))
+    }
+
+    async fn remove_thread(&self, thread: ChannelId) -> Result<(), PostError> {
+        self.removed.lock().unwrap().push(thread);
+        Ok(())
+    }
+}
+
+/// A messenger that records what it sends, answering with scripted errors first.
+#[derive(Default)]
+pub struct FakeMessenger {
+    pub opened: Mutex<Vec<UserId>>,
+    pub sent: Mutex<Vec<DirectMessage>>,
+    errors: Mutex<Vec<DmError>>,
+}
+
+impl FakeMessenger {
+    pub fn failing(errors: Vec<DmError>) -> FakeMessenger {
+        FakeMessenger {
+            errors: Mutex::new(errors),
+            ..FakeMessenger::default()
+        }
+    }
+
+    pub fn sent(&self) -> Vec<DirectMessage> {
+        self.sent.lock().unwrap().clone()
+    }
+}
+
+impl DirectMessenger for FakeMessenger {
+    async fn open_dm(&self, user: UserId) -> Result<ChannelId, DmError> {
+        self.opened.lock().unwrap().push(user);
+        Ok(ChannelId(5000 + user.get()))
+    }
+
+    async fn send_dm(&self, message: &DirectMessage) -> Result<MessageId, DmError> {
+        let mut errors = self.errors.lock().unwrap();
+        if !errors.is_empty() {
+            return Err(errors.remove(0));
+        }
+        let mut sent = self.sent.lock().unwrap();
+        sent.push(message.clone());
+        Ok(MessageId(9000 + sent.len() as u64))
+    }
 }

@@ -10,9 +10,10 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
+use confbot::jobs::announcements::plan;
+use confbot::jobs::delivery::Rules;
 use confbot::program::time::{resolve_local, LocalTimeError};
 use confbot::program::{import_str, ImportOptions, Program, TalkKind};
-use confbot::reminders::{plan, Rules};
 use confbot::store::Store;
 use proptest::prelude::*;
 use synthetic::{program_json, GenOptions};

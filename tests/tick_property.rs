@@ -19,11 +19,13 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use confbot::ids::{ChannelId, GuildId, MessageId};
-use confbot::post::{NewThread, Outgoing, PostError, Poster};
+use confbot::domain::ports::{NewThread, Outgoing, PostError, Poster};
+use confbot::ids::{ChannelId, GuildId, MessageId, Nonce};
+use confbot::jobs::announcements::{nonce, tick};
+use confbot::jobs::delivery::Rules;
 use confbot::program::{Conference, Program, Session, SessionSlot};
-use confbot::reminders::{nonce, tick, Rules};
-use confbot::store::{AnnouncementState, Store};
+use confbot::store::outbox::DeliveryState;
+use confbot::store::Store;
 use futures_util::FutureExt;
 use proptest::prelude::*;
 
@@ -83,7 +85,7 @@ enum Change {
 struct Created {
     id: MessageId,
     channel: ChannelId,
-    nonce: String,
+    nonce: Nonce,
     at: DateTime<Utc>,
 }
 
@@ -101,7 +103,7 @@ struct Discord {
     faults: Mutex<VecDeque<Fault>>,
     created: Mutex<Vec<Created>>,
     log: Mutex<Vec<Event>>,
-    refused: Mutex<HashSet<String>>,
+    refused: Mutex<HashSet<Nonce>>,
 }
 
 impl Discord {
@@ -198,7 +200,7 @@ struct Obligation {
     start: DateTime<Utc>,
     at: DateTime<Utc>,
     channel: ChannelId,
-    nonce: String,
+    nonce: Nonce,
 }
 
 /// The run: the store and Discord, the program as it is now, and what the model expects.
@@ -448,9 +450,9 @@ impl Run {
         // Every announcement recorded as sent is on Discord.
         for (guild_id, _) in GUILDS {
             for row in self.store.announcements(guild_id).unwrap() {
-                if row.state == AnnouncementState::Sent {
+                if row.delivery.state == DeliveryState::Sent {
                     prop_assert!(
-                        created.iter().any(|c| Some(c.id) == row.message_id
+                        created.iter().any(|c| Some(c.id) == row.delivery.message_id
                             && c.nonce == row.nonce
                             && c.channel == row.channel_id),
                         "recorded as sent but not on Discord: {row:?}"

@@ -3,7 +3,7 @@
 //! may hold makes a custom id within Discord's limit that parses to the same action.
 #![no_main]
 
-use confbot::agenda::Action;
+use confbot::domain::agenda::Action;
 use confbot::program::MAX_ID_LEN;
 use confbot::reply::limits;
 use libfuzzer_sys::fuzz_target;

@@ -3,7 +3,7 @@
 //! custom id limit.
 #![no_main]
 
-use confbot::qa::Press;
+use confbot::domain::qa::Press;
 use confbot::reply::limits;
 use libfuzzer_sys::fuzz_target;
 

@@ -9,7 +9,7 @@ use chrono::{TimeDelta, Utc};
 use super::text;
 use super::{open_store, parse_at};
 use crate::config::AnnounceConfig;
-use crate::reminders::{plan, render};
+use crate::jobs::announcements::{plan, render};
 
 pub fn preview(db: &Path, from: Option<&str>, to: Option<&str>) -> anyhow::Result<()> {
     let announce = AnnounceConfig::from_environment()?;

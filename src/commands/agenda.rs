@@ -8,15 +8,15 @@
 use chrono::{DateTime, Utc};
 
 use super::{conference, CommandResult};
+use crate::domain::format::{day_and_time, stamp};
 use crate::error::CommandError;
-use crate::format::{day_and_time, stamp};
 use crate::ids::UserId;
 use crate::reply::{truncate, Choice, Reply, Style, Text};
 use crate::store::{Bookmark, Store};
 use crate::{text, user_error};
 
-pub use crate::agenda::Action;
-use crate::agenda::{due_at, DEFAULT_MINUTES, MAX_MINUTES};
+pub use crate::domain::agenda::Action;
+use crate::domain::agenda::{due_at, DEFAULT_MINUTES, MAX_MINUTES};
 
 /// What a user whose DMs Discord refused reads, once, on their next command.
 pub const DMS_REFUSED: &str = "I could not send you a reminder: Discord says you do not accept direct messages from me. To get reminders, allow direct messages from this server's members (click the server's name → Privacy Settings → Direct Messages), then open `/agenda` so I try again.";

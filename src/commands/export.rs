@@ -32,7 +32,7 @@ pub fn program_ics(
         }
         talks
     };
-    Ok(crate::ics::calendar(&conference, &talks, now))
+    Ok(crate::domain::ics::calendar(&conference, &talks, now))
 }
 
 /// The user's agenda as an iCalendar file (past talks too: a calendar keeps history).
@@ -42,7 +42,7 @@ pub fn agenda_ics(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<Str
     if talks.is_empty() {
         user_error!("Your agenda is empty: add talks with `/remind` first.");
     }
-    Ok(crate::ics::calendar(&conference, &talks, now))
+    Ok(crate::domain::ics::calendar(&conference, &talks, now))
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@
 mod about;
 pub mod agenda;
 mod autocomplete;
-pub mod events;
 pub mod export;
+pub mod mirror;
 mod next;
 mod now;
 pub mod program;

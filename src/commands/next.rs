@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{conference, CommandResult};
-use crate::format::{stamp, talk_field};
+use crate::domain::format::{stamp, talk_field};
 use crate::reply::{Reply, Style, Text};
 use crate::store::Store;
 use crate::text;

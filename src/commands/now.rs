@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{conference, CommandResult};
-use crate::format::{day_and_time, people, span, stamp};
+use crate::domain::format::{day_and_time, people, span, stamp};
 use crate::program::SessionSlot;
 use crate::reply::{Reply, Style, Text};
 use crate::store::Store;

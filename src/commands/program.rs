@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{conference, CommandResult};
 use crate::config::SourceConfig;
-use crate::format::stamp;
+use crate::domain::format::stamp;
 use crate::program::{import_str, ImportOptions, Imported, ProgramDiff};
 use crate::reply::{Reply, Style, Text};
 use crate::source::{self, shown_url, Outcome, Polled};

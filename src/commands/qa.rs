@@ -10,13 +10,13 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 
 use super::CommandResult;
-use crate::error::CommandError;
-use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
-use crate::post::NewThread;
-use crate::program::SessionSlot;
-use crate::qa::{
+use crate::domain::ports::NewThread;
+use crate::domain::qa::{
     give_up_opening, new_thread, record_opened, reserve_opening, Opened, Recorded, Subject,
 };
+use crate::error::CommandError;
+use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
+use crate::program::SessionSlot;
 use crate::reply::{escaped, limits, truncate, Choice, Field, Reply, Text};
 use crate::store::{QaState, QaThread, Question, Store};
 use crate::{text, user_error};
@@ -112,7 +112,7 @@ fn given(value: Option<&str>) -> Option<&str> {
 pub enum Open {
     /// The subject already has a live thread.
     Existing(QaThread),
-    /// Open this thread: the caller holds the reservation (see [`crate::qa::reserve_opening`]).
+    /// Open this thread: the caller holds the reservation (see [`crate::domain::qa::reserve_opening`]).
     New(NewThread),
     /// Someone else is opening it right now: wait for their thread.
     Busy,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::{conference, CommandResult};
-use crate::format::{people, span, stamp};
+use crate::domain::format::{people, span, stamp};
 use crate::reply::{Choice, Reply, Style, Text};
 use crate::store::Store;
 use crate::text;

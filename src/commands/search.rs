@@ -2,7 +2,7 @@
 //! abstracts. Any text is safe: the store never passes user text to FTS5 as syntax.
 
 use super::{conference, CommandResult};
-use crate::format::talk_field;
+use crate::domain::format::talk_field;
 use crate::reply::{truncate, Reply};
 use crate::store::{Store, MAX_COUNTED};
 use crate::user_error;

@@ -5,11 +5,12 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{conference, CommandResult};
+use crate::domain::format::{day_and_time, stamp};
+use crate::domain::ports::{record_outcome, PostError};
 use crate::error::CommandError;
-use crate::format::{day_and_time, stamp};
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId};
-use crate::post::{record_outcome, PostError};
-use crate::reminders::{plan, render, Rules};
+use crate::jobs::announcements::{plan, render};
+use crate::jobs::delivery::Rules;
 use crate::reply::{Reply, Style, Text};
 use crate::store::Store;
 use crate::{text, user_error};
@@ -134,7 +135,7 @@ pub fn show(store: &Store, guild: GuildId, rules: &Rules) -> CommandResult {
             ),
             true,
         )
-        .field("Events tab", super::events::health(store, guild)?, false))
+        .field("Events tab", super::mirror::health(store, guild)?, false))
 }
 
 /// The next announcements this guild will get (within a day).

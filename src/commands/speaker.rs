@@ -2,7 +2,7 @@
 //! their name, ignoring case and accents.
 
 use super::{conference, CommandResult};
-use crate::format::{day_and_time, span};
+use crate::domain::format::{day_and_time, span};
 use crate::reply::{truncate, Choice, Reply, Text};
 use crate::store::Store;
 use crate::text;

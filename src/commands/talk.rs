@@ -2,7 +2,7 @@
 
 use super::agenda::Action;
 use super::{conference, CommandResult};
-use crate::format::{abstract_text, people, span};
+use crate::domain::format::{abstract_text, people, span};
 use crate::reply::{Reply, Text};
 use crate::store::Store;
 use crate::text;

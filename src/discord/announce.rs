@@ -8,7 +8,8 @@ use super::pages::send_private;
 use super::poster::SerenityPoster;
 use super::{guild, Context, Error};
 use crate::commands::setup as core;
-use crate::post::{Outgoing, Poster};
+use crate::domain::ports::{Outgoing, Poster};
+use crate::ids::Nonce;
 use crate::reply::{Reply, Text};
 
 /// Session announcements: what is coming up, and a test post (admins)
@@ -51,11 +52,8 @@ async fn test(ctx: Context<'_>) -> Result<(), Error> {
         let outgoing = Outgoing {
             guild_id: guild,
             channel_id: channel,
-            nonce: format!(
-                "t{}{}",
-                ctx.id() % 1_000_000_000,
-                channel.get() % 1_000_000_000
-            ),
+            // One test per command and channel: a retried request is not posted twice.
+            nonce: Nonce::of(&format!("test\u{1f}{}\u{1f}{channel}", ctx.id())),
             content: Text::from(
                 "**Test** from confbot: this is how announcements will look here.\n",
             ) + &sample.0,

@@ -17,7 +17,7 @@ use super::Error;
 use crate::clock::Clock;
 use crate::error::CommandError;
 use crate::ids::GuildId;
-use crate::reminders::Rules;
+use crate::jobs::delivery::Rules;
 use crate::source::SourceHandle;
 use crate::store::Store;
 

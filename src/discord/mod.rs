@@ -17,8 +17,8 @@
 //! - `setup.rs`, `announce.rs`: the admin commands for session announcements.
 //! - `program.rs`: `/program reload` (an uploaded file, or the live source now), `/program status`.
 //! - `checks.rs`: server-side permission checks.
-//! - `poster.rs`: posting announcements through serenity (the `crate::post::Poster`).
-//! - `events.rs`: the Events tab mirror's scheduled events (`crate::post::EventPublisher`) and
+//! - `poster.rs`: posting announcements through serenity (the `crate::domain::ports::Poster`).
+//! - `events.rs`: the Events tab mirror's scheduled events (`crate::domain::ports::EventPublisher`) and
 //!   the gateway events it follows.
 //! - `agenda.rs`: `/remind`, `/agenda` and their buttons and menus.
 //! - `qa.rs`: Q&A threads (`/qa`, `/ask`, `/setup qa|moderators`), their buttons and events.
@@ -39,7 +39,7 @@ mod convert;
 mod data;
 mod drain;
 mod errors;
-mod events;
+mod mirror;
 mod pacer;
 mod pages;
 mod poster;
@@ -63,7 +63,7 @@ pub use data::Data;
 use crate::clock::Clock;
 use crate::config::AnnounceConfig;
 use crate::ids;
-use crate::reminders::Ticker;
+use crate::jobs::Ticker;
 use crate::source::{Source, SourceTask};
 use crate::store::Store;
 
@@ -147,7 +147,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
                 Box::pin(async move {
                     pages::on_event(ctx, event, data).await?;
                     qa::on_event(ctx, event, data).await?;
-                    events::on_event(ctx, event, data).await?;
+                    mirror::on_event(ctx, event, data).await?;
                     agenda::on_event(ctx, event, data).await
                 })
             },
@@ -172,7 +172,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         .context("building the Discord client")?;
     let shard_manager = Arc::clone(&client.shard_manager);
     let poster = Arc::new(poster::SerenityPoster::new(Arc::clone(&client.http), pacer));
-    let events = Arc::new(events::SerenityEvents::new(
+    let events = Arc::new(mirror::SerenityEvents::new(
         Arc::clone(&client.http),
         Arc::clone(&poster),
     ));

@@ -15,10 +15,10 @@ use serenity::{
 use super::pacer::Pacer;
 use super::render;
 use super::retry::is_transient;
-use crate::ids;
-use crate::post::{
+use crate::domain::ports::{
     DirectMessage, DirectMessenger, DmError, NewThread, Outgoing, PostError, Poster,
 };
+use crate::ids;
 
 /// Discord's "Cannot send messages to this user": they do not accept DMs from the bot.
 const CANNOT_DM: isize = 50007;
@@ -70,7 +70,7 @@ impl DirectMessenger for SerenityPoster {
         let create = CreateMessage::new()
             .content(render::content(&message.content))
             .embed(render::embed(&message.embed.fitted()))
-            .nonce(Nonce::String(message.nonce.clone()))
+            .nonce(Nonce::String(message.nonce.to_string()))
             .enforce_nonce(true)
             .allowed_mentions(render::no_mentions());
         self.paced(
@@ -104,7 +104,7 @@ impl Poster for SerenityPoster {
             .content(render::content(&message.content))
             .embed(render::embed(&message.embed))
             .components(render::components(&message.embed, None))
-            .nonce(Nonce::String(message.nonce.clone()))
+            .nonce(Nonce::String(message.nonce.to_string()))
             .enforce_nonce(true)
             .allowed_mentions(mentions);
         match self

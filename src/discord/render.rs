@@ -10,7 +10,7 @@ use serenity::{
     CreateSelectMenuKind, CreateSelectMenuOption, SelectMenu,
 };
 
-use crate::agenda::Action;
+use crate::domain::agenda::Action;
 use crate::reply::{limits, PageTurn, Reply, Text};
 
 /// confbot's embed colour.

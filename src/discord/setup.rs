@@ -114,7 +114,7 @@ async fn events(
     let guild = guild(ctx);
     let reply = ctx
         .data()
-        .run(move |store, _| crate::commands::events::set_events(store, guild, enabled, hours, max))
+        .run(move |store, _| crate::commands::mirror::set_events(store, guild, enabled, hours, max))
         .await?;
     send_private(ctx, reply).await
 }
@@ -140,7 +140,7 @@ async fn room_channel(
     let reply = ctx
         .data()
         .run(move |store, _| {
-            crate::commands::events::set_room_channel(store, guild, &room, channel, stage)
+            crate::commands::mirror::set_room_channel(store, guild, &room, channel, stage)
         })
         .await?;
     send_private(ctx, reply).await

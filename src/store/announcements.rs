@@ -1,53 +1,18 @@
-//! Announcement claims: the table that makes each (guild, session, lead) announcement happen
-//! exactly once. A row is inserted (claimed) before anything is posted; the unique key turns a
-//! second claim into a no-op. A claimed row that was never confirmed (a crash, a transient
-//! error) is picked up again at `next_attempt_at` and re-posted with the same nonce.
+//! Announcement claims: the outbox kind that makes each (guild, session, lead) announcement
+//! happen exactly once (`outbox.rs` moves it through its states). A row is inserted (claimed)
+//! before anything is posted; the unique key turns a second claim into a no-op. A claim that was
+//! never settled (a crash, a transient error) is picked up again and re-posted with its nonce.
 
 use anyhow::Context;
 use chrono::{DateTime, TimeDelta, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::from_unix;
+use super::outbox::{self, Announcements, ClaimId, Delivery, DeliveryState, NewClaim};
 use super::talks::{session_slot, SESSION_SLOT};
 use super::Store;
-use crate::ids::{ChannelId, GuildId, MessageId};
+use crate::ids::{ChannelId, GuildId, MessageId, Nonce};
 use crate::program::SessionSlot;
-
-/// How long a fresh claim is left alone before it counts as abandoned (its poster crashed).
-const CLAIM_LEASE: TimeDelta = TimeDelta::seconds(30);
-
-/// Where an announcement is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AnnouncementState {
-    /// Being posted, or to be retried at `next_attempt_at`.
-    Claimed,
-    /// Posted.
-    Sent,
-    /// Never posted: it fell due too long ago, or a later lead superseded it.
-    Missed,
-    /// Never posted: a permanent error (missing access, unknown channel, cancelled session).
-    Failed,
-}
-
-impl AnnouncementState {
-    pub(super) fn as_str(self) -> &'static str {
-        match self {
-            AnnouncementState::Claimed => "claimed",
-            AnnouncementState::Sent => "sent",
-            AnnouncementState::Missed => "missed",
-            AnnouncementState::Failed => "failed",
-        }
-    }
-
-    pub(super) fn parse(text: &str) -> AnnouncementState {
-        match text {
-            "sent" => AnnouncementState::Sent,
-            "missed" => AnnouncementState::Missed,
-            "failed" => AnnouncementState::Failed,
-            _ => AnnouncementState::Claimed,
-        }
-    }
-}
 
 /// An announcement to claim.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,47 +23,39 @@ pub struct NewAnnouncement {
     pub session_starts_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     pub channel_id: ChannelId,
-    pub nonce: String,
+    pub nonce: Nonce,
 }
 
 /// A claimed announcement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Announcement {
-    pub id: i64,
+    pub delivery: Delivery<Announcements>,
     pub guild_id: GuildId,
     pub session_id: String,
     pub lead: TimeDelta,
     pub session_starts_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     pub channel_id: ChannelId,
-    pub nonce: String,
-    pub state: AnnouncementState,
-    pub attempts: u32,
-    pub last_error: Option<String>,
-    pub message_id: Option<MessageId>,
-    /// When it was claimed, which is when its first post was attempted.
-    pub claimed_at: DateTime<Utc>,
+    pub nonce: Nonce,
 }
 
-const COLUMNS: &str =
-    "id, guild_id, session_id, lead_secs, session_starts_at, due_at, channel_id, nonce,
-    state, attempts, last_error, message_id, claimed_at";
+/// The announcement's own columns, after the outbox's.
+const OWN: &str = "guild_id, session_id, lead_secs, session_starts_at, due_at, channel_id, nonce";
+
+fn select() -> String {
+    format!("SELECT {}, {OWN} FROM announcements", outbox::columns(""))
+}
 
 fn announcement(r: &Row) -> rusqlite::Result<Announcement> {
     Ok(Announcement {
-        id: r.get(0)?,
-        guild_id: r.get(1)?,
-        session_id: r.get(2)?,
-        lead: TimeDelta::seconds(r.get(3)?),
-        session_starts_at: from_unix(r.get(4)?),
-        due_at: from_unix(r.get(5)?),
-        channel_id: r.get(6)?,
-        nonce: r.get(7)?,
-        state: AnnouncementState::parse(&r.get::<_, String>(8)?),
-        attempts: r.get(9)?,
-        last_error: r.get(10)?,
-        message_id: r.get(11)?,
-        claimed_at: from_unix(r.get(12)?),
+        delivery: outbox::delivery(r, 0)?,
+        guild_id: r.get(6)?,
+        session_id: r.get(7)?,
+        lead: TimeDelta::seconds(r.get(8)?),
+        session_starts_at: from_unix(r.get(9)?),
+        due_at: from_unix(r.get(10)?),
+        channel_id: r.get(11)?,
+        nonce: r.get(12)?,
     })
 }
 
@@ -131,119 +88,59 @@ impl Store {
     }
 
     /// Claims an announcement in `state` (claimed to post it, missed to record that it never
-    /// will be). Returns the claimed row, or `None` if it was already claimed.
+    /// will be, and why). Returns the claimed row, or `None` if it was already claimed.
     pub fn claim_announcement(
         &self,
         new: &NewAnnouncement,
-        state: AnnouncementState,
-        error: Option<&str>,
+        state: DeliveryState,
+        reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<Announcement>> {
+        let (lead, starts, due) = (
+            new.lead.num_seconds(),
+            new.session_starts_at.timestamp(),
+            new.due_at.timestamp(),
+        );
         let conn = self.conn();
-        let finished = (state != AnnouncementState::Claimed).then_some(now.timestamp());
-        // A fresh claim is leased for a while: if we crash before confirming, a tick after the
-        // lease resumes it, and meanwhile nobody else takes it up while its post is in flight.
-        let next_attempt =
-            (state == AnnouncementState::Claimed).then_some((now + CLAIM_LEASE).timestamp());
-        let mut stmt = conn.prepare_cached(&format!(
-            "INSERT INTO announcements (guild_id, session_id, lead_secs, session_starts_at, due_at, channel_id,
-                 nonce, state, next_attempt_at, last_error, claimed_at, finished_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-             ON CONFLICT (guild_id, session_id, lead_secs) DO NOTHING
-             RETURNING {COLUMNS}"
-        ))?;
-        let mut rows = stmt.query_map(
-            params![
-                new.guild_id,
-                new.session_id,
-                new.lead.num_seconds(),
-                new.session_starts_at.timestamp(),
-                new.due_at.timestamp(),
-                new.channel_id,
-                new.nonce,
-                state.as_str(),
-                next_attempt,
-                error,
-                now.timestamp(),
-                finished,
-            ],
-            announcement,
+        let claimed = outbox::claim::<Announcements>(
+            &conn,
+            &NewClaim {
+                columns: &[
+                    ("guild_id", &new.guild_id),
+                    ("session_id", &new.session_id),
+                    ("lead_secs", &lead),
+                    ("session_starts_at", &starts),
+                    ("due_at", &due),
+                    ("channel_id", &new.channel_id),
+                    ("nonce", &new.nonce),
+                ],
+                state,
+                reason,
+            },
+            now,
         )?;
-        rows.next().transpose().context("claiming an announcement")
+        drop(conn);
+        claimed.map(|id| self.announcement(id)).transpose()
     }
 
-    /// Claimed announcements whose next attempt is due: unconfirmed after a crash, or waiting
-    /// out a transient error.
-    pub fn announcements_to_retry(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<Announcement>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM announcements WHERE state = 'claimed' AND next_attempt_at <= ?1 ORDER BY due_at, id"
-        ))?;
-        let rows = stmt.query_map([now.timestamp()], announcement)?;
-        rows.collect::<Result<_, _>>()
-            .context("reading announcements to retry")
+    /// One claimed announcement.
+    pub fn announcement(&self, id: ClaimId<Announcements>) -> anyhow::Result<Announcement> {
+        self.conn()
+            .prepare_cached(&format!("{} WHERE id = ?1", select()))?
+            .query_row([id], announcement)
+            .context("reading an announcement")
     }
 
     /// Every announcement of a guild, oldest due first (for tests and `/setup show`).
     pub fn announcements(&self, guild_id: GuildId) -> anyhow::Result<Vec<Announcement>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM announcements WHERE guild_id = ?1 ORDER BY due_at, id"
+            "{} WHERE guild_id = ?1 ORDER BY due_at, id",
+            select()
         ))?;
         let rows = stmt.query_map([guild_id], announcement)?;
         rows.collect::<Result<_, _>>()
             .context("reading announcements")
-    }
-
-    /// The announcement was posted as `message_id`.
-    pub fn announcement_sent(
-        &self,
-        id: i64,
-        message_id: MessageId,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE announcements SET state = 'sent', message_id = ?2, attempts = attempts + 1,
-                     next_attempt_at = NULL, finished_at = ?3 WHERE id = ?1",
-                params![id, message_id, now.timestamp()],
-            )
-            .context("marking an announcement sent")?;
-        Ok(())
-    }
-
-    /// A transient error: try again at `next_attempt_at`.
-    pub fn announcement_retry_at(
-        &self,
-        id: i64,
-        error: &str,
-        next_attempt_at: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE announcements SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
-                params![id, error, next_attempt_at.timestamp()],
-            )
-            .context("scheduling an announcement retry")?;
-        Ok(())
-    }
-
-    /// The announcement will never be posted (`Missed` or `Failed`), and why.
-    pub fn announcement_given_up(
-        &self,
-        id: i64,
-        state: AnnouncementState,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE announcements SET state = ?2, last_error = ?3, next_attempt_at = NULL, finished_at = ?4
-                 WHERE id = ?1",
-                params![id, state.as_str(), reason, now.timestamp()],
-            )
-            .context("giving up an announcement")?;
-        Ok(())
     }
 
     /// The channel and message of the latest announcement posted for a session in a guild.

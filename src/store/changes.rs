@@ -1,13 +1,15 @@
 //! Program changes worth telling attendees (a session moved or cancelled), recorded by
-//! `replace_program`, and the claims that post each once per guild.
+//! `replace_program`, and the claims that post each once per guild (an outbox kind,
+//! `outbox.rs`).
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Row, Transaction};
 
 use super::from_unix;
+use super::outbox::{self, ClaimId, Delivery, DeliveryState, NewClaim, Notices};
 use super::Store;
-use crate::ids::{ChannelId, GuildId, MessageId};
+use crate::ids::{ChannelId, GuildId, Nonce};
 use crate::program::ItemChange;
 
 /// A recorded move or cancellation of a session.
@@ -24,16 +26,23 @@ pub struct ProgramChange {
     pub new_room: Option<String>,
 }
 
-/// A claimed notice of a change in a guild.
+/// The notice of a change in a guild, to claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChangeNotice {
+pub struct NewNotice {
     pub guild_id: GuildId,
     pub change_id: i64,
     pub channel_id: ChannelId,
-    pub nonce: String,
-    pub attempts: u32,
-    /// When it was claimed, which is when its first post was attempted.
-    pub claimed_at: DateTime<Utc>,
+    pub nonce: Nonce,
+}
+
+/// A claimed notice of a change in a guild.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeNotice {
+    pub delivery: Delivery<Notices>,
+    pub guild_id: GuildId,
+    pub change_id: i64,
+    pub channel_id: ChannelId,
+    pub nonce: Nonce,
 }
 
 /// Records a material change and forgets the announcements a move makes stale: those whose
@@ -118,81 +127,47 @@ impl Store {
         rows.next().transpose().context("reading a program change")
     }
 
-    /// Claims the notice of a change in a guild; `false` if it was already claimed.
+    /// Claims the notice of a change in a guild; `None` if it was already claimed.
     pub fn claim_change_notice(
         &self,
-        notice: &ChangeNotice,
+        notice: &NewNotice,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<bool> {
-        let inserted = self
-            .conn()
-            .execute(
-                "INSERT INTO change_notices (guild_id, change_id, channel_id, nonce, state, next_attempt_at, claimed_at)
-                 VALUES (?1, ?2, ?3, ?4, 'claimed', ?5, ?5) ON CONFLICT DO NOTHING",
-                params![
-                    notice.guild_id,
-                    notice.change_id,
-                    notice.channel_id,
-                    notice.nonce,
-                    now.timestamp()
-                ],
-            )
-            .context("claiming a change notice")?;
-        Ok(inserted == 1)
-    }
-
-    /// Claimed notices due for a (first or next) attempt.
-    pub fn change_notices_to_post(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<ChangeNotice>> {
+    ) -> anyhow::Result<Option<ChangeNotice>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT guild_id, change_id, channel_id, nonce, attempts, coalesce(claimed_at, next_attempt_at) FROM change_notices
-             WHERE state = 'claimed' AND next_attempt_at <= ?1 ORDER BY change_id",
+        let claimed = outbox::claim::<Notices>(
+            &conn,
+            &NewClaim {
+                columns: &[
+                    ("guild_id", &notice.guild_id),
+                    ("change_id", &notice.change_id),
+                    ("channel_id", &notice.channel_id),
+                    ("nonce", &notice.nonce),
+                ],
+                state: DeliveryState::Claimed,
+                reason: None,
+            },
+            now,
         )?;
-        let rows = stmt.query_map([now.timestamp()], |r| {
-            Ok(ChangeNotice {
-                guild_id: r.get(0)?,
-                change_id: r.get(1)?,
-                channel_id: r.get(2)?,
-                nonce: r.get(3)?,
-                attempts: r.get(4)?,
-                claimed_at: from_unix(r.get(5)?),
+        drop(conn);
+        claimed.map(|id| self.change_notice(id)).transpose()
+    }
+
+    /// One claimed notice.
+    pub fn change_notice(&self, id: ClaimId<Notices>) -> anyhow::Result<ChangeNotice> {
+        self.conn()
+            .prepare_cached(&format!(
+                "SELECT {}, guild_id, change_id, channel_id, nonce FROM change_notices WHERE id = ?1",
+                outbox::columns("")
+            ))?
+            .query_row([id], |r| {
+                Ok(ChangeNotice {
+                    delivery: outbox::delivery(r, 0)?,
+                    guild_id: r.get(6)?,
+                    change_id: r.get(7)?,
+                    channel_id: r.get(8)?,
+                    nonce: r.get(9)?,
+                })
             })
-        })?;
-        rows.collect::<Result<_, _>>()
-            .context("reading change notices")
-    }
-
-    /// The notice was posted as `message_id`.
-    pub fn change_notice_sent(
-        &self,
-        notice: &ChangeNotice,
-        message_id: MessageId,
-    ) -> anyhow::Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE change_notices SET state = 'sent', message_id = ?3, attempts = attempts + 1,
-                     next_attempt_at = NULL WHERE guild_id = ?1 AND change_id = ?2",
-                params![notice.guild_id, notice.change_id, message_id],
-            )
-            .context("marking a change notice sent")?;
-        Ok(())
-    }
-
-    /// Posting failed: try again at `retry_at`, or (`None`) never.
-    pub fn change_notice_failed(
-        &self,
-        notice: &ChangeNotice,
-        error: &str,
-        retry_at: Option<DateTime<Utc>>,
-    ) -> anyhow::Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE change_notices SET attempts = attempts + 1, last_error = ?3, next_attempt_at = ?4,
-                     state = CASE WHEN ?4 IS NULL THEN 'failed' ELSE state END
-                 WHERE guild_id = ?1 AND change_id = ?2",
-                params![notice.guild_id, notice.change_id, error, retry_at.map(|at| at.timestamp())],
-            )
-            .context("recording a failed change notice")?;
-        Ok(())
+            .context("reading a change notice")
     }
 }

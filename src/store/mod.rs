@@ -5,8 +5,10 @@
 //! `talks.rs` answers the read queries of the commands, `search.rs` turns user text into the
 //! words to search for and a safe FTS5 query, `talk_index.rs` is the bot's own search index of
 //! the talks (tantivy, kept current with the database), `source.rs` keeps the live program
-//! source's state, `agenda.rs` attendees' bookmarks, `dm_reminders.rs` the claims of DM
-//! reminders and change notices, and `events.rs` the Events tab mirror (settings, health, session → event, Interested bookmarks). Each
+//! source's state, `agenda.rs` attendees' bookmarks, `outbox.rs` what every exactly-once delivery
+//! shares (claim, lease, settle), `announcements.rs`, `changes.rs` and `reminders.rs` the
+//! deliveries of each kind, and `mirror.rs` the Events tab mirror (settings, health, session →
+//! event, Interested bookmarks). Each
 //! connection sits behind a mutex that is held for one synchronous unit of work (a query, or a
 //! whole import's transaction on the writer), never across an `.await`.
 //!
@@ -18,11 +20,12 @@
 mod agenda;
 mod announcements;
 mod changes;
-mod dm_reminders;
-mod events;
+mod mirror;
+pub mod outbox;
 mod program;
 mod qa;
 mod rehearsal;
+mod reminders;
 mod search;
 mod settings;
 mod source;
@@ -40,11 +43,13 @@ use rusqlite_migration::{Migrations, M};
 use talk_index::{Lookup, SearchIndex, TalkIndex};
 
 pub use agenda::{AgendaUser, Bookmark, Forgotten};
-pub use announcements::{Announcement, AnnouncementState, NewAnnouncement};
-pub use changes::{ChangeNotice, ProgramChange};
-pub use dm_reminders::{AgendaChange, ChangeDm, ChangeDmOutcome, DmReminder, DueBookmark};
-pub use events::{EventMirror, EventRoom, MirroredEvent};
+pub use announcements::{Announcement, NewAnnouncement};
+pub use changes::{ChangeNotice, NewNotice, ProgramChange};
+pub use mirror::{EventMirror, EventRoom, MirroredEvent};
 pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
+pub use reminders::{
+    change_dm_nonce, reminder_nonce, AgendaChange, ChangeDm, DmReminder, DueBookmark,
+};
 pub use search::fts_query;
 pub use settings::{ChannelHealth, GuildSettings};
 pub use source::{PollResult, SourceState};
@@ -73,6 +78,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!(
             "../../migrations/14-fts5-without-prefix-indexes/up.sql"
         )),
+        M::up(include_str!("../../migrations/15-outbox/up.sql")),
     ])
 });
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use confbot::clock::{Clock, FixedClock};
 use confbot::ids;
 use confbot::program::{import_str, ImportOptions, Program};
-use confbot::store::AnnouncementState;
+use confbot::store::outbox::DeliveryState;
 use fake_discord::faults::Fault;
 use serde_json::{json, Value};
 use serenity::model::channel::Message;
@@ -293,9 +293,8 @@ async fn a_bot_killed_between_claim_and_post_sends_exactly_one_dm_after_restart(
         .claim_dm_reminder(
             user,
             due,
-            &confbot::reminders::dm::nonce(user, due),
             &[("a1".to_string(), pdt(11, 0))],
-            AnnouncementState::Claimed,
+            DeliveryState::Claimed,
             due,
         )
         .unwrap()
@@ -310,7 +309,7 @@ async fn a_bot_killed_between_claim_and_post_sends_exactly_one_dm_after_restart(
     assert_eq!(dms(&bot, IDS.attendee).len(), 1);
     let reminders = bot.store.dm_reminders(user).unwrap();
     assert_eq!(reminders.len(), 1);
-    assert_eq!(reminders[0].state, AnnouncementState::Sent);
+    assert_eq!(reminders[0].delivery.state, DeliveryState::Sent);
     bot.fake.assert_no_violations();
     bot.stop().await;
 }
@@ -342,8 +341,8 @@ async fn a_user_with_dms_closed_is_recorded_not_retried_and_told_once() {
     let refused: Vec<u16> = dm_posts(&bot).iter().map(|r| r.status).collect();
     assert_eq!(refused, [403]);
     assert_eq!(
-        bot.store.dm_reminders(user).unwrap()[0].state,
-        AnnouncementState::Failed
+        bot.store.dm_reminders(user).unwrap()[0].delivery.state,
+        DeliveryState::Failed
     );
     // The later talk falls due: no attempt.
     clock.set(pdt(11, 50));

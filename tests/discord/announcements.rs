@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use confbot::clock::Clock;
 use confbot::ids;
-use confbot::store::AnnouncementState;
+use confbot::store::outbox::DeliveryState;
 use fake_discord::{FakeDiscord, Fault};
 use serde_json::{json, Value};
 use serenity::model::id::ChannelId;
@@ -194,7 +194,7 @@ async fn nothing_is_posted_while_its_claim_cannot_be_written_and_it_is_posted_on
         .announcements(ids::GuildId(IDS.guild.get()))
         .unwrap();
     assert_eq!(claims.len(), 1);
-    assert_eq!(claims[0].state, AnnouncementState::Sent);
+    assert_eq!(claims[0].delivery.state, DeliveryState::Sent);
     bot.fake.assert_no_violations();
     bot.stop().await;
 }
@@ -226,8 +226,8 @@ async fn a_graceful_stop_with_an_announcement_unposted_leaves_a_claim_the_next_s
     assert!(fake.messages(IDS.announcements).is_empty());
     let claims = store.announcements(ids::GuildId(IDS.guild.get())).unwrap();
     assert_eq!(
-        claims[0].state,
-        AnnouncementState::Claimed,
+        claims[0].delivery.state,
+        DeliveryState::Claimed,
         "left to resume"
     );
 
@@ -261,8 +261,8 @@ async fn server_errors_then_success_post_one_message() {
         .announcements(ids::GuildId(IDS.guild.get()))
         .unwrap()[0];
     assert_eq!(
-        (announcement.state, announcement.attempts),
-        (AnnouncementState::Sent, 3)
+        (announcement.delivery.state, announcement.delivery.attempts),
+        (DeliveryState::Sent, 3)
     );
     bot.stop().await;
 }

@@ -202,7 +202,12 @@ async fn killed_at_random_20_times_among_429s_5xx_and_gateway_drops_it_announces
         for row in store.announcements(ids::GuildId(IDS.guild.get())).unwrap() {
             eprintln!(
                 "{} lead {} due {}: {:?} after {} attempts, {:?}",
-                row.session_id, row.lead, row.due_at, row.state, row.attempts, row.last_error
+                row.session_id,
+                row.lead,
+                row.due_at,
+                row.delivery.state,
+                row.delivery.attempts,
+                row.delivery.last_error
             );
         }
     }

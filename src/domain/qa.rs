@@ -5,9 +5,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::format::{abstract_text, people, stamp};
+use crate::domain::format::{abstract_text, people, stamp};
+use crate::domain::ports::NewThread;
 use crate::ids::{ChannelId, GuildId, MessageId};
-use crate::post::NewThread;
 use crate::program::SessionSlot;
 use crate::reply::{limits, truncate, truncate_at_word, Field, Reply, Style, Text};
 use crate::store::{OpenedThread, QaThread, ScheduledTalk, Store};

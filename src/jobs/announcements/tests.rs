@@ -1,62 +1,16 @@
 //! The tick at fixed times with a recording poster: exactly-once, lateness, retries, routing.
 
-use std::sync::Mutex;
-
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::*;
+use crate::domain::ports::PostError;
 use crate::ids::{ChannelId, MessageId, RoleId};
-use crate::post::NewThread;
 use crate::program::{import_str, ImportOptions, Program};
-use crate::testing::{bundled, pdt};
+use crate::store::outbox::DeliveryState;
+use crate::testing::{bundled, pdt, FakePoster};
 
 const GUILD: GuildId = GuildId(1);
 const DEFAULT_CHANNEL: ChannelId = ChannelId(10);
-
-/// A poster that records what it posts, answering with scripted errors first.
-#[derive(Default)]
-struct FakePoster {
-    posted: Mutex<Vec<Outgoing>>,
-    errors: Mutex<Vec<PostError>>,
-    threads: Mutex<Vec<NewThread>>,
-    removed: Mutex<Vec<ChannelId>>,
-}
-
-impl FakePoster {
-    fn failing(errors: Vec<PostError>) -> FakePoster {
-        FakePoster {
-            errors: Mutex::new(errors),
-            ..FakePoster::default()
-        }
-    }
-
-    fn posted(&self) -> Vec<Outgoing> {
-        self.posted.lock().unwrap().clone()
-    }
-}
-
-impl Poster for FakePoster {
-    async fn post(&self, message: &Outgoing) -> Result<MessageId, PostError> {
-        let mut errors = self.errors.lock().unwrap();
-        if !errors.is_empty() {
-            return Err(errors.remove(0));
-        }
-        let mut posted = self.posted.lock().unwrap();
-        posted.push(message.clone());
-        Ok(MessageId(1000 + posted.len() as u64))
-    }
-
-    async fn open_thread(&self, thread: &NewThread) -> Result<ChannelId, PostError> {
-        let mut threads = self.threads.lock().unwrap();
-        threads.push(thread.clone());
-        Ok(ChannelId(2000 + threads.len() as u64))
-    }
-
-    async fn remove_thread(&self, thread: ChannelId) -> Result<(), PostError> {
-        self.removed.lock().unwrap().push(thread);
-        Ok(())
-    }
-}
 
 fn store_with(program: &Program) -> Store {
     let store = Store::open_in_memory().unwrap();
@@ -69,7 +23,7 @@ fn store() -> Store {
     store_with(&bundled())
 }
 
-async fn tick_at(store: &Store, poster: &FakePoster, now: DateTime<Utc>) -> TickReport {
+async fn tick_at(store: &Store, poster: &FakePoster, now: DateTime<Utc>) -> AnnouncementReport {
     tick(store, poster, now, &Rules::default()).await.unwrap()
 }
 
@@ -78,7 +32,7 @@ async fn nothing_is_posted_before_it_is_due() {
     let (store, poster) = (store(), FakePoster::default());
     assert_eq!(
         tick_at(&store, &poster, pdt(10, 49)).await,
-        TickReport::default()
+        AnnouncementReport::default()
     );
     assert!(poster.posted().is_empty());
 }
@@ -87,7 +41,10 @@ async fn nothing_is_posted_before_it_is_due() {
 async fn a_due_announcement_is_posted_once_and_the_same_tick_again_posts_nothing() {
     let (store, poster) = (store(), FakePoster::default());
     let report = tick_at(&store, &poster, pdt(10, 50)).await;
-    assert_eq!((report.posted, report.late), (1, 0));
+    assert_eq!(
+        (report.announcements.sent, report.announcements.late),
+        (1, 0)
+    );
     let posted = poster.posted();
     assert_eq!(posted[0].channel_id, DEFAULT_CHANNEL);
     assert_eq!(
@@ -116,16 +73,19 @@ async fn a_due_announcement_is_posted_once_and_the_same_tick_again_posts_nothing
 
     assert_eq!(
         tick_at(&store, &poster, pdt(10, 50)).await,
-        TickReport::default()
+        AnnouncementReport::default()
     );
     assert_eq!(
         tick_at(&store, &poster, pdt(10, 55)).await,
-        TickReport::default()
+        AnnouncementReport::default()
     );
     assert_eq!(poster.posted().len(), 1);
 
     assert_eq!(
-        tick_at(&store, &poster, pdt(11, 0)).await.posted,
+        tick_at(&store, &poster, pdt(11, 0))
+            .await
+            .announcements
+            .sent,
         1,
         "the starting-now announcement"
     );
@@ -136,14 +96,21 @@ async fn a_due_announcement_is_posted_once_and_the_same_tick_again_posts_nothing
     let sent = store.announcements(GUILD).unwrap();
     assert!(sent
         .iter()
-        .all(|a| a.state == AnnouncementState::Sent && a.message_id.is_some()));
+        .all(|a| a.delivery.state == DeliveryState::Sent && a.delivery.message_id.is_some()));
 }
 
 #[tokio::test]
 async fn after_downtime_only_the_latest_lead_is_posted_late_and_says_so() {
     let (store, poster) = (store(), FakePoster::default());
     let report = tick_at(&store, &poster, pdt(11, 3)).await;
-    assert_eq!((report.posted, report.late, report.missed), (1, 1, 1));
+    assert_eq!(
+        (
+            report.announcements.sent,
+            report.announcements.late,
+            report.announcements.missed
+        ),
+        (1, 1, 1)
+    );
     let posted = poster.posted();
     assert!(posted[0].content.discord().contains("is starting now"));
     assert!(posted[0]
@@ -156,18 +123,18 @@ async fn after_downtime_only_the_latest_lead_is_posted_late_and_says_so() {
 async fn after_the_grace_period_announcements_are_recorded_missed_never_posted() {
     let (store, poster) = (store(), FakePoster::default());
     let report = tick_at(&store, &poster, pdt(11, 6)).await;
-    assert_eq!((report.posted, report.missed), (0, 2));
+    assert_eq!(
+        (report.announcements.sent, report.announcements.missed),
+        (0, 2)
+    );
     assert!(poster.posted().is_empty());
     let states: Vec<_> = store
         .announcements(GUILD)
         .unwrap()
         .iter()
-        .map(|a| a.state)
+        .map(|a| a.delivery.state)
         .collect();
-    assert_eq!(
-        states,
-        [AnnouncementState::Missed, AnnouncementState::Missed]
-    );
+    assert_eq!(states, [DeliveryState::Missed, DeliveryState::Missed]);
 }
 
 #[tokio::test]
@@ -177,23 +144,31 @@ async fn transient_errors_are_retried_with_the_same_nonce_until_posted_once() {
         PostError::Transient("HTTP 500".into()),
         PostError::Transient("HTTP 500".into()),
     ]);
-    assert_eq!(tick_at(&store, &poster, pdt(10, 50)).await.retrying, 1);
+    assert_eq!(
+        tick_at(&store, &poster, pdt(10, 50))
+            .await
+            .announcements
+            .retrying,
+        1
+    );
     let at = pdt(10, 50) + TimeDelta::seconds(1);
     assert_eq!(
         tick_at(&store, &poster, at).await,
-        TickReport::default(),
+        AnnouncementReport::default(),
         "waits out its backoff"
     );
     assert_eq!(
         tick_at(&store, &poster, pdt(10, 50) + TimeDelta::seconds(2))
             .await
+            .announcements
             .retrying,
         1
     );
     assert_eq!(
         tick_at(&store, &poster, pdt(10, 50) + TimeDelta::seconds(10))
             .await
-            .posted,
+            .announcements
+            .sent,
         1
     );
     let posted = poster.posted();
@@ -207,17 +182,23 @@ async fn transient_errors_are_retried_with_the_same_nonce_until_posted_once() {
             TimeDelta::minutes(10)
         )
     );
-    assert_eq!(store.announcements(GUILD).unwrap()[0].attempts, 3);
+    assert_eq!(store.announcements(GUILD).unwrap()[0].delivery.attempts, 3);
 }
 
 #[tokio::test]
 async fn a_permanent_error_breaks_the_channel_without_a_retry_storm() {
     let store = store();
     let poster = FakePoster::failing(vec![PostError::Permanent("Missing Access".into())]);
-    assert_eq!(tick_at(&store, &poster, pdt(10, 50)).await.failed, 1);
+    assert_eq!(
+        tick_at(&store, &poster, pdt(10, 50))
+            .await
+            .announcements
+            .failed,
+        1
+    );
     let report = tick_at(&store, &poster, pdt(11, 0)).await;
     assert_eq!(
-        (report.failed, report.posted),
+        (report.announcements.failed, report.announcements.sent),
         (1, 0),
         "the broken channel gets no request"
     );
@@ -233,9 +214,18 @@ async fn a_message_discord_refuses_fails_alone_and_the_channel_stays_usable() {
     let poster = FakePoster::failing(vec![PostError::Rejected(
         "400 Bad Request: Invalid Form Body".into(),
     )]);
-    assert_eq!(tick_at(&store, &poster, pdt(10, 50)).await.failed, 1);
     assert_eq!(
-        tick_at(&store, &poster, pdt(11, 0)).await.posted,
+        tick_at(&store, &poster, pdt(10, 50))
+            .await
+            .announcements
+            .failed,
+        1
+    );
+    assert_eq!(
+        tick_at(&store, &poster, pdt(11, 0))
+            .await
+            .announcements
+            .sent,
         1,
         "the next one goes out"
     );
@@ -263,21 +253,27 @@ async fn a_claim_left_unconfirmed_by_a_crash_is_resumed_with_the_same_nonce() {
     let new = eleven_oclock_ten_minutes_before(&store);
     // The process claimed it and died before confirming.
     store
-        .claim_announcement(&new, AnnouncementState::Claimed, None, pdt(10, 50))
+        .claim_announcement(&new, DeliveryState::Claimed, None, pdt(10, 50))
         .unwrap()
         .unwrap();
     let poster = FakePoster::default();
     let within_lease = pdt(10, 50) + TimeDelta::seconds(10);
     assert_eq!(
         tick_at(&store, &poster, within_lease).await,
-        TickReport::default(),
+        AnnouncementReport::default(),
         "its poster may still be at it"
     );
-    assert_eq!(tick_at(&store, &poster, pdt(10, 51)).await.posted, 1);
+    assert_eq!(
+        tick_at(&store, &poster, pdt(10, 51))
+            .await
+            .announcements
+            .sent,
+        1
+    );
     assert_eq!(poster.posted()[0].nonce, new.nonce);
     assert_eq!(
         tick_at(&store, &poster, pdt(10, 52)).await,
-        TickReport::default()
+        AnnouncementReport::default()
     );
 }
 
@@ -288,19 +284,23 @@ async fn a_claim_first_attempted_longer_ago_than_discord_remembers_nonces_is_giv
     // Posted at 10:50, perhaps delivered, and the process died before the answer; it is
     // started again at 10:56, when Discord no longer recognises the nonce.
     store
-        .claim_announcement(&new, AnnouncementState::Claimed, None, pdt(10, 50))
+        .claim_announcement(&new, DeliveryState::Claimed, None, pdt(10, 50))
         .unwrap()
         .unwrap();
     let poster = FakePoster::default();
     let report = tick_at(&store, &poster, pdt(10, 56)).await;
-    assert_eq!((report.posted, report.missed), (0, 1));
+    assert_eq!(
+        (report.announcements.sent, report.announcements.missed),
+        (0, 1)
+    );
     assert!(
         poster.posted().is_empty(),
         "a second post would be a duplicate"
     );
     let row = &store.announcements(GUILD).unwrap()[0];
-    assert_eq!(row.state, AnnouncementState::Missed);
+    assert_eq!(row.delivery.state, DeliveryState::Missed);
     assert!(row
+        .delivery
         .last_error
         .as_deref()
         .unwrap()
@@ -358,19 +358,22 @@ async fn a_day_across_a_dst_change_is_announced_at_the_right_instants() {
     assert_eq!(
         tick_at(&store, &poster, at("2021-03-28T00:20:00Z"))
             .await
-            .posted,
+            .announcements
+            .sent,
         1
     );
     assert_eq!(
         tick_at(&store, &poster, at("2021-03-28T01:19:59Z"))
             .await
-            .posted,
+            .announcements
+            .sent,
         0
     );
     assert_eq!(
         tick_at(&store, &poster, at("2021-03-28T01:20:00Z"))
             .await
-            .posted,
+            .announcements
+            .sent,
         1
     );
     let posted = poster.posted();
@@ -393,7 +396,7 @@ async fn a_guild_without_announcement_settings_gets_nothing() {
     let poster = FakePoster::default();
     assert_eq!(
         tick_at(&store, &poster, pdt(10, 50)).await,
-        TickReport::default()
+        AnnouncementReport::default()
     );
 }
 
@@ -402,7 +405,7 @@ fn nonces_are_stable_short_and_distinct_per_key() {
     let at = pdt(11, 0);
     let a = nonce(GuildId(1), "s", at, TimeDelta::minutes(10));
     assert_eq!(a, nonce(GuildId(1), "s", at, TimeDelta::minutes(10)));
-    assert!(a.len() <= 25);
+    assert!(a.as_str().len() <= 25);
     assert_ne!(a, nonce(GuildId(1), "s", at, TimeDelta::zero()));
     assert_ne!(a, nonce(GuildId(2), "s", at, TimeDelta::minutes(10)));
     assert_ne!(
@@ -412,7 +415,7 @@ fn nonces_are_stable_short_and_distinct_per_key() {
     );
     // FNV-1a of "1\x1fs\x1f1620151200\x1f0", checked by hand: restarts depend on it.
     assert_eq!(
-        nonce(GuildId(1), "s", at, TimeDelta::zero()),
+        nonce(GuildId(1), "s", at, TimeDelta::zero()).as_str(),
         "cb37c3d4b829df6ce0"
     );
 }
@@ -532,11 +535,17 @@ fn shifted(minutes: i64) -> Program {
 #[tokio::test]
 async fn a_session_moved_by_less_than_the_lead_is_not_announced_again() {
     let (store, poster) = (store(), FakePoster::default());
-    assert_eq!(tick_at(&store, &poster, pdt(10, 50)).await.posted, 1);
+    assert_eq!(
+        tick_at(&store, &poster, pdt(10, 50))
+            .await
+            .announcements
+            .sent,
+        1
+    );
     store.replace_program(&shifted(5)).unwrap();
     let report = tick_at(&store, &poster, pdt(10, 56)).await;
     assert_eq!(
-        (report.posted, report.notices),
+        (report.announcements.sent, report.notices.sent),
         (0, 1),
         "only the notice that it moved"
     );
@@ -549,7 +558,10 @@ async fn a_session_moved_by_less_than_the_lead_is_not_announced_again() {
         .discord()
         .ends_with("now starts at 11:05 PDT"));
     assert_eq!(
-        tick_at(&store, &poster, pdt(11, 5)).await.posted,
+        tick_at(&store, &poster, pdt(11, 5))
+            .await
+            .announcements
+            .sent,
         1,
         "starting now, at the new time"
     );
@@ -558,16 +570,31 @@ async fn a_session_moved_by_less_than_the_lead_is_not_announced_again() {
 #[tokio::test]
 async fn a_session_moved_by_more_than_the_lead_is_announced_again_at_its_new_time() {
     let (store, poster) = (store(), FakePoster::default());
-    assert_eq!(tick_at(&store, &poster, pdt(10, 50)).await.posted, 1);
+    assert_eq!(
+        tick_at(&store, &poster, pdt(10, 50))
+            .await
+            .announcements
+            .sent,
+        1
+    );
     store.replace_program(&shifted(60)).unwrap();
     assert_eq!(
         tick_at(&store, &poster, pdt(11, 0)).await,
-        TickReport {
-            notices: 1,
-            ..TickReport::default()
+        AnnouncementReport {
+            notices: Report {
+                sent: 1,
+                ..Report::default()
+            },
+            ..AnnouncementReport::default()
         }
     );
-    assert_eq!(tick_at(&store, &poster, pdt(11, 50)).await.posted, 1);
+    assert_eq!(
+        tick_at(&store, &poster, pdt(11, 50))
+            .await
+            .announcements
+            .sent,
+        1
+    );
     let posted = poster.posted();
     assert!(
         posted[2].content.discord().contains("(12:00 PDT)"),
@@ -576,7 +603,7 @@ async fn a_session_moved_by_more_than_the_lead_is_announced_again_at_its_new_tim
     );
     assert_eq!(
         tick_at(&store, &poster, pdt(11, 50)).await,
-        TickReport::default(),
+        AnnouncementReport::default(),
         "once"
     );
 }
@@ -595,10 +622,10 @@ async fn a_cancelled_session_is_told_once_and_never_announced() {
         .unwrap();
     store.replace_program(&bundled()).unwrap();
     let report = tick_at(&store, &poster, pdt(10, 50)).await;
-    assert_eq!((report.posted, report.notices), (1, 1));
+    assert_eq!((report.announcements.sent, report.notices.sent), (1, 1));
     assert_eq!(poster.posted()[0].content.discord(), "**Cancelled:** Other");
     assert_eq!(
         tick_at(&store, &poster, pdt(10, 51)).await,
-        TickReport::default()
+        AnnouncementReport::default()
     );
 }

@@ -6,12 +6,12 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::{ChannelId, GuildId, MessageId};
-use crate::post::Poster;
-use crate::program::SessionSlot;
-use crate::qa::{
+use crate::domain::ports::Poster;
+use crate::domain::qa::{
     give_up_opening, new_thread, record_opened, reserve_opening, Opened, Recorded, Subject,
 };
+use crate::ids::{ChannelId, GuildId, MessageId};
+use crate::program::SessionSlot;
 use crate::reply::Text;
 use crate::store::{QaState, Store};
 use crate::text;

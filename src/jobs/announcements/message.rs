@@ -4,8 +4,8 @@
 use anyhow::Context;
 use chrono::TimeDelta;
 
-use crate::agenda::Action;
-use crate::format::{people, span, stamp};
+use crate::domain::agenda::Action;
+use crate::domain::format::{people, span, stamp};
 use crate::ids::RoleId;
 use crate::program::time::local_clock;
 use crate::program::SessionSlot;

@@ -1,59 +1,22 @@
 //! The DM tick at fixed times with a recording messenger: one DM per user and instant,
 //! exactly once, lateness and grace, refused DMs, cached channels.
 
-use std::sync::Mutex;
-
 use super::*;
-use crate::ids::{ChannelId, MessageId};
-use crate::testing::{pdt, store};
+use crate::domain::ports::DmError;
+use crate::ids::{ChannelId, MessageId, Nonce};
+use crate::store::outbox::{DeliveryState, Settled};
+use crate::store::reminder_nonce;
+use crate::testing::{pdt, store, FakeMessenger};
 
 const ME: UserId = UserId(42);
 const YOU: UserId = UserId(43);
-
-/// A messenger that records what it sends, answering with scripted errors first.
-#[derive(Default)]
-struct FakeMessenger {
-    opened: Mutex<Vec<UserId>>,
-    sent: Mutex<Vec<DirectMessage>>,
-    errors: Mutex<Vec<DmError>>,
-}
-
-impl FakeMessenger {
-    fn failing(errors: Vec<DmError>) -> FakeMessenger {
-        FakeMessenger {
-            errors: Mutex::new(errors),
-            ..FakeMessenger::default()
-        }
-    }
-
-    fn sent(&self) -> Vec<DirectMessage> {
-        self.sent.lock().unwrap().clone()
-    }
-}
-
-impl DirectMessenger for FakeMessenger {
-    async fn open_dm(&self, user: UserId) -> Result<ChannelId, DmError> {
-        self.opened.lock().unwrap().push(user);
-        Ok(ChannelId(5000 + user.get()))
-    }
-
-    async fn send_dm(&self, message: &DirectMessage) -> Result<MessageId, DmError> {
-        let mut errors = self.errors.lock().unwrap();
-        if !errors.is_empty() {
-            return Err(errors.remove(0));
-        }
-        let mut sent = self.sent.lock().unwrap();
-        sent.push(message.clone());
-        Ok(MessageId(9000 + sent.len() as u64))
-    }
-}
 
 /// Bookmarks `talk` for `user` at `at`, reminded `minutes` before it.
 fn remind(store: &Store, at: DateTime<Utc>, user: UserId, talk: &str, minutes: u32) {
     store.set_bookmark(user, talk, minutes, at).unwrap();
 }
 
-async fn tick_at(store: &Store, messenger: &FakeMessenger, now: DateTime<Utc>) -> DmReport {
+async fn tick_at(store: &Store, messenger: &FakeMessenger, now: DateTime<Utc>) -> Report {
     tick(store, messenger, now, &Rules::default())
         .await
         .unwrap()
@@ -75,17 +38,11 @@ async fn a_reminder_comes_at_its_minute_once_and_not_before() {
     let (store, dms) = (store(), FakeMessenger::default());
     let (at_11, _) = talks(&store);
     remind(&store, pdt(9, 0), ME, &at_11, 10);
-    assert_eq!(
-        tick_at(&store, &dms, pdt(10, 49)).await,
-        DmReport::default()
-    );
+    assert_eq!(tick_at(&store, &dms, pdt(10, 49)).await, Report::default());
     let report = tick_at(&store, &dms, pdt(10, 50)).await;
     assert_eq!(report.sent, 1);
     assert_eq!(report.late, 0);
-    assert_eq!(
-        tick_at(&store, &dms, pdt(10, 51)).await,
-        DmReport::default()
-    );
+    assert_eq!(tick_at(&store, &dms, pdt(10, 51)).await, Report::default());
     let sent = dms.sent();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].channel_id, ChannelId(5042));
@@ -94,7 +51,7 @@ async fn a_reminder_comes_at_its_minute_once_and_not_before() {
         "{}",
         sent[0].content.discord()
     );
-    assert_eq!(sent[0].nonce, nonce(ME, pdt(10, 50)));
+    assert_eq!(sent[0].nonce, reminder_nonce(ME, pdt(10, 50)));
 }
 
 #[tokio::test]
@@ -128,25 +85,21 @@ async fn a_claim_left_by_a_crash_is_sent_once_with_its_nonce_and_a_cached_channe
         .claim_dm_reminder(
             ME,
             pdt(10, 50),
-            &nonce(ME, pdt(10, 50)),
             &[(at_11.clone(), start)],
-            AnnouncementState::Claimed,
+            DeliveryState::Claimed,
             pdt(10, 50),
         )
         .unwrap()
         .unwrap();
     assert_eq!(
         tick_at(&store, &dms, pdt(10, 50)).await,
-        DmReport::default(),
+        Report::default(),
         "leased"
     );
     let report = tick_at(&store, &dms, pdt(10, 51)).await;
     assert_eq!(report.sent, 1);
-    assert_eq!(dms.sent()[0].nonce, nonce(ME, pdt(10, 50)));
-    assert_eq!(
-        tick_at(&store, &dms, pdt(10, 52)).await,
-        DmReport::default()
-    );
+    assert_eq!(dms.sent()[0].nonce, reminder_nonce(ME, pdt(10, 50)));
+    assert_eq!(tick_at(&store, &dms, pdt(10, 52)).await, Report::default());
     // The next reminder reuses the DM channel.
     remind(&store, pdt(10, 52), ME, &later, 120);
     tick_at(&store, &dms, pdt(10, 53)).await;
@@ -164,9 +117,8 @@ async fn a_claim_first_tried_longer_ago_than_discord_remembers_nonces_is_not_sen
         .claim_dm_reminder(
             ME,
             pdt(10, 50),
-            &nonce(ME, pdt(10, 50)),
             &[(at_11.clone(), pdt(11, 0))],
-            AnnouncementState::Claimed,
+            DeliveryState::Claimed,
             pdt(10, 50),
         )
         .unwrap()
@@ -192,8 +144,8 @@ async fn late_after_downtime_says_so_and_past_grace_is_never_sent() {
     assert_eq!((report.sent, report.missed), (0, 1));
     assert_eq!(dms.sent().len(), 1);
     assert_eq!(
-        store.dm_reminders(YOU).unwrap()[0].state,
-        AnnouncementState::Missed
+        store.dm_reminders(YOU).unwrap()[0].delivery.state,
+        DeliveryState::Missed
     );
 }
 
@@ -209,7 +161,7 @@ async fn a_user_who_refuses_dms_is_recorded_told_once_and_not_tried_again() {
     // The later talk falls due: not tried.
     let later_start = store.talk(&later).unwrap().unwrap().talk.start;
     let report = tick_at(&store, &dms, later_start - TimeDelta::minutes(10)).await;
-    assert_eq!(report, DmReport::default());
+    assert_eq!(report, Report::default());
     assert!(store.take_refusal_notice(ME).unwrap());
     assert!(!store.take_refusal_notice(ME).unwrap(), "told once");
 }
@@ -220,10 +172,7 @@ async fn paused_reminders_are_not_sent() {
     let (at_11, _) = talks(&store);
     remind(&store, pdt(9, 0), ME, &at_11, 10);
     store.set_reminders_paused(ME, true).unwrap();
-    assert_eq!(
-        tick_at(&store, &dms, pdt(10, 50)).await,
-        DmReport::default()
-    );
+    assert_eq!(tick_at(&store, &dms, pdt(10, 50)).await, Report::default());
     assert!(dms.sent().is_empty());
 }
 
@@ -248,7 +197,7 @@ async fn a_transient_error_is_retried_with_the_same_nonce_and_a_stale_channel_re
     );
     let report = tick_at(&store, &dms, at + TimeDelta::seconds(4)).await;
     assert_eq!(report.sent, 1);
-    assert_eq!(dms.sent()[0].nonce, nonce(ME, at));
+    assert_eq!(dms.sent()[0].nonce, reminder_nonce(ME, at));
     assert_eq!(dms.opened.lock().unwrap().len(), 2);
 }
 
@@ -292,17 +241,14 @@ async fn a_moved_talk_is_told_once_and_reminded_at_its_new_time() {
         .contains(&pdt(12, 0).timestamp().to_string()));
     assert_eq!(
         tick_at(&store, &dms, pdt(10, 1)).await,
-        DmReport::default(),
+        Report::default(),
         "once"
     );
     // Not at the old time; at the new one.
-    assert_eq!(
-        tick_at(&store, &dms, pdt(10, 50)).await,
-        DmReport::default()
-    );
+    assert_eq!(tick_at(&store, &dms, pdt(10, 50)).await, Report::default());
     assert_eq!(tick_at(&store, &dms, pdt(11, 50)).await.sent, 1);
     assert_eq!(dms.sent().len(), 2);
-    assert_eq!(store.change_dm_states(ME).unwrap(), ["sent"]);
+    assert_eq!(store.change_dm_states(ME).unwrap(), [DeliveryState::Sent]);
     assert!(store.change_dm_states(YOU).unwrap().is_empty());
 }
 
@@ -320,9 +266,7 @@ async fn a_change_dm_first_tried_longer_ago_than_discord_remembers_nonces_is_not
         .unwrap();
     // Both DMs claimed (and perhaps sent) at 10:00; the bot died before the answers.
     for dm in store.change_dms_due(pdt(10, 0)).unwrap() {
-        assert!(store
-            .claim_change_dm(dm.change.id, dm.user, pdt(10, 0))
-            .unwrap());
+        assert!(store.lease(dm.delivery.id, pdt(10, 0)).unwrap());
     }
     // Resumed within Discord's memory of the nonce: sent, with the same nonce.
     let resumed = tick_at(&store, &dms, pdt(10, 2)).await;
@@ -337,12 +281,12 @@ async fn a_change_dm_first_tried_longer_ago_than_discord_remembers_nonces_is_not
         .replace_program(&program("12:00", "12:30", false))
         .unwrap();
     let dm = store.change_dms_due(pdt(10, 0)).unwrap().remove(0);
-    assert!(store.claim_change_dm(dm.change.id, ME, pdt(10, 0)).unwrap());
+    assert!(store.lease(dm.delivery.id, pdt(10, 0)).unwrap());
     // Retried later than that: given up, as a second DM would be a duplicate.
     let report = tick_at(&store, &dms, pdt(10, 10)).await;
     assert_eq!((report.sent, report.missed), (0, 1));
     assert!(dms.sent().is_empty());
-    assert_eq!(store.change_dm_states(ME).unwrap(), ["missed"]);
+    assert_eq!(store.change_dm_states(ME).unwrap(), [DeliveryState::Missed]);
 }
 
 #[tokio::test]
@@ -359,10 +303,7 @@ async fn a_cancelled_talk_is_told_once_and_never_reminded() {
     assert_eq!(tick_at(&store, &dms, pdt(10, 0)).await.sent, 1);
     assert!(dms.sent()[0].content.discord().contains("cancelled"));
     assert!(store.bookmarks(ME).unwrap().is_empty());
-    assert_eq!(
-        tick_at(&store, &dms, pdt(12, 50)).await,
-        DmReport::default()
-    );
+    assert_eq!(tick_at(&store, &dms, pdt(12, 50)).await, Report::default());
     assert_eq!(dms.sent().len(), 1);
 }
 
@@ -381,16 +322,20 @@ async fn a_reminder_links_the_announcement_of_its_session() {
                 session_starts_at: session.start,
                 due_at: session.start - TimeDelta::minutes(10),
                 channel_id: ChannelId(70),
-                nonce: "n".into(),
+                nonce: Nonce::of("n"),
             },
-            AnnouncementState::Claimed,
+            DeliveryState::Claimed,
             None,
             pdt(10, 50),
         )
         .unwrap()
         .unwrap();
     store
-        .announcement_sent(announced.id, MessageId(700), pdt(10, 50))
+        .settle(
+            announced.delivery.id,
+            Settled::Sent(MessageId(700)),
+            pdt(10, 50),
+        )
         .unwrap();
     remind(&store, pdt(9, 0), ME, &at_11, 10);
     tick_at(&store, &dms, pdt(10, 50)).await;

@@ -2,7 +2,7 @@
 //! what one sync must do to bring a guild's events in line with the program ([`plan`]), and
 //! what a listing of Discord's events says about confbot's records ([`reconcile`]). Plain
 //! functions of the store, the program and `now`; the tick in `reminders/events.rs` carries
-//! them out through [`crate::post::EventPublisher`].
+//! them out through [`crate::domain::ports::EventPublisher`].
 //!
 //! The window: sessions running now or starting within `hours`, soonest first, at most
 //! `max_events` of them and never more than the room Discord's cap of 100 open events leaves
@@ -14,8 +14,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use crate::domain::ports::{EventChannel, EventDraft, ListedEvent};
 use crate::ids::EventId;
-use crate::post::{EventChannel, EventDraft, ListedEvent};
 use crate::program::SessionSlot;
 use crate::reply::{escaped, limits, truncate};
 use crate::store::{EventMirror, EventRoom, MirroredEvent, Store};

@@ -15,9 +15,9 @@ use tokio::sync::OnceCell;
 use super::poster::{describe, error_code, SerenityPoster};
 use super::retry::is_transient;
 use super::{Data, Error};
-use crate::commands::events::{interested, not_interested};
+use crate::commands::mirror::{interested, not_interested};
+use crate::domain::ports::{EventDraft, EventError, EventPublisher, ListedEvent};
 use crate::ids;
-use crate::post::{EventDraft, EventError, EventPublisher, ListedEvent};
 
 /// Discord's "Missing Permissions".
 const MISSING_PERMISSIONS: isize = 50013;

@@ -13,7 +13,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::{ChannelId, EventId, GuildId, MessageId, RoleId, UserId};
+use crate::ids::{ChannelId, EventId, GuildId, MessageId, Nonce, RoleId, UserId};
 use crate::reply::{Reply, Text};
 use crate::store::Store;
 
@@ -26,7 +26,7 @@ pub struct Outgoing {
     pub guild_id: GuildId,
     pub channel_id: ChannelId,
     /// Sent with `enforce_nonce`: the same nonce within minutes returns the same message.
-    pub nonce: String,
+    pub nonce: Nonce,
     pub content: Text,
     pub embed: Reply,
     /// The one role this message may mention (the guild's announcement ping), if any.
@@ -92,7 +92,7 @@ pub struct DirectMessage {
     /// The user's DM channel (see [`DirectMessenger::open_dm`]).
     pub channel_id: ChannelId,
     /// Sent with `enforce_nonce`, as announcements are.
-    pub nonce: String,
+    pub nonce: Nonce,
     pub content: Text,
     pub embed: Reply,
 }

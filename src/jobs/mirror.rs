@@ -1,7 +1,7 @@
 //! The Events tab mirror's tick: for every guild whose mirror is on, read Discord's list when
 //! it must (at start, after a gateway resume, when the guild was full or an organiser made an
 //! event, after `/setup events`),
-//! then carry out [`crate::events::plan`] through the [`EventPublisher`], recording each event
+//! then carry out [`crate::domain::mirror::plan`] through the [`EventPublisher`], recording each event
 //! as it goes so a crash or restart never duplicates one.
 //!
 //! Failures: a missing permission marks the mirror broken (logged once, shown in `/setup
@@ -11,9 +11,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::events::{plan, reconcile, Action, ACTIVE, COMPLETED};
+use crate::domain::mirror::{plan, reconcile, Action, ACTIVE, COMPLETED};
+use crate::domain::ports::{EventDraft, EventError, EventPublisher};
 use crate::ids::GuildId;
-use crate::post::{EventDraft, EventError, EventPublisher};
 use crate::store::{EventMirror, MirroredEvent, Store};
 
 /// What one tick did to the mirror.
@@ -173,7 +173,7 @@ async fn sync_inner(
                         let status = if started {
                             ACTIVE
                         } else {
-                            crate::events::SCHEDULED
+                            crate::domain::mirror::SCHEDULED
                         };
                         store.save_mirrored_event(
                             guild,
@@ -203,7 +203,7 @@ async fn sync_inner(
                 report.created += 1;
                 store.save_mirrored_event(
                     guild,
-                    &record(&session_id, event, &draft, crate::events::SCHEDULED),
+                    &record(&session_id, event, &draft, crate::domain::mirror::SCHEDULED),
                 )?;
             }
         }

@@ -1,21 +1,19 @@
-//! DM reminder claims: the tables that make each (user, due instant) reminder happen exactly
-//! once, as `announcements.rs` does for channels. A reminder row and the talks it covers are
-//! inserted (claimed) in one transaction before anything is sent; the unique key turns a second
-//! claim into a no-op. A claim that was never confirmed is picked up again at
-//! `next_attempt_at` and re-sent with the same nonce. Also here: the cached DM channel of each
-//! user, and what Discord said when it refused to deliver (50007).
+//! DM reminder claims: the outbox kinds (`outbox.rs`) that make each (user, due instant)
+//! reminder, and each (change, user) change DM, happen exactly once. A reminder row and the
+//! talks it covers are inserted (claimed) in one transaction before anything is sent; the unique
+//! key turns a second claim into a no-op. Change DMs are recorded pending by the import and
+//! leased by the DM tick. Also here: the cached DM channel of each user, and what Discord said
+//! when it refused to deliver (50007).
 
 use anyhow::Context;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::from_unix;
+use super::outbox::{self, ChangeDms, ClaimId, Delivery, DeliveryState, NewClaim, Reminders};
 use super::talks::scheduled_talks;
-use super::{AnnouncementState, ScheduledTalk, Store};
-use crate::ids::{ChannelId, GuildId, MessageId, UserId};
-
-/// How long a fresh claim is left alone before it counts as abandoned (its sender crashed).
-const CLAIM_LEASE: TimeDelta = TimeDelta::seconds(30);
+use super::{ScheduledTalk, Store};
+use crate::ids::{ChannelId, GuildId, MessageId, Nonce, UserId};
 
 /// A bookmarked talk whose reminder is due and not yet claimed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,39 +24,29 @@ pub struct DueBookmark {
     pub due_at: DateTime<Utc>,
 }
 
-/// How sending a change DM ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeDmOutcome<'a> {
-    Sent(MessageId),
-    GivenUp(AnnouncementState, &'a str),
-    RetryAt(&'a str, DateTime<Utc>),
-}
-
 /// A claimed DM reminder.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DmReminder {
-    pub id: i64,
+    pub delivery: Delivery<Reminders>,
     pub user: UserId,
     pub due_at: DateTime<Utc>,
-    pub nonce: String,
-    pub state: AnnouncementState,
-    pub attempts: u32,
-    /// When it was claimed, which is when its first send was attempted.
-    pub claimed_at: DateTime<Utc>,
+    pub nonce: Nonce,
 }
-
-const COLUMNS: &str = "id, user_id, due_at, nonce, state, attempts, claimed_at";
 
 fn reminder(r: &Row) -> rusqlite::Result<DmReminder> {
     Ok(DmReminder {
-        id: r.get(0)?,
-        user: r.get(1)?,
-        due_at: from_unix(r.get(2)?),
-        nonce: r.get(3)?,
-        state: AnnouncementState::parse(&r.get::<_, String>(4)?),
-        attempts: r.get(5)?,
-        claimed_at: from_unix(r.get(6)?),
+        delivery: outbox::delivery(r, 0)?,
+        user: r.get(6)?,
+        due_at: from_unix(r.get(7)?),
+        nonce: r.get(8)?,
     })
+}
+
+fn select() -> String {
+    format!(
+        "SELECT {}, user_id, due_at, nonce FROM dm_reminders",
+        outbox::columns("")
+    )
 }
 
 /// A bookmarked talk that a reload moved or cancelled.
@@ -77,96 +65,53 @@ pub struct AgendaChange {
 /// The DM telling one user of one change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeDm {
+    pub delivery: Delivery<ChangeDms>,
     pub change: AgendaChange,
     pub user: UserId,
-    pub attempts: u32,
-    /// When it was first claimed (its first send attempted), if it was.
-    pub claimed_at: Option<DateTime<Utc>>,
+}
+
+/// The nonce of a user's reminder at `due`: stable across restarts and versions.
+pub fn reminder_nonce(user: UserId, due: DateTime<Utc>) -> Nonce {
+    Nonce::of(&format!("dm\u{1f}{user}\u{1f}{}", due.timestamp()))
+}
+
+/// The nonce of the DM telling `user` of change `change`.
+pub fn change_dm_nonce(change: i64, user: UserId) -> Nonce {
+    Nonce::of(&format!("change\u{1f}{change}\u{1f}{user}"))
 }
 
 impl Store {
-    /// Change DMs to send: never claimed, or claimed and due again (a crash, a retry).
+    /// Change DMs to send: pending, or claimed and due again (a crash, a retry).
     pub fn change_dms_due(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<ChangeDm>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT c.id, c.talk_id, c.title, c.old_starts_at, c.new_starts_at, c.old_room, c.new_room,
-                 d.user_id, d.attempts,
-                 CASE WHEN d.state = 'claimed' THEN coalesce(d.claimed_at, d.next_attempt_at) END
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {}, c.id, c.talk_id, c.title, c.old_starts_at, c.new_starts_at, c.old_room,
+                 c.new_room, d.user_id
              FROM agenda_change_dms d JOIN agenda_changes c ON c.id = d.change_id
              WHERE d.state = 'pending' OR (d.state = 'claimed' AND d.next_attempt_at <= ?1)
              ORDER BY c.id, d.user_id",
-        )?;
+            outbox::columns("d")
+        ))?;
         let rows = stmt.query_map([now.timestamp()], |r| {
             Ok(ChangeDm {
+                delivery: outbox::delivery(r, 0)?,
                 change: AgendaChange {
-                    id: r.get(0)?,
-                    talk_id: r.get(1)?,
-                    title: r.get(2)?,
-                    old_start: from_unix(r.get(3)?),
-                    new_start: r.get::<_, Option<i64>>(4)?.map(from_unix),
-                    old_room: r.get(5)?,
-                    new_room: r.get(6)?,
+                    id: r.get(6)?,
+                    talk_id: r.get(7)?,
+                    title: r.get(8)?,
+                    old_start: from_unix(r.get(9)?),
+                    new_start: r.get::<_, Option<i64>>(10)?.map(from_unix),
+                    old_room: r.get(11)?,
+                    new_room: r.get(12)?,
                 },
-                user: r.get(7)?,
-                attempts: r.get(8)?,
-                claimed_at: r.get::<_, Option<i64>>(9)?.map(from_unix),
+                user: r.get(13)?,
             })
         })?;
         rows.collect::<Result<_, _>>().context("reading change DMs")
     }
 
-    /// Claims a change DM for sending (leased, as reminders are); `false` if another tick has it.
-    pub fn claim_change_dm(
-        &self,
-        change: i64,
-        user: UserId,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<bool> {
-        let claimed = self
-            .conn()
-            .execute(
-                "UPDATE agenda_change_dms SET state = 'claimed', next_attempt_at = ?3,
-                     claimed_at = coalesce(claimed_at, ?4)
-                 WHERE change_id = ?1 AND user_id = ?2
-                   AND (state = 'pending' OR (state = 'claimed' AND next_attempt_at <= ?4))",
-                params![
-                    change,
-                    user,
-                    (now + CLAIM_LEASE).timestamp(),
-                    now.timestamp()
-                ],
-            )
-            .context("claiming a change DM")?;
-        Ok(claimed > 0)
-    }
-
-    /// The change DM was sent, given up (`Missed`, `Failed`) or is to be retried at `retry_at`.
-    pub fn change_dm_done(
-        &self,
-        change: i64,
-        user: UserId,
-        outcome: ChangeDmOutcome<'_>,
-    ) -> anyhow::Result<()> {
-        let (state, message, error, retry_at) = match outcome {
-            ChangeDmOutcome::Sent(message) => ("sent", Some(message), None, None),
-            ChangeDmOutcome::GivenUp(state, reason) => (state.as_str(), None, Some(reason), None),
-            ChangeDmOutcome::RetryAt(reason, at) => {
-                ("claimed", None, Some(reason), Some(at.timestamp()))
-            }
-        };
-        self.conn()
-            .execute(
-                "UPDATE agenda_change_dms SET state = ?3, message_id = ?4, last_error = ?5,
-                     next_attempt_at = ?6, attempts = attempts + 1
-                 WHERE change_id = ?1 AND user_id = ?2",
-                params![change, user, state, message, error, retry_at],
-            )
-            .context("recording a change DM")?;
-        Ok(())
-    }
-
     /// The state of each change DM of a user, oldest change first (for tests and support).
-    pub fn change_dm_states(&self, user: UserId) -> anyhow::Result<Vec<String>> {
+    pub fn change_dm_states(&self, user: UserId) -> anyhow::Result<Vec<DeliveryState>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT state FROM agenda_change_dms WHERE user_id = ?1 ORDER BY change_id",
@@ -219,41 +164,27 @@ impl Store {
         &self,
         user: UserId,
         due_at: DateTime<Utc>,
-        nonce: &str,
         talks: &[(String, DateTime<Utc>)],
-        state: AnnouncementState,
+        state: DeliveryState,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<DmReminder>> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let finished = (state != AnnouncementState::Claimed).then_some(now.timestamp());
-        let next_attempt =
-            (state == AnnouncementState::Claimed).then_some((now + CLAIM_LEASE).timestamp());
-        let claimed = tx
-            .prepare_cached(&format!(
-                "INSERT INTO dm_reminders (user_id, due_at, nonce, state, next_attempt_at, claimed_at, finished_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (user_id, due_at) DO NOTHING
-                 RETURNING {COLUMNS}"
-            ))?
-            .query_row(
-                params![
-                    user,
-                    due_at.timestamp(),
-                    nonce,
-                    state.as_str(),
-                    next_attempt,
-                    now.timestamp(),
-                    finished
-                ],
-                reminder,
-            )
-            .optional()?;
-        let id: i64 = match &claimed {
-            Some(claimed) => claimed.id,
+        let (due, nonce) = (due_at.timestamp(), reminder_nonce(user, due_at));
+        let claimed = outbox::claim::<Reminders>(
+            &tx,
+            &NewClaim {
+                columns: &[("user_id", &user), ("due_at", &due), ("nonce", &nonce)],
+                state,
+                reason: None,
+            },
+            now,
+        )?;
+        let id: ClaimId<Reminders> = match claimed {
+            Some(id) => id,
             None => tx.query_row(
                 "SELECT id FROM dm_reminders WHERE user_id = ?1 AND due_at = ?2",
-                params![user, due_at.timestamp()],
+                params![user, due],
                 |r| r.get(0),
             )?,
         };
@@ -266,28 +197,31 @@ impl Store {
                 insert.execute(params![id, user, talk, start.timestamp()])?;
             }
         }
+        let claimed = match claimed {
+            Some(id) => Some(
+                tx.prepare_cached(&format!("{} WHERE id = ?1", select()))?
+                    .query_row([id], reminder)?,
+            ),
+            None => None,
+        };
         tx.commit().context("claiming a DM reminder")?;
         Ok(claimed)
     }
 
-    /// Claimed reminders whose next attempt is due (unconfirmed after a crash, or waiting out
-    /// a transient error), earliest due first.
-    pub fn dm_reminders_to_retry(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<DmReminder>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM dm_reminders WHERE state = 'claimed' AND next_attempt_at <= ?1
-             ORDER BY due_at, id"
-        ))?;
-        let rows = stmt.query_map([now.timestamp()], reminder)?;
-        rows.collect::<Result<_, _>>()
-            .context("reading DM reminders to retry")
+    /// One claimed reminder.
+    pub fn dm_reminder(&self, id: ClaimId<Reminders>) -> anyhow::Result<DmReminder> {
+        self.conn()
+            .prepare_cached(&format!("{} WHERE id = ?1", select()))?
+            .query_row([id], reminder)
+            .context("reading a DM reminder")
     }
 
     /// Every reminder of a user, oldest due first.
     pub fn dm_reminders(&self, user: UserId) -> anyhow::Result<Vec<DmReminder>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM dm_reminders WHERE user_id = ?1 ORDER BY due_at, id"
+            "{} WHERE user_id = ?1 ORDER BY due_at, id",
+            select()
         ))?;
         let rows = stmt.query_map([user], reminder)?;
         rows.collect::<Result<_, _>>()
@@ -295,7 +229,10 @@ impl Store {
     }
 
     /// The talks of a reminder that are still in the program, in time order.
-    pub fn dm_reminder_talks(&self, reminder: i64) -> anyhow::Result<Vec<ScheduledTalk>> {
+    pub fn dm_reminder_talks(
+        &self,
+        reminder: ClaimId<Reminders>,
+    ) -> anyhow::Result<Vec<ScheduledTalk>> {
         let conn = self.conn();
         scheduled_talks(
             &conn,
@@ -304,58 +241,6 @@ impl Store {
             [reminder],
         )
         .context("reading a reminder's talks")
-    }
-
-    /// The reminder was sent as `message_id`.
-    pub fn dm_reminder_sent(
-        &self,
-        id: i64,
-        message_id: MessageId,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE dm_reminders SET state = 'sent', message_id = ?2, attempts = attempts + 1,
-                     next_attempt_at = NULL, finished_at = ?3 WHERE id = ?1",
-                params![id, message_id, now.timestamp()],
-            )
-            .context("marking a DM reminder sent")?;
-        Ok(())
-    }
-
-    /// A transient error: try again at `next_attempt_at`.
-    pub fn dm_reminder_retry_at(
-        &self,
-        id: i64,
-        error: &str,
-        next_attempt_at: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE dm_reminders SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
-                 WHERE id = ?1",
-                params![id, error, next_attempt_at.timestamp()],
-            )
-            .context("scheduling a DM reminder retry")?;
-        Ok(())
-    }
-
-    /// The reminder will never be sent (`Missed` or `Failed`), and why.
-    pub fn dm_reminder_given_up(
-        &self,
-        id: i64,
-        state: AnnouncementState,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE dm_reminders SET state = ?2, last_error = ?3, next_attempt_at = NULL, finished_at = ?4
-                 WHERE id = ?1",
-                params![id, state.as_str(), reason, now.timestamp()],
-            )
-            .context("giving up a DM reminder")?;
-        Ok(())
     }
 
     /// The user's DM channel, if it was opened before.

@@ -1,6 +1,6 @@
-//! The clock ticks: tokio-cron-scheduler jobs, in UTC, that run [`super::tick`] (channel
-//! announcements), [`super::dm::tick`] (DM reminders) and [`super::events::tick`] (the Events
-//! tab mirror) every few seconds with the bot's clock. They are separate jobs so that thousands
+//! The clock ticks: tokio-cron-scheduler jobs, in UTC, that run [`super::announcements::tick`]
+//! (channel announcements), [`super::reminders::tick`] (DM reminders) and
+//! [`super::mirror::tick`] (the Events tab mirror) every few seconds with the bot's clock. They are separate jobs so that thousands
 //! of DMs falling due at a keynote, or fifty events to create, never hold up an announcement. A tick still running when its next one fires is not doubled: the next
 //! one is skipped (claims would keep it correct anyway; this keeps it quiet).
 
@@ -13,9 +13,10 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Mutex;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
-use super::{dm, events, tick, Poster, Rules};
+use super::delivery::Rules;
+use super::{announcements, mirror, reminders};
 use crate::clock::Clock;
-use crate::post::{DirectMessenger, EventPublisher};
+use crate::domain::ports::{DirectMessenger, EventPublisher, Poster};
 use crate::store::Store;
 
 /// The running scheduler; stop it with [`Ticker::stop`].
@@ -47,7 +48,9 @@ impl Ticker {
             Arc::clone(&poster),
             Arc::clone(&clock),
             Arc::clone(&rules),
-            |store, poster, now, rules| async move { tick(&store, poster.as_ref(), now, &rules).await },
+            |store, poster, now, rules| async move {
+                announcements::tick(&store, poster.as_ref(), now, &rules).await
+            },
         );
         let mirror = every_tick(
             "Events mirror tick",
@@ -56,7 +59,7 @@ impl Ticker {
             Arc::clone(&clock),
             Arc::clone(&rules),
             |store, publisher, now, _| async move {
-                events::tick(&store, publisher.as_ref(), now).await
+                mirror::tick(&store, publisher.as_ref(), now).await
             },
         );
         let remind = every_tick(
@@ -66,7 +69,7 @@ impl Ticker {
             clock,
             rules,
             |store, poster, now, rules| async move {
-                dm::tick(&store, poster.as_ref(), now, &rules).await
+                reminders::tick(&store, poster.as_ref(), now, &rules).await
             },
         );
         let scheduler = JobScheduler::new()

@@ -8,9 +8,9 @@
 use chrono::{DateTime, Utc};
 
 use super::CommandResult;
-use crate::agenda::DEFAULT_MINUTES;
-use crate::events::cap_room;
-use crate::format::stamp;
+use crate::domain::agenda::DEFAULT_MINUTES;
+use crate::domain::format::stamp;
+use crate::domain::mirror::cap_room;
 use crate::ids::{ChannelId, EventId, GuildId, UserId};
 use crate::reply::{limits, Reply, Style, Text};
 use crate::store::Store;

@@ -1,0 +1,183 @@
+//! The rules every exactly-once delivery follows, and the one place where a send's outcome
+//! becomes a state in the outbox and a line of the tick's report.
+//!
+//! Every kind (announcements, change notices, DM reminders, change DMs) is claimed in SQLite
+//! before it is sent (`store::outbox`), sent with a [`Nonce`] derived from its key, and settled
+//! here. What the kinds share:
+//!
+//! - **Late**: sent more than [`LATE_AFTER`] after it fell due, a message says so.
+//! - **Grace**: not worth sending once its session or talk started longer than `grace` ago.
+//! - **Retry window**: a claim first attempted longer ago than Discord remembers nonces
+//!   ([`NONCE_MEMORY`], real time) may have been sent with its answer lost, so it is given up:
+//!   at most once wins over at least once.
+//! - **Backoff**: a transient error (429, 5xx, network) retries 2 s, 4 s, 8 s... up to a minute
+//!   later.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::domain::ports::{DmError, PostError};
+use crate::ids::MessageId;
+use crate::store::outbox::{Delivery, GiveUp, Kind, Settled};
+use crate::store::Store;
+
+/// When to announce, and how long a delivery stays worth sending and safe to retry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    /// How long before a session starts to announce it, e.g. 10 minutes and 0 ("starting now").
+    pub leads: Vec<TimeDelta>,
+    /// How long after a session (or talk) started a late delivery is still worth sending.
+    pub grace: TimeDelta,
+    /// How long after its first attempt a delivery may be retried ([`NONCE_MEMORY`] in real
+    /// time; a rehearsal, whose clock runs faster, scales it by its speed).
+    pub retry_within: TimeDelta,
+}
+
+impl Default for Rules {
+    fn default() -> Rules {
+        Rules {
+            leads: vec![TimeDelta::minutes(10), TimeDelta::zero()],
+            grace: TimeDelta::minutes(5),
+            retry_within: NONCE_MEMORY,
+        }
+    }
+}
+
+/// Deliveries that fell due longer ago than this are not even recorded as missed.
+pub const HORIZON: TimeDelta = TimeDelta::hours(24);
+/// Discord recognises an enforced nonce for "a few minutes" of real time (five in the loopback
+/// fake). A claim first attempted longer ago than this is given up rather than retried.
+pub const NONCE_MEMORY: TimeDelta = TimeDelta::minutes(4);
+/// Why such a claim is given up.
+pub const TOO_LONG_AGO: &str = "first attempted too long ago to retry safely: Discord may have posted it and no longer recognises its nonce";
+/// Sent this long after its due time, a delivery says it is late.
+pub const LATE_AFTER: TimeDelta = TimeDelta::minutes(1);
+
+/// How long to wait after the `attempts`-th failure: 2 s, 4 s, 8 s... up to a minute.
+pub fn backoff(attempts: u32) -> TimeDelta {
+    TimeDelta::seconds(2 << attempts.min(6)).min(TimeDelta::minutes(1))
+}
+
+/// Whether a claim was first attempted too long ago to be retried safely.
+pub fn too_old_to_retry<K>(claim: &Delivery<K>, now: DateTime<Utc>, rules: &Rules) -> bool {
+    claim
+        .claimed_at
+        .is_some_and(|claimed_at| now - claimed_at > rules.retry_within)
+}
+
+/// What one tick did with one kind of delivery.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub sent: usize,
+    /// Of those sent, the ones that said they were late.
+    pub late: usize,
+    pub missed: usize,
+    pub retrying: usize,
+    pub failed: usize,
+    /// Users found not to accept DMs (also counted as failed).
+    pub refused: usize,
+}
+
+impl Report {
+    pub fn add(&mut self, other: &Report) {
+        self.sent += other.sent;
+        self.late += other.late;
+        self.missed += other.missed;
+        self.retrying += other.retrying;
+        self.failed += other.failed;
+        self.refused += other.refused;
+    }
+}
+
+/// How one attempt to send went, whatever was sent and to whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    Sent(MessageId),
+    /// Worth trying again later (429, 5xx, network).
+    Transient(String),
+    /// A DM channel confbot had cached is gone: retry at once, opening a new one.
+    StaleChannel,
+    /// Refused for good: this message (400), or the channel (missing access, unknown channel).
+    Refused(String),
+    /// The user does not accept DMs (50007).
+    DmsClosed,
+}
+
+impl From<Result<MessageId, PostError>> for Attempt {
+    fn from(outcome: Result<MessageId, PostError>) -> Attempt {
+        match outcome {
+            Ok(message) => Attempt::Sent(message),
+            Err(PostError::Transient(error)) => Attempt::Transient(error),
+            Err(PostError::Rejected(error) | PostError::Permanent(error)) => {
+                Attempt::Refused(error)
+            }
+        }
+    }
+}
+
+impl From<Result<MessageId, DmError>> for Attempt {
+    fn from(outcome: Result<MessageId, DmError>) -> Attempt {
+        match outcome {
+            Ok(message) => Attempt::Sent(message),
+            Err(DmError::Transient(error)) => Attempt::Transient(error),
+            Err(DmError::UnknownChannel) => Attempt::StaleChannel,
+            Err(DmError::Rejected(error)) => Attempt::Refused(error),
+            Err(DmError::Refused) => Attempt::DmsClosed,
+        }
+    }
+}
+
+/// Why a DM is not sent to a user who does not accept DMs.
+pub const DMS_CLOSED: &str = "the user does not accept DMs";
+
+/// Records `attempt` for `claim` in the outbox and counts it in `report`: the one ladder from a
+/// send's outcome to a delivery's state. `late` says whether a sent message said it was late.
+pub fn settle<K: Kind>(
+    store: &Store,
+    claim: &Delivery<K>,
+    attempt: &Attempt,
+    late: bool,
+    now: DateTime<Utc>,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let settled = match attempt {
+        Attempt::Sent(message) => {
+            report.sent += 1;
+            report.late += usize::from(late);
+            Settled::Sent(*message)
+        }
+        Attempt::Transient(error) => {
+            report.retrying += 1;
+            Settled::RetryAt(error, now + backoff(claim.attempts))
+        }
+        Attempt::StaleChannel => {
+            report.retrying += 1;
+            Settled::RetryAt("unknown DM channel", now)
+        }
+        Attempt::Refused(error) => {
+            report.failed += 1;
+            Settled::GivenUp(GiveUp::Failed, error)
+        }
+        Attempt::DmsClosed => {
+            report.refused += 1;
+            report.failed += 1;
+            Settled::GivenUp(GiveUp::Failed, DMS_CLOSED)
+        }
+    };
+    store.settle(claim.id, settled, now)
+}
+
+/// Gives `claim` up before any attempt, and counts it in `report`.
+pub fn give_up<K: Kind>(
+    store: &Store,
+    claim: &Delivery<K>,
+    why: GiveUp,
+    reason: &str,
+    now: DateTime<Utc>,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    match why {
+        GiveUp::Missed => report.missed += 1,
+        GiveUp::Failed => report.failed += 1,
+    }
+    store.settle(claim.id, Settled::GivenUp(why, reason), now)
+}

@@ -1,0 +1,273 @@
+//! DM reminders of bookmarked talks: what is due at `now`, and the tick that sends it exactly
+//! once, the way announcements are sent (`jobs/announcements`):
+//!
+//! 1. **Claim** the (user, due instant) row in SQLite with the talks it covers, in one
+//!    transaction. Two talks of one user due at the same instant are one claim, so one DM.
+//! 2. **Send** with a nonce derived from that key and `enforce_nonce`, into the user's DM
+//!    channel (cached in SQLite: after the first reminder, one request per DM).
+//! 3. **Confirm** with the message id.
+//!
+//! The same late and grace rules as announcements: a reminder that fell due while the bot was
+//! down is sent late (and says so) for talks that started at most `grace` ago; otherwise it is
+//! recorded as missed; a claim first tried longer ago than Discord remembers nonces is not
+//! retried (`Rules::retry_within`). A user who does not accept DMs (Discord's 50007) is
+//! recorded and gets no further attempt until they open `/agenda`; their next command tells
+//! them once.
+//!
+//! A bookmarked talk that a reload moved or cancelled is told to each user who had it, once
+//! per change, before any reminder (`jobs/changes.rs`, through the same outbox).
+//!
+//! [`tick`] runs on its own schedule beside the announcement tick (`jobs/ticker.rs`), so a keynote's
+//! thousands of DMs never hold up a channel announcement; the sender paces them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use futures_util::StreamExt;
+
+use super::delivery::{
+    self, give_up, settle, Attempt, Report, Rules, DMS_CLOSED, HORIZON, LATE_AFTER,
+};
+use super::dm::{deliver, Dm};
+use super::Tick;
+use crate::domain::agenda::MAX_MINUTES;
+use crate::domain::format::{span, stamp};
+use crate::domain::ports::DirectMessenger;
+use crate::ids::UserId;
+use crate::reply::{Reply, Style, Text};
+use crate::store::outbox::{DeliveryState, GiveUp};
+use crate::store::{DmReminder, ScheduledTalk, Store};
+use crate::text;
+
+/// A talk by id, at the start it had when its reminder fell due.
+type TalkAt = (String, DateTime<Utc>);
+
+/// DM requests in flight at once. The sender paces every request (Discord's global limit);
+/// with one in flight, the database work between two DMs left slots unused, and the pacer's
+/// timeline is shared, so a channel announcement still waits for at most this many DM slots.
+const IN_FLIGHT: usize = 2;
+
+/// A DM to send: one resumed after a crash or an error, or one to claim first.
+enum Work {
+    Resume(DmReminder),
+    Claim {
+        due_at: DateTime<Utc>,
+        user: UserId,
+        talks: Vec<TalkAt>,
+    },
+}
+
+/// Sends every DM reminder due at `now`, exactly once, earliest due first, after the change
+/// DMs.
+pub async fn tick(
+    store: &Store,
+    messenger: &impl DirectMessenger,
+    now: DateTime<Utc>,
+    rules: &Rules,
+) -> anyhow::Result<Report> {
+    Tick {
+        store,
+        out: messenger,
+        now,
+        rules,
+    }
+    .remind()
+    .await
+}
+
+impl<M: DirectMessenger> Tick<'_, M> {
+    async fn remind(&self) -> anyhow::Result<Report> {
+        let (store, now) = (self.store, self.now);
+        let mut report = Report::default();
+        // Changes first: "moved to 11:30" should come before the reminder for 11:30.
+        self.tell_users(&mut report).await?;
+        let mut work: Vec<Work> = Vec::new();
+        for id in store.claims_to_retry(now)? {
+            work.push(Work::Resume(store.dm_reminder(id)?));
+        }
+        let due = store.due_bookmarks(
+            now,
+            now - HORIZON,
+            now + TimeDelta::minutes(MAX_MINUTES.into()),
+        )?;
+        // Grouped by (due instant, user): one DM each. The map keeps the earliest due first.
+        let mut groups: BTreeMap<(DateTime<Utc>, UserId), Vec<TalkAt>> = BTreeMap::new();
+        for bookmark in due {
+            groups
+                .entry((bookmark.due_at, bookmark.user))
+                .or_default()
+                .push((bookmark.talk_id, bookmark.talk_starts_at));
+        }
+        work.extend(
+            groups
+                .into_iter()
+                .map(|((due_at, user), talks)| Work::Claim {
+                    due_at,
+                    user,
+                    talks,
+                }),
+        );
+        // Claimed as they are sent, in order, so a crash leaves few claims to resume.
+        let mut sent = futures_util::stream::iter(work)
+            .map(|work| async move {
+                let mut one = Report::default();
+                let result = self.run(work, &mut one).await;
+                (one, result)
+            })
+            .buffered(IN_FLIGHT);
+        let mut failure = None;
+        while let Some((one, result)) = sent.next().await {
+            report.add(&one);
+            if let Err(error) = result {
+                failure.get_or_insert(error);
+            }
+        }
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(report),
+        }
+    }
+
+    /// Claims (unless resuming) and sends one DM reminder; an error while sending is logged,
+    /// not allowed to stop the others (the claim stays, to be retried).
+    async fn run(&self, work: Work, report: &mut Report) -> anyhow::Result<()> {
+        let claimed = match work {
+            Work::Resume(claimed) => claimed,
+            Work::Claim {
+                due_at,
+                user,
+                talks,
+            } => {
+                let worth_sending = talks
+                    .iter()
+                    .any(|(_, start)| self.now <= *start + self.rules.grace);
+                let state = if worth_sending {
+                    DeliveryState::Claimed
+                } else {
+                    DeliveryState::Missed
+                };
+                match self
+                    .store
+                    .claim_dm_reminder(user, due_at, &talks, state, self.now)?
+                {
+                    Some(claimed) if worth_sending => claimed,
+                    Some(_) => {
+                        report.missed += 1;
+                        return Ok(());
+                    }
+                    None => return Ok(()),
+                }
+            }
+        };
+        let id = claimed.delivery.id;
+        if let Err(error) = self.send(claimed, report).await {
+            tracing::error!(reminder = %id, error = ?error, "cannot send a DM reminder");
+        }
+        Ok(())
+    }
+
+    async fn send(&self, claimed: DmReminder, report: &mut Report) -> anyhow::Result<()> {
+        let (store, now, rules) = (self.store, self.now, self.rules);
+        let mut give_up =
+            |why, reason: &str| give_up(store, &claimed.delivery, why, reason, now, report);
+        let user = claimed.user;
+        if delivery::too_old_to_retry(&claimed.delivery, now, rules) {
+            return give_up(GiveUp::Missed, delivery::TOO_LONG_AGO);
+        }
+        if store.dms_refused_at(user)?.is_some() {
+            return give_up(GiveUp::Failed, DMS_CLOSED);
+        }
+        if store.agenda_user(user)?.paused {
+            return give_up(GiveUp::Missed, "the user paused their reminders");
+        }
+        let talks: Vec<ScheduledTalk> = store
+            .dm_reminder_talks(claimed.delivery.id)?
+            .into_iter()
+            .filter(|t| now <= t.talk.start + rules.grace)
+            .collect();
+        if talks.is_empty() {
+            return give_up(
+                GiveUp::Missed,
+                "its talks started too long ago, or left the program",
+            );
+        }
+        let late = now - claimed.due_at > LATE_AFTER;
+        let (content, embed) = render(store, &talks, late)?;
+        let dm = Dm {
+            user,
+            nonce: &claimed.nonce,
+            content,
+            embed,
+        };
+        let attempt = Attempt::from(deliver(store, self.out, dm).await?);
+        match &attempt {
+            Attempt::DmsClosed => {
+                tracing::info!(
+                    reminder = %claimed.delivery.id,
+                    "a user does not accept DMs; no more reminders until they open /agenda"
+                );
+                store.dms_refused(user, now)?;
+            }
+            Attempt::Transient(error) => {
+                tracing::warn!(reminder = %claimed.delivery.id, %error, "DM reminder failed; will retry");
+            }
+            Attempt::Refused(error) => {
+                tracing::error!(reminder = %claimed.delivery.id, %error, "Discord refused a DM reminder");
+            }
+            Attempt::Sent(_) | Attempt::StaleChannel => {}
+        }
+        settle(store, &claimed.delivery, &attempt, late, now, report)
+    }
+}
+
+/// What a reminder says: a line with the Discord timestamp, and each talk with its time, room,
+/// session and a link to the session's Q&A thread or announcement when there is one.
+pub fn render(store: &Store, talks: &[ScheduledTalk], late: bool) -> anyhow::Result<(Text, Reply)> {
+    let tz = store
+        .conference()?
+        .map_or(chrono_tz::UTC, |conference| conference.time_zone);
+    let first = &talks[0].talk;
+    let mut content = match talks {
+        [only] => text![
+            "⏰ **",
+            Text::program(&only.talk.title),
+            "** starts ",
+            stamp(first.start, Style::Relative)
+        ],
+        _ => text![
+            format!("⏰ {} of your talks start soon, the first ", talks.len()),
+            stamp(first.start, Style::Relative)
+        ],
+    };
+    if late {
+        content += "\n(Late: confbot was not running when this reminder was due.)";
+    }
+    let mut embed = Reply::new(if talks.len() == 1 {
+        "Your next talk"
+    } else {
+        "Your next talks"
+    });
+    for row in talks {
+        let (talk, session) = (&row.talk, &row.session);
+        let mut value = span(talk.start, talk.end, tz);
+        if let Some(place) = session.place() {
+            value += text![" · ", Text::program(place)];
+        }
+        value += text!["\nin ", Text::program(&session.title)];
+        if let Some((guild, channel, message)) = store.session_link(&session.id)? {
+            let (label, tail) = match message {
+                Some(message) => ("Announcement", format!("/{message}")),
+                None => ("Q&A thread", String::new()),
+            };
+            value += format!(" · [{label}](https://discord.com/channels/{guild}/{channel}{tail})");
+        }
+        embed = embed.field(Text::program(&talk.title), value, false);
+    }
+    Ok((
+        content,
+        embed.footer("From your agenda · /agenda to remove talks or pause reminders"),
+    ))
+}
+
+#[cfg(test)]
+mod tests;
