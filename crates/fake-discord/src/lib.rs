@@ -78,6 +78,7 @@ use serenity::model::guild::ScheduledEvent;
 use serenity::model::id::{
     AttachmentId, ChannelId, InteractionId, MessageId, RoleId, ScheduledEventId, UserId,
 };
+use serenity::model::Permissions;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -1005,6 +1006,18 @@ impl FakeDiscord {
         assert!(removed.is_some(), "delete_event_by_hand: no event {event}");
     }
 
+    /// An organiser edits `event` in Discord's app: `changes` are a PATCH body's fields
+    /// (`name`, `scheduled_start_time`, ...), dispatched as GUILD_SCHEDULED_EVENT_UPDATE.
+    /// Panics if there is no such event or Discord would refuse the change.
+    pub fn edit_event_by_hand(&self, event: ScheduledEventId, changes: Value) {
+        let edited = self
+            .shared
+            .update(|w| rest::events::edit_by_hand(w, event.get(), &changes));
+        if let Err(why) = edited {
+            panic!("edit_event_by_hand: {why}");
+        }
+    }
+
     /// `user` presses Interested on `event` (dispatched as GUILD_SCHEDULED_EVENT_USER_ADD).
     /// Panics if there is no such event.
     pub fn press_interested(&self, event: ScheduledEventId, user: UserId) {
@@ -1018,10 +1031,17 @@ impl FakeDiscord {
             .update(|w| rest::events::set_interest(w, event.get(), user, false));
     }
 
-    /// Takes Manage Events from the bot (or gives it back): creating, editing and deleting
-    /// events answers 403 with Discord's code 50013.
-    pub fn refuse_events(&self, refuse: bool) {
-        self.shared.update(|w| w.refusing_events = refuse);
+    /// Grants the bot's role `permission` (or takes it away), as an admin would in the guild's
+    /// settings. The bot starts with Create Events but not Manage Events.
+    pub fn set_bot_permission(&self, permission: Permissions, granted: bool) {
+        self.shared.update(|w| {
+            let role = w
+                .roles
+                .iter_mut()
+                .find(|r| r.id == Ids::FIXED.bot_role)
+                .expect("the bot's role exists");
+            role.permissions.set(permission, granted);
+        });
     }
 
     /// Changes the per-channel bucket of `POST /channels/{id}/messages`.

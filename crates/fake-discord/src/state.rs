@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use serenity::model::id::{ChannelId, UserId};
+use serenity::model::Permissions;
 use tokio::sync::watch;
 
 use crate::faults::{Buckets, Faults};
@@ -164,8 +165,6 @@ pub(crate) struct World {
     pub(crate) refusing_dms: Vec<UserId>,
     /// The guild's scheduled events, in creation order.
     pub(crate) events: Vec<model::EventRec>,
-    /// The bot lacks Manage Events: creating, editing or deleting events answers 50013.
-    pub(crate) refusing_events: bool,
 }
 
 /// The global rate limit: at most `per_second` requests in any second (a sliding window).
@@ -215,6 +214,12 @@ pub(crate) struct AttachmentRec {
 impl World {
     pub(crate) fn user(&self, id: UserId) -> Option<&UserRec> {
         self.users.iter().find(|u| u.id == id)
+    }
+
+    /// The bot's guild permissions, from its roles.
+    pub(crate) fn bot_permissions(&self) -> Permissions {
+        let bot = self.user(Ids::FIXED.bot).expect("the bot user exists");
+        model::permissions_of(bot, &self.roles)
     }
 
     pub(crate) fn event(&self, id: u64) -> Option<&model::EventRec> {
@@ -460,7 +465,6 @@ impl Shared {
             global_limit: None,
             refusing_dms: Vec::new(),
             events: Vec::new(),
-            refusing_events: false,
         };
         Arc::new(Shared {
             world: Mutex::new(world),
