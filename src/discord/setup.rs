@@ -97,7 +97,7 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
     send_private(ctx, reply).await
 }
 
-/// Show the coming sessions in Discord's Events tab (needs Manage Events)
+/// Show the coming sessions in Discord's Events tab (needs Create Events)
 #[poise::command(slash_command, guild_only)]
 async fn events(
     ctx: Context<'_>,

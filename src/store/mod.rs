@@ -79,6 +79,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             "../../migrations/14-fts5-without-prefix-indexes/up.sql"
         )),
         M::up(include_str!("../../migrations/15-outbox/up.sql")),
+        M::up(include_str!("../../migrations/16-mirror-repairs/up.sql")),
     ])
 });
 
