@@ -1,4 +1,4 @@
-//! What time it is, decided only at the edges (DESIGN.md rule 1): everything else takes `now`.
+//! What time it is, decided only at the edges (ARCHITECTURE.md, rule 1): everything else takes `now`.
 //!
 //! The system clock for production, a fixed clock for tests, and a rehearsal clock that starts
 //! at a chosen instant and optionally runs faster, so organisers can rehearse a conference day.

@@ -1,10 +1,15 @@
-//! The two kinds of error (DESIGN.md rule 2): a [`UserError`] is shown to the user as written;
-//! anything else is internal, logged with its context, and the user sees a short apology.
+//! The two kinds of error (ARCHITECTURE.md, rule 2): a [`UserError`] is shown to the user as
+//! written; anything else is internal, logged with its context, and the user sees a short
+//! apology.
 
-/// A mistake or an empty answer the user should read as is ("No talk with id `x`").
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct UserError(pub String);
+use crate::reply::Text;
+
+/// A mistake or an empty answer the user should read as is ("No talk with id `x`"). It is a
+/// [`Text`], so program text quoted in it (a title, a room) is a program part that each renderer
+/// escapes its way, whoever wrote the error. Displayed as Discord would show it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", .0.discord())]
+pub struct UserError(pub Text);
 
 /// Why a command produced no reply.
 #[derive(Debug, thiserror::Error)]
@@ -15,12 +20,17 @@ pub enum CommandError {
     Internal(#[from] anyhow::Error),
 }
 
-/// Returns a [`UserError`] with a `format!`ted message from the enclosing function, whatever
-/// its error type (a [`CommandError`], or the Discord layer's `anyhow::Error`).
+/// Returns a [`UserError`] from the enclosing function, whatever its error type (a
+/// [`CommandError`], or the Discord layer's `anyhow::Error`): `user_error!(text: t)` with a
+/// [`Text`] that quotes program text as program parts, or a `format!`ted message of confbot's
+/// own words.
 #[macro_export]
 macro_rules! user_error {
+    (text: $text:expr) => {
+        return Err($crate::error::UserError($text).into())
+    };
     ($($message:tt)+) => {
-        return Err($crate::error::UserError(format!($($message)+)).into())
+        return Err($crate::error::UserError($crate::reply::Text::from(format!($($message)+))).into())
     };
 }
 

@@ -8,7 +8,6 @@
 pub mod cli;
 pub mod clock;
 pub mod commands;
-pub mod config;
 pub mod discord;
 pub mod domain;
 pub mod error;
@@ -25,6 +24,17 @@ mod testing;
 pub const DEFAULT_PROGRAM: &str = include_str!("../data/iclr2021-tue-4-may.json");
 /// The name the default program goes by in messages.
 pub const DEFAULT_PROGRAM_NAME: &str = "data/iclr2021-tue-4-may.json";
+
+/// The default program, read: what an empty database starts with (and what tests use).
+pub fn bundled_program() -> anyhow::Result<program::Imported> {
+    use anyhow::Context;
+    program::import_str(
+        DEFAULT_PROGRAM_NAME,
+        DEFAULT_PROGRAM,
+        &program::ImportOptions::default(),
+    )
+    .context("reading the bundled program")
+}
 
 /// The largest program file confbot reads, uploaded or fetched (50,000 talks of JSON is about
 /// 40 MB).

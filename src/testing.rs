@@ -10,15 +10,31 @@ use crate::domain::ports::{
     DirectMessage, DirectMessenger, DmError, NewThread, Outgoing, PostError, Poster,
 };
 use crate::ids::{ChannelId, MessageId, UserId};
-use crate::program::{import_str, ImportOptions, Program};
+use crate::program::{Program, Session};
 use crate::store::Store;
 
 /// The bundled program (ICLR 2021, Tuesday 4 May).
 pub fn bundled() -> Program {
-    import_str("bundled", crate::DEFAULT_PROGRAM, &ImportOptions::default())
-        .unwrap()
-        .program
+    crate::bundled_program().unwrap().program
 }
+
+/// The bundled program with its sessions changed by `change` (added, retitled, moved...).
+pub fn bundled_with(change: impl FnOnce(&mut Vec<Session>)) -> Program {
+    let program = bundled();
+    let mut sessions = program.sessions().to_vec();
+    change(&mut sessions);
+    Program::new(program.conference().clone(), sessions).unwrap()
+}
+
+/// An in-memory store holding `program`.
+pub fn store_of(program: &Program) -> Store {
+    let store = Store::open_in_memory().unwrap();
+    store.replace_program(program).unwrap();
+    store
+}
+
+/// A title that would ping, link and format if it were not escaped.
+pub const HOSTILE_TITLE: &str = "**Bold** @everyone [click](https://evil.example) `code`";
 
 /// An in-memory store holding the bundled program.
 pub fn store() -> Store {

@@ -1,8 +1,10 @@
-//! The rule that imports run one way (docs/ARCHITECTURE.md), checked on the source text: no
-//! cycle between the top-level modules of `src/` or of any workspace crate's `src/`, none
-//! between the files of one folder (`discord/commands.rs` ⇄ `discord/qa.rs` would be one), and
-//! none between the workspace's crates, dev-dependencies included. A folder's `mod.rs` is its parent
-//! and may be used by its children; test code (from `#[cfg(test)]` on) is not counted.
+//! The rule that imports run one way (docs/ARCHITECTURE.md), checked on the source text: each
+//! top-level module of `src/` imports only the layers below its own (and the few sideways
+//! imports the document names), no two files of one folder import each other
+//! (`discord/commands.rs` ⇄ `discord/qa.rs` would be one), the same holds between the modules
+//! of each crate in `crates/`, and no workspace crate depends on one that depends on it. A
+//! folder's `mod.rs` is its parent and may be used by its children; test code (from
+//! `#[cfg(test)]` on) is not counted.
 //!
 //! References are read from `crate::a::b` and `super::b` paths, including `use` groups
 //! (`use super::{a, b::c}`): enough for this codebase's style, and it fails loudly (a cycle
@@ -149,14 +151,57 @@ fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
         .find_map(|node| visit(node, graph, &mut Vec::new(), &mut done))
 }
 
-/// The import graphs of the crate whose sources are in `src`: between its top-level modules,
-/// and between the files of each folder.
-type Graph = BTreeMap<String, BTreeSet<String>>;
+/// The layers of `src/`, top first, as docs/ARCHITECTURE.md draws them: a module may import
+/// the layers below its own.
+const LAYERS: &[&[&str]] = &[
+    &["cli", "discord"],
+    &["commands", "jobs", "source"],
+    &["domain"],
+    &["store"],
+    &["program"],
+    &["reply", "error", "ids", "clock"],
+];
 
-fn import_graphs(src: &Path) -> (Graph, BTreeMap<String, Graph>) {
+/// Imports within a layer that the document allows: `serve` runs the bot; `/announce` reads the
+/// announcement plan and message; `/program reload` asks the live source. The floor's modules
+/// use each other too (one way: the cycle check holds them to it).
+const SIDEWAYS: &[(&str, &str)] = &[
+    ("cli", "discord"),
+    ("commands", "jobs"),
+    ("commands", "source"),
+];
+
+fn layer_of(module: &str) -> usize {
+    LAYERS
+        .iter()
+        .position(|layer| layer.contains(&module))
+        .unwrap_or_else(|| {
+            panic!("src/{module} is in no layer: add it to LAYERS and to docs/ARCHITECTURE.md")
+        })
+}
+
+/// The imports of `top` that go up, or sideways without the document's leave.
+fn against_the_layers(top: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    let floor = LAYERS.len() - 1;
+    let mut wrong = Vec::new();
+    for (from, targets) in top {
+        for to in targets {
+            let (a, b) = (layer_of(from), layer_of(to));
+            let allowed =
+                b > a || (a == b && a == floor) || SIDEWAYS.contains(&(from.as_str(), to.as_str()));
+            if !allowed {
+                wrong.push(format!("{from} → {to}"));
+            }
+        }
+    }
+    wrong
+}
+
+/// The code of each module of the crate whose sources are in `src`, without comments and tests.
+fn modules_of(src: &Path) -> BTreeMap<Module, String> {
     let mut files = Vec::new();
     sources(src, &mut files);
-    let modules: BTreeMap<Module, String> = files
+    files
         .iter()
         .filter(|f| !f.ends_with("testing.rs") && !f.ends_with("main.rs"))
         .map(|f| {
@@ -171,11 +216,21 @@ fn import_graphs(src: &Path) -> (Graph, BTreeMap<String, Graph>) {
                 .collect();
             (module_of(src, f), code)
         })
-        .collect();
+        .collect()
+}
+
+/// The imports between the top-level modules of a crate, and between the files of each folder.
+type Graphs = (
+    BTreeMap<String, BTreeSet<String>>,
+    BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
+);
+
+fn graphs(modules: &BTreeMap<Module, String>) -> Graphs {
     let known: BTreeSet<Module> = modules.keys().cloned().collect();
-    let mut top: Graph = BTreeMap::new();
-    let mut folders: BTreeMap<String, Graph> = BTreeMap::new();
-    for (module, code) in &modules {
+    // Top-level modules, and the files of each folder.
+    let mut top: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut folders: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for (module, code) in modules {
         for target in references(module, code, &known) {
             if let (Some(from), Some(to)) = (module.first(), target.first()) {
                 if from != to {
@@ -195,19 +250,16 @@ fn import_graphs(src: &Path) -> (Graph, BTreeMap<String, Graph>) {
     (top, folders)
 }
 
-/// Panics naming the first cycle in the graphs of the crate at `root`.
-fn assert_no_cycle(root: &Path, top: &Graph, folders: &BTreeMap<String, Graph>) {
-    let name = root.display();
+/// Fails, naming them, if modules of the crate in `dir` or files of one of its folders import
+/// each other.
+fn assert_no_cycle(dir: &str, (top, folders): &Graphs) {
     if let Some(found) = cycle(top) {
-        panic!(
-            "modules of {name}/src/ import each other: {}",
-            found.join(" → ")
-        );
+        panic!("modules of {dir}/ import each other: {}", found.join(" → "));
     }
     for (folder, graph) in folders {
         if let Some(found) = cycle(graph) {
             panic!(
-                "files of {name}/src/{folder}/ import each other: {}",
+                "files of {dir}/{folder}/ import each other: {}",
                 found.join(" → ")
             );
         }
@@ -216,75 +268,91 @@ fn assert_no_cycle(root: &Path, top: &Graph, folders: &BTreeMap<String, Graph>) 
 
 #[test]
 fn imports_run_one_way() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let (top, folders) = import_graphs(&root.join("src"));
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let graphs = graphs(&modules_of(&src));
+    let top = &graphs.0;
     assert!(
         top.contains_key("discord") && top["discord"].contains("commands"),
         "the reader found no references: {top:?}"
     );
-    assert_no_cycle(root, &top, &folders);
-}
-
-/// The crates of the workspace, from the root's `[workspace] members`.
-fn workspace_crates() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
-    let members = manifest
-        .lines()
-        .find(|line| line.starts_with("members"))
-        .expect("the workspace lists its members");
-    members
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .map(|member| root.join(member))
-        .collect()
+    let wrong = against_the_layers(top);
+    assert!(wrong.is_empty(), "imports against the layers: {wrong:?}");
+    assert_no_cycle("src", &graphs);
 }
 
 #[test]
-fn the_files_of_each_workspace_crate_import_one_way() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let crates: Vec<PathBuf> = workspace_crates()
-        .into_iter()
-        .filter(|k| k.starts_with(root.join("crates")))
-        .collect();
-    assert!(crates.len() > 1, "{crates:?}");
-    for krate in &crates {
-        let (top, folders) = import_graphs(&krate.join("src"));
-        assert_no_cycle(krate, &top, &folders);
+fn the_crates_import_one_way_too() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates");
+    for entry in std::fs::read_dir(&crates).unwrap() {
+        let src = entry.unwrap().path().join("src");
+        if src.is_dir() {
+            let name = src.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
+            assert_no_cycle(&name.display().to_string(), &graphs(&modules_of(&src)));
+        }
     }
 }
 
-/// The workspace crates `krate`'s manifest depends on by path, dev-dependencies included.
-fn path_dependencies(krate: &Path) -> BTreeSet<String> {
-    let manifest = std::fs::read_to_string(krate.join("Cargo.toml")).unwrap();
-    manifest
-        .lines()
-        .filter_map(|line| {
-            let (_, rest) = line.split_once("path = \"")?;
-            let path = rest.split('"').next()?;
-            let target = krate.join(path).canonicalize().ok()?;
-            Some(target.display().to_string())
-        })
-        .collect()
+/// The workspace's crates and the workspace crates each depends on (dev-dependencies too), from
+/// each member's Cargo.toml: `name = { path = ... }` entries.
+fn workspace_dependencies() -> BTreeMap<String, BTreeSet<String>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut manifests = vec![root.join("Cargo.toml")];
+    for entry in std::fs::read_dir(root.join("crates")).unwrap() {
+        let manifest = entry.unwrap().path().join("Cargo.toml");
+        if manifest.exists() {
+            manifests.push(manifest);
+        }
+    }
+    let mut graph = BTreeMap::new();
+    for manifest in manifests {
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let name = text
+            .lines()
+            .find_map(|l| l.strip_prefix("name = "))
+            .map(|n| n.trim_matches('"').to_string())
+            .unwrap();
+        let depends: BTreeSet<String> = text
+            .lines()
+            .filter(|l| l.contains("path = "))
+            .filter_map(|l| l.split_once(" = ").map(|(dep, _)| dep.trim().to_string()))
+            .collect();
+        graph.insert(name, depends);
+    }
+    graph
 }
 
 #[test]
-fn no_workspace_crate_depends_on_itself_through_others_even_for_tests() {
-    let graph: Graph = workspace_crates()
-        .iter()
-        .map(|krate| {
-            let name = krate.canonicalize().unwrap().display().to_string();
-            (name, path_dependencies(krate))
-        })
-        .collect();
-    assert!(graph.values().any(|deps| !deps.is_empty()), "{graph:?}");
+fn no_workspace_crate_depends_on_one_that_depends_on_it() {
+    let graph = workspace_dependencies();
+    assert!(
+        graph
+            .get("confbot")
+            .is_some_and(|d| d.contains("fake-discord")),
+        "the reader found no path dependencies: {graph:?}"
+    );
     if let Some(found) = cycle(&graph) {
         panic!(
             "workspace crates depend on each other: {}",
             found.join(" → ")
         );
     }
+}
+
+#[test]
+fn an_import_up_a_layer_is_found() {
+    let top: BTreeMap<String, BTreeSet<String>> = [
+        ("store", vec!["program"]),
+        ("program", vec!["store"]),
+        ("commands", vec!["jobs"]),
+        ("jobs", vec!["commands"]),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.into_iter().map(str::to_string).collect()))
+    .collect();
+    assert_eq!(
+        against_the_layers(&top),
+        ["jobs → commands", "program → store"]
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 #![no_main]
 
 use chrono::TimeDelta;
-use confbot::config::parse_duration;
+use confbot::program::time::parse_duration;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,14 +3,14 @@
 #![no_main]
 
 use chrono::TimeDelta;
-use confbot::config::AnnounceConfig;
+use confbot::cli::config::job_settings_from;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let config = AnnounceConfig::from_vars(|name| {
+    let config = job_settings_from(|name| {
         (name == "CONFBOT_ANNOUNCE_LEADS").then(|| text.to_string())
     });
     match config {

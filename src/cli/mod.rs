@@ -3,6 +3,7 @@
 //! `ask` runs a core command and prints its reply as text, so anyone can try confbot without
 //! Discord. Each subcommand is a thin function: parse, call the library, print.
 
+pub mod config;
 mod preview;
 mod serve;
 mod text;
@@ -15,9 +16,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::commands;
 use crate::error::CommandError;
-use crate::program::{
-    import_file, import_str, time::resolve_local, Format, ImportOptions, Imported, Program,
-};
+use crate::program::{import_file, time::resolve_local, Format, ImportOptions, Imported, Program};
 use crate::store::{self, Store};
 
 #[derive(Parser)]
@@ -93,7 +92,7 @@ struct FileArgs {
     /// sitedata/ folder.
     file: PathBuf,
     /// The file's format (`auto` detects it from the content).
-    #[arg(long, value_enum, default_value_t = Format::Auto)]
+    #[arg(long, default_value = "auto", ignore_case = true, value_parser = format_parser())]
     format: Format,
     /// The year, for conference-page text (which has none).
     #[arg(long)]
@@ -103,7 +102,7 @@ struct FileArgs {
     titles: Option<PathBuf>,
     /// The conference's IANA time zone (e.g. `America/Chicago`): required for Sessionize,
     /// whose times have no offset; for schedule.json it replaces `time_zone_name`.
-    #[arg(long, value_name = "ZONE", value_parser = crate::config::parse_zone)]
+    #[arg(long, value_name = "ZONE", value_parser = crate::program::time::parse_zone)]
     timezone: Option<chrono_tz::Tz>,
     /// The conference's name, for files that have none (Sessionize; default: the file's name).
     #[arg(long)]
@@ -299,9 +298,20 @@ fn backup(db: &Path, file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `CONFBOT_PROGRAM`: the program to import into an empty database instead of the bundled one.
-fn default_program() -> Option<std::path::PathBuf> {
-    std::env::var_os("CONFBOT_PROGRAM").map(std::path::PathBuf::from)
+/// `--format`: the formats' words as clap offers and checks them (the other names people use
+/// for a format are accepted, not listed).
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    let values = Format::WORDS.iter().flat_map(|(format, words)| {
+        words.iter().enumerate().map(|(i, word)| {
+            clap::builder::PossibleValue::new(*word)
+                .help(format.name())
+                .hide(i > 0)
+        })
+    });
+    clap::builder::TypedValueParser::map(
+        clap::builder::PossibleValuesParser::new(values),
+        |word: String| Format::from_word(&word).expect("clap offers only the formats' words"),
+    )
 }
 
 /// Opens the database, importing `program` (by default the bundled one) first if it has none.
@@ -311,12 +321,7 @@ pub(crate) fn open_store(db: &Path, program: Option<&Path>) -> anyhow::Result<St
         let options = ImportOptions::default();
         let imported = match program {
             Some(path) => import_file(path, &options)?,
-            None => import_str(
-                crate::DEFAULT_PROGRAM_NAME,
-                crate::DEFAULT_PROGRAM,
-                &options,
-            )
-            .context("reading the bundled program")?,
+            None => crate::bundled_program()?,
         };
         store.replace_program(&imported.program)?;
     }
@@ -324,7 +329,8 @@ pub(crate) fn open_store(db: &Path, program: Option<&Path>) -> anyhow::Result<St
 }
 
 fn ask(db: &Path, at: Option<&str>, question: Question) -> anyhow::Result<()> {
-    let store = open_store(db, default_program().as_deref())?;
+    let (_, program) = config::offline_from_environment()?;
+    let store = open_store(db, program.as_deref())?;
     let conference = store.conference()?.context("the database has no program")?;
     let now = match at {
         Some(at) => parse_at(at, conference.time_zone)?,
@@ -386,11 +392,7 @@ mod tests {
 
     #[test]
     fn the_bundled_program_is_valid() {
-        let program = import_str(
-            crate::DEFAULT_PROGRAM_NAME,
-            crate::DEFAULT_PROGRAM,
-            &ImportOptions::default(),
-        );
+        let program = crate::bundled_program();
         assert_eq!(program.unwrap().program.talks().count(), 12);
     }
 

@@ -6,14 +6,14 @@ use std::path::Path;
 use anyhow::Context;
 use chrono::{TimeDelta, Utc};
 
+use super::config;
 use super::text;
 use super::{open_store, parse_at};
-use crate::config::AnnounceConfig;
 use crate::jobs::announcements::{plan, render};
 
 pub fn preview(db: &Path, from: Option<&str>, to: Option<&str>) -> anyhow::Result<()> {
-    let announce = AnnounceConfig::from_environment()?;
-    let store = open_store(db, super::default_program().as_deref())?;
+    let (announce, program) = config::offline_from_environment()?;
+    let store = open_store(db, program.as_deref())?;
     let tz = store
         .conference()?
         .context("the database has no program")?

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use super::config::Config;
 use crate::clock::{Clock, RehearsalClock, SystemClock};
-use crate::config::Config;
 use crate::discord::{self, Bot};
 use crate::source::{Limits, Source};
 use crate::store::Store;

@@ -46,12 +46,13 @@ pub fn remind(
     };
     let talk = &row.talk;
     if talk.start <= now {
-        user_error!(
-            "**{}** has already started ({}), so there is nothing to remind you of.",
-            talk.title,
-            // A user error is one plain string, written for Discord.
-            stamp(talk.start, Style::Relative).discord()
-        );
+        user_error!(text: text![
+            "**",
+            Text::program(&talk.title),
+            "** has already started (",
+            stamp(talk.start, Style::Relative),
+            "), so there is nothing to remind you of."
+        ]);
     }
     let minutes = match minutes {
         Some(minutes) => minutes,
@@ -125,9 +126,7 @@ pub fn remind_many(
                 added += 1;
                 lines.push(text!["✓ ", title]);
             }
-            Err(CommandError::User(error)) => {
-                lines.push(text!["✗ ", title, format!(": {}", error.0)])
-            }
+            Err(CommandError::User(error)) => lines.push(text!["✗ ", title, ": ", error.0]),
             Err(internal) => return Err(internal),
         }
     }
@@ -329,13 +328,25 @@ mod tests {
     use chrono::TimeDelta;
 
     use super::*;
-    use crate::testing::{pdt, store};
+    use crate::reply::escaped;
+    use crate::testing::{bundled_with, pdt, store, store_of, HOSTILE_TITLE};
 
     const ME: UserId = UserId(42);
 
+    #[test]
+    fn a_talk_that_already_started_is_named_as_written_not_as_markdown() {
+        let store = store_of(&bundled_with(|sessions| {
+            sessions[0].talks[0].title = HOSTILE_TITLE.into();
+        }));
+        let talk = store.load_program().unwrap().unwrap().sessions()[0].talks[0].clone();
+        let error = user_message(remind(&store, talk.start, ME, &talk.id, None));
+        assert!(error.contains(&escaped(HOSTILE_TITLE)), "{error}");
+        assert!(!error.contains(HOSTILE_TITLE), "{error}");
+    }
+
     fn user_message<T: std::fmt::Debug>(result: Result<T, CommandError>) -> String {
         match result {
-            Err(CommandError::User(error)) => error.0,
+            Err(CommandError::User(error)) => error.0.discord(),
             other => panic!("expected a user error, got {other:?}"),
         }
     }

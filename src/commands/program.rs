@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use super::{conference, CommandResult};
-use crate::config::SourceConfig;
 use crate::domain::format::stamp;
 use crate::program::{import_str, ImportOptions, Imported, ProgramDiff};
 use crate::reply::{Reply, Style, Text};
@@ -82,7 +81,7 @@ pub const NO_SOURCE: &str = "No live program source is configured (`CONFBOT_PROG
      Attach a program file to `/program reload` to change the program.";
 
 /// What polling the source at an admin's request did: the diff, or why nothing changed.
-pub fn reload_from_source(config: &SourceConfig, outcome: &Outcome) -> CommandResult {
+pub fn reload_from_source(config: &source::Settings, outcome: &Outcome) -> CommandResult {
     let url = shown_url(&config.url);
     match &outcome.polled {
         Polled::Imported(imported, diff) => Ok(reloaded(&url, imported, diff)),
@@ -97,7 +96,7 @@ pub fn reload_from_source(config: &SourceConfig, outcome: &Outcome) -> CommandRe
 }
 
 /// The live source, and how polling it has gone: last fetch, change and error, next poll.
-pub fn status(store: &Store, config: Option<&SourceConfig>) -> CommandResult {
+pub fn status(store: &Store, config: Option<&source::Settings>) -> CommandResult {
     let Some(config) = config else {
         user_error!("{NO_SOURCE}");
     };
@@ -180,12 +179,12 @@ mod tests {
         let Err(CommandError::User(error)) = reload(&store, "new.json", &broken) else {
             panic!("a user error")
         };
+        let error = error.0.discord();
         assert!(
-            error.0.starts_with(
+            error.starts_with(
                 "Nothing changed: the file has an error.\nnew.json at `sessions[0].talks[0].end`"
             ),
-            "{}",
-            error.0
+            "{error}"
         );
         assert_eq!(store.load_program().unwrap(), before);
     }
@@ -214,8 +213,8 @@ mod tests {
         );
     }
 
-    fn source_config() -> SourceConfig {
-        SourceConfig {
+    fn source_config() -> source::Settings {
+        source::Settings {
             url: "https://user:pw@pretalx.example/conf/schedule.json"
                 .parse()
                 .unwrap(),
@@ -230,7 +229,8 @@ mod tests {
         let Err(CommandError::User(error)) = status(&store(), None) else {
             panic!("a user error")
         };
-        assert!(error.0.contains("CONFBOT_PROGRAM_URL"), "{}", error.0);
+        let error = error.0.discord();
+        assert!(error.contains("CONFBOT_PROGRAM_URL"), "{error}");
     }
 
     #[test]
@@ -308,7 +308,7 @@ mod tests {
             panic!("a user error")
         };
         assert_eq!(
-            error.0,
+            error.0.discord(),
             "Nothing changed: https://pretalx.example/conf/schedule.json answered HTTP 404 Not \
              Found\nThe next try is <t:2000:R>."
         );

@@ -89,14 +89,11 @@ pub fn subject(
                     session: running.remove(0),
                     talk: None,
                 }),
-                _ => user_error!(
-                    "Several sessions are running now ({}). Name one with the `session` option.",
-                    running
-                        .iter()
-                        .map(|s| s.title.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                _ => user_error!(text: text![
+                    "Several sessions are running now (",
+                    Text::join(running.iter().map(|s| Text::program(&s.title)), ", "),
+                    "). Name one with the `session` option."
+                ]),
             }
         }
     }
@@ -558,13 +555,36 @@ pub fn session_choices(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reply::escaped;
+    use crate::testing::{bundled_with, store_of, HOSTILE_TITLE};
+
+    #[test]
+    fn sessions_running_at_once_are_named_as_written_not_as_markdown() {
+        let store = store_of(&bundled_with(|sessions| {
+            let mut parallel = sessions[0].clone();
+            parallel.slot.id = "parallel".into();
+            parallel.slot.title = HOSTILE_TITLE.into();
+            parallel.talks.clear();
+            sessions.push(parallel);
+        }));
+        let session = store.session("parallel").unwrap().unwrap();
+        let Err(CommandError::User(error)) =
+            subject(&store, session.start, GuildId(1), ChannelId(10), None, None)
+        else {
+            panic!("several sessions run: a user error")
+        };
+        let error = error.0.discord();
+        assert!(
+            error.starts_with("Several sessions are running now"),
+            "{error}"
+        );
+        assert!(error.contains(&escaped(HOSTILE_TITLE)), "{error}");
+        assert!(!error.contains(HOSTILE_TITLE), "{error}");
+    }
 
     #[test]
     fn two_moderators_opening_at_once_both_get_the_thread_recorded_first() {
-        let store = Store::open_in_memory().unwrap();
-        let program =
-            crate::program::import_str("b", crate::DEFAULT_PROGRAM, &Default::default()).unwrap();
-        store.replace_program(&program.program).unwrap();
+        let store = crate::testing::store();
         let session = store.session("2021-05-04-1100-session").unwrap().unwrap();
         let subject = Subject {
             session,

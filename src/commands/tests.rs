@@ -9,7 +9,7 @@ use crate::testing::{pdt, search_stores, store};
 
 fn user_message(result: CommandResult) -> String {
     match result {
-        Err(CommandError::User(error)) => error.0,
+        Err(CommandError::User(error)) => error.0.discord(),
         other => panic!("expected a user error, got {other:?}"),
     }
 }

@@ -4,7 +4,7 @@
 //! decisions are in `crate::commands::agenda` and `crate::commands::export`.
 //!
 //! Buttons carry stable custom ids (`commands::agenda::Action`) and are handled by
-//! [`on_event`] whenever they are pressed, like the Q&A buttons: a "Remind me" on a public
+//! [`on_press`] (routed by `gateway.rs`) whenever they are pressed, like the Q&A buttons: a "Remind me" on a public
 //! reply from days ago still works, for whoever presses it, across restarts and reloads.
 //! Every answer is ephemeral: an agenda is nobody else's business.
 
@@ -13,18 +13,17 @@ use poise::CreateReply;
 use serenity::{
     ButtonStyle, ComponentInteraction, ComponentInteractionDataKind, CreateActionRow,
     CreateAttachment, CreateButton, CreateInteractionResponse, CreateInteractionResponseMessage,
-    CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption, FullEvent, Interaction,
+    CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
 };
 
 use super::autocomplete::talk_choices;
-use super::errors::for_user;
+use super::errors::failure;
 use super::pages::send_private;
 use super::render::{embed, no_mentions};
 use super::{Context, Data, Error};
 use crate::commands::agenda::{self as core, Action, AgendaView};
 use crate::commands::export;
 use crate::ids::UserId;
-use crate::reply::{limits, truncate};
 
 /// Add a talk to your agenda, with a DM reminder before it starts
 #[poise::command(slash_command)]
@@ -134,43 +133,26 @@ pub async fn tell_if_dms_refused(ctx: Context<'_>) {
     }
 }
 
-/// Agenda button and menu presses; anything else is someone else's.
-pub async fn on_event(
+/// An agenda button or menu press (the router in `gateway.rs` found it is one).
+pub async fn on_press(
     ctx: &serenity::Context,
-    event: &FullEvent,
+    press: &ComponentInteraction,
+    action: Action,
     data: &Data,
-) -> Result<(), Error> {
-    let FullEvent::InteractionCreate {
-        interaction: Interaction::Component(press),
-    } = event
-    else {
-        return Ok(());
-    };
-    let Some(action) = Action::parse(&press.data.custom_id) else {
-        return Ok(());
-    };
-    let response = match on_press(press, action, data).await {
+) {
+    let response = match answer(press, action, data).await {
         Ok(response) => response,
-        Err(error) => {
-            let message = for_user(
-                &error,
-                &format!("the agenda control {}", press.data.custom_id),
-            );
-            CreateInteractionResponse::Message(
-                CreateInteractionResponseMessage::new()
-                    .content(truncate(&message, limits::CONTENT))
-                    .ephemeral(true)
-                    .allowed_mentions(no_mentions()),
-            )
-        }
+        Err(error) => failure(
+            &error,
+            &format!("the agenda control {}", press.data.custom_id),
+        ),
     };
     if let Err(error) = press.create_response(ctx, response).await {
         tracing::warn!(%error, "could not answer an agenda control");
     }
-    Ok(())
 }
 
-async fn on_press(
+async fn answer(
     press: &ComponentInteraction,
     action: Action,
     data: &Data,

@@ -52,12 +52,12 @@ const DB_SLOTS: usize = 4;
 pub const ANSWER_WITHIN: Duration = Duration::from_millis(1500);
 
 impl Data {
+    /// What the handlers reach, without a live source (see [`Data::with_source`]).
     pub fn new(
         store: Arc<Store>,
         clock: Arc<dyn Clock>,
         rules: Rules,
         home_guild: Option<GuildId>,
-        source: Option<SourceHandle>,
         pacer: Arc<Pacer>,
     ) -> Data {
         Data {
@@ -66,10 +66,15 @@ impl Data {
             rules,
             home_guild,
             db_slots: Slots::new(DB_SLOTS),
-            source,
+            source: None,
             pacer,
             book: Book::default(),
         }
+    }
+
+    /// The same, polling the live source through `source`.
+    pub fn with_source(self, source: Option<SourceHandle>) -> Data {
+        Data { source, ..self }
     }
 
     /// The bot's pacer, for a poster made by a command (`/announce test`, `/qa open`).

@@ -1,24 +1,42 @@
-//! What a user sees when a command fails (DESIGN.md rule 2): a [`UserError`] as written,
+//! What a user sees when a command fails (ARCHITECTURE.md, rule 2): a [`UserError`] as written,
 //! privately; anything else is logged with its context and the user gets a short apology.
 //! A panic in a handler is caught by poise and treated like an internal error.
 
-use poise::serenity_prelude::{CreateAutocompleteResponse, CreateInteractionResponse};
+use poise::serenity_prelude::{
+    CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseMessage,
+};
 use poise::{CreateReply, FrameworkError};
 
 use super::render::no_mentions;
 use super::{Data, Error};
 use crate::error::{UserError, APOLOGY};
+use crate::reply::{limits, truncate};
 
 /// What the user reads when `what` failed with `error`: a [`UserError`] as written; anything
 /// else is logged with `what` and becomes the apology. Every failure path goes through here.
 pub(super) fn for_user(error: &Error, what: &str) -> String {
     match error.downcast_ref::<UserError>() {
-        Some(user) => user.0.clone(),
+        Some(user) => user.0.discord(),
         None => {
             tracing::error!(what, error = ?error, "failed");
             APOLOGY.to_string()
         }
     }
+}
+
+/// A private answer to an interaction, mentioning nobody.
+pub(super) fn private(text: &str) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(
+        CreateInteractionResponseMessage::new()
+            .content(truncate(text, limits::CONTENT))
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+}
+
+/// The private answer to a press whose handling failed with `error` (see [`for_user`]).
+pub(super) fn failure(error: &Error, what: &str) -> CreateInteractionResponse {
+    private(&for_user(error, what))
 }
 
 const NOT_ALLOWED: &str = "You are not allowed to use this command.";

@@ -1,4 +1,4 @@
-//! confbot on Discord: serenity + poise glue only (DESIGN.md, "discord/").
+//! confbot on Discord: serenity + poise glue only (ARCHITECTURE.md, rule 9).
 //!
 //! [`run`] is the library entry point: `confbot serve` calls it with the configuration from the
 //! environment, and tests call it in-process with their own clock, database and HTTP client
@@ -14,19 +14,22 @@
 //! - `pages.rs`: sending a reply, with Previous / Next buttons for long lists, and their presses.
 //! - `book.rs`: the recent long lists those buttons turn, bounded by age and count.
 //! - `errors.rs`: user errors shown as written, everything else logged and apologised for.
-//! - `setup.rs`, `announce.rs`: the admin commands for session announcements.
+//! - `setup.rs`, `announce.rs`: the admin commands (`/setup` with its Q&A settings, `/announce`).
 //! - `program.rs`: `/program reload` (an uploaded file, or the live source now), `/program status`.
 //! - `checks.rs`: server-side permission checks.
 //! - `poster.rs`: posting announcements through serenity (the `crate::domain::ports::Poster`).
-//! - `events.rs`: the Events tab mirror's scheduled events (`crate::domain::ports::EventPublisher`) and
-//!   the gateway events it follows.
+//! - `mirror.rs`: the Events tab mirror's scheduled events (`crate::domain::ports::EventPublisher`)
+//!   and the gateway events it follows.
+//! - `gateway.rs`: the event handler: component presses routed by custom id, gateway events to
+//!   the features that follow them.
 //! - `agenda.rs`: `/remind`, `/agenda` and their buttons and menus.
-//! - `qa.rs`: Q&A threads (`/qa`, `/ask`, `/setup qa|moderators`), their buttons and events.
+//! - `qa.rs`: Q&A threads (`/qa`, `/ask`), their buttons, deleted threads.
 //! - `pacer.rs`: announcements and DMs within Discord's global limit, paused by a 429.
 //! - `retry.rs`: retrying the bot's own requests on 429, 5xx and network errors.
 //! - `drain.rs`: at shutdown, answering the interactions in hand before the process ends.
 //!
-//! While the bot runs, `reminders::Ticker` posts session announcements on every clock tick, and
+//! While the bot runs, `jobs::Ticker` runs the jobs (announcements, DMs, the mirror) on every
+//! clock tick, and
 //! `source::SourceTask` polls the live program source, if one is configured.
 
 mod agenda;
@@ -39,6 +42,7 @@ mod convert;
 mod data;
 mod drain;
 mod errors;
+mod gateway;
 mod mirror;
 mod pacer;
 mod pages;
@@ -61,8 +65,8 @@ pub use commands::all_commands;
 pub use data::Data;
 
 use crate::clock::Clock;
-use crate::config::AnnounceConfig;
 use crate::ids;
+use crate::jobs;
 use crate::jobs::Ticker;
 use crate::source::{Source, SourceTask};
 use crate::store::Store;
@@ -92,7 +96,7 @@ pub struct Bot {
     pub store: Arc<Store>,
     pub clock: Arc<dyn Clock>,
     /// When and where to announce sessions.
-    pub announce: AnnounceConfig,
+    pub announce: jobs::Settings,
     /// The live program source to poll, if any.
     pub source: Option<Source>,
 }
@@ -132,9 +136,9 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         Arc::clone(&bot.clock),
         bot.announce.rules.clone(),
         bot.guild_id,
-        source_task.as_ref().map(SourceTask::handle),
         Arc::clone(&pacer),
-    );
+    )
+    .with_source(source_task.as_ref().map(SourceTask::handle));
     if let Some(channel) = bot.announce.channel {
         seed_announce_channel(&http, &data, channel).await;
     }
@@ -144,12 +148,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
             on_error: |error| Box::pin(errors::on_error(error)),
             post_command: |ctx| Box::pin(agenda::tell_if_dms_refused(ctx)),
             event_handler: |ctx, event, _framework, data| {
-                Box::pin(async move {
-                    pages::on_event(ctx, event, data).await?;
-                    qa::on_event(ctx, event, data).await?;
-                    mirror::on_event(ctx, event, data).await?;
-                    agenda::on_event(ctx, event, data).await
-                })
+                Box::pin(gateway::on_event(ctx, event, data))
             },
             // Owners are for prefix commands, which confbot has none of; skipping them saves a
             // request at start.
@@ -176,15 +175,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         Arc::clone(&client.http),
         Arc::clone(&poster),
     ));
-    let ticker = Ticker::start(
-        bot.store,
-        poster,
-        events,
-        bot.clock,
-        bot.announce.rules,
-        bot.announce.tick_seconds,
-    )
-    .await?;
+    let ticker = Ticker::start(bot.store, poster, events, bot.clock, &bot.announce).await?;
     let result = tokio::select! {
         result = client.start() => result.map_err(|error| explain_startup_error(error, None)),
         () = shutdown => {

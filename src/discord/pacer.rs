@@ -16,7 +16,7 @@
 //!
 //! There is one pacer per bot, shared by the ticks' poster and the posters commands make
 //! (`/announce test`, `/qa open`). Channel announcements are never queued behind DMs: the DM
-//! tick has at most two requests in flight (`reminders/dm.rs`), so an announcement waits for
+//! tick has at most two requests in flight (`jobs/reminders`), so an announcement waits for
 //! at most the two slots they hold, however many DMs are due.
 
 use std::collections::{HashMap, VecDeque};

@@ -2,7 +2,7 @@
 //!
 //! A long list costs nothing while nobody presses its buttons: it is kept in the book
 //! (`book.rs`, where it says why as a recipe and for how long) and its buttons carry
-//! `reply::PageTurn` custom ids, which the framework's event handler answers ([`on_event`]),
+//! `reply::PageTurn` custom ids, which the event handler routes to [`on_press`],
 //! as it answers the Q&A and agenda buttons. A press recomputes the reply and shows the page
 //! its button names. Only the person who asked turns the pages of a public list; others are
 //! told to ask themselves. A press on a list no longer kept (too old, the book full, or from
@@ -16,12 +16,12 @@ use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 use serenity::{
     ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, EditInteractionResponse, FullEvent, Interaction,
+    CreateInteractionResponseMessage, EditInteractionResponse,
 };
 
 use super::book::{Found, List, Recipe};
 use super::data::ANSWER_WITHIN;
-use super::errors::for_user;
+use super::errors::{for_user, private};
 use super::render::{components, embed, no_mentions, without_page_buttons, Navigation};
 use super::retry::while_rate_limited;
 use super::{Context, Data, Error};
@@ -140,21 +140,13 @@ fn navigation(list: InteractionId, command: &str, page: usize, pages: usize) -> 
     }
 }
 
-/// Page button presses; anything else is someone else's.
-pub async fn on_event(
+/// A page button press (the router in `gateway.rs` found it is one).
+pub async fn on_press(
     ctx: &serenity::Context,
-    event: &FullEvent,
+    press: &ComponentInteraction,
+    turn: PageTurn,
     data: &Data,
-) -> Result<(), Error> {
-    let FullEvent::InteractionCreate {
-        interaction: Interaction::Component(press),
-    } = event
-    else {
-        return Ok(());
-    };
-    let Some(turn) = PageTurn::parse(&press.data.custom_id) else {
-        return Ok(());
-    };
+) {
     let user: UserId = press.user.id.into();
     let answered = match data.book().find(turn.list, user, Instant::now()) {
         Found::List(list) => show_page(ctx, press, &turn, list, data).await,
@@ -164,7 +156,7 @@ pub async fn on_event(
                 turn.command
             );
             press
-                .create_response(ctx, private_message(&text))
+                .create_response(ctx, private(&text))
                 .await
                 .map_err(Error::from)
         }
@@ -173,16 +165,6 @@ pub async fn on_event(
     if let Err(error) = answered {
         tracing::warn!(error = ?error, "could not answer a page button");
     }
-    Ok(())
-}
-
-fn private_message(text: &str) -> CreateInteractionResponse {
-    CreateInteractionResponse::Message(
-        CreateInteractionResponseMessage::new()
-            .content(truncate(text, limits::CONTENT))
-            .ephemeral(true)
-            .allowed_mentions(no_mentions()),
-    )
 }
 
 /// Computes the list again and shows the page the button names (the last, if the list has
@@ -216,7 +198,7 @@ async fn show_page(
                     .allowed_mentions(no_mentions());
                 press.create_followup(ctx, followup).await?;
             } else {
-                press.create_response(ctx, private_message(&text)).await?;
+                press.create_response(ctx, private(&text)).await?;
             }
             return Ok(());
         }
@@ -266,7 +248,7 @@ async fn expired(
         .await;
     if let Err(error) = removed {
         tracing::warn!(%error, "could not take the page buttons off an expired list");
-        press.create_response(ctx, private_message(&text)).await?;
+        press.create_response(ctx, private(&text)).await?;
         return Ok(());
     }
     let followup = CreateInteractionResponseFollowup::new()

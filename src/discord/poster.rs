@@ -37,7 +37,7 @@ impl SerenityPoster {
 
     /// Waits for a slot (and for a message post, the channel's), runs `request`, and pauses
     /// every sender if Discord answered 429. Also the Events mirror's way to a slot
-    /// (`events.rs`).
+    /// (`mirror.rs`).
     pub(super) async fn paced<T>(
         &self,
         posting_into: Option<ids::ChannelId>,

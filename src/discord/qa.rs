@@ -1,10 +1,10 @@
-//! Q&A on Discord: `/qa open|top|close` (moderators), `/ask` (everyone), the `/setup qa` and
-//! `/setup moderators` subcommands, the vote and "answered" buttons, and noticing deleted
-//! threads. The decisions are in `crate::commands::qa`; threads are opened by
+//! Q&A on Discord: `/qa open|top|close` (moderators), `/ask` (everyone), the vote and
+//! "answered" buttons, and noticing deleted threads (`/setup qa` and `/setup moderators` are
+//! with the rest of `/setup`). The decisions are in `crate::commands::qa`; threads are opened by
 //! [`SerenityPoster::open_thread`], as automatic Q&A does.
 //!
 //! Buttons carry stable custom ids (`qa:vote:<question>`, `qa:answered:<question>:<count>`) and
-//! are handled by [`on_event`] whenever they are pressed, not by a collector of the command that
+//! are answered by [`on_press`] (routed by `gateway.rs`) whenever they are pressed, not by a collector of the command that
 //! sent them: votes keep working across restarts, since the state is in SQLite.
 //!
 //! `/qa` is hidden from members without Manage Threads (`default_member_permissions`) and
@@ -20,13 +20,13 @@ use serenity::{
     AutocompleteChoice, ButtonStyle, ChannelId, ChannelType, ComponentInteraction, CreateActionRow,
     CreateButton, CreateEmbed, CreateInteractionResponse, CreateInteractionResponseFollowup,
     CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, EditMessage,
-    EditThread, FullEvent, Interaction, MessageId,
+    EditThread, MessageId,
 };
 
 use super::autocomplete::{offer, talk_choices};
 use super::checks::{is_moderator, moderator, MODERATORS_ONLY};
 use super::data::ANSWER_WITHIN;
-use super::errors::for_user;
+use super::errors::{for_user, private};
 use super::pages::send_private;
 use super::poster::{error_code, post_error, SerenityPoster};
 use super::render::{embed, no_mentions};
@@ -302,37 +302,6 @@ pub async fn ask(
     }
 }
 
-/// Open Q&A threads automatically when a session is announced
-#[poise::command(slash_command, guild_only, rename = "qa")]
-pub async fn setup_qa(
-    ctx: Context<'_>,
-    #[description = "Open each session's Q&A thread on its first announcement"] auto: bool,
-) -> Result<(), Error> {
-    let guild = guild(ctx);
-    let reply = ctx
-        .data()
-        .run(move |store, _| core::set_auto_open(store, guild, auto))
-        .await?;
-    send_private(ctx, reply).await
-}
-
-/// The role that moderates Q&A besides Manage Threads (no role: Manage Threads only)
-#[poise::command(slash_command, guild_only, rename = "moderators")]
-pub async fn setup_moderators(
-    ctx: Context<'_>,
-    #[description = "The moderators' role (leave out for Manage Threads only)"] role: Option<
-        serenity::RoleId,
-    >,
-) -> Result<(), Error> {
-    let guild = guild(ctx);
-    let role = role.map(Into::into);
-    let reply = ctx
-        .data()
-        .run(move |store, _| core::set_moderator_role(store, guild, role))
-        .await?;
-    send_private(ctx, reply).await
-}
-
 async fn session_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
     let partial = partial.to_string();
     offer(ctx, move |store, now| {
@@ -373,96 +342,82 @@ fn answered_buttons(questions: &[Question], count: usize) -> Vec<CreateActionRow
         .collect()
 }
 
-/// Events besides commands: Q&A button presses, and deleted threads.
-pub async fn on_event(
+/// A Q&A button press (the router in `gateway.rs` found it is one).
+pub async fn on_press(
     ctx: &serenity::Context,
-    event: &FullEvent,
+    press: &ComponentInteraction,
+    action: Press,
     data: &Data,
-) -> Result<(), Error> {
-    match event {
-        FullEvent::InteractionCreate {
-            interaction: Interaction::Component(press),
-        } => {
-            // Other buttons (pages) belong to their commands' collectors.
-            let Some(action) = Press::parse(&press.data.custom_id) else {
-                return Ok(());
-            };
-            let mut answer = std::pin::pin!(on_press(ctx, press, action, data));
-            // As commands are: a press whose answer is slow (the database busy, locked or
-            // failing) is acknowledged first, then updated, or told what went wrong.
-            let (result, deferred) = match tokio::time::timeout(ANSWER_WITHIN, &mut answer).await {
-                Ok(result) => (result, false),
-                Err(_) => {
-                    if let Err(error) = press.defer(ctx).await {
-                        tracing::warn!(%error, "could not defer a Q&A button");
-                    }
-                    (answer.await, true)
-                }
-            };
-            let sent = match (result, deferred) {
-                (Ok((embed, rows)), false) => {
-                    let update = CreateInteractionResponseMessage::new()
-                        .embed(embed)
-                        .components(rows)
-                        .allowed_mentions(no_mentions());
-                    press
-                        .create_response(ctx, CreateInteractionResponse::UpdateMessage(update))
-                        .await
-                }
-                (Ok((embed, rows)), true) => press
-                    .edit_response(
+) {
+    let mut answer = std::pin::pin!(answer(ctx, press, action, data));
+    // As commands are: a press whose answer is slow (the database busy, locked or
+    // failing) is acknowledged first, then updated, or told what went wrong.
+    let (result, deferred) = match tokio::time::timeout(ANSWER_WITHIN, &mut answer).await {
+        Ok(result) => (result, false),
+        Err(_) => {
+            if let Err(error) = press.defer(ctx).await {
+                tracing::warn!(%error, "could not defer a Q&A button");
+            }
+            (answer.await, true)
+        }
+    };
+    let sent = match (result, deferred) {
+        (Ok((embed, rows)), false) => {
+            let update = CreateInteractionResponseMessage::new()
+                .embed(embed)
+                .components(rows)
+                .allowed_mentions(no_mentions());
+            press
+                .create_response(ctx, CreateInteractionResponse::UpdateMessage(update))
+                .await
+        }
+        (Ok((embed, rows)), true) => press
+            .edit_response(
+                ctx,
+                EditInteractionResponse::new()
+                    .embed(embed)
+                    .components(rows)
+                    .allowed_mentions(no_mentions()),
+            )
+            .await
+            .map(|_| ()),
+        (Err(error), deferred) => {
+            let what = format!("the Q&A button {}", press.data.custom_id);
+            let message = truncate(&for_user(&error, &what), limits::CONTENT);
+            if deferred {
+                press
+                    .create_followup(
                         ctx,
-                        EditInteractionResponse::new()
-                            .embed(embed)
-                            .components(rows)
+                        CreateInteractionResponseFollowup::new()
+                            .content(message)
+                            .ephemeral(true)
                             .allowed_mentions(no_mentions()),
                     )
                     .await
-                    .map(|_| ()),
-                (Err(error), deferred) => {
-                    let what = format!("the Q&A button {}", press.data.custom_id);
-                    let message = truncate(&for_user(&error, &what), limits::CONTENT);
-                    if deferred {
-                        press
-                            .create_followup(
-                                ctx,
-                                CreateInteractionResponseFollowup::new()
-                                    .content(message)
-                                    .ephemeral(true)
-                                    .allowed_mentions(no_mentions()),
-                            )
-                            .await
-                            .map(|_| ())
-                    } else {
-                        let response = CreateInteractionResponse::Message(
-                            CreateInteractionResponseMessage::new()
-                                .content(message)
-                                .ephemeral(true)
-                                .allowed_mentions(no_mentions()),
-                        );
-                        press.create_response(ctx, response).await
-                    }
-                }
-            };
-            if let Err(error) = sent {
-                tracing::warn!(%error, "could not answer a Q&A button");
+                    .map(|_| ())
+            } else {
+                press.create_response(ctx, private(&message)).await
             }
         }
-        FullEvent::ThreadDelete { thread, .. } => {
-            let deleted = thread.id.into();
-            let was_qa = data
-                .run(move |store, _| Ok(store.qa_thread_gone(deleted)?))
-                .await?;
-            if was_qa {
-                tracing::info!(thread = %thread.id, "a Q&A thread was deleted; /qa open makes a new one");
-            }
-        }
-        _ => {}
+    };
+    if let Err(error) = sent {
+        tracing::warn!(%error, "could not answer a Q&A button");
+    }
+}
+
+/// A deleted thread: if it was a Q&A thread, `/qa open` makes a new one.
+pub async fn on_thread_delete(thread: serenity::ChannelId, data: &Data) -> Result<(), Error> {
+    let deleted = thread.into();
+    let was_qa = data
+        .run(move |store, _| Ok(store.qa_thread_gone(deleted)?))
+        .await?;
+    if was_qa {
+        tracing::info!(%thread, "a Q&A thread was deleted; /qa open makes a new one");
     }
     Ok(())
 }
 
-async fn on_press(
+async fn answer(
     ctx: &serenity::Context,
     press: &ComponentInteraction,
     action: Press,

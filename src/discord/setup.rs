@@ -1,4 +1,5 @@
-//! `/setup` (admins): where and how session announcements go, and the Events tab mirror. Thin wrappers over
+//! `/setup` (admins): where and how session announcements go, the Events tab mirror, and Q&A
+//! (automatic threads, the moderators' role). Thin wrappers over
 //! `crate::commands::setup`; gated by `default_member_permissions` and `checks::manage_guild`.
 //! Answers are private: settings are the admin's business.
 
@@ -8,6 +9,7 @@ use super::autocomplete::track_choices;
 use super::checks::manage_guild;
 use super::pages::send_private;
 use super::{guild, Context, Error};
+use crate::commands::qa as qa_core;
 use crate::commands::setup as core;
 
 /// Set where and how confbot announces sessions (admins)
@@ -23,8 +25,8 @@ use crate::commands::setup as core;
         "show",
         "events",
         "room_channel",
-        "super::qa::setup_qa",
-        "super::qa::setup_moderators"
+        "qa",
+        "moderators"
     ),
     subcommand_required
 )]
@@ -142,6 +144,37 @@ async fn room_channel(
         .run(move |store, _| {
             crate::commands::mirror::set_room_channel(store, guild, &room, channel, stage)
         })
+        .await?;
+    send_private(ctx, reply).await
+}
+
+/// Open Q&A threads automatically when a session is announced
+#[poise::command(slash_command, guild_only)]
+async fn qa(
+    ctx: Context<'_>,
+    #[description = "Open each session's Q&A thread on its first announcement"] auto: bool,
+) -> Result<(), Error> {
+    let guild = guild(ctx);
+    let reply = ctx
+        .data()
+        .run(move |store, _| qa_core::set_auto_open(store, guild, auto))
+        .await?;
+    send_private(ctx, reply).await
+}
+
+/// The role that moderates Q&A besides Manage Threads (no role: Manage Threads only)
+#[poise::command(slash_command, guild_only)]
+async fn moderators(
+    ctx: Context<'_>,
+    #[description = "The moderators' role (leave out for Manage Threads only)"] role: Option<
+        serenity::RoleId,
+    >,
+) -> Result<(), Error> {
+    let guild = guild(ctx);
+    let role = role.map(Into::into);
+    let reply = ctx
+        .data()
+        .run(move |store, _| qa_core::set_moderator_role(store, guild, role))
         .await?;
     send_private(ctx, reply).await
 }

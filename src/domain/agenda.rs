@@ -1,5 +1,5 @@
 //! The rules of a personal agenda that the commands (`commands::agenda`), the DM tick
-//! (`reminders::dm`) and announcements (their "Remind me" button) share: how many minutes
+//! (`jobs::reminders`) and announcements (their "Remind me" button) share: how many minutes
 //! before a talk a reminder may come, when it is due (the store's `due_bookmarks` asks SQLite
 //! the same question in SQL), and the stable custom ids of the agenda's buttons and menus.
 

@@ -11,7 +11,7 @@
 
 use chrono::TimeDelta;
 
-use super::delivery::{self, give_up, settle, Attempt, Report, DMS_CLOSED, HORIZON};
+use super::delivery::{self, Attempt, Report, DMS_CLOSED, HORIZON};
 use super::dm::{deliver, Dm};
 use super::Tick;
 use crate::domain::format::{day_and_time, stamp};
@@ -69,25 +69,16 @@ impl<P: Poster> Tick<'_, P> {
             Some(conference) => conference.time_zone,
             None => return Ok(()),
         };
-        if delivery::too_old_to_retry(&notice.delivery, now, self.rules) {
-            return give_up(
-                store,
+        if self.too_old_to_retry(&notice.delivery) {
+            return self.give_up(
                 &notice.delivery,
                 GiveUp::Missed,
                 delivery::TOO_LONG_AGO,
-                now,
                 report,
             );
         }
         if store.channel_broken(notice.guild_id, notice.channel_id)? {
-            return give_up(
-                store,
-                &notice.delivery,
-                GiveUp::Failed,
-                CHANNEL_BROKEN,
-                now,
-                report,
-            );
+            return self.give_up(&notice.delivery, GiveUp::Failed, CHANNEL_BROKEN, report);
         }
         let (content, embed) = render(&change, tz);
         let outgoing = Outgoing {
@@ -99,12 +90,10 @@ impl<P: Poster> Tick<'_, P> {
             mention_role: None,
         };
         let outcome = self.out.post(&outgoing).await;
-        settle(
-            store,
+        self.settle(
             &notice.delivery,
             &Attempt::from(outcome.clone()),
             false,
-            now,
             report,
         )?;
         record_outcome(
@@ -128,9 +117,9 @@ impl<M: DirectMessenger> Tick<'_, M> {
                 continue;
             }
             let give_up = |why, reason: &str, report: &mut Report| {
-                give_up(store, &dm.delivery, why, reason, now, report)
+                self.give_up(&dm.delivery, why, reason, report)
             };
-            if delivery::too_old_to_retry(&dm.delivery, now, self.rules) {
+            if self.too_old_to_retry(&dm.delivery) {
                 give_up(GiveUp::Missed, delivery::TOO_LONG_AGO, report)?;
                 continue;
             }
@@ -160,7 +149,7 @@ impl<M: DirectMessenger> Tick<'_, M> {
             if attempt == Attempt::DmsClosed {
                 store.dms_refused(user, now)?;
             }
-            settle(store, &dm.delivery, &attempt, false, now, report)?;
+            self.settle(&dm.delivery, &attempt, false, report)?;
         }
         Ok(())
     }

@@ -13,12 +13,12 @@
 //! - **Backoff**: a transient error (429, 5xx, network) retries 2 s, 4 s, 8 s... up to a minute
 //!   later.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 
+use super::Tick;
 use crate::domain::ports::{DmError, PostError};
 use crate::ids::MessageId;
 use crate::store::outbox::{Delivery, GiveUp, Kind, Settled};
-use crate::store::Store;
 
 /// When to announce, and how long a delivery stays worth sending and safe to retry.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,13 +55,6 @@ pub const LATE_AFTER: TimeDelta = TimeDelta::minutes(1);
 /// How long to wait after the `attempts`-th failure: 2 s, 4 s, 8 s... up to a minute.
 pub fn backoff(attempts: u32) -> TimeDelta {
     TimeDelta::seconds(2 << attempts.min(6)).min(TimeDelta::minutes(1))
-}
-
-/// Whether a claim was first attempted too long ago to be retried safely.
-pub fn too_old_to_retry<K>(claim: &Delivery<K>, now: DateTime<Utc>, rules: &Rules) -> bool {
-    claim
-        .claimed_at
-        .is_some_and(|claimed_at| now - claimed_at > rules.retry_within)
 }
 
 /// What one tick did with one kind of delivery.
@@ -129,55 +122,65 @@ impl From<Result<MessageId, DmError>> for Attempt {
 /// Why a DM is not sent to a user who does not accept DMs.
 pub const DMS_CLOSED: &str = "the user does not accept DMs";
 
-/// Records `attempt` for `claim` in the outbox and counts it in `report`: the one ladder from a
-/// send's outcome to a delivery's state. `late` says whether a sent message said it was late.
-pub fn settle<K: Kind>(
-    store: &Store,
-    claim: &Delivery<K>,
-    attempt: &Attempt,
-    late: bool,
-    now: DateTime<Utc>,
-    report: &mut Report,
-) -> anyhow::Result<()> {
-    let settled = match attempt {
-        Attempt::Sent(message) => {
-            report.sent += 1;
-            report.late += usize::from(late);
-            Settled::Sent(*message)
-        }
-        Attempt::Transient(error) => {
-            report.retrying += 1;
-            Settled::RetryAt(error, now + backoff(claim.attempts))
-        }
-        Attempt::StaleChannel => {
-            report.retrying += 1;
-            Settled::RetryAt("unknown DM channel", now)
-        }
-        Attempt::Refused(error) => {
-            report.failed += 1;
-            Settled::GivenUp(GiveUp::Failed, error)
-        }
-        Attempt::DmsClosed => {
-            report.refused += 1;
-            report.failed += 1;
-            Settled::GivenUp(GiveUp::Failed, DMS_CLOSED)
-        }
-    };
-    store.settle(claim.id, settled, now)
-}
-
-/// Gives `claim` up before any attempt, and counts it in `report`.
-pub fn give_up<K: Kind>(
-    store: &Store,
-    claim: &Delivery<K>,
-    why: GiveUp,
-    reason: &str,
-    now: DateTime<Utc>,
-    report: &mut Report,
-) -> anyhow::Result<()> {
-    match why {
-        GiveUp::Missed => report.missed += 1,
-        GiveUp::Failed => report.failed += 1,
+impl<P> Tick<'_, P> {
+    /// Records `attempt` for `claim` in the outbox and counts it in `report`: the one ladder
+    /// from a send's outcome to a delivery's state. `late` says whether a sent message said it
+    /// was late.
+    pub fn settle<K: Kind>(
+        &self,
+        claim: &Delivery<K>,
+        attempt: &Attempt,
+        late: bool,
+        report: &mut Report,
+    ) -> anyhow::Result<()> {
+        let now = self.now;
+        let settled = match attempt {
+            Attempt::Sent(message) => {
+                report.sent += 1;
+                report.late += usize::from(late);
+                Settled::Sent(*message)
+            }
+            Attempt::Transient(error) => {
+                report.retrying += 1;
+                Settled::RetryAt(error, now + backoff(claim.attempts))
+            }
+            Attempt::StaleChannel => {
+                report.retrying += 1;
+                Settled::RetryAt("unknown DM channel", now)
+            }
+            Attempt::Refused(error) => {
+                report.failed += 1;
+                Settled::GivenUp(GiveUp::Failed, error)
+            }
+            Attempt::DmsClosed => {
+                report.refused += 1;
+                report.failed += 1;
+                Settled::GivenUp(GiveUp::Failed, DMS_CLOSED)
+            }
+        };
+        self.store.settle(claim.id, settled, now)
     }
-    store.settle(claim.id, Settled::GivenUp(why, reason), now)
+
+    /// Gives `claim` up before any attempt, and counts it in `report`.
+    pub fn give_up<K: Kind>(
+        &self,
+        claim: &Delivery<K>,
+        why: GiveUp,
+        reason: &str,
+        report: &mut Report,
+    ) -> anyhow::Result<()> {
+        match why {
+            GiveUp::Missed => report.missed += 1,
+            GiveUp::Failed => report.failed += 1,
+        }
+        self.store
+            .settle(claim.id, Settled::GivenUp(why, reason), self.now)
+    }
+
+    /// Whether `claim` was first attempted too long ago to be retried safely.
+    pub fn too_old_to_retry<K>(&self, claim: &Delivery<K>) -> bool {
+        claim
+            .claimed_at
+            .is_some_and(|claimed_at| self.now - claimed_at > self.rules.retry_within)
+    }
 }

@@ -26,8 +26,31 @@ use chrono::{DateTime, Utc};
 
 pub use ticker::Ticker;
 
+use crate::ids::ChannelId;
 use crate::store::Store;
 use delivery::Rules;
+
+/// When and where the jobs deliver, from `CONFBOT_ANNOUNCE_*` and `CONFBOT_TICK` (read by
+/// `cli/config.rs`; on its own by `confbot preview`, which needs no token).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Lead times (`CONFBOT_ANNOUNCE_LEADS`) and grace period (`CONFBOT_ANNOUNCE_GRACE`).
+    pub rules: Rules,
+    /// The default announcements channel for the guild it belongs to, until an admin sets one.
+    pub channel: Option<ChannelId>,
+    /// How often the announcement clock ticks, in whole seconds (1 to 59).
+    pub tick_seconds: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            rules: Rules::default(),
+            channel: None,
+            tick_seconds: 5,
+        }
+    }
+}
 
 /// What one tick works with: the store, the port it sends through, the instant it runs at and
 /// the rules. Each job's steps are its methods, so they share these instead of passing them on.

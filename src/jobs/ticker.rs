@@ -14,6 +14,7 @@ use tokio::sync::Mutex;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use super::delivery::Rules;
+use super::Settings;
 use super::{announcements, mirror, reminders};
 use crate::clock::Clock;
 use crate::domain::ports::{DirectMessenger, EventPublisher, Poster};
@@ -26,52 +27,58 @@ pub struct Ticker {
     first_round: tokio::task::JoinHandle<()>,
 }
 
+/// What every tick job shares: the store, the clock it asks for `now`, and the rules.
+#[derive(Clone)]
+struct Shared {
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+    rules: Arc<Rules>,
+}
+
 impl Ticker {
-    /// Ticks once now (beside the caller), then every `seconds` (1 to 59).
+    /// Ticks once now (beside the caller), then every `settings.tick_seconds` (1 to 59).
     pub async fn start<P, E>(
         store: Arc<Store>,
         poster: Arc<P>,
         publisher: Arc<E>,
         clock: Arc<dyn Clock>,
-        rules: Rules,
-        seconds: u32,
+        settings: &Settings,
     ) -> anyhow::Result<Ticker>
     where
         P: Poster + DirectMessenger + Send + 'static,
         E: EventPublisher + Send + 'static,
     {
         let restarting = Arc::clone(&store);
-        let rules = Arc::new(rules);
+        let shared = Shared {
+            store,
+            clock,
+            rules: Arc::new(settings.rules.clone()),
+        };
         let announce = every_tick(
             "announcement tick",
-            Arc::clone(&store),
+            shared.clone(),
             Arc::clone(&poster),
-            Arc::clone(&clock),
-            Arc::clone(&rules),
             |store, poster, now, rules| async move {
                 announcements::tick(&store, poster.as_ref(), now, &rules).await
             },
         );
         let mirror = every_tick(
             "Events mirror tick",
-            Arc::clone(&store),
+            shared.clone(),
             publisher,
-            Arc::clone(&clock),
-            Arc::clone(&rules),
             |store, publisher, now, _| async move {
                 mirror::tick(&store, publisher.as_ref(), now).await
             },
         );
         let remind = every_tick(
             "DM reminder tick",
-            store,
+            shared,
             poster,
-            clock,
-            rules,
             |store, poster, now, rules| async move {
                 reminders::tick(&store, poster.as_ref(), now, &rules).await
             },
         );
+        let seconds = settings.tick_seconds;
         let scheduler = JobScheduler::new()
             .await
             .context("creating the scheduler")?;
@@ -139,10 +146,8 @@ type Run = Arc<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + 
 /// its report logged when it did something.
 fn every_tick<P, F, Fut, R>(
     what: &'static str,
-    store: Arc<Store>,
+    shared: Shared,
     poster: Arc<P>,
-    clock: Arc<dyn Clock>,
-    rules: Arc<Rules>,
     tick: F,
 ) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Clone + Send + Sync
 where
@@ -154,11 +159,18 @@ where
     let running = Arc::new(Mutex::new(()));
     let tick = Arc::new(tick);
     let run: Run = Arc::new(move || {
-        let (store, poster, clock, rules, running, tick) = (
-            store.clone(),
+        let (
+            Shared {
+                store,
+                clock,
+                rules,
+            },
+            poster,
+            running,
+            tick,
+        ) = (
+            shared.clone(),
             poster.clone(),
-            clock.clone(),
-            rules.clone(),
             running.clone(),
             tick.clone(),
         );

@@ -19,7 +19,7 @@ use super::{
 };
 
 /// The program file formats confbot reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     /// Detect from the content.
     #[default]
@@ -29,21 +29,16 @@ pub enum Format {
     /// confbot JSON (docs/program-format.md).
     Json,
     /// pretalx / frab `schedule.json` (the C3VOC schedule format).
-    #[value(alias = "pretalx")]
     Frab,
     /// C3VOC schedule v2 JSON (events in a flat list, as the 38C3 hub exports).
-    #[value(name = "schedule-v2", alias = "v2")]
     ScheduleV2,
     /// Pentabarf / frab `schedule.xml` (FOSDEM, frab, pretalx).
-    #[value(alias = "xml", alias = "fosdem")]
     Pentabarf,
     /// iCalendar (`.ics`).
-    #[value(alias = "ics")]
     Ical,
     /// Sessionize "All" JSON (needs the conference's `--timezone`).
     Sessionize,
     /// A MiniConf `sitedata/` folder (calendar, papers, config.yml).
-    #[value(name = "miniconf")]
     MiniConf,
 }
 
@@ -114,6 +109,37 @@ impl Format {
         }
     }
 
+    /// Every format with the words that name it (`--format`, `CONFBOT_PROGRAM_FORMAT`): its
+    /// own word first, then the other names people use for it.
+    pub const WORDS: [(Format, &'static [&'static str]); 9] = [
+        (Format::Auto, &["auto"]),
+        (Format::Page, &["page"]),
+        (Format::Json, &["json"]),
+        (Format::Frab, &["frab", "pretalx"]),
+        (Format::ScheduleV2, &["schedule-v2", "v2"]),
+        (Format::Pentabarf, &["pentabarf", "xml", "fosdem"]),
+        (Format::Ical, &["ical", "ics"]),
+        (Format::Sessionize, &["sessionize"]),
+        (Format::MiniConf, &["miniconf"]),
+    ];
+
+    /// The format a word names, whatever its case.
+    pub fn from_word(word: &str) -> Option<Format> {
+        Format::WORDS
+            .iter()
+            .find(|(_, words)| words.iter().any(|w| w.eq_ignore_ascii_case(word)))
+            .map(|(format, _)| *format)
+    }
+
+    /// The format's own word.
+    pub fn word(self) -> &'static str {
+        Format::WORDS
+            .iter()
+            .find(|(format, _)| *format == self)
+            .map_or("auto", |(_, words)| words[0])
+    }
+
+    /// What the format is, in words.
     pub fn name(self) -> &'static str {
         match self {
             Format::Auto => "auto",

@@ -1,5 +1,7 @@
 //! Reading conference-local times: zone abbreviations and wall-clock times that DST can make
 //! impossible (a gap) or ambiguous (a fold). Both are errors for the importer, never panics.
+//! Also how people write a duration (`10m`, `1h30m`) and a zone, for the command line and the
+//! environment.
 
 use chrono::{DateTime, FixedOffset, LocalResult, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -133,6 +135,41 @@ pub fn iso_duration(text: &str) -> Option<TimeDelta> {
     any.then(|| TimeDelta::try_seconds(seconds)).flatten()
 }
 
+/// An IANA zone name, as `--timezone` and `CONFBOT_PROGRAM_TIMEZONE` take it; the error says
+/// what was expected and what was found.
+pub fn parse_zone(text: &str) -> Result<Tz, String> {
+    text.parse()
+        .map_err(|_| format!("expected an IANA time zone such as `Europe/Berlin`, found `{text}`"))
+}
+
+/// `90s`, `10m`, `1h`, `0m`, or a combination such as `1h30m`.
+pub fn parse_duration(text: &str) -> Result<TimeDelta, String> {
+    let error = || format!("expected a duration such as `10m`, `90s` or `1h30m`, found `{text}`");
+    let mut total = TimeDelta::zero();
+    let mut number = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let amount: i64 = number.parse().map_err(|_| error())?;
+        number.clear();
+        let part = match c {
+            's' => TimeDelta::try_seconds(amount),
+            'm' => TimeDelta::try_minutes(amount),
+            'h' => TimeDelta::try_hours(amount),
+            _ => return Err(error()),
+        };
+        total = part
+            .and_then(|part| total.checked_add(&part))
+            .ok_or_else(error)?;
+    }
+    if !number.is_empty() || text.trim().is_empty() {
+        return Err(error());
+    }
+    Ok(total)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +229,19 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         assert_eq!(local_clock(at, Tz::America__Los_Angeles), "11:00 PDT");
+    }
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(parse_duration("10m").unwrap(), TimeDelta::minutes(10));
+        assert_eq!(parse_duration("1h30m").unwrap(), TimeDelta::minutes(90));
+        assert_eq!(parse_duration("0m").unwrap(), TimeDelta::zero());
+        assert!(parse_duration("10").is_err());
+        assert!(parse_duration("ten minutes").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(
+            parse_duration("99999999999999999h").is_err(),
+            "overflow is an error, not a panic"
+        );
     }
 }

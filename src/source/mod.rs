@@ -23,6 +23,7 @@
 //! says whether a failure differs from the one before it, so it is logged once, not every poll.
 
 mod fetch;
+mod settings;
 mod task;
 
 use std::time::Duration;
@@ -34,9 +35,9 @@ pub use task::{SourceHandle, SourceTask};
 
 use fetch::{Fetched, Fetcher, Validators};
 
-use crate::config::SourceConfig;
 use crate::program::{import_str, ImportError, ImportOptions, Imported, ProgramDiff};
 use crate::store::{PollResult, SourceState, Store};
+pub use settings::{Settings, DEFAULT_POLL, LONGEST_POLL, SHORTEST_POLL};
 
 /// The first retry after a failure (or the poll interval, if that is shorter).
 const FIRST_RETRY: Duration = Duration::from_secs(60);
@@ -47,12 +48,12 @@ const SUMMARY_LINES: usize = 5;
 /// The configured source and the client that fetches it.
 #[derive(Debug)]
 pub struct Source {
-    pub config: SourceConfig,
+    pub config: Settings,
     fetcher: Fetcher,
 }
 
 impl Source {
-    pub fn new(config: SourceConfig, limits: Limits) -> anyhow::Result<Source> {
+    pub fn new(config: Settings, limits: Limits) -> anyhow::Result<Source> {
         Ok(Source {
             config,
             fetcher: Fetcher::new(limits)?,
@@ -79,13 +80,13 @@ impl Source {
 
 /// The import options as stored with the state: validators obtained with other options (or
 /// for another URL) say nothing about what importing would give now.
-fn options_key(config: &SourceConfig) -> String {
+fn options_key(config: &Settings) -> String {
     let zone = config.time_zone.map_or("-", |tz| tz.name());
     format!("format={:?}; timezone={zone}", config.format)
 }
 
 /// The stored state of this source, if it was polled with this configuration.
-pub fn state(store: &Store, config: &SourceConfig) -> anyhow::Result<Option<SourceState>> {
+pub fn state(store: &Store, config: &Settings) -> anyhow::Result<Option<SourceState>> {
     Ok(store
         .source_state()?
         .filter(|s| s.url == config.url.as_str() && s.options == options_key(config)))
@@ -289,7 +290,7 @@ mod tests {
     use crate::program::Format;
 
     fn source(poll: Duration) -> Source {
-        let config = SourceConfig {
+        let config = Settings {
             url: "https://user:pw@example.org/schedule.json".parse().unwrap(),
             poll,
             format: Format::Auto,

@@ -14,9 +14,9 @@ use anyhow::Context;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use super::Settings;
 use super::{poll_once, reload_now, Outcome, Polled, Source};
 use crate::clock::Clock;
-use crate::config::SourceConfig;
 use crate::store::Store;
 
 type Reply = oneshot::Sender<anyhow::Result<Outcome>>;
@@ -60,7 +60,7 @@ impl SourceTask {
 }
 
 impl SourceHandle {
-    pub fn config(&self) -> &SourceConfig {
+    pub fn config(&self) -> &Settings {
         &self.source.config
     }
 

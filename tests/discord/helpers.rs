@@ -25,13 +25,7 @@ pub fn pdt(hour: u32, minute: u32) -> DateTime<Utc> {
 }
 
 pub fn bundled_program() -> Program {
-    import_str(
-        "bundled",
-        confbot::DEFAULT_PROGRAM,
-        &ImportOptions::default(),
-    )
-    .unwrap()
-    .program
+    confbot::bundled_program().unwrap().program
 }
 
 /// A clock the test moves by hand; the bot's announcement ticks read it.
@@ -135,7 +129,7 @@ impl TestBot {
             http_client,
             store: Arc::clone(&store),
             clock,
-            announce: confbot::config::AnnounceConfig {
+            announce: confbot::jobs::Settings {
                 tick_seconds: 1,
                 ..Default::default()
             },

@@ -7,11 +7,11 @@ mod agenda;
 mod announcements;
 mod chaos;
 mod commands;
-mod events;
 mod helpers;
 mod lifecycle;
-#[path = "../common/program_server.rs"]
+mod mirror;
 mod program_server;
 mod qa;
 mod reload;
 mod source;
+mod source_poll;

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use confbot::config::SourceConfig;
 use confbot::ids;
 use confbot::program::Format;
+use confbot::source::Settings as SourceSettings;
 use confbot::source::{Limits, Source};
 use confbot::store::{SourceState, Store};
 use fake_discord::FakeDiscord;
@@ -20,7 +20,7 @@ use crate::program_server::{Answer, ProgramServer};
 use crate::reload::changed_json;
 
 fn source(server: &ProgramServer, poll: Duration) -> Source {
-    let config = SourceConfig {
+    let config = SourceSettings {
         url: server.url(),
         poll,
         format: Format::Auto,

@@ -33,7 +33,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 pub use message::render;
 pub use plan::{plan, Planned};
 
-use super::delivery::{self, give_up, settle, Attempt, Report, Rules, HORIZON, LATE_AFTER};
+use super::delivery::{self, Attempt, Report, Rules, HORIZON, LATE_AFTER};
 use super::{qa, Tick};
 use crate::domain::ports::{record_outcome, Outgoing, Poster, CHANNEL_BROKEN};
 use crate::ids::{GuildId, Nonce};
@@ -175,8 +175,7 @@ impl<P: Poster> Tick<'_, P> {
     /// Posts one claimed announcement and records the outcome.
     async fn post(&self, claimed: Announcement, report: &mut Report) -> anyhow::Result<()> {
         let (store, now, rules) = (self.store, self.now, self.rules);
-        let mut give_up =
-            |why, reason: &str| give_up(store, &claimed.delivery, why, reason, now, report);
+        let mut give_up = |why, reason: &str| self.give_up(&claimed.delivery, why, reason, report);
         let Some(session) = store.session(&claimed.session_id)? else {
             return give_up(GiveUp::Failed, "the session is no longer in the program");
         };
@@ -186,7 +185,7 @@ impl<P: Poster> Tick<'_, P> {
                 "could not be posted before the grace period ended",
             );
         }
-        if delivery::too_old_to_retry(&claimed.delivery, now, rules) {
+        if self.too_old_to_retry(&claimed.delivery) {
             return give_up(GiveUp::Missed, delivery::TOO_LONG_AGO);
         }
         if store.channel_broken(claimed.guild_id, claimed.channel_id)? {
@@ -207,7 +206,7 @@ impl<P: Poster> Tick<'_, P> {
         let outcome = self.out.post(&outgoing).await;
         let attempt = Attempt::from(outcome.clone());
         // Settled first: a sent announcement must be recorded as sent whatever fails next.
-        settle(store, &claimed.delivery, &attempt, late, now, report)?;
+        self.settle(&claimed.delivery, &attempt, late, report)?;
         let newly_broken = record_outcome(
             store,
             claimed.guild_id,

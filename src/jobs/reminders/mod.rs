@@ -10,7 +10,7 @@
 //! The same late and grace rules as announcements: a reminder that fell due while the bot was
 //! down is sent late (and says so) for talks that started at most `grace` ago; otherwise it is
 //! recorded as missed; a claim first tried longer ago than Discord remembers nonces is not
-//! retried (`Rules::retry_within`). A user who does not accept DMs (Discord's 50007) is
+//! retried (`delivery::Rules::retry_within`). A user who does not accept DMs (Discord's 50007) is
 //! recorded and gets no further attempt until they open `/agenda`; their next command tells
 //! them once.
 //!
@@ -25,9 +25,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::StreamExt;
 
-use super::delivery::{
-    self, give_up, settle, Attempt, Report, Rules, DMS_CLOSED, HORIZON, LATE_AFTER,
-};
+use super::delivery::{self, Attempt, Report, Rules, DMS_CLOSED, HORIZON, LATE_AFTER};
 use super::dm::{deliver, Dm};
 use super::Tick;
 use crate::domain::agenda::MAX_MINUTES;
@@ -168,10 +166,9 @@ impl<M: DirectMessenger> Tick<'_, M> {
 
     async fn send(&self, claimed: DmReminder, report: &mut Report) -> anyhow::Result<()> {
         let (store, now, rules) = (self.store, self.now, self.rules);
-        let mut give_up =
-            |why, reason: &str| give_up(store, &claimed.delivery, why, reason, now, report);
+        let mut give_up = |why, reason: &str| self.give_up(&claimed.delivery, why, reason, report);
         let user = claimed.user;
-        if delivery::too_old_to_retry(&claimed.delivery, now, rules) {
+        if self.too_old_to_retry(&claimed.delivery) {
             return give_up(GiveUp::Missed, delivery::TOO_LONG_AGO);
         }
         if store.dms_refused_at(user)?.is_some() {
@@ -216,7 +213,7 @@ impl<M: DirectMessenger> Tick<'_, M> {
             }
             Attempt::Sent(_) | Attempt::StaleChannel => {}
         }
-        settle(store, &claimed.delivery, &attempt, late, now, report)
+        self.settle(&claimed.delivery, &attempt, late, report)
     }
 }
 

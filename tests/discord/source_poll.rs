@@ -2,20 +2,17 @@
 //! unchanged, a redirected, a compressed, a slow, an endless, a broken and a bad document, and
 //! what it remembers (validators, errors, backoff) across polls and restarts.
 
-#[path = "common/program_server.rs"]
-mod program_server;
-
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use confbot::config::SourceConfig;
 use confbot::program::{import_str, Format, ImportOptions, Program};
+use confbot::source::Settings as SourceSettings;
 use confbot::source::{
     poll_once, reload_now, FetchError, Limits, Outcome, Polled, Source, SourceError,
 };
 use confbot::store::{PollResult, Store};
 
-use program_server::{Answer, ProgramServer, PATH};
+use crate::program_server::{Answer, ProgramServer, PATH};
 
 const POLL: Duration = Duration::from_secs(300);
 
@@ -53,7 +50,7 @@ fn limits() -> Limits {
 }
 
 fn source(url: reqwest::Url) -> Source {
-    let config = SourceConfig {
+    let config = SourceSettings {
         url,
         poll: POLL,
         format: Format::Auto,
@@ -313,7 +310,7 @@ async fn a_slow_body_times_out_and_an_endless_one_stops_at_the_cap() {
 async fn a_broken_connection_or_no_server_keeps_the_program() {
     let store = Store::open_in_memory().unwrap();
     store.replace_program(&program("11:00")).unwrap();
-    let url = program_server::cut_off(program_json("11:30").into_bytes()).await;
+    let url = crate::program_server::cut_off(program_json("11:30").into_bytes()).await;
     let outcome = poll_once(&store, &source(url.clone()), at(0))
         .await
         .unwrap();

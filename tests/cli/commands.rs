@@ -2,10 +2,7 @@
 
 use confbot::store::Store;
 
-#[path = "common/binary.rs"]
-mod binary;
-
-use binary::{confbot, stdout};
+use super::binary::{confbot, stdout};
 
 #[test]
 fn check_reports_the_seed_page() {

@@ -6,10 +6,7 @@ use std::path::{Path, PathBuf};
 
 use confbot::store::Store;
 
-#[path = "common/binary.rs"]
-mod binary;
-
-use binary::{confbot, stdout};
+use super::binary::{confbot, stdout};
 
 /// `text` without the block from the last `open` before `marker` to the first `close` after it.
 fn without_block(text: &str, marker: &str, open: &str, close: &str) -> String {

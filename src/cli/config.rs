@@ -1,17 +1,18 @@
-//! What `confbot serve` reads from the environment (and `.env`, loaded by `main`), typed once.
-//! Each variable is documented in `.env.example`. `CONFBOT_DB` is read with the command line
-//! (`--db`), since every subcommand uses it.
+//! The environment (and `.env`, loaded by `main`), read once, at the edge: every variable is
+//! parsed here into the settings of the part it configures (`jobs::Settings`,
+//! `source::Settings`), with an error that names it. Each is documented in `.env.example`.
+//! `CONFBOT_DB` is read with the command line (`--db`), since every subcommand uses it.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use chrono_tz::Tz;
-use clap::ValueEnum;
 
-use crate::ids::{ChannelId, GuildId};
+use crate::ids::GuildId;
 use crate::jobs::delivery::Rules;
+use crate::jobs::Settings as JobSettings;
+use crate::program::time::{parse_duration, parse_zone};
 use crate::program::Format;
+use crate::source::{Settings as SourceSettings, DEFAULT_POLL, LONGEST_POLL, SHORTEST_POLL};
 
 /// The bot's configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,48 +28,9 @@ pub struct Config {
     pub rehearse_from: Option<DateTime<Utc>>,
     /// ...and runs this many times faster.
     pub rehearse_speed: f64,
-    pub announce: AnnounceConfig,
+    pub announce: JobSettings,
     /// The live program source (`CONFBOT_PROGRAM_*`), if any.
-    pub source: Option<SourceConfig>,
-}
-
-/// Where the live program comes from and how to read it: `CONFBOT_PROGRAM_URL`, `_POLL`,
-/// `_FORMAT` and `_TIMEZONE` (the latter two as `--format` and `--timezone` of `confbot import`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SourceConfig {
-    pub url: reqwest::Url,
-    /// How often to poll when all is well (failures retry sooner, see `source`).
-    pub poll: Duration,
-    pub format: Format,
-    pub time_zone: Option<Tz>,
-}
-
-/// The default and the shortest poll interval: a conference's schedule changes by the hour,
-/// and a server should not be asked more than once a minute.
-pub const DEFAULT_POLL: Duration = Duration::from_secs(5 * 60);
-const SHORTEST_POLL: TimeDelta = TimeDelta::minutes(1);
-const LONGEST_POLL: TimeDelta = TimeDelta::days(1);
-
-/// When and where session announcements go, from `CONFBOT_ANNOUNCE_*` and `CONFBOT_TICK`.
-/// Read on its own by `confbot preview`, which needs no token.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnnounceConfig {
-    /// Lead times (`CONFBOT_ANNOUNCE_LEADS`) and grace period (`CONFBOT_ANNOUNCE_GRACE`).
-    pub rules: Rules,
-    /// The default announcements channel for the guild it belongs to, until an admin sets one.
-    pub channel: Option<ChannelId>,
-    /// How often the announcement clock ticks, in whole seconds (1 to 59).
-    pub tick_seconds: u32,
-}
-
-impl Default for AnnounceConfig {
-    fn default() -> AnnounceConfig {
-        AnnounceConfig {
-            rules: Rules::default(),
-            channel: None,
-            tick_seconds: 5,
-        }
-    }
+    pub source: Option<SourceSettings>,
 }
 
 /// A variable that is missing or malformed, with what to do about it.
@@ -142,11 +104,11 @@ impl Config {
             discord_token,
             guild_id: vars.id("DISCORD_GUILD_ID", "a server id (a number)")?,
             api_url,
-            program: vars.get("CONFBOT_PROGRAM").map(PathBuf::from),
+            program: program_path(&vars),
             rehearse_from,
             rehearse_speed: rehearse_speed.unwrap_or(1.0),
-            announce: AnnounceConfig::read(&vars)?,
-            source: SourceConfig::read(&vars)?,
+            announce: job_settings(&vars)?,
+            source: source_settings(&vars)?,
         })
     }
 
@@ -156,125 +118,127 @@ impl Config {
     }
 }
 
-impl AnnounceConfig {
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<AnnounceConfig, ConfigError> {
-        AnnounceConfig::read(&Vars(var))
-    }
-
-    pub fn from_environment() -> Result<AnnounceConfig, ConfigError> {
-        AnnounceConfig::from_vars(|name| std::env::var(name).ok())
-    }
-
-    fn read<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<AnnounceConfig, ConfigError> {
-        let defaults = AnnounceConfig::default();
-        let week = |v: &str| parse_duration(v).ok().filter(|d| *d <= LONGEST);
-        let leads = vars.parse(
-            "CONFBOT_ANNOUNCE_LEADS",
-            "durations of at most a week, such as `10m,0m`",
-            |v| {
-                let mut leads: Vec<TimeDelta> = v
-                    .split(',')
-                    .map(|lead| week(lead.trim()))
-                    .collect::<Option<_>>()?;
-                // Longest first and unique: the same lead twice would claim one announcement twice.
-                leads.sort_unstable_by(|a, b| b.cmp(a));
-                leads.dedup();
-                Some(leads)
-            },
-        )?;
-        let grace = vars.parse(
-            "CONFBOT_ANNOUNCE_GRACE",
-            "a duration of at most a week, such as `5m`",
-            week,
-        )?;
-        let tick_seconds = vars.parse("CONFBOT_TICK", "between 1s and 59s", |v| {
-            let seconds = parse_duration(v).ok()?.num_seconds();
-            (1..=59).contains(&seconds).then_some(seconds as u32)
-        })?;
-        Ok(AnnounceConfig {
-            rules: Rules {
-                leads: leads.unwrap_or(defaults.rules.leads),
-                grace: grace.unwrap_or(defaults.rules.grace),
-                retry_within: defaults.rules.retry_within,
-            },
-            channel: vars.id("CONFBOT_ANNOUNCE_CHANNEL_ID", "a channel id")?,
-            tick_seconds: tick_seconds.unwrap_or(defaults.tick_seconds),
-        })
-    }
+/// `CONFBOT_PROGRAM`: the program to import into an empty database instead of the bundled one
+/// (blank is unset, as for every variable).
+fn program_path<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Option<PathBuf> {
+    vars.get("CONFBOT_PROGRAM").map(PathBuf::from)
 }
 
-impl SourceConfig {
-    fn read<F: Fn(&str) -> Option<String>>(
-        vars: &Vars<F>,
-    ) -> Result<Option<SourceConfig>, ConfigError> {
-        let url = vars.parse(
-            "CONFBOT_PROGRAM_URL",
-            "an http:// or https:// URL of a program file",
-            |v| {
-                reqwest::Url::parse(v)
-                    .ok()
-                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-            },
-        )?;
-        let poll = vars.parse(
-            "CONFBOT_PROGRAM_POLL",
-            "a duration between 1m and 24h, such as `5m`",
-            |v| {
-                let poll = parse_duration(v).ok()?;
-                if !(SHORTEST_POLL..=LONGEST_POLL).contains(&poll) {
-                    return None;
-                }
-                poll.to_std().ok()
-            },
-        )?;
-        let formats: Vec<String> = Format::value_variants()
-            .iter()
-            .filter_map(|f| Some(format!("`{}`", f.to_possible_value()?.get_name())))
-            .collect();
-        let format = vars.parse(
-            "CONFBOT_PROGRAM_FORMAT",
-            &format!("one of {}", formats.join(", ")),
-            |v| <Format as ValueEnum>::from_str(v, true).ok(),
-        )?;
-        let time_zone = vars.parse(
-            "CONFBOT_PROGRAM_TIMEZONE",
-            "an IANA time zone such as `Europe/Berlin`",
-            |v| parse_zone(v).ok(),
-        )?;
-        let Some(url) = url else {
-            let stray = [
-                ("CONFBOT_PROGRAM_POLL", poll.is_some()),
-                ("CONFBOT_PROGRAM_FORMAT", format.is_some()),
-                ("CONFBOT_PROGRAM_TIMEZONE", time_zone.is_some()),
-            ];
-            return match stray.iter().find(|(_, set)| *set) {
-                Some((name, _)) => Err(ConfigError(format!(
-                    "{name} is set but CONFBOT_PROGRAM_URL is not: it configures the live program source"
-                ))),
-                None => Ok(None),
-            };
+/// The jobs' settings and the program path, from the process environment: what the commands
+/// that need no token (`preview`, `ask`) read.
+pub fn offline_from_environment() -> Result<(JobSettings, Option<PathBuf>), ConfigError> {
+    let vars = Vars(|name: &str| std::env::var(name).ok());
+    Ok((job_settings(&vars)?, program_path(&vars)))
+}
+
+/// The jobs' settings read through `var` alone (the fuzz target of the lead list uses it).
+pub fn job_settings_from(var: impl Fn(&str) -> Option<String>) -> Result<JobSettings, ConfigError> {
+    job_settings(&Vars(var))
+}
+
+/// When and where the jobs deliver: `CONFBOT_ANNOUNCE_*` and `CONFBOT_TICK`.
+fn job_settings<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<JobSettings, ConfigError> {
+    let defaults = JobSettings::default();
+    let week = |v: &str| parse_duration(v).ok().filter(|d| *d <= LONGEST);
+    let leads = vars.parse(
+        "CONFBOT_ANNOUNCE_LEADS",
+        "durations of at most a week, such as `10m,0m`",
+        |v| {
+            let mut leads: Vec<TimeDelta> = v
+                .split(',')
+                .map(|lead| week(lead.trim()))
+                .collect::<Option<_>>()?;
+            // Longest first and unique: the same lead twice would claim one announcement twice.
+            leads.sort_unstable_by(|a, b| b.cmp(a));
+            leads.dedup();
+            Some(leads)
+        },
+    )?;
+    let grace = vars.parse(
+        "CONFBOT_ANNOUNCE_GRACE",
+        "a duration of at most a week, such as `5m`",
+        week,
+    )?;
+    let tick_seconds = vars.parse("CONFBOT_TICK", "between 1s and 59s", |v| {
+        let seconds = parse_duration(v).ok()?.num_seconds();
+        (1..=59).contains(&seconds).then_some(seconds as u32)
+    })?;
+    Ok(JobSettings {
+        rules: Rules {
+            leads: leads.unwrap_or(defaults.rules.leads),
+            grace: grace.unwrap_or(defaults.rules.grace),
+            retry_within: defaults.rules.retry_within,
+        },
+        channel: vars.id("CONFBOT_ANNOUNCE_CHANNEL_ID", "a channel id")?,
+        tick_seconds: tick_seconds.unwrap_or(defaults.tick_seconds),
+    })
+}
+
+/// The live program source: `CONFBOT_PROGRAM_URL`, `_POLL`, `_FORMAT` and `_TIMEZONE`.
+fn source_settings<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<F>,
+) -> Result<Option<SourceSettings>, ConfigError> {
+    let url = vars.parse(
+        "CONFBOT_PROGRAM_URL",
+        "an http:// or https:// URL of a program file",
+        |v| {
+            reqwest::Url::parse(v)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+        },
+    )?;
+    let poll = vars.parse(
+        "CONFBOT_PROGRAM_POLL",
+        "a duration between 1m and 24h, such as `5m`",
+        |v| {
+            let poll = parse_duration(v).ok()?;
+            if !(SHORTEST_POLL..=LONGEST_POLL).contains(&poll) {
+                return None;
+            }
+            poll.to_std().ok()
+        },
+    )?;
+    let formats: Vec<String> = Format::WORDS
+        .iter()
+        .map(|(format, _)| format!("`{}`", format.word()))
+        .collect();
+    let format = vars.parse(
+        "CONFBOT_PROGRAM_FORMAT",
+        &format!("one of {}", formats.join(", ")),
+        Format::from_word,
+    )?;
+    let time_zone = vars.parse(
+        "CONFBOT_PROGRAM_TIMEZONE",
+        "an IANA time zone such as `Europe/Berlin`",
+        |v| parse_zone(v).ok(),
+    )?;
+    let Some(url) = url else {
+        let stray = [
+            ("CONFBOT_PROGRAM_POLL", poll.is_some()),
+            ("CONFBOT_PROGRAM_FORMAT", format.is_some()),
+            ("CONFBOT_PROGRAM_TIMEZONE", time_zone.is_some()),
+        ];
+        return match stray.iter().find(|(_, set)| *set) {
+            Some((name, _)) => Err(ConfigError(format!(
+                "{name} is set but CONFBOT_PROGRAM_URL is not: it configures the live program source"
+            ))),
+            None => Ok(None),
         };
-        let format = format.unwrap_or_default();
-        if format == Format::Sessionize && time_zone.is_none() {
-            return Err(ConfigError(
-                "CONFBOT_PROGRAM_FORMAT=sessionize needs CONFBOT_PROGRAM_TIMEZONE: Sessionize times \
-                 have no offset"
-                    .into(),
-            ));
-        }
-        Ok(Some(SourceConfig {
-            url,
-            poll: poll.unwrap_or(DEFAULT_POLL),
-            format,
-            time_zone,
-        }))
+    };
+    let format = format.unwrap_or_default();
+    if format == Format::Sessionize && time_zone.is_none() {
+        return Err(ConfigError(
+            "CONFBOT_PROGRAM_FORMAT=sessionize needs CONFBOT_PROGRAM_TIMEZONE: Sessionize times \
+             have no offset"
+                .into(),
+        ));
     }
-}
-
-/// An IANA zone name, as `--timezone` and `CONFBOT_PROGRAM_TIMEZONE` take it.
-pub fn parse_zone(text: &str) -> Result<Tz, String> {
-    text.parse()
-        .map_err(|_| format!("expected an IANA time zone such as `Europe/Berlin`, found `{text}`"))
+    Ok(Some(SourceSettings {
+        url,
+        poll: poll.unwrap_or(DEFAULT_POLL),
+        format,
+        time_zone,
+    }))
 }
 
 /// The longest lead or grace period: a week (and no overflow in the time arithmetic).
@@ -283,42 +247,13 @@ const LONGEST: TimeDelta = TimeDelta::days(7);
 /// The fastest rehearsal: a conference day in under ten seconds.
 const FASTEST: f64 = 10_000.0;
 
-/// `90s`, `10m`, `1h`, `0m`, or a combination such as `1h30m`.
-pub fn parse_duration(text: &str) -> Result<TimeDelta, ConfigError> {
-    let error = || {
-        ConfigError(format!(
-            "expected a duration such as `10m`, `90s` or `1h30m`, found `{text}`"
-        ))
-    };
-    let mut total = TimeDelta::zero();
-    let mut number = String::new();
-    for c in text.trim().chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let amount: i64 = number.parse().map_err(|_| error())?;
-        number.clear();
-        let part = match c {
-            's' => TimeDelta::try_seconds(amount),
-            'm' => TimeDelta::try_minutes(amount),
-            'h' => TimeDelta::try_hours(amount),
-            _ => return Err(error()),
-        };
-        total = part
-            .and_then(|part| total.checked_add(&part))
-            .ok_or_else(error)?;
-    }
-    if !number.is_empty() || text.trim().is_empty() {
-        return Err(error());
-    }
-    Ok(total)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use std::time::Duration;
+
+    use crate::ids::ChannelId;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let vars: HashMap<String, String> = pairs
@@ -336,24 +271,10 @@ mod tests {
             (None, None, None)
         );
         assert_eq!(config.rehearse_speed, 1.0);
-        assert_eq!(config.announce, AnnounceConfig::default());
+        assert_eq!(config.announce, JobSettings::default());
         assert_eq!(
             config.announce.rules.leads,
             [TimeDelta::minutes(10), TimeDelta::zero()]
-        );
-    }
-
-    #[test]
-    fn durations_read_like_people_write_them() {
-        assert_eq!(parse_duration("10m").unwrap(), TimeDelta::minutes(10));
-        assert_eq!(parse_duration("1h30m").unwrap(), TimeDelta::minutes(90));
-        assert_eq!(parse_duration("0m").unwrap(), TimeDelta::zero());
-        assert!(parse_duration("10").is_err());
-        assert!(parse_duration("ten minutes").is_err());
-        assert!(parse_duration("").is_err());
-        assert!(
-            parse_duration("99999999999999999h").is_err(),
-            "overflow is an error, not a panic"
         );
     }
 
@@ -430,7 +351,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             source,
-            SourceConfig {
+            SourceSettings {
                 url: "https://pretalx.example/conf/schedule.json"
                     .parse()
                     .unwrap(),
