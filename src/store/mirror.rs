@@ -94,12 +94,13 @@ impl Store {
     }
 
     /// The guilds whose mirror is on, or off with events of confbot's still on Discord (to be
-    /// removed), not broken, and not waiting after a failure at `now`.
+    /// removed; an unanswered create may have made one), not broken, and not waiting after a failure at `now`.
     pub fn mirroring_guilds(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<EventMirror>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
             "{MIRROR} WHERE (enabled OR EXISTS (SELECT 1 FROM mirrored_events m
-                   WHERE m.guild_id = event_mirrors.guild_id AND m.event_id IS NOT NULL))
+                   WHERE m.guild_id = event_mirrors.guild_id
+                     AND (m.event_id IS NOT NULL OR m.creating)))
                AND NOT broken AND (retry_at IS NULL OR retry_at <= ?1)
              ORDER BY guild_id"
         ))?;
@@ -459,5 +460,35 @@ mod tests {
             .unwrap();
         assert_eq!(left, 0, "/forget-me leaves no record of Interested");
         assert_eq!(store.remove_event_bookmarks(user, "s").unwrap(), 0);
+    }
+
+    #[test]
+    fn a_mirror_turned_off_is_still_synced_while_a_create_is_unanswered() {
+        let store = store();
+        let guild = GuildId(7);
+        store.set_event_mirror(guild, false, 24, 50).unwrap();
+        assert!(store.mirroring_guilds(pdt(9, 0)).unwrap().is_empty());
+        let attempt = MirroredEvent {
+            session_id: "s".into(),
+            event_id: None,
+            creating: true,
+            name: "Keynote".into(),
+            description: "Talks".into(),
+            location: "Hall".into(),
+            channel_id: None,
+            start: pdt(10, 0),
+            end: pdt(11, 0),
+            status: 1,
+        };
+        store.save_mirrored_event(guild, &attempt).unwrap();
+        let synced = store.mirroring_guilds(pdt(9, 0)).unwrap();
+        assert_eq!(
+            synced.len(),
+            1,
+            "its event may exist and must be found to be removed"
+        );
+        // `/setup events` keeps the attempt: only deletions by hand are forgotten.
+        store.set_event_mirror(guild, true, 24, 50).unwrap();
+        assert_eq!(store.mirrored_events(guild).unwrap(), [attempt]);
     }
 }
