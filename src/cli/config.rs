@@ -171,6 +171,9 @@ fn job_settings<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<JobSett
         },
         channel: vars.id("CONFBOT_ANNOUNCE_CHANNEL_ID", "a channel id")?,
         tick_seconds: tick_seconds.unwrap_or(defaults.tick_seconds),
+        digest_at: vars.parse("CONFBOT_DIGEST_AT", "a local time such as `08:00`", |v| {
+            chrono::NaiveTime::parse_from_str(v, "%H:%M").ok()
+        })?,
     })
 }
 
@@ -286,9 +289,14 @@ mod tests {
             ("CONFBOT_ANNOUNCE_GRACE", "2m"),
             ("CONFBOT_ANNOUNCE_CHANNEL_ID", "42"),
             ("CONFBOT_TICK", "1s"),
+            ("CONFBOT_DIGEST_AT", "07:30"),
         ])
         .unwrap();
         let announce = config.announce;
+        assert_eq!(
+            announce.digest_at,
+            chrono::NaiveTime::from_hms_opt(7, 30, 0)
+        );
         assert_eq!(
             announce.rules.leads,
             [
@@ -311,6 +319,10 @@ mod tests {
             "CONFBOT_ANNOUNCE_LEADS must be durations of at most a week, such as `10m,0m`, not `soon`"
         );
         assert!(config_error(&[("CONFBOT_TICK", "2m")]).contains("between 1s and 59s"));
+        assert_eq!(
+            config_error(&[("CONFBOT_DIGEST_AT", "8am")]),
+            "CONFBOT_DIGEST_AT must be a local time such as `08:00`, not `8am`"
+        );
         assert!(
             config_error(&[("CONFBOT_ANNOUNCE_GRACE", "1000000000h")]).contains("at most a week")
         );

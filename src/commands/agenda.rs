@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::{conference, CommandResult};
 use crate::domain::format::{day_and_time, stamp};
 use crate::error::CommandError;
-use crate::ids::UserId;
+use crate::ids::{TalkId, UserId};
 use crate::reply::{truncate, Choice, Reply, Style, Text};
 use crate::store::{Bookmark, Store};
 use crate::{text, user_error};
@@ -106,7 +106,7 @@ pub fn remind_many(
     store: &Store,
     now: DateTime<Utc>,
     user: UserId,
-    talk_ids: &[String],
+    talk_ids: &[TalkId],
 ) -> CommandResult {
     if let [one] = talk_ids {
         return remind(store, now, user, one, None);
@@ -147,7 +147,7 @@ pub fn remind_session(
     user: UserId,
     session_id: &str,
 ) -> CommandResult {
-    let ids: Vec<String> = store
+    let ids: Vec<TalkId> = store
         .talks_of_session(session_id)?
         .into_iter()
         .filter(|row| row.talk.start > now)
@@ -352,7 +352,7 @@ mod tests {
     }
 
     /// The first talk of the bundled program starting at or after `at`.
-    fn talk_at(store: &Store, at: DateTime<Utc>) -> String {
+    fn talk_at(store: &Store, at: DateTime<Utc>) -> TalkId {
         store.talks_starting_after(at, 1, None).unwrap()[0]
             .talk
             .id

@@ -23,7 +23,7 @@ pub fn program_ics(
         let talks = store.talks_by_id(talk_ids)?;
         if let Some(missing) = talk_ids
             .iter()
-            .find(|id| !talks.iter().any(|t| &t.talk.id == *id))
+            .find(|id| !talks.iter().any(|t| t.talk.id.as_str() == id.as_str()))
         {
             user_error!(
                 "There is no talk with id `{}` in the program.",
@@ -58,7 +58,7 @@ mod tests {
         sessions[0].talks[0].speakers = vec![Person {
             name: "Ada_Lovelace *the* #1".to_string(),
         }];
-        let talk = sessions[0].talks[0].id.clone();
+        let talk = sessions[0].talks[0].id.to_string();
         let store = Store::open_in_memory().unwrap();
         store
             .replace_program(&Program::new(program.conference().clone(), sessions).unwrap())

@@ -170,7 +170,7 @@ pub fn interested(
     let talks: Vec<String> = store
         .talks_of_session(&session)?
         .into_iter()
-        .map(|t| t.talk.id)
+        .map(|t| t.talk.id.to_string())
         .collect();
     store.add_event_bookmarks(user, &session, &talks, DEFAULT_MINUTES, now)
 }

@@ -15,7 +15,7 @@ use crate::domain::qa::{
     give_up_opening, new_thread, record_opened, reserve_opening, Opened, Recorded, Subject,
 };
 use crate::error::CommandError;
-use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
+use crate::ids::{ChannelId, GuildId, MessageId, RoleId, TalkId, UserId};
 use crate::program::SessionSlot;
 use crate::reply::{escaped, limits, truncate, Choice, Field, Reply, Text};
 use crate::store::{QaState, QaThread, Question, Store};
@@ -29,6 +29,14 @@ pub const MAX_TOP: usize = 10;
 /// Unanswered questions listed in the closing summary.
 const SUMMARY_TOP: usize = 3;
 
+/// What a `/qa open` names, as the moderator gave it: a session (by id or title), a talk (by
+/// id), or neither.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Named<'a> {
+    pub session: Option<&'a str>,
+    pub talk: Option<&'a str>,
+}
+
 /// The session or talk a `/qa open` names; with neither, the session running now whose
 /// announcements go to `here` (or any running session if the guild routes nothing anywhere).
 pub fn subject(
@@ -36,10 +44,9 @@ pub fn subject(
     now: DateTime<Utc>,
     guild: GuildId,
     here: ChannelId,
-    session: Option<&str>,
-    talk: Option<&str>,
+    named: Named<'_>,
 ) -> Result<Subject, CommandError> {
-    match (given(session), given(talk)) {
+    match (given(named.session), given(named.talk)) {
         (Some(_), Some(_)) => user_error!("Name a session or a talk, not both."),
         (None, Some(talk)) => {
             let Some(row) = store.talk(talk)? else {
@@ -216,7 +223,7 @@ pub fn ask_target(
     guild: GuildId,
     channel: ChannelId,
     talk: Option<&str>,
-) -> Result<(QaThread, Option<String>), CommandError> {
+) -> Result<(QaThread, Option<TalkId>), CommandError> {
     let talk = match given(talk) {
         Some(id) => match store.talk(id)? {
             Some(row) => Some(row),
@@ -378,7 +385,7 @@ pub struct Asked {
 /// [`question_not_posted`].
 pub fn ask(store: &Store, ask: &Ask<'_>, now: DateTime<Utc>) -> Result<Asked, CommandError> {
     let (thread, talk_id) = ask_target(store, ask.guild, ask.channel, ask.talk)?;
-    let id = store.ask_question(thread.id, talk_id.as_deref(), ask.author, ask.question, now)?;
+    let id = store.ask_question(thread.id, talk_id.as_ref(), ask.author, ask.question, now)?;
     let question = store.question(id)?.context("a question just asked")?;
     let message = question_message(store, &question)?;
     Ok(Asked {
@@ -568,9 +575,13 @@ mod tests {
             sessions.push(parallel);
         }));
         let session = store.session("parallel").unwrap().unwrap();
-        let Err(CommandError::User(error)) =
-            subject(&store, session.start, GuildId(1), ChannelId(10), None, None)
-        else {
+        let Err(CommandError::User(error)) = subject(
+            &store,
+            session.start,
+            GuildId(1),
+            ChannelId(10),
+            Named::default(),
+        ) else {
             panic!("several sessions run: a user error")
         };
         let error = error.0.discord();

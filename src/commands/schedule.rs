@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 
 use super::{conference, CommandResult};
 use crate::domain::format::{people, span, stamp};
+use crate::program::time::start_of_day;
 use crate::reply::{Choice, Reply, Style, Text};
 use crate::store::Store;
 use crate::text;
@@ -45,7 +46,7 @@ pub fn schedule(store: &Store, now: DateTime<Utc>, day: Option<NaiveDate>) -> Co
             None => user_error!("The program has no sessions."),
         },
     };
-    let (from, to) = (start_of(day, tz), start_of(day + Days::new(1), tz));
+    let (from, to) = (start_of_day(day, tz), start_of_day(day + Days::new(1), tz));
     let sessions = store.sessions_starting_between(from, to)?;
     let mut reply = Reply::new(text![
         Text::program(&conference.name),
@@ -91,16 +92,4 @@ pub fn schedule(store: &Store, now: DateTime<Utc>, day: Option<NaiveDate>) -> Co
             );
     }
     Ok(reply)
-}
-
-/// The first instant of a local day (midnight, or the first moment after a DST gap).
-fn start_of(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
-    (0..=3)
-        .find_map(|hour| {
-            day.and_hms_opt(hour, 0, 0)?
-                .and_local_timezone(tz)
-                .earliest()
-        })
-        .map(|at| at.with_timezone(&Utc))
-        .unwrap_or_else(|| day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
 }

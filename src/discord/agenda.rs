@@ -18,12 +18,12 @@ use serenity::{
 
 use super::autocomplete::talk_choices;
 use super::errors::failure;
-use super::pages::send_private;
+use super::pages::{run_private, send_private};
 use super::render::{embed, no_mentions};
 use super::{Context, Data, Error};
 use crate::commands::agenda::{self as core, Action, AgendaView};
 use crate::commands::export;
-use crate::ids::UserId;
+use crate::ids::{TalkId, UserId};
 
 /// Add a talk to your agenda, with a DM reminder before it starts
 #[poise::command(slash_command)]
@@ -39,11 +39,10 @@ pub async fn remind(
 ) -> Result<(), Error> {
     let user: UserId = ctx.author().id.into();
     let minutes = minutes.map(u32::from);
-    let reply = ctx
-        .data()
-        .run(move |store, now| core::remind(store, now, user, &talk, minutes))
-        .await?;
-    send_private(ctx, reply).await
+    run_private(ctx, move |store, now| {
+        core::remind(store, now, user, &talk, minutes)
+    })
+    .await
 }
 
 /// Your talks in time order, with clashes marked; remove talks or pause reminders
@@ -166,8 +165,8 @@ async fn answer(
                         .await?
                 }
                 (_, ComponentInteractionDataKind::StringSelect { values }) => {
-                    let values = values.clone();
-                    data.run(move |store, now| core::remind_many(store, now, user, &values))
+                    let talks: Vec<TalkId> = values.iter().map(|v| v.as_str().into()).collect();
+                    data.run(move |store, now| core::remind_many(store, now, user, &talks))
                         .await?
                 }
                 _ => anyhow::bail!("the Remind me menu sent no talks"),

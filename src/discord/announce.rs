@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::checks::manage_guild;
-use super::pages::send_private;
+use super::pages::{run_private, send_private};
 use super::poster::SerenityPoster;
 use super::{guild, Context, Error};
 use crate::commands::setup as core;
@@ -30,11 +30,10 @@ pub async fn announce(_: Context<'_>) -> Result<(), Error> {
 async fn pending(ctx: Context<'_>) -> Result<(), Error> {
     let guild = guild(ctx);
     let rules = ctx.data().rules().clone();
-    let reply = ctx
-        .data()
-        .run(move |store, now| core::pending(store, guild, &rules, now))
-        .await?;
-    send_private(ctx, reply).await
+    run_private(ctx, move |store, now| {
+        core::pending(store, guild, &rules, now)
+    })
+    .await
 }
 
 /// Post a sample announcement into each configured channel, to check permissions

@@ -79,6 +79,16 @@ pub async fn send_private(ctx: Context<'_>, reply: Reply) -> Result<(), Error> {
     send(ctx, reply, limits::EMBED_FIELDS, Visibility::Private).await
 }
 
+/// Runs a core command through [`Data::run`](super::Data::run) and answers with its reply
+/// privately: the whole of most admin and moderator commands.
+pub async fn run_private<F>(ctx: Context<'_>, command: F) -> Result<(), Error>
+where
+    F: FnOnce(&Store, DateTime<Utc>) -> CommandResult + Send + 'static,
+{
+    let reply = ctx.data().run(command).await?;
+    send_private(ctx, reply).await
+}
+
 /// Sends `reply`, `per_page` fields to a page. Its pages, if it has several, keep the reply
 /// itself (it was not computed by a command that can run again).
 pub async fn send(

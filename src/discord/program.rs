@@ -8,7 +8,7 @@ use poise::serenity_prelude as serenity;
 
 use super::checks::manage_guild;
 use super::data::shown_to_user;
-use super::pages::send_private;
+use super::pages::{run_private, send_private};
 use super::{Context, Error};
 use crate::commands::program as core;
 use crate::user_error;
@@ -53,11 +53,7 @@ async fn reload(
         user_error!("Nothing changed: {} is not UTF-8 text.", file.filename);
     };
     let name = file.filename.clone();
-    let reply = ctx
-        .data()
-        .run(move |store, _| core::reload(store, &name, &text))
-        .await?;
-    send_private(ctx, reply).await
+    run_private(ctx, move |store, _| core::reload(store, &name, &text)).await
 }
 
 /// One database holds one program for every server the bot is in: only the organisers' server
@@ -89,9 +85,5 @@ async fn reload_from_source(ctx: Context<'_>) -> Result<(), Error> {
 async fn status(ctx: Context<'_>) -> Result<(), Error> {
     organisers_server(ctx)?;
     let config = ctx.data().source().map(|s| s.config().clone());
-    let reply = ctx
-        .data()
-        .run(move |store, _| core::status(store, config.as_ref()))
-        .await?;
-    send_private(ctx, reply).await
+    run_private(ctx, move |store, _| core::status(store, config.as_ref())).await
 }

@@ -27,7 +27,7 @@ use super::autocomplete::{offer, talk_choices};
 use super::checks::{is_moderator, moderator, MODERATORS_ONLY};
 use super::data::ANSWER_WITHIN;
 use super::errors::{for_user, private};
-use super::pages::send_private;
+use super::pages::{run_private, send_private};
 use super::poster::{error_code, post_error, SerenityPoster};
 use super::render::{embed, no_mentions};
 use super::{guild, Context, Data, Error};
@@ -87,8 +87,16 @@ async fn open(
     let plan = || {
         let (session, talk) = (session.clone(), talk.clone());
         ctx.data().run(move |store, now| {
-            let subject =
-                core::subject(store, now, guild, here, session.as_deref(), talk.as_deref())?;
+            let subject = core::subject(
+                store,
+                now,
+                guild,
+                here,
+                core::Named {
+                    session: session.as_deref(),
+                    talk: talk.as_deref(),
+                },
+            )?;
             let open = core::plan_open(store, guild, &subject, here, now)?;
             Ok((subject, open))
         })
@@ -242,11 +250,7 @@ async fn close(ctx: Context<'_>) -> Result<(), Error> {
         .edit_thread(http, EditThread::new().archived(true).locked(true))
         .await
         .context("archiving and locking a Q&A thread")?;
-    let reply = ctx
-        .data()
-        .run(move |store, now| core::closed(store, &thread, now))
-        .await?;
-    send_private(ctx, reply).await
+    run_private(ctx, move |store, now| core::closed(store, &thread, now)).await
 }
 
 /// Ask a question in a session's or talk's Q&A thread
@@ -286,11 +290,10 @@ pub async fn ask(
         Ok(posted) => {
             let link = posted.id.link(posted.channel_id, ctx.guild_id());
             let message = posted.id.into();
-            let reply = ctx
-                .data()
-                .run(move |store, _| core::question_posted(store, &asked, message, &link))
-                .await?;
-            send_private(ctx, reply).await
+            run_private(ctx, move |store, _| {
+                core::question_posted(store, &asked, message, &link)
+            })
+            .await
         }
         Err(error) => {
             let deleted = error_code(&error) == Some(UNKNOWN_CHANNEL);

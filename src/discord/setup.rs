@@ -7,7 +7,7 @@ use poise::serenity_prelude as serenity;
 
 use super::autocomplete::track_choices;
 use super::checks::manage_guild;
-use super::pages::send_private;
+use super::pages::run_private;
 use super::{guild, Context, Error};
 use crate::commands::qa as qa_core;
 use crate::commands::setup as core;
@@ -43,11 +43,10 @@ async fn announcements(
     channel: serenity::ChannelId,
 ) -> Result<(), Error> {
     let guild = guild(ctx);
-    let reply = ctx
-        .data()
-        .run(move |store, _| core::set_announcements(store, guild, channel.into()))
-        .await?;
-    send_private(ctx, reply).await
+    run_private(ctx, move |store, _| {
+        core::set_announcements(store, guild, channel.into())
+    })
+    .await
 }
 
 /// Send a track's or room's sessions to their own channel (no channel: remove the route)
@@ -63,11 +62,10 @@ async fn route(
 ) -> Result<(), Error> {
     let guild = guild(ctx);
     let channel = channel.map(Into::into);
-    let reply = ctx
-        .data()
-        .run(move |store, _| core::set_route(store, guild, &track, channel))
-        .await?;
-    send_private(ctx, reply).await
+    run_private(ctx, move |store, _| {
+        core::set_route(store, guild, &track, channel)
+    })
+    .await
 }
 
 /// The role announcements mention (no role: mention nobody)
@@ -80,11 +78,7 @@ async fn ping(
 ) -> Result<(), Error> {
     let guild = guild(ctx);
     let role = role.map(Into::into);
-    let reply = ctx
-        .data()
-        .run(move |store, _| core::set_ping(store, guild, role))
-        .await?;
-    send_private(ctx, reply).await
+    run_private(ctx, move |store, _| core::set_ping(store, guild, role)).await
 }
 
 /// The current settings, and how posting into each channel has gone
@@ -92,11 +86,7 @@ async fn ping(
 async fn show(ctx: Context<'_>) -> Result<(), Error> {
     let guild = guild(ctx);
     let rules = ctx.data().rules().clone();
-    let reply = ctx
-        .data()
-        .run(move |store, _| core::show(store, guild, &rules))
-        .await?;
-    send_private(ctx, reply).await
+    run_private(ctx, move |store, _| core::show(store, guild, &rules)).await
 }
 
 /// Show the coming sessions in Discord's Events tab (needs Create Events)
@@ -114,11 +104,10 @@ async fn events(
     max: Option<u32>,
 ) -> Result<(), Error> {
     let guild = guild(ctx);
-    let reply = ctx
-        .data()
-        .run(move |store, _| crate::commands::mirror::set_events(store, guild, enabled, hours, max))
-        .await?;
-    send_private(ctx, reply).await
+    run_private(ctx, move |store, _| {
+        crate::commands::mirror::set_events(store, guild, enabled, hours, max)
+    })
+    .await
 }
 
 /// Show a room's sessions as events in a voice or stage channel
@@ -139,13 +128,10 @@ async fn room_channel(
         serenity::Channel::Guild(c) if c.kind == serenity::ChannelType::Stage
     );
     let channel = channel.into();
-    let reply = ctx
-        .data()
-        .run(move |store, _| {
-            crate::commands::mirror::set_room_channel(store, guild, &room, channel, stage)
-        })
-        .await?;
-    send_private(ctx, reply).await
+    run_private(ctx, move |store, _| {
+        crate::commands::mirror::set_room_channel(store, guild, &room, channel, stage)
+    })
+    .await
 }
 
 /// Open Q&A threads automatically when a session is announced
@@ -155,11 +141,10 @@ async fn qa(
     #[description = "Open each session's Q&A thread on its first announcement"] auto: bool,
 ) -> Result<(), Error> {
     let guild = guild(ctx);
-    let reply = ctx
-        .data()
-        .run(move |store, _| qa_core::set_auto_open(store, guild, auto))
-        .await?;
-    send_private(ctx, reply).await
+    run_private(ctx, move |store, _| {
+        qa_core::set_auto_open(store, guild, auto)
+    })
+    .await
 }
 
 /// The role that moderates Q&A besides Manage Threads (no role: Manage Threads only)
@@ -172,9 +157,8 @@ async fn moderators(
 ) -> Result<(), Error> {
     let guild = guild(ctx);
     let role = role.map(Into::into);
-    let reply = ctx
-        .data()
-        .run(move |store, _| qa_core::set_moderator_role(store, guild, role))
-        .await?;
-    send_private(ctx, reply).await
+    run_private(ctx, move |store, _| {
+        qa_core::set_moderator_role(store, guild, role)
+    })
+    .await
 }

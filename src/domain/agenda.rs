@@ -3,6 +3,7 @@
 //! before a talk a reminder may come, when it is due (the store's `due_bookmarks` asks SQLite
 //! the same question in SQL), and the stable custom ids of the agenda's buttons and menus.
 
+use crate::ids::{SessionId, TalkId};
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// Minutes before a talk that its reminder comes, unless the user says otherwise.
@@ -20,7 +21,7 @@ pub fn due_at(start: DateTime<Utc>, minutes: u32, set_at: DateTime<Utc>) -> Date
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// "Remind me" on a talk: add it to the presser's own agenda.
-    Remind(String),
+    Remind(TalkId),
     /// The `/agenda` menu of talks to remove.
     Remove,
     /// Pause all my reminders.
@@ -34,7 +35,7 @@ pub enum Action {
     /// The "Remind me about…" menu of a list of talks: add the picked ones.
     Pick,
     /// "Remind me" on a session's announcement: add its talks.
-    RemindSession(String),
+    RemindSession(SessionId),
 }
 
 const PREFIX: &str = "agenda:";
@@ -65,10 +66,10 @@ impl Action {
             "pick" => Some(Action::Pick),
             _ => {
                 let (kind, id) = rest.split_once(':')?;
-                let id = (!id.is_empty()).then(|| id.to_string())?;
+                let id = (!id.is_empty()).then_some(id)?;
                 match kind {
-                    "remind" => Some(Action::Remind(id)),
-                    "session" => Some(Action::RemindSession(id)),
+                    "remind" => Some(Action::Remind(id.into())),
+                    "session" => Some(Action::RemindSession(id.into())),
                     _ => None,
                 }
             }

@@ -137,7 +137,7 @@ pub fn plan(store: &Store, mirror: &EventMirror, now: DateTime<Utc>) -> anyhow::
     // Discord refuses an event that starts in the past.
     let candidates: Vec<&SessionSlot> = sessions
         .iter()
-        .filter(|s| match records.get(&s.id) {
+        .filter(|s| match records.get(s.id.as_str()) {
             Some(r) => r.event_id.is_some(),
             None => s.start > now,
         })
@@ -193,7 +193,7 @@ pub fn plan(store: &Store, mirror: &EventMirror, now: DateTime<Utc>) -> anyhow::
     }
     plan.actions.extend(updates);
     for session in chosen {
-        let Some(record) = records.get(&session.id) else {
+        let Some(record) = records.get(session.id.as_str()) else {
             continue;
         };
         let event = record
@@ -212,13 +212,13 @@ pub fn plan(store: &Store, mirror: &EventMirror, now: DateTime<Utc>) -> anyhow::
         let starting = !started && session.start <= now;
         if starting {
             plan.actions.push(Action::Start {
-                session_id: session.id.clone(),
+                session_id: session.id.to_string(),
                 event,
             });
         }
         if !same {
             plan.actions.push(Action::Edit {
-                session_id: session.id.clone(),
+                session_id: session.id.to_string(),
                 event,
                 draft,
                 started: started || starting,
@@ -226,9 +226,9 @@ pub fn plan(store: &Store, mirror: &EventMirror, now: DateTime<Utc>) -> anyhow::
         }
     }
     for session in chosen {
-        if !records.contains_key(&session.id) {
+        if !records.contains_key(session.id.as_str()) {
             plan.actions.push(Action::Create {
-                session_id: session.id.clone(),
+                session_id: session.id.to_string(),
                 draft: draft(store, session, &rooms)?,
             });
         }
@@ -464,7 +464,7 @@ mod tests {
         let mut draft = draft(&store, &session, &[]).unwrap();
         draft.name = "An old title".into();
         let record = MirroredEvent {
-            session_id: session.id.clone(),
+            session_id: session.id.to_string(),
             event_id: Some(EventId(1)),
             creating: false,
             name: draft.name.clone(),
@@ -488,7 +488,7 @@ mod tests {
         let after = plan(&store, &m, session.end).unwrap();
         assert!(
             after.actions.contains(&Action::Complete {
-                session_id: session.id.clone(),
+                session_id: session.id.to_string(),
                 event: EventId(1),
                 started: false,
             }),

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::format::{abstract_text, people, stamp};
 use crate::domain::ports::NewThread;
-use crate::ids::{ChannelId, GuildId, MessageId};
+use crate::ids::{ChannelId, GuildId, MessageId, TalkId};
 use crate::program::SessionSlot;
 use crate::reply::{limits, truncate, truncate_at_word, Field, Reply, Style, Text};
 use crate::store::{OpenedThread, QaThread, ScheduledTalk, Store};
@@ -31,8 +31,8 @@ impl Subject {
         }
     }
 
-    pub fn talk_id(&self) -> Option<&str> {
-        self.talk.as_ref().map(|row| row.talk.id.as_str())
+    pub fn talk_id(&self) -> Option<&TalkId> {
+        self.talk.as_ref().map(|row| &row.talk.id)
     }
 }
 

@@ -15,7 +15,7 @@ use super::delivery::{self, Attempt, Report, DMS_CLOSED, HORIZON};
 use super::dm::{deliver, Dm};
 use super::Tick;
 use crate::domain::format::{day_and_time, stamp};
-use crate::domain::ports::{record_outcome, DirectMessenger, Outgoing, Poster, CHANNEL_BROKEN};
+use crate::domain::ports::{DirectMessenger, Outgoing, Poster};
 use crate::ids::Nonce;
 use crate::program::time::local_clock;
 use crate::reply::{limits, truncate, Reply, Style, Text};
@@ -61,7 +61,7 @@ impl<P: Poster> Tick<'_, P> {
     }
 
     async fn post_notice(&self, notice: ChangeNotice, report: &mut Report) -> anyhow::Result<()> {
-        let (store, now) = (self.store, self.now);
+        let store = self.store;
         let Some(change) = store.program_change(notice.change_id)? else {
             return Ok(());
         };
@@ -69,17 +69,6 @@ impl<P: Poster> Tick<'_, P> {
             Some(conference) => conference.time_zone,
             None => return Ok(()),
         };
-        if self.too_old_to_retry(&notice.delivery) {
-            return self.give_up(
-                &notice.delivery,
-                GiveUp::Missed,
-                delivery::TOO_LONG_AGO,
-                report,
-            );
-        }
-        if store.channel_broken(notice.guild_id, notice.channel_id)? {
-            return self.give_up(&notice.delivery, GiveUp::Failed, CHANNEL_BROKEN, report);
-        }
         let (content, embed) = render(&change, tz);
         let outgoing = Outgoing {
             guild_id: notice.guild_id,
@@ -89,20 +78,8 @@ impl<P: Poster> Tick<'_, P> {
             embed,
             mention_role: None,
         };
-        let outcome = self.out.post(&outgoing).await;
-        self.settle(
-            &notice.delivery,
-            &Attempt::from(outcome.clone()),
-            false,
-            report,
-        )?;
-        record_outcome(
-            store,
-            notice.guild_id,
-            notice.channel_id,
-            outcome.as_ref().map(|_| ()),
-            now,
-        )?;
+        self.post_claimed(&notice.delivery, &outgoing, false, report)
+            .await?;
         Ok(())
     }
 }

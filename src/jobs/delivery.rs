@@ -16,7 +16,7 @@
 use chrono::TimeDelta;
 
 use super::Tick;
-use crate::domain::ports::{DmError, PostError};
+use crate::domain::ports::{record_outcome, DmError, Outgoing, PostError, Poster, CHANNEL_BROKEN};
 use crate::ids::MessageId;
 use crate::store::outbox::{Delivery, GiveUp, Kind, Settled};
 
@@ -182,5 +182,50 @@ impl<P> Tick<'_, P> {
         claim
             .claimed_at
             .is_some_and(|claimed_at| self.now - claimed_at > self.rules.retry_within)
+    }
+}
+
+/// How a post into a channel went: the attempt, and whether it newly broke the channel (so the
+/// caller says so once).
+pub struct Posted {
+    pub attempt: Attempt,
+    pub newly_broken: bool,
+}
+
+impl<P: Poster> Tick<'_, P> {
+    /// Posts a claimed delivery into its channel and settles it: gives it up unsent if it was
+    /// first tried too long ago or its channel is broken (`None`), else posts it, settles it
+    /// (first: a sent message must be recorded as sent whatever fails next) and records what
+    /// the post says of the channel's health.
+    pub async fn post_claimed<K: Kind>(
+        &self,
+        claim: &Delivery<K>,
+        outgoing: &Outgoing,
+        late: bool,
+        report: &mut Report,
+    ) -> anyhow::Result<Option<Posted>> {
+        if self.too_old_to_retry(claim) {
+            self.give_up(claim, GiveUp::Missed, TOO_LONG_AGO, report)?;
+            return Ok(None);
+        }
+        let (guild, channel) = (outgoing.guild_id, outgoing.channel_id);
+        if self.store.channel_broken(guild, channel)? {
+            self.give_up(claim, GiveUp::Failed, CHANNEL_BROKEN, report)?;
+            return Ok(None);
+        }
+        let outcome = self.out.post(outgoing).await;
+        let attempt = Attempt::from(outcome.clone());
+        self.settle(claim, &attempt, late, report)?;
+        let newly_broken = record_outcome(
+            self.store,
+            guild,
+            channel,
+            outcome.as_ref().map(|_| ()),
+            self.now,
+        )?;
+        Ok(Some(Posted {
+            attempt,
+            newly_broken,
+        }))
     }
 }

@@ -6,6 +6,7 @@
 //! - `reminders/`: DM reminders of bookmarked talks.
 //! - `mirror.rs`: the Events tab mirror (Discord's scheduled events).
 //! - `qa.rs`: Q&A threads opened on announcements.
+//! - `digest.rs`: the daily digest of the day's sessions (`CONFBOT_DIGEST_AT`).
 //! - `delivery.rs`: the rules every exactly-once delivery follows (late, grace, retry window,
 //!   backoff) and the one place an attempt's outcome is settled in the outbox; `dm.rs` sends
 //!   one DM.
@@ -16,13 +17,14 @@
 pub mod announcements;
 mod changes;
 pub mod delivery;
+pub mod digest;
 mod dm;
 pub mod mirror;
 mod qa;
 pub mod reminders;
 mod ticker;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 
 pub use ticker::Ticker;
 
@@ -40,6 +42,8 @@ pub struct Settings {
     pub channel: Option<ChannelId>,
     /// How often the announcement clock ticks, in whole seconds (1 to 59).
     pub tick_seconds: u32,
+    /// When the daily digest is posted, in the conference's local time (`None`: never).
+    pub digest_at: Option<NaiveTime>,
 }
 
 impl Default for Settings {
@@ -48,6 +52,7 @@ impl Default for Settings {
             rules: Rules::default(),
             channel: None,
             tick_seconds: 5,
+            digest_at: None,
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::domain::ports::Poster;
 use crate::domain::qa::{
     give_up_opening, new_thread, record_opened, reserve_opening, Opened, Recorded, Subject,
 };
-use crate::ids::{ChannelId, GuildId, MessageId};
+use crate::ids::{ChannelId, GuildId, MessageId, SessionId};
 use crate::program::SessionSlot;
 use crate::reply::Text;
 use crate::store::{QaState, Store};
@@ -20,7 +20,7 @@ use crate::text;
 pub fn with_link(
     store: &Store,
     guild: GuildId,
-    session_id: &str,
+    session_id: &SessionId,
     mut content: Text,
 ) -> anyhow::Result<Text> {
     if let Some(thread) = store.qa_thread_for(guild, session_id, None)? {

@@ -1,21 +1,24 @@
-//! The clock ticks: tokio-cron-scheduler jobs, in UTC, that run [`super::announcements::tick`]
-//! (channel announcements), [`super::reminders::tick`] (DM reminders) and
-//! [`super::mirror::tick`] (the Events tab mirror) every few seconds with the bot's clock. They are separate jobs so that thousands
-//! of DMs falling due at a keynote, or fifty events to create, never hold up an announcement. A tick still running when its next one fires is not doubled: the next
-//! one is skipped (claims would keep it correct anyway; this keeps it quiet).
+//! The clock: tokio-cron-scheduler jobs that run [`super::announcements::tick`] (channel
+//! announcements), [`super::reminders::tick`] (DM reminders) and [`super::mirror::tick`] (the
+//! Events tab mirror) every few seconds with the bot's clock, evenly spaced, and
+//! [`super::digest::tick`] as a wall-clock job at its local hour. They are separate jobs so that
+//! thousands of DMs falling due at a keynote, or fifty events to create, never hold up an
+//! announcement. A job still running when its next turn comes is not doubled: the turn is
+//! skipped (claims would keep it correct anyway; this keeps it quiet).
 
 use std::fmt::Debug;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveTime, Timelike, Utc};
 use tokio::sync::Mutex;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use super::delivery::Rules;
 use super::Settings;
-use super::{announcements, mirror, reminders};
+use super::{announcements, digest, mirror, reminders};
 use crate::clock::Clock;
 use crate::domain::ports::{DirectMessenger, EventPublisher, Poster};
 use crate::store::Store;
@@ -72,19 +75,23 @@ impl Ticker {
         );
         let remind = every_tick(
             "DM reminder tick",
-            shared,
-            poster,
+            shared.clone(),
+            Arc::clone(&poster),
             |store, poster, now, rules| async move {
                 reminders::tick(&store, poster.as_ref(), now, &rules).await
             },
         );
-        let seconds = settings.tick_seconds;
+        let every = Duration::from_secs(settings.tick_seconds.into());
         let scheduler = JobScheduler::new()
             .await
             .context("creating the scheduler")?;
-        schedule(&scheduler, seconds, announce.clone()).await?;
-        schedule(&scheduler, seconds, remind.clone()).await?;
-        schedule(&scheduler, seconds, mirror.clone()).await?;
+        schedule(&scheduler, every, announce.clone()).await?;
+        schedule(&scheduler, every, remind.clone()).await?;
+        schedule(&scheduler, every, mirror.clone()).await?;
+        let digest = match settings.digest_at {
+            Some(at) => Some(schedule_digest(&scheduler, shared, poster, at).await?),
+            None => None,
+        };
         // The first round runs beside the caller, which goes on to connect to Discord: a
         // database busy at start (another process importing) must not keep the bot from
         // answering. The schedule starts after it, so the mirror's first sync follows the
@@ -95,6 +102,9 @@ impl Ticker {
             announce().await;
             remind().await;
             mirror().await;
+            if let Some(digest) = digest {
+                digest().await;
+            }
             if let Err(error) = starting.start().await {
                 tracing::error!(%error, "cannot start the ticks' scheduler");
             }
@@ -124,20 +134,54 @@ async fn restart_event_mirrors(store: Arc<Store>) {
     }
 }
 
-/// Adds `run` to the scheduler, every `seconds`.
+/// Adds `run` to the scheduler, every `every`: a repeated job, evenly spaced whatever the
+/// period (a cron `*/7` second field would fire at 0, 7, ... 56 and 0 again, 4 s later).
 async fn schedule(
     scheduler: &JobScheduler,
-    seconds: u32,
+    every: Duration,
     run: impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync + 'static,
 ) -> anyhow::Result<()> {
-    let job = Job::new_async_tz(
-        format!("*/{seconds} * * * * *"),
-        chrono::Utc,
-        move |_, _| run(),
-    )
-    .context("creating a tick job")?;
+    let job = Job::new_repeated_async(every, move |_, _| run()).context("creating a tick job")?;
     scheduler.add(job).await.context("scheduling ticks")?;
     Ok(())
+}
+
+/// The daily digest: a wall-clock job at `at` in the conference's zone (as the program says at
+/// start; a reload into another zone takes effect at the next start). Also what the first
+/// round runs, so a digest missed while the bot was down is posted that day.
+async fn schedule_digest<P>(
+    scheduler: &JobScheduler,
+    shared: Shared,
+    poster: Arc<P>,
+    at: NaiveTime,
+) -> anyhow::Result<impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Clone>
+where
+    P: Poster + Send + 'static,
+{
+    let zone = {
+        let store = Arc::clone(&shared.store);
+        tokio::task::spawn_blocking(move || store.conference())
+            .await
+            .context("reading the conference's zone")??
+            .map_or(chrono_tz::UTC, |conference| conference.time_zone)
+    };
+    let digest = every_tick(
+        "daily digest",
+        shared,
+        poster,
+        move |store, poster, now, rules| async move {
+            digest::tick(&store, poster.as_ref(), now, &rules, at).await
+        },
+    );
+    let run = digest.clone();
+    let job = Job::new_async_tz(
+        format!("0 {} {} * * *", at.minute(), at.hour()),
+        zone,
+        move |_, _| run(),
+    )
+    .context("creating the digest's job")?;
+    scheduler.add(job).await.context("scheduling the digest")?;
+    Ok(digest)
 }
 
 type Run = Arc<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;

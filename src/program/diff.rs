@@ -172,7 +172,7 @@ fn session_item(s: &Session) -> (String, Slot, String) {
         track: s.slot.track.clone(),
     };
     (
-        s.slot.id.clone(),
+        s.slot.id.to_string(),
         slot,
         format!("{:?}", (&s.slot.end, &s.slot.track, &s.moderators)),
     )
@@ -197,7 +197,7 @@ fn talk_item(s: &Session, t: &Talk) -> (String, Slot, String) {
             &t.url
         )
     );
-    (t.id.clone(), slot, rest)
+    (t.id.to_string(), slot, rest)
 }
 
 fn diff_items(

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::markup::to_discord;
+use super::span::{span, takes_no_time, End};
 use super::time::zone_has_offset;
 use super::Warning;
 use super::{
@@ -195,40 +196,28 @@ fn read_event(
         .ok_or_else(|| error("title", "expected the event's title, found none".into()))?;
     let start = read_date(raw.date.as_deref()).map_err(|m| error("date", m))?;
     let (end, end_field) = match non_empty(raw.end) {
-        Some(end) => (read_date(Some(&end)).map_err(|m| error("end", m))?, "end"),
+        Some(end) => {
+            let end = read_date(Some(&end)).map_err(|m| error("end", m))?;
+            (End::At(end), "end")
+        }
         None => {
             let duration =
                 read_duration(raw.duration.as_deref()).map_err(|m| error("duration", m))?;
-            let end = start
-                .checked_add_signed(duration)
-                .ok_or_else(|| error("duration", "the event would end after year 9999".into()))?;
-            (end, "duration")
+            (End::After(duration), "duration")
         }
     };
-    if end < start {
-        return Err(error(
-            end_field,
-            format!(
-                "expected the event to end after it starts ({}), but it ends at {}",
-                start.to_rfc3339(),
-                end.to_rfc3339()
-            ),
-        ));
-    }
-    if end == start {
-        warnings.push(Warning::at_path(
-            &path,
-            format!("`{title}` takes no time, so it is left out"),
-        ));
+    let checked = span(&title, start, end).map_err(|e| error(e.at("date", end_field), e.message));
+    let Some((start, end)) = checked? else {
+        warnings.push(Warning::at_path(&path, takes_no_time(&title)));
         return Ok(None);
-    }
+    };
     let (start_utc, end_utc) = (start.with_timezone(&Utc), end.with_timezone(&Utc));
     let kind = non_empty(raw.kind);
     let mut session = Session {
         slot: SessionSlot {
             // The talk keeps the event's own id; the session needs a different one (ids are
             // unique across sessions and talks), derived so that it is just as stable.
-            id: format!("{id}-session"),
+            id: format!("{id}-session").into(),
             title: title.clone(),
             track: non_empty(raw.track),
             room: non_empty(Some(room_key.to_string())).or(non_empty(raw.room)),
@@ -262,7 +251,7 @@ fn read_event(
             }
         }
         session.talks.push(Talk {
-            id,
+            id: id.into(),
             title,
             kind: TalkKind::parse(kind.as_deref().unwrap_or_default()),
             start: start_utc,

@@ -7,7 +7,8 @@
 //!
 //! Every `VEVENT` becomes a session holding one talk (so `/next`, `/now` and announcements treat
 //! each event as attendees see it in their calendar); a repeated `UID` gets a suffix and a
-//! warning rather than losing an event. Times: `Z` is UTC, `TZID=` an IANA zone (a VTIMEZONE's
+//! warning rather than losing an event, and an event without a `SUMMARY` is left out with a
+//! warning naming its line. Times: `Z` is UTC, `TZID=` an IANA zone (a VTIMEZONE's
 //! own rules are not read: real files name IANA zones), a floating time is read in
 //! `--timezone`, else `X-WR-TIMEZONE`; with neither it is refused naming its line, never read
 //! as UTC. pretalx writes "Title - Speaker, Speaker" as the SUMMARY; only a calendar whose
@@ -21,6 +22,7 @@ use chrono_tz::Tz;
 use icalendar::parser::{read_calendar, unfold, Property};
 
 use super::markup::to_discord;
+use super::span::{span, takes_no_time, End};
 use super::time::{iso_duration, resolve_local};
 use super::{
     non_empty, word_slug, Conference, ImportError, Location, Person, Program, Session, SessionSlot,
@@ -118,9 +120,15 @@ pub fn parse(
                 .find_prop(name)
                 .and_then(|p| non_empty(Some(p.val.as_str().to_string())))
         };
-        let summary = text("SUMMARY").ok_or_else(|| {
-            ImportError::at_line(file, at, "expected the event to have a SUMMARY (its title)")
-        })?;
+        let Some(summary) = text("SUMMARY") else {
+            // A placeholder slot or a break: nothing to show attendees, and no reason to refuse
+            // the events around it.
+            warnings.push(Warning::new(
+                Location::Line(at),
+                "the event has no SUMMARY (its title), so it is left out",
+            ));
+            continue;
+        };
         let (title, speakers) = match pretalx {
             true => split_pretalx_summary(&summary),
             false => (summary, Vec::new()),
@@ -156,8 +164,8 @@ pub fn parse(
                 continue;
             }
         };
-        let end = match instant("DTEND")? {
-            Read::At(end) => end,
+        let (end, end_prop) = match instant("DTEND")? {
+            Read::At(end) => (End::At(end), "DTEND"),
             Read::AllDay => {
                 return Err(fail(
                     "DTEND",
@@ -175,28 +183,18 @@ pub fn parse(
                             ),
                         )
                     })?;
-                    start.checked_add_signed(duration).ok_or_else(|| {
-                        fail("DURATION", "the event would end after year 262143".into())
-                    })?
+                    (End::After(duration), "DURATION")
                 }
-                None => start,
+                // Neither: it takes no time.
+                None => (End::At(start), "DTSTART"),
             },
         };
-        if end < start {
-            return Err(fail(
-                "DTEND",
-                format!(
-                    "expected `{title}` to end after it starts ({start}), but it ends at {end}"
-                ),
-            ));
-        }
-        if end == start {
-            warnings.push(Warning::new(
-                Location::Line(at),
-                format!("`{title}` takes no time (no DTEND or DURATION), so it is left out"),
-            ));
+        let checked =
+            span(&title, start, end).map_err(|e| fail(e.at("DTSTART", end_prop), e.message));
+        let Some((start, end)) = checked? else {
+            warnings.push(Warning::new(Location::Line(at), takes_no_time(&title)));
             continue;
-        }
+        };
         if event.find_prop("RRULE").is_some() {
             // Conference events happen once; expanding rules is left to calendar apps.
             warnings.push(Warning::new(
@@ -240,7 +238,7 @@ pub fn parse(
             non_empty(Some(first.replace("\\,", ",").replace("\\;", ";")))
         });
         let talk = Talk {
-            id: id.clone(),
+            id: id.clone().into(),
             title: title.clone(),
             kind: TalkKind::Talk,
             start,
@@ -251,7 +249,7 @@ pub fn parse(
         };
         let session = Session {
             slot: SessionSlot {
-                id: format!("{id}-session"),
+                id: format!("{id}-session").into(),
                 title,
                 track,
                 room: text("LOCATION"),

@@ -4,10 +4,11 @@
 //! Times are then read one by one with their path at hand: RFC 3339 with an offset, or a
 //! local `YYYY-MM-DD HH:MM` in the conference zone (a DST gap or fold is an error, never a guess).
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use super::span::{timed_span, End};
 use super::time::resolve_local;
 use super::{
     deserialize_json, Conference, ImportError, Location, Person, Program, Session, SessionSlot,
@@ -76,16 +77,25 @@ pub fn parse(file: &str, text: &str) -> Result<Program, ImportError> {
             ),
         )
     })?;
-    let instant = |path: String, text: &str| read_time(file, path, text, time_zone);
+    // An item's start and end, read and checked, errors naming the item's path.
+    let times = |path: &str, title: &str, start: &str, end: &str| {
+        let (start_path, end_path) = (format!("{path}.start"), format!("{path}.end"));
+        let start = read_time(file, start_path.clone(), start, time_zone)?;
+        let end = End::At(read_time(file, end_path.clone(), end, time_zone)?);
+        let (start, end) = timed_span(title, start, end)
+            .map_err(|e| ImportError::at_path(file, e.at(&start_path, &end_path), e.message))?;
+        Ok::<_, ImportError>((start.with_timezone(&Utc), end.with_timezone(&Utc)))
+    };
     let mut sessions = Vec::with_capacity(raw.sessions.len());
     for (s, session) in raw.sessions.into_iter().enumerate() {
         let mut talks = Vec::with_capacity(session.talks.len());
         for (t, talk) in session.talks.into_iter().enumerate() {
             let path = format!("sessions[{s}].talks[{t}]");
+            let (start, end) = times(&path, &talk.title, &talk.start, &talk.end)?;
             talks.push(Talk {
-                start: instant(format!("{path}.start"), &talk.start)?,
-                end: instant(format!("{path}.end"), &talk.end)?,
-                id: talk.id,
+                start,
+                end,
+                id: talk.id.into(),
                 title: talk.title,
                 kind: TalkKind::parse(&talk.kind),
                 speakers: talk.speakers.into_iter().map(Person::new).collect(),
@@ -93,11 +103,13 @@ pub fn parse(file: &str, text: &str) -> Result<Program, ImportError> {
                 url: talk.url,
             });
         }
+        let path = format!("sessions[{s}]");
+        let (start, end) = times(&path, &session.title, &session.start, &session.end)?;
         sessions.push(Session {
             slot: SessionSlot {
-                start: instant(format!("sessions[{s}].start"), &session.start)?,
-                end: instant(format!("sessions[{s}].end"), &session.end)?,
-                id: session.id,
+                start,
+                end,
+                id: session.id.into(),
                 title: session.title,
                 track: session.track,
                 room: session.room,
@@ -115,10 +127,16 @@ pub fn parse(file: &str, text: &str) -> Result<Program, ImportError> {
         .map_err(|e| ImportError::new(file, Location::File, e.to_string()))
 }
 
-/// RFC 3339 with an offset, or a local time in the conference zone.
-fn read_time(file: &str, path: String, text: &str, tz: Tz) -> Result<DateTime<Utc>, ImportError> {
+/// RFC 3339 with an offset, or a local time in the conference zone; kept at its offset, so an
+/// error shows it as the file writes it.
+fn read_time(
+    file: &str,
+    path: String,
+    text: &str,
+    tz: Tz,
+) -> Result<DateTime<FixedOffset>, ImportError> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Ok(at.with_timezone(&Utc));
+        return Ok(at);
     }
     let local = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
         .iter()
@@ -130,7 +148,9 @@ fn read_time(file: &str, path: String, text: &str, tz: Tz) -> Result<DateTime<Ut
                 format!("expected a time such as `2021-05-04 11:00` or `2021-05-04T11:00:00-07:00`, found `{text}`"),
             )
         })?;
-    resolve_local(local, tz).map_err(|e| ImportError::at_path(file, path, e.to_string()))
+    let at =
+        resolve_local(local, tz).map_err(|e| ImportError::at_path(file, path, e.to_string()))?;
+    Ok(at.with_timezone(&tz).fixed_offset())
 }
 
 #[cfg(test)]
@@ -193,6 +213,26 @@ mod tests {
         assert_eq!(
             message,
             "p.json at `sessions[0].start`: -0021-05-04 11:00:00 is not a time confbot can keep: the year must be from 1 to 9999"
+        );
+    }
+
+    #[test]
+    fn an_end_before_the_start_or_in_year_0_names_the_item_and_its_field() {
+        let message = error(&PROGRAM.replace(
+            r#""end": "2021-05-04 11:15""#,
+            r#""end": "2021-05-04 10:15""#,
+        ));
+        assert_eq!(
+            message,
+            "p.json at `sessions[0].talks[0].end`: expected `Hello` to end after it starts (2021-05-04T11:00:00-07:00), but it ends at 2021-05-04T10:15:00-07:00"
+        );
+        let message = error(&PROGRAM.replace(
+            r#""end": "2021-05-04T12:00:00-07:00""#,
+            r#""end": "0000-05-04T12:00:00-07:00""#,
+        ));
+        assert_eq!(
+            message,
+            "p.json at `sessions[0].end`: 0000-05-04T12:00:00-07:00 is not a time confbot can keep: the year must be from 1 to 9999"
         );
     }
 

@@ -7,9 +7,11 @@
 //! differently (by the calendar's `UID`, a lowercase `uid`, or the session's title), so every
 //! way is tried; a paper whose session is not found is left out with a warning that names it.
 //! A calendar entry without papers (a keynote, a workshop) is a talk of its own, and a break
-//! (`calendarId` `break`) a session without talks. These folders also carry attendees' and
-//! authors' e-mail addresses (a `contact` column): only the columns named here are read, and
-//! errors name rows by line and papers by id, never by their other content.
+//! (`calendarId` `break`) a session without talks. An entry's id is its `UID`, else its title
+//! (never its time, so a session that moves keeps its identity); an id already taken gets `-2`
+//! (`-3`…) in file order, with a warning when the file's own UIDs repeat. These folders also
+//! carry attendees' and authors' e-mail addresses (a `contact` column): only the columns named
+//! here are read, and errors name rows by line and papers by id, never by their other content.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -20,6 +22,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::frab::{derive_zone, is_break};
+use super::span::{timed_span, End};
 use super::time::resolve_local;
 use super::{
     deserialize_json, json_id, non_empty, word_slug, Conference, ImportError, Location, Person,
@@ -93,6 +96,8 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
     // Every way a paper may name a session, to the session's index.
     let mut keys: HashMap<String, usize> = HashMap::new();
     let mut calendar_ids = Vec::new();
+    // Ids given so far, to the entry that has each.
+    let mut taken: HashMap<String, usize> = HashMap::new();
     for (i, entry) in entries.into_iter().enumerate() {
         let path = format!("[{i}]");
         let error = |field: &str, message: String| {
@@ -104,23 +109,37 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
             read_time(text.as_deref(), zone, &mut stamps).map_err(|m| error(field, m))
         };
         let start = time("start", entry.start)?;
-        let end = time("end", entry.end)?;
-        if end <= start {
-            return Err(error(
-                "end",
-                format!(
-                    "expected `{title}` to end after it starts ({start}), but it ends at {end}"
-                ),
-            ));
-        }
-        let uids: Vec<String> = [&entry.upper_uid, &entry.uid]
+        let end = End::At(time("end", entry.end)?);
+        let (start, end) =
+            timed_span(&title, start, end).map_err(|e| error(e.at("start", "end"), e.message))?;
+        let uids: Vec<(&str, String)> = [("UID", &entry.upper_uid), ("uid", &entry.uid)]
             .into_iter()
-            .filter_map(|v| v.as_ref().and_then(json_id))
+            .filter_map(|(field, v)| Some((field, v.as_ref().and_then(json_id)?)))
             .collect();
-        let id = uids
-            .first()
-            .cloned()
-            .unwrap_or_else(|| format!("{}-{}", start.format("%Y%m%dT%H%MZ"), word_slug(&title)));
+        let id = match uids.first() {
+            Some((field, uid)) => {
+                let id = unique(uid, &taken);
+                if let Some(first) = taken.get(uid) {
+                    warnings.push(Warning::at_path(
+                        format!("{path}.{field}"),
+                        format!(
+                            "UID `{uid}` is also that of entry [{first}] of {CALENDAR}; \
+                             `{title}` is imported as `{id}`"
+                        ),
+                    ));
+                }
+                id
+            }
+            // Not the time: a session that moves must keep its identity. Repeated titles
+            // (every coffee break) are numbered in file order, silently: that is how sites
+            // without UIDs are written.
+            None => unique(
+                &non_empty(Some(word_slug(&title))).unwrap_or("entry".into()),
+                &taken,
+            ),
+        };
+        taken.insert(id.clone(), i);
+        let uids: Vec<String> = uids.into_iter().map(|(_, uid)| uid).collect();
         for key in uids.iter().chain([&title]) {
             keys.entry(key.clone()).or_insert(sessions.len());
             keys.entry(key.trim().to_lowercase())
@@ -130,7 +149,7 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
         let room = non_empty(entry.room).or(non_empty(entry.location).filter(|l| !is_link(l)));
         sessions.push(Session {
             slot: SessionSlot {
-                id: format!("{id}-session"),
+                id: format!("{id}-session").into(),
                 title,
                 track: None,
                 room,
@@ -185,7 +204,8 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
                 id: match n {
                     0 => paper.uid.clone(),
                     _ => format!("{}-{}", paper.uid, n + 1),
-                },
+                }
+                .into(),
                 title: paper.title.clone(),
                 kind,
                 start: session.slot.start,
@@ -201,7 +221,7 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
         if session.talks.is_empty() && !pause {
             let kind = format!("{calendar_id} {}", session.slot.title).to_lowercase();
             session.talks.push(Talk {
-                id,
+                id: id.into(),
                 title: session.slot.title.clone(),
                 kind: match kind.contains("keynote") {
                     true => TalkKind::Keynote,
@@ -430,6 +450,18 @@ fn read_papers_json(path: &Path) -> Result<Vec<Paper>, ImportError> {
         });
     }
     Ok(papers)
+}
+
+/// `id`, or when it is taken, `id-2` (`-3`…): the same file always gives the same ids, so a
+/// reload matches each entry with itself.
+fn unique(id: &str, taken: &HashMap<String, usize>) -> String {
+    if !taken.contains_key(id) {
+        return id.to_string();
+    }
+    (2..)
+        .map(|n| format!("{id}-{n}"))
+        .find(|candidate| !taken.contains_key(candidate))
+        .expect("some number is free")
 }
 
 /// The non-empty, trimmed parts of `text` between any of `separators`.

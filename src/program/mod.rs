@@ -20,6 +20,7 @@ mod page;
 mod pentabarf;
 mod schedule_v2;
 mod sessionize;
+mod span;
 pub mod time;
 
 use std::collections::HashSet;
@@ -27,6 +28,8 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+
+pub use crate::ids::{SessionId, TalkId};
 
 pub use diff::{Item, ItemChange, ProgramDiff};
 pub use error::{ImportError, Location, Warning};
@@ -56,7 +59,7 @@ pub struct Session {
 /// without the talks and moderators a [`Session`] carries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionSlot {
-    pub id: String,
+    pub id: SessionId,
     pub title: String,
     pub track: Option<String>,
     pub room: Option<String>,
@@ -74,7 +77,7 @@ impl SessionSlot {
 /// One talk (or poster, keynote...) inside a session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Talk {
-    pub id: String,
+    pub id: TalkId,
     pub title: String,
     pub kind: TalkKind,
     pub start: DateTime<Utc>,

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 
+use super::span::{timed_span, End};
 use super::time::{abbreviation, known_abbreviations, local_clock, zone_has_offset};
 use super::{
     Conference, ImportError, Location, Person, Program, Session, SessionSlot, Talk, TalkKind,
@@ -244,7 +245,7 @@ fn build(
     let talks: Vec<Talk> = talks
         .into_iter()
         .map(|t| Talk {
-            id: format!("{}-{}", stamp(t.start), slug(surname(&t.authors[0]))),
+            id: format!("{}-{}", stamp(t.start), slug(surname(&t.authors[0]))).into(),
             title: titles
                 .remove(&local_start(t.start))
                 .unwrap_or_else(|| label(&t.authors)),
@@ -258,7 +259,7 @@ fn build(
         .collect();
     let session = Session {
         slot: SessionSlot {
-            id: format!("{}-session", stamp(first)),
+            id: format!("{}-session", stamp(first)).into(),
             title: sidecar.session.unwrap_or_else(|| {
                 format!(
                     "Session of {} at {}",
@@ -368,21 +369,16 @@ fn parse_time_line(
             .and_local_timezone(offset)
             .single()
             .expect("fixed offsets are unambiguous")
-            .with_timezone(&Utc)
     };
-    let (start_at, end_at) = (instant(start), instant(end));
+    // The talk's title comes later (sidecar or label): the time line stands for it.
+    let (start_at, end_at) =
+        timed_span(line, instant(start), End::At(instant(end))).map_err(|e| err(e.message))?;
+    let (start_at, end_at) = (start_at.with_timezone(&Utc), end_at.with_timezone(&Utc));
     if !zone_has_offset(tz, start_at, offset) {
         return Err(err(format!(
             "{zone} is not in effect in {tz} on {}: the local time there is {}",
             date.format("%-d %b %Y"),
             local_clock(start_at, tz)
-        )));
-    }
-    if end_at <= start_at {
-        return Err(err(format!(
-            "expected the end ({end}) after the start ({start})",
-            end = end.format("%H:%M"),
-            start = start.format("%H:%M")
         )));
     }
     Ok((start_at, end_at, tz))
@@ -518,7 +514,8 @@ mod tests {
         let message = error(&PAGE.replace("11:15 - 11:30", "11:30 - 11:15"));
         assert_eq!(
             message,
-            "page.txt:15: expected the end (11:15) after the start (11:30)"
+            "page.txt:15: expected `Tue 4 May 11:30 - 11:15 PDT` to end after it starts \
+             (2021-05-04T11:30:00-07:00), but it ends at 2021-05-04T11:15:00-07:00"
         );
     }
 

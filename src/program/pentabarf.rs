@@ -16,6 +16,7 @@ use roxmltree::{Document, Node, ParsingOptions};
 
 use super::frab::{choose_zone, is_break, read_duration};
 use super::markup::to_discord;
+use super::span::{span, takes_no_time, End, Field};
 use super::time::resolve_local;
 use super::{
     non_empty, Conference, ImportError, Location, Person, Program, Session, SessionSlot, Talk,
@@ -177,18 +178,22 @@ pub fn parse(
                 let duration_node = child(event, "duration");
                 let duration = read_duration(duration_node.map(text_of).as_deref())
                     .map_err(|m| fail(duration_node, m))?;
-                let end = start + duration;
-                if duration.is_zero() {
-                    warnings.push(Warning::new(
-                        Location::Line(at),
-                        format!("`{title}` takes no time, so it is left out"),
-                    ));
+                let checked = span(&title, start, End::After(duration)).map_err(|e| {
+                    let start_node = date_node.or_else(|| child(event, "start"));
+                    let node = match e.field {
+                        Field::Start => start_node,
+                        Field::End => duration_node,
+                    };
+                    fail(node, e.message)
+                });
+                let Some((start, end)) = checked? else {
+                    warnings.push(Warning::new(Location::Line(at), takes_no_time(&title)));
                     continue;
-                }
+                };
                 let kind = child_text(event, "type");
                 let mut session = Session {
                     slot: SessionSlot {
-                        id: format!("{id}-session"),
+                        id: format!("{id}-session").into(),
                         title: title.clone(),
                         track: child_text(event, "track"),
                         room: room_name.clone().or_else(|| child_text(event, "room")),
@@ -200,7 +205,7 @@ pub fn parse(
                 };
                 if !kind.as_deref().is_some_and(is_break) {
                     session.talks.push(Talk {
-                        id,
+                        id: id.into(),
                         title,
                         kind: TalkKind::parse(kind.as_deref().unwrap_or_default()),
                         start,

@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::frab::{choose_zone, is_break, read_date, read_duration};
 use super::markup::to_discord;
+use super::span::{span, takes_no_time, End};
 use super::time::iso_duration;
 use super::{
     deserialize_json, json_id, non_empty, word_slug, Conference, ImportError, Location, Person,
@@ -171,7 +172,10 @@ pub fn parse(
         }
         let start = read_date(event.start.as_deref()).map_err(|m| error("start", m))?;
         let (end, end_field) = match non_empty(event.end) {
-            Some(end) => (read_date(Some(&end)).map_err(|m| error("end", m))?, "end"),
+            Some(end) => (
+                End::At(read_date(Some(&end)).map_err(|m| error("end", m))?),
+                "end",
+            ),
             None => {
                 let text = event.duration.as_deref();
                 let duration = text
@@ -188,29 +192,15 @@ pub fn parse(
                             ),
                         )
                     })?;
-                let end = start.checked_add_signed(duration).ok_or_else(|| {
-                    error("duration", "the event would end after year 262143".into())
-                })?;
-                (end, "duration")
+                (End::After(duration), "duration")
             }
         };
-        if end < start {
-            return Err(error(
-                end_field,
-                format!(
-                    "expected the event to end after it starts ({}), but it ends at {}",
-                    start.to_rfc3339(),
-                    end.to_rfc3339()
-                ),
-            ));
-        }
-        if end == start {
-            warnings.push(Warning::at_path(
-                &path,
-                format!("`{title}` takes no time, so it is left out"),
-            ));
+        let checked =
+            span(&title, start, end).map_err(|e| error(e.at("start", end_field), e.message));
+        let Some((start, end)) = checked? else {
+            warnings.push(Warning::at_path(&path, takes_no_time(&title)));
             continue;
-        }
+        };
         stamps.extend([start, end].map(|at| (at.with_timezone(&Utc), *at.offset())));
         let (start, end) = (start.with_timezone(&Utc), end.with_timezone(&Utc));
         let id = non_empty(event.guid)
@@ -250,7 +240,7 @@ pub fn parse(
         };
         let mut session = Session {
             slot: SessionSlot {
-                id: format!("{id}-session"),
+                id: format!("{id}-session").into(),
                 title: title.clone(),
                 track,
                 room,
@@ -295,7 +285,7 @@ pub fn parse(
                 }
             }
             session.talks.push(Talk {
-                id,
+                id: id.into(),
                 title,
                 kind: kind_of(&kind),
                 start,

@@ -16,6 +16,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::span::{span, takes_no_time, End};
 use super::time::resolve_local;
 use super::Warning;
 use super::{
@@ -172,19 +173,15 @@ pub fn parse(
         };
         let start = read_time(&starts_at, tz).map_err(|m| error("startsAt", m))?;
         let end = read_time(&ends_at, tz).map_err(|m| error("endsAt", m))?;
-        if end < start {
-            return Err(error(
-                "endsAt",
-                format!("expected the session to end after it starts (`{starts_at}`), found `{ends_at}`"),
-            ));
-        }
-        if end == start {
-            warnings.push(Warning::at_path(
-                &path,
-                format!("`{title}` takes no time, so it is left out"),
-            ));
+        // In the conference zone, so an error shows the times as the file writes them.
+        let (start, end) = (start.with_timezone(&tz), End::At(end.with_timezone(&tz)));
+        let checked =
+            span(&title, start, end).map_err(|e| error(e.at("startsAt", "endsAt"), e.message));
+        let Some((start, end)) = checked? else {
+            warnings.push(Warning::at_path(&path, takes_no_time(&title)));
             continue;
-        }
+        };
+        let (start, end) = (start.with_timezone(&Utc), end.with_timezone(&Utc));
         let room = match raw.room_id.as_ref().filter(|v| !v.is_null()) {
             None => None,
             Some(value) => {
@@ -212,7 +209,7 @@ pub fn parse(
         let mut session = Session {
             slot: SessionSlot {
                 // The talk keeps Sessionize's id; the session needs another, just as stable.
-                id: format!("{id}-session"),
+                id: format!("{id}-session").into(),
                 title: title.clone(),
                 track,
                 room,
@@ -245,7 +242,7 @@ pub fn parse(
                 }
             }
             session.talks.push(Talk {
-                id,
+                id: id.into(),
                 title,
                 // Sessionize's default format for an ordinary talk is "Session".
                 kind: match kind.as_deref() {

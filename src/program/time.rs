@@ -3,8 +3,12 @@
 //! Also how people write a duration (`10m`, `1h30m`) and a zone, for the command line and the
 //! environment.
 
-use chrono::{DateTime, FixedOffset, LocalResult, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
+use chrono::{
+    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc,
+};
 use chrono_tz::Tz;
+
+use super::span::not_keepable;
 
 /// A zone abbreviation as printed on conference pages: its fixed offset and the IANA zone it
 /// belongs to (used for display). Ambiguous ones (IST, CST for China) take the more common
@@ -70,13 +74,12 @@ pub enum LocalTimeError {
     Gap(NaiveDateTime, Tz),
     #[error("{0} happens twice in {1} (daylight saving fold); write it with an offset, e.g. {2}")]
     Fold(NaiveDateTime, Tz, String),
-    #[error("{0} is not a time confbot can keep: the year must be from 1 to 9999")]
+    #[error("{}", not_keepable(.0))]
     Year(NaiveDateTime),
 }
 
 /// The one instant a wall-clock time names in `tz`, or why there is none. Years outside 1 to
-/// 9999 are refused: chrono reads `-021-05-04` as the year -21 (a typo, found by fuzzing), and
-/// leads and day arithmetic assume four-digit years.
+/// 9999 are refused, as everywhere (see [`not_keepable`]).
 pub fn resolve_local(local: NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>, LocalTimeError> {
     if !(1..=9999).contains(&chrono::Datelike::year(&local)) {
         return Err(LocalTimeError::Year(local));
@@ -133,6 +136,18 @@ pub fn iso_duration(text: &str) -> Option<TimeDelta> {
         }
     }
     any.then(|| TimeDelta::try_seconds(seconds)).flatten()
+}
+
+/// The first instant of a local day (midnight, or the first moment after a DST gap).
+pub fn start_of_day(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    (0..=3)
+        .find_map(|hour| {
+            day.and_hms_opt(hour, 0, 0)?
+                .and_local_timezone(tz)
+                .earliest()
+        })
+        .map(|at| at.with_timezone(&Utc))
+        .unwrap_or_else(|| day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
 }
 
 /// An IANA zone name, as `--timezone` and `CONFBOT_PROGRAM_TIMEZONE` take it; the error says

@@ -101,6 +101,16 @@ pub(super) fn record_changes(tx: &Transaction, old: &Program, new: &Program) -> 
     Ok(())
 }
 
+/// Makes `user` an attendee with an agenda (the row their bookmarks and reminders hang off),
+/// if they are not one yet.
+pub(super) fn add_agenda_user(tx: &rusqlite::Transaction, user: UserId) -> anyhow::Result<()> {
+    tx.execute(
+        "INSERT INTO agenda_users (user_id) VALUES (?1) ON CONFLICT DO NOTHING",
+        [user],
+    )?;
+    Ok(())
+}
+
 impl Store {
     /// Deletes everything confbot keeps about a user, in one transaction: their agenda,
     /// reminder state and DM channel (the agenda row, which the rest hangs off), their votes;
@@ -135,10 +145,7 @@ impl Store {
     ) -> anyhow::Result<bool> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO agenda_users (user_id) VALUES (?1) ON CONFLICT DO NOTHING",
-            [user],
-        )?;
+        add_agenda_user(&tx, user)?;
         let existed: bool = tx
             .query_row(
                 "SELECT 1 FROM bookmarks WHERE user_id = ?1 AND talk_id = ?2",
@@ -195,7 +202,7 @@ impl Store {
         Ok(talks
             .into_iter()
             .map(|talk| {
-                let minutes = minutes.remove(&talk.talk.id).unwrap_or_default();
+                let minutes = minutes.remove(talk.talk.id.as_str()).unwrap_or_default();
                 Bookmark { talk, minutes }
             })
             .collect())

@@ -11,14 +11,14 @@ use super::from_unix;
 use super::outbox::{self, Announcements, ClaimId, Delivery, DeliveryState, NewClaim};
 use super::talks::{session_slot, SESSION_SLOT};
 use super::Store;
-use crate::ids::{ChannelId, GuildId, MessageId, Nonce};
+use crate::ids::{ChannelId, GuildId, MessageId, Nonce, SessionId};
 use crate::program::SessionSlot;
 
 /// An announcement to claim.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAnnouncement {
     pub guild_id: GuildId,
-    pub session_id: String,
+    pub session_id: SessionId,
     pub lead: TimeDelta,
     pub session_starts_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
@@ -31,7 +31,7 @@ pub struct NewAnnouncement {
 pub struct Announcement {
     pub delivery: Delivery<Announcements>,
     pub guild_id: GuildId,
-    pub session_id: String,
+    pub session_id: SessionId,
     pub lead: TimeDelta,
     pub session_starts_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,

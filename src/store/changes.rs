@@ -9,14 +9,14 @@ use rusqlite::{params, Row, Transaction};
 use super::from_unix;
 use super::outbox::{self, ClaimId, Delivery, DeliveryState, NewClaim, Notices};
 use super::Store;
-use crate::ids::{ChannelId, GuildId, Nonce};
+use crate::ids::{ChannelId, GuildId, Nonce, SessionId};
 use crate::program::ItemChange;
 
 /// A recorded move or cancellation of a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProgramChange {
     pub id: i64,
-    pub session_id: String,
+    pub session_id: SessionId,
     pub title: String,
     pub track: Option<String>,
     pub old_start: DateTime<Utc>,

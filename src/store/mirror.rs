@@ -6,6 +6,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
+use super::agenda::add_agenda_user;
 use super::{from_unix, Store};
 use crate::ids::{ChannelId, EventId, GuildId, UserId};
 
@@ -385,10 +386,7 @@ impl Store {
     ) -> anyhow::Result<usize> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO agenda_users (user_id) VALUES (?1) ON CONFLICT DO NOTHING",
-            [user],
-        )?;
+        add_agenda_user(&tx, user)?;
         let mut added = 0;
         for talk in talk_ids {
             let new = tx.execute(
@@ -442,7 +440,7 @@ mod tests {
             .unwrap()
             .into_iter()
             .take(2)
-            .map(|t| t.talk.id)
+            .map(|t| t.talk.id.to_string())
             .collect();
         assert_eq!(talks.len(), 2);
         store.set_bookmark(user, &talks[0], 30, pdt(9, 0)).unwrap();

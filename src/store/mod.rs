@@ -20,6 +20,7 @@
 mod agenda;
 mod announcements;
 mod changes;
+mod digests;
 mod mirror;
 pub mod outbox;
 mod program;
@@ -45,10 +46,11 @@ use talk_index::{Lookup, SearchIndex, TalkIndex};
 pub use agenda::{AgendaUser, Bookmark, Forgotten};
 pub use announcements::{Announcement, NewAnnouncement};
 pub use changes::{ChangeNotice, NewNotice, ProgramChange};
+pub use digests::Digest;
 pub use mirror::{EventMirror, EventRoom, MirroredEvent};
 pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
 pub use reminders::{
-    change_dm_nonce, reminder_nonce, AgendaChange, ChangeDm, DmReminder, DueBookmark,
+    change_dm_nonce, reminder_nonce, AgendaChange, ChangeDm, DmReminder, DueBookmark, TalkAt,
 };
 pub use search::fts_query;
 pub use settings::{ChannelHealth, GuildSettings};
@@ -79,7 +81,8 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             "../../migrations/14-fts5-without-prefix-indexes/up.sql"
         )),
         M::up(include_str!("../../migrations/15-outbox/up.sql")),
-        M::up(include_str!("../../migrations/16-mirror-repairs/up.sql")),
+        M::up(include_str!("../../migrations/16-digests/up.sql")),
+        M::up(include_str!("../../migrations/17-mirror-repairs/up.sql")),
     ])
 });
 

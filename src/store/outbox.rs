@@ -1,5 +1,5 @@
 //! The outbox: what every exactly-once delivery has in common, whatever it delivers
-//! (announcements, change notices, DM reminders, change DMs, and the next kind).
+//! (announcements, change notices, DM reminders, change DMs, daily digests, and the next kind).
 //!
 //! Each kind keeps its own table for what it delivers and how it is keyed (the unique key is the
 //! exactly-once rule), and every such table has the same delivery columns: `id`, `state`,
@@ -43,6 +43,9 @@ pub struct Reminders;
 /// Change DMs: `agenda_change_dms`, keyed by (change, user).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChangeDms;
+/// Daily digests into channels: `digests`, keyed by (guild, day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digests;
 
 impl Kind for Announcements {
     const TABLE: &'static str = "announcements";
@@ -59,6 +62,10 @@ impl Kind for Reminders {
 impl Kind for ChangeDms {
     const TABLE: &'static str = "agenda_change_dms";
     const RETRY_ORDER: &'static str = "change_id, user_id";
+}
+impl Kind for Digests {
+    const TABLE: &'static str = "digests";
+    const RETRY_ORDER: &'static str = "day, id";
 }
 
 /// A claim's id: a row of its kind's table, so an announcement's id cannot settle a reminder.

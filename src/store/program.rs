@@ -498,7 +498,7 @@ mod tests {
         other.slot.id = "other".into();
         other.talks.truncate(1);
         for talk in &mut other.talks {
-            talk.id = format!("other-{}", talk.id);
+            talk.id = format!("other-{}", talk.id).into();
         }
         sessions[0] = other;
         let program = Program::new(bundled().conference().clone(), sessions).unwrap();

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::Store;
-use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
+use crate::ids::{ChannelId, GuildId, MessageId, RoleId, SessionId, TalkId, UserId};
 
 /// How a guild runs Q&A.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,9 +31,9 @@ pub enum QaState {
 pub struct QaThread {
     pub id: i64,
     pub guild_id: GuildId,
-    pub session_id: String,
+    pub session_id: SessionId,
     /// `None`: the whole session.
-    pub talk_id: Option<String>,
+    pub talk_id: Option<TalkId>,
     /// The session's or talk's title when it was opened.
     pub title: String,
     /// The channel the thread is in.
@@ -49,9 +49,9 @@ const OPENING_STALE: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 #[derive(Debug, Clone, Copy)]
 pub struct OpenedThread<'a> {
     pub guild: GuildId,
-    pub session_id: &'a str,
+    pub session_id: &'a SessionId,
     /// `None`: the whole session.
-    pub talk_id: Option<&'a str>,
+    pub talk_id: Option<&'a TalkId>,
     /// The session's or talk's title.
     pub title: &'a str,
     /// The channel the thread is in.
@@ -65,7 +65,7 @@ pub struct Question {
     pub id: i64,
     /// The `qa_threads` row it was asked in.
     pub thread: i64,
-    pub talk_id: Option<String>,
+    pub talk_id: Option<TalkId>,
     pub author_id: UserId,
     pub text: String,
     pub message_id: Option<MessageId>,
@@ -162,8 +162,8 @@ impl Store {
     pub fn qa_thread_for(
         &self,
         guild_id: GuildId,
-        session_id: &str,
-        talk_id: Option<&str>,
+        session_id: &SessionId,
+        talk_id: Option<&TalkId>,
     ) -> anyhow::Result<Option<QaThread>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
@@ -205,12 +205,12 @@ impl Store {
     pub fn reserve_qa_opening(
         &self,
         guild_id: GuildId,
-        session_id: &str,
-        talk_id: Option<&str>,
+        session_id: &SessionId,
+        talk_id: Option<&TalkId>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
         let conn = self.conn();
-        let talk_key = talk_id.unwrap_or("");
+        let talk_key = talk_id.map_or("", |t| t.as_str());
         let stale = (now - OPENING_STALE).timestamp();
         conn.execute(
             "DELETE FROM qa_openings WHERE guild_id = ?1 AND session_id = ?2 AND talk_key = ?3
@@ -232,13 +232,13 @@ impl Store {
     pub fn release_qa_opening(
         &self,
         guild_id: GuildId,
-        session_id: &str,
-        talk_id: Option<&str>,
+        session_id: &SessionId,
+        talk_id: Option<&TalkId>,
     ) -> anyhow::Result<()> {
         self.conn()
             .execute(
                 "DELETE FROM qa_openings WHERE guild_id = ?1 AND session_id = ?2 AND talk_key = ?3",
-                params![guild_id, session_id, talk_id.unwrap_or("")],
+                params![guild_id, session_id, talk_id.map_or("", |t| t.as_str())],
             )
             .context("releasing a Q&A opening")?;
         Ok(())
@@ -259,7 +259,7 @@ impl Store {
             params![
                 opened.guild,
                 opened.session_id,
-                opened.talk_id.unwrap_or("")
+                opened.talk_id.map_or("", |t| t.as_str())
             ],
         )
         .context("releasing a Q&A opening")?;
@@ -295,7 +295,7 @@ impl Store {
     pub fn ask_question(
         &self,
         thread: i64,
-        talk_id: Option<&str>,
+        talk_id: Option<&TalkId>,
         author_id: UserId,
         text: &str,
         now: DateTime<Utc>,
@@ -430,12 +430,14 @@ fn record_thread(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::LazyLock;
+
     use super::*;
 
     fn opened<'a>(
         guild: u64,
-        session_id: &'a str,
-        talk_id: Option<&'a str>,
+        session_id: &'a SessionId,
+        talk_id: Option<&'a TalkId>,
         title: &'a str,
         channel: u64,
         thread: u64,
@@ -450,6 +452,10 @@ mod tests {
         }
     }
 
+    /// The session and talk the tests' threads belong to.
+    static SESSION: LazyLock<SessionId> = LazyLock::new(|| "s".into());
+    static TALK: LazyLock<TalkId> = LazyLock::new(|| "t".into());
+
     fn at(seconds: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(seconds, 0).unwrap()
     }
@@ -458,7 +464,7 @@ mod tests {
     fn a_second_vote_takes_the_first_back_and_questions_sort_by_votes() {
         let store = Store::open_in_memory().unwrap();
         let thread = store
-            .qa_thread_opened(&opened(1, "s", None, "Session", 10, 100), at(0))
+            .qa_thread_opened(&opened(1, &SESSION, None, "Session", 10, 100), at(0))
             .unwrap();
         let first = store
             .ask_question(thread.id, None, UserId(7), "first?", at(1))
@@ -500,26 +506,26 @@ mod tests {
     fn a_deleted_thread_frees_its_session_for_a_new_one() {
         let store = Store::open_in_memory().unwrap();
         store
-            .qa_thread_opened(&opened(1, "s", None, "Session", 10, 100), at(0))
+            .qa_thread_opened(&opened(1, &SESSION, None, "Session", 10, 100), at(0))
             .unwrap();
         store
-            .qa_thread_opened(&opened(1, "s", Some("t"), "Talk", 10, 101), at(0))
+            .qa_thread_opened(&opened(1, &SESSION, Some(&TALK), "Talk", 10, 101), at(0))
             .unwrap();
         assert!(
             store
-                .qa_thread_opened(&opened(1, "s", None, "Session", 10, 102), at(0))
+                .qa_thread_opened(&opened(1, &SESSION, None, "Session", 10, 102), at(0))
                 .is_err(),
             "one live thread per session"
         );
         assert!(store.qa_thread_gone(ChannelId(100)).unwrap());
         assert!(!store.qa_thread_gone(ChannelId(100)).unwrap());
         assert!(store
-            .qa_thread_for(GuildId(1), "s", None)
+            .qa_thread_for(GuildId(1), &"s".into(), None)
             .unwrap()
             .is_none());
         assert_eq!(
             store
-                .qa_thread_for(GuildId(1), "s", Some("t"))
+                .qa_thread_for(GuildId(1), &"s".into(), Some(&"t".into()))
                 .unwrap()
                 .unwrap()
                 .thread_id,
@@ -527,7 +533,7 @@ mod tests {
         );
         // A thread re-created from the same announcement has the same Discord id.
         let again = store
-            .qa_thread_opened(&opened(1, "s", None, "Session", 10, 100), at(9))
+            .qa_thread_opened(&opened(1, &SESSION, None, "Session", 10, 100), at(9))
             .unwrap();
         assert_eq!(
             store.qa_thread_by_discord_id(ChannelId(100)).unwrap(),

@@ -13,15 +13,23 @@ use super::from_unix;
 use super::outbox::{self, ChangeDms, ClaimId, Delivery, DeliveryState, NewClaim, Reminders};
 use super::talks::scheduled_talks;
 use super::{ScheduledTalk, Store};
-use crate::ids::{ChannelId, GuildId, MessageId, Nonce, UserId};
+use crate::ids::{ChannelId, GuildId, MessageId, Nonce, TalkId, UserId};
 
 /// A bookmarked talk whose reminder is due and not yet claimed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueBookmark {
     pub user: UserId,
-    pub talk_id: String,
+    pub talk_id: TalkId,
     pub talk_starts_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
+}
+
+/// A talk as a reminder covers it: at the start it had when the reminder fell due (a moved
+/// talk is reminded again at its new start).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TalkAt {
+    pub talk: TalkId,
+    pub start: DateTime<Utc>,
 }
 
 /// A claimed DM reminder.
@@ -53,7 +61,7 @@ fn select() -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgendaChange {
     pub id: i64,
-    pub talk_id: String,
+    pub talk_id: TalkId,
     pub title: String,
     pub old_start: DateTime<Utc>,
     /// `None`: cancelled.
@@ -156,7 +164,7 @@ impl Store {
             .context("reading due reminders")
     }
 
-    /// Claims the reminder of `user` at `due_at` covering `talks` (id, start), in `state`
+    /// Claims the reminder of `user` at `due_at` covering `talks`, in `state`
     /// (claimed to send it, missed to record that it never will be). Returns the claimed row,
     /// or `None` if that user's reminder for that instant was claimed already; the talks are
     /// then recorded against it, so they are not found due again.
@@ -164,7 +172,7 @@ impl Store {
         &self,
         user: UserId,
         due_at: DateTime<Utc>,
-        talks: &[(String, DateTime<Utc>)],
+        talks: &[TalkAt],
         state: DeliveryState,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<DmReminder>> {
@@ -193,7 +201,7 @@ impl Store {
                 "INSERT INTO dm_reminder_talks (reminder, user_id, talk_id, talk_starts_at)
                  VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
             )?;
-            for (talk, start) in talks {
+            for TalkAt { talk, start } in talks {
                 insert.execute(params![id, user, talk, start.timestamp()])?;
             }
         }

@@ -125,9 +125,10 @@ fn a_backup_taken_while_the_bot_writes_restores_the_same_program_settings_q_and_
     live.set_announce_channel(guild, ChannelId(10)).unwrap();
     live.set_ping_role(guild, Some(RoleId(5))).unwrap();
     let at = chrono::DateTime::from_timestamp(1_620_150_000, 0).unwrap();
+    let session = "2021-05-04-1100-session".into();
     let thread = |n: u64| OpenedThread {
         guild,
-        session_id: "2021-05-04-1100-session",
+        session_id: &session,
         talk_id: None,
         title: "Orals",
         channel: ChannelId(10),
@@ -159,7 +160,7 @@ fn a_backup_taken_while_the_bot_writes_restores_the_same_program_settings_q_and_
     );
     assert_eq!(
         restored
-            .qa_thread_for(guild, "2021-05-04-1100-session", None)
+            .qa_thread_for(guild, &"2021-05-04-1100-session".into(), None)
             .unwrap()
             .map(|t| t.thread_id),
         Some(ChannelId(100))

@@ -185,7 +185,7 @@ fn observed(store: &Store) -> Observed {
         .iter()
         .map(|words| {
             let (count, talks) = store.search(words, 25).unwrap();
-            let mut ids: Vec<String> = talks.into_iter().map(|t| t.talk.id).collect();
+            let mut ids: Vec<String> = talks.into_iter().map(|t| t.talk.id.to_string()).collect();
             ids.push(count.to_string());
             ids
         })
@@ -199,7 +199,7 @@ fn observed(store: &Store) -> Observed {
     )
     .unwrap()
     .into_iter()
-    .map(|p| (p.due_at.timestamp(), p.session.id))
+    .map(|p| (p.due_at.timestamp(), p.session.id.to_string()))
     .collect();
     Observed {
         program: store.load_program().unwrap(),

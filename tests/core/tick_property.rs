@@ -172,7 +172,7 @@ fn program(starts: &[Option<DateTime<Utc>>]) -> Program {
         .filter_map(|(i, start)| {
             start.map(|start| Session {
                 slot: SessionSlot {
-                    id: format!("s{i}"),
+                    id: format!("s{i}").into(),
                     title: format!("Session {i}"),
                     track: Some(TRACKS[i % TRACKS.len()].into()),
                     room: Some(format!("Room {i}")),

@@ -105,7 +105,7 @@ fn agenda_ids(bot: &TestBot, user: serenity::model::id::UserId) -> Vec<String> {
         .bookmarks(ids::UserId(user.get()))
         .unwrap()
         .into_iter()
-        .map(|b| b.talk.talk.id)
+        .map(|b| b.talk.talk.id.to_string())
         .collect()
 }
 
@@ -293,7 +293,10 @@ async fn a_bot_killed_between_claim_and_post_sends_exactly_one_dm_after_restart(
         .claim_dm_reminder(
             user,
             due,
-            &[("a1".to_string(), pdt(11, 0))],
+            &[confbot::store::TalkAt {
+                talk: "a1".into(),
+                start: pdt(11, 0),
+            }],
             DeliveryState::Claimed,
             due,
         )
@@ -599,7 +602,7 @@ async fn forget_me_asks_first_then_leaves_no_row_that_names_the_user() {
         .qa_thread_opened(
             &confbot::store::OpenedThread {
                 guild: ids::GuildId(IDS.guild.get()),
-                session_id: "a",
+                session_id: &"a".into(),
                 talk_id: None,
                 title: "Orals A",
                 channel: ids::ChannelId(IDS.questions.get()),

@@ -419,7 +419,7 @@ fn agenda_of(store: &Store) -> Vec<String> {
         .bookmarks(confbot::ids::UserId(IDS.attendee.get()))
         .unwrap()
         .into_iter()
-        .map(|b| b.talk.talk.id)
+        .map(|b| b.talk.talk.id.to_string())
         .collect()
 }
 

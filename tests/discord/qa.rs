@@ -494,7 +494,7 @@ async fn a_thread_deleted_on_discord_is_noticed_and_q_and_a_opens_anew() {
         .qa_thread_opened(
             &OpenedThread {
                 guild: ids::GuildId(IDS.guild.get()),
-                session_id: "orals-1",
+                session_id: &"orals-1".into(),
                 talk_id: None,
                 title: "Orals 1",
                 channel: ids::ChannelId(IDS.questions.get()),
@@ -509,7 +509,7 @@ async fn a_thread_deleted_on_discord_is_noticed_and_q_and_a_opens_anew() {
     assert_eq!(bot.fake.threads().len(), 1);
     let live = bot
         .store
-        .qa_thread_for(ids::GuildId(IDS.guild.get()), "orals-1", None)
+        .qa_thread_for(ids::GuildId(IDS.guild.get()), &"orals-1".into(), None)
         .unwrap()
         .unwrap();
     assert_eq!(live.thread_id, ids::ChannelId(thread.get()));

@@ -118,7 +118,7 @@ fn bookmark(
     }
     store.set_announce_channel(GuildId(guild), ChannelId(channels[0]))?;
     let due = keynote.talk.start - TimeDelta::minutes(i64::from(MINUTES));
-    Ok((keynote.talk.id.clone(), due, sessions))
+    Ok((keynote.talk.id.to_string(), due, sessions))
 }
 
 fn spawn(bin: &Path, db: &Path, fake: &FakeDiscord, from: DateTime<Utc>) -> anyhow::Result<Child> {

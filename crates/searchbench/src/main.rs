@@ -321,7 +321,7 @@ fn agreement(indexed: &Store, fts5: &Store, mix: &[String]) -> anyhow::Result<()
             .count()
     };
     let ids = |talks: &[ScheduledTalk]| -> Vec<String> {
-        talks.iter().map(|t| t.talk.id.clone()).collect()
+        talks.iter().map(|t| t.talk.id.to_string()).collect()
     };
     for q in mix.iter().map(String::as_str).chain([COMMON_WORD]) {
         let (_, theirs) = fts5.search(q, PAGE)?;

@@ -33,10 +33,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 pub use message::render;
 pub use plan::{plan, Planned};
 
-use super::delivery::{self, Attempt, Report, Rules, HORIZON, LATE_AFTER};
+use super::delivery::{Attempt, Posted, Report, Rules, HORIZON, LATE_AFTER};
 use super::{qa, Tick};
-use crate::domain::ports::{record_outcome, Outgoing, Poster, CHANNEL_BROKEN};
-use crate::ids::{GuildId, Nonce};
+use crate::domain::ports::{Outgoing, Poster};
+use crate::ids::{GuildId, Nonce, SessionId};
 use crate::program::SessionSlot;
 use crate::store::outbox::{DeliveryState, GiveUp};
 use crate::store::{Announcement, NewAnnouncement, Store};
@@ -96,7 +96,7 @@ impl<P: Poster> Tick<'_, P> {
         };
         for guild in store.announcing_guilds()? {
             // Due (session, lead) pairs, grouped by session, leads in descending order.
-            let mut due: BTreeMap<(DateTime<Utc>, String), (SessionSlot, Vec<TimeDelta>)> =
+            let mut due: BTreeMap<(DateTime<Utc>, SessionId), (SessionSlot, Vec<TimeDelta>)> =
                 BTreeMap::new();
             for &lead in &self.rules.leads {
                 for session in store.unannounced_sessions(
@@ -185,12 +185,6 @@ impl<P: Poster> Tick<'_, P> {
                 "could not be posted before the grace period ended",
             );
         }
-        if self.too_old_to_retry(&claimed.delivery) {
-            return give_up(GiveUp::Missed, delivery::TOO_LONG_AGO);
-        }
-        if store.channel_broken(claimed.guild_id, claimed.channel_id)? {
-            return give_up(GiveUp::Failed, CHANNEL_BROKEN);
-        }
         let settings = store.guild_settings(claimed.guild_id)?;
         let late = now - claimed.due_at > LATE_AFTER;
         let (content, embed) = render(store, &session, claimed.lead, late, settings.ping_role)?;
@@ -203,17 +197,15 @@ impl<P: Poster> Tick<'_, P> {
             embed,
             mention_role: settings.ping_role,
         };
-        let outcome = self.out.post(&outgoing).await;
-        let attempt = Attempt::from(outcome.clone());
-        // Settled first: a sent announcement must be recorded as sent whatever fails next.
-        self.settle(&claimed.delivery, &attempt, late, report)?;
-        let newly_broken = record_outcome(
-            store,
-            claimed.guild_id,
-            claimed.channel_id,
-            outcome.as_ref().map(|_| ()),
-            now,
-        )?;
+        let Some(Posted {
+            attempt,
+            newly_broken,
+        }) = self
+            .post_claimed(&claimed.delivery, &outgoing, late, report)
+            .await?
+        else {
+            return Ok(());
+        };
         match attempt {
             Attempt::Sent(message) => {
                 qa::open_on_announcement(

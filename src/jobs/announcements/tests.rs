@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::*;
 use crate::domain::ports::PostError;
-use crate::ids::{ChannelId, MessageId, RoleId};
+use crate::ids::{ChannelId, MessageId, RoleId, SessionId};
 use crate::program::{import_str, ImportOptions, Program};
 use crate::store::outbox::DeliveryState;
 use crate::testing::{bundled, pdt, FakePoster};
@@ -474,7 +474,7 @@ async fn automatic_qa_skips_a_session_a_moderator_is_opening_and_removes_a_threa
 {
     let (store, poster) = (store(), FakePoster::default());
     store.set_qa_auto_open(GUILD, true).unwrap();
-    let session = "2021-05-04-1100-session";
+    let session = &SessionId::from("2021-05-04-1100-session");
     // A moderator's /qa open holds the session: the announcement does not open a second one.
     assert!(store
         .reserve_qa_opening(GUILD, session, None, pdt(10, 49))
@@ -489,7 +489,7 @@ async fn automatic_qa_skips_a_session_a_moderator_is_opening_and_removes_a_threa
         .qa_thread_opened(
             &crate::store::OpenedThread {
                 guild: GUILD,
-                session_id: "elsewhere",
+                session_id: &"elsewhere".into(),
                 talk_id: None,
                 title: "Elsewhere",
                 channel: DEFAULT_CHANNEL,

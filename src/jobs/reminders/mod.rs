@@ -34,11 +34,8 @@ use crate::domain::ports::DirectMessenger;
 use crate::ids::UserId;
 use crate::reply::{Reply, Style, Text};
 use crate::store::outbox::{DeliveryState, GiveUp};
-use crate::store::{DmReminder, ScheduledTalk, Store};
+use crate::store::{DmReminder, ScheduledTalk, Store, TalkAt};
 use crate::text;
-
-/// A talk by id, at the start it had when its reminder fell due.
-type TalkAt = (String, DateTime<Utc>);
 
 /// DM requests in flight at once. The sender paces every request (Discord's global limit);
 /// with one in flight, the database work between two DMs left slots unused, and the pacer's
@@ -94,7 +91,10 @@ impl<M: DirectMessenger> Tick<'_, M> {
             groups
                 .entry((bookmark.due_at, bookmark.user))
                 .or_default()
-                .push((bookmark.talk_id, bookmark.talk_starts_at));
+                .push(TalkAt {
+                    talk: bookmark.talk_id,
+                    start: bookmark.talk_starts_at,
+                });
         }
         work.extend(
             groups
@@ -136,9 +136,7 @@ impl<M: DirectMessenger> Tick<'_, M> {
                 user,
                 talks,
             } => {
-                let worth_sending = talks
-                    .iter()
-                    .any(|(_, start)| self.now <= *start + self.rules.grace);
+                let worth_sending = talks.iter().any(|t| self.now <= t.start + self.rules.grace);
                 let state = if worth_sending {
                     DeliveryState::Claimed
                 } else {

@@ -3,9 +3,9 @@
 
 use super::*;
 use crate::domain::ports::DmError;
-use crate::ids::{ChannelId, MessageId, Nonce};
+use crate::ids::{ChannelId, MessageId, Nonce, TalkId};
 use crate::store::outbox::{DeliveryState, Settled};
-use crate::store::reminder_nonce;
+use crate::store::{reminder_nonce, TalkAt};
 use crate::testing::{pdt, store, FakeMessenger};
 
 const ME: UserId = UserId(42);
@@ -23,7 +23,7 @@ async fn tick_at(store: &Store, messenger: &FakeMessenger, now: DateTime<Utc>) -
 }
 
 /// The bundled program's talks starting at 11:00 and the first one after them.
-fn talks(store: &Store) -> (String, String) {
+fn talks(store: &Store) -> (TalkId, TalkId) {
     let rows = store.talks_starting_after(pdt(10, 55), 25, None).unwrap();
     let later = rows
         .iter()
@@ -85,7 +85,10 @@ async fn a_claim_left_by_a_crash_is_sent_once_with_its_nonce_and_a_cached_channe
         .claim_dm_reminder(
             ME,
             pdt(10, 50),
-            &[(at_11.clone(), start)],
+            &[TalkAt {
+                talk: at_11.clone(),
+                start,
+            }],
             DeliveryState::Claimed,
             pdt(10, 50),
         )
@@ -117,7 +120,10 @@ async fn a_claim_first_tried_longer_ago_than_discord_remembers_nonces_is_not_sen
         .claim_dm_reminder(
             ME,
             pdt(10, 50),
-            &[(at_11.clone(), pdt(11, 0))],
+            &[TalkAt {
+                talk: at_11.clone(),
+                start: pdt(11, 0),
+            }],
             DeliveryState::Claimed,
             pdt(10, 50),
         )

@@ -3,30 +3,18 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use confbot::program::{
     import_file, import_str, Format, ImportOptions, Imported, Location, Person, TalkKind,
 };
-use confbot::store::Store;
+
+use crate::kit::{options, stored, utc};
 
 const DEMOCON: &str = "tests/fixtures/pretalx-democon-2022.xml";
 
 fn democon() -> Imported {
     import_file(Path::new(DEMOCON), &ImportOptions::default()).unwrap()
-}
-
-fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-fn with_zone(time_zone: Option<Tz>) -> ImportOptions {
-    ImportOptions {
-        time_zone,
-        ..ImportOptions::default()
-    }
 }
 
 /// FOSDEM's export as it looks: no `<date>`, no `guid`, `<day_change>`, escaped HTML.
@@ -186,9 +174,8 @@ fn a_democon_talk_keeps_its_guid_local_time_speakers_and_texts() {
 
 #[test]
 fn reimporting_democon_changes_nothing() {
-    let store = Store::open_in_memory().unwrap();
     let program = democon().program;
-    assert!(!store.replace_program(&program).unwrap().is_empty());
+    let store = stored(&program);
     let again = democon().program;
     assert!(store.replace_program(&again).unwrap().is_empty());
     assert_eq!(store.load_program().unwrap().unwrap(), program);
@@ -246,7 +233,12 @@ fn a_file_without_any_zone_is_refused_asking_for_timezone_never_read_as_utc() {
         "{error}"
     );
     assert!(error.message.contains("--timezone ZONE"), "{error}");
-    let imported = import_str("fosdem.xml", &xml, &with_zone(Some(Tz::Europe__Brussels))).unwrap();
+    let imported = import_str(
+        "fosdem.xml",
+        &xml,
+        &options(Some(Tz::Europe__Brussels), None),
+    )
+    .unwrap();
     assert_eq!(
         imported.program.talks().next().unwrap().start,
         utc("2024-02-03T09:30:00+01:00")

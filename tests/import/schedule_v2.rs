@@ -3,24 +3,19 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use confbot::program::{
     import_file, import_str, Format, ImportOptions, Imported, Person, TalkKind,
 };
-use confbot::store::Store;
 use serde_json::{json, Value};
+
+use crate::kit::{stored, utc};
 
 const FILE: &str = "tests/fixtures/eventfahrplan-v2-minor.json";
 
 fn congress() -> Imported {
     import_file(Path::new(FILE), &ImportOptions::default()).unwrap()
-}
-
-fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
 }
 
 /// The fixture with `edit` applied to its JSON.
@@ -107,11 +102,7 @@ fn the_break_is_a_session_without_talks_found_by_its_room_guid() {
 
 #[test]
 fn reimporting_changes_nothing() {
-    let store = Store::open_in_memory().unwrap();
-    assert!(!store
-        .replace_program(&congress().program)
-        .unwrap()
-        .is_empty());
+    let store = stored(&congress().program);
     assert!(store
         .replace_program(&congress().program)
         .unwrap()

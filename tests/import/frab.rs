@@ -1,28 +1,15 @@
 //! The pretalx/frab `schedule.json` importer, on a real pretalx export and on our edge cases.
 
-use std::path::Path;
-
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use confbot::program::{
-    import_file, import_str, Format, ImportOptions, Imported, Location, Person, TalkKind,
-};
+use confbot::program::{import_str, Format, ImportOptions, Imported, Location, Person, TalkKind};
+
+use crate::kit::{self, utc};
 
 const DEMOCON: &str = "tests/fixtures/pretalx-democon.json";
 const EDGES: &str = "tests/fixtures/frab-edge-cases.json";
 
 fn import(path: &str, time_zone: Option<Tz>) -> Imported {
-    let options = ImportOptions {
-        time_zone,
-        ..ImportOptions::default()
-    };
-    import_file(Path::new(path), &options).unwrap()
-}
-
-fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
+    kit::import(path, time_zone).unwrap()
 }
 
 fn error_for(edited: &str) -> String {
@@ -312,7 +299,11 @@ fn an_end_before_the_start_is_an_error_not_a_negative_talk() {
         r#""end": "2024-06-13T08:00:00+03:00""#,
     ));
     assert!(
-        message.contains("at `schedule.conference.days[1].rooms.Lab[0].end`: expected the event to end after it starts"),
+        message.ends_with(
+            "at `schedule.conference.days[1].rooms.Lab[0].end`: expected `Soldering for \
+             beginners` to end after it starts (2024-06-13T09:00:00+03:00), but it ends at \
+             2024-06-13T08:00:00+03:00"
+        ),
         "{message}"
     );
 }

@@ -2,30 +2,21 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use confbot::program::{
     import_file, import_str, Format, ImportOptions, Imported, Person, TalkKind,
 };
 
+use crate::kit::{self, utc};
+
 const FILE: &str = "tests/fixtures/sessionize-all.json";
 
 fn options(time_zone: Option<Tz>) -> ImportOptions {
-    ImportOptions {
-        time_zone,
-        conference_name: Some("Heartland Dev Days".into()),
-        ..ImportOptions::default()
-    }
+    kit::options(time_zone, Some("Heartland Dev Days"))
 }
 
 fn chicago() -> Imported {
     import_file(Path::new(FILE), &options(Some(Tz::America__Chicago))).unwrap()
-}
-
-fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
 }
 
 fn error_for(edit: impl Fn(String) -> String) -> String {

@@ -3,29 +3,16 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use confbot::program::{import_file, import_str, Format, ImportOptions, Imported, Person};
-use confbot::store::Store;
+
+use crate::kit::{options, stored, utc};
 
 const DEMOCON: &str = "tests/fixtures/pretalx-democon-2022.ics";
 
-fn options(time_zone: Option<Tz>, name: Option<&str>) -> ImportOptions {
-    ImportOptions {
-        time_zone,
-        conference_name: name.map(str::to_string),
-        ..ImportOptions::default()
-    }
-}
-
 fn democon() -> Imported {
     import_file(Path::new(DEMOCON), &options(None, Some("DemoCon"))).unwrap()
-}
-
-fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
 }
 
 /// A hand-written calendar: CRLF, a folded DESCRIPTION, escaped text, UTC and floating times,
@@ -101,6 +88,43 @@ fn democon_has_all_36_events_in_berlin_including_the_one_outside_the_conference(
 }
 
 #[test]
+fn an_event_without_a_summary_is_left_out_with_a_warning_naming_its_line() {
+    let text = std::fs::read_to_string(DEMOCON)
+        .unwrap()
+        .replace(
+            "SUMMARY:Optional bifurcated attitude - Martin Baker\r\n",
+            "",
+        )
+        .replace(
+            "SUMMARY:Ergonomic object-oriented hub - Kimberly Smith\r\n",
+            "SUMMARY: \r\n",
+        );
+    let imported = import_str("democon.ics", &text, &options(None, Some("DemoCon"))).unwrap();
+    assert_eq!(
+        imported.program.talks().count(),
+        34,
+        "the other events stay"
+    );
+    assert!(!imported
+        .program
+        .talks()
+        .any(|t| t.id == "pretalx-democon-CAXE7R@localhost"));
+    let warnings: Vec<String> = imported
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("SUMMARY"))
+        .map(|w| w.to_string())
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "line 31: the event has no SUMMARY (its title), so it is left out",
+            "line 40: the event has no SUMMARY (its title), so it is left out"
+        ]
+    );
+}
+
+#[test]
 fn pretalx_summaries_are_split_into_title_and_speakers() {
     let program = democon().program;
     let talk = program
@@ -151,11 +175,7 @@ fn without_a_calendar_name_the_conference_is_named_after_the_file() {
 
 #[test]
 fn reimporting_democon_changes_nothing() {
-    let store = Store::open_in_memory().unwrap();
-    assert!(!store
-        .replace_program(&democon().program)
-        .unwrap()
-        .is_empty());
+    let store = stored(&democon().program);
     assert!(store
         .replace_program(&democon().program)
         .unwrap()

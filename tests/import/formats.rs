@@ -246,3 +246,30 @@ fn check_on_sessionize_without_a_timezone_fails_and_with_one_passes() {
         "{err}"
     );
 }
+
+#[test]
+fn an_end_past_the_year_9999_is_refused_in_one_wording_by_every_importer() {
+    let read = |path| std::fs::read_to_string(path).unwrap();
+    let frab = read("tests/fixtures/frab-edge-cases.json")
+        .replacen("2024-06-12T09:00:00+03:00", "9999-12-31T09:00:00+03:00", 1)
+        .replacen(r#""duration": "00:30""#, r#""duration": "9999:00""#, 1);
+    let v2 = read("tests/fixtures/eventfahrplan-v2-minor.json")
+        .replacen("2024-12-27T10:30:00+01:00", "9999-12-31T10:30:00+01:00", 1)
+        .replacen(r#""end": "2024-12-27T11:00:00+01:00","#, "", 1)
+        .replacen("PT30M", "PT100000H", 1);
+    let ical = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:late\nSUMMARY:Late\n\
+                DTSTART:99991231T100000Z\nDURATION:P1000W\nEND:VEVENT\nEND:VCALENDAR\n";
+    for (name, text) in [
+        ("frab.json", frab),
+        ("v2.json", v2),
+        ("late.ics", ical.to_string()),
+    ] {
+        let error = import_str(name, &text, &ImportOptions::default()).unwrap_err();
+        assert!(
+            error
+                .message
+                .ends_with("is not a time confbot can keep: the year must be from 1 to 9999"),
+            "{error}"
+        );
+    }
+}

@@ -2,29 +2,19 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
-use confbot::program::{import_file, Format, ImportOptions, Imported, Location, Person, TalkKind};
-use confbot::store::Store;
+use confbot::program::{
+    import_file, Format, ImportOptions, Imported, Location, Person, ProgramDiff, TalkKind,
+};
+use serde_json::{Map, Value};
+
+use crate::kit::{import, stored, utc};
 
 const SITEDATA: &str = "tests/fixtures/miniconf-sigdial-inlg-2023";
 
-fn import(dir: &Path, time_zone: Option<Tz>) -> Result<Imported, String> {
-    let options = ImportOptions {
-        time_zone,
-        ..ImportOptions::default()
-    };
-    import_file(dir, &options).map_err(|e| e.to_string())
-}
-
 fn sigdial() -> Imported {
     import(Path::new(SITEDATA), Some(Tz::Europe__Prague)).unwrap()
-}
-
-fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
 }
 
 /// A copy of the fixture folder with `file` edited.
@@ -38,6 +28,24 @@ fn edited(file: &str, edit: impl FnOnce(String) -> String) -> (tempfile::TempDir
     let text = std::fs::read_to_string(copy.join(file)).unwrap();
     std::fs::write(copy.join(file), edit(text)).unwrap();
     (dir, copy)
+}
+
+/// A copy of the fixture folder with the calendar's entries changed by `edit`.
+fn calendar_edited(edit: impl FnOnce(&mut [Value])) -> (tempfile::TempDir, PathBuf) {
+    edited("main_calendar.json", |text| {
+        let mut entries: Vec<Value> = serde_json::from_str(&text).unwrap();
+        edit(&mut entries);
+        serde_json::to_string_pretty(&entries).unwrap()
+    })
+}
+
+/// The calendar entry whose `field` is `value`.
+fn entry<'a>(entries: &'a mut [Value], field: &str, value: &str) -> &'a mut Map<String, Value> {
+    entries
+        .iter_mut()
+        .map(|e| e.as_object_mut().unwrap())
+        .find(|e| e.get(field).and_then(Value::as_str) == Some(value))
+        .unwrap()
 }
 
 #[test]
@@ -147,11 +155,7 @@ fn without_a_timezone_the_offsets_decide_with_a_warning() {
 
 #[test]
 fn reimporting_changes_nothing() {
-    let store = Store::open_in_memory().unwrap();
-    assert!(!store
-        .replace_program(&sigdial().program)
-        .unwrap()
-        .is_empty());
+    let store = stored(&sigdial().program);
     assert!(store
         .replace_program(&sigdial().program)
         .unwrap()
@@ -282,4 +286,133 @@ fn cut_off_or_garbled_folders_are_errors_never_panics() {
             let _ = import(&copy, None);
         }
     }
+}
+
+#[test]
+fn entries_sharing_a_uid_get_numbered_ids_the_same_on_every_import_with_a_warning() {
+    let (_dir, copy) = calendar_edited(|entries| {
+        for (uid, shared) in [
+            ("coffeebreak1", "break"),
+            ("coffeebreak2", "break"),
+            ("dstc11", "workshop"),
+            ("cs4oa", "workshop"),
+        ] {
+            entry(entries, "UID", uid).insert("UID".into(), shared.into());
+        }
+    });
+    let imported = import(&copy, Some(Tz::Europe__Prague)).unwrap();
+    let program = &imported.program;
+    assert_eq!(program.sessions().len(), 52);
+    let titled = |id: &str| {
+        let session = program.sessions().iter().find(|s| s.slot.id == id);
+        session.map(|s| (s.slot.title.as_str(), s.slot.start))
+    };
+    assert_eq!(
+        titled("break-session"),
+        Some(("Coffee break", utc("2023-09-11T10:00:00+02:00")))
+    );
+    assert_eq!(
+        titled("break-2-session"),
+        Some(("Coffee break", utc("2023-09-11T15:00:00+02:00")))
+    );
+    assert_eq!(titled("workshop-session").unwrap().0, "DSTC11");
+    assert_eq!(titled("workshop-2-session").unwrap().0, "CS4OA");
+    let talk = |id: &str| {
+        program
+            .talks()
+            .find(|t| t.id == id)
+            .map(|t| t.title.as_str())
+    };
+    assert_eq!(
+        (talk("workshop"), talk("workshop-2")),
+        (Some("DSTC11"), Some("CS4OA"))
+    );
+    let warnings: Vec<String> = imported.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        warnings,
+        [
+            "at `[1].UID`: UID `workshop` is also that of entry [0] of main_calendar.json; \
+             `CS4OA` is imported as `workshop-2`",
+            "at `[6].UID`: UID `break` is also that of entry [4] of main_calendar.json; \
+             `Coffee break` is imported as `break-2`",
+        ]
+    );
+    let again = import(&copy, Some(Tz::Europe__Prague)).unwrap().program;
+    assert!(ProgramDiff::between(Some(program), &again).is_empty());
+}
+
+#[test]
+fn an_entry_without_a_uid_that_moves_is_moved_and_its_talks_keep_their_ids() {
+    let oral = "Sigdial Oral Session 1: Analysis of discourse and dialogue";
+    let (_dir, copy) = calendar_edited(|entries| {
+        for uid in ["keynotedupoux", "sigdialoralsession1", "coffeebreak5"] {
+            entry(entries, "UID", uid).remove("UID");
+        }
+    });
+    // Sites without UIDs link papers to sessions by title.
+    let papers = std::fs::read_to_string(copy.join("papers.csv")).unwrap();
+    let papers = papers.replace(",sigdialoralsession1,", &format!(",{oral},"));
+    std::fs::write(copy.join("papers.csv"), papers).unwrap();
+    let before = import(&copy, Some(Tz::Europe__Prague)).unwrap().program;
+    assert_eq!(
+        before
+            .sessions()
+            .iter()
+            .filter(|s| s.slot.title == oral)
+            .map(|s| s.talks.len())
+            .sum::<usize>(),
+        5
+    );
+
+    let calendar = copy.join("main_calendar.json");
+    let mut entries: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(&calendar).unwrap()).unwrap();
+    for (title, start, end) in [
+        (
+            oral,
+            "2023-09-13T14:00:00+02:00",
+            "2023-09-13T15:45:00+02:00",
+        ),
+        (
+            "Keynote Dupoux",
+            "2023-09-14T09:15:00+02:00",
+            "2023-09-14T10:15:00+02:00",
+        ),
+    ] {
+        let moved = entry(&mut entries, "title", title);
+        moved.insert("start".into(), start.into());
+        moved.insert("end".into(), end.into());
+    }
+    std::fs::write(&calendar, serde_json::to_string(&entries).unwrap()).unwrap();
+    let after = import(&copy, Some(Tz::Europe__Prague)).unwrap().program;
+
+    let diff = ProgramDiff::between(Some(&before), &after);
+    assert!(
+        diff.changes.iter().all(|c| c.is_moved()),
+        "{:#?}",
+        diff.changes
+    );
+    let sessions: Vec<String> = diff
+        .changes
+        .iter()
+        .filter(|c| c.is_material())
+        .map(|c| c.describe(Tz::Europe__Prague))
+        .collect();
+    assert_eq!(
+        sessions,
+        [
+            format!(
+                "Moved session “{oral}”: now Wed 13 Sep 14:00 CEST (was Wed 13 Sep 10:45 CEST)"
+            ),
+            "Moved session “Keynote Dupoux”: now Thu 14 Sep 09:15 CEST (was Wed 13 Sep 09:15 CEST)"
+                .to_string(),
+        ]
+    );
+    assert_eq!(
+        diff.changes.len(),
+        2 + 5 + 1,
+        "the sessions, the papers, the keynote talk"
+    );
+    let reloaded = stored(&before).replace_program(&after).unwrap();
+    assert_eq!(reloaded, diff, "a reload records the same moves");
 }
