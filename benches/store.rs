@@ -9,7 +9,7 @@
 //!   around it (one prepared connection), so those read as a ratio to their floor; and FTS5's
 //!   ranked search and autocomplete lookups bare, what answers while the bot's index is rebuilt.
 //!
-//! The database is generated once per run (`gen-program --talks 50000 --seed 1`) in a temporary
+//! The database is generated once per run (the `synthetic` crate, 50,000 talks, seed 1) in a temporary
 //! directory. `docs/PERFORMANCE.md` has the figures and how to read them.
 
 use std::hint::black_box;
@@ -20,9 +20,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use confbot::commands;
 use confbot::program::{import_str, ImportOptions};
 use confbot::store::{fts_query, Store};
-use confbot::synthetic::{program_json, GenOptions};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use rusqlite::{params, Connection, OpenFlags};
+use synthetic::{program_json, GenOptions};
 
 const TALKS: usize = 50_000;
 

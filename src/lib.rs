@@ -17,7 +17,6 @@ pub mod program;
 pub mod reply;
 pub mod source;
 pub mod store;
-pub mod synthetic;
 #[cfg(test)]
 mod testing;
 

@@ -4,7 +4,6 @@
 //! Discord. Each subcommand is a thin function: parse, call the library, print.
 
 pub mod config;
-mod gen;
 mod preview;
 mod serve;
 mod text;
@@ -63,8 +62,6 @@ enum Command {
         #[arg(long)]
         to: Option<String>,
     },
-    /// Write a synthetic program (confbot JSON) of any size, for benchmarks and load tests.
-    GenProgram(gen::GenArgs),
     /// Run the bot on Discord (configured by the environment and `.env`; see `.env.example`).
     Serve,
     /// Copy the database (program, settings, Q&A, agendas) to a new file, consistently, even
@@ -156,7 +153,6 @@ pub fn run() -> anyhow::Result<()> {
         Command::Check { file } => check(&file),
         Command::Serve => serve::serve(&cli.db),
         Command::Backup { file } => backup(&cli.db, &file),
-        Command::GenProgram(args) => gen::gen_program(&args),
         Command::Preview { from, to } => preview::preview(&cli.db, from.as_deref(), to.as_deref()),
         Command::Ask { at, question } => ask(&cli.db, at.as_deref(), question),
         Command::Export {

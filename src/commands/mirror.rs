@@ -38,7 +38,7 @@ pub fn set_events(
     Ok(if enabled {
         reply.description(format!(
             "The sessions starting within the next {hours} h will be shown in the Events tab, \
-             soonest first, at most {max} at a time. confbot needs the **Manage Events** \
+             soonest first, at most {max} at a time. confbot needs the **Create Events** \
              permission; organisers' own events are never touched."
         ))
     } else {
@@ -118,9 +118,19 @@ pub fn health(store: &Store, guild: GuildId) -> anyhow::Result<Text> {
     }
     if mirror.broken {
         lines.push(
-            "**stopped: confbot lacks the Manage Events permission.** Grant it, then run \
-             `/setup events` again"
+            "**stopped: confbot lacks the Create Events permission** (since 23 February 2026 \
+             Discord needs it for a bot to create events; Manage Events alone no longer \
+             does). Grant it, then run `/setup events` again"
                 .into(),
+        );
+    }
+    if mirror.repaired > 0 {
+        lines.push(
+            format!(
+                "events of confbot's put back after an edit by hand: {}",
+                mirror.repaired
+            )
+            .into(),
         );
     }
     if mirror.left_out_by_cap {

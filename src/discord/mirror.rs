@@ -1,12 +1,14 @@
 //! The Events tab mirror on Discord: the serenity implementation of [`EventPublisher`]
 //! (external scheduled events, each request through the poster's pacing, so the mirror never
 //! pushes confbot over Discord's global limit), and the gateway events that concern it: an
-//! event deleted by an organiser (not recreated), an organiser's new event and a resumed
-//! session (Discord is listed again: the room under the cap changed, or dispatches may have
-//! been missed), and attendees pressing Interested (a bookmark).
+//! event deleted by an organiser (not recreated), one of confbot's edited by hand (put back),
+//! an organiser's event made, deleted or ended and a resumed session (Discord is listed again:
+//! the room under the cap changed, or dispatches may have been missed), and attendees pressing
+//! Interested (a bookmark).
 
 use std::sync::Arc;
 
+use chrono::DateTime;
 use poise::serenity_prelude as serenity;
 use serde_json::{json, Value};
 use serenity::{FullEvent, GuildId, Http, HttpError, ScheduledEventId, UserId};
@@ -16,6 +18,7 @@ use super::poster::{describe, error_code, SerenityPoster};
 use super::retry::is_transient;
 use super::{Data, Error};
 use crate::commands::mirror::{interested, not_interested};
+use crate::domain::mirror::note_hand_edit;
 use crate::domain::ports::{EventDraft, EventError, EventPublisher, ListedEvent};
 use crate::ids;
 
@@ -94,14 +97,7 @@ impl EventPublisher for SerenityEvents {
             )
             .await
             .map_err(|e| event_error(&e))?;
-        Ok(events
-            .into_iter()
-            .map(|e| ListedEvent {
-                event_id: ids::EventId(e.id.get()),
-                mine: e.creator_id == Some(me),
-                status: u8::from(e.status),
-            })
-            .collect())
+        Ok(events.iter().map(|e| listed(e, me)).collect())
     }
 
     async fn create_event(
@@ -180,6 +176,28 @@ impl SerenityEvents {
     }
 }
 
+/// A scheduled event as the mirror reads it.
+fn listed(e: &serenity::ScheduledEvent, me: UserId) -> ListedEvent {
+    let instant = |t: serenity::Timestamp| {
+        DateTime::from_timestamp(t.unix_timestamp(), 0).unwrap_or_default()
+    };
+    ListedEvent {
+        event_id: ids::EventId(e.id.get()),
+        mine: e.creator_id == Some(me),
+        status: u8::from(e.status),
+        name: e.name.clone(),
+        description: e.description.clone().unwrap_or_default(),
+        location: e
+            .metadata
+            .as_ref()
+            .and_then(|m| m.location.clone())
+            .unwrap_or_default(),
+        channel_id: e.channel_id.map(ids::ChannelId::from),
+        start: instant(e.start_time),
+        end: e.end_time.map(instant),
+    }
+}
+
 /// A failed event request as an [`EventError`].
 fn event_error(error: &serenity::Error) -> EventError {
     let status = match error {
@@ -209,6 +227,24 @@ pub async fn on_event(
             data.run(|store, _| Ok(store.request_event_listing()?))
                 .await?;
         }
+        // An organiser's event gone (deleted, or over) frees room under the cap: count again.
+        FullEvent::GuildScheduledEventDelete { event }
+            if event.creator_id != Some(ctx.cache.current_user().id) =>
+        {
+            data.run(|store, _| Ok(store.request_event_listing()?))
+                .await?;
+        }
+        FullEvent::GuildScheduledEventUpdate { event }
+            if event.creator_id != Some(ctx.cache.current_user().id)
+                && matches!(
+                    event.status,
+                    serenity::ScheduledEventStatus::Completed
+                        | serenity::ScheduledEventStatus::Canceled
+                ) =>
+        {
+            data.run(|store, _| Ok(store.request_event_listing()?))
+                .await?;
+        }
         FullEvent::GuildScheduledEventDelete { event } => {
             let id = ids::EventId(event.id.get());
             let known = data
@@ -216,6 +252,20 @@ pub async fn on_event(
                 .await?;
             if known {
                 tracing::info!(event = %id, "an organiser deleted a mirrored event; not recreated until /setup events");
+            }
+        }
+        // One of confbot's edited: put back if it was by hand.
+        FullEvent::GuildScheduledEventUpdate { event } => {
+            let (guild, seen) = (
+                ids::GuildId::from(event.guild_id),
+                listed(event, ctx.cache.current_user().id),
+            );
+            let id = seen.event_id;
+            let by_hand = data
+                .run(move |store, _| Ok(note_hand_edit(store, guild, &seen)?))
+                .await?;
+            if by_hand {
+                tracing::info!(event = %id, "a mirrored event was edited by hand; putting it back");
             }
         }
         FullEvent::GuildScheduledEventUserAdd { subscribed } => {

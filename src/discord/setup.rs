@@ -89,7 +89,7 @@ async fn show(ctx: Context<'_>) -> Result<(), Error> {
     run_private(ctx, move |store, _| core::show(store, guild, &rules)).await
 }
 
-/// Show the coming sessions in Discord's Events tab (needs Manage Events)
+/// Show the coming sessions in Discord's Events tab (needs Create Events)
 #[poise::command(slash_command, guild_only)]
 async fn events(
     ctx: Context<'_>,

@@ -1,21 +1,23 @@
 //! The Events tab mirror's decisions: what each session's scheduled event says ([`draft`]),
 //! what one sync must do to bring a guild's events in line with the program ([`plan`]), and
-//! what a listing of Discord's events says about confbot's records ([`reconcile`]). Plain
+//! what a listing of Discord's events says about confbot's records ([`reconcile`]), and
+//! whether an event of confbot's was edited by hand ([`note_hand_edit`]). Plain
 //! functions of the store, the program and `now`; the tick in `jobs/mirror.rs` carries
 //! them out through [`crate::domain::ports::EventPublisher`].
 //!
 //! The window: sessions running now or starting within `hours`, soonest first, at most
 //! `max_events` of them and never more than the room Discord's cap of 100 open events leaves
 //! beside the organisers' own events (which confbot never touches). A session whose event an
-//! organiser deleted by hand keeps its place out of the mirror until `/setup events` is run
-//! again.
+//! organiser deleted by hand (seen on the gateway or, while confbot was away, at the next
+//! listing) keeps its place out of the mirror until `/setup events` is run again; one edited by
+//! hand is put back, since the program is the source of truth for confbot's events.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::ports::{EventChannel, EventDraft, ListedEvent};
-use crate::ids::EventId;
+use crate::ids::{ChannelId, EventId, GuildId};
 use crate::program::SessionSlot;
 use crate::reply::{escaped, limits, truncate};
 use crate::store::{EventMirror, EventRoom, MirroredEvent, Store};
@@ -237,11 +239,15 @@ pub fn plan(store: &Store, mirror: &EventMirror, now: DateTime<Utc>) -> anyhow::
 /// What a listing of the guild's events says about confbot's records.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reconciled {
-    /// Sessions whose event is missing from Discord: forgotten, so the next sync recreates
-    /// them if they are still wanted.
-    pub missing: Vec<String>,
-    /// Events confbot made that no session claims (a crash between creating and recording, a
-    /// deletion that failed): deleted, so no session has two.
+    /// Sessions whose event is gone though confbot never deleted it: someone did, so it stays
+    /// deleted until `/setup events`, as a deletion seen on the gateway does.
+    pub deleted: Vec<String>,
+    /// Sessions whose unanswered create did make their event: (session, event), adopted.
+    pub adopted: Vec<(String, EventId)>,
+    /// Sessions whose unanswered create made nothing: the next sync may create them again.
+    pub unmade: Vec<String>,
+    /// Events confbot made that no session claims (one it deleted without the answer, an
+    /// attempt from before records of attempts): deleted, so no session has two.
     pub orphans: Vec<EventId>,
     /// Sessions whose event someone started: (session, status as listed).
     pub statuses: Vec<(String, u8)>,
@@ -249,32 +255,138 @@ pub struct Reconciled {
     pub foreign: u32,
 }
 
+/// A place as an event shows it: the channel it is held in, or its location.
+#[derive(Debug, PartialEq, Eq)]
+enum Place<'a> {
+    Channel(ChannelId),
+    Location(&'a str),
+}
+
+/// What an event says, as far as confbot sets it; the start only while it is scheduled (an
+/// active event's start cannot change).
+#[derive(Debug, PartialEq, Eq)]
+struct Says<'a> {
+    name: &'a str,
+    description: &'a str,
+    place: Place<'a>,
+    start: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+}
+
+impl<'a> Says<'a> {
+    fn record(r: &'a MirroredEvent, started: bool) -> Says<'a> {
+        Says {
+            name: &r.name,
+            description: &r.description,
+            place: r
+                .channel_id
+                .map_or(Place::Location(&r.location), Place::Channel),
+            start: (!started).then_some(r.start),
+            end: Some(r.end),
+        }
+    }
+
+    fn draft(d: &'a EventDraft, started: bool) -> Says<'a> {
+        Says {
+            name: &d.name,
+            description: &d.description,
+            place: d
+                .channel
+                .map_or(Place::Location(&d.location), |c| Place::Channel(c.id)),
+            start: (!started).then_some(d.start),
+            end: Some(d.end),
+        }
+    }
+
+    fn listed(l: &'a ListedEvent) -> Says<'a> {
+        Says {
+            name: &l.name,
+            description: &l.description,
+            place: l
+                .channel_id
+                .map_or(Place::Location(&l.location), Place::Channel),
+            start: (l.status != ACTIVE).then_some(l.start),
+            end: l.end,
+        }
+    }
+}
+
 /// Compares confbot's records with Discord's list.
 pub fn reconcile(records: &[MirroredEvent], listed: &[ListedEvent]) -> Reconciled {
     let by_id: HashMap<EventId, &ListedEvent> = listed.iter().map(|l| (l.event_id, l)).collect();
-    let known: HashSet<EventId> = records.iter().filter_map(|r| r.event_id).collect();
+    let mut claimed: HashSet<EventId> = records.iter().filter_map(|r| r.event_id).collect();
     let mut out = Reconciled {
         foreign: listed.iter().filter(|l| !l.mine).count() as u32,
-        orphans: listed
-            .iter()
-            .filter(|l| l.mine && !known.contains(&l.event_id))
-            .map(|l| l.event_id)
-            .collect(),
         ..Reconciled::default()
     };
     for record in records {
+        if record.creating {
+            // Its own unclaimed event that says exactly what the attempt sent.
+            let made = listed.iter().find(|l| {
+                l.mine
+                    && !claimed.contains(&l.event_id)
+                    && Says::listed(l) == Says::record(record, l.status == ACTIVE)
+            });
+            match made {
+                Some(l) => {
+                    claimed.insert(l.event_id);
+                    out.adopted.push((record.session_id.clone(), l.event_id));
+                }
+                None => out.unmade.push(record.session_id.clone()),
+            }
+            continue;
+        }
         let Some(event) = record.event_id else {
             continue;
         };
         match by_id.get(&event) {
-            None => out.missing.push(record.session_id.clone()),
+            None => out.deleted.push(record.session_id.clone()),
             Some(l) if l.status != record.status => {
                 out.statuses.push((record.session_id.clone(), l.status))
             }
             Some(_) => {}
         }
     }
+    out.orphans = listed
+        .iter()
+        .filter(|l| l.mine && !claimed.contains(&l.event_id))
+        .map(|l| l.event_id)
+        .collect();
     out
+}
+
+/// `listed` is one of confbot's events as Discord shows it now (listed, or dispatched as
+/// changed). If it says neither what confbot last wrote nor what the program wants, someone
+/// edited it by hand: its record takes what it says, so the next sync's plan puts it back, and
+/// the repair is counted for `/setup show`. Whether it was edited by hand.
+pub fn note_hand_edit(store: &Store, guild: GuildId, listed: &ListedEvent) -> anyhow::Result<bool> {
+    let Some(mut record) = store
+        .mirrored_events(guild)?
+        .into_iter()
+        .find(|r| r.event_id == Some(listed.event_id))
+    else {
+        return Ok(false);
+    };
+    let started = listed.status == ACTIVE;
+    if Says::listed(listed) == Says::record(&record, started) {
+        return Ok(false);
+    }
+    // What confbot is writing right now (its own edit's dispatch may come before the record).
+    if let Some(session) = store.session(&record.session_id)? {
+        let wanted = draft(store, &session, &store.event_rooms(guild)?)?;
+        if Says::listed(listed) == Says::draft(&wanted, started) {
+            return Ok(false);
+        }
+    }
+    record.name.clone_from(&listed.name);
+    record.description.clone_from(&listed.description);
+    record.location.clone_from(&listed.location);
+    record.channel_id = listed.channel_id;
+    record.start = listed.start;
+    record.end = listed.end.unwrap_or(record.end);
+    store.save_mirrored_event(guild, &record)?;
+    store.count_event_repairs(guild, 1)?;
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -354,6 +466,7 @@ mod tests {
         let record = MirroredEvent {
             session_id: session.id.to_string(),
             event_id: Some(EventId(1)),
+            creating: false,
             name: draft.name.clone(),
             description: draft.description.clone(),
             location: draft.location.clone(),
@@ -388,6 +501,7 @@ mod tests {
         let record = |session: &str, event: u64| MirroredEvent {
             session_id: session.into(),
             event_id: Some(EventId(event)),
+            creating: false,
             name: String::new(),
             description: String::new(),
             location: String::new(),
@@ -400,6 +514,12 @@ mod tests {
             event_id: EventId(event),
             mine,
             status,
+            name: String::new(),
+            description: String::new(),
+            location: String::new(),
+            channel_id: None,
+            start: pdt(9, 0),
+            end: Some(pdt(10, 0)),
         };
         let found = reconcile(
             &[record("a", 1), record("b", 2), record("c", 3)],
@@ -410,9 +530,48 @@ mod tests {
                 listed(5, false, 1),
             ],
         );
-        assert_eq!(found.missing, ["b"]);
+        assert_eq!(found.deleted, ["b"]);
         assert_eq!(found.orphans, [EventId(4)]);
         assert_eq!(found.statuses, [("c".to_string(), 2)]);
         assert_eq!(found.foreign, 1);
+    }
+
+    #[test]
+    fn an_unanswered_create_adopts_its_own_unclaimed_event_that_says_the_same_and_only_that() {
+        let attempt = |session: &str, name: &str| MirroredEvent {
+            session_id: session.into(),
+            event_id: None,
+            creating: true,
+            name: name.into(),
+            description: "Talks".into(),
+            location: "Hall".into(),
+            channel_id: None,
+            start: pdt(9, 0),
+            end: pdt(10, 0),
+            status: SCHEDULED,
+        };
+        let listed = |event: u64, mine: bool, name: &str| ListedEvent {
+            event_id: EventId(event),
+            mine,
+            status: SCHEDULED,
+            name: name.into(),
+            description: "Talks".into(),
+            location: "Hall".into(),
+            channel_id: None,
+            start: pdt(9, 0),
+            end: Some(pdt(10, 0)),
+        };
+        let found = reconcile(
+            &[attempt("a", "Keynote"), attempt("b", "Posters")],
+            &[
+                listed(1, false, "Posters"),
+                listed(2, true, "Keynote"),
+                listed(3, true, "Something else"),
+            ],
+        );
+        assert_eq!(found.adopted, [("a".to_string(), EventId(2))]);
+        assert_eq!(found.unmade, ["b"], "an organiser's event is never adopted");
+        assert_eq!(found.orphans, [EventId(3)]);
+        assert!(found.deleted.is_empty());
     }
 }

@@ -141,7 +141,7 @@ pub struct EventChannel {
     pub stage: bool,
 }
 
-/// A scheduled event as Discord lists it.
+/// A scheduled event as Discord lists it (or dispatches it changed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedEvent {
     pub event_id: EventId,
@@ -149,6 +149,13 @@ pub struct ListedEvent {
     pub mine: bool,
     /// 1 scheduled, 2 active.
     pub status: u8,
+    pub name: String,
+    pub description: String,
+    /// An external event's location (empty for one held in a channel).
+    pub location: String,
+    pub channel_id: Option<ChannelId>,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
 }
 
 /// Why a scheduled event request failed.

@@ -2,7 +2,10 @@
 //! it must (at start, after a gateway resume, when the guild was full or an organiser made an
 //! event, after `/setup events`),
 //! then carry out [`crate::domain::mirror::plan`] through the [`EventPublisher`], recording each event
-//! as it goes so a crash or restart never duplicates one.
+//! as it goes so a crash or restart never duplicates one. A create is recorded as an attempt
+//! before it is sent; while one is unanswered, Discord's list is read (and the attempt's event
+//! adopted if it was made) before anything else. A listing also puts back events edited by
+//! hand, and keeps deleted the events that vanished while confbot was away.
 //!
 //! Failures: a missing permission marks the mirror broken (logged once, shown in `/setup
 //! show`) and nothing is tried there until an admin runs `/setup events`; a full guild stops
@@ -11,7 +14,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::mirror::{plan, reconcile, Action, ACTIVE, COMPLETED};
+use crate::domain::mirror::{
+    note_hand_edit, plan, reconcile, Action, ACTIVE, COMPLETED, SCHEDULED,
+};
 use crate::domain::ports::{EventDraft, EventError, EventPublisher};
 use crate::ids::GuildId;
 use crate::store::{EventMirror, MirroredEvent, Store};
@@ -102,11 +107,26 @@ async fn sync_inner(
 ) -> Result<(), SyncError> {
     let guild = mirror.guild_id;
     let mut mirror = mirror.clone();
-    if mirror.needs_listing {
+    let records = store.mirrored_events(guild)?;
+    // An unanswered create is looked for before anything is created again.
+    if mirror.needs_listing || records.iter().any(|r| r.creating) {
         let listed = publisher.list_events(guild).await?;
-        let found = reconcile(&store.mirrored_events(guild)?, &listed);
-        for session_id in &found.missing {
+        let found = reconcile(&records, &listed);
+        for session_id in &found.deleted {
+            store.mark_mirrored_event_deleted(guild, session_id)?;
+        }
+        for session_id in &found.unmade {
             store.forget_mirrored_event(guild, session_id)?;
+        }
+        for (session_id, event) in &found.adopted {
+            if let Some(mut record) = record_of(store, guild, session_id)? {
+                record.event_id = Some(*event);
+                record.creating = false;
+                store.save_mirrored_event(guild, &record)?;
+            }
+        }
+        for event in listed.iter().filter(|l| l.mine) {
+            note_hand_edit(store, guild, event)?;
         }
         for (session_id, status) in &found.statuses {
             if let Some(mut record) = record_of(store, guild, session_id)? {
@@ -170,18 +190,16 @@ async fn sync_inner(
                 match publisher.edit_event(guild, event, &draft, started).await {
                     Ok(()) => {
                         report.edited += 1;
-                        let status = if started {
-                            ACTIVE
-                        } else {
-                            crate::domain::mirror::SCHEDULED
-                        };
+                        let status = if started { ACTIVE } else { SCHEDULED };
                         store.save_mirrored_event(
                             guild,
-                            &record(&session_id, event, &draft, status),
+                            &record(&session_id, Some(event), &draft, status),
                         )?;
                     }
-                    // Gone behind confbot's back: recreated by the next sync.
-                    Err(EventError::Unknown) => store.forget_mirrored_event(guild, &session_id)?,
+                    // Deleted behind confbot's back: it stays deleted.
+                    Err(EventError::Unknown) => {
+                        store.mark_mirrored_event_deleted(guild, &session_id)?
+                    }
                     Err(e) => return Err(e.into()),
                 }
             }
@@ -194,17 +212,33 @@ async fn sync_inner(
                             store.save_mirrored_event(guild, &record)?;
                         }
                     }
-                    Err(EventError::Unknown) => store.forget_mirrored_event(guild, &session_id)?,
+                    Err(EventError::Unknown) => {
+                        store.mark_mirrored_event_deleted(guild, &session_id)?
+                    }
                     Err(e) => return Err(e.into()),
                 }
             }
             Action::Create { session_id, draft } => {
-                let event = publisher.create_event(guild, &draft).await?;
-                report.created += 1;
-                store.save_mirrored_event(
-                    guild,
-                    &record(&session_id, event, &draft, crate::domain::mirror::SCHEDULED),
-                )?;
+                // Recorded before it is sent: Discord has no nonce for events, so if the answer
+                // is lost (or confbot killed) the next listing looks for what was sent.
+                let mut attempt = record(&session_id, None, &draft, SCHEDULED);
+                attempt.creating = true;
+                store.save_mirrored_event(guild, &attempt)?;
+                match publisher.create_event(guild, &draft).await {
+                    Ok(event) => {
+                        report.created += 1;
+                        store.save_mirrored_event(
+                            guild,
+                            &record(&session_id, Some(event), &draft, SCHEDULED),
+                        )?;
+                    }
+                    // It may have been made: the attempt stays for the next listing.
+                    Err(e @ EventError::Transient(_)) => return Err(e.into()),
+                    Err(e) => {
+                        store.forget_mirrored_event(guild, &session_id)?;
+                        return Err(e.into());
+                    }
+                }
             }
         }
     }
@@ -225,13 +259,14 @@ fn record_of(
 
 fn record(
     session_id: &str,
-    event: crate::ids::EventId,
+    event: Option<crate::ids::EventId>,
     draft: &EventDraft,
     status: u8,
 ) -> MirroredEvent {
     MirroredEvent {
         session_id: session_id.to_owned(),
-        event_id: Some(event),
+        event_id: event,
+        creating: false,
         name: draft.name.clone(),
         description: draft.description.clone(),
         location: draft.location.clone(),

@@ -32,6 +32,8 @@ pub struct EventMirror {
     /// than `max_events`) was the reason.
     pub left_out: u32,
     pub left_out_by_cap: bool,
+    /// Events of confbot's edited by hand and put back, since `/setup events`.
+    pub repaired: u32,
 }
 
 /// A room (or track) whose sessions' events are held in a voice or stage channel.
@@ -42,11 +44,15 @@ pub struct EventRoom {
     pub stage: bool,
 }
 
-/// One session's event: its id (none once an organiser deleted it by hand) and what it says.
+/// One session's event: its id (none once an organiser deleted it by hand, or while a create
+/// is unanswered) and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MirroredEvent {
     pub session_id: String,
     pub event_id: Option<EventId>,
+    /// A create was sent and its answer not seen: the event may exist, saying what this
+    /// record says; the next listing looks for it before anything is created again.
+    pub creating: bool,
     pub name: String,
     pub description: String,
     pub location: String,
@@ -58,7 +64,8 @@ pub struct MirroredEvent {
 }
 
 const MIRROR: &str = "SELECT guild_id, enabled, hours, max_events, foreign_events, needs_listing,
-    last_sync_at, last_error, last_error_at, broken, left_out, left_out_by_cap FROM event_mirrors";
+    last_sync_at, last_error, last_error_at, broken, left_out, left_out_by_cap, repaired
+    FROM event_mirrors";
 
 fn mirror(r: &Row<'_>) -> rusqlite::Result<EventMirror> {
     Ok(EventMirror {
@@ -74,6 +81,7 @@ fn mirror(r: &Row<'_>) -> rusqlite::Result<EventMirror> {
         broken: r.get(9)?,
         left_out: r.get(10)?,
         left_out_by_cap: r.get(11)?,
+        repaired: r.get(12)?,
     })
 }
 
@@ -87,12 +95,13 @@ impl Store {
     }
 
     /// The guilds whose mirror is on, or off with events of confbot's still on Discord (to be
-    /// removed), not broken, and not waiting after a failure at `now`.
+    /// removed; an unanswered create may have made one), not broken, and not waiting after a failure at `now`.
     pub fn mirroring_guilds(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<EventMirror>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
             "{MIRROR} WHERE (enabled OR EXISTS (SELECT 1 FROM mirrored_events m
-                   WHERE m.guild_id = event_mirrors.guild_id AND m.event_id IS NOT NULL))
+                   WHERE m.guild_id = event_mirrors.guild_id
+                     AND (m.event_id IS NOT NULL OR m.creating)))
                AND NOT broken AND (retry_at IS NULL OR retry_at <= ?1)
              ORDER BY guild_id"
         ))?;
@@ -116,12 +125,12 @@ impl Store {
             "INSERT INTO event_mirrors (guild_id, enabled, hours, max_events) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (guild_id) DO UPDATE SET enabled = ?2, hours = ?3, max_events = ?4,
                  needs_listing = 1, broken = 0, last_error = NULL, last_error_at = NULL,
-                 failures = 0, retry_at = NULL",
+                 failures = 0, retry_at = NULL, repaired = 0",
             params![guild_id, enabled, hours, max_events],
         )
         .context("setting the event mirror")?;
         tx.execute(
-            "DELETE FROM mirrored_events WHERE guild_id = ?1 AND event_id IS NULL",
+            "DELETE FROM mirrored_events WHERE guild_id = ?1 AND event_id IS NULL AND NOT creating",
             [guild_id],
         )?;
         tx.commit().context("setting the event mirror")
@@ -214,7 +223,7 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT session_id, event_id, name, description, location, starts_at, ends_at, status,
-                 channel_id
+                 channel_id, creating
              FROM mirrored_events WHERE guild_id = ?1 ORDER BY starts_at, session_id",
         )?;
         let rows = stmt.query_map([guild_id], |r| {
@@ -228,6 +237,7 @@ impl Store {
                 end: from_unix(r.get(6)?),
                 status: r.get(7)?,
                 channel_id: r.get(8)?,
+                creating: r.get(9)?,
             })
         })?;
         rows.collect::<Result<_, _>>()
@@ -240,11 +250,11 @@ impl Store {
             .execute(
                 "INSERT INTO mirrored_events
                      (guild_id, session_id, event_id, name, description, location, starts_at, ends_at,
-                      status, channel_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                      status, channel_id, creating)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (guild_id, session_id) DO UPDATE SET event_id = ?3, name = ?4,
                      description = ?5, location = ?6, starts_at = ?7, ends_at = ?8, status = ?9,
-                     channel_id = ?10",
+                     channel_id = ?10, creating = ?11",
                 params![
                     guild_id,
                     e.session_id,
@@ -255,7 +265,8 @@ impl Store {
                     e.start.timestamp(),
                     e.end.timestamp(),
                     e.status,
-                    e.channel_id
+                    e.channel_id,
+                    e.creating
                 ],
             )
             .context("recording a mirrored event")?;
@@ -285,6 +296,34 @@ impl Store {
             )
             .context("recording a deleted event")?;
         Ok(changed > 0)
+    }
+
+    /// `session_id`'s event is gone from Discord though confbot never deleted it: someone did,
+    /// and like a deletion seen on the gateway it stays deleted until `/setup events`.
+    pub fn mark_mirrored_event_deleted(
+        &self,
+        guild_id: GuildId,
+        session_id: &str,
+    ) -> anyhow::Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE mirrored_events SET event_id = NULL, creating = 0
+                 WHERE guild_id = ?1 AND session_id = ?2",
+                params![guild_id, session_id],
+            )
+            .context("recording a deleted event")?;
+        Ok(())
+    }
+
+    /// Counts `n` events of confbot's found edited by hand, to be put back.
+    pub fn count_event_repairs(&self, guild_id: GuildId, n: u32) -> anyhow::Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE event_mirrors SET repaired = repaired + ?2 WHERE guild_id = ?1",
+                params![guild_id, n],
+            )
+            .context("counting repaired events")?;
+        Ok(())
     }
 
     /// `/setup room-channel`: `name`'s sessions become events in a voice or stage channel.
@@ -419,5 +458,35 @@ mod tests {
             .unwrap();
         assert_eq!(left, 0, "/forget-me leaves no record of Interested");
         assert_eq!(store.remove_event_bookmarks(user, "s").unwrap(), 0);
+    }
+
+    #[test]
+    fn a_mirror_turned_off_is_still_synced_while_a_create_is_unanswered() {
+        let store = store();
+        let guild = GuildId(7);
+        store.set_event_mirror(guild, false, 24, 50).unwrap();
+        assert!(store.mirroring_guilds(pdt(9, 0)).unwrap().is_empty());
+        let attempt = MirroredEvent {
+            session_id: "s".into(),
+            event_id: None,
+            creating: true,
+            name: "Keynote".into(),
+            description: "Talks".into(),
+            location: "Hall".into(),
+            channel_id: None,
+            start: pdt(10, 0),
+            end: pdt(11, 0),
+            status: 1,
+        };
+        store.save_mirrored_event(guild, &attempt).unwrap();
+        let synced = store.mirroring_guilds(pdt(9, 0)).unwrap();
+        assert_eq!(
+            synced.len(),
+            1,
+            "its event may exist and must be found to be removed"
+        );
+        // `/setup events` keeps the attempt: only deletions by hand are forgotten.
+        store.set_event_mirror(guild, true, 24, 50).unwrap();
+        assert_eq!(store.mirrored_events(guild).unwrap(), [attempt]);
     }
 }

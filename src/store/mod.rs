@@ -82,6 +82,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         )),
         M::up(include_str!("../../migrations/15-outbox/up.sql")),
         M::up(include_str!("../../migrations/16-digests/up.sql")),
+        M::up(include_str!("../../migrations/17-mirror-repairs/up.sql")),
     ])
 });
 
@@ -371,7 +372,7 @@ mod tests {
         let path = dir.path().join("confbot.sqlite3");
         let store = Store::open(&path).unwrap();
         let generated = |talks| {
-            let json = crate::synthetic::program_json(&crate::synthetic::GenOptions {
+            let json = synthetic::program_json(&synthetic::GenOptions {
                 talks,
                 days: 2,
                 tracks: 3,

@@ -3,6 +3,8 @@
 //! - a wall-clock time resolves to the one instant that shows it in its zone, or is an error
 //!   exactly when there is no such instant (a DST gap) or two (a fold): never a wrong instant.
 //!   The oracle is independent of the code under test: it scans every minute around the time.
+//! - a generated program (the `synthetic` crate, which cannot depend on confbot) imports
+//!   cleanly with the size and shape asked for.
 //! - replacing program `a` by program `b` leaves the store exactly as a fresh import of `b`
 //!   does: the program, what search finds, and the announcements that would be posted.
 
@@ -11,10 +13,10 @@ use chrono_tz::Tz;
 use confbot::jobs::announcements::plan;
 use confbot::jobs::delivery::Rules;
 use confbot::program::time::{resolve_local, LocalTimeError};
-use confbot::program::{import_str, ImportOptions, Program};
+use confbot::program::{import_str, ImportOptions, Program, TalkKind};
 use confbot::store::Store;
-use confbot::synthetic::{program_json, GenOptions};
 use proptest::prelude::*;
+use synthetic::{program_json, GenOptions};
 
 /// Zones with DST both ways, half-hour offsets, and none at all.
 const ZONES: &[Tz] = &[
@@ -128,6 +130,45 @@ fn generated(talks: usize, tracks: u32, seed: u64) -> Program {
     import_str("generated", &json, &ImportOptions::default())
         .unwrap()
         .program
+}
+
+#[test]
+fn a_generated_program_imports_with_the_requested_size_and_no_warnings() {
+    for talks in [10, 300] {
+        let json = program_json(&GenOptions {
+            talks,
+            days: 2,
+            tracks: 3,
+            seed: 1,
+        })
+        .unwrap();
+        let imported = import_str("gen", &json, &ImportOptions::default()).unwrap();
+        let program = &imported.program;
+        assert_eq!(program.talks().count(), talks);
+        // Four sessions a day in each track.
+        assert_eq!(program.sessions().len(), 2 * 3 * 4);
+        assert_eq!(program.days().len(), 2);
+        assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
+        assert!(program.talks().all(|t| !t.speakers.is_empty()));
+    }
+}
+
+#[test]
+fn a_generated_program_makes_crowded_sessions_poster_sessions_and_learning_common() {
+    let program = generated(2000, 3, 3);
+    assert!(program.talks().all(|t| t.kind == TalkKind::Poster));
+    let learning = program
+        .talks()
+        .filter(|t| t.abstract_text.contains("learning"))
+        .count() as f64
+        / 2000.0;
+    assert!((0.35..0.45).contains(&learning), "{learning}");
+    let words: usize = program
+        .talks()
+        .map(|t| t.abstract_text.split(' ').count())
+        .sum::<usize>()
+        / 2000;
+    assert!((80..250).contains(&words), "{words} words per abstract");
 }
 
 /// What the store shows of its program: the program, what searches find (ids, then the

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use confbot::program::{import_str, ImportOptions};
 use confbot::store::{ScheduledTalk, Store};
-use confbot::synthetic::{program_json, search_mix, typed_prefixes, GenOptions};
+use synthetic::{program_json, search_mix, typed_prefixes, GenOptions, TalkText};
 
 struct Setup {
     _dir: tempfile::TempDir,
@@ -47,7 +47,15 @@ fn setup() -> &'static Setup {
 }
 
 fn queries(store: &Store) -> Vec<String> {
-    let mut queries = search_mix(&store.load_program().unwrap().unwrap());
+    let program = store.load_program().unwrap().unwrap();
+    let talks: Vec<TalkText> = program
+        .talks()
+        .map(|t| TalkText {
+            title: &t.title,
+            speaker: &t.speakers[0].name,
+        })
+        .collect();
+    let mut queries = search_mix(&talks);
     queries.extend(
         [
             "learning",

@@ -10,7 +10,7 @@ use confbot::program::{import_str, ImportOptions, Program};
 use confbot::store::Store;
 use fake_discord::{FakeDiscord, InteractionResponse};
 use serde_json::{json, Value};
-use serenity::all::{ScheduledEvent, ScheduledEventStatus, ScheduledEventType};
+use serenity::all::{Permissions, ScheduledEvent, ScheduledEventStatus, ScheduledEventType};
 
 use crate::helpers::{fields, Mode, SteppedClock, TestBot, IDS};
 
@@ -269,7 +269,7 @@ async fn a_reload_edits_and_deletes_exactly_the_changed_sessions_events() {
 }
 
 #[tokio::test]
-async fn a_restart_after_an_event_vanished_and_a_lost_record_leaves_one_event_per_session() {
+async fn a_restart_after_an_event_vanished_keeps_it_deleted_and_removes_an_unrecorded_one() {
     let clock = SteppedClock::new(at(1, 8, 0));
     let bot = started(clock.clone(), program()).await;
     let fake = bot.fake.clone();
@@ -295,21 +295,34 @@ async fn a_restart_after_an_event_vanished_and_a_lost_record_leaves_one_event_pe
         .unwrap();
 
     let bot = TestBot::start_on(fake.clone(), store, clock.clone(), Mode::Proxy).await;
-    until(&fake, "one event per session again", |f| {
-        let open = open_mine(f);
-        open.len() == 5 && open.iter().all(|e| e.id != unrecorded.id)
-    })
+    until(
+        &fake,
+        "the unrecorded event gone and the room filled",
+        |f| {
+            let open = open_mine(f);
+            open.len() == 5 && open.iter().all(|e| e.id != unrecorded.id)
+        },
+    )
     .await;
     a_few_ticks().await;
     let mut open = names(&open_mine(&fake));
     open.sort();
-    let mut wanted: Vec<String> = (9..=13).map(|h| title(1, h)).collect();
+    let mut wanted: Vec<String> = (9..=14)
+        .map(|h| title(1, h))
+        .filter(|t| *t != vanished.name)
+        .collect();
     wanted.sort();
     assert_eq!(open, wanted, "exactly one event per mirrored session");
     assert!(
-        open.contains(&vanished.name),
-        "the missing one is recreated"
+        !open.contains(&vanished.name),
+        "an event deleted while confbot was away stays deleted"
     );
+    // Until `/setup events` brings it back.
+    mirror(&fake, 24, 6).await;
+    until(&fake, "the deleted one back", |f| {
+        names(&open_mine(f)).contains(&vanished.name)
+    })
+    .await;
     fake.assert_no_violations();
     bot.stop().await;
 }
@@ -343,11 +356,21 @@ async fn an_event_deleted_by_an_organiser_is_not_recreated_until_setup_events() 
 }
 
 #[tokio::test]
-async fn a_missing_permission_is_reported_once_without_a_retry_storm() {
+async fn with_manage_events_but_not_create_events_the_mirror_stops_once_and_says_which_is_missing()
+{
     let clock = SteppedClock::new(at(1, 8, 0));
     let bot = started(clock.clone(), program()).await;
     let fake = bot.fake.clone();
-    fake.refuse_events(true);
+    // Discord's split of 23 February 2026: Manage Events alone no longer creates events.
+    fake.set_bot_permission(Permissions::CREATE_EVENTS, false);
+    fake.set_bot_permission(Permissions::MANAGE_EVENTS, true);
+    let answer = admin_runs(&fake, "setup events", vec![("enabled", json!(true))]).await;
+    let said = answer.embeds[0]["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(said.contains("**Create Events**"), "{said}");
+    assert!(!said.contains("Manage Events"), "{said}");
     mirror(&fake, 24, 5).await;
     let creates = |f: &FakeDiscord| {
         f.requests_to("POST", "/guilds/{guild_id}/scheduled-events")
@@ -359,16 +382,20 @@ async fn a_missing_permission_is_reported_once_without_a_retry_storm() {
     a_few_ticks().await;
     assert_eq!(creates(&fake), 1, "no retry storm");
     let line = events_line(&fake).await;
-    assert!(line.contains("Manage Events"), "{line}");
+    assert!(
+        line.contains("lacks the Create Events permission"),
+        "{line}"
+    );
     assert!(line.contains("Missing Permissions"), "{line}");
 
-    fake.refuse_events(false);
+    fake.set_bot_permission(Permissions::CREATE_EVENTS, true);
+    fake.set_bot_permission(Permissions::MANAGE_EVENTS, false);
     mirror(&fake, 24, 5).await;
     until(&fake, "five events once allowed", |f| {
         open_mine(f).len() == 5
     })
     .await;
-    assert!(!events_line(&fake).await.contains("Manage Events"));
+    assert!(!events_line(&fake).await.contains("Create Events"));
     fake.assert_no_violations();
     bot.stop().await;
 }
@@ -527,8 +554,9 @@ async fn after_a_gateway_resume_the_events_are_listed_again_and_an_orphan_remove
     bot.stop().await;
 }
 
-/// Where events are created.
+/// Where events are created, and where one is changed or deleted.
 const CREATE: &str = "/guilds/{guild_id}/scheduled-events";
+const EVENT: &str = "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}";
 
 /// A bot at 8:00 on day one whose mirror's first request was answered 500.
 async fn after_a_failed_first_sync() -> (TestBot, Arc<SteppedClock>) {
@@ -709,6 +737,153 @@ async fn turning_the_mirror_off_removes_confbots_events_and_leaves_the_organiser
         .collect();
     assert_eq!(others, ["Organisers' dinner"]);
     assert!(events_line(&fake).await.starts_with("off"));
+    fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn room_the_organisers_free_under_the_cap_is_taken_back_within_a_tick_or_two() {
+    let clock = SteppedClock::new(at(1, 8, 0));
+    let bot = started(clock.clone(), program()).await;
+    let fake = bot.fake.clone();
+    let meetups: Vec<_> = (0..90)
+        .map(|i| {
+            fake.seed_event(
+                &format!("Meetup {i}"),
+                "2021-05-05T01:00:00Z",
+                "2021-05-05T02:00:00Z",
+                "The bar",
+            )
+        })
+        .collect();
+    mirror(&fake, 168, 14).await;
+    until(&fake, "ten events", |f| open_mine(f).len() == 10).await;
+    for meetup in &meetups[..40] {
+        fake.delete_event_by_hand(*meetup);
+    }
+    until(&fake, "the mirror's fourteen", |f| open_mine(f).len() == 14).await;
+    assert!(!events_line(&fake)
+        .await
+        .contains("limited by Discord's cap"));
+    fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_is_found_and_adopted_not_made_again() {
+    let clock = SteppedClock::new(at(1, 8, 0));
+    let bot = started(clock.clone(), program()).await;
+    let fake = bot.fake.clone();
+    fake.fail_next("POST", CREATE, 1, fake_discord::Fault::LostAfterWrite);
+    mirror(&fake, 24, 3).await;
+    until(&fake, "the lost attempt", |f| {
+        f.requests_to("POST", CREATE).len() == 1
+    })
+    .await;
+    clock.set(at(1, 8, 1));
+    until(&fake, "three events", |f| open_mine(f).len() >= 3).await;
+    a_few_ticks().await;
+    assert_eq!(
+        names(&open_mine(&fake)),
+        [title(1, 9), title(1, 10), title(1, 11)],
+        "one event per session"
+    );
+    assert_eq!(
+        fake.requests_to("POST", CREATE).len(),
+        3,
+        "no second create"
+    );
+    assert!(
+        fake.requests_to("DELETE", EVENT).is_empty(),
+        "adopted, not deleted"
+    );
+    fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_kill_after_a_create_whose_answer_was_lost_still_leaves_one_event_per_session() {
+    let clock = SteppedClock::new(at(1, 8, 0));
+    let bot = started(clock.clone(), program()).await;
+    let fake = bot.fake.clone();
+    fake.fail_next("POST", CREATE, 1, fake_discord::Fault::LostAfterWrite);
+    mirror(&fake, 24, 3).await;
+    until(&fake, "the lost attempt", |f| {
+        f.requests_to("POST", CREATE).len() == 1
+    })
+    .await;
+    let (fake, store) = bot.crash();
+    let bot = TestBot::start_on(fake.clone(), store, clock.clone(), Mode::Proxy).await;
+    until(&fake, "three events", |f| open_mine(f).len() >= 3).await;
+    a_few_ticks().await;
+    assert_eq!(
+        names(&open_mine(&fake)),
+        [title(1, 9), title(1, 10), title(1, 11)],
+        "one event per session"
+    );
+    assert_eq!(
+        fake.requests_to("POST", CREATE).len(),
+        3,
+        "no second create"
+    );
+    assert!(
+        fake.requests_to("DELETE", EVENT).is_empty(),
+        "adopted, not deleted"
+    );
+    fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_event_renamed_by_hand_while_the_bot_runs_is_put_back_and_counted() {
+    let clock = SteppedClock::new(at(1, 8, 0));
+    let bot = started(clock.clone(), program()).await;
+    let fake = bot.fake.clone();
+    mirror(&fake, 24, 3).await;
+    until(&fake, "three events", |f| open_mine(f).len() == 3).await;
+    let first = open_mine(&fake)[0].clone();
+    fake.edit_event_by_hand(first.id, json!({"name": "Renamed by hand"}));
+    until(&fake, "the program's title back", |f| {
+        names(&open_mine(f)) == [title(1, 9), title(1, 10), title(1, 11)]
+    })
+    .await;
+    a_few_ticks().await;
+    assert_eq!(
+        open_mine(&fake)[0].id,
+        first.id,
+        "the same event, edited back"
+    );
+    let line = events_line(&fake).await;
+    assert!(line.contains("put back after an edit by hand: 1"), "{line}");
+    fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_event_retimed_by_hand_while_the_bot_was_away_is_put_back_at_start() {
+    let clock = SteppedClock::new(at(1, 8, 0));
+    let bot = started(clock.clone(), program()).await;
+    let fake = bot.fake.clone();
+    mirror(&fake, 24, 3).await;
+    until(&fake, "three events", |f| open_mine(f).len() == 3).await;
+    let (fake, store) = bot.crash();
+    let second = open_mine(&fake)[1].clone();
+    fake.edit_event_by_hand(
+        second.id,
+        json!({"scheduled_start_time": "2021-05-04T17:30:00Z",
+               "scheduled_end_time": "2021-05-04T18:00:00Z"}),
+    );
+    let bot = TestBot::start_on(fake.clone(), store, clock.clone(), Mode::Proxy).await;
+    until(&fake, "the program's time back", |f| {
+        open_mine(f)
+            .iter()
+            .any(|e| e.id == second.id && e.start_time.unix_timestamp() == at(1, 10, 0).timestamp())
+    })
+    .await;
+    a_few_ticks().await;
+    assert_eq!(open_mine(&fake).len(), 3);
+    let line = events_line(&fake).await;
+    assert!(line.contains("put back after an edit by hand: 1"), "{line}");
     fake.assert_no_violations();
     bot.stop().await;
 }

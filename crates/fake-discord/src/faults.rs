@@ -1,4 +1,5 @@
-//! Faults on demand (the next N requests to a route answered 429, 500 or 502) and Discord's
+//! Faults on demand (the next N requests to a route answered 429, 500 or 502, or carried out
+//! and answered 502) and Discord's
 //! per-route rate-limit buckets with their `X-RateLimit-*` headers.
 //!
 //! Buckets follow Discord's documented behaviour closely enough for serenity's ratelimiter:
@@ -26,6 +27,9 @@ pub enum Fault {
     ServerError,
     /// 502 Bad Gateway, as Discord's edge answers when it has a bad moment.
     BadGateway,
+    /// The request is carried out, then answered 502 Bad Gateway: the write happened but its
+    /// answer was lost (a cut connection, a 5xx after the write).
+    LostAfterWrite,
 }
 
 impl Fault {

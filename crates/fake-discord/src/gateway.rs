@@ -2,10 +2,8 @@
 //! GUILD_CREATE, heartbeat ACKs, RESUME (replaying what the client missed, then RESUMED), and
 //! on demand a dropped connection, op 7 RECONNECT and op 9 INVALID SESSION.
 //!
-//! A session outlives its connection: dispatches sent while the bot is disconnected are kept
-//! and replayed on RESUME, as Discord does. Every dispatch counts the session's `s` up and is
-//! checked against serenity's `GatewayEvent` before it is sent, because serenity drops a
-//! dispatch it cannot parse without a word.
+//! A session outlives its connection (`session.rs`): dispatches sent while the bot is
+//! disconnected are kept and replayed on RESUME, as Discord does.
 
 use std::sync::Arc;
 
@@ -15,49 +13,11 @@ use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use serenity::model::event::{Event, GatewayEvent};
 use tokio::sync::mpsc;
 
 use crate::model::{self, Ids};
-use crate::state::{Rule, Shared, World};
-
-/// A frame for one connection's writer task.
-#[derive(Debug)]
-pub(crate) enum Outgoing {
-    Text(String),
-    Close(u16, &'static str),
-}
-
-#[derive(Debug)]
-struct Conn {
-    id: u64,
-    tx: mpsc::UnboundedSender<Outgoing>,
-}
-
-/// A gateway session, which outlives its connections.
-#[derive(Debug)]
-pub(crate) struct Session {
-    pub(crate) id: String,
-    seq: u64,
-    /// Every dispatch of the session, for replay on RESUME.
-    sent: Vec<(u64, String)>,
-    conn: Option<Conn>,
-    resumable: bool,
-    /// The intents of its IDENTIFY: Discord only sends the events they ask for.
-    intents: u64,
-}
-
-/// Gateway intents the fake looks at (Discord's bit values).
-pub(crate) mod intents {
-    pub(crate) const GUILDS: u64 = 1 << 0;
-    pub(crate) const GUILD_MEMBERS: u64 = 1 << 1;
-    pub(crate) const GUILD_MESSAGES: u64 = 1 << 9;
-    pub(crate) const GUILD_MESSAGE_REACTIONS: u64 = 1 << 10;
-    pub(crate) const DIRECT_MESSAGES: u64 = 1 << 12;
-    pub(crate) const DIRECT_MESSAGE_REACTIONS: u64 = 1 << 13;
-    pub(crate) const MESSAGE_CONTENT: u64 = 1 << 15;
-    pub(crate) const GUILD_SCHEDULED_EVENTS: u64 = 1 << 16;
-}
+use crate::session::{Conn, Outgoing, Session};
+use crate::state::{Rule, Shared};
 
 #[derive(Deserialize)]
 pub(crate) struct GatewayQuery {
@@ -166,17 +126,12 @@ fn identify(shared: &Shared, tx: &mpsc::UnboundedSender<Outgoing>, conn_id: u64,
     shared.update(|w| {
         w.gateway.identifies += 1;
         let id = format!("fake-session-{}", w.gateway.identifies);
-        w.sessions.push(Session {
-            id: id.clone(),
-            seq: 0,
-            sent: Vec::new(),
-            conn: Some(Conn {
-                id: conn_id,
-                tx: tx.clone(),
-            }),
-            resumable: true,
-            intents: d["intents"].as_u64().unwrap_or(0),
-        });
+        let conn = Conn {
+            id: conn_id,
+            tx: tx.clone(),
+        };
+        let intents = d["intents"].as_u64().unwrap_or(0);
+        w.sessions.push(Session::new(id.clone(), conn, intents));
         let index = w.sessions.len() - 1;
         let bot = w.user(Ids::FIXED.bot).expect("the bot user exists");
         let mut user = model::current_user(bot);
@@ -198,9 +153,9 @@ fn identify(shared: &Shared, tx: &mpsc::UnboundedSender<Outgoing>, conn_id: u64,
             "user_settings": {},
             "_trace": ["fake-discord"],
         });
-        dispatch(w, index, "READY", ready);
+        w.dispatch(index, "READY", ready);
         let guild = model::guild_create(&w.users, &w.roles, &w.channels);
-        dispatch(w, index, "GUILD_CREATE", guild);
+        w.dispatch(index, "GUILD_CREATE", guild);
     });
 }
 
@@ -224,98 +179,11 @@ fn resume(shared: &Shared, tx: &mpsc::UnboundedSender<Outgoing>, conn_id: u64, d
             return;
         };
         w.gateway.resumes += 1;
-        let session = &mut w.sessions[index];
-        if let Some(old) = session.conn.replace(Conn {
+        let conn = Conn {
             id: conn_id,
             tx: tx.clone(),
-        }) {
-            let _ = old
-                .tx
-                .send(Outgoing::Close(4000, "Session resumed elsewhere"));
-        }
-        for (_, text) in session.sent.iter().filter(|(s, _)| *s > seq) {
-            let _ = tx.send(Outgoing::Text(text.clone()));
-        }
-        dispatch(w, index, "RESUMED", json!({"_trace": ["fake-discord"]}));
+        };
+        w.sessions[index].resume_on(conn, seq);
+        w.dispatch(index, "RESUMED", json!({"_trace": ["fake-discord"]}));
     });
-}
-
-/// Sends a dispatch on a session (or keeps it for RESUME while it is disconnected).
-pub(crate) fn dispatch(w: &mut World, session: usize, t: &str, d: Value) -> u64 {
-    let s = &mut w.sessions[session];
-    s.seq += 1;
-    let text = json!({"op": 0, "t": t, "s": s.seq, "d": d}).to_string();
-    match serde_json::from_str::<GatewayEvent>(&text) {
-        Ok(GatewayEvent::Dispatch(_, Event::Unknown(_))) => {
-            panic!("fake-discord bug: serenity does not know the dispatch {t}")
-        }
-        Ok(GatewayEvent::Dispatch(..)) => {}
-        Ok(other) => panic!("fake-discord bug: {t} read by serenity as {other:?}"),
-        Err(err) => {
-            panic!("fake-discord bug: serenity cannot read the {t} dispatch: {err}\n{text}")
-        }
-    }
-    s.sent.push((s.seq, text.clone()));
-    if let Some(conn) = &s.conn {
-        let _ = conn.tx.send(Outgoing::Text(text));
-    }
-    w.gateway.dispatches += 1;
-    s.seq
-}
-
-/// The intents of the current session (0 when no bot identified).
-pub(crate) fn current_intents(w: &World) -> u64 {
-    current(w).map_or(0, |i| w.sessions[i].intents)
-}
-
-/// Dispatches on the current session if its intents ask for `intent`.
-pub(crate) fn dispatch_with_intent(w: &mut World, intent: u64, t: &str, d: Value) {
-    if current_intents(w) & intent != 0 {
-        let session = current(w).expect("a session has intents");
-        dispatch(w, session, t, d);
-    }
-}
-
-/// The session that gets new events: the one identified last.
-pub(crate) fn current(w: &World) -> Option<usize> {
-    w.sessions.len().checked_sub(1)
-}
-
-/// Whether the current session has a live connection.
-pub(crate) fn connected(w: &World) -> bool {
-    current(w).is_some_and(|i| w.sessions[i].conn.is_some())
-}
-
-/// Closes the current connection as Discord does when it drops one (close code 4000, which a
-/// client may resume). Returns whether there was a connection.
-pub(crate) fn drop_connection(w: &mut World) -> bool {
-    send_on_current(w, Outgoing::Close(4000, "Unknown error"))
-}
-
-/// Sends op 7 RECONNECT: the client should reconnect and resume.
-pub(crate) fn request_reconnect(w: &mut World) -> bool {
-    send_on_current(
-        w,
-        Outgoing::Text(json!({"op": 7, "d": null, "s": null, "t": null}).to_string()),
-    )
-}
-
-/// Sends op 9 INVALID SESSION; when not resumable, a later RESUME of it fails too.
-pub(crate) fn invalidate_session(w: &mut World, resumable: bool) -> bool {
-    let Some(i) = current(w) else { return false };
-    if !resumable {
-        w.sessions[i].resumable = false;
-    }
-    send_on_current(
-        w,
-        Outgoing::Text(json!({"op": 9, "d": resumable, "s": null, "t": null}).to_string()),
-    )
-}
-
-fn send_on_current(w: &mut World, out: Outgoing) -> bool {
-    let Some(i) = current(w) else { return false };
-    match &w.sessions[i].conn {
-        Some(conn) => conn.tx.send(out).is_ok(),
-        None => false,
-    }
 }

@@ -61,6 +61,7 @@ pub mod limits;
 pub mod model;
 mod rest;
 mod server;
+mod session;
 mod spec;
 mod state;
 mod tls;
@@ -77,6 +78,7 @@ use serenity::model::guild::ScheduledEvent;
 use serenity::model::id::{
     AttachmentId, ChannelId, InteractionId, MessageId, RoleId, ScheduledEventId, UserId,
 };
+use serenity::model::Permissions;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -85,6 +87,7 @@ pub use model::Ids;
 pub use state::{InteractionResponse, RecordedRequest, Rule, UploadedFile, Violation};
 
 use crate::model::MessageRec;
+use crate::session::intents;
 use crate::state::{AttachmentRec, InteractionRec, Shared, World};
 
 /// The token the fake accepts (REST `Authorization: Bot <token>` and gateway IDENTIFY).
@@ -318,7 +321,7 @@ impl FakeDiscord {
 
     /// Waits until a bot has identified and its session is connected.
     pub async fn wait_until_ready(&self, timeout: Duration) -> Result<(), WaitTimeout> {
-        self.wait_for(|f| f.shared.read(gateway::connected), timeout)
+        self.wait_for(|f| f.shared.read(World::connected), timeout)
             .await
     }
 
@@ -333,7 +336,7 @@ impl FakeDiscord {
     /// should resume. Panics if no bot is connected.
     pub fn drop_gateway(&self) {
         assert!(
-            self.shared.update(gateway::drop_connection),
+            self.shared.update(World::drop_connection),
             "drop_gateway: no bot is connected"
         );
     }
@@ -341,7 +344,7 @@ impl FakeDiscord {
     /// Sends op 7 RECONNECT; serenity should reconnect and resume.
     pub fn request_reconnect(&self) {
         assert!(
-            self.shared.update(gateway::request_reconnect),
+            self.shared.update(World::request_reconnect),
             "request_reconnect: no bot is connected"
         );
     }
@@ -350,8 +353,7 @@ impl FakeDiscord {
     /// bot must identify again (serenity waits about 5 s first).
     pub fn invalidate_session(&self, resumable: bool) {
         assert!(
-            self.shared
-                .update(|w| gateway::invalidate_session(w, resumable)),
+            self.shared.update(|w| w.invalidate_session(resumable)),
             "invalidate_session: no bot is connected"
         );
     }
@@ -658,7 +660,9 @@ impl FakeDiscord {
         let id = self.shared.next_id();
         let token = format!("fake-interaction-token-{id}");
         self.shared.update(|w| {
-            let session = gateway::current(w).expect("no bot session to send the interaction to");
+            let session = w
+                .current_session()
+                .expect("no bot session to send the interaction to");
             let payload = interaction_payload(w, id, &token, kind, user, channel, &extra);
             w.interactions.push(InteractionRec {
                 id,
@@ -675,7 +679,7 @@ impl FakeDiscord {
                 followups: Vec::new(),
                 answered: None,
             });
-            gateway::dispatch(w, session, "INTERACTION_CREATE", payload);
+            w.dispatch(session, "INTERACTION_CREATE", payload);
         });
         InteractionHandle {
             fake: self.clone(),
@@ -747,12 +751,7 @@ impl FakeDiscord {
             let mut event = model::member(&user, None);
             event["guild_id"] = json!(Ids::FIXED.guild.to_string());
             w.users.push(user);
-            gateway::dispatch_with_intent(
-                w,
-                gateway::intents::GUILD_MEMBERS,
-                "GUILD_MEMBER_ADD",
-                event,
-            );
+            w.dispatch_with_intent(intents::GUILD_MEMBERS, "GUILD_MEMBER_ADD", event);
         });
         id
     }
@@ -957,7 +956,7 @@ impl FakeDiscord {
             };
             let json = w.channel_json(&c);
             w.channels.push(c);
-            gateway::dispatch_with_intent(w, gateway::intents::GUILDS, "CHANNEL_CREATE", json);
+            w.dispatch_with_intent(intents::GUILDS, "CHANNEL_CREATE", json);
         });
         id
     }
@@ -1007,6 +1006,18 @@ impl FakeDiscord {
         assert!(removed.is_some(), "delete_event_by_hand: no event {event}");
     }
 
+    /// An organiser edits `event` in Discord's app: `changes` are a PATCH body's fields
+    /// (`name`, `scheduled_start_time`, ...), dispatched as GUILD_SCHEDULED_EVENT_UPDATE.
+    /// Panics if there is no such event or Discord would refuse the change.
+    pub fn edit_event_by_hand(&self, event: ScheduledEventId, changes: Value) {
+        let edited = self
+            .shared
+            .update(|w| rest::events::edit_by_hand(w, event.get(), &changes));
+        if let Err(why) = edited {
+            panic!("edit_event_by_hand: {why}");
+        }
+    }
+
     /// `user` presses Interested on `event` (dispatched as GUILD_SCHEDULED_EVENT_USER_ADD).
     /// Panics if there is no such event.
     pub fn press_interested(&self, event: ScheduledEventId, user: UserId) {
@@ -1020,10 +1031,17 @@ impl FakeDiscord {
             .update(|w| rest::events::set_interest(w, event.get(), user, false));
     }
 
-    /// Takes Manage Events from the bot (or gives it back): creating, editing and deleting
-    /// events answers 403 with Discord's code 50013.
-    pub fn refuse_events(&self, refuse: bool) {
-        self.shared.update(|w| w.refusing_events = refuse);
+    /// Grants the bot's role `permission` (or takes it away), as an admin would in the guild's
+    /// settings. The bot starts with Create Events but not Manage Events.
+    pub fn set_bot_permission(&self, permission: Permissions, granted: bool) {
+        self.shared.update(|w| {
+            let role = w
+                .roles
+                .iter_mut()
+                .find(|r| r.id == Ids::FIXED.bot_role)
+                .expect("the bot's role exists");
+            role.permissions.set(permission, granted);
+        });
     }
 
     /// Changes the per-channel bucket of `POST /channels/{id}/messages`.

@@ -261,7 +261,8 @@ pub(crate) fn initial_roles() -> Vec<RoleRec> {
             Permissions::MANAGE_THREADS
                 | Permissions::CREATE_PRIVATE_THREADS
                 | Permissions::MANAGE_MESSAGES
-                | Permissions::MENTION_EVERYONE,
+                | Permissions::MENTION_EVERYONE
+                | Permissions::CREATE_EVENTS,
             1,
             true,
         ),

@@ -11,11 +11,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use serenity::model::id::{ChannelId, UserId};
+use serenity::model::Permissions;
 use tokio::sync::watch;
 
 use crate::faults::{Buckets, Faults};
-use crate::gateway::{self, Session};
 use crate::model::{self, ChannelRec, Ids, MessageRec, RoleRec, Snowflakes, UserRec};
+use crate::session::{intents, Outgoing, Session};
 use crate::Config;
 
 /// One request the fake received, in arrival order.
@@ -164,8 +165,6 @@ pub(crate) struct World {
     pub(crate) refusing_dms: Vec<UserId>,
     /// The guild's scheduled events, in creation order.
     pub(crate) events: Vec<model::EventRec>,
-    /// The bot lacks Manage Events: creating, editing or deleting events answers 50013.
-    pub(crate) refusing_events: bool,
 }
 
 /// The global rate limit: at most `per_second` requests in any second (a sliding window).
@@ -215,6 +214,12 @@ pub(crate) struct AttachmentRec {
 impl World {
     pub(crate) fn user(&self, id: UserId) -> Option<&UserRec> {
         self.users.iter().find(|u| u.id == id)
+    }
+
+    /// The bot's guild permissions, from its roles.
+    pub(crate) fn bot_permissions(&self) -> Permissions {
+        let bot = self.user(Ids::FIXED.bot).expect("the bot user exists");
+        model::permissions_of(bot, &self.roles)
     }
 
     pub(crate) fn event(&self, id: u64) -> Option<&model::EventRec> {
@@ -279,12 +284,12 @@ impl World {
                 event["member"] = member;
             }
         }
-        let intents = gateway::current_intents(self);
+        let intents = self.current_intents();
         let mentions_bot = event["mentions"]
             .as_array()
             .is_some_and(|ms| ms.iter().any(|u| u["id"] == Ids::FIXED.bot.to_string()));
         let own = m.author == Ids::FIXED.bot;
-        let hidden = intents & gateway::intents::MESSAGE_CONTENT == 0 && !own && !mentions_bot;
+        let hidden = intents & intents::MESSAGE_CONTENT == 0 && !own && !mentions_bot;
         if in_guild && t != "MESSAGE_DELETE" && hidden {
             event["content"] = json!("");
             for field in ["embeds", "components", "attachments"] {
@@ -292,11 +297,11 @@ impl World {
             }
         }
         let intent = if in_guild {
-            gateway::intents::GUILD_MESSAGES
+            intents::GUILD_MESSAGES
         } else {
-            gateway::intents::DIRECT_MESSAGES
+            intents::DIRECT_MESSAGES
         };
-        gateway::dispatch_with_intent(self, intent, t, event);
+        self.dispatch_with_intent(intent, t, event);
     }
 
     /// Adds or removes `user`'s reaction `emoji` (as in the route: `👍` or `name:id`) on a
@@ -339,16 +344,79 @@ impl World {
             }
         }
         let intent = if in_guild {
-            gateway::intents::GUILD_MESSAGE_REACTIONS
+            intents::GUILD_MESSAGE_REACTIONS
         } else {
-            gateway::intents::DIRECT_MESSAGE_REACTIONS
+            intents::DIRECT_MESSAGE_REACTIONS
         };
         let t = if add {
             "MESSAGE_REACTION_ADD"
         } else {
             "MESSAGE_REACTION_REMOVE"
         };
-        gateway::dispatch_with_intent(self, intent, t, event);
+        self.dispatch_with_intent(intent, t, event);
+    }
+
+    /// Sends a dispatch on a session (or keeps it for RESUME while it is disconnected).
+    pub(crate) fn dispatch(&mut self, session: usize, t: &str, d: Value) -> u64 {
+        let seq = self.sessions[session].dispatch(t, d);
+        self.gateway.dispatches += 1;
+        seq
+    }
+
+    /// The intents of the current session (0 when no bot identified).
+    pub(crate) fn current_intents(&self) -> u64 {
+        self.current_session()
+            .map_or(0, |i| self.sessions[i].intents)
+    }
+
+    /// Dispatches on the current session if its intents ask for `intent`.
+    pub(crate) fn dispatch_with_intent(&mut self, intent: u64, t: &str, d: Value) {
+        if self.current_intents() & intent != 0 {
+            let session = self.current_session().expect("a session has intents");
+            self.dispatch(session, t, d);
+        }
+    }
+
+    /// The session that gets new events: the one identified last.
+    pub(crate) fn current_session(&self) -> Option<usize> {
+        self.sessions.len().checked_sub(1)
+    }
+
+    /// Whether the current session has a live connection.
+    pub(crate) fn connected(&self) -> bool {
+        self.current_session()
+            .is_some_and(|i| self.sessions[i].conn.is_some())
+    }
+
+    /// Closes the current connection as Discord does when it drops one (close code 4000,
+    /// which a client may resume). Returns whether there was a connection.
+    pub(crate) fn drop_connection(&mut self) -> bool {
+        self.send_on_current(Outgoing::Close(4000, "Unknown error"))
+    }
+
+    /// Sends op 7 RECONNECT: the client should reconnect and resume.
+    pub(crate) fn request_reconnect(&mut self) -> bool {
+        self.send_on_current(Outgoing::Text(
+            json!({"op": 7, "d": null, "s": null, "t": null}).to_string(),
+        ))
+    }
+
+    /// Sends op 9 INVALID SESSION; when not resumable, a later RESUME of it fails too.
+    pub(crate) fn invalidate_session(&mut self, resumable: bool) -> bool {
+        let Some(i) = self.current_session() else {
+            return false;
+        };
+        if !resumable {
+            self.sessions[i].resumable = false;
+        }
+        self.send_on_current(Outgoing::Text(
+            json!({"op": 9, "d": resumable, "s": null, "t": null}).to_string(),
+        ))
+    }
+
+    fn send_on_current(&self, out: Outgoing) -> bool {
+        self.current_session()
+            .is_some_and(|i| self.sessions[i].send(out))
     }
 
     pub(crate) fn violation(
@@ -397,7 +465,6 @@ impl Shared {
             global_limit: None,
             refusing_dms: Vec::new(),
             events: Vec::new(),
-            refusing_events: false,
         };
         Arc::new(Shared {
             world: Mutex::new(world),

@@ -24,7 +24,7 @@ use confbot::store::Store;
 use fake_discord::{Config, FakeDiscord, Ids, InteractionHandle};
 use serde_json::json;
 
-use confbot::synthetic::typed_prefixes;
+use synthetic::typed_prefixes;
 
 use crate::inproc::searches;
 use crate::stats::{cpu_of, ms, own_cpu, rss_mb, Summary};

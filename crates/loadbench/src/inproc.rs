@@ -9,7 +9,7 @@ use anyhow::Context;
 use chrono::{DateTime, TimeZone, Utc};
 use confbot::commands;
 use confbot::store::Store;
-use confbot::synthetic::{search_mix, typed_prefixes};
+use synthetic::{search_mix, typed_prefixes, TalkText};
 
 use crate::stats::{ms, Summary};
 
@@ -30,7 +30,14 @@ pub fn conference_now() -> DateTime<Utc> {
 /// The realistic search mix on the stored program (`synthetic::search_mix`).
 pub fn searches(store: &Store) -> anyhow::Result<Vec<String>> {
     let program = store.load_program()?.context("a program")?;
-    Ok(search_mix(&program))
+    let talks: Vec<TalkText> = program
+        .talks()
+        .map(|t| TalkText {
+            title: &t.title,
+            speaker: &t.speakers[0].name,
+        })
+        .collect();
+    Ok(search_mix(&talks))
 }
 
 pub fn run(db: &Path) -> anyhow::Result<()> {

@@ -4,7 +4,7 @@
 //! cargo build --release -p confbot && cargo run --release -p loadbench
 //! ```
 //!
-//! 1. **Import**: `confbot gen-program` writes a 50,000-talk program, `confbot import` stores it
+//! 1. **Import**: the `synthetic` generator writes a 50,000-talk program, `confbot import` stores it
 //!    (wall time and the child's peak RSS).
 //! 2. **In-process**: the core commands on that database, opened as the bot opens it (its
 //!    search index built first, timed), one call at a time, per-call p50 / p99 / max.
@@ -85,11 +85,13 @@ fn main() -> anyhow::Result<()> {
 
     let started = Instant::now();
     let talks = args.talks.to_string();
-    run(
-        &args.bin,
-        &["gen-program", "--talks", &talks, "-o"],
-        &program,
-    )?;
+    let options = synthetic::GenOptions {
+        talks: args.talks,
+        ..synthetic::GenOptions::default()
+    };
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&program)?);
+    synthetic::write_program(&options, &mut out)?;
+    std::io::Write::flush(&mut out)?;
     println!(
         "generated {talks} talks ({:.0} MB of JSON) in {:.1} s",
         std::fs::metadata(&program)?.len() as f64 / 1e6,
@@ -126,16 +128,6 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Runs `confbot ARGS PATH`, failing with its stderr.
-fn run(bin: &Path, args: &[&str], path: &Path) -> anyhow::Result<()> {
-    let output = Command::new(bin).args(args).arg(path).output()?;
-    anyhow::ensure!(
-        output.status.success(),
-        "confbot {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Ok(())
-}
-
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }

@@ -1,7 +1,7 @@
-//! The program every engine is measured on and the inputs they all get: `confbot gen-program`'s
+//! The program every engine is measured on and the inputs they all get: the `synthetic` crate's
 //! generator (seed 1), stored through `Store::replace_program` as `confbot import` stores it;
 //! the realistic search mix and the typed autocomplete prefixes, the load bench's too
-//! (`confbot::synthetic::search_mix`, `typed_prefixes`), so the figures compare with its own.
+//! (`synthetic::search_mix`, `typed_prefixes`), so the figures compare with its own.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use confbot::program::{import_str, ImportOptions};
 use confbot::store::Store;
-use confbot::synthetic::{program_json, search_mix, GenOptions};
 use rusqlite::Connection;
+use synthetic::{program_json, search_mix, GenOptions, TalkText};
 
 /// The word found in 40% of the talks (`synthetic::LEARNING_SHARE`), as the load bench asks.
 pub const COMMON_WORD: &str = "learning";
@@ -32,7 +32,14 @@ pub fn create(db: &Path, talks: usize) -> anyhow::Result<Duration> {
 /// The realistic search mix on the stored program (`synthetic::search_mix`).
 pub fn searches(store: &Store) -> anyhow::Result<Vec<String>> {
     let program = store.load_program()?.context("a program")?;
-    Ok(search_mix(&program))
+    let talks: Vec<TalkText> = program
+        .talks()
+        .map(|t| TalkText {
+            title: &t.title,
+            speaker: &t.speakers[0].name,
+        })
+        .collect();
+    Ok(search_mix(&talks))
 }
 
 /// A talk's text as the search index holds it: the very columns and text `store/program.rs`

@@ -20,10 +20,10 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use chrono::{DateTime, TimeZone, Utc};
 use confbot::store::{fts_query, ScheduledTalk, Store};
-use confbot::synthetic::typed_prefixes;
 use rusqlite::{Connection, OpenFlags};
 use searchbench::corpus::{self, IndexedTalk, COMMON_WORD};
 use searchbench::stats::{measure, memory, ms, size_mb, Timing, CALLS};
+use synthetic::typed_prefixes;
 
 /// The results the bot asks the store for (`MAX_RESULTS` in `commands/search.rs`, private to
 /// it), and autocomplete's choices.

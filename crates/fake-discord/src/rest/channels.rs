@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use serenity::model::id::{ChannelId, UserId};
 
 use super::{no_content, ok, Answer, Body, DiscordError};
-use crate::gateway;
 use crate::model::{self, ChannelRec, Ids};
+use crate::session::intents;
 use crate::state::{Rule, Shared, World};
 
 pub(super) async fn get(State(shared): State<Arc<Shared>>, Path(channel_id): Path<u64>) -> Answer {
@@ -97,7 +97,7 @@ pub(super) async fn delete(
 
 /// Channel and thread events need the GUILDS intent.
 fn dispatch(w: &mut World, t: &str, channel: Value) {
-    gateway::dispatch_with_intent(w, gateway::intents::GUILDS, t, channel);
+    w.dispatch_with_intent(intents::GUILDS, t, channel);
 }
 
 fn new_thread(id: ChannelId, parent: ChannelId, kind: u8, body: &Value) -> ChannelRec {

@@ -4,8 +4,10 @@
 //! Discord's rules that the spec does not carry are enforced here: at most 100 events that are
 //! scheduled or active per guild (30038); an external event needs an end time and a location;
 //! a voice or stage event needs a channel of that kind; the status moves only scheduled →
-//! active → completed or scheduled → cancelled; a guild can refuse the bot Manage Events
-//! (50013). Every change is dispatched as `GUILD_SCHEDULED_EVENT_*` to a bot that asked for
+//! active → completed or scheduled → cancelled; the permissions of Discord's split of 23
+//! February 2026 (50013 without them): creating needs Create Events, changing or deleting an
+//! event needs Create Events if the bot made it or Manage Events, and Manage Events for
+//! anyone else's. Every change is dispatched as `GUILD_SCHEDULED_EVENT_*` to a bot that asked for
 //! the GUILD_SCHEDULED_EVENTS intent.
 
 use std::sync::Arc;
@@ -16,10 +18,11 @@ use axum::Extension;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use serenity::model::id::{ChannelId, UserId};
+use serenity::model::Permissions;
 
 use super::{no_content, ok, Answer, Body, DiscordError};
-use crate::gateway;
 use crate::model::{self, EventRec, Ids};
+use crate::session::intents;
 use crate::state::{Rule, Shared, World};
 
 /// Discord's cap on a guild's scheduled and active events.
@@ -52,6 +55,19 @@ fn check_guild(guild_id: u64) -> Result<(), DiscordError> {
 
 fn missing_permissions() -> DiscordError {
     DiscordError::new(StatusCode::FORBIDDEN, 50013, "Missing Permissions")
+}
+
+/// Whether the bot may change or delete `event`: its own with Create Events or Manage Events,
+/// anyone else's only with Manage Events.
+fn may_change(w: &World, event: &EventRec) -> Result<(), DiscordError> {
+    let has = w.bot_permissions();
+    let allowed = has.contains(Permissions::MANAGE_EVENTS)
+        || (event.creator == Ids::FIXED.bot && has.contains(Permissions::CREATE_EVENTS));
+    if allowed {
+        Ok(())
+    } else {
+        Err(missing_permissions())
+    }
 }
 
 /// 400 "Invalid Form Body" at one field, recorded as a violation: the bot sent what Discord
@@ -95,7 +111,7 @@ pub(super) async fn create(
     check_guild(guild_id)?;
     let id = shared.next_id();
     shared.update(|w| {
-        if w.refusing_events {
+        if !w.bot_permissions().contains(Permissions::CREATE_EVENTS) {
             return Err(missing_permissions());
         }
         if w.events.iter().filter(|e| e.is_open()).count() >= MAX_EVENTS {
@@ -244,15 +260,13 @@ pub(super) async fn modify(
 ) -> Answer {
     check_guild(guild_id)?;
     shared.update(|w| {
-        if w.refusing_events {
-            return Err(missing_permissions());
-        }
         let at = w
             .events
             .iter()
             .position(|e| e.id == event_id)
             .ok_or_else(unknown_event)?;
         let mut event = w.events[at].clone();
+        may_change(w, &event)?;
         if !event.is_open() {
             return Err(DiscordError::new(
                 StatusCode::BAD_REQUEST,
@@ -290,12 +304,27 @@ pub(super) async fn delete(
 ) -> Answer {
     check_guild(guild_id)?;
     shared.update(|w| {
-        if w.refusing_events {
-            return Err(missing_permissions());
-        }
+        let event = w.event(event_id).ok_or_else(unknown_event)?;
+        may_change(w, event)?;
         remove(w, event_id).ok_or_else(unknown_event)?;
         no_content()
     })
+}
+
+/// An organiser edits an event in Discord's app: `body`'s fields as a PATCH sets them (and
+/// checks them), dispatched as GUILD_SCHEDULED_EVENT_UPDATE.
+pub(crate) fn edit_by_hand(w: &mut World, event_id: u64, body: &Value) -> Result<(), String> {
+    let at = w
+        .events
+        .iter()
+        .position(|e| e.id == event_id)
+        .ok_or_else(|| format!("no scheduled event {event_id}"))?;
+    let mut event = w.events[at].clone();
+    apply(w, &mut event, body).map_err(|e| format!("{e:?}"))?;
+    w.events[at] = event.clone();
+    let json = event_json(w, &event, false);
+    dispatch(w, "GUILD_SCHEDULED_EVENT_UPDATE", json);
+    Ok(())
 }
 
 /// Removes an event, dispatching GUILD_SCHEDULED_EVENT_DELETE; what it was, if it existed.
@@ -359,7 +388,7 @@ pub(crate) fn event_json(w: &World, e: &EventRec, counted: bool) -> Value {
 
 /// Scheduled event dispatches need the GUILD_SCHEDULED_EVENTS intent.
 pub(crate) fn dispatch(w: &mut World, t: &str, d: Value) {
-    gateway::dispatch_with_intent(w, gateway::intents::GUILD_SCHEDULED_EVENTS, t, d);
+    w.dispatch_with_intent(intents::GUILD_SCHEDULED_EVENTS, t, d);
 }
 
 /// A user presses (or un-presses) Interested: recorded, and dispatched as

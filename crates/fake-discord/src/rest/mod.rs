@@ -442,11 +442,11 @@ async fn check_and_record(State(shared): State<Arc<Shared>>, req: Request, next:
         let fault = w.faults.take(&lower, route);
         let major = major_parameter(route, &path);
         let verdict = fault
-            .is_none()
+            .is_none_or(|f| f == Fault::LostAfterWrite)
             .then(|| w.buckets.hit(&lower, route, &major));
         (fault, verdict)
     });
-    if let Some(fault) = fault {
+    if let Some(fault) = fault.filter(|f| *f != Fault::LostAfterWrite) {
         return finish(&shared, index, &label, fault_response(fault));
     }
     let verdict = verdict.expect("a bucket verdict when there is no fault");
@@ -462,6 +462,11 @@ async fn check_and_record(State(shared): State<Arc<Shared>>, req: Request, next:
                 run_handler(next, Request::from_parts(parts, HttpBody::empty())).await
             }
         }
+    };
+    // Carried out, but the answer is lost on its way back.
+    let response = match fault {
+        Some(lost) => fault_response(lost),
+        None => response,
     };
     finish(
         &shared,
@@ -636,7 +641,7 @@ fn fault_response(fault: Fault) -> Response {
             Json(json!({"message": "500: Internal Server Error", "code": 0})),
         )
             .into_response(),
-        Fault::BadGateway => (
+        Fault::BadGateway | Fault::LostAfterWrite => (
             StatusCode::BAD_GATEWAY,
             "<html><body>502 Bad Gateway</body></html>",
         )

@@ -2,8 +2,9 @@
 //! a missing permission), bodies checked against the spec, and the dispatches a bot gets only
 //! with the GUILD_SCHEDULED_EVENTS intent.
 
-use fake_discord::{FakeDiscord, Ids, Rule};
+use fake_discord::{FakeDiscord, Fault, Ids, Rule};
 use serde_json::{json, Value};
+use serenity::all::Permissions;
 use serenity::all::{
     Context, EventHandler, GatewayIntents, GuildScheduledEventUserAddEvent,
     GuildScheduledEventUserRemoveEvent, ScheduledEvent, ScheduledEventId, ScheduledEventStatus,
@@ -164,19 +165,51 @@ async fn the_hundred_event_cap_counts_organisers_events_and_answers_30038() {
 }
 
 #[tokio::test]
-async fn without_manage_events_the_bot_is_answered_50013() {
+async fn manage_events_alone_no_longer_creates_as_discord_split_them_in_february_2026() {
     let fake = FakeDiscord::start().await;
     let http = http(&fake, Mode::Proxy, fake.token());
-    fake.refuse_events(true);
+    let guild = Ids::FIXED.guild;
+    let own = http
+        .create_scheduled_event(guild, &external("Keynote", "Hall"), None)
+        .await
+        .expect("Create Events creates");
+    let theirs = fake.seed_event(
+        "Meetup",
+        "2030-05-01T19:00:00Z",
+        "2030-05-01T20:00:00Z",
+        "The bar",
+    );
+    let rename = json!({"name": "Renamed"});
     let refused = http
-        .create_scheduled_event(Ids::FIXED.guild, &external("Keynote", "Hall"), None)
+        .edit_scheduled_event(guild, theirs, &rename, None)
         .await
-        .expect_err("refused");
+        .expect_err("someone else's event needs Manage Events");
     assert_eq!(code(&refused), Some((403, 50013)));
-    fake.refuse_events(false);
-    http.create_scheduled_event(Ids::FIXED.guild, &external("Keynote", "Hall"), None)
+
+    fake.set_bot_permission(Permissions::CREATE_EVENTS, false);
+    fake.set_bot_permission(Permissions::MANAGE_EVENTS, true);
+    let refused = http
+        .create_scheduled_event(guild, &external("Poster session", "Hall"), None)
         .await
-        .expect("allowed again");
+        .expect_err("Manage Events alone does not create");
+    assert_eq!(code(&refused), Some((403, 50013)));
+    http.edit_scheduled_event(guild, own.id, &rename, None)
+        .await
+        .expect("Manage Events edits any event");
+    http.edit_scheduled_event(guild, theirs, &rename, None)
+        .await
+        .expect("Manage Events edits any event");
+
+    fake.set_bot_permission(Permissions::MANAGE_EVENTS, false);
+    let refused = http
+        .delete_scheduled_event(guild, own.id)
+        .await
+        .expect_err("neither permission");
+    assert_eq!(code(&refused), Some((403, 50013)));
+    fake.set_bot_permission(Permissions::CREATE_EVENTS, true);
+    http.delete_scheduled_event(guild, own.id)
+        .await
+        .expect("Create Events deletes the bot's own");
 }
 
 #[tokio::test]
@@ -322,4 +355,25 @@ async fn a_voice_event_needs_a_voice_channel_and_can_become_external() {
         moved.metadata.and_then(|m| m.location).as_deref(),
         Some("Hall B")
     );
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_is_lost_exists_all_the_same() {
+    let fake = FakeDiscord::start().await;
+    let http = http(&fake, Mode::Proxy, fake.token());
+    let guild = Ids::FIXED.guild;
+    fake.fail_next(
+        "POST",
+        "/guilds/{guild_id}/scheduled-events",
+        1,
+        Fault::LostAfterWrite,
+    );
+    let lost = http
+        .create_scheduled_event(guild, &external("Keynote", "Hall"), None)
+        .await
+        .expect_err("the answer is lost");
+    assert_eq!(code(&lost).map(|(status, _)| status), Some(502), "{lost:?}");
+    let listed = http.get_scheduled_events(guild, false).await.unwrap();
+    assert_eq!(listed.len(), 1, "the event was made");
+    assert_eq!(listed[0].name, "Keynote");
 }

@@ -1,16 +1,18 @@
-//! `confbot gen-program`: a synthetic program of any size, for benchmarks and load tests.
+//! `gen-program`: writes a synthetic program of any size (confbot JSON), for benchmarks and
+//! load tests: `cargo run --release -p synthetic -- --talks 50000 -o program.json`.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::Args;
+use clap::Parser;
+use synthetic::{write_program, GenOptions};
 
-use crate::synthetic::{write_program, GenOptions};
-
-#[derive(Args)]
-pub(super) struct GenArgs {
+/// Write a synthetic program (confbot JSON) of any size, for benchmarks and load tests.
+#[derive(Parser)]
+#[command(name = "gen-program")]
+struct Args {
     /// How many talks.
     #[arg(long)]
     talks: usize,
@@ -28,7 +30,8 @@ pub(super) struct GenArgs {
     output: Option<PathBuf>,
 }
 
-pub(super) fn gen_program(args: &GenArgs) -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
     let options = GenOptions {
         talks: args.talks,
         days: args.days,
