@@ -3,6 +3,7 @@
 use poise::serenity_prelude as serenity;
 
 use crate::ids;
+use crate::store::EventStatus;
 
 macro_rules! convert {
     ($($name:ident),+) => {$(
@@ -21,3 +22,22 @@ macro_rules! convert {
 }
 
 convert!(GuildId, ChannelId, MessageId, UserId, RoleId, InteractionId);
+
+// Discord calls a scheduled event's id by the event's name.
+impl From<serenity::ScheduledEventId> for ids::EventId {
+    fn from(id: serenity::ScheduledEventId) -> Self {
+        ids::EventId(id.get())
+    }
+}
+
+impl From<ids::EventId> for serenity::ScheduledEventId {
+    fn from(id: ids::EventId) -> Self {
+        serenity::ScheduledEventId::new(id.get())
+    }
+}
+
+impl From<serenity::ScheduledEventStatus> for EventStatus {
+    fn from(status: serenity::ScheduledEventStatus) -> Self {
+        EventStatus::from_code(u8::from(status))
+    }
+}

@@ -21,6 +21,7 @@ use crate::commands::mirror::{interested, not_interested};
 use crate::domain::mirror::note_hand_edit;
 use crate::domain::ports::{EventDraft, EventError, EventPublisher, ListedEvent};
 use crate::ids;
+use crate::store::EventStatus;
 
 /// Discord's "Missing Permissions".
 const MISSING_PERMISSIONS: isize = 50013;
@@ -113,7 +114,7 @@ impl EventPublisher for SerenityEvents {
                     .create_scheduled_event(GuildId::from(guild), &body, None),
             )
             .await
-            .map(|e| ids::EventId(e.id.get()))
+            .map(|e| e.id.into())
             .map_err(|e| event_error(&e))
     }
 
@@ -132,9 +133,10 @@ impl EventPublisher for SerenityEvents {
         &self,
         guild: ids::GuildId,
         event: ids::EventId,
-        status: u8,
+        status: EventStatus,
     ) -> Result<(), EventError> {
-        self.patch(guild, event, &json!({"status": status})).await
+        self.patch(guild, event, &json!({"status": status.code()}))
+            .await
     }
 
     async fn delete_event(
@@ -182,9 +184,9 @@ fn listed(e: &serenity::ScheduledEvent, me: UserId) -> ListedEvent {
         DateTime::from_timestamp(t.unix_timestamp(), 0).unwrap_or_default()
     };
     ListedEvent {
-        event_id: ids::EventId(e.id.get()),
+        event_id: e.id.into(),
         mine: e.creator_id == Some(me),
-        status: u8::from(e.status),
+        status: e.status.into(),
         name: e.name.clone(),
         description: e.description.clone().unwrap_or_default(),
         location: e
@@ -246,7 +248,7 @@ pub async fn on_event(
                 .await?;
         }
         FullEvent::GuildScheduledEventDelete { event } => {
-            let id = ids::EventId(event.id.get());
+            let id = event.id.into();
             let known = data
                 .run(move |store, _| Ok(store.mark_event_deleted_by_hand(id)?))
                 .await?;
@@ -270,7 +272,7 @@ pub async fn on_event(
         }
         FullEvent::GuildScheduledEventUserAdd { subscribed } => {
             let (event, user) = (
-                ids::EventId(subscribed.scheduled_event_id.get()),
+                subscribed.scheduled_event_id.into(),
                 ids::UserId::from(subscribed.user_id),
             );
             data.run(move |store, now| Ok(interested(store, event, user, now)?))
@@ -278,7 +280,7 @@ pub async fn on_event(
         }
         FullEvent::GuildScheduledEventUserRemove { unsubscribed } => {
             let (event, user) = (
-                ids::EventId(unsubscribed.scheduled_event_id.get()),
+                unsubscribed.scheduled_event_id.into(),
                 ids::UserId::from(unsubscribed.user_id),
             );
             data.run(move |store, _| Ok(not_interested(store, event, user)?))

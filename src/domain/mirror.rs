@@ -20,12 +20,7 @@ use crate::domain::ports::{EventChannel, EventDraft, ListedEvent};
 use crate::ids::{ChannelId, EventId, GuildId};
 use crate::program::SessionSlot;
 use crate::reply::{escaped, limits, truncate};
-use crate::store::{EventMirror, EventRoom, MirroredEvent, Store};
-
-/// Discord's status of a scheduled event.
-pub const SCHEDULED: u8 = 1;
-pub const ACTIVE: u8 = 2;
-pub const COMPLETED: u8 = 3;
+use crate::store::{EventMirror, EventRoom, EventStatus, MirroredEvent, Store};
 
 /// The event of a session: its title; its talks and speakers; its room (or track), or the
 /// voice or stage channel an admin routed that room to.
@@ -185,7 +180,7 @@ pub fn plan(store: &Store, mirror: &EventMirror, now: DateTime<Utc>) -> anyhow::
             updates.push(Action::Complete {
                 session_id,
                 event,
-                started: record.status == ACTIVE,
+                started: record.status == EventStatus::Active,
             });
         } else {
             plan.actions.push(Action::Delete { session_id, event });
@@ -200,7 +195,7 @@ pub fn plan(store: &Store, mirror: &EventMirror, now: DateTime<Utc>) -> anyhow::
             .event_id
             .expect("chosen sessions have an event or none yet");
         let draft = draft(store, session, &rooms)?;
-        let started = record.status == ACTIVE;
+        let started = record.status == EventStatus::Active;
         let same = record.name == draft.name
             && record.description == draft.description
             && record.location == draft.location
@@ -250,7 +245,7 @@ pub struct Reconciled {
     /// attempt from before records of attempts): deleted, so no session has two.
     pub orphans: Vec<EventId>,
     /// Sessions whose event someone started: (session, status as listed).
-    pub statuses: Vec<(String, u8)>,
+    pub statuses: Vec<(String, EventStatus)>,
     /// The organisers' open events.
     pub foreign: u32,
 }
@@ -305,7 +300,7 @@ impl<'a> Says<'a> {
             place: l
                 .channel_id
                 .map_or(Place::Location(&l.location), Place::Channel),
-            start: (l.status != ACTIVE).then_some(l.start),
+            start: (l.status != EventStatus::Active).then_some(l.start),
             end: l.end,
         }
     }
@@ -325,7 +320,7 @@ pub fn reconcile(records: &[MirroredEvent], listed: &[ListedEvent]) -> Reconcile
             let made = listed.iter().find(|l| {
                 l.mine
                     && !claimed.contains(&l.event_id)
-                    && Says::listed(l) == Says::record(record, l.status == ACTIVE)
+                    && Says::listed(l) == Says::record(record, l.status == EventStatus::Active)
             });
             match made {
                 Some(l) => {
@@ -367,7 +362,7 @@ pub fn note_hand_edit(store: &Store, guild: GuildId, listed: &ListedEvent) -> an
     else {
         return Ok(false);
     };
-    let started = listed.status == ACTIVE;
+    let started = listed.status == EventStatus::Active;
     if Says::listed(listed) == Says::record(&record, started) {
         return Ok(false);
     }
@@ -473,7 +468,7 @@ mod tests {
             channel_id: None,
             start: draft.start,
             end: draft.end,
-            status: SCHEDULED,
+            status: EventStatus::Scheduled,
         };
         store.save_mirrored_event(GUILD, &record).unwrap();
         let m = mirror(&store, 1, 0);
@@ -508,9 +503,9 @@ mod tests {
             channel_id: None,
             start: pdt(9, 0),
             end: pdt(10, 0),
-            status: SCHEDULED,
+            status: EventStatus::Scheduled,
         };
-        let listed = |event: u64, mine: bool, status: u8| ListedEvent {
+        let listed = |event: u64, mine: bool, status: EventStatus| ListedEvent {
             event_id: EventId(event),
             mine,
             status,
@@ -524,15 +519,15 @@ mod tests {
         let found = reconcile(
             &[record("a", 1), record("b", 2), record("c", 3)],
             &[
-                listed(1, true, 1),
-                listed(3, true, 2),
-                listed(4, true, 1),
-                listed(5, false, 1),
+                listed(1, true, EventStatus::Scheduled),
+                listed(3, true, EventStatus::Active),
+                listed(4, true, EventStatus::Scheduled),
+                listed(5, false, EventStatus::Scheduled),
             ],
         );
         assert_eq!(found.deleted, ["b"]);
         assert_eq!(found.orphans, [EventId(4)]);
-        assert_eq!(found.statuses, [("c".to_string(), 2)]);
+        assert_eq!(found.statuses, [("c".to_string(), EventStatus::Active)]);
         assert_eq!(found.foreign, 1);
     }
 
@@ -548,12 +543,12 @@ mod tests {
             channel_id: None,
             start: pdt(9, 0),
             end: pdt(10, 0),
-            status: SCHEDULED,
+            status: EventStatus::Scheduled,
         };
         let listed = |event: u64, mine: bool, name: &str| ListedEvent {
             event_id: EventId(event),
             mine,
-            status: SCHEDULED,
+            status: EventStatus::Scheduled,
             name: name.into(),
             description: "Talks".into(),
             location: "Hall".into(),

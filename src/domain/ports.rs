@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use crate::ids::{ChannelId, EventId, GuildId, MessageId, Nonce, RoleId, UserId};
 use crate::reply::{Reply, Text};
-use crate::store::Store;
+use crate::store::{EventStatus, Store};
 
 /// Why a message is not sent into a channel an admin must set again; shown where it was meant to go.
 pub const CHANNEL_BROKEN: &str = "the channel is broken; an admin must set it again";
@@ -148,7 +148,7 @@ pub struct ListedEvent {
     /// confbot made it (else an organiser did, and it is never touched).
     pub mine: bool,
     /// 1 scheduled, 2 active.
-    pub status: u8,
+    pub status: EventStatus,
     pub name: String,
     pub description: String,
     /// An external event's location (empty for one held in a channel).
@@ -214,7 +214,7 @@ pub trait EventPublisher: Sync {
         &self,
         guild: GuildId,
         event: EventId,
-        status: u8,
+        status: EventStatus,
     ) -> impl Future<Output = Result<(), EventError>> + Send;
     /// Deletes an event.
     fn delete_event(

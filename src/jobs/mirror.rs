@@ -14,12 +14,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::mirror::{
-    note_hand_edit, plan, reconcile, Action, ACTIVE, COMPLETED, SCHEDULED,
-};
+use crate::domain::mirror::{note_hand_edit, plan, reconcile, Action};
 use crate::domain::ports::{EventDraft, EventError, EventPublisher};
 use crate::ids::GuildId;
-use crate::store::{EventMirror, MirroredEvent, Store};
+use crate::store::{EventMirror, EventStatus, MirroredEvent, Store};
 
 /// What one tick did to the mirror.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -169,9 +167,13 @@ async fn sync_inner(
             } => {
                 let done = async {
                     if !started {
-                        publisher.set_event_status(guild, event, ACTIVE).await?;
+                        publisher
+                            .set_event_status(guild, event, EventStatus::Active)
+                            .await?;
                     }
-                    publisher.set_event_status(guild, event, COMPLETED).await
+                    publisher
+                        .set_event_status(guild, event, EventStatus::Completed)
+                        .await
                 };
                 match done.await {
                     Ok(()) | Err(EventError::Unknown) => {
@@ -190,7 +192,11 @@ async fn sync_inner(
                 match publisher.edit_event(guild, event, &draft, started).await {
                     Ok(()) => {
                         report.edited += 1;
-                        let status = if started { ACTIVE } else { SCHEDULED };
+                        let status = if started {
+                            EventStatus::Active
+                        } else {
+                            EventStatus::Scheduled
+                        };
                         store.save_mirrored_event(
                             guild,
                             &record(&session_id, Some(event), &draft, status),
@@ -204,11 +210,14 @@ async fn sync_inner(
                 }
             }
             Action::Start { session_id, event } => {
-                match publisher.set_event_status(guild, event, ACTIVE).await {
+                match publisher
+                    .set_event_status(guild, event, EventStatus::Active)
+                    .await
+                {
                     Ok(()) => {
                         report.started += 1;
                         if let Some(mut record) = record_of(store, guild, &session_id)? {
-                            record.status = ACTIVE;
+                            record.status = EventStatus::Active;
                             store.save_mirrored_event(guild, &record)?;
                         }
                     }
@@ -221,7 +230,7 @@ async fn sync_inner(
             Action::Create { session_id, draft } => {
                 // Recorded before it is sent: Discord has no nonce for events, so if the answer
                 // is lost (or confbot killed) the next listing looks for what was sent.
-                let mut attempt = record(&session_id, None, &draft, SCHEDULED);
+                let mut attempt = record(&session_id, None, &draft, EventStatus::Scheduled);
                 attempt.creating = true;
                 store.save_mirrored_event(guild, &attempt)?;
                 match publisher.create_event(guild, &draft).await {
@@ -229,7 +238,7 @@ async fn sync_inner(
                         report.created += 1;
                         store.save_mirrored_event(
                             guild,
-                            &record(&session_id, Some(event), &draft, SCHEDULED),
+                            &record(&session_id, Some(event), &draft, EventStatus::Scheduled),
                         )?;
                     }
                     // It may have been made: the attempt stays for the next listing.
@@ -261,7 +270,7 @@ fn record(
     session_id: &str,
     event: Option<crate::ids::EventId>,
     draft: &EventDraft,
-    status: u8,
+    status: EventStatus,
 ) -> MirroredEvent {
     MirroredEvent {
         session_id: session_id.to_owned(),

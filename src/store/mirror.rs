@@ -4,6 +4,7 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::agenda::add_agenda_user;
@@ -59,8 +60,52 @@ pub struct MirroredEvent {
     pub channel_id: Option<ChannelId>,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
-    /// Discord's status: 1 scheduled, 2 active.
-    pub status: u8,
+    pub status: EventStatus,
+}
+
+/// Where a scheduled event is in its life, as Discord numbers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventStatus {
+    Scheduled,
+    Active,
+    Completed,
+    Canceled,
+    /// A number Discord may add; kept so it is written back as it came.
+    Other(u8),
+}
+
+impl EventStatus {
+    pub fn code(self) -> u8 {
+        match self {
+            EventStatus::Scheduled => 1,
+            EventStatus::Active => 2,
+            EventStatus::Completed => 3,
+            EventStatus::Canceled => 4,
+            EventStatus::Other(code) => code,
+        }
+    }
+
+    pub fn from_code(code: u8) -> EventStatus {
+        match code {
+            1 => EventStatus::Scheduled,
+            2 => EventStatus::Active,
+            3 => EventStatus::Completed,
+            4 => EventStatus::Canceled,
+            other => EventStatus::Other(other),
+        }
+    }
+}
+
+impl ToSql for EventStatus {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(i64::from(self.code())))
+    }
+}
+
+impl FromSql for EventStatus {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        u8::column_result(value).map(EventStatus::from_code)
+    }
 }
 
 const MIRROR: &str = "SELECT guild_id, enabled, hours, max_events, foreign_events, needs_listing,
@@ -476,7 +521,7 @@ mod tests {
             channel_id: None,
             start: pdt(10, 0),
             end: pdt(11, 0),
-            status: 1,
+            status: EventStatus::Scheduled,
         };
         store.save_mirrored_event(guild, &attempt).unwrap();
         let synced = store.mirroring_guilds(pdt(9, 0)).unwrap();

@@ -47,7 +47,7 @@ pub use agenda::{AgendaUser, Bookmark, Forgotten};
 pub use announcements::{Announcement, NewAnnouncement};
 pub use changes::{ChangeNotice, NewNotice, ProgramChange};
 pub use digests::Digest;
-pub use mirror::{EventMirror, EventRoom, MirroredEvent};
+pub use mirror::{EventMirror, EventRoom, EventStatus, MirroredEvent};
 pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
 pub use reminders::{
     change_dm_nonce, reminder_nonce, AgendaChange, ChangeDm, DmReminder, DueBookmark, TalkAt,
