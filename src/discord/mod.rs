@@ -143,8 +143,9 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
             commands: all_commands(),
             on_error: |error| Box::pin(errors::on_error(error)),
             post_command: |ctx| Box::pin(agenda::tell_if_dms_refused(ctx)),
-            event_handler: |ctx, event, _framework, data| {
+            event_handler: |framework, event| {
                 Box::pin(async move {
+                    let (ctx, data) = (framework.serenity_context, framework.user_data);
                     pages::on_event(ctx, event, data).await?;
                     qa::on_event(ctx, event, data).await?;
                     events::on_event(ctx, event, data).await?;
