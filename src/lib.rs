@@ -16,6 +16,7 @@ pub mod events;
 pub mod format;
 pub mod ics;
 pub mod ids;
+pub mod ops;
 pub mod post;
 pub mod program;
 pub mod qa;

@@ -79,6 +79,12 @@ enum Command {
         #[command(subcommand)]
         format: Export,
     },
+    /// Print the URL that adds the bot to a server, with the permissions it needs and why.
+    Invite {
+        /// The application's id (default: read from DISCORD_TOKEN, without asking Discord).
+        #[arg(long, value_name = "ID")]
+        application_id: Option<u64>,
+    },
     /// Ask what an attendee would ask on Discord, and print the answer as text.
     Ask {
         /// Answer as if it were this time: `2021-05-04 10:55` (conference time) or RFC 3339.
@@ -160,10 +166,23 @@ pub fn run() -> anyhow::Result<()> {
         Command::GenProgram(args) => gen::gen_program(&args),
         Command::Preview { from, to } => preview::preview(&cli.db, from.as_deref(), to.as_deref()),
         Command::Ask { at, question } => ask(&cli.db, at.as_deref(), question),
+        Command::Invite { application_id } => invite(application_id),
         Command::Export {
             format: Export::Ics { talks, output },
         } => export_ics(&cli.db, &talks, output.as_deref()),
     }
+}
+
+/// `confbot invite`: the application from `--application-id` or the token, offline.
+fn invite(application: Option<u64>) -> anyhow::Result<()> {
+    let application = match application {
+        Some(id) => id,
+        None => crate::ops::invite::application_from_token(
+            &std::env::var("DISCORD_TOKEN").unwrap_or_default(),
+        )?,
+    };
+    print!("{}", crate::ops::invite::report(application));
+    Ok(())
 }
 
 /// `confbot export ics`: the talks as an iCalendar file, to a file or standard output.
