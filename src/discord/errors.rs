@@ -24,6 +24,7 @@ pub(super) fn for_user(error: &Error, what: &str) -> String {
 const NOT_ALLOWED: &str = "You are not allowed to use this command.";
 
 pub async fn on_error(error: FrameworkError<'_, Data, Error>) {
+    super::observe::failure(&error);
     match error {
         FrameworkError::Command { error, ctx, .. } => {
             let what = format!(

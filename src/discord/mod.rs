@@ -25,6 +25,7 @@
 //! - `pacer.rs`: announcements and DMs within Discord's global limit, paused by a 429.
 //! - `retry.rs`: retrying the bot's own requests on 429, 5xx and network errors.
 //! - `drain.rs`: at shutdown, answering the interactions in hand before the process ends.
+//! - `observe.rs`: commands' outcomes, the gateway and the tick, for `crate::ops::metrics`.
 //!
 //! While the bot runs, `reminders::Ticker` posts session announcements on every clock tick, and
 //! `source::SourceTask` polls the live program source, if one is configured.
@@ -40,6 +41,7 @@ mod data;
 mod drain;
 mod errors;
 mod events;
+mod observe;
 mod pacer;
 mod pages;
 mod poster;
@@ -142,10 +144,16 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         .options(poise::FrameworkOptions {
             commands: all_commands(),
             on_error: |error| Box::pin(errors::on_error(error)),
-            post_command: |ctx| Box::pin(agenda::tell_if_dms_refused(ctx)),
+            post_command: |ctx| {
+                Box::pin(async move {
+                    observe::interaction(ctx, crate::ops::metrics::InteractionOutcome::Ok);
+                    agenda::tell_if_dms_refused(ctx).await
+                })
+            },
             event_handler: |framework, event| {
                 Box::pin(async move {
                     let (ctx, data) = (framework.serenity_context, framework.user_data);
+                    observe::gateway(event, data);
                     pages::on_event(ctx, event, data).await?;
                     qa::on_event(ctx, event, data).await?;
                     events::on_event(ctx, event, data).await?;
@@ -177,11 +185,14 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         Arc::clone(&client.http),
         Arc::clone(&poster),
     ));
+    crate::ops::metrics::metrics().tick_interval(std::time::Duration::from_secs(
+        bot.announce.tick_seconds.into(),
+    ));
     let ticker = Ticker::start(
         bot.store,
         poster,
         events,
-        bot.clock,
+        Arc::new(observe::TickClock(bot.clock)),
         bot.announce.rules,
         bot.announce.tick_seconds,
     )

@@ -2,6 +2,10 @@
 //!
 //! - `permissions.rs`: the one list of Discord permissions confbot needs, and what for.
 //! - `invite.rs`: `confbot invite`, the URL that grants exactly those.
+//! - `metrics.rs`: the figures confbot keeps for Prometheus, behind a typed API.
+//! - `http.rs`: `CONFBOT_HTTP_ADDR`, serving `/healthz` and `/metrics`.
 
+pub mod http;
 pub mod invite;
+pub mod metrics;
 pub mod permissions;

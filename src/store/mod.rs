@@ -20,6 +20,7 @@ mod announcements;
 mod changes;
 mod dm_reminders;
 mod events;
+mod ops;
 mod program;
 mod qa;
 mod rehearsal;
