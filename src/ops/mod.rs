@@ -4,8 +4,10 @@
 //! - `invite.rs`: `confbot invite`, the URL that grants exactly those.
 //! - `metrics.rs`: the figures confbot keeps for Prometheus, behind a typed API.
 //! - `http.rs`: `CONFBOT_HTTP_ADDR`, serving `/healthz` and `/metrics`.
+//! - `logs.rs`: text or JSON logs, never with the token in them.
 
 pub mod http;
 pub mod invite;
+pub mod logs;
 pub mod metrics;
 pub mod permissions;

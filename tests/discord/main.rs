@@ -10,6 +10,7 @@ mod commands;
 mod events;
 mod helpers;
 mod lifecycle;
+mod logs;
 #[path = "../common/program_server.rs"]
 mod program_server;
 mod qa;
