@@ -5,9 +5,11 @@
 //! - `metrics.rs`: the figures confbot keeps for Prometheus, behind a typed API.
 //! - `http.rs`: `CONFBOT_HTTP_ADDR`, serving `/healthz` and `/metrics`.
 //! - `logs.rs`: text or JSON logs, never with the token in them.
+//! - `status.rs`: `confbot status`, the bot's state from the database alone.
 
 pub mod http;
 pub mod invite;
 pub mod logs;
 pub mod metrics;
 pub mod permissions;
+pub mod status;
