@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod ids;
 pub mod jobs;
+pub mod ops;
 pub mod program;
 pub mod reply;
 pub mod source;

@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use tracing_subscriber::EnvFilter;
-
 fn main() -> ExitCode {
     if let Err(error) = dotenvy::dotenv() {
         if !error.not_found() {
@@ -11,14 +9,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("confbot=info,serenity=warn,poise=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    if let Err(error) = confbot::ops::logs::init() {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
+    }
     match confbot::cli::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

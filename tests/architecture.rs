@@ -156,7 +156,7 @@ fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
 const LAYERS: &[&[&str]] = &[
     &["cli", "discord"],
     &["commands", "jobs", "source"],
-    &["domain"],
+    &["domain", "ops"],
     &["store"],
     &["program"],
     &["reply", "error", "ids", "clock"],

@@ -6,6 +6,7 @@
 pub mod config;
 mod preview;
 mod serve;
+mod status;
 mod text;
 
 use std::path::{Path, PathBuf};
@@ -74,6 +75,16 @@ enum Command {
     Export {
         #[command(subcommand)]
         format: Export,
+    },
+    /// What the bot is set to do, from the database alone (no Discord): the program, each
+    /// server's channels and their last errors, the Events mirror, the announcements due next
+    /// and the live source.
+    Status,
+    /// Print the URL that adds the bot to a server, with the permissions it needs and why.
+    Invite {
+        /// The application's id (default: read from DISCORD_TOKEN, without asking Discord).
+        #[arg(long, value_name = "ID")]
+        application_id: Option<u64>,
     },
     /// Ask what an attendee would ask on Discord, and print the answer as text.
     Ask {
@@ -155,10 +166,43 @@ pub fn run() -> anyhow::Result<()> {
         Command::Backup { file } => backup(&cli.db, &file),
         Command::Preview { from, to } => preview::preview(&cli.db, from.as_deref(), to.as_deref()),
         Command::Ask { at, question } => ask(&cli.db, at.as_deref(), question),
+        Command::Invite { application_id } => invite(application_id),
+        Command::Status => status(&cli.db),
         Command::Export {
             format: Export::Ics { talks, output },
         } => export_ics(&cli.db, &talks, output.as_deref()),
     }
+}
+
+/// `confbot status`: the settings the bot runs with come from the environment, as for
+/// `serve`, but no token is needed to read them.
+fn status(db: &Path) -> anyhow::Result<()> {
+    if !db.exists() {
+        bail!("there is no database at {}", db.display());
+    }
+    let store = Store::open(db)?;
+    let config = config::Config::from_vars(|name| {
+        std::env::var(name)
+            .ok()
+            .or_else(|| (name == "DISCORD_TOKEN").then(|| "unused".to_string()))
+    })?;
+    let now = Utc::now();
+    let replies = status::report(&store, &config.announce.rules, config.source.as_ref(), now)?;
+    let texts: Vec<String> = replies.iter().map(|r| text::render(r, now)).collect();
+    print!("{}", texts.join("\n"));
+    Ok(())
+}
+
+/// `confbot invite`: the application from `--application-id` or the token, offline.
+fn invite(application: Option<u64>) -> anyhow::Result<()> {
+    let application = match application {
+        Some(id) => id,
+        None => crate::ops::invite::application_from_token(
+            &std::env::var("DISCORD_TOKEN").unwrap_or_default(),
+        )?,
+    };
+    print!("{}", crate::ops::invite::report(application));
+    Ok(())
 }
 
 /// `confbot export ics`: the talks as an iCalendar file, to a file or standard output.

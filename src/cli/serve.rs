@@ -8,6 +8,8 @@ use anyhow::Context;
 use super::config::Config;
 use crate::clock::{Clock, RehearsalClock, SystemClock};
 use crate::discord::{self, Bot};
+use crate::ops::http::{self, Endpoints};
+use crate::ops::metrics::metrics;
 use crate::source::{Limits, Source};
 use crate::store::Store;
 
@@ -54,11 +56,38 @@ pub fn serve(db: &Path) -> anyhow::Result<()> {
         announce,
         source,
     };
+    let http_addr = http_addr()?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     if let Some(clock) = rehearsal {
-        runtime.spawn(keep_rehearsal_position(store, clock));
+        runtime.spawn(keep_rehearsal_position(Arc::clone(&store), clock));
     }
-    runtime.block_on(discord::run(bot, shutdown_signal()))
+    runtime.block_on(async move {
+        let endpoints = match http_addr {
+            Some(addr) => {
+                let endpoints = Endpoints {
+                    store,
+                    metrics: metrics(),
+                };
+                Some(http::serve(addr, endpoints).await?.1)
+            }
+            None => None,
+        };
+        let result = discord::run(bot, shutdown_signal()).await;
+        if let Some(endpoints) = endpoints {
+            endpoints.abort();
+        }
+        result
+    })
+}
+
+/// `CONFBOT_HTTP_ADDR`: where to serve `/healthz` and `/metrics` (unset or empty: nowhere).
+fn http_addr() -> anyhow::Result<Option<std::net::SocketAddr>> {
+    match std::env::var("CONFBOT_HTTP_ADDR") {
+        Ok(addr) if !addr.trim().is_empty() => addr.trim().parse().map(Some).with_context(|| {
+            format!("CONFBOT_HTTP_ADDR: expected an address and port such as 127.0.0.1:9187, found `{addr}`")
+        }),
+        _ => Ok(None),
+    }
 }
 
 /// Records the rehearsal's position every second (on a blocking thread: SQLite is

@@ -3,7 +3,7 @@
 //! autocomplete has nowhere to show an error: it offers nothing, and an internal error is logged.
 
 use poise::serenity_prelude as serenity;
-use serenity::AutocompleteChoice;
+use serenity::{AutocompleteChoice, CreateAutocompleteResponse};
 
 use super::errors::for_user;
 use super::Context;
@@ -21,8 +21,8 @@ pub async fn offer(
     choices: impl FnOnce(&Store, chrono::DateTime<chrono::Utc>) -> Result<Vec<Choice>, CommandError>
         + Send
         + 'static,
-) -> Vec<AutocompleteChoice> {
-    match ctx.data().run_urgent(choices).await {
+) -> CreateAutocompleteResponse {
+    let choices = match ctx.data().run_urgent(choices).await {
         Ok(Some(choices)) => choices
             .into_iter()
             .map(|c| AutocompleteChoice::new(c.name, c.value))
@@ -35,10 +35,11 @@ pub async fn offer(
             for_user(&error, "an autocomplete");
             Vec::new()
         }
-    }
+    };
+    CreateAutocompleteResponse::new().set_choices(choices)
 }
 
-pub async fn talk_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
+pub async fn talk_choices(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
     let partial = partial.to_string();
     offer(ctx, move |store, now| {
         commands::talk_choices(store, now, &partial)
@@ -46,7 +47,7 @@ pub async fn talk_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteCh
     .await
 }
 
-pub async fn speaker_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
+pub async fn speaker_choices(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
     let partial = partial.to_string();
     offer(ctx, move |store, now| {
         commands::speaker_choices(store, now, &partial)
@@ -54,7 +55,7 @@ pub async fn speaker_choices(ctx: Context<'_>, partial: &str) -> Vec<Autocomplet
     .await
 }
 
-pub async fn track_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
+pub async fn track_choices(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
     let partial = partial.to_string();
     offer(ctx, move |store, _| {
         commands::track_choices(store, &partial)
@@ -62,7 +63,7 @@ pub async fn track_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteC
     .await
 }
 
-pub async fn day_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
+pub async fn day_choices(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
     let partial = partial.to_string();
     offer(ctx, move |store, _| commands::day_choices(store, &partial)).await
 }

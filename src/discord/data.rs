@@ -4,6 +4,7 @@
 //! ([`Data::run_urgent`] ahead of the others' queue). The store is private to this module, so no
 //! Discord glue can call it on the async runtime.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,6 +37,8 @@ pub struct Data {
     pacer: Arc<Pacer>,
     /// The recent long lists whose page buttons work.
     book: Book,
+    /// The gateway said Ready once: a second one is a reconnection.
+    ready_seen: AtomicBool,
 }
 
 /// How many commands do database work at once; the others wait their turn without a thread.
@@ -69,6 +72,7 @@ impl Data {
             source: None,
             pacer,
             book: Book::default(),
+            ready_seen: AtomicBool::new(false),
         }
     }
 
@@ -80,6 +84,11 @@ impl Data {
     /// The bot's pacer, for a poster made by a command (`/announce test`, `/qa open`).
     pub fn pacer(&self) -> Arc<Pacer> {
         Arc::clone(&self.pacer)
+    }
+
+    /// Whether the gateway said Ready before; from now on it has.
+    pub fn saw_ready(&self) -> bool {
+        self.ready_seen.swap(true, Ordering::Relaxed)
     }
 
     /// The recent long lists, for their page buttons.

@@ -42,6 +42,7 @@ pub(super) fn failure(error: &Error, what: &str) -> CreateInteractionResponse {
 const NOT_ALLOWED: &str = "You are not allowed to use this command.";
 
 pub async fn on_error(error: FrameworkError<'_, Data, Error>) {
+    super::observe::failure(&error);
     match error {
         FrameworkError::Command { error, ctx, .. } => {
             let what = format!(

@@ -27,6 +27,7 @@
 //! - `pacer.rs`: announcements and DMs within Discord's global limit, paused by a 429.
 //! - `retry.rs`: retrying the bot's own requests on 429, 5xx and network errors.
 //! - `drain.rs`: at shutdown, answering the interactions in hand before the process ends.
+//! - `observe.rs`: commands' outcomes, the gateway and the tick, for `crate::ops::metrics`.
 //!
 //! While the bot runs, `jobs::Ticker` runs the jobs (announcements, DMs, the mirror) on every
 //! clock tick, and
@@ -44,6 +45,7 @@ mod drain;
 mod errors;
 mod gateway;
 mod mirror;
+mod observe;
 mod pacer;
 mod pages;
 mod poster;
@@ -146,9 +148,18 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         .options(poise::FrameworkOptions {
             commands: all_commands(),
             on_error: |error| Box::pin(errors::on_error(error)),
-            post_command: |ctx| Box::pin(agenda::tell_if_dms_refused(ctx)),
-            event_handler: |ctx, event, _framework, data| {
-                Box::pin(gateway::on_event(ctx, event, data))
+            post_command: |ctx| {
+                Box::pin(async move {
+                    observe::interaction(ctx, crate::ops::metrics::InteractionOutcome::Ok);
+                    agenda::tell_if_dms_refused(ctx).await
+                })
+            },
+            event_handler: |framework, event| {
+                Box::pin(async move {
+                    let (ctx, data) = (framework.serenity_context, framework.user_data);
+                    observe::gateway(event, data);
+                    gateway::on_event(ctx, event, data).await
+                })
             },
             // Owners are for prefix commands, which confbot has none of; skipping them saves a
             // request at start.
@@ -175,7 +186,11 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         Arc::clone(&client.http),
         Arc::clone(&poster),
     ));
-    let ticker = Ticker::start(bot.store, poster, events, bot.clock, &bot.announce).await?;
+    crate::ops::metrics::metrics().tick_interval(std::time::Duration::from_secs(
+        bot.announce.tick_seconds.into(),
+    ));
+    let clock: Arc<dyn Clock> = Arc::new(observe::TickClock(bot.clock));
+    let ticker = Ticker::start(bot.store, poster, events, clock, &bot.announce).await?;
     let result = tokio::select! {
         result = client.start() => result.map_err(|error| explain_startup_error(error, None)),
         () = shutdown => {

@@ -280,7 +280,7 @@ mod tests {
             let turn = PageTurn {
                 list: InteractionId(u64::MAX),
                 page: u32::MAX,
-                command: command.qualified_name.clone(),
+                command: command.qualified_name.to_string(),
             };
             assert_eq!(
                 PageTurn::parse(&turn.custom_id()),

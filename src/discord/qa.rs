@@ -17,8 +17,8 @@ use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 use serenity::{
-    AutocompleteChoice, ButtonStyle, ChannelId, ChannelType, ComponentInteraction, CreateActionRow,
-    CreateButton, CreateEmbed, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    ButtonStyle, ChannelId, ChannelType, ComponentInteraction, CreateActionRow, CreateButton,
+    CreateEmbed, CreateInteractionResponse, CreateInteractionResponseFollowup,
     CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, EditMessage,
     EditThread, MessageId,
 };
@@ -305,7 +305,7 @@ pub async fn ask(
     }
 }
 
-async fn session_choices(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
+async fn session_choices(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
     let partial = partial.to_string();
     offer(ctx, move |store, now| {
         core::session_choices(store, now, &partial)

@@ -51,6 +51,22 @@ fn is_rate_limited(error: &serenity::Error) -> bool {
         if response.status_code.as_u16() == 429)
 }
 
+/// Discord's answer, for the metrics: serenity hides a success's status, and the scope of a 429.
+fn observe<T>(result: &Result<T, serenity::Error>) {
+    use crate::ops::metrics::{metrics, RateLimitScope};
+    match result {
+        Ok(_) => metrics().discord_succeeded(),
+        Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(response))) => {
+            let status = response.status_code.as_u16();
+            metrics().discord_failed(status);
+            if status == 429 {
+                metrics().rate_limited(RateLimitScope::Unknown);
+            }
+        }
+        Err(_) => {}
+    }
+}
+
 async fn retry_if<T, F, Fut>(
     what: &str,
     again: fn(&serenity::Error) -> bool,
@@ -62,7 +78,9 @@ where
 {
     let mut pause = FIRST_PAUSE;
     for attempt in 1.. {
-        match request().await {
+        let result = request().await;
+        observe(&result);
+        match result {
             Ok(value) => return Ok(value),
             Err(error) if attempt < ATTEMPTS && again(&error) => {
                 tracing::warn!(%error, attempt, "{what} failed; retrying in {pause:?}");

@@ -22,6 +22,7 @@ mod announcements;
 mod changes;
 mod digests;
 mod mirror;
+mod ops;
 pub mod outbox;
 mod program;
 mod qa;

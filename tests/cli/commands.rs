@@ -350,3 +350,32 @@ fn export_ics_writes_the_program_or_the_talks_asked_for() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("no-such-talk"));
 }
+
+#[test]
+fn status_reports_the_program_each_servers_channels_and_their_last_error_without_discord() {
+    use confbot::ids::{ChannelId, GuildId};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let missing = confbot(&db, &["status"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("there is no database at"));
+
+    stdout(&confbot(&db, &["ask", "now"]));
+    let store = Store::open(&db).unwrap();
+    let (guild, channel) = (GuildId(41), ChannelId(42));
+    store.set_announce_channel(guild, channel).unwrap();
+    store
+        .record_post_error(guild, channel, "Missing Access", true, chrono::Utc::now())
+        .unwrap();
+    drop(store);
+
+    let output = confbot(&db, &["status"]);
+    let out = stdout(&output);
+    assert!(out.contains("ICLR 2021"), "{out}");
+    assert!(out.contains("Missing Access"), "{out}");
+    assert!(out.contains("not posting here"), "{out}");
+    assert!(
+        out.contains("No live program source is configured"),
+        "{out}"
+    );
+}

@@ -9,6 +9,7 @@ mod chaos;
 mod commands;
 mod helpers;
 mod lifecycle;
+mod logs;
 mod mirror;
 mod program_server;
 mod qa;

@@ -87,12 +87,16 @@ mod poise_bot {
     type Error = Box<dyn std::error::Error + Send + Sync>;
     type Context<'a> = poise::Context<'a, (), Error>;
 
-    async fn tracks(_ctx: Context<'_>, partial: &str) -> Vec<String> {
-        support::TRACKS
+    async fn tracks(
+        _ctx: Context<'_>,
+        partial: &str,
+    ) -> poise::serenity_prelude::CreateAutocompleteResponse {
+        let choices = support::TRACKS
             .iter()
             .filter(|t| t.starts_with(partial))
-            .map(|t| t.to_string())
-            .collect()
+            .map(|t| poise::serenity_prelude::AutocompleteChoice::new(*t, *t))
+            .collect();
+        poise::serenity_prelude::CreateAutocompleteResponse::new().set_choices(choices)
     }
 
     /// The next talks
