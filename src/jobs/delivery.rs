@@ -18,6 +18,7 @@ use chrono::TimeDelta;
 use super::Tick;
 use crate::domain::ports::{record_outcome, DmError, Outgoing, PostError, Poster, CHANNEL_BROKEN};
 use crate::ids::MessageId;
+use crate::ops::metrics::{metrics, DeliveryKind, DeliveryOutcome};
 use crate::store::outbox::{Delivery, GiveUp, Kind, Settled};
 
 /// When to announce, and how long a delivery stays worth sending and safe to retry.
@@ -71,6 +72,22 @@ pub struct Report {
 }
 
 impl Report {
+    /// Counts what was settled for good in the process's metrics (a retry is not an outcome
+    /// yet): sent on time or late, missed, failed.
+    pub fn count(&self, kind: DeliveryKind) {
+        let metrics = metrics();
+        for (outcome, n) in [
+            (DeliveryOutcome::Posted, self.sent - self.late),
+            (DeliveryOutcome::Late, self.late),
+            (DeliveryOutcome::Missed, self.missed),
+            (DeliveryOutcome::Failed, self.failed),
+        ] {
+            for _ in 0..n {
+                metrics.delivery(kind, outcome);
+            }
+        }
+    }
+
     pub fn add(&mut self, other: &Report) {
         self.sent += other.sent;
         self.late += other.late;
@@ -227,5 +244,37 @@ impl<P: Poster> Tick<'_, P> {
             attempt,
             newly_broken,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counted(text: &str, outcome: &str) -> u64 {
+        let line = format!("confbot_deliveries_total{{kind=\"Digest\",outcome=\"{outcome}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&line))
+            .map_or(0, |n| n.trim().parse().unwrap())
+    }
+
+    #[test]
+    fn a_report_counts_its_settled_deliveries_in_the_metrics_and_not_its_retries() {
+        let before = metrics().encode();
+        Report {
+            sent: 3,
+            late: 1,
+            missed: 2,
+            retrying: 5,
+            failed: 1,
+            refused: 0,
+        }
+        .count(DeliveryKind::Digest);
+        let after = metrics().encode();
+        let grew = |outcome| counted(&after, outcome) - counted(&before, outcome);
+        assert_eq!(
+            (grew("Posted"), grew("Late"), grew("Missed"), grew("Failed")),
+            (2, 1, 2, 1)
+        );
     }
 }

@@ -21,6 +21,7 @@ use super::Settings;
 use super::{announcements, digest, mirror, reminders};
 use crate::clock::Clock;
 use crate::domain::ports::{DirectMessenger, EventPublisher, Poster};
+use crate::ops::metrics::DeliveryKind;
 use crate::store::Store;
 
 /// The running scheduler; stop it with [`Ticker::stop`].
@@ -62,7 +63,10 @@ impl Ticker {
             shared.clone(),
             Arc::clone(&poster),
             |store, poster, now, rules| async move {
-                announcements::tick(&store, poster.as_ref(), now, &rules).await
+                let report = announcements::tick(&store, poster.as_ref(), now, &rules).await?;
+                report.announcements.count(DeliveryKind::Announcement);
+                report.notices.count(DeliveryKind::Notice);
+                Ok(report)
             },
         );
         let mirror = every_tick(
@@ -78,7 +82,9 @@ impl Ticker {
             shared.clone(),
             Arc::clone(&poster),
             |store, poster, now, rules| async move {
-                reminders::tick(&store, poster.as_ref(), now, &rules).await
+                let report = reminders::tick(&store, poster.as_ref(), now, &rules).await?;
+                report.count(DeliveryKind::Dm);
+                Ok(report)
             },
         );
         let every = Duration::from_secs(settings.tick_seconds.into());
@@ -170,7 +176,9 @@ where
         shared,
         poster,
         move |store, poster, now, rules| async move {
-            digest::tick(&store, poster.as_ref(), now, &rules, at).await
+            let report = digest::tick(&store, poster.as_ref(), now, &rules, at).await?;
+            report.count(DeliveryKind::Digest);
+            Ok(report)
         },
     );
     let run = digest.clone();

@@ -36,6 +36,8 @@ pub enum DeliveryKind {
     /// A move or cancellation of a session, or a change notice to an attendee.
     Notice,
     RoomPost,
+    /// The daily digest.
+    Digest,
 }
 
 /// What became of one delivery.
