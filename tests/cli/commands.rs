@@ -22,6 +22,27 @@ fn check_reports_the_seed_page() {
     );
 }
 
+/// `CONFBOT_PROGRAM` set but blank is unset for every command, as for `serve`: `ask` and
+/// `preview` took it for the path "" and failed on a new database.
+#[test]
+fn a_blank_confbot_program_means_the_bundled_one_for_ask_and_preview() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs: [&[&str]; 2] = [
+        &["ask", "next", "--at", "2021-05-04 10:55"],
+        &["preview", "--from", "2021-05-04 10:00", "--to", "2021-05-04 12:00"],
+    ];
+    for args in runs {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_confbot"))
+            .args(args)
+            .env("CONFBOT_DB", dir.path().join(format!("{}.sqlite3", args[0])))
+            .env("CONFBOT_PROGRAM", " ")
+            .output()
+            .unwrap();
+        let out = stdout(&output);
+        assert!(out.contains("Iterated learning"), "{args:?}: {out}");
+    }
+}
+
 #[test]
 fn ask_next_on_a_new_database_lists_the_vani_talk_first() {
     let dir = tempfile::tempdir().unwrap();
