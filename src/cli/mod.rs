@@ -197,11 +197,11 @@ fn status(db: &Path) -> anyhow::Result<()> {
 fn invite(application: Option<u64>) -> anyhow::Result<()> {
     let application = match application {
         Some(id) => id,
-        None => crate::ops::invite::application_from_token(
+        None => crate::discord::invite::application_from_token(
             &std::env::var("DISCORD_TOKEN").unwrap_or_default(),
         )?,
     };
-    print!("{}", crate::ops::invite::report(application));
+    print!("{}", crate::discord::invite::report(application));
     Ok(())
 }
 

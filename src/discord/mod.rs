@@ -20,6 +20,8 @@
 //! - `poster.rs`: posting announcements through serenity (the `crate::domain::ports::Poster`).
 //! - `mirror.rs`: the Events tab mirror's scheduled events (`crate::domain::ports::EventPublisher`)
 //!   and the gateway events it follows.
+//! - `permissions.rs`, `invite.rs`: the one list of permissions confbot needs, and the URL that
+//!   grants them (`confbot invite`).
 //! - `gateway.rs`: the event handler: component presses routed by custom id, gateway events to
 //!   the features that follow them.
 //! - `agenda.rs`: `/remind`, `/agenda` and their buttons and menus.
@@ -44,10 +46,12 @@ mod data;
 mod drain;
 mod errors;
 mod gateway;
+pub mod invite;
 mod mirror;
 mod observe;
 mod pacer;
 mod pages;
+pub mod permissions;
 mod poster;
 mod program;
 mod qa;

@@ -29,12 +29,21 @@ fn a_blank_confbot_program_means_the_bundled_one_for_ask_and_preview() {
     let dir = tempfile::tempdir().unwrap();
     let runs: [&[&str]; 2] = [
         &["ask", "next", "--at", "2021-05-04 10:55"],
-        &["preview", "--from", "2021-05-04 10:00", "--to", "2021-05-04 12:00"],
+        &[
+            "preview",
+            "--from",
+            "2021-05-04 10:00",
+            "--to",
+            "2021-05-04 12:00",
+        ],
     ];
     for args in runs {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_confbot"))
             .args(args)
-            .env("CONFBOT_DB", dir.path().join(format!("{}.sqlite3", args[0])))
+            .env(
+                "CONFBOT_DB",
+                dir.path().join(format!("{}.sqlite3", args[0])),
+            )
             .env("CONFBOT_PROGRAM", " ")
             .output()
             .unwrap();
