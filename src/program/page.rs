@@ -205,16 +205,17 @@ pub fn parse(
             "expected at least one talk (a time line such as `Tue 4 May 11:00 - 11:15 PDT`), found none",
         ));
     };
-    build(file, tz, moderators, talks, sidecar_file, sidecar)
+    build(file, tz, moderators, talks, (sidecar_file, sidecar))
 }
 
+/// The program of a page's `talks`, titled (and placed) by the sidecar: its file's name and
+/// what it says.
 fn build(
     file: &str,
     tz: Tz,
     moderators: Vec<String>,
     talks: Vec<PageTalk>,
-    sidecar_file: &str,
-    sidecar: Sidecar,
+    (sidecar_file, sidecar): (&str, Sidecar),
 ) -> Result<Program, ImportError> {
     let local_start = |at: DateTime<Utc>| at.with_timezone(&tz).time();
     let mut titles: HashMap<NaiveTime, String> = HashMap::new();
