@@ -27,17 +27,23 @@ fn check_reports_the_seed_page() {
 #[test]
 fn a_blank_confbot_program_means_the_bundled_one_for_ask_and_preview() {
     let dir = tempfile::tempdir().unwrap();
-    let runs: [&[&str]; 2] = [
-        &["ask", "next", "--at", "2021-05-04 10:55"],
-        &[
-            "preview",
-            "--from",
-            "2021-05-04 10:00",
-            "--to",
-            "2021-05-04 12:00",
-        ],
+    let runs: [(&[&str], &str); 2] = [
+        (
+            &["ask", "next", "--at", "2021-05-04 10:55"],
+            "Iterated learning",
+        ),
+        (
+            &[
+                "preview",
+                "--from",
+                "2021-05-04 10:00",
+                "--to",
+                "2021-05-04 12:00",
+            ],
+            "Orals & Spotlights",
+        ),
     ];
-    for args in runs {
+    for (args, bundled) in runs {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_confbot"))
             .args(args)
             .env(
@@ -48,7 +54,7 @@ fn a_blank_confbot_program_means_the_bundled_one_for_ask_and_preview() {
             .output()
             .unwrap();
         let out = stdout(&output);
-        assert!(out.contains("Iterated learning"), "{args:?}: {out}");
+        assert!(out.contains(bundled), "{args:?}: {out}");
     }
 }
 
