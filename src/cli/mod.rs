@@ -80,6 +80,10 @@ enum Command {
     /// server's channels and their last errors, the Events mirror, the announcements due next
     /// and the live source.
     Status,
+    /// Check the setup before the conference: the token, the servers, what the bot may do in
+    /// each channel it is set to use, the program and the live source. Exits with 1 when
+    /// something needed is missing.
+    Doctor,
     /// Print the URL that adds the bot to a server, with the permissions it needs and why.
     Invite {
         /// The application's id (default: read from DISCORD_TOKEN, without asking Discord).
@@ -168,6 +172,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Ask { at, question } => ask(&cli.db, at.as_deref(), question),
         Command::Invite { application_id } => invite(application_id),
         Command::Status => status(&cli.db),
+        Command::Doctor => doctor(&cli.db),
         Command::Export {
             format: Export::Ics { talks, output },
         } => export_ics(&cli.db, &talks, output.as_deref()),
@@ -190,6 +195,40 @@ fn status(db: &Path) -> anyhow::Result<()> {
     let replies = status::report(&store, &config.announce.rules, config.source.as_ref(), now)?;
     let texts: Vec<String> = replies.iter().map(|r| text::render(r, now)).collect();
     print!("{}", texts.join("\n"));
+    Ok(())
+}
+
+/// `confbot doctor`: configured as `serve` is (the token is needed); the check's table on
+/// standard output, and exit status 1 when something is missing.
+fn doctor(db: &Path) -> anyhow::Result<()> {
+    if !db.exists() {
+        bail!(
+            "there is no database at {}: start the bot once, or `confbot import FILE`",
+            db.display()
+        );
+    }
+    let store = Store::open(db)?;
+    let config = config::Config::from_environment()?;
+    let source = config
+        .source
+        .map(|source| crate::source::Source::new(source, crate::source::Limits::default()))
+        .transpose()?;
+    // A rehearsal's program is in the past: what matters is what comes after its start.
+    let now = config.rehearse_from.unwrap_or_else(Utc::now);
+    let http =
+        crate::discord::rest_builder(&config.discord_token, config.api_url.as_deref()).build();
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let checkup = runtime.block_on(crate::discord::doctor::check(
+        &http,
+        &store,
+        config.announce.channel,
+        source.as_ref(),
+        now,
+    ))?;
+    print!("{}", checkup.render());
+    if !checkup.healthy() {
+        std::process::exit(1);
+    }
     Ok(())
 }
 

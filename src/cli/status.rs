@@ -1,7 +1,7 @@
 //! `confbot status`: for someone on the server over SSH, what `/setup show`, `/announce
 //! pending` and `/program status` would say, read from the database alone (no Discord, no
 //! token): the program, each server's channels with their last post and error, the Events
-//! mirror, the announcements due next, and the live source.
+//! mirror, the announcements and DM reminders due next, and the live source.
 
 use chrono::{DateTime, Utc};
 
@@ -49,6 +49,9 @@ pub fn report(
         add(Ok(Reply::new(format!("Server {}", guild.guild_id))))?;
         add(commands::setup::show(store, guild.guild_id, rules))?;
         add(commands::setup::pending(store, guild.guild_id, rules, now))?;
+    }
+    if store.conference()?.is_some() {
+        add(commands::setup::pending_dms(store, now))?;
     }
     // Without a source, `/program status` says so as a user error.
     add(commands::program::status(store, source))?;

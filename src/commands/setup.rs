@@ -173,6 +173,34 @@ pub fn pending(store: &Store, guild: GuildId, rules: &Rules, now: DateTime<Utc>)
         .fields(fields))
 }
 
+/// The DM reminders due in the next 24 hours, by instant (`confbot status`): they are the
+/// attendees', not a server's.
+pub fn pending_dms(store: &Store, now: DateTime<Utc>) -> CommandResult {
+    const SHOWN: usize = 10;
+    let tz = conference(store)?.time_zone;
+    let due = store.dms_due(now, now + TimeDelta::days(1))?;
+    let reply = Reply::new("Next DM reminders");
+    if due.is_empty() {
+        return Ok(reply.description("None in the next 24 hours."));
+    }
+    let people: usize = due.iter().map(|d| d.people).sum();
+    let fields = due.iter().take(SHOWN).map(|d| crate::reply::Field {
+        name: text![day_and_time(d.at, tz), " · ", stamp(d.at, Style::Relative)],
+        value: text![match d.people {
+            1 => "1 person".to_string(),
+            n => format!("{n} people"),
+        }],
+        inline: false,
+        talks: Vec::new(),
+    });
+    Ok(reply
+        .description(format!(
+            "{people} in the next 24 hours, at {} instants.",
+            due.len()
+        ))
+        .fields(fields))
+}
+
 /// `/announce test`, before posting: the channels to test and the sample to post there (the
 /// next session makes the most telling sample; after the conference, the first).
 pub fn sample(

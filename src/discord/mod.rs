@@ -43,6 +43,7 @@ mod checks;
 mod commands;
 mod convert;
 mod data;
+pub mod doctor;
 mod drain;
 mod errors;
 mod gateway;
@@ -248,15 +249,22 @@ async fn seed_announce_channel(http: &serenity::Http, data: &Data, channel: ids:
 }
 
 fn http(bot: &Bot) -> serenity::Http {
-    let mut builder =
-        HttpBuilder::new(&bot.token).default_allowed_mentions(CreateAllowedMentions::new());
+    let mut builder = rest_builder(&bot.token, bot.api_url.as_deref());
     if let Some(client) = &bot.http_client {
         builder = builder.client(client.clone());
     }
-    if let Some(url) = &bot.api_url {
-        builder = builder.proxy(url.as_str()).ratelimiter_disabled(true);
-    }
     builder.build()
+}
+
+/// The REST client of the bot and of `confbot doctor`: no mentions unless a message names
+/// them, and a loopback Discord or proxy at `api_url` (serenity's proxy mode needs its
+/// ratelimiter off: our own requests then retry 429 and 5xx themselves).
+pub fn rest_builder(token: &str, api_url: Option<&str>) -> HttpBuilder {
+    let builder = HttpBuilder::new(token).default_allowed_mentions(CreateAllowedMentions::new());
+    match api_url {
+        Some(url) => builder.proxy(url).ratelimiter_disabled(true),
+        None => builder,
+    }
 }
 
 /// Bulk-overwrites the commands (global, or in one guild): registering twice changes nothing.

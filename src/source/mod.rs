@@ -242,26 +242,53 @@ fn import(
     source: &Source,
     body: Vec<u8>,
 ) -> Result<(Imported, ProgramDiff), SourceError> {
+    let stored = |error: anyhow::Error| SourceError::Store {
+        url: source.shown_url(),
+        reason: format!("{error:#}"),
+    };
+    let imported = read(store, source, body)?;
+    let diff = store.replace_program(&imported.program).map_err(stored)?;
+    Ok((imported, diff))
+}
+
+/// Reads and validates a fetched document, without storing it.
+fn read(store: &Store, source: &Source, body: Vec<u8>) -> Result<Imported, SourceError> {
     let url = source.shown_url();
     let text = String::from_utf8(body).map_err(|e| SourceError::NotUtf8 {
         url: url.clone(),
         offset: e.utf8_error().valid_up_to(),
     })?;
-    let stored = |error: anyhow::Error| SourceError::Store {
+    // The stored name stands in for formats that have none (Sessionize), as on reload.
+    let current = store.conference().map_err(|error| SourceError::Store {
         url: url.clone(),
         reason: format!("{error:#}"),
-    };
-    // The stored name stands in for formats that have none (Sessionize), as on reload.
-    let current = store.conference().map_err(stored)?;
+    })?;
     let options = ImportOptions {
         format: source.config.format,
         time_zone: source.config.time_zone,
         conference_name: current.map(|c| c.name),
         ..ImportOptions::default()
     };
-    let imported = import_str(&url, &text, &options).map_err(SourceError::Invalid)?;
-    let diff = store.replace_program(&imported.program).map_err(stored)?;
-    Ok((imported, diff))
+    import_str(&url, &text, &options).map_err(SourceError::Invalid)
+}
+
+/// `confbot doctor`'s question: does the source answer now with a program that would import?
+/// Fetched unconditionally and validated as a poll would; nothing is stored, not even the
+/// poll's state, so the running bot's next poll is unchanged.
+pub async fn probe(store: &Store, source: &Source) -> Result<Imported, SourceError> {
+    match source
+        .fetcher
+        .fetch(&source.config.url, &Validators::default())
+        .await?
+    {
+        Fetched::Document { body, .. } => read(store, source, body),
+        // Asked without validators, a server has nothing to compare with: a 304 is its bug.
+        Fetched::NotModified => Err(FetchError::Status {
+            url: source.shown_url(),
+            status: "304 to a request that was not conditional".to_string(),
+        }
+        .into()),
+    }
 }
 
 /// The diff's counts, then its first changes.

@@ -15,6 +15,14 @@ use super::talks::scheduled_talks;
 use super::{ScheduledTalk, Store};
 use crate::ids::{ChannelId, GuildId, MessageId, Nonce, TalkId, UserId};
 
+/// The DM reminders that fall due at one instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DmsDue {
+    pub at: DateTime<Utc>,
+    /// One DM per person, however many of their talks it names.
+    pub people: usize,
+}
+
 /// A bookmarked talk whose reminder is due and not yet claimed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueBookmark {
@@ -162,6 +170,31 @@ impl Store {
         )?;
         rows.collect::<Result<_, _>>()
             .context("reading due reminders")
+    }
+
+    /// The DM reminders falling due in `[from, to]` and not yet claimed, by instant, earliest
+    /// first (`confbot status`): the same rule as [`Store::due_bookmarks`], looking ahead.
+    pub fn dms_due(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<Vec<DmsDue>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT due, count(DISTINCT user_id) FROM (
+                 SELECT b.user_id, max(t.starts_at - b.minutes * 60, b.set_at) AS due
+                 FROM talks t
+                 JOIN bookmarks b ON b.talk_id = t.id
+                 JOIN agenda_users u ON u.user_id = b.user_id
+                 WHERE u.paused = 0 AND u.dms_refused_at IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM dm_reminder_talks r WHERE r.user_id = b.user_id
+                       AND r.talk_id = b.talk_id AND r.talk_starts_at = t.starts_at))
+             WHERE due BETWEEN ?1 AND ?2 GROUP BY due ORDER BY due",
+        )?;
+        let rows = stmt.query_map(params![from.timestamp(), to.timestamp()], |r| {
+            Ok(DmsDue {
+                at: from_unix(r.get(0)?),
+                people: r.get(1)?,
+            })
+        })?;
+        rows.collect::<Result<_, _>>()
+            .context("reading the DM reminders due")
     }
 
     /// Claims the reminder of `user` at `due_at` covering `talks`, in `state`

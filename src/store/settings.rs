@@ -73,6 +73,21 @@ impl Store {
         ids.into_iter().map(|id| self.guild_settings(id)).collect()
     }
 
+    /// Every guild confbot is set up to do something in: announce, mirror events, or hold
+    /// rooms' events (what `confbot doctor` checks).
+    pub fn configured_guilds(&self) -> anyhow::Result<Vec<GuildId>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT guild_id FROM guild_settings WHERE announce_channel IS NOT NULL
+             UNION SELECT guild_id FROM announce_routes
+             UNION SELECT guild_id FROM event_mirrors WHERE enabled
+             UNION SELECT guild_id FROM event_rooms ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()
+            .context("reading configured guilds")
+    }
+
     /// A guild's settings (empty if it has none).
     pub fn guild_settings(&self, guild_id: GuildId) -> anyhow::Result<GuildSettings> {
         let conn = self.conn();

@@ -415,3 +415,62 @@ fn status_reports_the_program_each_servers_channels_and_their_last_error_without
         "{out}"
     );
 }
+
+#[test]
+fn status_counts_the_dm_reminders_due_in_the_next_day_one_per_person_and_instant() {
+    use chrono::{TimeDelta, Utc};
+    use confbot::ids::UserId;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let file = dir.path().join("soon.json");
+    // Two talks starting back to back in three hours, and one in three days.
+    let at = |hours: i64| (Utc::now() + TimeDelta::hours(hours)).format("%Y-%m-%d %H:00");
+    let talk = |id: &str, from: i64| {
+        format!(
+            r#"{{"id": "{id}", "title": "Talk {id}", "start": "{}", "end": "{}"}}"#,
+            at(from),
+            at(from + 1)
+        )
+    };
+    let session = |id: &str, from: i64, talks: &[String]| {
+        format!(
+            r#"{{"id": "{id}", "title": "Session {id}", "room": "Hall", "start": "{}", "end": "{}", "talks": [{}]}}"#,
+            at(from),
+            at(from + 2),
+            talks.join(",")
+        )
+    };
+    let sessions = [
+        session("s1", 3, &[talk("a", 3), talk("b", 4)]),
+        session("s2", 72, &[talk("c", 72)]),
+    ];
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"conference": {{"name": "Soon Conf", "time_zone": "UTC"}}, "sessions": [{}]}}"#,
+            sessions.join(",")
+        ),
+    )
+    .unwrap();
+    stdout(&confbot(&db, &["import", file.to_str().unwrap()]));
+    let store = Store::open(&db).unwrap();
+    let now = Utc::now();
+    for user in [1, 2, 3] {
+        store.set_bookmark(UserId(user), "a", 10, now).unwrap();
+        store.set_bookmark(UserId(user), "c", 10, now).unwrap();
+    }
+    store.set_bookmark(UserId(1), "b", 10, now).unwrap();
+    drop(store);
+
+    let out = stdout(&confbot(&db, &["status"]));
+    let dms = out
+        .split("Next DM reminders")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no DM reminders in:\n{out}"));
+    assert!(
+        dms.contains("4 in the next 24 hours, at 2 instants."),
+        "{dms}"
+    );
+    assert!(dms.contains("3 people"), "{dms}");
+    assert!(dms.contains("1 person"), "{dms}");
+}

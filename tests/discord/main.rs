@@ -7,6 +7,7 @@ mod agenda;
 mod announcements;
 mod chaos;
 mod commands;
+mod doctor;
 mod helpers;
 mod lifecycle;
 mod logs;

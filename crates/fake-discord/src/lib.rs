@@ -1044,10 +1044,43 @@ impl FakeDiscord {
         });
     }
 
+    /// Sets `channel`'s permission overwrite for `target` (replacing any before), as an admin
+    /// would in the channel's settings: what it allows and denies on top of the guild's roles.
+    pub fn set_channel_overwrite(
+        &self,
+        channel: ChannelId,
+        target: OverwriteTarget,
+        allow: Permissions,
+        deny: Permissions,
+    ) {
+        let (target, member) = match target {
+            OverwriteTarget::Role(role) => (role.get(), false),
+            OverwriteTarget::Member(user) => (user.get(), true),
+        };
+        self.shared.update(|w| {
+            w.overwrites
+                .retain(|o| !(o.channel == channel && o.target == target && o.member == member));
+            w.overwrites.push(model::OverwriteRec {
+                channel,
+                target,
+                member,
+                allow,
+                deny,
+            });
+        });
+    }
+
     /// Changes the per-channel bucket of `POST /channels/{id}/messages`.
     pub fn set_message_bucket(&self, bucket: Bucket) {
         self.shared.update(|w| w.buckets.messages = bucket);
     }
+}
+
+/// Whom a channel's permission overwrite is for.
+#[derive(Debug, Clone, Copy)]
+pub enum OverwriteTarget {
+    Role(RoleId),
+    Member(UserId),
 }
 
 /// An interaction the fake dispatched, to read what the bot answered.

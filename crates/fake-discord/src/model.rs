@@ -141,6 +141,31 @@ pub(crate) struct RoleRec {
     pub(crate) managed: bool,
 }
 
+/// The fake guild's name.
+pub(crate) const GUILD_NAME: &str = "Fake Conference 2026";
+
+/// A channel's permission overwrite for a role or a member, as an admin sets it in the
+/// channel's settings.
+#[derive(Debug, Clone)]
+pub(crate) struct OverwriteRec {
+    pub(crate) channel: ChannelId,
+    /// A role's or a member's id.
+    pub(crate) target: u64,
+    pub(crate) member: bool,
+    pub(crate) allow: Permissions,
+    pub(crate) deny: Permissions,
+}
+
+/// An overwrite as Discord sends it in a channel's `permission_overwrites`.
+pub(crate) fn overwrite(o: &OverwriteRec) -> Value {
+    json!({
+        "id": o.target.to_string(),
+        "type": u8::from(o.member),
+        "allow": o.allow.bits().to_string(),
+        "deny": o.deny.bits().to_string(),
+    })
+}
+
 /// A channel: a guild text channel, a thread or a DM.
 #[derive(Debug, Clone)]
 pub(crate) struct ChannelRec {
@@ -193,6 +218,11 @@ impl EventRec {
 impl ChannelRec {
     pub(crate) fn is_thread(&self) -> bool {
         matches!(self.kind, 10..=12)
+    }
+
+    /// A channel of the guild's channel list: not a thread, not a DM.
+    pub(crate) fn is_guild_channel(&self) -> bool {
+        self.kind != 1 && !self.is_thread()
     }
 }
 
@@ -328,6 +358,36 @@ pub(crate) fn permissions_of(u: &UserRec, roles: &[RoleRec]) -> Permissions {
     }
 }
 
+/// A member's permissions in a channel, in the order of Discord's documentation ("Permission
+/// Overwrites"): the guild's, then `@everyone`'s overwrite, the member's roles' overwrites
+/// (denies before allows), and the member's own. Administrator is never overwritten.
+pub(crate) fn channel_permissions(
+    u: &UserRec,
+    roles: &[RoleRec],
+    overwrites: &[&OverwriteRec],
+) -> Permissions {
+    let mut perms = permissions_of(u, roles);
+    if perms.contains(Permissions::ADMINISTRATOR) {
+        return perms;
+    }
+    let everyone = Ids::FIXED.everyone_role.get();
+    let apply = |perms: &mut Permissions, matching: &dyn Fn(&OverwriteRec) -> bool| {
+        let (allow, deny) = overwrites
+            .iter()
+            .filter(|o| matching(o))
+            .fold((Permissions::empty(), Permissions::empty()), |(a, d), o| {
+                (a | o.allow, d | o.deny)
+            });
+        *perms = (*perms & !deny) | allow;
+    };
+    apply(&mut perms, &|o| !o.member && o.target == everyone);
+    apply(&mut perms, &|o| {
+        !o.member && o.target != everyone && u.roles.iter().any(|r| r.get() == o.target)
+    });
+    apply(&mut perms, &|o| o.member && o.target == u.id.get());
+    perms
+}
+
 /// A guild member, as in GUILD_CREATE, `GET /guilds/{g}/members/{u}` and interactions (which
 /// add `permissions`).
 pub(crate) fn member(u: &UserRec, permissions: Option<Permissions>) -> Value {
@@ -437,7 +497,7 @@ pub(crate) fn guild_create(users: &[UserRec], roles: &[RoleRec], channels: &[Cha
     let ids = Ids::FIXED;
     let guild_channels: Vec<Value> = channels
         .iter()
-        .filter(|c| c.kind == 0)
+        .filter(|c| c.is_guild_channel())
         .map(|c| channel(c, users))
         .collect();
     let threads: Vec<Value> = channels
@@ -449,7 +509,7 @@ pub(crate) fn guild_create(users: &[UserRec], roles: &[RoleRec], channels: &[Cha
         "GUILD_CREATE guild",
         json!({
             "id": ids.guild.to_string(),
-            "name": "Fake Conference 2026",
+            "name": GUILD_NAME,
             "icon": null,
             "icon_hash": null,
             "splash": null,

@@ -165,6 +165,8 @@ pub(crate) struct World {
     pub(crate) refusing_dms: Vec<UserId>,
     /// The guild's scheduled events, in creation order.
     pub(crate) events: Vec<model::EventRec>,
+    /// Channel permission overwrites, as admins set them.
+    pub(crate) overwrites: Vec<model::OverwriteRec>,
 }
 
 /// The global rate limit: at most `per_second` requests in any second (a sliding window).
@@ -231,7 +233,34 @@ impl World {
     }
 
     pub(crate) fn channel_json(&self, c: &ChannelRec) -> Value {
-        model::channel(c, &self.users)
+        let mut v = model::channel(c, &self.users);
+        if v.get("permission_overwrites").is_some() {
+            v["permission_overwrites"] = self
+                .overwrites
+                .iter()
+                .filter(|o| o.channel == c.id)
+                .map(model::overwrite)
+                .collect();
+        }
+        v
+    }
+
+    /// What `user` may do in `channel`, overwrites included (a thread goes by its parent's).
+    pub(crate) fn channel_permissions(&self, user: UserId, channel: &ChannelRec) -> Permissions {
+        let Some(u) = self.user(user) else {
+            return Permissions::empty();
+        };
+        let holder = if channel.is_thread() {
+            channel.parent_id.unwrap_or(channel.id)
+        } else {
+            channel.id
+        };
+        let overwrites: Vec<&model::OverwriteRec> = self
+            .overwrites
+            .iter()
+            .filter(|o| o.channel == holder)
+            .collect();
+        model::channel_permissions(u, &self.roles, &overwrites)
     }
 
     pub(crate) fn message_json(&self, m: &MessageRec) -> Value {
@@ -465,6 +494,7 @@ impl Shared {
             global_limit: None,
             refusing_dms: Vec::new(),
             events: Vec::new(),
+            overwrites: Vec::new(),
         };
         Arc::new(Shared {
             world: Mutex::new(world),

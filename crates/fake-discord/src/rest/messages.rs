@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::Extension;
 use serde_json::Value;
 use serenity::model::id::{ChannelId, UserId};
+use serenity::model::Permissions;
 
 use super::{no_content, ok, Answer, Body, DiscordError};
 use crate::model::{self, Ids, MessageRec};
@@ -109,6 +110,24 @@ pub(crate) fn empty_message_error() -> DiscordError {
     )
 }
 
+/// Whether the bot may post in `channel`, as Discord decides from roles and overwrites: View
+/// Channel, and Send Messages (Send Messages in Threads in a thread). DMs are not the guild's.
+fn may_post(w: &World, channel: ChannelId) -> bool {
+    let Some(c) = w.channel(channel) else {
+        return false;
+    };
+    if c.kind == 1 {
+        return true;
+    }
+    let send = if c.is_thread() {
+        Permissions::SEND_MESSAGES_IN_THREADS
+    } else {
+        Permissions::SEND_MESSAGES
+    };
+    w.channel_permissions(Ids::FIXED.bot, c)
+        .contains(Permissions::VIEW_CHANNEL | send)
+}
+
 fn same_nonce(a: &Value, b: &Value) -> bool {
     let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
     text(a) == text(b)
@@ -142,6 +161,13 @@ pub(super) async fn create(
             StatusCode::FORBIDDEN,
             50007,
             "Cannot send messages to this user",
+        ));
+    }
+    if !shared.read(|w| may_post(w, channel)) {
+        return Err(DiscordError::new(
+            StatusCode::FORBIDDEN,
+            50013,
+            "Missing Permissions",
         ));
     }
     if is_empty_message(&body) {

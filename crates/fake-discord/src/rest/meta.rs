@@ -38,6 +38,22 @@ pub(super) async fn current_user(State(shared): State<Arc<Shared>>) -> Answer {
     ok(shared.read(|w| model::current_user(w.user(Ids::FIXED.bot).expect("the bot user exists"))))
 }
 
+/// `GET /users/@me/guilds`: the one guild, with the bot's permissions in it.
+pub(super) async fn current_user_guilds(State(shared): State<Arc<Shared>>) -> Answer {
+    let guild = json!({
+        "id": Ids::FIXED.guild.to_string(),
+        "name": model::GUILD_NAME,
+        "icon": null,
+        "owner": false,
+        "permissions": shared.read(|w| w.bot_permissions()).bits().to_string(),
+        "features": [],
+    });
+    ok(model::checked::<Vec<serenity::model::guild::GuildInfo>>(
+        "current user's guilds",
+        json!([guild]),
+    ))
+}
+
 pub(super) async fn user(State(shared): State<Arc<Shared>>, Path(user_id): Path<u64>) -> Answer {
     shared
         .read(|w| w.user(UserId::new(user_id)).map(model::user))
@@ -98,7 +114,7 @@ pub(super) async fn guild_channels(
         Value::Array(
             w.channels
                 .iter()
-                .filter(|c| c.kind == 0)
+                .filter(|c| c.is_guild_channel())
                 .map(|c| w.channel_json(c))
                 .collect(),
         )

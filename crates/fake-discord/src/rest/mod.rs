@@ -119,6 +119,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(&api("/users/@me"), get(meta::current_user))
         .route(&api("/users/{user_id}"), get(meta::user))
         .route(&api("/users/@me/channels"), post(channels::create_dm))
+        .route(&api("/users/@me/guilds"), get(meta::current_user_guilds))
         .route(&api("/oauth2/applications/@me"), get(meta::application))
         .route(&api("/applications/@me"), get(meta::application))
         .route(&api("/guilds/{guild_id}"), get(meta::guild))
