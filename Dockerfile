@@ -6,15 +6,21 @@
 FROM rust:1-slim-bookworm AS build
 WORKDIR /src
 # The dependencies first, in a layer of their own, from the manifests and empty sources: a
-# change to confbot's code then rebuilds confbot alone.
+# change to confbot's code then rebuilds confbot alone. Every workspace member's manifest is
+# needed here (tests/architecture.rs checks this list against Cargo.toml).
 COPY Cargo.toml Cargo.lock ./
 COPY crates/fake-discord/Cargo.toml crates/fake-discord/
 COPY crates/loadbench/Cargo.toml crates/loadbench/
 COPY crates/searchbench/Cargo.toml crates/searchbench/
-RUN mkdir -p src benches crates/fake-discord/src crates/loadbench/src crates/searchbench/src \
- && touch src/lib.rs benches/store.rs crates/fake-discord/src/lib.rs crates/searchbench/src/lib.rs \
- && for main in src/main.rs crates/loadbench/src/main.rs crates/searchbench/src/main.rs; do \
-      echo 'fn main() {}' > "$main"; done \
+COPY crates/synthetic/Cargo.toml crates/synthetic/
+# An empty library and program for each member, and each bench the root manifest declares.
+RUN for crate in . crates/*; do \
+      mkdir -p "$crate/src" && touch "$crate/src/lib.rs" && echo 'fn main() {}' > "$crate/src/main.rs"; \
+    done \
+ && mkdir -p benches \
+ && for bench in $(awk '/^\[\[bench\]\]/ {b = 1} b && /^name/ {gsub(/"/, "", $3); print $3; b = 0}' Cargo.toml); do \
+      echo 'fn main() {}' > "benches/$bench.rs"; \
+    done \
  && cargo build --release --locked -p confbot --bin confbot \
  && rm -rf src benches crates/*/src
 COPY . .

@@ -365,3 +365,27 @@ fn the_cycle_finder_finds_a_cycle() {
     assert_eq!(cycle(&graph).unwrap(), ["a", "b", "c", "a"]);
     assert_eq!(heads("a, b::c, {d, e}, Self"), ["a", "b", "d", "e", "Self"]);
 }
+
+/// The Dockerfile builds the dependencies from the manifests alone: a member it does not copy
+/// breaks `docker build` (cargo cannot load the workspace), which no other test would notice.
+#[test]
+fn the_dockerfile_copies_every_workspace_members_manifest() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let members = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("members = "))
+        .expect("Cargo.toml lists the workspace's members");
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    let mut checked = 0;
+    for member in members.trim_matches(['[', ']']).split(',') {
+        let member = member.trim().trim_matches('"');
+        if member == "." {
+            continue;
+        }
+        let copy = format!("COPY {member}/Cargo.toml {member}/");
+        assert!(dockerfile.contains(&copy), "the Dockerfile lacks `{copy}`");
+        checked += 1;
+    }
+    assert!(checked >= 4, "found only {checked} members in {members}");
+}
