@@ -174,6 +174,15 @@ fn job_settings<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<JobSett
         digest_at: vars.parse("CONFBOT_DIGEST_AT", "a local time such as `08:00`", |v| {
             chrono::NaiveTime::parse_from_str(v, "%H:%M").ok()
         })?,
+        feedback: vars
+            .parse("CONFBOT_FEEDBACK", "`on` or `off`", |v| {
+                match v.to_ascii_lowercase().as_str() {
+                    "on" | "true" | "yes" | "1" => Some(true),
+                    "off" | "false" | "no" | "0" => Some(false),
+                    _ => None,
+                }
+            })?
+            .unwrap_or(defaults.feedback),
     })
 }
 
@@ -290,9 +299,11 @@ mod tests {
             ("CONFBOT_ANNOUNCE_CHANNEL_ID", "42"),
             ("CONFBOT_TICK", "1s"),
             ("CONFBOT_DIGEST_AT", "07:30"),
+            ("CONFBOT_FEEDBACK", "on"),
         ])
         .unwrap();
         let announce = config.announce;
+        assert!(announce.feedback);
         assert_eq!(
             announce.digest_at,
             chrono::NaiveTime::from_hms_opt(7, 30, 0)
@@ -322,6 +333,10 @@ mod tests {
         assert_eq!(
             config_error(&[("CONFBOT_DIGEST_AT", "8am")]),
             "CONFBOT_DIGEST_AT must be a local time such as `08:00`, not `8am`"
+        );
+        assert_eq!(
+            config_error(&[("CONFBOT_FEEDBACK", "sometimes")]),
+            "CONFBOT_FEEDBACK must be `on` or `off`, not `sometimes`"
         );
         assert!(
             config_error(&[("CONFBOT_ANNOUNCE_GRACE", "1000000000h")]).contains("at most a week")

@@ -135,6 +135,13 @@ enum Export {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Feedback on talks as CSV (talk id, title, ratings, average, then each comment), for the
+    /// organisers' emails to speakers. Names no one.
+    Feedback {
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -176,6 +183,9 @@ pub fn run() -> anyhow::Result<()> {
         Command::Export {
             format: Export::Ics { talks, output },
         } => export_ics(&cli.db, &talks, output.as_deref()),
+        Command::Export {
+            format: Export::Feedback { output },
+        } => export_feedback(&cli.db, output.as_deref()),
     }
 }
 
@@ -252,11 +262,25 @@ fn export_ics(db: &Path, talks: &[String], output: Option<&Path>) -> anyhow::Res
         Err(CommandError::User(message)) => bail!("{message}"),
         Err(CommandError::Internal(error)) => return Err(error),
     };
+    write_out(output, &ics)
+}
+
+/// `confbot export feedback`: the feedback as CSV, to a file or standard output.
+fn export_feedback(db: &Path, output: Option<&Path>) -> anyhow::Result<()> {
+    if !db.exists() {
+        bail!("there is no database at {}", db.display());
+    }
+    let csv = commands::feedback::export_csv(&Store::open(db)?)?;
+    write_out(output, &csv)
+}
+
+/// An export's text, into `output` or onto standard output.
+fn write_out(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
     match output {
         Some(path) => {
-            std::fs::write(path, ics).with_context(|| format!("writing {}", path.display()))?
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
         }
-        None => print!("{ics}"),
+        None => print!("{text}"),
     }
     Ok(())
 }

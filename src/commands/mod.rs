@@ -9,6 +9,7 @@ mod about;
 pub mod agenda;
 mod autocomplete;
 pub mod export;
+pub mod feedback;
 pub mod mirror;
 mod next;
 mod now;
@@ -18,6 +19,7 @@ mod schedule;
 mod search;
 pub mod setup;
 mod speaker;
+pub mod stats;
 mod talk;
 
 pub use about::about;

@@ -40,6 +40,8 @@ pub fn all_commands() -> Vec<poise::Command<super::Data, Error>> {
         super::program::program(),
         super::qa::qa(),
         super::qa::ask(),
+        super::feedback::feedback(),
+        super::feedback::stats(),
     ]
 }
 

@@ -136,6 +136,11 @@ impl Data {
         }
     }
 
+    /// The bot's clock (a rehearsal's, when rehearsing).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
     async fn run_in<T, F>(&self, slot: Slot, work: F) -> Result<T, Error>
     where
         T: Send + 'static,

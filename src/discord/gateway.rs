@@ -1,17 +1,19 @@
 //! Everything Discord sends besides slash commands and autocompletes, routed in one place: a
 //! component press goes by its custom id to the feature that made it (a list's page buttons,
-//! Q&A votes, agenda controls), and the gateway events that features follow go to them
-//! (deleted threads to Q&A, scheduled-event changes and resumes to the mirror).
+//! Q&A votes, agenda controls, feedback ratings and the comment modal), and the gateway events
+//! that features follow go to them (deleted threads to Q&A, scheduled-event changes and
+//! resumes to the mirror).
 //!
-//! Custom ids say what they are (`page:…`, `qa:…`, `agenda:…`; parsed by the domain types that
-//! write them), so a press is answered by the event handler whenever it comes: no collector per
-//! message, and buttons outlive the command that sent them and restarts.
+//! Custom ids say what they are (`page:…`, `qa:…`, `agenda:…`, `feedback:…`; parsed by the
+//! domain types that write them), so a press is answered by the event handler whenever it
+//! comes: no collector per message, and buttons outlive the command that sent them and restarts.
 
 use poise::serenity_prelude::{self as serenity, ComponentInteraction, FullEvent, Interaction};
 
 use super::errors::private;
-use super::{agenda, mirror, pages, qa, Data, Error};
+use super::{agenda, feedback, mirror, pages, qa, Data, Error};
 use crate::domain::agenda::Action;
+use crate::domain::feedback::Press as Rating;
 use crate::domain::qa::Press;
 use crate::reply::PageTurn;
 
@@ -21,6 +23,7 @@ enum Pressed {
     Page(PageTurn),
     Qa(Press),
     Agenda(Action),
+    Feedback(Rating),
 }
 
 impl Pressed {
@@ -29,6 +32,7 @@ impl Pressed {
             .map(Pressed::Page)
             .or_else(|| Press::parse(custom_id).map(Pressed::Qa))
             .or_else(|| Action::parse(custom_id).map(Pressed::Agenda))
+            .or_else(|| Rating::parse(custom_id).map(Pressed::Feedback))
     }
 }
 
@@ -45,6 +49,13 @@ pub async fn on_event(
             route(ctx, press, data).await;
             Ok(())
         }
+        // confbot's only modal: a comment on a talk.
+        FullEvent::InteractionCreate {
+            interaction: Interaction::Modal(submit),
+        } => {
+            feedback::on_modal(ctx, submit, data).await;
+            Ok(())
+        }
         FullEvent::ThreadDelete { thread, .. } => qa::on_thread_delete(thread.id, data).await,
         _ => mirror::on_event(ctx, event, data).await,
     }
@@ -55,6 +66,7 @@ async fn route(ctx: &serenity::Context, press: &ComponentInteraction, data: &Dat
         Some(Pressed::Page(turn)) => pages::on_press(ctx, press, turn, data).await,
         Some(Pressed::Qa(action)) => qa::on_press(ctx, press, action, data).await,
         Some(Pressed::Agenda(action)) => agenda::on_press(ctx, press, action, data).await,
+        Some(Pressed::Feedback(action)) => feedback::on_press(ctx, press, action, data).await,
         None => {
             // A control of no version of confbot's: said so, rather than left to fail.
             tracing::warn!(custom_id = %press.data.custom_id, "a press of an unknown control");
@@ -84,6 +96,11 @@ mod tests {
         assert_eq!(
             Pressed::parse(&calendar.custom_id()),
             Some(Pressed::Agenda(calendar))
+        );
+        let rating = Rating::Rate("t1".into(), 4);
+        assert_eq!(
+            Pressed::parse(&rating.custom_id()),
+            Some(Pressed::Feedback(rating))
         );
         assert_eq!(Pressed::parse("someone-else:1"), None);
     }

@@ -46,6 +46,7 @@ mod data;
 pub mod doctor;
 mod drain;
 mod errors;
+mod feedback;
 mod gateway;
 pub mod invite;
 mod mirror;

@@ -1,5 +1,6 @@
 //! What the Discord layer reports to the bot's metrics (`crate::ops::metrics`): each command's
-//! outcome and latency, the gateway's connection, and the clock tick's runs.
+//! outcome and latency (and its hour, for `/stats`), the gateway's connection, and the clock
+//! tick's runs.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use poise::FrameworkError;
 use super::{Context, Data, Error};
 use crate::clock::Clock;
 use crate::error::UserError;
+use crate::ops::activity::activity;
 use crate::ops::metrics::{metrics, InteractionOutcome};
 
 /// A command finished with `outcome`; its latency runs from when Discord created the
@@ -18,6 +20,8 @@ pub fn interaction(ctx: Context<'_>, outcome: InteractionOutcome) {
     let created: DateTime<Utc> = *ctx.created_at();
     let latency = (Utc::now() - created).to_std().unwrap_or_default();
     metrics().interaction(&ctx.command().qualified_name, outcome, latency);
+    // In the bot's time, which `/stats` reads it in (a rehearsal's runs faster).
+    activity().count(ctx.data().now());
 }
 
 /// A command's failure, as the error handler sees it.

@@ -52,7 +52,7 @@ pub struct Navigation {
     pub next_id: String,
 }
 
-/// The reply's link buttons, its action buttons in a row of their own, a "Remind me about…"
+/// The reply's link buttons, its action buttons in rows of their own, a "Remind me about…"
 /// menu of the talks its fields are about, then Previous / Next if it has pages.
 pub fn components(reply: &Reply, navigation: Option<&Navigation>) -> Vec<CreateActionRow> {
     let talks = reply.talks(limits::SELECT_OPTIONS);
@@ -71,10 +71,11 @@ pub fn components(reply: &Reply, navigation: Option<&Navigation>) -> Vec<CreateA
             .max_values(talks.len() as u8),
         )
     });
-    let actions = (!reply.actions.is_empty()).then(|| {
+    // Discord takes at most five buttons to a row: more actions (a 1–5 rating and "Comment")
+    // continue on the next row.
+    let actions = reply.actions.chunks(limits::BUTTONS_PER_ROW).map(|chunk| {
         CreateActionRow::Buttons(
-            reply
-                .actions
+            chunk
                 .iter()
                 .map(|a| {
                     CreateButton::new(&a.custom_id)
@@ -96,7 +97,7 @@ pub fn components(reply: &Reply, navigation: Option<&Navigation>) -> Vec<CreateA
             )
         })
         .collect();
-    let extra = [actions, pick].into_iter().flatten().collect::<Vec<_>>();
+    let extra = actions.chain(pick).collect::<Vec<_>>();
     rows.truncate(limits::ACTION_ROWS - extra.len() - usize::from(navigation.is_some()));
     rows.extend(extra);
     if let Some(nav) = navigation {

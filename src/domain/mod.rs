@@ -10,6 +10,7 @@
 //!   `EventPublisher`), implemented by `discord/` and by fakes in tests.
 
 pub mod agenda;
+pub mod feedback;
 pub mod format;
 pub mod ics;
 pub mod mirror;

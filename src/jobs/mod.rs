@@ -19,6 +19,7 @@ mod changes;
 pub mod delivery;
 pub mod digest;
 mod dm;
+pub mod feedback;
 pub mod mirror;
 mod qa;
 pub mod reminders;
@@ -44,6 +45,8 @@ pub struct Settings {
     pub tick_seconds: u32,
     /// When the daily digest is posted, in the conference's local time (`None`: never).
     pub digest_at: Option<NaiveTime>,
+    /// Post "How was it?" into a talk's Q&A thread when it ends (`CONFBOT_FEEDBACK`).
+    pub feedback: bool,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             channel: None,
             tick_seconds: 5,
             digest_at: None,
+            feedback: false,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The clock: tokio-cron-scheduler jobs that run [`super::announcements::tick`] (channel
 //! announcements), [`super::reminders::tick`] (DM reminders) and [`super::mirror::tick`] (the
-//! Events tab mirror) every few seconds with the bot's clock, evenly spaced, and
+//! Events tab mirror), with `CONFBOT_FEEDBACK` [`super::feedback::tick`] (the "How was it?"
+//! prompts), every few seconds with the bot's clock, evenly spaced, and
 //! [`super::digest::tick`] as a wall-clock job at its local hour. They are separate jobs so that
 //! thousands of DMs falling due at a keynote, or fifty events to create, never hold up an
 //! announcement. A job still running when its next turn comes is not doubled: the turn is
@@ -18,7 +19,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 
 use super::delivery::Rules;
 use super::Settings;
-use super::{announcements, digest, mirror, reminders};
+use super::{announcements, digest, feedback, mirror, reminders};
 use crate::clock::Clock;
 use crate::domain::ports::{DirectMessenger, EventPublisher, Poster};
 use crate::ops::metrics::DeliveryKind;
@@ -87,6 +88,18 @@ impl Ticker {
                 Ok(report)
             },
         );
+        let feedback = settings.feedback.then(|| {
+            every_tick(
+                "feedback tick",
+                shared.clone(),
+                Arc::clone(&poster),
+                |store, poster, now, rules| async move {
+                    let report = feedback::tick(&store, poster.as_ref(), now, &rules).await?;
+                    report.count(DeliveryKind::FeedbackPrompt);
+                    Ok(report)
+                },
+            )
+        });
         let every = Duration::from_secs(settings.tick_seconds.into());
         let scheduler = JobScheduler::new()
             .await
@@ -94,6 +107,9 @@ impl Ticker {
         schedule(&scheduler, every, announce.clone()).await?;
         schedule(&scheduler, every, remind.clone()).await?;
         schedule(&scheduler, every, mirror.clone()).await?;
+        if let Some(feedback) = &feedback {
+            schedule(&scheduler, every, feedback.clone()).await?;
+        }
         let digest = match settings.digest_at {
             Some(at) => Some(schedule_digest(&scheduler, shared, poster, at).await?),
             None => None,
@@ -108,6 +124,9 @@ impl Ticker {
             announce().await;
             remind().await;
             mirror().await;
+            if let Some(feedback) = feedback {
+                feedback().await;
+            }
             if let Some(digest) = digest {
                 digest().await;
             }

@@ -38,6 +38,8 @@ pub enum DeliveryKind {
     RoomPost,
     /// The daily digest.
     Digest,
+    /// A "How was it?" prompt after a talk.
+    FeedbackPrompt,
 }
 
 /// What became of one delivery.

@@ -474,3 +474,43 @@ fn status_counts_the_dm_reminders_due_in_the_next_day_one_per_person_and_instant
     assert!(dms.contains("3 people"), "{dms}");
     assert!(dms.contains("1 person"), "{dms}");
 }
+
+#[test]
+fn export_feedback_writes_csv_that_parses_back_with_commas_quotes_and_new_lines_intact() {
+    use confbot::ids::UserId;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    stdout(&confbot(&db, &["ask", "now"]));
+    let store = Store::open(&db).unwrap();
+    let program = confbot::bundled_program().unwrap().program;
+    let talk = program.sessions()[0].talks[0].id.clone();
+    let now = chrono::Utc::now();
+    store.rate_talk(UserId(1), &talk, 5, now).unwrap();
+    store.rate_talk(UserId(2), &talk, 2, now).unwrap();
+    let tricky = "Great, \"really\" great\nsecond line";
+    store.add_comment(UserId(1), &talk, tricky, now).unwrap();
+    store.add_comment(UserId(2), &talk, "ok", now).unwrap();
+    drop(store);
+
+    let file = dir.path().join("feedback.csv");
+    stdout(&confbot(
+        &db,
+        &["export", "feedback", "-o", file.to_str().unwrap()],
+    ));
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(&file)
+        .unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header,
+        ["talk_id", "title", "ratings", "average", "comments..."]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    let row: Vec<&str> = rows[0].iter().collect();
+    assert_eq!(row[0], talk.as_str());
+    assert_eq!(&row[2..], ["2", "3.50", tricky, "ok"]);
+    let printed = stdout(&confbot(&db, &["export", "feedback"]));
+    assert_eq!(printed, std::fs::read_to_string(&file).unwrap());
+}

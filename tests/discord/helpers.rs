@@ -118,6 +118,30 @@ impl TestBot {
         mode: Mode,
         source: Option<confbot::source::Source>,
     ) -> TestBot {
+        let settings = confbot::jobs::Settings {
+            tick_seconds: 1,
+            ..Default::default()
+        };
+        Self::start_full(fake, store, clock, (mode, settings), source).await
+    }
+
+    /// [`Self::start_on`] with the jobs' `settings` (`CONFBOT_FEEDBACK`, ...) in proxy mode.
+    pub async fn start_configured(
+        fake: FakeDiscord,
+        store: Arc<Store>,
+        clock: Arc<dyn Clock>,
+        settings: confbot::jobs::Settings,
+    ) -> TestBot {
+        Self::start_full(fake, store, clock, (Mode::Proxy, settings), None).await
+    }
+
+    async fn start_full(
+        fake: FakeDiscord,
+        store: Arc<Store>,
+        clock: Arc<dyn Clock>,
+        (mode, announce): (Mode, confbot::jobs::Settings),
+        source: Option<confbot::source::Source>,
+    ) -> TestBot {
         let (api_url, http_client) = match mode {
             Mode::Proxy => (Some(fake.api_url()), None),
             Mode::Tls => (None, Some(fake.tls_client())),
@@ -129,10 +153,7 @@ impl TestBot {
             http_client,
             store: Arc::clone(&store),
             clock,
-            announce: confbot::jobs::Settings {
-                tick_seconds: 1,
-                ..Default::default()
-            },
+            announce,
             source,
         };
         let (shutdown, stop) = oneshot::channel::<()>();

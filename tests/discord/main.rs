@@ -8,6 +8,7 @@ mod announcements;
 mod chaos;
 mod commands;
 mod doctor;
+mod feedback;
 mod helpers;
 mod lifecycle;
 mod logs;

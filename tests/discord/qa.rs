@@ -30,7 +30,7 @@ async fn qa_bot(program: Program, at: DateTime<Utc>) -> TestBot {
 }
 
 /// The message a command ended with: its response, or the follow-up of a deferred one.
-async fn outcome(fake: &FakeDiscord, handle: &InteractionHandle) -> Message {
+pub(crate) async fn outcome(fake: &FakeDiscord, handle: &InteractionHandle) -> Message {
     if handle.response().await.kind == 5 {
         fake.wait_for(|_| !handle.followups().is_empty(), Duration::from_secs(10))
             .await
@@ -45,7 +45,10 @@ fn description(message: &Message) -> String {
 }
 
 /// A moderator opens Q&A with `options` in #questions; the thread it names.
-async fn open(bot: &TestBot, options: Vec<(&'static str, Value)>) -> (ChannelId, String) {
+pub(crate) async fn open(
+    bot: &TestBot,
+    options: Vec<(&'static str, Value)>,
+) -> (ChannelId, String) {
     let handle = bot
         .fake
         .send_command(IDS.moderator, IDS.questions, "qa open", options)

@@ -1,0 +1,225 @@
+//! Feedback on talks: the "How was it?" prompt (posted by `jobs::feedback` when a talk ends,
+//! and answered privately by `/feedback talk`), a rating or a comment, `/feedback summary`
+//! for organisers, and `confbot export feedback` as CSV for their emails to speakers. Nothing
+//! here shows who rated or wrote what.
+
+use chrono::{DateTime, Utc};
+
+use super::{conference, CommandResult};
+use crate::domain::feedback::{self, prompt};
+use crate::error::CommandError;
+use crate::ids::{TalkId, UserId};
+use crate::reply::{truncate, Reply, Text};
+use crate::store::{ScheduledTalk, Store, TalkFeedback};
+use crate::{text, user_error};
+
+/// The comments `/feedback summary` shows; the export has them all.
+const COMMENTS_SHOWN: usize = 10;
+
+/// The talk an option names, or a clear error.
+fn talk(store: &Store, talk_id: &str) -> Result<ScheduledTalk, CommandError> {
+    let talk_id = talk_id.trim();
+    match store.talk(talk_id)? {
+        Some(row) => Ok(row),
+        None => user_error!(
+            "There is no talk with id `{}`. Pick one from the suggestions, or find it with `/search`.",
+            truncate(talk_id, 100)
+        ),
+    }
+}
+
+/// `/feedback talk`: the prompt, for one person, for any talk that has started.
+pub fn ask(store: &Store, now: DateTime<Utc>, talk_id: &str) -> CommandResult {
+    let tz = conference(store)?.time_zone;
+    let row = talk(store, talk_id)?;
+    if row.talk.start > now {
+        user_error!(text: text![
+            "**",
+            Text::program(&row.talk.title),
+            "** has not started yet: rate it once you have seen it."
+        ]);
+    }
+    Ok(prompt(&row, tz))
+}
+
+/// A press of 1–5.
+pub fn rate(
+    store: &Store,
+    now: DateTime<Utc>,
+    user: UserId,
+    talk_id: &TalkId,
+    rating: u8,
+) -> CommandResult {
+    let row = talk(store, talk_id)?;
+    let first = store.rate_talk(user, talk_id, rating, now)?;
+    let verb = if first {
+        "rated"
+    } else {
+        "changed your rating of"
+    };
+    Ok(Reply::new("Thank you").description(text![
+        format!("You {verb} **"),
+        Text::program(&row.talk.title),
+        format!("** {rating}/5. Click another number to change it.")
+    ]))
+}
+
+/// The title the comment modal shows (Discord's limit for a modal title is 45 characters).
+pub fn modal_title(store: &Store, talk_id: &TalkId) -> Result<String, CommandError> {
+    let row = talk(store, talk_id)?;
+    Ok(truncate(&format!("Comment on {}", row.talk.title), 45))
+}
+
+/// The modal, submitted.
+pub fn comment(
+    store: &Store,
+    now: DateTime<Utc>,
+    user: UserId,
+    talk_id: &TalkId,
+    written: &str,
+) -> CommandResult {
+    let row = talk(store, talk_id)?;
+    let written = match feedback::comment(written) {
+        Ok(written) => written,
+        Err(why) => user_error!("{why}"),
+    };
+    store.add_comment(user, talk_id, written, now)?;
+    Ok(Reply::new("Thank you").description(text![
+        "Your comment on **",
+        Text::program(&row.talk.title),
+        "** is stored. The organisers will pass it on without your name."
+    ]))
+}
+
+/// `/feedback summary`: count, average, the distribution and the comments.
+pub fn summary(store: &Store, talk_id: &str) -> CommandResult {
+    let row = talk(store, talk_id)?;
+    let feedback = store.talk_feedback(&row.talk.id)?;
+    let reply = Reply::new(text!["Feedback: ", Text::program(&row.talk.title)]);
+    if feedback.ratings() == 0 && feedback.comments.is_empty() {
+        return Ok(reply.description("No ratings or comments yet."));
+    }
+    let mut reply = reply
+        .description(text![headline(&feedback), "\n", distribution(&feedback)])
+        .field(
+            format!("Comments ({})", feedback.comments.len()),
+            match feedback.comments.is_empty() {
+                true => Text::from("None."),
+                false => Text::join(
+                    feedback
+                        .comments
+                        .iter()
+                        .take(COMMENTS_SHOWN)
+                        .map(|c| text!["• ", Text::program(truncate(c, 300))]),
+                    "\n",
+                ),
+            },
+            false,
+        );
+    if feedback.comments.len() > COMMENTS_SHOWN {
+        reply = reply.footer("More comments in `confbot export feedback`.");
+    }
+    Ok(reply)
+}
+
+/// "12 ratings, average 4.2 / 5".
+pub fn headline(feedback: &TalkFeedback) -> String {
+    match feedback.average() {
+        Some(average) => format!(
+            "{} rating{}, average {average:.1} / 5",
+            feedback.ratings(),
+            if feedback.ratings() == 1 { "" } else { "s" }
+        ),
+        None => "No ratings".to_string(),
+    }
+}
+
+/// One line per rating, with a bar of its share, for readers of the text.
+fn distribution(feedback: &TalkFeedback) -> Text {
+    let most = feedback
+        .distribution
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    Text::join(
+        (1..=5).rev().map(|rating| {
+            let n = feedback.distribution[rating - 1];
+            let bar = "█".repeat((n * 10).div_ceil(most) as usize);
+            Text::from(format!("`{rating}` {bar} {n}"))
+        }),
+        "\n",
+    )
+}
+
+/// `confbot export feedback`: one row per talk with feedback (talk id, title, rating count,
+/// average, then each comment in a column of its own), quoted as RFC 4180 says.
+pub fn export_csv(store: &Store) -> anyhow::Result<String> {
+    let all = store.all_feedback()?;
+    let mut out = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    out.write_record(["talk_id", "title", "ratings", "average", "comments..."])?;
+    for talk in &all {
+        let mut record = vec![
+            talk.talk_id.to_string(),
+            talk.title
+                .clone()
+                .unwrap_or_else(|| "(no longer in the program)".into()),
+            talk.ratings().to_string(),
+            talk.average().map_or(String::new(), |a| format!("{a:.2}")),
+        ];
+        record.extend(talk.comments.iter().cloned());
+        out.write_record(&record)?;
+    }
+    Ok(String::from_utf8(out.into_inner()?)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing;
+
+    use crate::domain::feedback::Press;
+
+    #[test]
+    fn the_prompt_has_five_ratings_and_a_comment_and_reads_its_presses_back() {
+        let store = testing::store();
+        let talk = testing::bundled().sessions()[0].talks[0].id.clone();
+        let row = store.talk(&talk).unwrap().unwrap();
+        let reply = prompt(&row, chrono_tz::America::Los_Angeles);
+        let ids: Vec<_> = reply
+            .actions
+            .iter()
+            .map(|a| Press::parse(&a.custom_id))
+            .collect();
+        assert_eq!(ids.len(), 6);
+        assert_eq!(ids[0], Some(Press::Rate(talk.clone(), 1)));
+        assert_eq!(ids[4], Some(Press::Rate(talk.clone(), 5)));
+        assert_eq!(ids[5], Some(Press::Comment(talk)));
+    }
+
+    #[test]
+    fn the_summary_counts_and_shows_comments_without_names() {
+        let store = testing::store();
+        let now = testing::pdt(18, 0);
+        let talk = testing::bundled().sessions()[0].talks[0].id.clone();
+        for (user, rating) in [(1, 5), (2, 4), (3, 4)] {
+            rate(&store, now, UserId(user), &talk, rating).unwrap();
+        }
+        comment(&store, now, UserId(2), &talk, "@everyone *loved* it").unwrap();
+        let reply = summary(&store, &talk).unwrap();
+        let shown = format!("{reply:?}");
+        assert!(reply
+            .description
+            .discord()
+            .contains("3 ratings, average 4.3 / 5"));
+        assert!(
+            reply.description.discord().contains("`4` ██████████ 2"),
+            "{shown}"
+        );
+        assert!(!shown.contains("UserId(2)"));
+        assert!(comment(&store, now, UserId(2), &talk, "  ").is_err());
+    }
+}
