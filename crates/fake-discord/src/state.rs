@@ -165,6 +165,8 @@ pub(crate) struct World {
     pub(crate) refusing_dms: Vec<UserId>,
     /// The guild's scheduled events, in creation order.
     pub(crate) events: Vec<model::EventRec>,
+    /// The live stages (stage instances), in creation order.
+    pub(crate) stages: Vec<model::StageRec>,
 }
 
 /// The global rate limit: at most `per_second` requests in any second (a sliding window).
@@ -465,6 +467,7 @@ impl Shared {
             global_limit: None,
             refusing_dms: Vec::new(),
             events: Vec::new(),
+            stages: Vec::new(),
         };
         Arc::new(Shared {
             world: Mutex::new(world),
