@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use super::book::Book;
 use super::pacer::Pacer;
 use super::slots::{Priority, Slot, Slots};
+use super::stage::LiveStages;
 use super::Error;
 use crate::clock::Clock;
 use crate::error::CommandError;
@@ -39,6 +40,8 @@ pub struct Data {
     book: Book,
     /// The gateway said Ready once: a second one is a reconnection.
     ready_seen: AtomicBool,
+    /// The live stages, as the gateway tells them (on stage now).
+    live_stages: Arc<LiveStages>,
 }
 
 /// How many commands do database work at once; the others wait their turn without a thread.
@@ -73,7 +76,13 @@ impl Data {
             pacer,
             book: Book::default(),
             ready_seen: AtomicBool::new(false),
+            live_stages: Arc::default(),
         }
+    }
+
+    /// The live stages, for the stage board and the gateway events that change them.
+    pub fn live_stages(&self) -> Arc<LiveStages> {
+        Arc::clone(&self.live_stages)
     }
 
     /// The same, polling the live source through `source`.

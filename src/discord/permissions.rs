@@ -85,6 +85,17 @@ pub const NEEDED: &[Need] = &[
         what_for: "show the talk on stage as a voice room's status",
         place: Place::Rooms,
     },
+    // With Manage Channels, what makes a stage moderator, whom Discord lets set a stage's topic.
+    Need {
+        permission: Permissions::MUTE_MEMBERS,
+        what_for: "show the talk on stage as a live stage's topic (a stage moderator's)",
+        place: Place::Rooms,
+    },
+    Need {
+        permission: Permissions::MOVE_MEMBERS,
+        what_for: "show the talk on stage as a live stage's topic (a stage moderator's)",
+        place: Place::Rooms,
+    },
 ];
 
 /// All of [`NEEDED`] together: the `permissions` of the invite URL.

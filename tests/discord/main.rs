@@ -16,3 +16,4 @@ mod qa;
 mod reload;
 mod source;
 mod source_poll;
+mod stage;

@@ -7,16 +7,7 @@ use fake_discord::{Bucket, Config, FakeDiscord, Ids, Rule};
 use serde_json::json;
 use serenity::all::{ChannelType, Permissions};
 
-use crate::support::{http, Mode};
-
-fn code(error: &serenity::Error) -> Option<(u16, isize)> {
-    match error {
-        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => {
-            Some((r.status_code.as_u16(), r.error.code))
-        }
-        _ => None,
-    }
-}
+use crate::support::{code, http, Mode};
 
 #[tokio::test]
 async fn channels_are_made_under_a_category_of_at_most_fifty_and_text_names_are_normalised() {
