@@ -14,6 +14,7 @@
 //! - `pages.rs`: sending a reply, with Previous / Next buttons for long lists, and their presses.
 //! - `book.rs`: the recent long lists those buttons turn, bounded by age and count.
 //! - `errors.rs`: user errors shown as written, everything else logged and apologised for.
+//! - `rooms.rs`: `/setup rooms create`, a channel made for every room of the program.
 //! - `setup.rs`, `announce.rs`: the admin commands (`/setup` with its Q&A settings, `/announce`).
 //! - `program.rs`: `/program reload` (an uploaded file, or the live source now), `/program status`.
 //! - `checks.rs`: server-side permission checks.
@@ -59,6 +60,7 @@ mod program;
 mod qa;
 pub mod render;
 mod retry;
+mod rooms;
 mod setup;
 mod slots;
 mod stage;

@@ -77,7 +77,8 @@ pub const NEEDED: &[Need] = &[
     },
     Need {
         permission: Permissions::MANAGE_CHANNELS,
-        what_for: "hold a room's events in its stage channel, and set a room's status",
+        what_for: "hold a room's events in its stage channel, set a room's status, and make \
+                   the rooms' channels (/setup rooms create)",
         place: Place::Rooms,
     },
     Need {

@@ -14,6 +14,7 @@ mod mirror;
 mod program_server;
 mod qa;
 mod reload;
+mod rooms;
 mod source;
 mod source_poll;
 mod stage;
