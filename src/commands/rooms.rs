@@ -89,13 +89,22 @@ pub fn text_channel_name(room: &str) -> String {
     name
 }
 
+/// A voice channel's or category's name: the program's text, plain, within `max`; "Rooms"
+/// when nothing visible is left (Discord wants at least one character).
+fn place_name(text: &str, max: usize) -> String {
+    match plain(text, max) {
+        name if name.is_empty() => "Rooms".into(),
+        name => name,
+    }
+}
+
 /// The name of the `n`th category (from 1) of `base`: `base`, `base 2`, `base 3`...
 fn shelf_name(base: &str, n: usize) -> String {
     match n {
-        1 => plain(base, limits::CHANNEL_NAME),
+        1 => place_name(base, limits::CHANNEL_NAME),
         n => {
             let suffix = format!(" {n}");
-            let base = plain(base, limits::CHANNEL_NAME - suffix.chars().count());
+            let base = place_name(base, limits::CHANNEL_NAME - suffix.chars().count());
             format!("{base}{suffix}")
         }
     }
@@ -158,7 +167,7 @@ pub fn plan(
     for (room, voice) in wanted {
         let shelf = room_in(&mut plan);
         let name = match voice {
-            true => plain(&room, limits::CHANNEL_NAME),
+            true => place_name(&room, limits::CHANNEL_NAME),
             false => text_channel_name(&room),
         };
         plan.channels.push(NewChannel {
@@ -266,6 +275,7 @@ mod tests {
     fn a_continued_categorys_name_keeps_its_number_within_the_limit() {
         assert_eq!(shelf_name("ICLR 2021", 1), "ICLR 2021");
         assert_eq!(shelf_name("ICLR 2021", 2), "ICLR 2021 2");
+        assert_eq!(shelf_name("\u{200B}\u{202E}", 1), "Rooms");
         let long = shelf_name(&"conference ".repeat(20), 12);
         assert!(
             long.chars().count() <= 100 && long.ends_with(" 12"),

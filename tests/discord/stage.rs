@@ -30,11 +30,16 @@ fn at(hour: u32, minute: u32) -> DateTime<Utc> {
 /// A morning session of two talks with a gap between them in `room`, and the same on the
 /// main stage; the first talk is titled `title`.
 fn program(room: &str, title: &str) -> Program {
+    program_starting(room, title, "10:00")
+}
+
+/// [`program`] with the first talks starting at `first` (a reload that moves them).
+fn program_starting(room: &str, title: &str, first: &str) -> Program {
     let session = |id: &str, room: &str, title: &str| {
         json!({"id": id, "title": format!("Orals in {room}"), "room": room,
                "start": "2021-05-04 10:00", "end": "2021-05-04 11:00",
                "talks": [
-                 {"id": format!("{id}-1"), "title": title, "start": "2021-05-04 10:00",
+                 {"id": format!("{id}-1"), "title": title, "start": format!("2021-05-04 {first}"),
                   "end": "2021-05-04 10:20", "speakers": ["Ada Lovelace", "Grace Hopper"]},
                  {"id": format!("{id}-2"), "title": "Second", "start": "2021-05-04 10:30",
                   "end": "2021-05-04 10:50", "speakers": ["Linus"]}]})
@@ -308,5 +313,29 @@ async fn without_the_permission_one_refused_request_marks_the_channel_and_nothin
     );
     assert_eq!(tried[0].status, 403);
     assert_eq!(fake.voice_status(rooms.voice), None);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_reload_that_moves_the_talk_on_stage_changes_the_status_within_a_tick() {
+    let rooms = rooms("Hall A", "First talk").await;
+    let (fake, voice) = (rooms.fake.clone(), rooms.voice);
+    let clock = SteppedClock::new(at(10, 5));
+    let bot = start(&rooms, Arc::clone(&clock)).await;
+    status_is(&fake, voice, Some(FIRST)).await;
+    rooms
+        .store
+        .replace_program(&program_starting("Hall A", "First talk", "10:10"))
+        .unwrap();
+    let moved = "Next at 10:10: First talk — Ada Lovelace, Grace Hopper";
+    status_is(&fake, voice, Some(moved)).await;
+    clock.set(at(10, 10));
+    status_is(&fake, voice, Some(FIRST)).await;
+    a_few_ticks().await;
+    assert_eq!(
+        statuses_sent(&fake, voice),
+        [FIRST, moved, FIRST].map(|s| Some(s.to_owned()))
+    );
+    fake.assert_no_violations();
     bot.stop().await;
 }
