@@ -69,8 +69,13 @@ pub async fn rooms_create(
         plan.shelves.iter().map(|s| s.existing).collect();
     let mut made: Vec<(NewChannel, ids::ChannelId)> = Vec::new();
     let mut failure = None;
+    let maker = Maker {
+        poster: &poster,
+        http: &http,
+        guild: GuildId::from(guild_id),
+    };
     for (i, new) in plan.channels.iter().enumerate() {
-        let created = make(&poster, &http, guild_id, &plan.shelves, &mut shelves, new).await;
+        let created = maker.room(&plan.shelves, &mut shelves, new).await;
         match created {
             Ok(channel) => {
                 let recorded = new.clone();
@@ -93,39 +98,53 @@ pub async fn rooms_create(
     send_private(ctx, reply).await
 }
 
-/// Makes one room's channel, and its category first if that is not made yet.
-async fn make(
-    poster: &SerenityPoster,
-    http: &serenity::Http,
-    guild_id: ids::GuildId,
-    plan: &[core::Shelf],
-    shelves: &mut [Option<ids::ChannelId>],
-    new: &NewChannel,
-) -> Result<ids::ChannelId, serenity::Error> {
-    let guild = GuildId::from(guild_id);
-    let category = match shelves[new.shelf] {
-        Some(category) => category,
-        None => {
-            let builder = CreateChannel::new(&plan[new.shelf].name).kind(ChannelType::Category);
-            let made: ids::ChannelId = poster
-                .paced(None, guild.create_channel(http, builder))
-                .await?
-                .id
-                .into();
-            shelves[new.shelf] = Some(made);
-            made
+/// What makes the channels: the guild, through the bot's pacing.
+struct Maker<'a> {
+    poster: &'a SerenityPoster,
+    http: &'a serenity::Http,
+    guild: GuildId,
+}
+
+impl Maker<'_> {
+    /// Makes one channel of `kind` named `name`, in `category` if there is one.
+    async fn channel(
+        &self,
+        name: &str,
+        kind: ChannelType,
+        category: Option<ids::ChannelId>,
+    ) -> Result<ids::ChannelId, serenity::Error> {
+        let mut builder = CreateChannel::new(name).kind(kind);
+        if let Some(category) = category {
+            builder = builder.category(serenity::ChannelId::from(category));
         }
-    };
-    let kind = if new.voice {
-        ChannelType::Voice
-    } else {
-        ChannelType::Text
-    };
-    let builder = CreateChannel::new(&new.name)
-        .kind(kind)
-        .category(serenity::ChannelId::from(category));
-    let made = poster
-        .paced(None, guild.create_channel(http, builder))
-        .await?;
-    Ok(made.id.into())
+        let made = self
+            .poster
+            .paced(None, self.guild.create_channel(self.http, builder))
+            .await?;
+        Ok(made.id.into())
+    }
+
+    /// Makes one room's channel, and its category first if that is not made yet.
+    async fn room(
+        &self,
+        plan: &[core::Shelf],
+        shelves: &mut [Option<ids::ChannelId>],
+        new: &NewChannel,
+    ) -> Result<ids::ChannelId, serenity::Error> {
+        let category = match shelves[new.shelf] {
+            Some(category) => category,
+            None => {
+                let name = &plan[new.shelf].name;
+                let made = self.channel(name, ChannelType::Category, None).await?;
+                shelves[new.shelf] = Some(made);
+                made
+            }
+        };
+        let kind = if new.voice {
+            ChannelType::Voice
+        } else {
+            ChannelType::Text
+        };
+        self.channel(&new.name, kind, Some(category)).await
+    }
 }

@@ -73,51 +73,42 @@ pub async fn tick(
             Step::Record(text) => {
                 store.record_room_status(room.guild_id, room.channel_id, text.as_deref())?
             }
-            Step::Send(text) => send(store, board, room, text, now, &mut report).await?,
+            Step::Send(text) => match send(store, board, room, text.as_deref(), now).await? {
+                true if text.is_some() => report.set += 1,
+                true => report.cleared += 1,
+                false => report.failed += 1,
+            },
         }
     }
     Ok(report)
 }
 
+/// Sends `text` (`None`: clears the status) and records the outcome; whether Discord took it.
 async fn send(
     store: &Store,
     board: &impl StageBoard,
     room: &StageRoom,
-    text: Option<String>,
+    text: Option<&str>,
     now: DateTime<Utc>,
-    report: &mut StageReport,
-) -> anyhow::Result<()> {
-    let sent = match (&text, room.stage) {
+) -> anyhow::Result<bool> {
+    let sent = match (text, room.stage) {
         (Some(topic), true) => board.set_stage_topic(room.channel_id, topic).await,
-        (status, _) => {
-            board
-                .set_voice_status(room.channel_id, status.as_deref())
-                .await
-        }
+        (status, _) => board.set_voice_status(room.channel_id, status).await,
     };
-    let newly_broken = record_outcome(
-        store,
-        room.guild_id,
-        room.channel_id,
-        sent.as_ref().map(drop),
-        now,
-    )?;
+    let outcome = sent.as_ref().map(drop);
+    let newly_broken = record_outcome(store, room.guild_id, room.channel_id, outcome, now)?;
     match sent {
         Ok(()) => {
-            store.record_room_status(room.guild_id, room.channel_id, text.as_deref())?;
-            match text {
-                Some(_) => report.set += 1,
-                None => report.cleared += 1,
-            }
+            store.record_room_status(room.guild_id, room.channel_id, text)?;
+            Ok(true)
         }
         Err(error) => {
-            report.failed += 1;
             if newly_broken {
                 tracing::warn!(guild = %room.guild_id, channel = %room.channel_id, error = error.reason(), "cannot show what is on stage in a room's channel; left alone until an admin sets it again");
             } else {
                 tracing::debug!(channel = %room.channel_id, error = error.reason(), "a room's status was not set");
             }
+            Ok(false)
         }
     }
-    Ok(())
 }
