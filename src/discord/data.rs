@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use super::book::Book;
 use super::pacer::Pacer;
 use super::slots::{Priority, Slot, Slots};
-use super::stage::LiveStages;
+use super::stage::GatewayView;
 use super::Error;
 use crate::clock::Clock;
 use crate::error::CommandError;
@@ -40,8 +40,8 @@ pub struct Data {
     book: Book,
     /// The gateway said Ready once: a second one is a reconnection.
     ready_seen: AtomicBool,
-    /// The live stages, as the gateway tells them (on stage now).
-    live_stages: Arc<LiveStages>,
+    /// What the gateway told about rooms' channels, and whether it is current (on stage now).
+    gateway_view: Arc<GatewayView>,
 }
 
 /// How many commands do database work at once; the others wait their turn without a thread.
@@ -76,13 +76,14 @@ impl Data {
             pacer,
             book: Book::default(),
             ready_seen: AtomicBool::new(false),
-            live_stages: Arc::default(),
+            gateway_view: Arc::default(),
         }
     }
 
-    /// The live stages, for the stage board and the gateway events that change them.
-    pub fn live_stages(&self) -> Arc<LiveStages> {
-        Arc::clone(&self.live_stages)
+    /// What the gateway told about rooms' channels, for the stage board and the events that
+    /// change it.
+    pub fn gateway_view(&self) -> Arc<GatewayView> {
+        Arc::clone(&self.gateway_view)
     }
 
     /// The same, polling the live source through `source`.

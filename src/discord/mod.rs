@@ -150,7 +150,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         Arc::clone(&pacer),
     )
     .with_source(source_task.as_ref().map(SourceTask::handle));
-    let live_stages = data.live_stages();
+    let gateway_view = data.gateway_view();
     if let Some(channel) = bot.announce.channel {
         seed_announce_channel(&http, &data, channel).await;
     }
@@ -200,7 +200,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         Arc::clone(&client.http),
         Arc::clone(&client.cache),
         Arc::clone(&poster),
-        live_stages,
+        gateway_view,
     ));
     crate::ops::metrics::metrics().tick_interval(std::time::Duration::from_secs(
         bot.announce.tick_seconds.into(),

@@ -2,14 +2,15 @@
 //! status, `PUT /channels/{id}/voice-status`, and a live stage's topic, each through the bot's
 //! one pacer), and what the gateway tells about the channels. serenity's cache keeps each
 //! voice channel's `status` (GUILD_CREATE, VOICE_CHANNEL_STATUS_UPDATE), but not the live
-//! stages, which [`LiveStages`] follows from GUILD_CREATE and the STAGE_INSTANCE_* events.
+//! stages, which [`GatewayView`] follows from GUILD_CREATE and the STAGE_INSTANCE_* events,
+//! with whether the gateway is connected and has sent the guild (else the view may be old).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use poise::serenity_prelude as serenity;
 use serde_json::json;
-use serenity::{Cache, ChannelId, FullEvent, GuildId, Http, StageInstance};
+use serenity::{Cache, ChannelId, ConnectionStage, FullEvent, GuildId, Http, StageInstance};
 
 use super::poster::{error_code, post_error, SerenityPoster};
 use super::Data;
@@ -19,21 +20,33 @@ use crate::ids;
 /// Discord's "Unknown Stage Instance": the stage ended meanwhile.
 const UNKNOWN_STAGE: isize = 10067;
 
-/// The live stages of the guilds the gateway has sent, with their topics.
+/// What the gateway has told about rooms' channels beyond serenity's cache: the live stages
+/// and their topics, which guilds it has sent since the session began, and whether it is
+/// connected. While it is not (a resume replays what was missed), or before a guild came,
+/// what the cache says may be old, so nothing is decided there ([`Shown::Unknown`]): a status
+/// an organiser set meanwhile is not cleared on the strength of an old view.
 #[derive(Debug, Default)]
-pub struct LiveStages {
-    inner: Mutex<Stages>,
+pub struct GatewayView {
+    inner: Mutex<View>,
 }
 
 #[derive(Debug, Default)]
-struct Stages {
-    /// Guilds whose stages are known (GUILD_CREATE came).
+struct View {
+    connected: bool,
+    /// Guilds sent (GUILD_CREATE) in this gateway session.
     known: HashSet<GuildId>,
     topics: HashMap<ChannelId, String>,
 }
 
-impl LiveStages {
-    fn lock(&self) -> MutexGuard<'_, Stages> {
+impl View {
+    /// Whether what the gateway told of `guild` is current.
+    fn current(&self, guild: GuildId) -> bool {
+        self.connected && self.known.contains(&guild)
+    }
+}
+
+impl GatewayView {
+    fn lock(&self) -> MutexGuard<'_, View> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -43,19 +56,29 @@ impl LiveStages {
             .insert(stage.channel_id, stage.topic.clone());
     }
 
-    /// Follows the gateway: a guild's stages as it (re)joins, stages going live, changing and
-    /// ending.
+    /// Follows the gateway: the connection, each guild's stages as it (re)joins, stages going
+    /// live, changing and ending.
     pub fn on_event(&self, event: &FullEvent) {
         match event {
+            FullEvent::ShardStageUpdate { event } => {
+                self.lock().connected = event.new == ConnectionStage::Connected;
+            }
+            // A new session: every guild comes again, and until then is not known.
+            FullEvent::Ready { .. } => {
+                let mut view = self.lock();
+                view.connected = true;
+                view.known.clear();
+            }
+            // What was missed has been replayed.
+            FullEvent::Resume { .. } => self.lock().connected = true,
             FullEvent::GuildCreate { guild, .. } => {
-                let mut stages = self.lock();
-                stages.known.insert(guild.id);
+                let mut view = self.lock();
+                view.connected = true;
+                view.known.insert(guild.id);
                 let channels: HashSet<ChannelId> = guild.channels.keys().copied().collect();
-                stages
-                    .topics
-                    .retain(|channel, _| !channels.contains(channel));
+                view.topics.retain(|channel, _| !channels.contains(channel));
                 for stage in &guild.stage_instances {
-                    stages.topics.insert(stage.channel_id, stage.topic.clone());
+                    view.topics.insert(stage.channel_id, stage.topic.clone());
                 }
             }
             FullEvent::StageInstanceCreate { stage_instance }
@@ -68,16 +91,16 @@ impl LiveStages {
     }
 }
 
-/// The gateway's news about stages, for [`LiveStages`].
+/// The gateway's news about the connection and stages, for [`GatewayView`].
 pub fn on_event(event: &FullEvent, data: &Data) {
-    data.live_stages().on_event(event);
+    data.gateway_view().on_event(event);
 }
 
 pub struct SerenityStage {
     http: Arc<Http>,
     cache: Arc<Cache>,
     poster: Arc<SerenityPoster>,
-    stages: Arc<LiveStages>,
+    stages: Arc<GatewayView>,
 }
 
 impl SerenityStage {
@@ -85,7 +108,7 @@ impl SerenityStage {
         http: Arc<Http>,
         cache: Arc<Cache>,
         poster: Arc<SerenityPoster>,
-        stages: Arc<LiveStages>,
+        stages: Arc<GatewayView>,
     ) -> SerenityStage {
         SerenityStage {
             http,
@@ -99,14 +122,17 @@ impl SerenityStage {
 impl StageBoard for SerenityStage {
     fn shown(&self, guild: ids::GuildId, channel: ids::ChannelId, stage: bool) -> Shown {
         let (guild, channel) = (GuildId::from(guild), ChannelId::from(channel));
+        let view = self.stages.lock();
+        if !view.current(guild) {
+            return Shown::Unknown;
+        }
         if stage {
-            let stages = self.stages.lock();
-            return match (stages.known.contains(&guild), stages.topics.get(&channel)) {
-                (false, _) => Shown::Unknown,
-                (true, Some(topic)) => Shown::Text(Some(topic.clone())),
-                (true, None) => Shown::NotLive,
+            return match view.topics.get(&channel) {
+                Some(topic) => Shown::Text(Some(topic.clone())),
+                None => Shown::NotLive,
             };
         }
+        drop(view);
         let shown = self
             .cache
             .guild(guild)

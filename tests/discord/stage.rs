@@ -339,3 +339,26 @@ async fn a_reload_that_moves_the_talk_on_stage_changes_the_status_within_a_tick(
     fake.assert_no_violations();
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn a_status_an_organiser_set_while_the_gateway_was_down_is_known_after_the_resume() {
+    let rooms = rooms("Hall A", "First talk").await;
+    let (fake, voice) = (rooms.fake.clone(), rooms.voice);
+    let clock = SteppedClock::new(at(10, 55));
+    let bot = start(&rooms, Arc::clone(&clock)).await;
+    status_is(&fake, voice, Some("Now: Orals in Hall A")).await;
+    fake.drop_gateway();
+    // Dispatched while the bot is away: Discord keeps it for the resume.
+    fake.set_voice_status_by_hand(voice, Some("Back at 13:00"));
+    until(&fake, "the bot resumes", |f| f.gateway_stats().resumes == 1).await;
+    clock.set(at(11, 0));
+    a_few_ticks().await;
+    assert_eq!(fake.voice_status(voice).as_deref(), Some("Back at 13:00"));
+    assert_eq!(
+        statuses_sent(&fake, voice),
+        [Some("Now: Orals in Hall A".to_owned())],
+        "the organiser's status is not cleared at the session's end"
+    );
+    fake.assert_no_violations();
+    bot.stop().await;
+}
