@@ -40,6 +40,12 @@ pub mod limits {
     pub const EVENT_LOCATION: usize = 100;
     /// Scheduled and active events per guild, whoever made them.
     pub const GUILD_EVENTS: u32 = 100;
+    /// A voice channel's status, and a live stage's topic (at least 1).
+    pub const VOICE_STATUS: usize = 500;
+    pub const STAGE_TOPIC: usize = 120;
+    /// Channels in one category, and in one guild (categories included, threads not).
+    pub const CATEGORY_CHANNELS: usize = 50;
+    pub const GUILD_CHANNELS: usize = 500;
 }
 
 /// One titled block of a reply (a talk in a list, "When", "Speakers"...).
@@ -337,6 +343,33 @@ pub fn truncate_at_word(text: &str, max: usize) -> String {
     format!("{at_word}…")
 }
 
+/// Program text for a place that is not a message (a voice status, a stage topic): one line
+/// of plain text, at most `max` characters, cut at a word. Control, zero-width and bidi
+/// override characters are dropped (an RTL title keeps its letters, not the power to turn the
+/// rest of the line around), and `<` before `@`, `#`, `:` or `t:` becomes `‹`, so no mention,
+/// channel, emoji or timestamp markup can render there.
+pub fn plain(text: &str, max: usize) -> String {
+    let invisible = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    };
+    let kept: String = text
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .filter(|c| !invisible(*c))
+        .collect();
+    let line = kept.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::with_capacity(line.len());
+    for (i, c) in line.char_indices() {
+        let rest = &line[i + c.len_utf8()..];
+        let markup = ["@", "#", ":", "t:", "a:", "/"]
+            .iter()
+            .any(|p| rest.starts_with(p));
+        out.push(if c == '<' && markup { '‹' } else { c });
+    }
+    truncate_at_word(&out, max)
+}
+
 /// A press of a long list's Previous or Next button, by custom id:
 /// `page:<command's interaction id>:<page to show>:<command>`. The button says which page it
 /// shows, not which way it turns, so a double click shows that page twice rather than skipping
@@ -388,6 +421,18 @@ impl PageTurn {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn plain_text_is_one_line_without_markup_or_invisible_characters_within_its_limit() {
+        let hostile = "<@123> <#9> <t:1:R>\u{202E}evil\u{200B}\n**bold** @everyone שלום";
+        let shown = super::plain(hostile, 500);
+        assert_eq!(shown, "‹@123> ‹#9> ‹t:1:R>evil **bold** @everyone שלום");
+        let long = super::plain(&"word ".repeat(300), 120);
+        assert!(
+            long.chars().count() <= 120 && long.ends_with("word…"),
+            "{long}"
+        );
+    }
+
     use super::*;
 
     #[test]

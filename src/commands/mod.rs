@@ -3,7 +3,7 @@
 //! [`CommandError`]. The Discord wrappers and the CLI's `ask` both call these, so what a user
 //! sees can be tested here at a fixed `now`.
 //!
-//! One file per command; how times, talks and people are written is `crate::format`.
+//! One file per command (`rooms.rs`: `/setup rooms create`); how times, talks and people are written is `crate::format`.
 
 mod about;
 pub mod agenda;
@@ -15,6 +15,7 @@ mod next;
 mod now;
 pub mod program;
 pub mod qa;
+pub mod rooms;
 mod schedule;
 mod search;
 pub mod setup;

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use super::feedback::headline;
 use super::{conference, CommandResult};
 use crate::domain::format::day_and_time;
-use crate::ops::activity::activity;
 use crate::reply::{truncate, Reply, Text};
 use crate::store::Store;
 use crate::text;
@@ -15,7 +14,9 @@ use crate::text;
 /// Rows in each list.
 const SHOWN: usize = 5;
 
-pub fn stats(store: &Store, now: DateTime<Utc>) -> CommandResult {
+/// The stats at `now` (the bot's time), with `hours` of interactions as `ops::activity` counted
+/// them in real time (a rehearsal's clock runs elsewhere).
+pub fn stats(store: &Store, now: DateTime<Utc>, hours: &[(DateTime<Utc>, u32)]) -> CommandResult {
     let tz = conference(store)?.time_zone;
     let lines = |items: Vec<Text>| match items.is_empty() {
         true => Text::from("None yet."),
@@ -63,7 +64,6 @@ pub fn stats(store: &Store, now: DateTime<Utc>) -> CommandResult {
             ]
         })
         .collect();
-    let hours = activity().per_hour(now);
     let total: u32 = hours.iter().map(|(_, n)| n).sum();
     let busiest = hours.iter().max_by_key(|(_, n)| *n).filter(|(_, n)| *n > 0);
     let activity = text![
@@ -76,7 +76,7 @@ pub fn stats(store: &Store, now: DateTime<Utc>) -> CommandResult {
             ],
             None => Text::from(""),
         },
-        format!("\n`{}`", sparkline(&hours)),
+        format!("\n`{}`", sparkline(hours)),
         "\n(counted since the bot last started)"
     ];
     Ok(Reply::new("Stats")
@@ -118,7 +118,7 @@ mod tests {
                 .unwrap();
         }
         store.set_bookmark(UserId(1), &talks[0], 10, now).unwrap();
-        let reply = stats(&store, now).unwrap();
+        let reply = stats(&store, now, &[]).unwrap();
         let most = reply.fields[0].value.discord();
         let lines: Vec<&str> = most.lines().collect();
         assert_eq!(lines.len(), 2, "{most}");

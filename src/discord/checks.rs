@@ -18,6 +18,18 @@ fn member_permissions(ctx: Context<'_>) -> Option<serenity::Permissions> {
     }
 }
 
+/// Whether confbot itself has `permission` where the command was used, as Discord computed
+/// it into the interaction (`app_permissions`).
+pub fn bot_has(ctx: Context<'_>, permission: serenity::Permissions) -> bool {
+    match ctx {
+        poise::Context::Application(app) => app
+            .interaction
+            .app_permissions
+            .is_some_and(|p| p.contains(permission) || p.administrator()),
+        poise::Context::Prefix(_) => false,
+    }
+}
+
 /// Manage Server (or Administrator).
 pub async fn manage_guild(ctx: Context<'_>) -> Result<bool, Error> {
     let permissions = member_permissions(ctx).unwrap_or_default();

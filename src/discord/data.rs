@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use super::book::Book;
 use super::pacer::Pacer;
 use super::slots::{Priority, Slot, Slots};
+use super::stage::GatewayView;
 use super::Error;
 use crate::clock::Clock;
 use crate::error::CommandError;
@@ -39,6 +40,8 @@ pub struct Data {
     book: Book,
     /// The gateway said Ready once: a second one is a reconnection.
     ready_seen: AtomicBool,
+    /// What the gateway told about rooms' channels, and whether it is current (on stage now).
+    gateway_view: Arc<GatewayView>,
 }
 
 /// How many commands do database work at once; the others wait their turn without a thread.
@@ -73,7 +76,14 @@ impl Data {
             pacer,
             book: Book::default(),
             ready_seen: AtomicBool::new(false),
+            gateway_view: Arc::default(),
         }
+    }
+
+    /// What the gateway told about rooms' channels, for the stage board and the events that
+    /// change it.
+    pub fn gateway_view(&self) -> Arc<GatewayView> {
+        Arc::clone(&self.gateway_view)
     }
 
     /// The same, polling the live source through `source`.
@@ -134,11 +144,6 @@ impl Data {
             Ok(slot) => self.run_in(slot, work).await.map(Some),
             Err(_) => Ok(None),
         }
-    }
-
-    /// The bot's clock (a rehearsal's, when rehearsing).
-    pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
     }
 
     async fn run_in<T, F>(&self, slot: Slot, work: F) -> Result<T, Error>

@@ -20,6 +20,7 @@ use super::{Context, Data, Error};
 use crate::commands::feedback as core;
 use crate::domain::feedback::{Press, COMMENT_MAX};
 use crate::ids::UserId;
+use crate::ops::activity::activity;
 use crate::reply::Reply;
 
 /// The text input's custom id inside the comment modal.
@@ -61,7 +62,12 @@ async fn summary(
     check = "manage_guild"
 )]
 pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
-    run_private(ctx, crate::commands::stats::stats).await
+    // People's activity is counted in real time (`observe.rs`).
+    let hours = activity().per_hour(chrono::Utc::now());
+    run_private(ctx, move |store, now| {
+        crate::commands::stats::stats(store, now, &hours)
+    })
+    .await
 }
 
 /// A press of 1–5 or "Comment" (the router in `gateway.rs` found it is one).

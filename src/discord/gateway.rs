@@ -2,7 +2,7 @@
 //! component press goes by its custom id to the feature that made it (a list's page buttons,
 //! Q&A votes, agenda controls, feedback ratings and the comment modal), and the gateway events
 //! that features follow go to them (deleted threads to Q&A, scheduled-event changes and
-//! resumes to the mirror).
+//! resumes to the mirror, live stages to on stage now).
 //!
 //! Custom ids say what they are (`page:…`, `qa:…`, `agenda:…`, `feedback:…`; parsed by the
 //! domain types that write them), so a press is answered by the event handler whenever it
@@ -11,7 +11,7 @@
 use poise::serenity_prelude::{self as serenity, ComponentInteraction, FullEvent, Interaction};
 
 use super::errors::private;
-use super::{agenda, feedback, mirror, pages, qa, Data, Error};
+use super::{agenda, feedback, mirror, pages, qa, stage, Data, Error};
 use crate::domain::agenda::Action;
 use crate::domain::feedback::Press as Rating;
 use crate::domain::qa::Press;
@@ -57,7 +57,10 @@ pub async fn on_event(
             Ok(())
         }
         FullEvent::ThreadDelete { thread, .. } => qa::on_thread_delete(thread.id, data).await,
-        _ => mirror::on_event(ctx, event, data).await,
+        _ => {
+            stage::on_event(event, data);
+            mirror::on_event(ctx, event, data).await
+        }
     }
 }
 

@@ -14,12 +14,15 @@
 //! - `pages.rs`: sending a reply, with Previous / Next buttons for long lists, and their presses.
 //! - `book.rs`: the recent long lists those buttons turn, bounded by age and count.
 //! - `errors.rs`: user errors shown as written, everything else logged and apologised for.
+//! - `rooms.rs`: `/setup rooms create`, a channel made for every room of the program.
 //! - `setup.rs`, `announce.rs`: the admin commands (`/setup` with its Q&A settings, `/announce`).
 //! - `program.rs`: `/program reload` (an uploaded file, or the live source now), `/program status`.
 //! - `checks.rs`: server-side permission checks.
 //! - `poster.rs`: posting announcements through serenity (the `crate::domain::ports::Poster`).
 //! - `mirror.rs`: the Events tab mirror's scheduled events (`crate::domain::ports::EventPublisher`)
 //!   and the gateway events it follows.
+//! - `stage.rs`: on stage now, rooms' voice statuses and stage topics
+//!   (`crate::domain::ports::StageBoard`), and the live stages the gateway tells of.
 //! - `permissions.rs`, `invite.rs`: the one list of permissions confbot needs, and the URL that
 //!   grants them (`confbot invite`).
 //! - `gateway.rs`: the event handler: component presses routed by custom id, gateway events to
@@ -31,7 +34,7 @@
 //! - `drain.rs`: at shutdown, answering the interactions in hand before the process ends.
 //! - `observe.rs`: commands' outcomes, the gateway and the tick, for `crate::ops::metrics`.
 //!
-//! While the bot runs, `jobs::Ticker` runs the jobs (announcements, DMs, the mirror) on every
+//! While the bot runs, `jobs::Ticker` runs the jobs (announcements, DMs, the mirror, on stage) on every
 //! clock tick, and
 //! `source::SourceTask` polls the live program source, if one is configured.
 
@@ -59,8 +62,10 @@ mod program;
 mod qa;
 pub mod render;
 mod retry;
+mod rooms;
 mod setup;
 mod slots;
+mod stage;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -147,6 +152,7 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         Arc::clone(&pacer),
     )
     .with_source(source_task.as_ref().map(SourceTask::handle));
+    let gateway_view = data.gateway_view();
     if let Some(channel) = bot.announce.channel {
         seed_announce_channel(&http, &data, channel).await;
     }
@@ -192,11 +198,22 @@ pub async fn run(bot: Bot, shutdown: impl Future<Output = ()> + Send) -> anyhow:
         Arc::clone(&client.http),
         Arc::clone(&poster),
     ));
+    let stage = Arc::new(stage::SerenityStage::new(
+        Arc::clone(&client.http),
+        Arc::clone(&client.cache),
+        Arc::clone(&poster),
+        gateway_view,
+    ));
     crate::ops::metrics::metrics().tick_interval(std::time::Duration::from_secs(
         bot.announce.tick_seconds.into(),
     ));
     let clock: Arc<dyn Clock> = Arc::new(observe::TickClock(bot.clock));
-    let ticker = Ticker::start(bot.store, poster, events, clock, &bot.announce).await?;
+    let ports = jobs::Ports {
+        poster,
+        publisher: events,
+        stage,
+    };
+    let ticker = Ticker::start(bot.store, ports, clock, &bot.announce).await?;
     let result = tokio::select! {
         result = client.start() => result.map_err(|error| explain_startup_error(error, None)),
         () = shutdown => {

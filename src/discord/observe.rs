@@ -20,8 +20,9 @@ pub fn interaction(ctx: Context<'_>, outcome: InteractionOutcome) {
     let created: DateTime<Utc> = *ctx.created_at();
     let latency = (Utc::now() - created).to_std().unwrap_or_default();
     metrics().interaction(&ctx.command().qualified_name, outcome, latency);
-    // In the bot's time, which `/stats` reads it in (a rehearsal's runs faster).
-    activity().count(ctx.data().now());
+    // In real time, as the latency: the error path must not read the bot's clock (it may be
+    // what failed), and people's activity happens in real time even in a rehearsal.
+    activity().count(created);
 }
 
 /// A command's failure, as the error handler sees it.

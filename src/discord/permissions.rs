@@ -77,12 +77,24 @@ pub const NEEDED: &[Need] = &[
     },
     Need {
         permission: Permissions::MANAGE_CHANNELS,
-        what_for: "hold a room's events in its stage channel, and set a room's status",
+        what_for: "hold a room's events in its stage channel, set a room's status, and make \
+                   the rooms' channels (/setup rooms create)",
         place: Place::Rooms,
     },
     Need {
         permission: Permissions::SET_VOICE_CHANNEL_STATUS,
         what_for: "show the talk on stage as a voice room's status",
+        place: Place::Rooms,
+    },
+    // With Manage Channels, what makes a stage moderator, whom Discord lets set a stage's topic.
+    Need {
+        permission: Permissions::MUTE_MEMBERS,
+        what_for: "show the talk on stage as a live stage's topic (a stage moderator's)",
+        place: Place::Rooms,
+    },
+    Need {
+        permission: Permissions::MOVE_MEMBERS,
+        what_for: "show the talk on stage as a live stage's topic (a stage moderator's)",
         place: Place::Rooms,
     },
 ];

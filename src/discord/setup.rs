@@ -25,6 +25,7 @@ use crate::commands::setup as core;
         "show",
         "events",
         "room_channel",
+        "rooms",
         "qa",
         "moderators"
     ),
@@ -132,6 +133,17 @@ async fn room_channel(
         crate::commands::mirror::set_room_channel(store, guild, &room, channel, stage)
     })
     .await
+}
+
+/// The program's rooms as channels
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("super::rooms::rooms_create"),
+    subcommand_required
+)]
+async fn rooms(_: Context<'_>) -> Result<(), Error> {
+    Ok(())
 }
 
 /// Open Q&A threads automatically when a session is announced

@@ -6,8 +6,9 @@
 //! - `mirror.rs`: the Events tab mirror's decisions (`draft`, `plan`, `reconcile`).
 //! - `format.rs`: how times, talks and people are written, as typed parts of a `Text`.
 //! - `ics.rs`: iCalendar files.
+//! - `stage.rs`: on stage now, what a room's voice status or stage topic says and when to set it.
 //! - `ports.rs`: what confbot sends to Discord and how it fails (`Poster`, `DirectMessenger`,
-//!   `EventPublisher`), implemented by `discord/` and by fakes in tests.
+//!   `EventPublisher`, `StageBoard`), implemented by `discord/` and by fakes in tests.
 
 pub mod agenda;
 pub mod feedback;
@@ -16,3 +17,4 @@ pub mod ics;
 pub mod mirror;
 pub mod ports;
 pub mod qa;
+pub mod stage;

@@ -7,7 +7,8 @@
 //! Its sibling [`DirectMessenger`] sends DM reminders: opening a user's DM channel and posting
 //! into it, failing as [`DmError`] (a user who does not accept DMs is not a broken channel).
 //! [`EventPublisher`] keeps the Events tab mirror: Discord's scheduled events, failing as
-//! [`EventError`].
+//! [`EventError`]. [`StageBoard`] shows what is on stage in rooms' voice and stage channels,
+//! failing as a [`PostError`] (the channel's health records it like a post's).
 
 use std::future::Future;
 
@@ -222,6 +223,36 @@ pub trait EventPublisher: Sync {
         guild: GuildId,
         event: EventId,
     ) -> impl Future<Output = Result<(), EventError>> + Send;
+}
+
+/// What a room's voice or stage channel shows now, as the gateway last told confbot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    /// Not known (yet): the gateway has not sent the guild, or the channel is gone.
+    Unknown,
+    /// A stage channel without a live stage: there is no topic to set.
+    NotLive,
+    /// A voice channel's status, or a live stage's topic (`None`: a voice channel without one).
+    Text(Option<String>),
+}
+
+/// Shows what is on stage: rooms' voice channel statuses and live stages' topics.
+/// Implementations pace themselves, one request at a time, behind the announcements due.
+pub trait StageBoard: Sync {
+    /// What `channel` (a stage channel if `stage`) of `guild` shows now.
+    fn shown(&self, guild: GuildId, channel: ChannelId, stage: bool) -> Shown;
+    /// Sets a voice channel's status (`None` clears it); the text is within Discord's limit.
+    fn set_voice_status(
+        &self,
+        channel: ChannelId,
+        status: Option<&str>,
+    ) -> impl Future<Output = Result<(), PostError>> + Send;
+    /// Sets the topic of a stage channel's live stage; the text is within Discord's limit.
+    fn set_stage_topic(
+        &self,
+        channel: ChannelId,
+        topic: &str,
+    ) -> impl Future<Output = Result<(), PostError>> + Send;
 }
 
 /// Records what a post into `channel` says about the channel (`/setup show` shows it): a

@@ -6,6 +6,7 @@
 //! - `reminders/`: DM reminders of bookmarked talks.
 //! - `mirror.rs`: the Events tab mirror (Discord's scheduled events).
 //! - `qa.rs`: Q&A threads opened on announcements.
+//! - `stage.rs`: on stage now, rooms' voice statuses and stage topics.
 //! - `digest.rs`: the daily digest of the day's sessions (`CONFBOT_DIGEST_AT`).
 //! - `delivery.rs`: the rules every exactly-once delivery follows (late, grace, retry window,
 //!   backoff) and the one place an attempt's outcome is settled in the outbox; `dm.rs` sends
@@ -23,11 +24,12 @@ pub mod feedback;
 pub mod mirror;
 mod qa;
 pub mod reminders;
+pub mod stage;
 mod ticker;
 
 use chrono::{DateTime, NaiveTime, Utc};
 
-pub use ticker::Ticker;
+pub use ticker::{Ports, Ticker};
 
 use crate::ids::ChannelId;
 use crate::store::Store;

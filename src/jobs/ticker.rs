@@ -1,7 +1,8 @@
 //! The clock: tokio-cron-scheduler jobs that run [`super::announcements::tick`] (channel
-//! announcements), [`super::reminders::tick`] (DM reminders) and [`super::mirror::tick`] (the
-//! Events tab mirror), with `CONFBOT_FEEDBACK` [`super::feedback::tick`] (the "How was it?"
-//! prompts), every few seconds with the bot's clock, evenly spaced, and
+//! announcements), [`super::reminders::tick`] (DM reminders), [`super::mirror::tick`] (the
+//! Events tab mirror), [`super::stage::tick`] (on stage now) and, with `CONFBOT_FEEDBACK`,
+//! [`super::feedback::tick`] (the "How was it?" prompts) every few seconds with the bot's
+//! clock, evenly spaced, and
 //! [`super::digest::tick`] as a wall-clock job at its local hour. They are separate jobs so that
 //! thousands of DMs falling due at a keynote, or fifty events to create, never hold up an
 //! announcement. A job still running when its next turn comes is not doubled: the turn is
@@ -19,9 +20,9 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 
 use super::delivery::Rules;
 use super::Settings;
-use super::{announcements, digest, feedback, mirror, reminders};
+use super::{announcements, digest, feedback, mirror, reminders, stage};
 use crate::clock::Clock;
-use crate::domain::ports::{DirectMessenger, EventPublisher, Poster};
+use crate::domain::ports::{DirectMessenger, EventPublisher, Poster, StageBoard};
 use crate::ops::metrics::DeliveryKind;
 use crate::store::Store;
 
@@ -40,19 +41,32 @@ struct Shared {
     rules: Arc<Rules>,
 }
 
+/// What the jobs send through: the poster (announcements, DMs, the digest), the Events tab's
+/// publisher and the stage board (rooms' statuses).
+pub struct Ports<P, E, S> {
+    pub poster: Arc<P>,
+    pub publisher: Arc<E>,
+    pub stage: Arc<S>,
+}
+
 impl Ticker {
     /// Ticks once now (beside the caller), then every `settings.tick_seconds` (1 to 59).
-    pub async fn start<P, E>(
+    pub async fn start<P, E, S>(
         store: Arc<Store>,
-        poster: Arc<P>,
-        publisher: Arc<E>,
+        ports: Ports<P, E, S>,
         clock: Arc<dyn Clock>,
         settings: &Settings,
     ) -> anyhow::Result<Ticker>
     where
         P: Poster + DirectMessenger + Send + 'static,
         E: EventPublisher + Send + 'static,
+        S: StageBoard + Send + 'static,
     {
+        let Ports {
+            poster,
+            publisher,
+            stage,
+        } = ports;
         let restarting = Arc::clone(&store);
         let shared = Shared {
             store,
@@ -77,6 +91,12 @@ impl Ticker {
             |store, publisher, now, _| async move {
                 mirror::tick(&store, publisher.as_ref(), now).await
             },
+        );
+        let on_stage = every_tick(
+            "on stage tick",
+            shared.clone(),
+            stage,
+            |store, board, now, _| async move { stage::tick(&store, board.as_ref(), now).await },
         );
         let remind = every_tick(
             "DM reminder tick",
@@ -107,6 +127,7 @@ impl Ticker {
         schedule(&scheduler, every, announce.clone()).await?;
         schedule(&scheduler, every, remind.clone()).await?;
         schedule(&scheduler, every, mirror.clone()).await?;
+        schedule(&scheduler, every, on_stage.clone()).await?;
         if let Some(feedback) = &feedback {
             schedule(&scheduler, every, feedback.clone()).await?;
         }
@@ -124,6 +145,7 @@ impl Ticker {
             announce().await;
             remind().await;
             mirror().await;
+            on_stage().await;
             if let Some(feedback) = feedback {
                 feedback().await;
             }

@@ -371,7 +371,8 @@ impl Store {
         Ok(())
     }
 
-    /// `/setup room-channel`: `name`'s sessions become events in a voice or stage channel.
+    /// `/setup room-channel`: `name`'s sessions become events in a voice or stage channel,
+    /// which also shows what is on stage; a channel set again is tried again if it was broken.
     pub fn set_event_room(
         &self,
         guild_id: GuildId,
@@ -379,14 +380,14 @@ impl Store {
         channel_id: ChannelId,
         stage: bool,
     ) -> anyhow::Result<()> {
-        self.conn()
-            .execute(
-                "INSERT INTO event_rooms (guild_id, name, channel_id, stage) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (guild_id, name) DO UPDATE SET channel_id = ?3, stage = ?4",
-                params![guild_id, name, channel_id, stage],
-            )
-            .context("routing a room to a channel")?;
-        Ok(())
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO event_rooms (guild_id, name, channel_id, stage) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (guild_id, name) DO UPDATE SET channel_id = ?3, stage = ?4",
+            params![guild_id, name, channel_id, stage],
+        )
+        .context("routing a room to a channel")?;
+        super::settings::clear_broken(&conn, guild_id, channel_id)
     }
 
     /// The rooms routed to voice or stage channels in a guild, by name.

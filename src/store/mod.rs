@@ -32,6 +32,7 @@ mod reminders;
 mod search;
 mod settings;
 mod source;
+mod stage;
 mod talk_index;
 mod talks;
 
@@ -58,6 +59,7 @@ pub use reminders::{
 pub use search::fts_query;
 pub use settings::{ChannelHealth, GuildSettings};
 pub use source::{PollResult, SourceState};
+pub use stage::StageRoom;
 pub use talks::{PersonMatch, ScheduledTalk, TalkChoice, MAX_COUNTED};
 
 /// Every migration, in order. Append only: a released migration is never edited.
@@ -87,6 +89,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/16-digests/up.sql")),
         M::up(include_str!("../../migrations/17-mirror-repairs/up.sql")),
         M::up(include_str!("../../migrations/19-feedback/up.sql")),
+        M::up(include_str!("../../migrations/20-voice-status/up.sql")),
     ])
 });
 

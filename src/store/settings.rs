@@ -272,7 +272,7 @@ fn is_broken(
     Ok(broken.unwrap_or(false))
 }
 
-fn clear_broken(
+pub(super) fn clear_broken(
     conn: &rusqlite::Connection,
     guild_id: GuildId,
     channel_id: ChannelId,

@@ -267,6 +267,18 @@ impl Store {
             .context("reading tracks and rooms")
     }
 
+    /// The program's rooms: each session's room, else its track (where it happens, as
+    /// `SessionSlot::place` says), for `/setup rooms create`.
+    pub fn places(&self) -> anyhow::Result<Vec<String>> {
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(
+            "SELECT DISTINCT coalesce(room, track) FROM sessions
+             WHERE coalesce(room, track) IS NOT NULL ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>().context("reading rooms")
+    }
+
     /// One session by id, without its talks.
     pub fn session(&self, id: &str) -> anyhow::Result<Option<SessionSlot>> {
         let conn = self.read();

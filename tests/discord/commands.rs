@@ -22,6 +22,7 @@ async fn the_registered_commands_are_exactly_the_documented_ones() {
             "agenda",
             "announce",
             "ask",
+            "feedback",
             "forget-me",
             "next",
             "now",
@@ -32,6 +33,7 @@ async fn the_registered_commands_are_exactly_the_documented_ones() {
             "search",
             "setup",
             "speaker",
+            "stats",
             "talk"
         ]
     );
@@ -51,7 +53,7 @@ async fn the_registered_commands_are_exactly_the_documented_ones() {
             );
             options.extend(&option.options);
         }
-        let admin_only = ["announce", "program", "setup"].contains(&command.name.as_str());
+        let admin_only = ["announce", "program", "setup", "stats"].contains(&command.name.as_str());
         let permissions = command.default_member_permissions.map(|p| p.bits());
         let expected = match command.name.as_str() {
             // Manage Threads: Q&A moderators.

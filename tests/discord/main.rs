@@ -16,5 +16,7 @@ mod mirror;
 mod program_server;
 mod qa;
 mod reload;
+mod rooms;
 mod source;
 mod source_poll;
+mod stage;

@@ -154,7 +154,7 @@ fn identify(shared: &Shared, tx: &mpsc::UnboundedSender<Outgoing>, conn_id: u64,
             "_trace": ["fake-discord"],
         });
         w.dispatch(index, "READY", ready);
-        let guild = model::guild_create(&w.users, &w.roles, &w.channels);
+        let guild = model::guild_create(&w.users, &w.roles, &w.channels, &w.stages);
         w.dispatch(index, "GUILD_CREATE", guild);
     });
 }

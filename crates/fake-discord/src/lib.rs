@@ -939,26 +939,67 @@ impl FakeDiscord {
     pub fn add_voice_channel(&self, name: &str, stage: bool) -> ChannelId {
         let id = ChannelId::new(self.shared.next_id());
         self.shared.update(|w| {
-            let c = model::ChannelRec {
-                id,
-                kind: if stage { 13 } else { 2 },
-                name: name.to_owned(),
-                parent_id: None,
-                position: u16::try_from(w.channels.len()).unwrap_or(u16::MAX),
-                owner_id: None,
-                archived: false,
-                locked: false,
-                invitable: false,
-                auto_archive_duration: 1440,
-                created: model::now_iso(),
-                message_count: 0,
-                members: Vec::new(),
-            };
+            let position = u16::try_from(w.channels.len()).unwrap_or(u16::MAX);
+            let c = model::ChannelRec::guild(id, if stage { 13 } else { 2 }, name, position);
             let json = w.channel_json(&c);
             w.channels.push(c);
             w.dispatch_with_intent(intents::GUILDS, "CHANNEL_CREATE", json);
         });
         id
+    }
+
+    /// A voice channel's status, as Discord shows it under the channel's name.
+    pub fn voice_status(&self, channel: ChannelId) -> Option<String> {
+        self.shared
+            .read(|w| w.channel(channel).and_then(|c| c.status.clone()))
+    }
+
+    /// An organiser sets (or, with `None`, clears) a voice channel's status in Discord's app,
+    /// dispatched as VOICE_CHANNEL_STATUS_UPDATE.
+    pub fn set_voice_status_by_hand(&self, channel: ChannelId, status: Option<&str>) {
+        self.shared
+            .update(|w| rest::places::set_status(w, channel, status));
+    }
+
+    /// The AV team goes live on a stage channel with `topic` (a stage instance, dispatched as
+    /// STAGE_INSTANCE_CREATE). Panics if Discord would refuse.
+    pub fn start_stage(&self, channel: ChannelId, topic: &str) {
+        let stage = model::StageRec {
+            id: self.shared.next_id(),
+            channel_id: channel,
+            topic: topic.to_owned(),
+        };
+        let started = self.shared.update(|w| rest::places::start_stage(w, stage));
+        assert!(
+            started.is_ok(),
+            "start_stage: Discord refuses a stage in {channel}"
+        );
+    }
+
+    /// The AV team ends a stage (dispatched as STAGE_INSTANCE_DELETE).
+    pub fn end_stage(&self, channel: ChannelId) {
+        self.shared.update(|w| rest::places::end_stage(w, channel));
+    }
+
+    /// The topic of a stage channel's live stage; `None` when it is not live.
+    pub fn stage_topic(&self, channel: ChannelId) -> Option<String> {
+        self.shared.read(|w| {
+            w.stages
+                .iter()
+                .find(|s| s.channel_id == channel)
+                .map(|s| s.topic.clone())
+        })
+    }
+
+    /// The guild's channels (text, voice, stage, categories; no threads), in creation order.
+    pub fn guild_channels(&self) -> Vec<GuildChannel> {
+        self.shared.read(|w| {
+            w.channels
+                .iter()
+                .filter(|c| !c.is_thread() && c.kind != 1)
+                .map(|c| to_channel(w, c))
+                .collect()
+        })
     }
 
     /// Every scheduled event of the guild, whoever made it, in creation order (completed and

@@ -1,5 +1,7 @@
 //! Discord's limits that its OpenAPI spec does not carry: message content of at most 2000
-//! characters (the spec says 4000) and at most 6000 characters of embed text per message.
+//! characters (the spec says 4000), at most 6000 characters of embed text per message, and
+//! buttons of the right shape: a link button (style 5) has a `url` (http, https or discord)
+//! and no `custom_id`, any other button a `custom_id` and no `url`.
 //!
 //! The interaction rules the spec cannot express (one acknowledgement, within 3 seconds; tokens
 //! valid 15 minutes) live with the interaction routes in `rest/interactions.rs`.
@@ -86,7 +88,59 @@ pub(crate) fn check(method: &str, route: &str, body: &Value) -> Vec<FieldError> 
             });
         }
     }
+    errors.extend(button_errors(message, &prefix));
     errors
+}
+
+/// The buttons of a message's action rows that Discord refuses.
+fn button_errors(message: &Value, prefix: &[String]) -> Vec<FieldError> {
+    let rows = message.get("components").and_then(Value::as_array);
+    let mut errors = Vec::new();
+    for (r, row) in rows.into_iter().flatten().enumerate() {
+        let buttons = row.get("components").and_then(Value::as_array);
+        for (b, button) in buttons.into_iter().flatten().enumerate() {
+            if button.get("type").and_then(Value::as_u64) != Some(2) {
+                continue;
+            }
+            let has = |key: &str| button.get(key).is_some_and(|v| !v.is_null());
+            let url = button.get("url").and_then(Value::as_str);
+            let link = button.get("style").and_then(Value::as_u64) == Some(5);
+            let wrong = match (link, has("custom_id")) {
+                (true, true) => Some(("custom_id", "A link button cannot have a custom_id")),
+                (true, false) if !url.is_some_and(is_button_url) => {
+                    Some(("url", "A link button needs an http, https or discord url"))
+                }
+                (false, false) => Some(("custom_id", "A button needs a custom_id")),
+                (false, true) if has("url") => Some(("url", "Only a link button has a url")),
+                _ => None,
+            };
+            if let Some((field, message)) = wrong {
+                let mut path = prefix.to_vec();
+                path.extend(
+                    [
+                        "components",
+                        &r.to_string(),
+                        "components",
+                        &b.to_string(),
+                        field,
+                    ]
+                    .map(String::from),
+                );
+                errors.push(FieldError {
+                    path,
+                    code: "BUTTON_COMPONENT_INVALID",
+                    message: message.into(),
+                });
+            }
+        }
+    }
+    errors
+}
+
+fn is_button_url(url: &str) -> bool {
+    ["http://", "https://", "discord://"]
+        .iter()
+        .any(|scheme| url.len() > scheme.len() && url.starts_with(scheme))
 }
 
 /// The characters Discord counts towards the 6000 of a message: title, description, field
@@ -119,6 +173,34 @@ mod tests {
         assert!(check("post", route, &json!({"content": "é".repeat(2000)})).is_empty());
         let errors = check("post", route, &json!({"content": "é".repeat(2001)}));
         assert_eq!(errors[0].path, ["content"]);
+    }
+
+    #[test]
+    fn a_link_button_has_a_url_and_no_custom_id_and_other_buttons_the_reverse() {
+        let route = "/channels/{channel_id}/messages";
+        let with = |button: Value| json!({"components": [{"type": 1, "components": [button]}]});
+        let fine = [
+            json!({"type": 2, "style": 5, "label": "Watch", "url": "https://example.org/live"}),
+            json!({"type": 2, "style": 1, "label": "Ask", "custom_id": "qa:ask"}),
+        ];
+        for button in fine {
+            assert!(
+                check("post", route, &with(button.clone())).is_empty(),
+                "{button}"
+            );
+        }
+        let refused = [
+            json!({"type": 2, "style": 5, "label": "Watch"}),
+            json!({"type": 2, "style": 5, "label": "Watch", "url": "ftp://example.org"}),
+            json!({"type": 2, "style": 5, "url": "https://example.org", "custom_id": "x"}),
+            json!({"type": 2, "style": 2, "label": "Ask"}),
+            json!({"type": 2, "style": 2, "custom_id": "x", "url": "https://example.org"}),
+        ];
+        for button in refused {
+            let errors = check("post", route, &with(button.clone()));
+            assert_eq!(errors.len(), 1, "{button}");
+            assert_eq!(errors[0].path[..4], ["components", "0", "components", "0"]);
+        }
     }
 
     #[test]

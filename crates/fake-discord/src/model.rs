@@ -166,12 +166,12 @@ pub(crate) fn overwrite(o: &OverwriteRec) -> Value {
     })
 }
 
-/// A channel: a guild text channel, a thread or a DM.
+/// A channel: a guild text, voice, stage or category channel, a thread or a DM.
 #[derive(Debug, Clone)]
 pub(crate) struct ChannelRec {
     pub(crate) id: ChannelId,
-    /// Discord's channel type: 0 text, 1 DM, 2 voice, 11 public thread, 12 private thread,
-    /// 13 stage.
+    /// Discord's channel type: 0 text, 1 DM, 2 voice, 4 category, 11 public thread, 12 private
+    /// thread, 13 stage.
     pub(crate) kind: u8,
     pub(crate) name: String,
     pub(crate) parent_id: Option<ChannelId>,
@@ -186,6 +186,32 @@ pub(crate) struct ChannelRec {
     pub(crate) message_count: u64,
     /// Threads: who has joined.
     pub(crate) members: Vec<UserId>,
+    /// Voice channels: the status shown under the channel's name (`PUT .../voice-status`).
+    pub(crate) status: Option<String>,
+}
+
+/// A live stage: a stage channel's stage instance.
+#[derive(Debug, Clone)]
+pub(crate) struct StageRec {
+    pub(crate) id: u64,
+    pub(crate) channel_id: ChannelId,
+    pub(crate) topic: String,
+}
+
+/// A stage instance object.
+pub(crate) fn stage_instance(s: &StageRec) -> Value {
+    checked::<serenity::model::channel::StageInstance>(
+        "stage instance",
+        json!({
+            "id": s.id.to_string(),
+            "guild_id": Ids::FIXED.guild.to_string(),
+            "channel_id": s.channel_id.to_string(),
+            "topic": s.topic,
+            "privacy_level": 2,
+            "discoverable_disabled": true,
+            "guild_scheduled_event_id": null,
+        }),
+    )
 }
 
 /// A guild scheduled event (the Events tab).
@@ -216,6 +242,26 @@ impl EventRec {
 }
 
 impl ChannelRec {
+    /// A guild channel that is not a thread: text, voice, category or stage.
+    pub(crate) fn guild(id: ChannelId, kind: u8, name: &str, position: u16) -> ChannelRec {
+        ChannelRec {
+            id,
+            kind,
+            name: name.to_owned(),
+            parent_id: None,
+            position,
+            owner_id: None,
+            archived: false,
+            locked: false,
+            invitable: false,
+            auto_archive_duration: 1440,
+            created: now_iso(),
+            message_count: 0,
+            members: Vec::new(),
+            status: None,
+        }
+    }
+
     pub(crate) fn is_thread(&self) -> bool {
         matches!(self.kind, 10..=12)
     }
@@ -223,6 +269,11 @@ impl ChannelRec {
     /// A channel of the guild's channel list: not a thread, not a DM.
     pub(crate) fn is_guild_channel(&self) -> bool {
         self.kind != 1 && !self.is_thread()
+    }
+
+    /// Voice or stage: where people talk, and where the Events tab can hold an event.
+    pub(crate) fn is_voice(&self) -> bool {
+        matches!(self.kind, 2 | 13)
     }
 }
 
@@ -309,21 +360,7 @@ pub(crate) fn initial_channels() -> Vec<ChannelRec> {
     ]
     .into_iter()
     .enumerate()
-    .map(|(i, (id, name))| ChannelRec {
-        id,
-        kind: 0,
-        name: name.into(),
-        parent_id: None,
-        position: u16::try_from(i).expect("few channels"),
-        owner_id: None,
-        archived: false,
-        locked: false,
-        invitable: false,
-        auto_archive_duration: 1440,
-        created: now_iso(),
-        message_count: 0,
-        members: Vec::new(),
-    })
+    .map(|(i, (id, name))| ChannelRec::guild(id, 0, name, u16::try_from(i).expect("few channels")))
     .collect()
 }
 
@@ -485,15 +522,27 @@ pub(crate) fn channel(c: &ChannelRec, users: &[UserRec]) -> Value {
         v.as_object_mut()
             .expect("object")
             .remove("permission_overwrites");
-    } else {
+    } else if c.is_voice() {
+        v["bitrate"] = json!(64000);
+        v["user_limit"] = json!(0);
+        v["rtc_region"] = Value::Null;
+        if c.kind == 2 {
+            v["status"] = json!(c.status);
+        }
+    } else if c.kind == 0 {
         v["topic"] = json!(format!("#{} of the conference", c.name));
         v["default_auto_archive_duration"] = json!(c.auto_archive_duration);
     }
     checked::<serenity::model::channel::GuildChannel>("guild channel", v)
 }
 
-/// The guild as sent in GUILD_CREATE (with members, channels and threads).
-pub(crate) fn guild_create(users: &[UserRec], roles: &[RoleRec], channels: &[ChannelRec]) -> Value {
+/// The guild as sent in GUILD_CREATE (with members, channels, threads and live stages).
+pub(crate) fn guild_create(
+    users: &[UserRec],
+    roles: &[RoleRec],
+    channels: &[ChannelRec],
+    stages: &[StageRec],
+) -> Value {
     let ids = Ids::FIXED;
     let guild_channels: Vec<Value> = channels
         .iter()
@@ -555,7 +604,7 @@ pub(crate) fn guild_create(users: &[UserRec], roles: &[RoleRec], channels: &[Cha
             "channels": guild_channels,
             "threads": threads,
             "presences": [],
-            "stage_instances": [],
+            "stage_instances": stages.iter().map(stage_instance).collect::<Vec<_>>(),
             "guild_scheduled_events": [],
         }),
     )

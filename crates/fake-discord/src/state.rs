@@ -167,6 +167,8 @@ pub(crate) struct World {
     pub(crate) events: Vec<model::EventRec>,
     /// Channel permission overwrites, as admins set them.
     pub(crate) overwrites: Vec<model::OverwriteRec>,
+    /// The live stages (stage instances), in creation order.
+    pub(crate) stages: Vec<model::StageRec>,
 }
 
 /// The global rate limit: at most `per_second` requests in any second (a sliding window).
@@ -495,6 +497,7 @@ impl Shared {
             refusing_dms: Vec::new(),
             events: Vec::new(),
             overwrites: Vec::new(),
+            stages: Vec::new(),
         };
         Arc::new(Shared {
             world: Mutex::new(world),

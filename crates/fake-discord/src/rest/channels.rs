@@ -121,6 +121,7 @@ fn new_thread(id: ChannelId, parent: ChannelId, kind: u8, body: &Value) -> Chann
         created: model::now_iso(),
         message_count: 0,
         members: vec![Ids::FIXED.bot],
+        status: None,
     }
 }
 
@@ -218,19 +219,9 @@ pub(super) async fn create_dm(
             return ok(w.channel_json(existing));
         }
         let dm = ChannelRec {
-            id: new_id,
-            kind: 1,
-            name: String::new(),
-            parent_id: None,
-            position: 0,
             owner_id: Some(recipient),
-            archived: false,
-            locked: false,
-            invitable: false,
             auto_archive_duration: 0,
-            created: model::now_iso(),
-            message_count: 0,
-            members: Vec::new(),
+            ..ChannelRec::guild(new_id, 1, "", 0)
         };
         let json = w.channel_json(&dm);
         w.channels.push(dm);

@@ -45,7 +45,7 @@ fn unknown_guild() -> DiscordError {
     DiscordError::new(StatusCode::NOT_FOUND, 10004, "Unknown Guild")
 }
 
-fn check_guild(guild_id: u64) -> Result<(), DiscordError> {
+pub(super) fn check_guild(guild_id: u64) -> Result<(), DiscordError> {
     if guild_id == Ids::FIXED.guild.get() {
         Ok(())
     } else {
@@ -53,7 +53,7 @@ fn check_guild(guild_id: u64) -> Result<(), DiscordError> {
     }
 }
 
-fn missing_permissions() -> DiscordError {
+pub(super) fn missing_permissions() -> DiscordError {
     DiscordError::new(StatusCode::FORBIDDEN, 50013, "Missing Permissions")
 }
 

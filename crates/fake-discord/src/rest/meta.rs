@@ -82,7 +82,8 @@ fn check_guild(guild_id: u64) -> Result<(), DiscordError> {
 
 pub(super) async fn guild(State(shared): State<Arc<Shared>>, Path(guild_id): Path<u64>) -> Answer {
     check_guild(guild_id)?;
-    let mut guild = shared.read(|w| model::guild_create(&w.users, &w.roles, &w.channels));
+    let mut guild =
+        shared.read(|w| model::guild_create(&w.users, &w.roles, &w.channels, &w.stages));
     let obj = guild.as_object_mut().expect("a guild is an object");
     // `GET /guilds/{id}` has no GUILD_CREATE extras.
     for extra in [

@@ -11,6 +11,7 @@ pub(crate) mod events;
 mod interactions;
 mod messages;
 mod meta;
+pub(crate) mod places;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -125,7 +126,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(&api("/guilds/{guild_id}"), get(meta::guild))
         .route(
             &api("/guilds/{guild_id}/channels"),
-            get(meta::guild_channels),
+            get(meta::guild_channels).post(places::create_channel),
         )
         .route(&api("/guilds/{guild_id}/roles"), get(meta::roles))
         .route(
@@ -183,6 +184,17 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(channels::get)
                 .patch(channels::edit)
                 .delete(channels::delete),
+        )
+        .route(
+            &api("/channels/{channel_id}/voice-status"),
+            axum::routing::put(places::voice_status),
+        )
+        .route(&api("/stage-instances"), post(places::create_stage))
+        .route(
+            &api("/stage-instances/{channel_id}"),
+            get(places::get_stage)
+                .patch(places::edit_stage)
+                .delete(places::delete_stage),
         )
         .route(
             &api("/channels/{channel_id}/threads"),

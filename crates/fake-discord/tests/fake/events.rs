@@ -12,7 +12,7 @@ use serenity::all::{
 use serenity::async_trait;
 use tokio::sync::mpsc;
 
-use crate::support::{http, Mode, PATIENCE};
+use crate::support::{code, http, Mode, PATIENCE};
 
 fn external(name: &str, location: &str) -> Value {
     json!({
@@ -24,15 +24,6 @@ fn external(name: &str, location: &str) -> Value {
         "entity_type": 3,
         "entity_metadata": {"location": location},
     })
-}
-
-fn code(error: &serenity::Error) -> Option<(u16, isize)> {
-    match error {
-        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => {
-            Some((r.status_code.as_u16(), r.error.code))
-        }
-        _ => None,
-    }
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ mod bots;
 mod checks;
 mod events;
 mod gateway;
+mod places;
 mod rate_limits;
 mod support;
 mod world;

@@ -234,3 +234,13 @@ pub async fn next_interaction(bot: &mut Bot) -> Interaction {
         .expect("the bot receives the interaction in time")
         .expect("the bot is running")
 }
+
+/// The HTTP status and Discord's error code of a refused request.
+pub fn code(error: &serenity::Error) -> Option<(u16, isize)> {
+    match error {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => {
+            Some((r.status_code.as_u16(), r.error.code))
+        }
+        _ => None,
+    }
+}
