@@ -84,6 +84,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/15-outbox/up.sql")),
         M::up(include_str!("../../migrations/16-digests/up.sql")),
         M::up(include_str!("../../migrations/17-mirror-repairs/up.sql")),
+        M::up(include_str!("../../migrations/18-room-places/up.sql")),
     ])
 });
 
@@ -343,6 +344,27 @@ pub fn explain_import_error(error: anyhow::Error, path: &Path) -> anyhow::Error 
 /// An instant from the unix seconds SQLite keeps.
 fn from_unix(seconds: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(seconds, 0).unwrap_or_default()
+}
+
+/// A stored link, checked again as it is read (a row written by hand is no exception).
+fn link_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Option<crate::program::Link>> {
+    r.get::<_, Option<String>>(at)?
+        .map(|text| {
+            crate::program::Link::parse(&text).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Text, e.into())
+            })
+        })
+        .transpose()
+}
+
+/// A talk's links from the columns `stream, recording, slides, do_not_record` from `at`.
+fn links_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<crate::program::Links> {
+    Ok(crate::program::Links {
+        stream: link_at(r, at)?,
+        recording: link_at(r, at + 1)?,
+        slides: link_at(r, at + 2)?,
+        do_not_record: r.get(at + 3)?,
+    })
 }
 
 #[cfg(test)]
