@@ -14,6 +14,7 @@ mod next;
 mod now;
 pub mod program;
 pub mod qa;
+pub mod rooms;
 mod schedule;
 mod search;
 pub mod setup;

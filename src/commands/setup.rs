@@ -135,6 +135,7 @@ pub fn show(store: &Store, guild: GuildId, rules: &Rules) -> CommandResult {
             ),
             true,
         )
+        .field("Rooms", super::rooms::show(store, guild)?, false)
         .field("Events tab", super::mirror::health(store, guild)?, false))
 }
 

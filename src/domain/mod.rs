@@ -4,6 +4,7 @@
 //! - `agenda.rs`: bookmarks and reminder minutes.
 //! - `qa.rs`: Q&A subjects, thread names and intros, recording an opened thread, button ids.
 //! - `mirror.rs`: the Events tab mirror's decisions (`draft`, `plan`, `reconcile`).
+//! - `rooms.rs`: rooms as places, and the one "way in" decision (stream, voice, recording).
 //! - `format.rs`: how times, talks and people are written, as typed parts of a `Text`.
 //! - `ics.rs`: iCalendar files.
 //! - `ports.rs`: what confbot sends to Discord and how it fails (`Poster`, `DirectMessenger`,
@@ -15,3 +16,4 @@ pub mod ics;
 pub mod mirror;
 pub mod ports;
 pub mod qa;
+pub mod rooms;

@@ -8,7 +8,7 @@ use std::fmt;
 use super::{Location, Warning};
 
 /// Longest link kept: Discord's limit for a link button's `url`.
-pub const MAX_LINK_LEN: usize = 512;
+pub const MAX_LINK_LEN: usize = crate::reply::limits::URL;
 
 /// A checked `https` link, as written (trimmed).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,10 +38,13 @@ impl Link {
         if url.scheme() != "https" {
             return Err(LinkError::NotHttps(shown));
         }
+        // Characters RFC 3986 never allows in a link: replies write a link in `<…>`.
+        let unsafe_char =
+            |c: char| c.is_whitespace() || c.is_control() || "<>\"{}|\\^`".contains(c);
         let well_formed = url.host_str().is_some_and(|h| !h.is_empty())
             && url.username().is_empty()
             && url.password().is_none()
-            && !text.chars().any(char::is_whitespace);
+            && !text.chars().any(unsafe_char);
         if !well_formed {
             return Err(LinkError::Malformed(shown));
         }
@@ -161,6 +164,7 @@ mod tests {
             "https://",
             "https:// example.org",
             "https://user:pw@example.org/",
+            "https://example.org/a>b",
             "javascript:alert(1)",
         ] {
             assert!(Link::parse(bad).is_err(), "{bad}");

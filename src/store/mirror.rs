@@ -371,7 +371,7 @@ impl Store {
         Ok(())
     }
 
-    /// `/setup room-channel`: `name`'s sessions become events in a voice or stage channel.
+    /// `/setup room voice:`: `name`'s sessions become events in a voice or stage channel.
     pub fn set_event_room(
         &self,
         guild_id: GuildId,
