@@ -14,5 +14,6 @@ mod mirror;
 mod program_server;
 mod qa;
 mod reload;
+mod rooms;
 mod source;
 mod source_poll;

@@ -187,7 +187,7 @@ impl<P: Poster> Tick<'_, P> {
         }
         let settings = store.guild_settings(claimed.guild_id)?;
         let late = now - claimed.due_at > LATE_AFTER;
-        let (content, embed) = render(store, &session, claimed.lead, late, settings.ping_role)?;
+        let (content, embed) = render(store, &session, claimed.lead, late, Some(&settings))?;
         let content = qa::with_link(store, claimed.guild_id, &session.id, content)?;
         let outgoing = Outgoing {
             guild_id: claimed.guild_id,
