@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::ids::{ChannelId, GuildId};
 use crate::program::{Link, SessionSlot, Talk};
 use crate::reply::Text;
-use crate::store::{RoomPlaces, Store};
+use crate::store::{RoomPlaces, ScheduledTalk, Store};
 use crate::text;
 
 /// How an attendee gets into a session or talk at one instant.
@@ -130,6 +130,19 @@ impl Rooms {
     pub fn places(&self) -> &RoomPlaces {
         &self.guild
     }
+}
+
+/// The way into a talk for one person, outside any server (a DM, their agenda, their
+/// calendar file): as the server its session was announced on set its rooms.
+pub fn personal_way_in(
+    store: &Store,
+    row: &ScheduledTalk,
+    now: DateTime<Utc>,
+) -> anyhow::Result<WayIn> {
+    let guild = store
+        .session_link(&row.session.id)?
+        .map(|(guild, _, _)| guild);
+    Ok(Rooms::of(store, guild)?.way_in(&row.session, Some(&row.talk), now))
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ use super::Tick;
 use crate::domain::agenda::MAX_MINUTES;
 use crate::domain::format::{span, stamp};
 use crate::domain::ports::DirectMessenger;
+use crate::domain::rooms::personal_way_in;
 use crate::ids::UserId;
 use crate::reply::{Reply, Style, Text};
 use crate::store::outbox::{DeliveryState, GiveUp};
@@ -255,6 +256,10 @@ pub fn render(store: &Store, talks: &[ScheduledTalk], late: bool) -> anyhow::Res
                 None => ("Q&A thread", String::new()),
             };
             value += format!(" · [{label}](https://discord.com/channels/{guild}/{channel}{tail})");
+        }
+        // A reminder comes before the talk: its live ways in.
+        if let Some(line) = personal_way_in(store, row, talk.start)?.line() {
+            value += text!["\n", line];
         }
         embed = embed.field(Text::program(&talk.title), value, false);
     }
