@@ -26,3 +26,33 @@ CREATE TABLE room_places (
     now_posts INTEGER NOT NULL DEFAULT 0 CHECK (now_posts IN (0, 1)),
     PRIMARY KEY (guild_id, name)
 ) STRICT, WITHOUT ROWID;
+
+-- Recordings a reload (or the live source) added to talks, recorded in the import's
+-- transaction: each is told once in the talk's (or its session's) open Q&A thread.
+CREATE TABLE published_recordings (
+    talk_id TEXT NOT NULL,
+    recording TEXT NOT NULL,
+    PRIMARY KEY (talk_id, recording)
+) STRICT, WITHOUT ROWID;
+
+-- Posts into rooms' places, claimed before they are posted, with the outbox's delivery columns
+-- (store/outbox.rs): a recording told in a Q&A thread (`kind` 'recording', `what` the link),
+-- a talk told in its room's chat as it starts (`kind` 'now', `what` its start, unix seconds).
+CREATE TABLE room_posts (
+    id INTEGER PRIMARY KEY,
+    guild_id INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('recording', 'now')),
+    talk_id TEXT NOT NULL,
+    what TEXT NOT NULL,
+    channel_id INTEGER NOT NULL,
+    nonce TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('claimed', 'sent', 'missed', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    last_error TEXT,
+    message_id INTEGER,
+    claimed_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    UNIQUE (guild_id, kind, talk_id, what)
+) STRICT;
+CREATE INDEX room_posts_to_retry ON room_posts (next_attempt_at) WHERE state = 'claimed';

@@ -130,6 +130,27 @@ impl Rooms {
     pub fn places(&self) -> &RoomPlaces {
         &self.guild
     }
+
+    /// The chat a session's talks are posted into as they start: its room's (else its
+    /// track's), when that room has now-posts on and a chat.
+    pub fn now_posts_chat(&self, session: &SessionSlot) -> Option<ChannelId> {
+        let names = [session.room.as_deref(), session.track.as_deref()];
+        names.into_iter().flatten().find_map(|name| {
+            let same = |other: &str| other.eq_ignore_ascii_case(name);
+            let on = self
+                .guild
+                .settings
+                .iter()
+                .any(|s| same(&s.name) && s.now_posts);
+            let chat = self.guild.chats.iter().find(|(n, _)| same(n));
+            chat.filter(|_| on).map(|(_, channel)| *channel)
+        })
+    }
+
+    /// Whether any room of the guild has now-posts on.
+    pub fn any_now_posts(&self) -> bool {
+        self.guild.settings.iter().any(|s| s.now_posts)
+    }
 }
 
 /// The way into a talk for one person, outside any server (a DM, their agenda, their

@@ -22,6 +22,7 @@ mod dm;
 pub mod mirror;
 mod qa;
 pub mod reminders;
+mod room_posts;
 mod ticker;
 
 use chrono::{DateTime, NaiveTime, Utc};

@@ -7,7 +7,7 @@
 //! the talks (tantivy, kept current with the database), `source.rs` keeps the live program
 //! source's state, `agenda.rs` attendees' bookmarks, `outbox.rs` what every exactly-once delivery
 //! shares (claim, lease, settle), `announcements.rs`, `changes.rs` and `reminders.rs` the
-//! deliveries of each kind, `rooms.rs` each guild's settings of the program's rooms, and `mirror.rs` the Events tab mirror (settings, health, session →
+//! deliveries of each kind, `rooms.rs` each guild's settings of the program's rooms, `room_posts.rs` posts into them, and `mirror.rs` the Events tab mirror (settings, health, session →
 //! event, Interested bookmarks). Each
 //! connection sits behind a mutex that is held for one synchronous unit of work (a query, or a
 //! whole import's transaction on the writer), never across an `.await`.
@@ -28,6 +28,7 @@ mod program;
 mod qa;
 mod rehearsal;
 mod reminders;
+mod room_posts;
 mod rooms;
 mod search;
 mod settings;
@@ -54,6 +55,7 @@ pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
 pub use reminders::{
     change_dm_nonce, reminder_nonce, AgendaChange, ChangeDm, DmReminder, DueBookmark, TalkAt,
 };
+pub use room_posts::{NewRoomPost, RecordingToTell, RoomPost, RoomPostKind};
 pub use rooms::{RoomChange, RoomPlaces, RoomSetting};
 pub use search::fts_query;
 pub use settings::{ChannelHealth, GuildSettings};

@@ -1,5 +1,6 @@
 //! The outbox: what every exactly-once delivery has in common, whatever it delivers
-//! (announcements, change notices, DM reminders, change DMs, daily digests, and the next kind).
+//! (announcements, change notices, DM reminders, change DMs, daily digests, room posts, and the
+//! next kind).
 //!
 //! Each kind keeps its own table for what it delivers and how it is keyed (the unique key is the
 //! exactly-once rule), and every such table has the same delivery columns: `id`, `state`,
@@ -46,6 +47,10 @@ pub struct ChangeDms;
 /// Daily digests into channels: `digests`, keyed by (guild, day).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Digests;
+/// Posts into rooms' places (a recording told, a talk on stage now): `room_posts`, keyed by
+/// (guild, kind, talk, what).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomPosts;
 
 impl Kind for Announcements {
     const TABLE: &'static str = "announcements";
@@ -66,6 +71,10 @@ impl Kind for ChangeDms {
 impl Kind for Digests {
     const TABLE: &'static str = "digests";
     const RETRY_ORDER: &'static str = "day, id";
+}
+impl Kind for RoomPosts {
+    const TABLE: &'static str = "room_posts";
+    const RETRY_ORDER: &'static str = "id";
 }
 
 /// A claim's id: a row of its kind's table, so an announcement's id cannot settle a reminder.

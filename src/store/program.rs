@@ -153,6 +153,7 @@ fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<ProgramDiff> {
             super::changes::record(tx, change)?;
         }
         super::agenda::record_changes(tx, old, program)?;
+        super::room_posts::record_published(tx, &diff)?;
     }
     Ok(diff)
 }

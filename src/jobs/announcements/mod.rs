@@ -47,6 +47,8 @@ pub struct AnnouncementReport {
     pub announcements: Report,
     /// Program changes told ("Moved: …", "Cancelled: …").
     pub notices: Report,
+    /// Posts into rooms' places (recordings told, talks on stage), after the announcements.
+    pub room_posts: Report,
 }
 
 /// The nonce of an announcement: its key and the session's start. After a move it is a new
@@ -92,6 +94,7 @@ impl<P: Poster> Tick<'_, P> {
             return Ok(AnnouncementReport {
                 announcements: report,
                 notices,
+                room_posts: self.room_posts().await?,
             });
         };
         for guild in store.announcing_guilds()? {
@@ -158,6 +161,7 @@ impl<P: Poster> Tick<'_, P> {
         Ok(AnnouncementReport {
             announcements: report,
             notices,
+            room_posts: self.room_posts().await?,
         })
     }
 
