@@ -7,6 +7,8 @@
 //! - `mirror.rs`: the Events tab mirror (Discord's scheduled events).
 //! - `qa.rs`: Q&A threads opened on announcements.
 //! - `digest.rs`: the daily digest of the day's sessions (`CONFBOT_DIGEST_AT`).
+//! - `room_posts.rs`: posts into rooms' places (recordings told in Q&A threads, now on stage),
+//!   after the announcement tick's announcements.
 //! - `delivery.rs`: the rules every exactly-once delivery follows (late, grace, retry window,
 //!   backoff) and the one place an attempt's outcome is settled in the outbox; `dm.rs` sends
 //!   one DM.
