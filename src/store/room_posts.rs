@@ -204,3 +204,53 @@ impl Store {
             .context("reading a room post")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::Program;
+    use crate::testing::bundled;
+
+    /// The bundled program with `recording` on talk `talk` (do-not-record if `secret`).
+    fn with_recording(talk: usize, recording: &str, secret: bool) -> Program {
+        let program = bundled();
+        let mut sessions = program.sessions().to_vec();
+        let links = &mut sessions[0].talks[talk].links;
+        links.recording = Some(Link::parse(recording).unwrap());
+        links.do_not_record = secret;
+        Program::new(program.conference().clone(), sessions).unwrap()
+    }
+
+    fn published(store: &Store) -> Vec<(String, String)> {
+        let conn = store.read();
+        let mut stmt = conn
+            .prepare("SELECT talk_id, recording FROM published_recordings ORDER BY 1, 2")
+            .unwrap();
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn only_a_recording_a_reload_adds_is_published_and_never_a_do_not_record_one() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .replace_program(&with_recording(0, "https://media.example.org/v/0", false))
+            .unwrap();
+        assert!(published(&store).is_empty(), "a first import tells nothing");
+        store
+            .replace_program(&with_recording(1, "https://media.example.org/v/1", true))
+            .unwrap();
+        assert!(published(&store).is_empty(), "do-not-record");
+        let program = with_recording(2, "https://media.example.org/v/2", false);
+        store.replace_program(&program).unwrap();
+        let talk = program.sessions()[0].talks[2].id.to_string();
+        assert_eq!(
+            published(&store),
+            [(talk, "https://media.example.org/v/2".to_string())]
+        );
+        assert!(
+            store.recordings_to_tell().unwrap().is_empty(),
+            "no Q&A thread"
+        );
+    }
+}
