@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::{conference, CommandResult};
 use crate::domain::format::{day_and_time, stamp};
-use crate::domain::rooms::personal_way_in;
+use crate::domain::rooms::Personal;
 use crate::error::CommandError;
 use crate::ids::{TalkId, UserId};
 use crate::reply::{truncate, Choice, Reply, Style, Text};
@@ -207,6 +207,7 @@ pub fn agenda(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<AgendaV
         notes.push("Reminders are **paused**: no DMs until you resume them.".to_string());
     }
     let mut clashes = 0;
+    let mut personal = Personal::new(store);
     for (i, bookmark) in upcoming.iter().enumerate() {
         let (talk, session) = (&bookmark.talk.talk, &bookmark.talk.session);
         let clashing: Vec<Text> = upcoming
@@ -226,7 +227,7 @@ pub fn agenda(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<AgendaV
             value += text![" · ", Text::program(place)];
         }
         value += text!["\nin ", Text::program(&session.title)];
-        if let Some(line) = personal_way_in(store, &bookmark.talk, now)?.line() {
+        if let Some(line) = personal.way_in(&bookmark.talk, now)?.line() {
             value += text!["\n", line];
         }
         if talk.start > now {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::conference;
 use crate::domain::ics::calendar;
-use crate::domain::rooms::{personal_way_in, Rooms};
+use crate::domain::rooms::{Personal, Rooms};
 use crate::error::CommandError;
 use crate::ids::UserId;
 use crate::reply::truncate;
@@ -46,7 +46,8 @@ pub fn agenda_ics(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<Str
     if talks.is_empty() {
         user_error!("Your agenda is empty: add talks with `/remind` first.");
     }
-    let way_in = |row: &ScheduledTalk, at| personal_way_in(store, row, at);
+    let mut personal = Personal::new(store);
+    let way_in = |row: &ScheduledTalk, at| personal.way_in(row, at);
     Ok(calendar(&conference, &talks, way_in, now)?)
 }
 

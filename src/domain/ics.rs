@@ -41,7 +41,7 @@ fn speakers(people: &[Person]) -> String {
 pub fn calendar(
     conference: &Conference,
     talks: &[ScheduledTalk],
-    way_in: impl Fn(&ScheduledTalk, DateTime<Utc>) -> anyhow::Result<WayIn>,
+    mut way_in: impl FnMut(&ScheduledTalk, DateTime<Utc>) -> anyhow::Result<WayIn>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<String> {
     let mut calendar = Calendar::empty();

@@ -4,6 +4,8 @@
 //! voice or stage channel and its chat (its announcement route); a place is looked up by the
 //! session's room, then its track, as the program names them.
 
+use std::collections::hash_map::{Entry, HashMap};
+
 use chrono::{DateTime, Utc};
 
 use crate::ids::{ChannelId, GuildId};
@@ -153,17 +155,32 @@ impl Rooms {
     }
 }
 
-/// The way into a talk for one person, outside any server (a DM, their agenda, their
-/// calendar file): as the server its session was announced on set its rooms.
-pub fn personal_way_in(
-    store: &Store,
-    row: &ScheduledTalk,
-    now: DateTime<Utc>,
-) -> anyhow::Result<WayIn> {
-    let guild = store
-        .session_link(&row.session.id)?
-        .map(|(guild, _, _)| guild);
-    Ok(Rooms::of(store, guild)?.way_in(&row.session, Some(&row.talk), now))
+/// Ways into talks for one person, outside any server (a DM, their agenda, their calendar
+/// file): as the server each session was announced on set its rooms, each server's read once.
+pub struct Personal<'s> {
+    store: &'s Store,
+    rooms: HashMap<Option<GuildId>, Rooms>,
+}
+
+impl<'s> Personal<'s> {
+    pub fn new(store: &'s Store) -> Personal<'s> {
+        Personal {
+            store,
+            rooms: HashMap::new(),
+        }
+    }
+
+    pub fn way_in(&mut self, row: &ScheduledTalk, now: DateTime<Utc>) -> anyhow::Result<WayIn> {
+        let guild = self
+            .store
+            .session_link(&row.session.id)?
+            .map(|(guild, _, _)| guild);
+        let rooms = match self.rooms.entry(guild) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => new.insert(Rooms::of(self.store, guild)?),
+        };
+        Ok(rooms.way_in(&row.session, Some(&row.talk), now))
+    }
 }
 
 #[cfg(test)]

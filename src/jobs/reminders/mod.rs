@@ -31,7 +31,7 @@ use super::Tick;
 use crate::domain::agenda::MAX_MINUTES;
 use crate::domain::format::{span, stamp};
 use crate::domain::ports::DirectMessenger;
-use crate::domain::rooms::personal_way_in;
+use crate::domain::rooms::Personal;
 use crate::ids::UserId;
 use crate::reply::{Reply, Style, Text};
 use crate::store::outbox::{DeliveryState, GiveUp};
@@ -243,6 +243,7 @@ pub fn render(store: &Store, talks: &[ScheduledTalk], late: bool) -> anyhow::Res
     } else {
         "Your next talks"
     });
+    let mut personal = Personal::new(store);
     for row in talks {
         let (talk, session) = (&row.talk, &row.session);
         let mut value = span(talk.start, talk.end, tz);
@@ -258,7 +259,7 @@ pub fn render(store: &Store, talks: &[ScheduledTalk], late: bool) -> anyhow::Res
             value += format!(" · [{label}](https://discord.com/channels/{guild}/{channel}{tail})");
         }
         // A reminder comes before the talk: its live ways in.
-        if let Some(line) = personal_way_in(store, row, talk.start)?.line() {
+        if let Some(line) = personal.way_in(row, talk.start)?.line() {
             value += text!["\n", line];
         }
         embed = embed.field(Text::program(&talk.title), value, false);
