@@ -546,3 +546,27 @@ fn now_and_next_show_each_ones_way_in() {
         .discord()
         .ends_with("Watch: <https://stream.example.org/a>"));
 }
+
+#[test]
+fn the_agenda_shows_each_talks_way_in_and_past_talks_recordings_never_a_do_not_record_one() {
+    let store = linked_program();
+    let me = crate::ids::UserId(1);
+    for id in ["rec", "secret"] {
+        agenda::remind(&store, pdt(10, 0), me, id, None).unwrap();
+    }
+    let ahead = agenda::agenda(&store, pdt(10, 0), me).unwrap().reply;
+    assert!(ahead.fields.iter().all(|f| f
+        .value
+        .discord()
+        .contains("Watch: <https://stream.example.org/a>")));
+    let after = agenda::agenda(&store, pdt(13, 0), me).unwrap().reply;
+    let recordings = after
+        .fields
+        .iter()
+        .find(|f| f.name.discord() == "Recordings of past talks")
+        .unwrap();
+    assert_eq!(
+        recordings.value.discord(),
+        "Recorded: <https://media.example.org/v/rec>"
+    );
+}
