@@ -112,16 +112,16 @@ fn queries_at_scale(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("query");
     group.bench_function("next", |b| {
-        b.iter(|| commands::next(&store, black_box(now), 5, None).unwrap())
+        b.iter(|| commands::next(&store, None, black_box(now), 5, None).unwrap())
     });
     group.bench_function("next_track", |b| {
-        b.iter(|| commands::next(&store, black_box(now), 5, Some("Optimization")).unwrap())
+        b.iter(|| commands::next(&store, None, black_box(now), 5, Some("Optimization")).unwrap())
     });
     group.bench_function("now", |b| {
-        b.iter(|| commands::now(&store, black_box(now)).unwrap())
+        b.iter(|| commands::now(&store, None, black_box(now)).unwrap())
     });
     group.bench_function("talk", |b| {
-        b.iter(|| commands::talk(&store, black_box("paper-12345")).unwrap())
+        b.iter(|| commands::talk(&store, None, black_box("paper-12345"), now).unwrap())
     });
     for (name, query) in queries(&rare) {
         group.bench_function(format!("search_{name}"), |b| {

@@ -444,10 +444,12 @@ fn ask(db: &Path, at: Option<&str>, question: Question) -> anyhow::Result<()> {
         None => Utc::now(),
     };
     let result = match question {
-        Question::Next { count, track } => commands::next(&store, now, count, track.as_deref()),
-        Question::Now => commands::now(&store, now),
+        Question::Next { count, track } => {
+            commands::next(&store, None, now, count, track.as_deref())
+        }
+        Question::Now => commands::now(&store, None, now),
         Question::Search { query } => commands::search(&store, &query.join(" ")),
-        Question::Talk { id } => commands::talk(&store, &id),
+        Question::Talk { id } => commands::talk(&store, None, &id, now),
         Question::Speaker { name } => commands::speaker(&store, &name.join(" ")),
         Question::Schedule { day } => commands::schedule(&store, now, day),
     };

@@ -49,13 +49,7 @@ pub fn preview(db: &Path, from: Option<&str>, to: Option<&str>) -> anyhow::Resul
             ),
         }
         for item in planned {
-            let (content, embed) = render(
-                &store,
-                &item.session,
-                item.lead,
-                false,
-                settings.and_then(|s| s.ping_role),
-            )?;
+            let (content, embed) = render(&store, &item.session, item.lead, false, settings)?;
             let destination = match item.channel_id {
                 Some(channel) => format!("channel {channel}"),
                 None => "the announcements channel".to_string(),

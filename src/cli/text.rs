@@ -42,6 +42,7 @@ pub fn line(text: &Text, now: DateTime<Utc>) -> String {
             Part::Channel(id) => out.push_str(&format!("channel {id}")),
             Part::User(id) => out.push_str(&format!("user {id}")),
             Part::Role(id) => out.push_str(&format!("role {id}")),
+            Part::Link(url) => out.push_str(url),
         }
     }
     out

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::{conference, CommandResult};
 use crate::domain::format::{day_and_time, stamp};
+use crate::domain::rooms::Personal;
 use crate::error::CommandError;
 use crate::ids::{TalkId, UserId};
 use crate::reply::{truncate, Choice, Reply, Style, Text};
@@ -189,7 +190,7 @@ pub fn agenda(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<AgendaV
             text.push_str(&format!("\n{}.", past_count(past.len())));
         }
         return Ok(AgendaView {
-            reply: Reply::new("Your agenda").description(text),
+            reply: with_recordings(Reply::new("Your agenda").description(text), &past),
             removable: Vec::new(),
             paused,
         });
@@ -206,6 +207,7 @@ pub fn agenda(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<AgendaV
         notes.push("Reminders are **paused**: no DMs until you resume them.".to_string());
     }
     let mut clashes = 0;
+    let mut personal = Personal::new(store);
     for (i, bookmark) in upcoming.iter().enumerate() {
         let (talk, session) = (&bookmark.talk.talk, &bookmark.talk.session);
         let clashing: Vec<Text> = upcoming
@@ -225,6 +227,9 @@ pub fn agenda(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<AgendaV
             value += text![" · ", Text::program(place)];
         }
         value += text!["\nin ", Text::program(&session.title)];
+        if let Some(line) = personal.way_in(&bookmark.talk, now)?.line() {
+            value += text!["\n", line];
+        }
         if talk.start > now {
             let due = due_at(talk.start, bookmark.minutes, now);
             value += text![
@@ -247,6 +252,7 @@ pub fn agenda(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<AgendaV
     if clashes > 0 {
         notes.push(format!("⚠ marks talks that overlap ({clashes})."));
     }
+    let reply = with_recordings(reply, &past);
     let removable = upcoming
         .iter()
         .take(crate::reply::limits::EMBED_FIELDS)
@@ -260,6 +266,28 @@ pub fn agenda(store: &Store, now: DateTime<Utc>, user: UserId) -> Result<AgendaV
         removable,
         paused,
     })
+}
+
+/// `reply` with the past talks' recordings that may be shown, latest first, one per line.
+fn with_recordings(reply: Reply, past: &[&Bookmark]) -> Reply {
+    const SHOWN: usize = 10;
+    let lines: Vec<Text> = past
+        .iter()
+        .rev()
+        .filter_map(|b| {
+            let recording = b.talk.talk.links.published_recording()?;
+            Some(text![
+                Text::program(&b.talk.talk.title),
+                ": ",
+                Text::link(recording.as_str())
+            ])
+        })
+        .take(SHOWN)
+        .collect();
+    if lines.is_empty() {
+        return reply;
+    }
+    reply.field("Recordings of past talks", Text::join(lines, "\n"), false)
 }
 
 fn past_count(n: usize) -> String {

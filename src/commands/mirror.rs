@@ -1,5 +1,4 @@
-//! The core of `/setup events` (the Events tab mirror on or off, its window and its maximum),
-//! `/setup room-channel` (a room's events held in a voice or stage channel)
+//! The core of `/setup events` (the Events tab mirror on or off, its window and its maximum)
 //! and of the mirror's line in `/setup show`: whether it is on, how many events it keeps, when
 //! it last synced, its last error, and when Discord's cap or a missing permission limits it.
 //! Also what pressing Interested on a mirrored event does: it bookmarks the session's talks
@@ -11,10 +10,10 @@ use super::CommandResult;
 use crate::domain::agenda::DEFAULT_MINUTES;
 use crate::domain::format::stamp;
 use crate::domain::mirror::cap_room;
-use crate::ids::{ChannelId, EventId, GuildId, UserId};
+use crate::ids::{EventId, GuildId, UserId};
 use crate::reply::{limits, Reply, Style, Text};
 use crate::store::Store;
-use crate::{text, user_error};
+use crate::text;
 
 /// The default window of `/setup events`, in hours, and its bounds.
 pub const DEFAULT_HOURS: u32 = 24;
@@ -48,38 +47,6 @@ pub fn set_events(
              touched.",
         )
     })
-}
-
-/// `/setup room-channel`: the sessions of a room (or track, as the program names it) become
-/// events in a voice or stage channel instead of external ones.
-pub fn set_room_channel(
-    store: &Store,
-    guild: GuildId,
-    name: &str,
-    channel: ChannelId,
-    stage: bool,
-) -> CommandResult {
-    let known = store.tracks_and_rooms()?;
-    let Some(name) = known.iter().find(|k| k.eq_ignore_ascii_case(name.trim())) else {
-        user_error!(
-            "The program has no room called `{}`. It has: {}.",
-            crate::reply::truncate(name, 100),
-            if known.is_empty() {
-                "none".to_string()
-            } else {
-                known.join(", ")
-            }
-        );
-    };
-    store.set_event_room(guild, name, channel, stage)?;
-    let kind = if stage { "stage" } else { "voice" };
-    Ok(Reply::new("Room channel set").description(text![
-        "The Events tab will show **",
-        Text::program(name),
-        format!("**'s sessions as {kind} events in "),
-        Text::channel(channel),
-        "."
-    ]))
 }
 
 /// The mirror's state for `/setup show`.

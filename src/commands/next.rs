@@ -1,9 +1,11 @@
-//! `/next [count] [track]`: the talks starting after now, soonest first.
+//! `/next [count] [track]`: the talks starting after now, soonest first, each with its way in.
 
 use chrono::{DateTime, Utc};
 
 use super::{conference, CommandResult};
 use crate::domain::format::{stamp, talk_field};
+use crate::domain::rooms::Rooms;
+use crate::ids::GuildId;
 use crate::reply::{Reply, Style, Text};
 use crate::store::Store;
 use crate::text;
@@ -12,7 +14,13 @@ use crate::user_error;
 pub const DEFAULT_COUNT: usize = 5;
 pub const MAX_COUNT: usize = 25;
 
-pub fn next(store: &Store, now: DateTime<Utc>, count: usize, track: Option<&str>) -> CommandResult {
+pub fn next(
+    store: &Store,
+    guild: Option<GuildId>,
+    now: DateTime<Utc>,
+    count: usize,
+    track: Option<&str>,
+) -> CommandResult {
     let conference = conference(store)?;
     if !(1..=MAX_COUNT).contains(&count) {
         user_error!("Ask for between 1 and {MAX_COUNT} talks; you asked for {count}.");
@@ -41,6 +49,13 @@ pub fn next(store: &Store, now: DateTime<Utc>, count: usize, track: Option<&str>
             "."
         ]));
     }
-    let fields = rows.iter().map(|row| talk_field(row, conference.time_zone));
+    let rooms = Rooms::of(store, guild)?;
+    let fields = rows.iter().map(|row| {
+        let mut field = talk_field(row, conference.time_zone);
+        if let Some(line) = rooms.way_in(&row.session, Some(&row.talk), now).line() {
+            field.value += text!["\n", line];
+        }
+        field
+    });
     Ok(Reply::new(title).fields(fields).footer(conference.name))
 }

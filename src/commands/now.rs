@@ -1,17 +1,21 @@
-//! `/now`: what runs at this moment, session by session; if nothing does, what comes next.
-//! Breaks (sessions without talks: lunch, coffee) are one line, however many rooms have them.
+//! `/now`: what runs at this moment, session by session, each with its way in (stream, voice
+//! channel); if nothing does, what comes next. Breaks (sessions without talks: lunch, coffee) are one line, however many rooms have them.
 
 use chrono::{DateTime, Utc};
 
 use super::{conference, CommandResult};
 use crate::domain::format::{day_and_time, people, span, stamp};
+use crate::domain::rooms::Rooms;
+use crate::ids::GuildId;
 use crate::program::SessionSlot;
 use crate::reply::{Reply, Style, Text};
 use crate::store::Store;
 use crate::text;
 
-pub fn now(store: &Store, now: DateTime<Utc>) -> CommandResult {
+/// What runs at `now`, with its way in as `guild` (if asked on a server) set its rooms.
+pub fn now(store: &Store, guild: Option<GuildId>, now: DateTime<Utc>) -> CommandResult {
     let conference = conference(store)?;
+    let rooms = Rooms::of(store, guild)?;
     let tz = conference.time_zone;
     let mut sessions = Vec::new();
     let mut breaks: Vec<SessionSlot> = Vec::new();
@@ -66,6 +70,8 @@ pub fn now(store: &Store, now: DateTime<Utc>) -> CommandResult {
         if let Some(place) = session.place() {
             lines.push(text!["in ", Text::program(place)]);
         }
+        let way_in = rooms.way_in(&session, current.as_ref().map(|row| &row.talk), now);
+        lines.extend(way_in.line());
         match current {
             Some(row) => lines.push(text![
                 "**Now:** ",

@@ -12,7 +12,7 @@ use crate::ids::{ChannelId, GuildId, MessageId, RoleId};
 use crate::jobs::announcements::{plan, render};
 use crate::jobs::delivery::Rules;
 use crate::reply::{Reply, Style, Text};
-use crate::store::Store;
+use crate::store::{GuildSettings, Store};
 use crate::{text, user_error};
 
 fn duration(delta: TimeDelta) -> String {
@@ -135,6 +135,7 @@ pub fn show(store: &Store, guild: GuildId, rules: &Rules) -> CommandResult {
             ),
             true,
         )
+        .field("Rooms", super::rooms::show(store, guild)?, false)
         .field("Events tab", super::mirror::health(store, guild)?, false))
 }
 
@@ -208,7 +209,8 @@ pub fn sample(
     guild: GuildId,
     now: DateTime<Utc>,
 ) -> Result<(Vec<ChannelId>, (Text, Reply)), CommandError> {
-    let channels = store.guild_settings(guild)?.channels();
+    let settings = store.guild_settings(guild)?;
+    let channels = settings.channels();
     if channels.is_empty() {
         user_error!("No announcements channel is set yet. Use `/setup announcements` first.");
     }
@@ -219,7 +221,18 @@ pub fn sample(
             None => user_error!("The program has no sessions to use as a sample."),
         },
     };
-    let sample = render(store, &session, TimeDelta::minutes(10), false, None)?;
+    // A sample pings nobody.
+    let settings = GuildSettings {
+        ping_role: None,
+        ..settings
+    };
+    let sample = render(
+        store,
+        &session,
+        TimeDelta::minutes(10),
+        false,
+        Some(&settings),
+    )?;
     Ok((channels, sample))
 }
 

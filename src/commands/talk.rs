@@ -1,14 +1,20 @@
-//! `/talk id`: everything about one talk.
+//! `/talk id`: everything about one talk, with its way in: the live stream and voice channel
+//! while it runs or is to come, its recording once published (never if do-not-record), and
+//! its slides.
 
 use super::agenda::Action;
 use super::{conference, CommandResult};
+use chrono::{DateTime, Utc};
+
 use crate::domain::format::{abstract_text, people, span};
+use crate::domain::rooms::Rooms;
+use crate::ids::GuildId;
 use crate::reply::{Reply, Text};
 use crate::store::Store;
 use crate::text;
 use crate::user_error;
 
-pub fn talk(store: &Store, id: &str) -> CommandResult {
+pub fn talk(store: &Store, guild: Option<GuildId>, id: &str, now: DateTime<Utc>) -> CommandResult {
     let conference = conference(store)?;
     let tz = conference.time_zone;
     let Some(row) = store.talk(id.trim())? else {
@@ -47,6 +53,19 @@ pub fn talk(store: &Store, id: &str) -> CommandResult {
     );
     if !moderators.is_empty() {
         reply = reply.field("Moderators", people(&moderators), false);
+    }
+    let way_in = Rooms::of(store, guild)?.way_in(session, Some(talk), now);
+    if let Some(line) = way_in.line() {
+        reply = reply.field("Way in", line, false);
+    }
+    if let Some(stream) = &way_in.stream {
+        reply = reply.link("Watch", stream.as_str());
+    }
+    if let Some(recording) = &way_in.recording {
+        reply = reply.link("Recording", recording.as_str());
+    }
+    if let Some(slides) = &talk.links.slides {
+        reply = reply.link("Slides", slides.as_str());
     }
     reply.url = talk.url.clone();
     if let Some(url) = &talk.url {

@@ -16,7 +16,7 @@ fn user_message(result: CommandResult) -> String {
 
 #[test]
 fn next_at_10_55_starts_with_the_vani_talk_at_11() {
-    let reply = next(&store(), pdt(10, 55), 5, None).unwrap();
+    let reply = next(&store(), None, pdt(10, 55), 5, None).unwrap();
     assert_eq!(reply.fields.len(), 5);
     assert_eq!(
         reply.fields[0].name.discord(),
@@ -36,14 +36,14 @@ fn next_at_10_55_starts_with_the_vani_talk_at_11() {
 
 #[test]
 fn next_rejects_an_unknown_track_and_a_silly_count() {
-    let message = user_message(next(&store(), pdt(10, 55), 5, Some("Posters")));
+    let message = user_message(next(&store(), None, pdt(10, 55), 5, Some("Posters")));
     assert_eq!(
         message,
         "There is no track or room called `Posters`. The program has: Orals & Spotlights."
     );
-    assert!(user_message(next(&store(), pdt(10, 55), 0, None)).contains("between 1 and 25"));
+    assert!(user_message(next(&store(), None, pdt(10, 55), 0, None)).contains("between 1 and 25"));
     assert_eq!(
-        next(&store(), pdt(10, 55), 2, Some("orals & spotlights"))
+        next(&store(), None, pdt(10, 55), 2, Some("orals & spotlights"))
             .unwrap()
             .fields
             .len(),
@@ -53,7 +53,7 @@ fn next_rejects_an_unknown_track_and_a_silly_count() {
 
 #[test]
 fn next_after_the_program_says_nothing_more() {
-    let reply = next(&store(), pdt(23, 0), 5, None).unwrap();
+    let reply = next(&store(), None, pdt(23, 0), 5, None).unwrap();
     assert!(reply.fields.is_empty());
     assert!(reply
         .description
@@ -63,7 +63,7 @@ fn next_after_the_program_says_nothing_more() {
 
 #[test]
 fn now_at_11_20_shows_the_weihs_talk() {
-    let reply = now(&store(), pdt(11, 20)).unwrap();
+    let reply = now(&store(), None, pdt(11, 20)).unwrap();
     assert_eq!(reply.fields.len(), 1);
     let value = &reply.fields[0].value.discord();
     assert!(value.contains("**Now:** Learning Generalizable Visual Representations via Interactive Gameplay by Luca Weihs"), "{value}");
@@ -72,7 +72,7 @@ fn now_at_11_20_shows_the_weihs_talk() {
 
 #[test]
 fn now_in_the_gap_is_a_break_and_before_the_day_is_the_next_talk() {
-    let reply = now(&store(), pdt(13, 5)).unwrap();
+    let reply = now(&store(), None, pdt(13, 5)).unwrap();
     assert!(reply.fields[0]
         .value
         .discord()
@@ -81,7 +81,7 @@ fn now_in_the_gap_is_a_break_and_before_the_day_is_the_next_talk() {
         .value
         .discord()
         .contains("**Next:** On the mapping between Hopfield"));
-    let reply = now(&store(), pdt(9, 0)).unwrap();
+    let reply = now(&store(), None, pdt(9, 0)).unwrap();
     assert_eq!(reply.title.discord(), "Nothing is running right now");
     assert!(reply.description.discord().contains("Iterated learning"));
 }
@@ -153,7 +153,7 @@ fn search_with_fts_syntax_answers_no_match_not_an_error() {
 
 #[test]
 fn talk_shows_everything_about_a_talk() {
-    let reply = talk(&store(), "2021-05-04-1313-smart").unwrap();
+    let reply = talk(&store(), None, "2021-05-04-1313-smart", pdt(10, 0)).unwrap();
     assert_eq!(
         reply.title.discord(),
         "On the mapping between Hopfield networks and Restricted Boltzmann Machines"
@@ -181,7 +181,8 @@ fn talk_shows_everything_about_a_talk() {
 
 #[test]
 fn an_unknown_talk_id_is_a_user_error() {
-    assert!(user_message(talk(&store(), "nope")).starts_with("There is no talk with id `nope`"));
+    assert!(user_message(talk(&store(), None, "nope", pdt(10, 0)))
+        .starts_with("There is no talk with id `nope`"));
 }
 
 #[test]
@@ -272,7 +273,9 @@ fn an_overlong_abstract_is_truncated_within_limits() {
         .unwrap()
         .program;
     store.replace_program(&program).unwrap();
-    let reply = talk(&store, "2021-05-04-1100-vani").unwrap().fitted();
+    let reply = talk(&store, None, "2021-05-04-1100-vani", pdt(10, 0))
+        .unwrap()
+        .fitted();
     assert!(reply.description.discord().chars().count() <= limits::EMBED_DESCRIPTION);
     assert!(reply.description.discord().ends_with('…'));
     assert!(reply.embed_chars() <= limits::EMBED_TOTAL);
@@ -281,7 +284,7 @@ fn an_overlong_abstract_is_truncated_within_limits() {
 #[test]
 fn commands_without_a_program_say_so() {
     let empty = Store::open_in_memory().unwrap();
-    assert!(user_message(now(&empty, pdt(11, 0))).starts_with("No program is loaded yet"));
+    assert!(user_message(now(&empty, None, pdt(11, 0))).starts_with("No program is loaded yet"));
 }
 
 #[test]
@@ -361,7 +364,7 @@ fn lunch_program() -> Store {
 #[test]
 fn now_shows_a_break_in_many_rooms_as_one_line_not_a_session_each() {
     let store = lunch_program();
-    let reply = now(&store, pdt(12, 10)).unwrap();
+    let reply = now(&store, None, pdt(12, 10)).unwrap();
     assert_eq!(reply.title.discord(), "On now");
     let names: Vec<String> = reply.fields.iter().map(|f| f.name.discord()).collect();
     assert_eq!(names, ["Demos"], "breaks are not listed as sessions");
@@ -380,7 +383,7 @@ fn now_shows_a_break_in_many_rooms_as_one_line_not_a_session_each() {
         reply.description.discord()
     );
 
-    let reply = now(&store, pdt(12, 40)).unwrap();
+    let reply = now(&store, None, pdt(12, 40)).unwrap();
     assert_eq!(reply.title.discord(), "On a break");
     assert!(reply.fields.is_empty());
     assert!(
@@ -434,7 +437,7 @@ fn hostile_program() -> Store {
 #[test]
 fn program_text_is_escaped_so_speakers_cannot_inject_markdown() {
     let store = hostile_program();
-    let reply = talk(&store, "t1").unwrap();
+    let reply = talk(&store, None, "t1", pdt(10, 0)).unwrap();
     assert_eq!(
         reply.title.discord(),
         r"\[Claim your prize\](https://evil.example)"
@@ -458,7 +461,7 @@ fn program_text_is_escaped_so_speakers_cannot_inject_markdown() {
         reply.description.discord(),
         "See the paper (https://arxiv.org/abs/1) and **this**."
     );
-    let reply = next(&store, pdt(10, 0), 5, None).unwrap();
+    let reply = next(&store, None, pdt(10, 0), 5, None).unwrap();
     assert_eq!(
         reply.fields[1].name.discord(),
         r"C\*\-algebras and \*\-algebras".replace(r"\-", "-")
@@ -469,6 +472,101 @@ fn program_text_is_escaped_so_speakers_cannot_inject_markdown() {
         "{}",
         reply.fields[0].value.discord()
     );
-    let reply = now(&store, pdt(11, 5)).unwrap();
+    let reply = now(&store, None, pdt(11, 5)).unwrap();
     assert_eq!(reply.fields[0].name.discord(), r"\# Orals");
+}
+
+/// Hall A streams (the program's room stream); talk `rec` has a recording, `secret` too but is
+/// do-not-record.
+fn linked_program() -> Store {
+    let json = r#"{"conference": {"name": "Test Conf", "time_zone": "America/Los_Angeles"},
+        "rooms": [{"name": "Hall A", "stream": "https://stream.example.org/a"}],
+        "sessions": [{"id": "s1", "title": "Orals", "room": "Hall A",
+         "start": "2021-05-04 11:00", "end": "2021-05-04 12:00",
+         "talks": [{"id": "rec", "title": "Recorded", "start": "2021-05-04 11:00", "end": "2021-05-04 11:20",
+                    "recording": "https://media.example.org/v/rec", "slides": "https://slides.example.org/rec.pdf"},
+                   {"id": "secret", "title": "Off the record", "start": "2021-05-04 11:20", "end": "2021-05-04 11:40",
+                    "recording": "https://media.example.org/v/secret", "do_not_record": true}]}]}"#;
+    let program = import_str("linked", json, &ImportOptions::default()).unwrap();
+    let store = Store::open_in_memory().unwrap();
+    store.replace_program(&program.program).unwrap();
+    store
+}
+
+fn links(reply: &crate::reply::Reply) -> Vec<(&str, &str)> {
+    reply
+        .buttons
+        .iter()
+        .map(|b| (b.label.as_str(), b.url.as_str()))
+        .collect()
+}
+
+#[test]
+fn talk_shows_the_live_link_until_it_ends_then_the_recording_never_a_do_not_record_one() {
+    let store = linked_program();
+    let before = talk(&store, None, "rec", pdt(10, 0)).unwrap();
+    assert_eq!(
+        links(&before),
+        [
+            ("Watch", "https://stream.example.org/a"),
+            ("Recording", "https://media.example.org/v/rec"),
+            ("Slides", "https://slides.example.org/rec.pdf")
+        ]
+    );
+    let after = talk(&store, None, "rec", pdt(13, 0)).unwrap();
+    assert_eq!(
+        links(&after)[0],
+        ("Recording", "https://media.example.org/v/rec")
+    );
+    for at in [pdt(10, 0), pdt(11, 30), pdt(13, 0)] {
+        let reply = talk(&store, None, "secret", at).unwrap();
+        let shown = format!("{reply:?}");
+        assert!(!shown.contains("media.example.org"), "{shown}");
+    }
+}
+
+#[test]
+fn now_and_next_show_each_ones_way_in() {
+    let store = linked_program();
+    let reply = now(&store, None, pdt(11, 5)).unwrap();
+    assert!(
+        reply.fields[0]
+            .value
+            .discord()
+            .contains("Watch: <https://stream.example.org/a>"),
+        "{:?}",
+        reply.fields
+    );
+    let reply = next(&store, None, pdt(10, 0), 5, None).unwrap();
+    assert!(reply.fields[0].value.discord().ends_with(
+        "Watch: <https://stream.example.org/a> · Recording: <https://media.example.org/v/rec>"
+    ));
+    assert!(reply.fields[1]
+        .value
+        .discord()
+        .ends_with("Watch: <https://stream.example.org/a>"));
+}
+
+#[test]
+fn the_agenda_shows_each_talks_way_in_and_past_talks_recordings_never_a_do_not_record_one() {
+    let store = linked_program();
+    let me = crate::ids::UserId(1);
+    for id in ["rec", "secret"] {
+        agenda::remind(&store, pdt(10, 0), me, id, None).unwrap();
+    }
+    let ahead = agenda::agenda(&store, pdt(10, 0), me).unwrap().reply;
+    assert!(ahead.fields.iter().all(|f| f
+        .value
+        .discord()
+        .contains("Watch: <https://stream.example.org/a>")));
+    let after = agenda::agenda(&store, pdt(13, 0), me).unwrap().reply;
+    let recordings = after
+        .fields
+        .iter()
+        .find(|f| f.name.discord() == "Recordings of past talks")
+        .unwrap();
+    assert_eq!(
+        recordings.value.discord(),
+        "Recorded: <https://media.example.org/v/rec>"
+    );
 }

@@ -58,9 +58,10 @@ async fn next(
     track: Option<String>,
 ) -> Result<(), Error> {
     let count = count.map_or(commands::DEFAULT_COUNT, usize::from);
+    let guild = ctx.guild_id().map(Into::into);
     answer(
         ctx,
-        move |store, now| commands::next(store, now, count, track.as_deref()),
+        move |store, now| commands::next(store, guild, now, count, track.as_deref()),
         PER_PAGE,
         Visibility::Private,
     )
@@ -70,7 +71,9 @@ async fn next(
 /// What is on right now
 #[poise::command(slash_command)]
 async fn now(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, commands::now, PER_PAGE, Visibility::Private).await
+    let guild = ctx.guild_id().map(Into::into);
+    let reply = move |store: &_, now| commands::now(store, guild, now);
+    answer(ctx, reply, PER_PAGE, Visibility::Private).await
 }
 
 /// Find talks by title, speaker, session or abstract
@@ -98,7 +101,8 @@ async fn talk(
     #[autocomplete = "talk_choices"]
     talk: String,
 ) -> Result<(), Error> {
-    let reply = move |store: &_, _| commands::talk(store, &talk);
+    let guild = ctx.guild_id().map(Into::into);
+    let reply = move |store: &_, now| commands::talk(store, guild, &talk, now);
     answer(ctx, reply, limits::EMBED_FIELDS, Visibility::Public).await
 }
 

@@ -251,7 +251,7 @@ fn server_lines(
             &[Place::Rooms][..],
             uses.rooms
                 .iter()
-                .map(|(c, room)| (*c, format!("/setup room-channel for {room}")))
+                .map(|(c, room)| (*c, format!("/setup room room:{room} voice:")))
                 .collect(),
         ),
     ];

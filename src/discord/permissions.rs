@@ -13,7 +13,7 @@ pub enum Place {
     QaThreads,
     /// The server: scheduled events are the server's, not a channel's.
     Events,
-    /// Voice and stage channels that rooms are routed to (`/setup room-channel`).
+    /// Voice and stage channels that rooms are routed to (`/setup room voice:`).
     Rooms,
 }
 

@@ -1,5 +1,5 @@
 //! `/setup rooms create` on Discord: reads the guild's channels, asks the core
-//! (`crate::commands::rooms`) what to make, then makes each channel through the bot's pacing
+//! (`crate::commands::rooms::create`) what to make, then makes each channel through the bot's pacing
 //! and records it at once, so a refusal half-way leaves only channels that are recorded and
 //! listed in the answer. Without Manage Channels nothing is tried.
 
@@ -12,7 +12,7 @@ use super::checks::bot_has;
 use super::pages::send_private;
 use super::poster::{describe, SerenityPoster};
 use super::{guild, Context, Error};
-use crate::commands::rooms::{self as core, Category, Guild, NewChannel};
+use crate::commands::rooms::create::{self as core, Category, Guild, NewChannel};
 use crate::ids;
 use crate::user_error;
 

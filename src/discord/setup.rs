@@ -10,6 +10,7 @@ use super::checks::manage_guild;
 use super::pages::run_private;
 use super::{guild, Context, Error};
 use crate::commands::qa as qa_core;
+use crate::commands::rooms as rooms_core;
 use crate::commands::setup as core;
 
 /// Set where and how confbot announces sessions (admins)
@@ -24,7 +25,7 @@ use crate::commands::setup as core;
         "ping",
         "show",
         "events",
-        "room_channel",
+        "room",
         "rooms",
         "qa",
         "moderators"
@@ -111,26 +112,39 @@ async fn events(
     .await
 }
 
-/// Show a room's sessions as events in a voice or stage channel
-#[poise::command(slash_command, guild_only, rename = "room-channel")]
-async fn room_channel(
+/// A room of the program as a place: where to watch it, its voice channel, its chat
+#[poise::command(slash_command, guild_only)]
+#[allow(clippy::too_many_arguments)] // poise: one parameter per option, as Discord shows them
+async fn room(
     ctx: Context<'_>,
-    #[description = "A room of the program"]
+    #[description = "A room or track of the program"]
     #[autocomplete = "track_choices"]
     room: String,
-    #[description = "Its voice or stage channel"]
+    #[description = "Where to watch it: an https link (over the program's)"]
+    #[max_length = 512]
+    stream: Option<String>,
+    #[description = "Its voice or stage channel (also the Events tab's place for its sessions)"]
     #[channel_types("Voice", "Stage")]
-    channel: serenity::ChannelId,
+    voice: Option<serenity::PartialChannel>,
+    #[description = "Its text channel (also where its sessions are announced)"]
+    #[channel_types("Text", "News")]
+    chat: Option<serenity::PartialChannel>,
+    #[description = "Post each talk into its chat as it starts"]
+    #[rename = "now-posts"]
+    now_posts: Option<bool>,
+    #[description = "Forget all of this room's settings"] clear: Option<bool>,
 ) -> Result<(), Error> {
     let guild = guild(ctx);
-    // Discord's option says only the id: the channel's kind decides voice or stage event.
-    let stage = matches!(
-        channel.to_channel(ctx).await?,
-        serenity::Channel::Guild(c) if c.kind == serenity::ChannelType::Stage
-    );
-    let channel = channel.into();
+    let request = rooms_core::RoomRequest {
+        room,
+        stream,
+        voice: voice.as_ref().map(picked),
+        chat: chat.as_ref().map(picked),
+        now_posts,
+        clear: clear.unwrap_or(false),
+    };
     run_private(ctx, move |store, _| {
-        crate::commands::mirror::set_room_channel(store, guild, &room, channel, stage)
+        rooms_core::set_room(store, guild, &request)
     })
     .await
 }
@@ -144,6 +158,22 @@ async fn room_channel(
 )]
 async fn rooms(_: Context<'_>) -> Result<(), Error> {
     Ok(())
+}
+
+/// A channel option as the core reads it: its id and type (resolved by Discord, no request).
+fn picked(channel: &serenity::PartialChannel) -> rooms_core::Picked {
+    use rooms_core::ChannelKind;
+    let kind = match channel.kind {
+        serenity::ChannelType::Text => ChannelKind::Text,
+        serenity::ChannelType::News => ChannelKind::Announcement,
+        serenity::ChannelType::Voice => ChannelKind::Voice,
+        serenity::ChannelType::Stage => ChannelKind::Stage,
+        _ => ChannelKind::Other,
+    };
+    rooms_core::Picked {
+        id: channel.id.into(),
+        kind,
+    }
 }
 
 /// Open Q&A threads automatically when a session is announced

@@ -2,13 +2,15 @@
 //! "Calendar file" button. The `icalendar` crate writes it (text escaping, CRLF, folding at 75
 //! octets); this module decides what goes in: one `VEVENT` per talk with a `UID` made of the
 //! talk's stable id (so calendar apps update an event on re-import rather than duplicating
-//! it), times in UTC, the room as `LOCATION`, and speakers, session and an abstract excerpt as
-//! `DESCRIPTION`.
+//! it), times in UTC, the room as `LOCATION` (the stream when it has no room), the way to watch
+//! it as `URL` (its stream, or its recording once it is over; else its page), and speakers,
+//! session and an abstract excerpt as `DESCRIPTION`.
 
 use chrono::{DateTime, Utc};
 use icalendar::{Calendar, Component, EventLike, Property};
 
-use crate::program::{Conference, Person};
+use crate::domain::rooms::WayIn;
+use crate::program::{Conference, Link, Person};
 use crate::reply::truncate_at_word;
 use crate::store::ScheduledTalk;
 
@@ -34,8 +36,14 @@ fn speakers(people: &[Person]) -> String {
         .join(", ")
 }
 
-/// An iCalendar file of `talks`, stamped `now`.
-pub fn calendar(conference: &Conference, talks: &[ScheduledTalk], now: DateTime<Utc>) -> String {
+/// An iCalendar file of `talks`, each with its way in at `now` (or at its start, if later: a
+/// calendar is for going there), stamped `now`.
+pub fn calendar(
+    conference: &Conference,
+    talks: &[ScheduledTalk],
+    mut way_in: impl FnMut(&ScheduledTalk, DateTime<Utc>) -> anyhow::Result<WayIn>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<String> {
     let mut calendar = Calendar::empty();
     calendar
         .append_property(Property::new("VERSION", "2.0"))
@@ -62,13 +70,21 @@ pub fn calendar(conference: &Conference, talks: &[ScheduledTalk], now: DateTime<
             .ends(talk.end)
             .summary(&talk.title)
             .description(&description);
-        if let Some(place) = session.place() {
+        let way_in = way_in(row, now.max(talk.start))?;
+        let watch = way_in.stream.as_ref().or(way_in.recording.as_ref());
+        let stream = way_in.stream.as_ref().map(Link::as_str);
+        if let Some(place) = session
+            .room
+            .as_deref()
+            .or(stream)
+            .or(session.track.as_deref())
+        {
             event.location(place);
         }
-        if let Some(url) = &talk.url {
+        if let Some(url) = watch.map(Link::as_str).or(talk.url.as_deref()) {
             event.url(url);
         }
         calendar.push(event.done());
     }
-    calendar.done().to_string()
+    Ok(calendar.done().to_string())
 }

@@ -17,18 +17,16 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::ports::{EventChannel, EventDraft, ListedEvent};
+use crate::domain::rooms::Rooms;
 use crate::ids::{ChannelId, EventId, GuildId};
-use crate::program::SessionSlot;
+use crate::program::{Link, SessionSlot};
 use crate::reply::{escaped, limits, truncate};
-use crate::store::{EventMirror, EventRoom, EventStatus, MirroredEvent, Store};
+use crate::store::{EventMirror, EventStatus, MirroredEvent, Store};
 
-/// The event of a session: its title; its talks and speakers; its room (or track), or the
-/// voice or stage channel an admin routed that room to.
-pub fn draft(
-    store: &Store,
-    session: &SessionSlot,
-    rooms: &[EventRoom],
-) -> anyhow::Result<EventDraft> {
+/// The event of a session: its title; its talks and speakers; the voice or stage channel an
+/// admin gave its room, else its stream when it fits an event's location, else its room (or
+/// track).
+pub fn draft(store: &Store, session: &SessionSlot, rooms: &Rooms) -> anyhow::Result<EventDraft> {
     let talks = store.talks_of_session(&session.id)?;
     let lines: Vec<String> = talks
         .iter()
@@ -50,14 +48,21 @@ pub fn draft(
     } else {
         lines.join("\n")
     };
-    let place = session.place().unwrap_or("See the program");
+    let room = session.place().unwrap_or("See the program");
     let channel = rooms
+        .places()
+        .voices
         .iter()
-        .find(|r| r.name.eq_ignore_ascii_case(place))
+        .find(|r| r.name.eq_ignore_ascii_case(room))
         .map(|r| EventChannel {
             id: r.channel_id,
             stage: r.stage,
         });
+    let stream = rooms.way_in(session, None, session.start).stream;
+    let place = stream
+        .as_ref()
+        .filter(|link| link.len() <= limits::EVENT_LOCATION)
+        .map_or(room, Link::as_str);
     Ok(EventDraft {
         name: truncate(&session.title, limits::EVENT_NAME),
         description: truncate(&description, limits::EVENT_DESCRIPTION),
@@ -137,7 +142,7 @@ pub fn plan(store: &Store, mirror: &EventMirror, now: DateTime<Utc>) -> anyhow::
             None => s.start > now,
         })
         .collect();
-    let rooms = store.event_rooms(mirror.guild_id)?;
+    let rooms = Rooms::of(store, Some(mirror.guild_id))?;
     let room = cap_room(mirror.foreign_events);
     // A mirror turned off keeps nothing: its events are deleted, or completed if over.
     let budget = match mirror.enabled {
@@ -368,7 +373,7 @@ pub fn note_hand_edit(store: &Store, guild: GuildId, listed: &ListedEvent) -> an
     }
     // What confbot is writing right now (its own edit's dispatch may come before the record).
     if let Some(session) = store.session(&record.session_id)? {
-        let wanted = draft(store, &session, &store.event_rooms(guild)?)?;
+        let wanted = draft(store, &session, &Rooms::of(store, Some(guild))?)?;
         if Says::listed(listed) == Says::draft(&wanted, started) {
             return Ok(false);
         }
@@ -452,11 +457,39 @@ mod tests {
     }
 
     #[test]
+    fn an_external_events_location_is_the_stream_when_it_fits_and_a_voice_room_wins() {
+        let store = store();
+        let session = store.first_session_from(pdt(6, 0)).unwrap().unwrap();
+        let place = session.place().unwrap().to_string();
+        let set = |stream: &str| {
+            let change = crate::store::RoomChange {
+                stream: Some(Link::parse(stream).unwrap()),
+                ..Default::default()
+            };
+            store.change_room(GUILD, &place, &change).unwrap();
+            draft(&store, &session, &Rooms::of(&store, Some(GUILD)).unwrap()).unwrap()
+        };
+        assert_eq!(
+            set("https://youtu.be/live").location,
+            "https://youtu.be/live"
+        );
+        let long = format!("https://example.org/{}", "a".repeat(100));
+        assert_eq!(set(&long).location, place, "too long for a location");
+        let voice = crate::store::RoomChange {
+            voice: Some((crate::ids::ChannelId(3), false)),
+            ..Default::default()
+        };
+        store.change_room(GUILD, &place, &voice).unwrap();
+        let held = set("https://youtu.be/live");
+        assert_eq!(held.channel.map(|c| c.id), Some(crate::ids::ChannelId(3)));
+    }
+
+    #[test]
     fn a_recorded_event_is_started_then_completed_and_a_changed_one_edited() {
         let store = store();
         let now = pdt(6, 0);
         let session = store.first_session_from(now).unwrap().unwrap();
-        let mut draft = draft(&store, &session, &[]).unwrap();
+        let mut draft = draft(&store, &session, &Rooms::default()).unwrap();
         draft.name = "An old title".into();
         let record = MirroredEvent {
             session_id: session.id.to_string(),

@@ -4,6 +4,7 @@
 //! - `agenda.rs`: bookmarks and reminder minutes.
 //! - `qa.rs`: Q&A subjects, thread names and intros, recording an opened thread, button ids.
 //! - `mirror.rs`: the Events tab mirror's decisions (`draft`, `plan`, `reconcile`).
+//! - `rooms.rs`: rooms as places, and the one "way in" decision (stream, voice, recording).
 //! - `format.rs`: how times, talks and people are written, as typed parts of a `Text`.
 //! - `ics.rs`: iCalendar files.
 //! - `stage.rs`: on stage now, what a room's voice status or stage topic says and when to set it.
@@ -17,4 +18,5 @@ pub mod ics;
 pub mod mirror;
 pub mod ports;
 pub mod qa;
+pub mod rooms;
 pub mod stage;

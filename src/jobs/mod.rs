@@ -8,6 +8,8 @@
 //! - `qa.rs`: Q&A threads opened on announcements.
 //! - `stage.rs`: on stage now, rooms' voice statuses and stage topics.
 //! - `digest.rs`: the daily digest of the day's sessions (`CONFBOT_DIGEST_AT`).
+//! - `room_posts.rs`: posts into rooms' places (recordings told in Q&A threads, now on stage),
+//!   after the announcement tick's announcements.
 //! - `delivery.rs`: the rules every exactly-once delivery follows (late, grace, retry window,
 //!   backoff) and the one place an attempt's outcome is settled in the outbox; `dm.rs` sends
 //!   one DM.
@@ -24,6 +26,7 @@ pub mod feedback;
 pub mod mirror;
 mod qa;
 pub mod reminders;
+mod room_posts;
 pub mod stage;
 mod ticker;
 

@@ -81,6 +81,7 @@ impl Ticker {
                 let report = announcements::tick(&store, poster.as_ref(), now, &rules).await?;
                 report.announcements.count(DeliveryKind::Announcement);
                 report.notices.count(DeliveryKind::Notice);
+                report.room_posts.count(DeliveryKind::RoomPost);
                 Ok(report)
             },
         );

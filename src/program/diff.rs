@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::time::local_clock;
-use super::{Program, Session, Talk};
+use super::{Link, Program, Session, Talk};
 
 /// Sessions and talks are diffed alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub struct Slot {
     /// The room (a talk's is its session's).
     pub room: Option<String>,
     pub track: Option<String>,
+    /// A talk's recording that attendees may see (none when it is do-not-record).
+    pub recording: Option<Link>,
 }
 
 /// One item that differs: `before` is `None` if it was added, `after` if it was removed.
@@ -54,6 +56,13 @@ impl ItemChange {
             (Some(b), Some(a)) => b.start != a.start || b.room != a.room,
             _ => false,
         }
+    }
+
+    /// A talk's recording appeared (or was replaced by another).
+    pub fn recording_published(&self) -> Option<&Link> {
+        let after = self.after.as_ref()?.recording.as_ref()?;
+        let before = self.before.as_ref().and_then(|b| b.recording.as_ref());
+        (before != Some(after)).then_some(after)
     }
 
     pub fn is_retitled(&self) -> bool {
@@ -89,6 +98,9 @@ impl ItemChange {
                 }
                 if b.title != a.title {
                     parts.push(format!("retitled from “{}”", b.title));
+                }
+                if self.recording_published().is_some() {
+                    parts.push("its recording is published".into());
                 }
                 if parts.is_empty() {
                     parts.push("details edited".into());
@@ -170,11 +182,15 @@ fn session_item(s: &Session) -> (String, Slot, String) {
         end: s.slot.end,
         room: s.slot.room.clone(),
         track: s.slot.track.clone(),
+        recording: None,
     };
     (
         s.slot.id.to_string(),
         slot,
-        format!("{:?}", (&s.slot.end, &s.slot.track, &s.moderators)),
+        format!(
+            "{:?}",
+            (&s.slot.end, &s.slot.track, &s.moderators, &s.slot.stream)
+        ),
     )
 }
 
@@ -185,6 +201,7 @@ fn talk_item(s: &Session, t: &Talk) -> (String, Slot, String) {
         end: t.end,
         room: s.slot.room.clone(),
         track: s.slot.track.clone(),
+        recording: t.links.published_recording().cloned(),
     };
     let rest = format!(
         "{:?}",
@@ -194,7 +211,8 @@ fn talk_item(s: &Session, t: &Talk) -> (String, Slot, String) {
             &t.kind,
             &t.speakers,
             &t.abstract_text,
-            &t.url
+            &t.url,
+            &t.links
         )
     );
     (t.id.to_string(), slot, rest)
@@ -292,5 +310,29 @@ mod tests {
             .changes
             .iter()
             .any(|c| c.is_retitled() && c.id == "2021-05-04-1115-weihs"));
+    }
+
+    #[test]
+    fn a_recording_appearing_is_told_and_a_do_not_record_one_never() {
+        let old = bundled();
+        let mut sessions = old.sessions().to_vec();
+        let recording = Link::parse("https://media.example.org/v/1").unwrap();
+        sessions[0].talks[0].links.recording = Some(recording.clone());
+        sessions[0].talks[1].links.recording = Some(recording.clone());
+        sessions[0].talks[1].links.do_not_record = true;
+        let new = Program::new(old.conference().clone(), sessions).unwrap();
+        let diff = ProgramDiff::between(Some(&old), &new);
+        let published: Vec<&str> = diff
+            .changes
+            .iter()
+            .filter(|c| c.recording_published().is_some())
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(published, [new.sessions()[0].talks[0].id.as_str()]);
+        let tz = new.conference().time_zone;
+        assert!(diff.changes[0]
+            .describe(tz)
+            .ends_with("its recording is published"));
+        assert_eq!(diff.counts(Item::Talk), (0, 2, 0), "both are edited");
     }
 }

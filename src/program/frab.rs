@@ -17,13 +17,14 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::link::{lenient, LinkKind};
 use super::markup::to_discord;
 use super::span::{span, takes_no_time, End};
 use super::time::zone_has_offset;
 use super::Warning;
 use super::{
-    deserialize_json, json_id, non_empty, Conference, ImportError, Location, Person, Program,
-    Session, SessionSlot, Talk, TalkKind,
+    deserialize_json, json_id, non_empty, Conference, ImportError, Links, Location, Person,
+    Program, Session, SessionSlot, Talk, TalkKind,
 };
 
 const ZONE_PATH: &str = "schedule.conference.time_zone_name";
@@ -72,6 +73,53 @@ struct RawEvent {
     abstract_text: Option<String>,
     description: Option<String>,
     persons: Option<Vec<RawPerson>>,
+    links: Option<Vec<RawLink>>,
+    attachments: Option<Vec<RawLink>>,
+    do_not_record: Option<bool>,
+}
+
+/// An item of an event's `links` or `attachments` (frab, pretalx, schedule v2): what it is, is
+/// in its `type`, `title` or `service`.
+#[derive(Deserialize)]
+pub(super) struct RawLink {
+    url: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    title: Option<Value>,
+    service: Option<String>,
+}
+
+/// An event's links of the kinds confbot knows; a bad one is left out with a warning. Links of
+/// no known kind (a project's page, a GitHub repository) are not guessed at.
+pub(super) fn read_links(
+    path: &str,
+    links: Option<Vec<RawLink>>,
+    attachments: Option<Vec<RawLink>>,
+    do_not_record: bool,
+    warnings: &mut Vec<Warning>,
+) -> Links {
+    let mut read = Links {
+        do_not_record,
+        ..Links::default()
+    };
+    let lists = [("links", links), ("attachments", attachments)];
+    for (field, list) in lists {
+        for (i, link) in list.unwrap_or_default().into_iter().enumerate() {
+            let title = link.title.as_ref().and_then(Value::as_str);
+            let labels = [link.kind.as_deref(), title, link.service.as_deref()];
+            let Some(kind) = labels.into_iter().flatten().find_map(LinkKind::named) else {
+                continue;
+            };
+            let at = Location::Json {
+                path: format!("{path}.{field}[{i}].url"),
+                line: None,
+            };
+            if let Some(url) = lenient(link.url.as_deref(), kind, at, warnings) {
+                kind.fill(&mut read, url);
+            }
+        }
+    }
+    read
 }
 
 #[derive(Deserialize)]
@@ -223,6 +271,7 @@ fn read_event(
             room: non_empty(Some(room_key.to_string())).or(non_empty(raw.room)),
             start: start_utc,
             end: end_utc,
+            stream: None,
         },
         moderators: Vec::new(),
         talks: Vec::new(),
@@ -259,6 +308,13 @@ fn read_event(
             speakers,
             abstract_text: texts.join("\n\n"),
             url: non_empty(raw.url),
+            links: read_links(
+                &path,
+                raw.links,
+                raw.attachments,
+                raw.do_not_record == Some(true),
+                warnings,
+            ),
         });
     }
     Ok(Some(Event {

@@ -21,13 +21,19 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use icalendar::parser::{read_calendar, unfold, Property};
 
+use super::link::{lenient, LinkKind};
 use super::markup::to_discord;
 use super::span::{span, takes_no_time, End};
 use super::time::{iso_duration, resolve_local};
 use super::{
-    non_empty, word_slug, Conference, ImportError, Location, Person, Program, Session, SessionSlot,
-    Talk, TalkKind, Warning,
+    non_empty, word_slug, Conference, ImportError, Links, Location, Person, Program, Session,
+    SessionSlot, Talk, TalkKind, Warning,
 };
+
+/// Whether a LOCATION is a web address (a stream or a meeting link) rather than a place.
+fn is_web_address(text: &str) -> bool {
+    url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
 
 /// Talk ids longer than this (Outlook UIDs run past 100 characters) are shortened with a hash,
 /// leaving room for the session's `-session` suffix within confbot's 80.
@@ -246,15 +252,32 @@ pub fn parse(
             speakers: speakers.into_iter().map(Person::new).collect(),
             abstract_text: to_discord(&text("DESCRIPTION").unwrap_or_default()),
             url: text("URL"),
+            links: Links::default(),
         };
+        // A LOCATION that is a link is where to watch, not a room.
+        let location = text("LOCATION");
+        let (room, location_link) = match location {
+            Some(place) if is_web_address(&place) => (None, Some(place)),
+            place => (place, None),
+        };
+        let mut stream = None;
+        for (name, given) in [
+            ("CONFERENCE", text("CONFERENCE")),
+            ("LOCATION", location_link),
+        ] {
+            let at = Location::Line(line_of(name, range));
+            let link = lenient(given.as_deref(), LinkKind::Stream, at, &mut warnings);
+            stream = stream.or(link);
+        }
         let session = Session {
             slot: SessionSlot {
                 id: format!("{id}-session").into(),
                 title,
                 track,
-                room: text("LOCATION"),
+                room,
                 start,
                 end,
+                stream,
             },
             moderators: Vec::new(),
             talks: vec![talk],

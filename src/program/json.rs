@@ -4,6 +4,8 @@
 //! Times are then read one by one with their path at hand: RFC 3339 with an offset, or a
 //! local `YYYY-MM-DD HH:MM` in the conference zone (a DST gap or fold is an error, never a guess).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -11,15 +13,26 @@ use serde::Deserialize;
 use super::span::{timed_span, End};
 use super::time::resolve_local;
 use super::{
-    deserialize_json, Conference, ImportError, Location, Person, Program, Session, SessionSlot,
-    Talk, TalkKind,
+    deserialize_json, Conference, ImportError, Link, Links, Location, Person, Program, Session,
+    SessionSlot, Talk, TalkKind,
 };
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawProgram {
     conference: RawConference,
+    #[serde(default)]
+    rooms: Vec<RawRoom>,
     sessions: Vec<RawSession>,
+}
+
+/// A room's own facts: where to watch it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoom {
+    name: String,
+    #[serde(default)]
+    stream: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -43,6 +56,8 @@ struct RawSession {
     start: String,
     end: String,
     #[serde(default)]
+    stream: Option<String>,
+    #[serde(default)]
     moderators: Vec<String>,
     #[serde(default)]
     talks: Vec<RawTalk>,
@@ -63,6 +78,14 @@ struct RawTalk {
     abstract_text: String,
     #[serde(default)]
     url: Option<String>,
+    #[serde(default)]
+    stream: Option<String>,
+    #[serde(default)]
+    recording: Option<String>,
+    #[serde(default)]
+    slides: Option<String>,
+    #[serde(default)]
+    do_not_record: bool,
 }
 
 pub fn parse(file: &str, text: &str) -> Result<Program, ImportError> {
@@ -86,6 +109,11 @@ pub fn parse(file: &str, text: &str) -> Result<Program, ImportError> {
             .map_err(|e| ImportError::at_path(file, e.at(&start_path, &end_path), e.message))?;
         Ok::<_, ImportError>((start.with_timezone(&Utc), end.with_timezone(&Utc)))
     };
+    // confbot's own format is strict: a bad link is an error naming its path.
+    let link = |path: String, text: Option<String>| {
+        text.map(|t| Link::parse(&t).map_err(|e| ImportError::at_path(file, path, e.to_string())))
+            .transpose()
+    };
     let mut sessions = Vec::with_capacity(raw.sessions.len());
     for (s, session) in raw.sessions.into_iter().enumerate() {
         let mut talks = Vec::with_capacity(session.talks.len());
@@ -101,6 +129,12 @@ pub fn parse(file: &str, text: &str) -> Result<Program, ImportError> {
                 speakers: talk.speakers.into_iter().map(Person::new).collect(),
                 abstract_text: talk.abstract_text,
                 url: talk.url,
+                links: Links {
+                    stream: link(format!("{path}.stream"), talk.stream)?,
+                    recording: link(format!("{path}.recording"), talk.recording)?,
+                    slides: link(format!("{path}.slides"), talk.slides)?,
+                    do_not_record: talk.do_not_record,
+                },
             });
         }
         let path = format!("sessions[{s}]");
@@ -113,6 +147,7 @@ pub fn parse(file: &str, text: &str) -> Result<Program, ImportError> {
                 title: session.title,
                 track: session.track,
                 room: session.room,
+                stream: link(format!("{path}.stream"), session.stream)?,
             },
             moderators: session.moderators.into_iter().map(Person::new).collect(),
             talks,
@@ -123,7 +158,14 @@ pub fn parse(file: &str, text: &str) -> Result<Program, ImportError> {
         time_zone,
         url: raw.conference.url,
     };
+    let mut room_streams = BTreeMap::new();
+    for (r, room) in raw.rooms.into_iter().enumerate() {
+        if let Some(stream) = link(format!("rooms[{r}].stream"), room.stream)? {
+            room_streams.insert(room.name, stream);
+        }
+    }
     Program::new(conference, sessions)
+        .map(|program| program.with_room_streams(room_streams))
         .map_err(|e| ImportError::new(file, Location::File, e.to_string()))
 }
 
@@ -178,6 +220,40 @@ mod tests {
         assert_eq!(session.slot.start.to_rfc3339(), "2021-05-04T18:00:00+00:00");
         assert_eq!(session.slot.end.to_rfc3339(), "2021-05-04T19:00:00+00:00");
         assert_eq!(session.talks[0].kind, TalkKind::Oral);
+    }
+
+    #[test]
+    fn links_are_read_and_a_bad_one_names_its_path() {
+        let text = PROGRAM
+            .replace(
+                r#""abstract": "Hi.""#,
+                r#""abstract": "Hi.", "recording": "https://media.ccc.de/v/t1", "do_not_record": true"#,
+            )
+            .replace(
+                r#""moderators""#,
+                r#""stream": "https://youtu.be/morning", "moderators""#,
+            )
+            .replace(
+                r#""sessions""#,
+                r#""rooms": [{"name": "Hall A", "stream": "https://hall-a.example.org"}], "sessions""#,
+            );
+        let program = parse("p.json", &text).unwrap();
+        let session = &program.sessions()[0];
+        assert_eq!(
+            session.slot.stream.as_ref().map(Link::as_str),
+            Some("https://youtu.be/morning")
+        );
+        let links = &session.talks[0].links;
+        assert!(links.do_not_record && links.recording.is_some());
+        assert_eq!(
+            program.room_streams()["Hall A"].as_str(),
+            "https://hall-a.example.org"
+        );
+        let message = error(&text.replace("https://youtu.be/morning", "http://youtu.be/morning"));
+        assert_eq!(
+            message,
+            "p.json at `sessions[0].stream`: `http://youtu.be/morning` is not an https link (only https links are kept)"
+        );
     }
 
     #[test]

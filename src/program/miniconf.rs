@@ -25,8 +25,8 @@ use super::frab::{derive_zone, is_break};
 use super::span::{timed_span, End};
 use super::time::resolve_local;
 use super::{
-    deserialize_json, json_id, non_empty, word_slug, Conference, ImportError, Location, Person,
-    Program, Session, SessionSlot, Talk, TalkKind, Warning,
+    deserialize_json, json_id, non_empty, word_slug, Conference, ImportError, Links, Location,
+    Person, Program, Session, SessionSlot, Talk, TalkKind, Warning,
 };
 
 const CALENDAR: &str = "main_calendar.json";
@@ -155,6 +155,7 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
                 room,
                 start,
                 end,
+                stream: None,
             },
             moderators: split(entry.chair.as_deref().unwrap_or_default(), &[',', ';'])
                 .into_iter()
@@ -213,6 +214,7 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
                 speakers: paper.authors.iter().map(Person::new).collect(),
                 abstract_text: paper.abstract_text.clone(),
                 url: None,
+                links: Links::default(),
             });
         }
     }
@@ -232,6 +234,7 @@ pub fn parse(dir: &Path, zone: Option<Tz>) -> Result<(Program, Vec<Warning>), Im
                 speakers: Vec::new(),
                 abstract_text: String::new(),
                 url: link,
+                links: Links::default(),
             });
         }
     }

@@ -14,6 +14,7 @@ mod frab;
 mod ical;
 pub mod import;
 mod json;
+pub mod link;
 mod markup;
 mod miniconf;
 mod page;
@@ -23,7 +24,7 @@ mod sessionize;
 mod span;
 pub mod time;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -34,6 +35,7 @@ pub use crate::ids::{SessionId, TalkId};
 pub use diff::{Item, ItemChange, ProgramDiff};
 pub use error::{ImportError, Location, Warning};
 pub use import::{import_file, import_str, Format, ImportOptions, Imported, NotAFormat};
+pub use link::{Link, LinkError, Links};
 
 /// Longest id we accept: Discord autocomplete values and button ids carry them.
 pub const MAX_ID_LEN: usize = 80;
@@ -65,6 +67,8 @@ pub struct SessionSlot {
     pub room: Option<String>,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    /// Where to watch the whole session, when the program says.
+    pub stream: Option<Link>,
 }
 
 impl SessionSlot {
@@ -84,7 +88,9 @@ pub struct Talk {
     pub end: DateTime<Utc>,
     pub speakers: Vec<Person>,
     pub abstract_text: String,
+    /// Its page in the program.
     pub url: Option<String>,
+    pub links: Links,
 }
 
 /// A speaker or moderator, known by name.
@@ -148,6 +154,8 @@ impl fmt::Display for TalkKind {
 pub struct Program {
     conference: Conference,
     sessions: Vec<Session>,
+    /// Where to watch each room (by its name), when the program says.
+    room_streams: BTreeMap<String, Link>,
 }
 
 /// The rules a program must satisfy; a broken one is reported with the item that breaks it.
@@ -285,7 +293,18 @@ impl Program {
         Ok(Program {
             conference,
             sessions,
+            room_streams: BTreeMap::new(),
         })
+    }
+
+    /// The program with where to watch each room, by room name.
+    pub fn with_room_streams(mut self, streams: BTreeMap<String, Link>) -> Program {
+        self.room_streams = streams;
+        self
+    }
+
+    pub fn room_streams(&self) -> &BTreeMap<String, Link> {
+        &self.room_streams
     }
 
     pub fn conference(&self) -> &Conference {
@@ -388,6 +407,7 @@ mod tests {
             speakers: vec![Person::new("Ada Lovelace")],
             abstract_text: String::new(),
             url: None,
+            links: Links::default(),
         }
     }
 
@@ -400,6 +420,7 @@ mod tests {
                 room: None,
                 start: at(18, 0),
                 end: at(19, 0),
+                stream: None,
             },
             moderators: vec![],
             talks,

@@ -17,7 +17,7 @@ use chrono_tz::Tz;
 use super::span::{timed_span, End};
 use super::time::{abbreviation, known_abbreviations, local_clock, zone_has_offset};
 use super::{
-    Conference, ImportError, Location, Person, Program, Session, SessionSlot, Talk, TalkKind,
+    Conference, ImportError, Links, Location, Person, Program, Session, SessionSlot, Talk, TalkKind,
 };
 
 /// Lines of page chrome that carry nothing for the program.
@@ -256,6 +256,7 @@ fn build(
             speakers: t.authors.into_iter().map(Person::new).collect(),
             abstract_text: t.paragraphs.join("\n\n"),
             url: None,
+            links: Links::default(),
         })
         .collect();
     let session = Session {
@@ -272,6 +273,7 @@ fn build(
             room: sidecar.room,
             start: first,
             end: last,
+            stream: None,
         },
         moderators: moderators.into_iter().map(Person::new).collect(),
         talks,

@@ -15,12 +15,13 @@ use chrono_tz::Tz;
 use roxmltree::{Document, Node, ParsingOptions};
 
 use super::frab::{choose_zone, is_break, read_duration};
+use super::link::{lenient, LinkKind};
 use super::markup::to_discord;
 use super::span::{span, takes_no_time, End, Field};
 use super::time::resolve_local;
 use super::{
-    non_empty, Conference, ImportError, Location, Person, Program, Session, SessionSlot, Talk,
-    TalkKind, Warning,
+    non_empty, Conference, ImportError, Links, Location, Person, Program, Session, SessionSlot,
+    Talk, TalkKind, Warning,
 };
 
 /// A `<day>`: its date, and the local time and instants it runs between, when given.
@@ -199,6 +200,7 @@ pub fn parse(
                         room: room_name.clone().or_else(|| child_text(event, "room")),
                         start,
                         end,
+                        stream: None,
                     },
                     moderators: Vec::new(),
                     talks: Vec::new(),
@@ -213,6 +215,7 @@ pub fn parse(
                         speakers: persons(event),
                         abstract_text: abstract_text(event),
                         url: child_text(event, "url"),
+                        links: links(event, line, &mut warnings),
                     });
                 }
                 sessions.push(session);
@@ -267,6 +270,33 @@ fn read_clock(text: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(text, "%H:%M:%S")
         .or_else(|_| NaiveTime::parse_from_str(text, "%H:%M"))
         .ok()
+}
+
+/// `<links><link href>`s and `<attachments><attachment href>`s of a kind confbot knows (by
+/// their text or `type`), and `<recording><optout>`; a bad link is left out with a warning.
+fn links(event: Node, line: impl Fn(Node) -> usize, warnings: &mut Vec<Warning>) -> Links {
+    let mut read = Links {
+        do_not_record: child(event, "recording")
+            .and_then(|r| child_text(r, "optout"))
+            .is_some_and(|optout| optout.eq_ignore_ascii_case("true")),
+        ..Links::default()
+    };
+    let items = [("links", "link"), ("attachments", "attachment")]
+        .into_iter()
+        .filter_map(|(list, item)| Some((child(event, list)?, item)))
+        .flat_map(|(list, item)| list.children().filter(move |n| n.has_tag_name(item)));
+    for item in items {
+        let text = text_of(item);
+        let labels = [item.attribute("type"), Some(text.as_str())];
+        let Some(kind) = labels.into_iter().flatten().find_map(LinkKind::named) else {
+            continue;
+        };
+        let at = Location::Line(line(item));
+        if let Some(url) = lenient(item.attribute("href"), kind, at, warnings) {
+            kind.fill(&mut read, url);
+        }
+    }
+    read
 }
 
 fn persons(event: Node) -> Vec<Person> {

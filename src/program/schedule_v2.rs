@@ -15,7 +15,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::frab::{choose_zone, is_break, read_date, read_duration};
+use super::frab::{choose_zone, is_break, read_date, read_duration, read_links, RawLink};
 use super::markup::to_discord;
 use super::span::{span, takes_no_time, End};
 use super::time::iso_duration;
@@ -88,6 +88,16 @@ struct RawEvent {
     participants: Option<Vec<RawPerson>>,
     persons: Option<Vec<RawPerson>>,
     state: Option<String>,
+    links: Option<Vec<RawLink>>,
+    attachments: Option<Vec<RawLink>>,
+    do_not_record: Option<bool>,
+    recording: Option<RawRecording>,
+}
+
+/// An event's recording settings: `optout` is do-not-record.
+#[derive(Deserialize)]
+struct RawRecording {
+    optout: Option<bool>,
 }
 
 /// Event states that mean it will not happen (or not yet).
@@ -246,6 +256,7 @@ pub fn parse(
                 room,
                 start,
                 end,
+                stream: None,
             },
             moderators: Vec::new(),
             talks: Vec::new(),
@@ -293,6 +304,14 @@ pub fn parse(
                 speakers,
                 abstract_text: texts.join("\n\n"),
                 url: non_empty(event.url),
+                links: read_links(
+                    &path,
+                    event.links,
+                    event.attachments,
+                    event.do_not_record == Some(true)
+                        || event.recording.and_then(|r| r.optout) == Some(true),
+                    &mut warnings,
+                ),
             });
         }
         sessions.push(session);

@@ -16,12 +16,13 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::link::{lenient, LinkKind};
 use super::span::{span, takes_no_time, End};
 use super::time::resolve_local;
 use super::Warning;
 use super::{
-    deserialize_json, json_id, non_empty, Conference, ImportError, Location, Person, Program,
-    Session, SessionSlot, Talk, TalkKind,
+    deserialize_json, json_id, non_empty, Conference, ImportError, Links, Location, Person,
+    Program, Session, SessionSlot, Talk, TalkKind,
 };
 
 #[derive(Deserialize)]
@@ -206,6 +207,23 @@ pub fn parse(
                 }
             }
         }
+        let at = |field: &str| Location::Json {
+            path: format!("{path}.{field}"),
+            line: None,
+        };
+        let stream = lenient(
+            raw.live_url.as_deref(),
+            LinkKind::Stream,
+            at("liveUrl"),
+            &mut warnings,
+        );
+        let recording = lenient(
+            raw.recording_url.as_deref(),
+            LinkKind::Recording,
+            at("recordingUrl"),
+            &mut warnings,
+        );
+        let service = raw.is_service_session == Some(true);
         let mut session = Session {
             slot: SessionSlot {
                 // The talk keeps Sessionize's id; the session needs another, just as stable.
@@ -215,11 +233,13 @@ pub fn parse(
                 room,
                 start,
                 end,
+                // A service session (a plenum) has no talk to carry its stream.
+                stream: stream.clone().filter(|_| service),
             },
             moderators: Vec::new(),
             talks: Vec::new(),
         };
-        if raw.is_service_session != Some(true) {
+        if !service {
             let mut people = Vec::new();
             for (s, value) in raw.speakers.unwrap_or_default().iter().enumerate() {
                 // "All" lists speaker ids; other Sessionize views list `{id, name}` objects.
@@ -255,7 +275,12 @@ pub fn parse(
                 end,
                 speakers: people,
                 abstract_text: non_empty(raw.description).unwrap_or_default(),
-                url: non_empty(raw.live_url).or(non_empty(raw.recording_url)),
+                url: None,
+                links: Links {
+                    stream,
+                    recording,
+                    ..Links::default()
+                },
             });
         }
         sessions.push(session);

@@ -56,6 +56,9 @@ pub enum Part {
     User(UserId),
     /// A role, shown by name on Discord (pinged only where a message allows that one role).
     Role(RoleId),
+    /// A web link (from the program: checked `https`, with no space, `<` or `>`), shown as a
+    /// link and never cut.
+    Link(String),
 }
 
 impl Part {
@@ -70,6 +73,8 @@ impl Part {
             Part::Channel(id) => out.push_str(&format!("<#{id}>")),
             Part::User(id) => out.push_str(&format!("<@{id}>")),
             Part::Role(id) => out.push_str(&format!("<@&{id}>")),
+            // In angle brackets: a link Discord shows as it is, without a preview.
+            Part::Link(url) => out.push_str(&format!("<{url}>")),
         }
     }
 
@@ -118,6 +123,11 @@ impl Text {
 
     pub fn role(id: RoleId) -> Text {
         Text(vec![Part::Role(id)])
+    }
+
+    /// A checked link (`program::Link`), see [`Part::Link`].
+    pub fn link(url: impl Into<String>) -> Text {
+        Text(vec![Part::Link(url.into())])
     }
 
     pub fn parts(&self) -> &[Part] {

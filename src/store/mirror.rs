@@ -371,7 +371,7 @@ impl Store {
         Ok(())
     }
 
-    /// `/setup room-channel`: `name`'s sessions become events in a voice or stage channel,
+    /// `/setup room voice:`: `name`'s sessions become events in a voice or stage channel,
     /// which also shows what is on stage; a channel set again is tried again if it was broken.
     pub fn set_event_room(
         &self,

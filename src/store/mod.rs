@@ -7,7 +7,7 @@
 //! the talks (tantivy, kept current with the database), `source.rs` keeps the live program
 //! source's state, `agenda.rs` attendees' bookmarks, `outbox.rs` what every exactly-once delivery
 //! shares (claim, lease, settle), `announcements.rs`, `changes.rs` and `reminders.rs` the
-//! deliveries of each kind, and `mirror.rs` the Events tab mirror (settings, health, session →
+//! deliveries of each kind, `rooms.rs` each guild's settings of the program's rooms, `room_posts.rs` posts into them, and `mirror.rs` the Events tab mirror (settings, health, session →
 //! event, Interested bookmarks). Each
 //! connection sits behind a mutex that is held for one synchronous unit of work (a query, or a
 //! whole import's transaction on the writer), never across an `.await`.
@@ -29,6 +29,8 @@ mod program;
 mod qa;
 mod rehearsal;
 mod reminders;
+mod room_posts;
+mod rooms;
 mod search;
 mod settings;
 mod source;
@@ -56,6 +58,8 @@ pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
 pub use reminders::{
     change_dm_nonce, reminder_nonce, AgendaChange, ChangeDm, DmReminder, DueBookmark, TalkAt,
 };
+pub use room_posts::{NewRoomPost, RecordingToTell, RoomPost, RoomPostKind};
+pub use rooms::{RoomChange, RoomPlaces, RoomSetting};
 pub use search::fts_query;
 pub use settings::{ChannelHealth, GuildSettings};
 pub use source::{PollResult, SourceState};
@@ -88,6 +92,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/15-outbox/up.sql")),
         M::up(include_str!("../../migrations/16-digests/up.sql")),
         M::up(include_str!("../../migrations/17-mirror-repairs/up.sql")),
+        M::up(include_str!("../../migrations/18-room-places/up.sql")),
         M::up(include_str!("../../migrations/19-feedback/up.sql")),
         M::up(include_str!("../../migrations/20-voice-status/up.sql")),
     ])
@@ -349,6 +354,27 @@ pub fn explain_import_error(error: anyhow::Error, path: &Path) -> anyhow::Error 
 /// An instant from the unix seconds SQLite keeps.
 fn from_unix(seconds: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(seconds, 0).unwrap_or_default()
+}
+
+/// A stored link, checked again as it is read (a row written by hand is no exception).
+fn link_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Option<crate::program::Link>> {
+    r.get::<_, Option<String>>(at)?
+        .map(|text| {
+            crate::program::Link::parse(&text).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Text, e.into())
+            })
+        })
+        .transpose()
+}
+
+/// A talk's links from the columns `stream, recording, slides, do_not_record` from `at`.
+fn links_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<crate::program::Links> {
+    Ok(crate::program::Links {
+        stream: link_at(r, at)?,
+        recording: link_at(r, at + 1)?,
+        slides: link_at(r, at + 2)?,
+        do_not_record: r.get(at + 3)?,
+    })
 }
 
 #[cfg(test)]

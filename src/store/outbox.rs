@@ -1,6 +1,6 @@
 //! The outbox: what every exactly-once delivery has in common, whatever it delivers
-//! (announcements, change notices, DM reminders, change DMs, daily digests, feedback prompts,
-//! and the next kind).
+//! (announcements, change notices, DM reminders, change DMs, daily digests, room posts,
+//! feedback prompts, and the next kind).
 //!
 //! Each kind keeps its own table for what it delivers and how it is keyed (the unique key is the
 //! exactly-once rule), and every such table has the same delivery columns: `id`, `state`,
@@ -47,6 +47,10 @@ pub struct ChangeDms;
 /// Daily digests into channels: `digests`, keyed by (guild, day).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Digests;
+/// Posts into rooms' places (a recording told, a talk on stage now): `room_posts`, keyed by
+/// (guild, kind, talk, what).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomPosts;
 /// "How was it?" prompts into Q&A threads: `feedback_prompts`, keyed by (talk, end, thread).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FeedbackPrompts;
@@ -74,6 +78,10 @@ impl Kind for Digests {
 impl Kind for FeedbackPrompts {
     const TABLE: &'static str = "feedback_prompts";
     const RETRY_ORDER: &'static str = "talk_ends_at, id";
+}
+impl Kind for RoomPosts {
+    const TABLE: &'static str = "room_posts";
+    const RETRY_ORDER: &'static str = "id";
 }
 
 /// A claim's id: a row of its kind's table, so an announcement's id cannot settle a reminder.

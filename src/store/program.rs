@@ -14,8 +14,8 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::talk_index::TALK_TEXT;
 use super::talks::{session_slot, SESSION_SLOT};
-use super::{from_unix, Store};
-use crate::program::{Conference, Person, Program, ProgramDiff, Session, Talk, TalkKind};
+use super::{from_unix, link_at, links_at, Store};
+use crate::program::{Conference, Link, Person, Program, ProgramDiff, Session, Talk, TalkKind};
 
 impl Store {
     /// Stores `program` in place of the current one, in one transaction, and says what changed.
@@ -132,6 +132,12 @@ fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<ProgramDiff> {
         text_changed = true;
     }
 
+    tx.execute("DELETE FROM program_rooms", [])?;
+    for (room, stream) in program.room_streams() {
+        tx.prepare_cached("INSERT INTO program_rooms (name, stream) VALUES (?1, ?2)")?
+            .execute(params![room, stream.as_str()])?;
+    }
+
     index_talks(tx, &search)?;
     if text_changed {
         tx.execute("UPDATE talk_text_version SET version = version + 1", [])?;
@@ -147,6 +153,7 @@ fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<ProgramDiff> {
             super::changes::record(tx, change)?;
         }
         super::agenda::record_changes(tx, old, program)?;
+        super::room_posts::record_published(tx, &diff)?;
     }
     Ok(diff)
 }
@@ -175,8 +182,10 @@ fn write_session<'p>(
         )?;
     }
     let session_pk: i64 = tx.query_row(
-        "INSERT INTO sessions (id, title, track, room, starts_at, ends_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (id) DO UPDATE SET title = ?2, track = ?3, room = ?4, starts_at = ?5, ends_at = ?6
+        "INSERT INTO sessions (id, title, track, room, starts_at, ends_at, stream)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET title = ?2, track = ?3, room = ?4, starts_at = ?5,
+             ends_at = ?6, stream = ?7
          RETURNING pk",
         params![
             session.slot.id,
@@ -184,7 +193,8 @@ fn write_session<'p>(
             session.slot.track,
             session.slot.room,
             session.slot.start.timestamp(),
-            session.slot.end.timestamp()
+            session.slot.end.timestamp(),
+            session.slot.stream.as_ref().map(Link::as_str),
         ],
         |r| r.get(0),
     )?;
@@ -207,10 +217,12 @@ fn write_session<'p>(
     )?;
 
     let mut upsert = tx.prepare_cached(
-        "INSERT INTO talks (id, session, title, kind, starts_at, ends_at, abstract, url)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO talks (id, session, title, kind, starts_at, ends_at, abstract, url,
+             stream, recording, slides, do_not_record)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT (id) DO UPDATE SET session = ?2, title = ?3, kind = ?4, starts_at = ?5,
-             ends_at = ?6, abstract = ?7, url = ?8
+             ends_at = ?6, abstract = ?7, url = ?8, stream = ?9, recording = ?10, slides = ?11,
+             do_not_record = ?12
          RETURNING pk",
     )?;
     for talk in &session.talks {
@@ -223,7 +235,11 @@ fn write_session<'p>(
                 talk.start.timestamp(),
                 talk.end.timestamp(),
                 talk.abstract_text,
-                talk.url
+                talk.url,
+                talk.links.stream.as_ref().map(Link::as_str),
+                talk.links.recording.as_ref().map(Link::as_str),
+                talk.links.slides.as_ref().map(Link::as_str),
+                talk.links.do_not_record,
             ],
             |r| r.get(0),
         )?;
@@ -325,7 +341,9 @@ fn load(tx: &Transaction) -> anyhow::Result<Option<Program>> {
 
     let mut talks_by_session: HashMap<i64, Vec<Talk>> = HashMap::new();
     let mut stmt = tx.prepare(
-        "SELECT pk, session, id, title, kind, starts_at, ends_at, abstract, url FROM talks ORDER BY starts_at, id",
+        "SELECT pk, session, id, title, kind, starts_at, ends_at, abstract, url,
+             stream, recording, slides, do_not_record
+         FROM talks ORDER BY starts_at, id",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -338,6 +356,7 @@ fn load(tx: &Transaction) -> anyhow::Result<Option<Program>> {
             speakers: speakers.remove(&r.get(0)?).unwrap_or_default(),
             abstract_text: r.get(7)?,
             url: r.get(8)?,
+            links: links_at(r, 9)?,
         };
         talks_by_session.entry(r.get(1)?).or_default().push(talk);
     }
@@ -353,7 +372,14 @@ fn load(tx: &Transaction) -> anyhow::Result<Option<Program>> {
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Some(Program::new(conference, sessions)?))
+    let mut stmt = tx.prepare("SELECT name, stream FROM program_rooms")?;
+    let room_streams = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, link_at(r, 1)?)))?
+        .filter_map(|row| row.map(|(name, link)| link.map(|l| (name, l))).transpose())
+        .collect::<Result<_, _>>()?;
+    Ok(Some(
+        Program::new(conference, sessions)?.with_room_streams(room_streams),
+    ))
 }
 
 #[cfg(test)]
@@ -384,6 +410,28 @@ mod tests {
             (diff.counts(Item::Session), diff.counts(Item::Talk)),
             ((1, 0, 0), (12, 0, 0))
         );
+        assert_eq!(store.load_program().unwrap().unwrap(), bundled());
+    }
+
+    #[test]
+    fn links_and_room_streams_round_trip() {
+        let link = |text: &str| Some(Link::parse(text).unwrap());
+        let program = bundled();
+        let mut sessions = program.sessions().to_vec();
+        sessions[0].slot.stream = link("https://youtu.be/session");
+        let links = &mut sessions[0].talks[0].links;
+        links.stream = link("https://youtu.be/talk");
+        links.recording = link("https://media.example.org/v/1");
+        links.slides = link("https://slides.example.org/1.pdf");
+        links.do_not_record = true;
+        let streams = [("Room 1".to_string(), link("https://youtu.be/room").unwrap())];
+        let program = Program::new(program.conference().clone(), sessions)
+            .unwrap()
+            .with_room_streams(streams.into_iter().collect());
+        let store = Store::open_in_memory().unwrap();
+        store.replace_program(&program).unwrap();
+        assert_eq!(store.load_program().unwrap().unwrap(), program);
+        store.replace_program(&bundled()).unwrap();
         assert_eq!(store.load_program().unwrap().unwrap(), bundled());
     }
 

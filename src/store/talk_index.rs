@@ -326,29 +326,31 @@ impl TalkIndex {
         self.pks[segment as usize].first(doc).unwrap_or_default() as i64
     }
 
-    /// The best `limit` talks (row keys, best first) for what a user typed, and how many
-    /// match, counted up to `count_up_to`.
+    /// The best talks (scores and row keys, best first) for what a user typed, `TIES` more
+    /// than the `limit` asked for so that the caller can order equal scores by the talks
+    /// themselves; and how many match, counted up to `count_up_to`.
     pub(super) fn search(
         &self,
         text: &str,
         limit: usize,
         count_up_to: usize,
-    ) -> anyhow::Result<(usize, Vec<i64>)> {
+    ) -> anyhow::Result<(usize, Vec<(f32, i64)>)> {
         let Some(query) = self.query(text, &self.fields.weighted()) else {
             return Ok((0, Vec::new()));
         };
+        let wanted = limit + TIES;
         let top = self
             .searcher
-            .search(&*query, &TopDocs::with_limit(limit).order_by_score())?;
-        let pks: Vec<i64> = top
+            .search(&*query, &TopDocs::with_limit(wanted).order_by_score())?;
+        let found: Vec<(f32, i64)> = top
             .iter()
-            .map(|(_, a)| self.pk(a.segment_ord, a.doc_id))
+            .map(|(score, a)| (*score, self.pk(a.segment_ord, a.doc_id)))
             .collect();
-        if pks.len() < limit {
-            return Ok((pks.len(), pks));
+        if found.len() < wanted {
+            return Ok((found.len(), found));
         }
         let total = self.matching(&*query, count_up_to)?.len();
-        Ok((total, pks))
+        Ok((total, found))
     }
 
     /// The first `limit` talks in row-key order whose title or speakers have every word typed.
@@ -397,6 +399,12 @@ pub(super) struct SearchIndex {
     /// When the last build failed, so a broken one is not retried at every search.
     failed_at: Mutex<Option<Instant>>,
 }
+
+/// How many talks past the limit a search fetches: the index breaks equal scores by row key,
+/// which a reload numbers differently from a fresh import, so the talks tied at the cut are
+/// fetched and ordered by start and id (as FTS5's query does). More than this many tied at
+/// the cut would still be cut by row key.
+const TIES: usize = 8;
 
 /// What a search is to answer from.
 pub(super) enum Lookup {

@@ -17,9 +17,9 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::from_unix;
 use super::search::fts_query;
 use super::Store;
+use super::{from_unix, link_at, links_at};
 use crate::program::{Person, SessionSlot, Talk, TalkKind};
 
 /// A talk with its session.
@@ -51,11 +51,12 @@ pub const MAX_COUNTED: usize = 1000;
 
 const SCHEDULED_TALK: &str =
     "SELECT t.pk, t.id, t.title, t.kind, t.starts_at, t.ends_at, t.abstract, t.url,
-        s.id, s.title, s.track, s.room, s.starts_at, s.ends_at
+        s.id, s.title, s.track, s.room, s.starts_at, s.ends_at, s.stream,
+        t.stream, t.recording, t.slides, t.do_not_record
     FROM talks t JOIN sessions s ON s.pk = t.session";
 
 pub(super) const SESSION_SLOT: &str =
-    "SELECT s.pk, s.id, s.title, s.track, s.room, s.starts_at, s.ends_at FROM sessions s";
+    "SELECT s.pk, s.id, s.title, s.track, s.room, s.starts_at, s.ends_at, s.stream FROM sessions s";
 
 pub(super) fn session_slot(r: &Row, at: usize) -> rusqlite::Result<SessionSlot> {
     Ok(SessionSlot {
@@ -65,6 +66,7 @@ pub(super) fn session_slot(r: &Row, at: usize) -> rusqlite::Result<SessionSlot> 
         room: r.get(at + 3)?,
         start: from_unix(r.get(at + 4)?),
         end: from_unix(r.get(at + 5)?),
+        stream: link_at(r, at + 6)?,
     })
 }
 
@@ -96,6 +98,7 @@ pub(super) fn scheduled_talks(
                 speakers: Vec::new(),
                 abstract_text: r.get(6)?,
                 url: r.get(7)?,
+                links: links_at(r, 15)?,
             };
             Ok((
                 pk,
@@ -361,13 +364,27 @@ impl Store {
         // One snapshot: the index's version check and the rows it points to agree.
         let tx = conn.unchecked_transaction()?;
         if let Some(index) = self.search_index(&tx)? {
-            let (total, pks) = index.search(text, limit, MAX_COUNTED + 1)?;
+            let (total, found) = index.search(text, limit, MAX_COUNTED + 1)?;
+            let pks: Vec<i64> = found.iter().map(|(_, pk)| *pk).collect();
             let rows = scheduled_talks(
                 &tx,
                 "JOIN json_each(?1) m ON m.value = t.pk ORDER BY m.key",
                 [serde_json::to_string(&pks)?],
             )
             .context("reading the talks found")?;
+            anyhow::ensure!(
+                rows.len() == found.len(),
+                "the search index and the rows disagree"
+            );
+            // Equal scores in start and id order, whatever row keys the talks have.
+            let mut scored: Vec<(f32, ScheduledTalk)> =
+                found.iter().map(|(score, _)| *score).zip(rows).collect();
+            scored.sort_by(|(a, x), (b, y)| {
+                b.total_cmp(a)
+                    .then(x.talk.start.cmp(&y.talk.start))
+                    .then_with(|| x.talk.id.cmp(&y.talk.id))
+            });
+            let rows = scored.into_iter().take(limit).map(|(_, row)| row).collect();
             return Ok((total, rows));
         }
         let rows = scheduled_talks(

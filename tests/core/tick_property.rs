@@ -178,6 +178,7 @@ fn program(starts: &[Option<DateTime<Utc>>]) -> Program {
                     room: Some(format!("Room {i}")),
                     start,
                     end: start + TimeDelta::minutes(30),
+                    stream: None,
                 },
                 moderators: Vec::new(),
                 talks: Vec::new(),

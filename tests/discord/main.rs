@@ -17,6 +17,7 @@ mod program_server;
 mod qa;
 mod reload;
 mod rooms;
+mod rooms_create;
 mod source;
 mod source_poll;
 mod stage;

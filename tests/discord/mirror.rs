@@ -486,10 +486,10 @@ async fn a_room_routed_to_a_voice_channel_turns_its_events_into_voice_events() {
 
     let set = admin_runs(
         &fake,
-        "setup room-channel",
+        "setup room",
         vec![
             ("room", json!("room a")),
-            ("channel", json!(voice.to_string())),
+            ("voice", json!(voice.to_string())),
         ],
     )
     .await;
@@ -632,10 +632,10 @@ async fn attendees_cannot_turn_the_mirror_on_nor_route_a_room() {
     assert!(refused.content.unwrap().contains("Manage Server"));
     let refused = bot
         .attendee_runs(
-            "setup room-channel",
+            "setup room",
             [
                 ("room", json!("Room A")),
-                ("channel", json!(voice.to_string())),
+                ("voice", json!(voice.to_string())),
             ],
         )
         .await;

@@ -53,7 +53,7 @@ fn program_starting(room: &str, title: &str, first: &str) -> Program {
 }
 
 /// A fake whose bot may set statuses and stage topics, a voice channel for `room` and a stage
-/// channel for the main stage, routed as `/setup room-channel` routes them.
+/// channel for the main stage, routed as `/setup room voice:` routes them.
 struct Rooms {
     fake: FakeDiscord,
     store: Arc<Store>,

@@ -5,6 +5,7 @@ mod kit;
 mod formats;
 mod frab;
 mod ical;
+mod links;
 mod miniconf;
 mod schedule_v2;
 mod seed;

@@ -42,7 +42,7 @@ fn with_a_timezone_local_times_are_read_in_the_conference_zone() {
     assert_eq!(keynote.start, utc("2024-10-02T09:00:00-05:00"));
     assert_eq!(keynote.kind, TalkKind::Keynote);
     assert_eq!(
-        keynote.url.as_deref(),
+        keynote.links.stream.as_ref().map(|l| l.as_str()),
         Some("https://stream.example.org/keynote")
     );
 }
@@ -98,9 +98,26 @@ fn speakers_rooms_tracks_and_formats_come_from_their_ids() {
         .find(|t| t.title == "Lightning talks")
         .unwrap();
     assert_eq!(
-        lightning.url.as_deref(),
+        lightning.links.recording.as_ref().map(|l| l.as_str()),
         Some("https://video.example.org/lightning"),
-        "the recording stands in for a missing live stream"
+        "`recordingUrl` is the recording"
+    );
+    assert_eq!(lightning.links.stream, None);
+    assert_eq!(
+        lightning.url, None,
+        "a link is never taken for the talk's page"
+    );
+    let streams: Vec<&str> = program
+        .talks()
+        .filter_map(|t| t.links.stream.as_ref().map(|l| l.as_str()))
+        .collect();
+    assert_eq!(
+        streams,
+        [
+            "https://stream.example.org/keynote",
+            "https://stream.example.org/room101"
+        ],
+        "`liveUrl` is the live stream"
     );
 }
 

@@ -65,19 +65,21 @@ pub fn run(db: &Path) -> anyhow::Result<()> {
     };
     row(
         "next",
-        &measure(|_| drop(commands::next(&store, now, 5, None))),
+        &measure(|_| drop(commands::next(&store, None, now, 5, None))),
     );
     row(
         "next (track)",
-        &measure(|_| drop(commands::next(&store, now, 5, Some("Optimization")))),
+        &measure(|_| drop(commands::next(&store, None, now, 5, Some("Optimization")))),
     );
-    row("now", &measure(|_| drop(commands::now(&store, now))));
+    row("now", &measure(|_| drop(commands::now(&store, None, now))));
     row(
         "talk",
         &measure(|i| {
             drop(commands::talk(
                 &store,
+                None,
                 &format!("paper-{:05}", i * 7 % 50_000),
+                now,
             ))
         }),
     );

@@ -1,26 +1,29 @@
 //! What an announcement says: a one-line content (with the guild's ping role, the only mention
-//! it may carry) and an embed with the session's time, place, moderators and talks.
+//! it may carry) and an embed with the session's time, place, way in (a "Watch" link button
+//! and the room's voice channel), moderators and talks.
 
 use anyhow::Context;
 use chrono::TimeDelta;
 
 use crate::domain::agenda::Action;
 use crate::domain::format::{people, span, stamp};
-use crate::ids::RoleId;
+use crate::domain::rooms::Rooms;
 use crate::program::time::local_clock;
 use crate::program::SessionSlot;
 use crate::reply::{truncate, Reply, Style, Text};
-use crate::store::Store;
+use crate::store::{GuildSettings, Store};
 use crate::text;
 
-/// The content line and embed announcing `session`, `lead` before it starts.
+/// The content line and embed announcing `session`, `lead` before it starts, into `guild`
+/// (none: as the program alone has it, for a preview).
 pub fn render(
     store: &Store,
     session: &SessionSlot,
     lead: TimeDelta,
     late: bool,
-    ping_role: Option<RoleId>,
+    guild: Option<&GuildSettings>,
 ) -> anyhow::Result<(Text, Reply)> {
+    let ping_role = guild.and_then(|g| g.ping_role);
     let conference = store
         .conference()?
         .context("announcing without a program")?;
@@ -61,6 +64,8 @@ pub fn render(
     if !place.is_empty() {
         description.push(text!["Where: ", Text::program(place.join(" · "))]);
     }
+    let way_in = Rooms::of(store, guild.map(|g| g.guild_id))?.way_in(session, None, session.start);
+    description.extend(way_in.line());
     let moderators = store.moderators(&session.id)?;
     if !moderators.is_empty() {
         description.push(text!["Moderated by ", people(&moderators)]);
@@ -87,6 +92,9 @@ pub fn render(
             "{} · /talk for details, /now for what runs now",
             conference.name
         ));
+    if let Some(stream) = &way_in.stream {
+        embed = embed.link("Watch", stream.as_str());
+    }
     // Whoever presses it adds the session's talks to their own agenda.
     if !talks.is_empty() {
         embed = embed.action(

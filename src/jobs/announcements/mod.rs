@@ -47,6 +47,8 @@ pub struct AnnouncementReport {
     pub announcements: Report,
     /// Program changes told ("Moved: …", "Cancelled: …").
     pub notices: Report,
+    /// Posts into rooms' places (recordings told, talks on stage), after the announcements.
+    pub room_posts: Report,
 }
 
 /// The nonce of an announcement: its key and the session's start. After a move it is a new
@@ -92,6 +94,7 @@ impl<P: Poster> Tick<'_, P> {
             return Ok(AnnouncementReport {
                 announcements: report,
                 notices,
+                room_posts: self.room_posts().await?,
             });
         };
         for guild in store.announcing_guilds()? {
@@ -158,6 +161,7 @@ impl<P: Poster> Tick<'_, P> {
         Ok(AnnouncementReport {
             announcements: report,
             notices,
+            room_posts: self.room_posts().await?,
         })
     }
 
@@ -187,7 +191,7 @@ impl<P: Poster> Tick<'_, P> {
         }
         let settings = store.guild_settings(claimed.guild_id)?;
         let late = now - claimed.due_at > LATE_AFTER;
-        let (content, embed) = render(store, &session, claimed.lead, late, settings.ping_role)?;
+        let (content, embed) = render(store, &session, claimed.lead, late, Some(&settings))?;
         let content = qa::with_link(store, claimed.guild_id, &session.id, content)?;
         let outgoing = Outgoing {
             guild_id: claimed.guild_id,

@@ -31,6 +31,7 @@ use super::Tick;
 use crate::domain::agenda::MAX_MINUTES;
 use crate::domain::format::{span, stamp};
 use crate::domain::ports::DirectMessenger;
+use crate::domain::rooms::Personal;
 use crate::ids::UserId;
 use crate::reply::{Reply, Style, Text};
 use crate::store::outbox::{DeliveryState, GiveUp};
@@ -242,6 +243,7 @@ pub fn render(store: &Store, talks: &[ScheduledTalk], late: bool) -> anyhow::Res
     } else {
         "Your next talks"
     });
+    let mut personal = Personal::new(store);
     for row in talks {
         let (talk, session) = (&row.talk, &row.session);
         let mut value = span(talk.start, talk.end, tz);
@@ -255,6 +257,10 @@ pub fn render(store: &Store, talks: &[ScheduledTalk], late: bool) -> anyhow::Res
                 None => ("Q&A thread", String::new()),
             };
             value += format!(" · [{label}](https://discord.com/channels/{guild}/{channel}{tail})");
+        }
+        // A reminder comes before the talk: its live ways in.
+        if let Some(line) = personal.way_in(row, talk.start)?.line() {
+            value += text!["\n", line];
         }
         embed = embed.field(Text::program(&talk.title), value, false);
     }

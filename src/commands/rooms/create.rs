@@ -5,7 +5,7 @@
 //! and what was not. A room that already has its chat (a route) or its voice (`event_rooms`)
 //! gets no second one, so running it again makes only what a reload added; nothing is deleted.
 
-use super::conference;
+use crate::commands::conference;
 use crate::error::CommandError;
 use crate::ids::{ChannelId, GuildId};
 use crate::reply::{limits, plain, Reply, Text};
