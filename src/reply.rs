@@ -40,6 +40,10 @@ pub mod limits {
     pub const EVENT_LOCATION: usize = 100;
     /// Scheduled and active events per guild, whoever made them.
     pub const GUILD_EVENTS: u32 = 100;
+    /// Files attached to one message.
+    pub const ATTACHMENTS: usize = 10;
+    /// One attached file, in bytes, on a server without boosts.
+    pub const ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 }
 
 /// One titled block of a reply (a talk in a list, "When", "Speakers"...).
