@@ -83,6 +83,13 @@ pub struct Reply {
     pub actions: Vec<ActionButton>,
 }
 
+/// A file a reply comes with (a picture), sent beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
 /// One page of a reply ([`Reply::page`]): which one, of how many.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {

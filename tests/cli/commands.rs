@@ -415,3 +415,62 @@ fn status_reports_the_program_each_servers_channels_and_their_last_error_without
         "{out}"
     );
 }
+
+#[test]
+fn render_schedule_writes_the_day_as_a_png_and_prints_its_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let picture = dir.path().join("day.png");
+    let render = |at: &str| {
+        let out = stdout(&confbot(
+            &db,
+            &[
+                "render",
+                "schedule",
+                "2021-05-04",
+                "-o",
+                picture.to_str().unwrap(),
+                "--at",
+                at,
+            ],
+        ));
+        (out, std::fs::read(&picture).unwrap())
+    };
+    let (out, bytes) = render("2021-05-04 11:30");
+    assert!(out.contains("ICLR 2021 · Tuesday 4 May 2021"), "{out}");
+    assert!(out.contains("Iterated learning for emergent systematicity in VQA"));
+    assert!(
+        out.contains(&format!("Wrote {}.", picture.display())),
+        "{out}"
+    );
+    let mut decoder = zune_png::PngDecoder::new(std::io::Cursor::new(bytes.clone()));
+    decoder.decode_raw().expect("a PNG");
+    let (width, height) = decoder.dimensions().unwrap();
+    // One column (the day's one track), the gutter and margin; 11:00 to 14:00 at 2 px a minute.
+    assert_eq!((width, height), (56 + 220 + 12, 52 + 26 + 180 * 2 + 12));
+    assert_eq!(
+        render("2021-05-04 11:30").1,
+        bytes,
+        "the same day, the same bytes"
+    );
+    assert_ne!(
+        render("2021-05-04 12:30").1,
+        bytes,
+        "the current time moved"
+    );
+
+    let elsewhere = dir.path().join("none.png");
+    let refused = confbot(
+        &db,
+        &[
+            "render",
+            "schedule",
+            "2021-05-09",
+            "-o",
+            elsewhere.to_str().unwrap(),
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no sessions on Sun 9 May 2021"));
+    assert!(!elsewhere.exists());
+}
