@@ -810,6 +810,7 @@ impl FakeDiscord {
             interaction: None,
             thread: None,
             deleted: false,
+            files: Vec::new(),
         };
         self.shared.update(|w| {
             assert!(

@@ -50,9 +50,13 @@ pub(crate) struct Body(pub(crate) Value);
 pub(crate) struct Files(pub(crate) Vec<crate::state::UploadedFile>);
 
 /// Routes where the fake takes files as `multipart/form-data` (the JSON body in a
-/// `payload_json` part) and records them: interaction responses.
+/// `payload_json` part) and records them: interaction responses and follow-ups.
 fn takes_files(route: &str) -> bool {
-    route == "/interactions/{interaction_id}/{interaction_token}/callback"
+    matches!(
+        route,
+        "/interactions/{interaction_id}/{interaction_token}/callback"
+            | "/webhooks/{webhook_id}/{webhook_token}"
+    )
 }
 
 /// A `multipart/form-data` body as Discord reads it: its `payload_json` part and its files.
