@@ -5,7 +5,7 @@
 //! What goes in a column is decided by the caller ([`Day`] is plain data); here only where it
 //! is drawn. A day of many rooms is split into several pictures of at most
 //! [`COLUMNS_PER_PICTURE`] rooms each, more per picture only when that would be more than
-//! Discord's attachments per message. Height is two pixels a minute, less when the day is so
+//! Discord's attachments per message (up to [`MAX_COLUMNS_PER_PICTURE`]). Height is two pixels a minute, less when the day is so
 //! long that a picture would pass [`MAX_HEIGHT`]; a day is drawn for at most 24 hours.
 
 use chrono::{DateTime, Duration, DurationRound, Timelike, Utc};
@@ -18,6 +18,9 @@ use crate::reply::limits;
 
 /// Rooms side by side in one picture, unless the day has more than that many per attachment.
 pub const COLUMNS_PER_PICTURE: usize = 5;
+/// The most rooms in one picture (4,400 pixels wide): a day of more rooms than ten pictures
+/// of this many hold shows its first ones, and says how many it has.
+pub const MAX_COLUMNS_PER_PICTURE: usize = 20;
 /// The tallest picture, in pixels: a day longer than fits at two pixels a minute is squeezed.
 pub const MAX_HEIGHT: u32 = 4000;
 
@@ -85,12 +88,7 @@ pub struct Entry {
 pub fn render(day: &Day) -> anyhow::Result<Vec<Png>> {
     let scale = Scale::of(day);
     let count = day.columns.len();
-    let per_picture = COLUMNS_PER_PICTURE.max(count.div_ceil(limits::ATTACHMENTS));
-    let chunks: Vec<&[Column]> = if count == 0 {
-        vec![&[]]
-    } else {
-        day.columns.chunks(per_picture).collect()
-    };
+    let chunks = split(&day.columns);
     let mut first = 1;
     let mut pictures = Vec::with_capacity(chunks.len());
     for columns in &chunks {
@@ -104,6 +102,22 @@ pub fn render(day: &Day) -> anyhow::Result<Vec<Png>> {
         pictures.push(picture(day, columns, &heading, &scale)?);
     }
     Ok(pictures)
+}
+
+/// The rooms of each picture: [`COLUMNS_PER_PICTURE`] to a picture, more when there are more
+/// than Discord's attachments' worth, up to [`MAX_COLUMNS_PER_PICTURE`]; no rooms, one picture.
+fn split(columns: &[Column]) -> Vec<&[Column]> {
+    if columns.is_empty() {
+        return vec![&[]];
+    }
+    let per_picture = columns
+        .len()
+        .div_ceil(limits::ATTACHMENTS)
+        .clamp(COLUMNS_PER_PICTURE, MAX_COLUMNS_PER_PICTURE);
+    columns
+        .chunks(per_picture)
+        .take(limits::ATTACHMENTS)
+        .collect()
 }
 
 /// Where an instant is drawn: the day's span, rounded out to the conference's whole hours.
@@ -526,9 +540,11 @@ mod tests {
         };
         let columns = |n: f32| (GUTTER + COLUMN_WIDTH * n + MARGIN) as usize;
         assert_eq!(widths(12), [columns(5.0), columns(5.0), columns(2.0)]);
-        let many = widths(101);
-        assert_eq!(many.len(), limits::ATTACHMENTS);
-        assert_eq!(many[0], columns(11.0));
+        let sizes =
+            |n| -> Vec<usize> { split(&rooms(n).columns).iter().map(|c| c.len()).collect() };
+        assert_eq!(sizes(0), [0]);
+        assert_eq!(sizes(101), [11, 11, 11, 11, 11, 11, 11, 11, 11, 2]);
+        assert_eq!(sizes(250), [20; 10], "the first 200 rooms");
     }
 
     #[test]

@@ -84,7 +84,8 @@ use tokio::task::JoinHandle;
 
 pub use faults::{Bucket, Fault};
 pub use model::Ids;
-pub use state::{InteractionResponse, RecordedRequest, Rule, UploadedFile, Violation};
+pub use model::UploadedFile;
+pub use state::{InteractionResponse, RecordedRequest, Rule, Violation};
 
 use crate::model::MessageRec;
 use crate::session::intents;

@@ -538,6 +538,13 @@ pub(crate) fn current_user(bot: &UserRec) -> Value {
     checked::<serenity::model::user::CurrentUser>("current user", u)
 }
 
+/// A file the bot uploaded with a request (a `files[n]` part of a multipart body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedFile {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
 /// What the fake stores of a message; rendered by [`message`].
 #[derive(Debug, Clone)]
 pub(crate) struct MessageRec {
@@ -564,7 +571,7 @@ pub(crate) struct MessageRec {
     pub(crate) thread: Option<ChannelId>,
     pub(crate) deleted: bool,
     /// The files uploaded with it, each with its attachment id.
-    pub(crate) files: Vec<(u64, crate::state::UploadedFile)>,
+    pub(crate) files: Vec<(u64, UploadedFile)>,
 }
 
 /// Normalizes a request embed into the embed Discord returns (it adds `type: rich`).
