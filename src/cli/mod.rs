@@ -137,6 +137,13 @@ enum Export {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// What the audience thought of each talk, as CSV (talk id, title, ratings, average, a row
+    /// per comment), naming nobody.
+    Feedback {
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -197,6 +204,9 @@ pub fn run() -> anyhow::Result<()> {
         Command::Export {
             format: Export::Ics { talks, output },
         } => export_ics(&cli.db, &talks, output.as_deref()),
+        Command::Export {
+            format: Export::Feedback { output },
+        } => export_feedback(&cli.db, output.as_deref()),
     }
 }
 
@@ -235,13 +245,28 @@ fn invite(application: Option<u64>) -> anyhow::Result<()> {
 fn export_ics(db: &Path, talks: &[String], output: Option<&Path>) -> anyhow::Result<()> {
     let store = Store::open(db)?;
     let ics = answered(commands::export::program_ics(&store, Utc::now(), talks))?;
+    write_out(&ics, output)
+}
+
+/// `confbot export feedback`: the ratings and comments as CSV.
+fn export_feedback(db: &Path, output: Option<&Path>) -> anyhow::Result<()> {
+    if !db.exists() {
+        bail!("there is no database at {}", db.display());
+    }
+    write_out(&commands::export::feedback_csv(&Store::open(db)?)?, output)
+}
+
+/// An export to `output`, or to standard output.
+fn write_out(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
     match output {
         Some(path) => {
-            std::fs::write(path, ics).with_context(|| format!("writing {}", path.display()))?
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
         }
-        None => print!("{ics}"),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
     }
-    Ok(())
 }
 
 /// Reads the program for `import`; warnings go to stderr (`check` lists them in its report).

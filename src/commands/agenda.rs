@@ -274,8 +274,9 @@ pub fn forget_me_prompt() -> Reply {
     Reply::new("Forget me?")
         .description(
             "This deletes everything confbot keeps about you: your agenda, your reminders and \
-             their state, your DM channel, DMs not yet sent, and your Q&A votes. Questions you \
-             asked stay in their threads but no longer name you. It cannot be undone.",
+             their state, your DM channel, DMs not yet sent, your Q&A votes, and your ratings \
+             and comments of talks. Questions you asked stay in their threads but no longer \
+             name you. It cannot be undone.",
         )
         .action("Yes, forget me", Action::Forget.custom_id())
 }
@@ -289,10 +290,15 @@ pub fn forget_me(store: &Store, user: UserId) -> CommandResult {
     };
     Ok(Reply::new("Forgotten").description(format!(
         "Deleted your agenda ({}), your reminders and their state, your DM channel and any \
-         DM not yet sent, and {}. {} now no longer name you (messages already posted on \
+         DM not yet sent, {} and {}. {} now no longer name you (messages already posted on \
          Discord are Discord's). confbot keeps nothing else about you.",
         count(forgotten.bookmarks, "talk", "talks"),
         count(forgotten.votes, "Q&A vote", "Q&A votes"),
+        count(
+            forgotten.feedback,
+            "rating or comment of a talk",
+            "ratings and comments of talks"
+        ),
         count(
             forgotten.questions,
             "question you asked",

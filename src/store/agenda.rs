@@ -23,6 +23,8 @@ pub struct Forgotten {
     /// Questions kept for their threads, no longer linked to the user.
     pub questions: usize,
     pub votes: usize,
+    /// Ratings and comments of talks.
+    pub feedback: usize,
 }
 
 /// A bookmarked talk as its owner's agenda shows it.
@@ -114,7 +116,8 @@ pub(super) fn add_agenda_user(tx: &rusqlite::Transaction, user: UserId) -> anyho
 impl Store {
     /// Deletes everything confbot keeps about a user, in one transaction: their agenda,
     /// reminder state and DM channel (the agenda row, which the rest hangs off), their votes;
-    /// their questions stay in their threads but no longer name them (author 0).
+    /// their questions stay in their threads but no longer name them (author 0); their ratings
+    /// and comments of talks.
     pub fn forget_user(&self, user: UserId) -> anyhow::Result<Forgotten> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -126,11 +129,14 @@ impl Store {
             "UPDATE qa_questions SET author_id = 0 WHERE author_id = ?1",
             [user],
         )?;
+        let ratings = tx.execute("DELETE FROM feedback_ratings WHERE user_id = ?1", [user])?;
+        let comments = tx.execute("DELETE FROM feedback_comments WHERE user_id = ?1", [user])?;
         tx.commit().context("forgetting a user")?;
         Ok(Forgotten {
             bookmarks,
             questions,
             votes,
+            feedback: ratings + comments,
         })
     }
 

@@ -21,6 +21,7 @@ mod agenda;
 mod announcements;
 mod changes;
 mod digests;
+mod feedback;
 mod mirror;
 mod ops;
 pub mod outbox;
@@ -48,6 +49,7 @@ pub use agenda::{AgendaUser, Bookmark, Forgotten};
 pub use announcements::{Announcement, NewAnnouncement};
 pub use changes::{ChangeNotice, NewNotice, ProgramChange};
 pub use digests::Digest;
+pub use feedback::{Rating, TalkFeedback, COMMENT_CHARS};
 pub use mirror::{EventMirror, EventRoom, EventStatus, MirroredEvent};
 pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
 pub use reminders::{
@@ -84,6 +86,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/15-outbox/up.sql")),
         M::up(include_str!("../../migrations/16-digests/up.sql")),
         M::up(include_str!("../../migrations/17-mirror-repairs/up.sql")),
+        M::up(include_str!("../../migrations/19-feedback/up.sql")),
     ])
 });
 

@@ -474,3 +474,40 @@ fn render_schedule_writes_the_day_as_a_png_and_prints_its_text() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("no sessions on Sun 9 May 2021"));
     assert!(!elsewhere.exists());
 }
+
+#[test]
+fn export_feedback_writes_csv_naming_nobody() {
+    use confbot::ids::UserId;
+    use confbot::store::Rating;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let missing = confbot(&db, &["export", "feedback"]);
+    assert!(!missing.status.success(), "no database, no export");
+    stdout(&confbot(&db, &["import", "data/iclr2021-tue-4-may.json"]));
+    let store = Store::open(&db).unwrap();
+    let at = chrono::Utc::now();
+    let vani = "2021-05-04-1100-vani";
+    store
+        .rate(UserId(7), vani, Rating::new(4).unwrap(), at)
+        .unwrap();
+    store
+        .comment(UserId(7), vani, "Clear, and \"fun\"", at)
+        .unwrap();
+    drop(store);
+    let file = dir.path().join("feedback.csv");
+    stdout(&confbot(
+        &db,
+        &["export", "feedback", "-o", file.to_str().unwrap()],
+    ));
+    let mut reader = csv::Reader::from_path(&file).unwrap();
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec!["talk_id", "title", "ratings", "average", "comment"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][0], vani);
+    assert_eq!((&rows[0][2], &rows[0][3]), ("1", "4.00"));
+    assert_eq!(&rows[0][4], "Clear, and \"fun\"");
+    assert!(!std::fs::read_to_string(&file).unwrap().contains('7'));
+}

@@ -616,6 +616,12 @@ async fn forget_me_asks_first_then_leaves_no_row_that_names_the_user() {
         .ask_question(thread.id, None, user, "Does it scale?", pdt(10, 51))
         .unwrap();
     bot.store.toggle_vote(question, user).unwrap();
+    // A rating and a comment of a talk.
+    let five = confbot::store::Rating::new(5).unwrap();
+    bot.store.rate(user, "a1", five, pdt(10, 52)).unwrap();
+    bot.store
+        .comment(user, "a1", "Loved it", pdt(10, 52))
+        .unwrap();
 
     let handle = bot
         .fake
@@ -640,6 +646,7 @@ async fn forget_me_asks_first_then_leaves_no_row_that_names_the_user() {
         "{said}"
     );
     assert!(said.contains("1 question you asked"), "{said}");
+    assert!(said.contains("2 ratings and comments of talks"), "{said}");
 
     // Every column of every table, read straight from the database file.
     let conn = rusqlite::Connection::open(&path).unwrap();
