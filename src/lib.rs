@@ -14,6 +14,7 @@ pub mod error;
 pub mod ids;
 pub mod jobs;
 pub mod ops;
+pub mod picture;
 pub mod program;
 pub mod reply;
 pub mod source;

@@ -46,6 +46,10 @@ pub mod limits {
     /// Channels in one category, and in one guild (categories included, threads not).
     pub const CATEGORY_CHANNELS: usize = 50;
     pub const GUILD_CHANNELS: usize = 500;
+    /// Files attached to one message.
+    pub const ATTACHMENTS: usize = 10;
+    /// One attached file, in bytes, on a server without boosts.
+    pub const ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 }
 
 /// One titled block of a reply (a talk in a list, "When", "Speakers"...).
@@ -83,6 +87,13 @@ pub struct Reply {
     pub buttons: Vec<LinkButton>,
     /// Buttons confbot answers, shown after the links.
     pub actions: Vec<ActionButton>,
+}
+
+/// A file a reply comes with (a picture), sent beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub bytes: Vec<u8>,
 }
 
 /// One page of a reply ([`Reply::page`]): which one, of how many.

@@ -159,7 +159,7 @@ const LAYERS: &[&[&str]] = &[
     &["domain", "ops"],
     &["store"],
     &["program"],
-    &["reply", "error", "ids", "clock"],
+    &["reply", "error", "ids", "clock", "picture"],
 ];
 
 /// Imports within a layer that the document allows: `serve` runs the bot; `/announce` reads the

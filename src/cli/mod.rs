@@ -1,4 +1,5 @@
-//! The command line: `import`, `check` and `ask` (serving on Discord comes with `serve`).
+//! The command line: `import`, `check`, `ask` and `render` (serving on Discord comes with
+//! `serve`).
 //!
 //! `ask` runs a core command and prints its reply as text, so anyone can try confbot without
 //! Discord. Each subcommand is a thin function: parse, call the library, print.
@@ -90,6 +91,11 @@ enum Command {
         #[arg(long, value_name = "ID")]
         application_id: Option<u64>,
     },
+    /// Draw a picture of the program (as `/schedule picture:true` does on Discord).
+    Render {
+        #[command(subcommand)]
+        picture: Render,
+    },
     /// Ask what an attendee would ask on Discord, and print the answer as text.
     Ask {
         /// Answer as if it were this time: `2021-05-04 10:55` (conference time) or RFC 3339.
@@ -145,6 +151,23 @@ enum Export {
 }
 
 #[derive(Subcommand)]
+enum Render {
+    /// A day's timetable as PNG (rooms as columns; a day of many rooms takes several files:
+    /// FILE, then FILE-2.png…), and its text on standard output.
+    Schedule {
+        /// The conference day (default: today, or the next conference day).
+        day: Option<NaiveDate>,
+        /// The picture to write.
+        #[arg(short, long, value_name = "FILE", default_value = "schedule.png")]
+        output: PathBuf,
+        /// Draw it as if it were this time (marked if within the day): `2021-05-04 10:55`
+        /// (conference time) or RFC 3339.
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Question {
     /// The next talks.
     Next {
@@ -177,6 +200,9 @@ pub fn run() -> anyhow::Result<()> {
         Command::Backup { file } => backup(&cli.db, &file),
         Command::Preview { from, to } => preview::preview(&cli.db, from.as_deref(), to.as_deref()),
         Command::Ask { at, question } => ask(&cli.db, at.as_deref(), question),
+        Command::Render {
+            picture: Render::Schedule { day, output, at },
+        } => render_schedule(&cli.db, day, &output, at.as_deref()),
         Command::Invite { application_id } => invite(application_id),
         Command::Status => status(&cli.db),
         Command::Doctor => doctor(&cli.db),
@@ -257,32 +283,29 @@ fn invite(application: Option<u64>) -> anyhow::Result<()> {
 /// `confbot export ics`: the talks as an iCalendar file, to a file or standard output.
 fn export_ics(db: &Path, talks: &[String], output: Option<&Path>) -> anyhow::Result<()> {
     let store = Store::open(db)?;
-    let ics = match commands::export::program_ics(&store, Utc::now(), talks) {
-        Ok(ics) => ics,
-        Err(CommandError::User(message)) => bail!("{message}"),
-        Err(CommandError::Internal(error)) => return Err(error),
-    };
-    write_out(output, &ics)
+    let ics = answered(commands::export::program_ics(&store, Utc::now(), talks))?;
+    write_out(&ics, output)
 }
 
-/// `confbot export feedback`: the feedback as CSV, to a file or standard output.
+/// `confbot export feedback`: the ratings and comments as CSV.
 fn export_feedback(db: &Path, output: Option<&Path>) -> anyhow::Result<()> {
     if !db.exists() {
         bail!("there is no database at {}", db.display());
     }
-    let csv = commands::feedback::export_csv(&Store::open(db)?)?;
-    write_out(output, &csv)
+    write_out(&commands::feedback::export_csv(&Store::open(db)?)?, output)
 }
 
-/// An export's text, into `output` or onto standard output.
-fn write_out(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
+/// An export to `output`, or to standard output.
+fn write_out(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
     match output {
         Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
         }
-        None => print!("{text}"),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
     }
-    Ok(())
 }
 
 /// Reads the program for `import`; warnings go to stderr (`check` lists them in its report).
@@ -436,13 +459,7 @@ pub(crate) fn open_store(db: &Path, program: Option<&Path>) -> anyhow::Result<St
 }
 
 fn ask(db: &Path, at: Option<&str>, question: Question) -> anyhow::Result<()> {
-    let (_, program) = config::offline_from_environment()?;
-    let store = open_store(db, program.as_deref())?;
-    let conference = store.conference()?.context("the database has no program")?;
-    let now = match at {
-        Some(at) => parse_at(at, conference.time_zone)?,
-        None => Utc::now(),
-    };
+    let (store, now) = offline(db, at)?;
     let result = match question {
         Question::Next { count, track } => {
             commands::next(&store, None, now, count, track.as_deref())
@@ -453,11 +470,53 @@ fn ask(db: &Path, at: Option<&str>, question: Question) -> anyhow::Result<()> {
         Question::Speaker { name } => commands::speaker(&store, &name.join(" ")),
         Question::Schedule { day } => commands::schedule(&store, now, day),
     };
+    print!("{}", text::render(&answered(result)?, now));
+    Ok(())
+}
+
+/// `confbot render schedule`: the pictures to `output` (the second and later beside it, as
+/// `-2.png`…), the text to standard output, then the files written.
+fn render_schedule(
+    db: &Path,
+    day: Option<NaiveDate>,
+    output: &Path,
+    at: Option<&str>,
+) -> anyhow::Result<()> {
+    let (store, now) = offline(db, at)?;
+    let (reply, pictures) = answered(commands::schedule_pictures(&store, now, day))?;
+    print!("{}", text::render(&reply, now));
+    for (i, picture) in pictures.iter().enumerate() {
+        let path = match i {
+            0 => output.to_path_buf(),
+            i => {
+                let stem = output.file_stem().unwrap_or_default().to_string_lossy();
+                output.with_file_name(format!("{stem}-{}.png", i + 1))
+            }
+        };
+        std::fs::write(&path, &picture.bytes)
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("Wrote {}.", path.display());
+    }
+    Ok(())
+}
+
+/// The store `ask` and `render` read (the bundled or `CONFBOT_PROGRAM` program if it has
+/// none), and the time they answer at: `--at`, or the clock's.
+fn offline(db: &Path, at: Option<&str>) -> anyhow::Result<(Store, DateTime<Utc>)> {
+    let (_, program) = config::offline_from_environment()?;
+    let store = open_store(db, program.as_deref())?;
+    let conference = store.conference()?.context("the database has no program")?;
+    let now = match at {
+        Some(at) => parse_at(at, conference.time_zone)?,
+        None => Utc::now(),
+    };
+    Ok((store, now))
+}
+
+/// A command's answer, or its user error as the CLI's error (printed as written).
+fn answered<T>(result: Result<T, CommandError>) -> anyhow::Result<T> {
     match result {
-        Ok(reply) => {
-            print!("{}", text::render(&reply, now));
-            Ok(())
-        }
+        Ok(answer) => Ok(answer),
         Err(CommandError::User(message)) => bail!("{message}"),
         Err(CommandError::Internal(error)) => Err(error),
     }

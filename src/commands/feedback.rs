@@ -153,27 +153,39 @@ fn distribution(feedback: &TalkFeedback) -> Text {
     )
 }
 
-/// `confbot export feedback`: one row per talk with feedback (talk id, title, rating count,
-/// average, then each comment in a column of its own), quoted as RFC 4180 says.
+/// `confbot export feedback`: the feedback as CSV for the organisers' speaker emails, naming
+/// nobody: a header, then a row per comment (`talk_id`, `title`, `ratings`, `average` to two
+/// decimals, `comment`), or one row without a comment for a talk rated but not commented on.
+/// A cell a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return) gets a leading `'`: comments are anyone's text.
 pub fn export_csv(store: &Store) -> anyhow::Result<String> {
-    let all = store.all_feedback()?;
-    let mut out = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(Vec::new());
-    out.write_record(["talk_id", "title", "ratings", "average", "comments..."])?;
-    for talk in &all {
-        let mut record = vec![
-            talk.talk_id.to_string(),
-            talk.title
-                .clone()
-                .unwrap_or_else(|| "(no longer in the program)".into()),
-            talk.ratings().to_string(),
-            talk.average().map_or(String::new(), |a| format!("{a:.2}")),
-        ];
-        record.extend(talk.comments.iter().cloned());
-        out.write_record(&record)?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(["talk_id", "title", "ratings", "average", "comment"])?;
+    for talk in store.all_feedback()? {
+        let ratings = talk.ratings().to_string();
+        let average = talk
+            .average()
+            .map(|a| format!("{a:.2}"))
+            .unwrap_or_default();
+        let title = talk.title.clone().unwrap_or_default();
+        let comments = match talk.comments.is_empty() {
+            true => vec![String::new()],
+            false => talk.comments,
+        };
+        for comment in &comments {
+            let row = [talk.talk_id.as_str(), &title, &ratings, &average, comment];
+            out.write_record(row.map(inert))?;
+        }
     }
     Ok(String::from_utf8(out.into_inner()?)?)
+}
+
+/// `cell`, so that no spreadsheet runs it as a formula.
+fn inert(cell: &str) -> String {
+    match cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        true => format!("'{cell}"),
+        false => cell.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -221,5 +233,51 @@ mod tests {
         );
         assert!(!shown.contains("UserId(2)"));
         assert!(comment(&store, now, UserId(2), &talk, "  ").is_err());
+    }
+
+    #[test]
+    fn the_csv_parses_back_with_commas_quotes_new_lines_and_formulas_inert() {
+        let store = testing::store();
+        let (vani, weihs) = (
+            TalkId::from("2021-05-04-1100-vani"),
+            TalkId::from("2021-05-04-1115-weihs"),
+        );
+        let at = testing::pdt(11, 20);
+        store.rate_talk(UserId(1), &vani, 2, at).unwrap();
+        store.rate_talk(UserId(1), &vani, 5, at).unwrap();
+        store.rate_talk(UserId(2), &vani, 4, at).unwrap();
+        store.rate_talk(UserId(2), &weihs, 3, at).unwrap();
+        let tricky = "Great, \"really\" great;\nsecond line";
+        store.add_comment(UserId(1), &vani, tricky, at).unwrap();
+        store
+            .add_comment(UserId(2), &vani, "=HYPERLINK(\"x\")", at)
+            .unwrap();
+        let gone = TalkId::from("gone-talk");
+        store
+            .add_comment(UserId(2), &gone, "no longer in the program", at)
+            .unwrap();
+
+        let csv = export_csv(&store).unwrap();
+        let rows: Vec<Vec<String>> = csv::Reader::from_reader(csv.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect();
+        let title = |t: &TalkId| store.talk(t).unwrap().unwrap().talk.title;
+        let row = |cells: [&str; 5]| cells.map(String::from).to_vec();
+        assert_eq!(
+            rows,
+            [
+                row([vani.as_str(), &title(&vani), "2", "4.50", tricky]),
+                row([
+                    vani.as_str(),
+                    &title(&vani),
+                    "2",
+                    "4.50",
+                    "'=HYPERLINK(\"x\")"
+                ]),
+                row([weihs.as_str(), &title(&weihs), "1", "3.00", ""]),
+                row(["gone-talk", "", "0", "", "no longer in the program"]),
+            ]
+        );
     }
 }

@@ -27,7 +27,7 @@ pub use about::about;
 pub use autocomplete::{day_choices, speaker_choices, talk_choices, track_choices};
 pub use next::{next, DEFAULT_COUNT, MAX_COUNT};
 pub use now::now;
-pub use schedule::{conference_days, schedule};
+pub use schedule::{conference_days, schedule, schedule_pictures};
 pub use search::search;
 pub use speaker::speaker;
 pub use talk::talk;

@@ -570,3 +570,18 @@ fn the_agenda_shows_each_talks_way_in_and_past_talks_recordings_never_a_do_not_r
         "Recorded: <https://media.example.org/v/rec>"
     );
 }
+
+#[test]
+fn the_schedule_as_pictures_comes_with_its_text_and_names_the_day() {
+    let day = NaiveDate::from_ymd_opt(2021, 5, 4);
+    let (reply, files) = schedule_pictures(&store(), pdt(9, 0), day).unwrap();
+    assert_eq!(reply, schedule(&store(), pdt(9, 0), day).unwrap());
+    let names: Vec<&str> = files.iter().map(|f| f.filename.as_str()).collect();
+    assert_eq!(names, ["schedule-2021-05-04.png"]);
+    assert!(files[0].bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let other = NaiveDate::from_ymd_opt(2021, 5, 5);
+    assert!(matches!(
+        schedule_pictures(&store(), pdt(9, 0), other),
+        Err(CommandError::User(_))
+    ));
+}

@@ -13,7 +13,7 @@
 use chrono::NaiveDate;
 
 use super::autocomplete::{day_choices, speaker_choices, talk_choices, track_choices};
-use super::pages::{answer, Visibility};
+use super::pages::{answer, answer_with_files, Visibility};
 use super::{Context, Error};
 use crate::commands;
 use crate::reply::limits;
@@ -123,13 +123,15 @@ async fn speaker(
     .await
 }
 
-/// A day's sessions and talks
+/// A day's sessions and talks, as text and, if you like, as a picture
 #[poise::command(slash_command)]
 async fn schedule(
     ctx: Context<'_>,
     #[description = "The conference day (default: today, or the next day of the conference)"]
     #[autocomplete = "day_choices"]
     day: Option<String>,
+    #[description = "Also as a timetable picture: rooms side by side, time down the side"]
+    picture: Option<bool>,
 ) -> Result<(), Error> {
     let day = match day.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         None => None,
@@ -141,13 +143,12 @@ async fn schedule(
             ),
         },
     };
-    answer(
-        ctx,
-        move |store, now| commands::schedule(store, now, day),
-        PER_PAGE,
-        Visibility::Private,
-    )
-    .await
+    let text = move |store: &_, now| commands::schedule(store, now, day);
+    if picture != Some(true) {
+        return answer(ctx, text, PER_PAGE, Visibility::Private).await;
+    }
+    let pictures = move |store: &_, now| commands::schedule_pictures(store, now, day);
+    answer_with_files(ctx, pictures, text, PER_PAGE, Visibility::Private).await
 }
 
 /// What confbot is, and the conference it knows

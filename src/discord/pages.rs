@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 use serenity::{
-    ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, EditInteractionResponse,
+    ComponentInteraction, CreateAttachment, CreateInteractionResponse,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, EditInteractionResponse,
 };
 
 use super::book::{Found, List, Recipe};
@@ -26,8 +26,9 @@ use super::render::{components, embed, no_mentions, without_page_buttons, Naviga
 use super::retry::while_rate_limited;
 use super::{Context, Data, Error};
 use crate::commands::CommandResult;
+use crate::error::CommandError;
 use crate::ids::{InteractionId, UserId};
-use crate::reply::{limits, truncate, PageTurn, Reply};
+use crate::reply::{limits, truncate, Attachment, PageTurn, Reply};
 use crate::store::Store;
 
 /// Who sees a reply (a per-command decision, documented in the README).
@@ -55,11 +56,32 @@ where
 {
     let command = Arc::new(command);
     let first = Arc::clone(&command);
+    let again = move |store: &Store, now| command(store, now);
+    let first = move |store: &Store, now| Ok((first(store, now)?, Vec::new()));
+    answer_with_files(ctx, first, again, per_page, visibility).await
+}
+
+/// As [`answer`], with files: the first answer is `first`'s reply and files (pictures), sent
+/// together; a long list's pages are `again`'s reply, computed again without the files,
+/// which stay on the message.
+pub async fn answer_with_files<F, G>(
+    ctx: Context<'_>,
+    first: G,
+    again: F,
+    per_page: usize,
+    visibility: Visibility,
+) -> Result<(), Error>
+where
+    F: Fn(&Store, DateTime<Utc>) -> CommandResult + Send + Sync + 'static,
+    G: FnOnce(&Store, DateTime<Utc>) -> Result<(Reply, Vec<Attachment>), CommandError>
+        + Send
+        + 'static,
+{
     let computing = ctx
         .data()
         .run(move |store, now| Ok((first(store, now)?, now)));
     let mut computing = std::pin::pin!(computing);
-    let (reply, asked_at) = match tokio::time::timeout(ANSWER_WITHIN, &mut computing).await {
+    let (answer, asked_at) = match tokio::time::timeout(ANSWER_WITHIN, &mut computing).await {
         Ok(answer) => answer?,
         Err(_) => {
             match visibility {
@@ -69,8 +91,9 @@ where
             computing.await?
         }
     };
-    let recipe = move |_| -> Recipe { Arc::new(move |store: &Store| command(store, asked_at)) };
-    deliver(ctx, reply, per_page, visibility, recipe).await
+    let again = Arc::new(again);
+    let recipe = move |_| -> Recipe { Arc::new(move |store: &Store| again(store, asked_at)) };
+    deliver(ctx, answer, per_page, visibility, recipe).await
 }
 
 /// Sends a short answer (one page) that only the person who asked sees: the common case of
@@ -98,12 +121,13 @@ pub async fn send(
     visibility: Visibility,
 ) -> Result<(), Error> {
     let recipe = |reply: Reply| -> Recipe { Arc::new(move |_: &Store| Ok(reply.clone())) };
-    deliver(ctx, reply, per_page, visibility, recipe).await
+    deliver(ctx, (reply, Vec::new()), per_page, visibility, recipe).await
 }
 
+/// Sends the first page of a reply, with its files.
 async fn deliver(
     ctx: Context<'_>,
-    reply: Reply,
+    (reply, files): (Reply, Vec<Attachment>),
     per_page: usize,
     visibility: Visibility,
     recipe: impl FnOnce(Reply) -> Recipe,
@@ -123,7 +147,12 @@ async fn deliver(
         );
         navigation(list, &ctx.command().qualified_name, 0, first.count)
     });
-    let message = CreateReply::default()
+    let message = files
+        .into_iter()
+        .fold(CreateReply::default(), |message, file| {
+            message.attachment(CreateAttachment::bytes(file.bytes, file.filename))
+        });
+    let message = message
         .embed(embed(&first.reply))
         .components(components(&first.reply, navigation.as_ref()))
         .ephemeral(visibility == Visibility::Private)

@@ -68,12 +68,32 @@ pub fn day_and_time(at: DateTime<Utc>, tz: Tz) -> Text {
 
 /// Up to five names; for more, four and how many others.
 pub fn people(people: &[Person]) -> Text {
+    let (shown, more) = named(people);
+    let names = Text::join(shown.iter().map(|p| Text::program(&p.name)), ", ");
+    match (people.len(), more) {
+        (0, _) => "speaker to be announced".into(),
+        (_, 0) => names,
+        (_, more) => names + format!(" and {more} more"),
+    }
+}
+
+/// [`people`] as plain text, for a picture (which has no Markdown to escape); nobody is
+/// written as nothing.
+pub fn people_line(people: &[Person]) -> String {
+    let (shown, more) = named(people);
+    let names: Vec<&str> = shown.iter().map(|p| p.name.as_str()).collect();
+    match more {
+        0 => names.join(", "),
+        more => format!("{} and {more} more", names.join(", ")),
+    }
+}
+
+/// The people a list names (up to five; of more, four) and how many it leaves out.
+fn named(people: &[Person]) -> (&[Person], usize) {
     const SHOWN: usize = 4;
-    let names = |n: usize| Text::join(people.iter().take(n).map(|p| Text::program(&p.name)), ", ");
     match people.len() {
-        0 => "speaker to be announced".into(),
-        n if n > SHOWN + 1 => names(SHOWN) + format!(" and {} more", n - SHOWN),
-        n => names(n),
+        n if n > SHOWN + 1 => (&people[..SHOWN], n - SHOWN),
+        _ => (people, 0),
     }
 }
 

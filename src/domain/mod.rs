@@ -8,6 +8,7 @@
 //! - `format.rs`: how times, talks and people are written, as typed parts of a `Text`.
 //! - `ics.rs`: iCalendar files.
 //! - `stage.rs`: on stage now, what a room's voice status or stage topic says and when to set it.
+//! - `timetable.rs`: the day as a picture: which column each session goes in.
 //! - `ports.rs`: what confbot sends to Discord and how it fails (`Poster`, `DirectMessenger`,
 //!   `EventPublisher`, `StageBoard`), implemented by `discord/` and by fakes in tests.
 
@@ -20,3 +21,4 @@ pub mod ports;
 pub mod qa;
 pub mod rooms;
 pub mod stage;
+pub mod timetable;

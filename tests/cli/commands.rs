@@ -476,41 +476,94 @@ fn status_counts_the_dm_reminders_due_in_the_next_day_one_per_person_and_instant
 }
 
 #[test]
-fn export_feedback_writes_csv_that_parses_back_with_commas_quotes_and_new_lines_intact() {
+fn render_schedule_writes_the_day_as_a_png_and_prints_its_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let picture = dir.path().join("day.png");
+    let render = |at: &str| {
+        let out = stdout(&confbot(
+            &db,
+            &[
+                "render",
+                "schedule",
+                "2021-05-04",
+                "-o",
+                picture.to_str().unwrap(),
+                "--at",
+                at,
+            ],
+        ));
+        (out, std::fs::read(&picture).unwrap())
+    };
+    let (out, bytes) = render("2021-05-04 11:30");
+    assert!(out.contains("ICLR 2021 · Tuesday 4 May 2021"), "{out}");
+    assert!(out.contains("Iterated learning for emergent systematicity in VQA"));
+    assert!(
+        out.contains(&format!("Wrote {}.", picture.display())),
+        "{out}"
+    );
+    let mut decoder = zune_png::PngDecoder::new(std::io::Cursor::new(bytes.clone()));
+    decoder.decode_raw().expect("a PNG");
+    let (width, height) = decoder.dimensions().unwrap();
+    // One column (the day's one track), the gutter and margin; 11:00 to 14:00 at 2 px a minute.
+    assert_eq!((width, height), (56 + 220 + 12, 52 + 26 + 180 * 2 + 12));
+    assert_eq!(
+        render("2021-05-04 11:30").1,
+        bytes,
+        "the same day, the same bytes"
+    );
+    assert_ne!(
+        render("2021-05-04 12:30").1,
+        bytes,
+        "the current time moved"
+    );
+
+    let elsewhere = dir.path().join("none.png");
+    let refused = confbot(
+        &db,
+        &[
+            "render",
+            "schedule",
+            "2021-05-09",
+            "-o",
+            elsewhere.to_str().unwrap(),
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no sessions on Sun 9 May 2021"));
+    assert!(!elsewhere.exists());
+}
+
+#[test]
+fn export_feedback_writes_csv_naming_nobody() {
     use confbot::ids::UserId;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
-    stdout(&confbot(&db, &["ask", "now"]));
+    let missing = confbot(&db, &["export", "feedback"]);
+    assert!(!missing.status.success(), "no database, no export");
+    stdout(&confbot(&db, &["import", "data/iclr2021-tue-4-may.json"]));
     let store = Store::open(&db).unwrap();
-    let program = confbot::bundled_program().unwrap().program;
-    let talk = program.sessions()[0].talks[0].id.clone();
-    let now = chrono::Utc::now();
-    store.rate_talk(UserId(1), &talk, 5, now).unwrap();
-    store.rate_talk(UserId(2), &talk, 2, now).unwrap();
-    let tricky = "Great, \"really\" great\nsecond line";
-    store.add_comment(UserId(1), &talk, tricky, now).unwrap();
-    store.add_comment(UserId(2), &talk, "ok", now).unwrap();
+    let at = chrono::Utc::now();
+    let vani = "2021-05-04-1100-vani";
+    store.rate_talk(UserId(7), &vani.into(), 4, at).unwrap();
+    store
+        .add_comment(UserId(7), &vani.into(), "Clear, and \"fun\"", at)
+        .unwrap();
     drop(store);
-
     let file = dir.path().join("feedback.csv");
     stdout(&confbot(
         &db,
         &["export", "feedback", "-o", file.to_str().unwrap()],
     ));
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(&file)
-        .unwrap();
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let mut reader = csv::Reader::from_path(&file).unwrap();
     assert_eq!(
-        header,
-        ["talk_id", "title", "ratings", "average", "comments..."]
+        reader.headers().unwrap(),
+        vec!["talk_id", "title", "ratings", "average", "comment"]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1);
-    let row: Vec<&str> = rows[0].iter().collect();
-    assert_eq!(row[0], talk.as_str());
-    assert_eq!(&row[2..], ["2", "3.50", tricky, "ok"]);
-    let printed = stdout(&confbot(&db, &["export", "feedback"]));
-    assert_eq!(printed, std::fs::read_to_string(&file).unwrap());
+    assert_eq!(&rows[0][0], vani);
+    assert_eq!((&rows[0][2], &rows[0][3]), ("1", "4.00"));
+    assert_eq!(&rows[0][4], "Clear, and \"fun\"");
+    assert!(!std::fs::read_to_string(&file).unwrap().contains('7'));
 }

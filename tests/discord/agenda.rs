@@ -616,6 +616,13 @@ async fn forget_me_asks_first_then_leaves_no_row_that_names_the_user() {
         .ask_question(thread.id, None, user, "Does it scale?", pdt(10, 51))
         .unwrap();
     bot.store.toggle_vote(question, user).unwrap();
+    // A rating and a comment of a talk.
+    bot.store
+        .rate_talk(user, &"a1".into(), 5, pdt(10, 52))
+        .unwrap();
+    bot.store
+        .add_comment(user, &"a1".into(), "Loved it", pdt(10, 52))
+        .unwrap();
 
     let handle = bot
         .fake
@@ -640,6 +647,10 @@ async fn forget_me_asks_first_then_leaves_no_row_that_names_the_user() {
         "{said}"
     );
     assert!(said.contains("1 question you asked"), "{said}");
+    assert!(
+        said.contains("1 rating") && said.contains("1 comment"),
+        "{said}"
+    );
 
     // Every column of every table, read straight from the database file.
     let conn = rusqlite::Connection::open(&path).unwrap();

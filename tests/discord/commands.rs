@@ -493,3 +493,49 @@ async fn every_autocomplete_suggests_something_for_an_empty_value() {
     bot.fake.assert_no_violations();
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn schedule_as_a_picture_attaches_a_png_beside_the_text_version_and_pings_nobody() {
+    let program = bundled_program();
+    let mut sessions = program.sessions().to_vec();
+    sessions[0].talks[0].title = "@everyone \u{202E}look\u{200B} 🦀".into();
+    let program = Program::new(program.conference().clone(), sessions).unwrap();
+    let bot = TestBot::start_with(program, Arc::new(FixedClock(pdt(11, 20))), Mode::Proxy).await;
+    let day = ("day", json!("2021-05-04"));
+    let handle = bot
+        .fake
+        .send_command(
+            IDS.attendee,
+            IDS.general,
+            "schedule",
+            [day.clone(), ("picture", json!(true))],
+        )
+        .await;
+    let response = handle.response().await;
+    let message = handle.original().expect("the answer is a message");
+    assert_eq!(message.attachments.len(), 1);
+    assert_eq!(
+        message.attachments[0].size as usize,
+        response.files[0].bytes.len()
+    );
+    assert!(response.is_ephemeral());
+    let names: Vec<&str> = response.files.iter().map(|f| f.filename.as_str()).collect();
+    assert_eq!(names, ["schedule-2021-05-04.png"]);
+    let mut png = zune_png::PngDecoder::new(std::io::Cursor::new(response.files[0].bytes.clone()));
+    png.decode_raw()
+        .expect("a PNG an independent decoder reads");
+    assert_eq!(
+        png.dimensions(),
+        Some((56 + 220 + 12, 52 + 26 + 180 * 2 + 12))
+    );
+    // The text version comes with it, the same as without the picture.
+    let text = bot.attendee_runs("schedule", [day]).await;
+    assert!(text.files.is_empty());
+    assert_eq!(response.embeds, text.embeds);
+    let listed = fields(&response.embeds[0]);
+    assert!(listed[0].1.contains("@everyone"), "{listed:?}");
+    let mentions = response.allowed_mentions.expect("always set");
+    assert_eq!(mentions["parse"], json!([]), "{mentions}");
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}

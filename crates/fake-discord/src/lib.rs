@@ -84,7 +84,8 @@ use tokio::task::JoinHandle;
 
 pub use faults::{Bucket, Fault};
 pub use model::Ids;
-pub use state::{InteractionResponse, RecordedRequest, Rule, UploadedFile, Violation};
+pub use model::UploadedFile;
+pub use state::{InteractionResponse, RecordedRequest, Rule, Violation};
 
 use crate::model::MessageRec;
 use crate::session::intents;
@@ -810,6 +811,7 @@ impl FakeDiscord {
             interaction: None,
             thread: None,
             deleted: false,
+            files: Vec::new(),
         };
         self.shared.update(|w| {
             assert!(

@@ -647,6 +647,13 @@ pub(crate) fn current_user(bot: &UserRec) -> Value {
     checked::<serenity::model::user::CurrentUser>("current user", u)
 }
 
+/// A file the bot uploaded with a request (a `files[n]` part of a multipart body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedFile {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
 /// What the fake stores of a message; rendered by [`message`].
 #[derive(Debug, Clone)]
 pub(crate) struct MessageRec {
@@ -672,6 +679,8 @@ pub(crate) struct MessageRec {
     /// The thread started from this message.
     pub(crate) thread: Option<ChannelId>,
     pub(crate) deleted: bool,
+    /// The files uploaded with it, each with its attachment id.
+    pub(crate) files: Vec<(u64, UploadedFile)>,
 }
 
 /// Normalizes a request embed into the embed Discord returns (it adds `type: rich`).
@@ -761,7 +770,14 @@ pub(crate) fn message(
         "mention_everyone": everyone,
         "mentions": mentions,
         "mention_roles": mention_roles,
-        "attachments": [],
+        "attachments": m.files.iter().map(|(id, file)| json!({
+            "id": id.to_string(),
+            "filename": file.filename,
+            "size": file.bytes.len(),
+            // Served by the fake's CDN route, as a user's uploads are.
+            "url": format!("/attachments/{id}/{}", file.filename),
+            "proxy_url": format!("/attachments/{id}/{}", file.filename),
+        })).collect::<Vec<_>>(),
         "embeds": m.embeds,
         "pinned": m.pinned,
         "type": if m.interaction.is_some() { 20 } else { 0 },

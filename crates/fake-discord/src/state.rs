@@ -92,7 +92,7 @@ pub struct InteractionResponse {
     /// The whole `data` object.
     pub data: Value,
     /// The files uploaded with it.
-    pub files: Vec<UploadedFile>,
+    pub files: Vec<crate::model::UploadedFile>,
     /// From the dispatch of the interaction to the arrival of this callback.
     pub latency: Duration,
 }
@@ -198,13 +198,6 @@ impl GlobalLimit {
         self.recent.push_back(now);
         None
     }
-}
-
-/// A file the bot uploaded with a request (a `files[n]` part of a multipart body).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UploadedFile {
-    pub filename: String,
-    pub bytes: Vec<u8>,
 }
 
 /// A file a user attached to an attachment option.

@@ -114,7 +114,7 @@ pub(super) async fn callback(
                 .cloned(),
             choices: list("choices"),
             data: data.clone(),
-            files,
+            files: files.clone(),
             latency: arrived.duration_since(it.dispatched),
         };
         let channel = it.channel_id;
@@ -134,6 +134,7 @@ pub(super) async fn callback(
                     Some(interaction_id),
                 );
                 m.flags |= ephemeral_or_loading(flags);
+                m.files = files.into_iter().map(|f| (shared.next_id(), f)).collect();
                 w.interactions[i].original = Some(m.id);
                 w.push_message(m);
             }
@@ -263,6 +264,7 @@ pub(super) async fn create_followup(
     State(shared): State<Arc<Shared>>,
     Path((webhook_id, token)): Path<(u64, String)>,
     Extension(Body(body)): Extension<Body>,
+    Extension(Files(files)): Extension<Files>,
 ) -> Answer {
     let id = shared.next_id();
     shared.update(|w| {
@@ -294,6 +296,7 @@ pub(super) async fn create_followup(
         let it = &w.interactions[i];
         let mut m = new_message(&shared, it.channel_id, Ids::FIXED.bot, &body, Some(it.id));
         m.id = id;
+        m.files = files.into_iter().map(|f| (shared.next_id(), f)).collect();
         w.interactions[i].followups.push(id);
         w.interactions[i].answer_seen();
         let json = w.message_json(&m);

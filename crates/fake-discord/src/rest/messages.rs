@@ -52,6 +52,7 @@ pub(crate) fn new_message(
         interaction,
         thread: None,
         deleted: false,
+        files: Vec::new(),
     };
     apply_fields(&mut m, body);
     m

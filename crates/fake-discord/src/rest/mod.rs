@@ -48,19 +48,23 @@ pub(crate) struct Body(pub(crate) Value);
 
 /// The files of a multipart request (`files[n]` parts), in order.
 #[derive(Clone, Default)]
-pub(crate) struct Files(pub(crate) Vec<crate::state::UploadedFile>);
+pub(crate) struct Files(pub(crate) Vec<crate::model::UploadedFile>);
 
 /// Routes where the fake takes files as `multipart/form-data` (the JSON body in a
-/// `payload_json` part) and records them: interaction responses.
+/// `payload_json` part) and records them: interaction responses and follow-ups.
 fn takes_files(route: &str) -> bool {
-    route == "/interactions/{interaction_id}/{interaction_token}/callback"
+    matches!(
+        route,
+        "/interactions/{interaction_id}/{interaction_token}/callback"
+            | "/webhooks/{webhook_id}/{webhook_token}"
+    )
 }
 
 /// A `multipart/form-data` body as Discord reads it: its `payload_json` part and its files.
 fn parse_multipart(
     content_type: &str,
     bytes: &[u8],
-) -> Result<(Option<Value>, Vec<crate::state::UploadedFile>), String> {
+) -> Result<(Option<Value>, Vec<crate::model::UploadedFile>), String> {
     let boundary = content_type
         .split(';')
         .find_map(|p| p.trim().strip_prefix("boundary="))
@@ -100,7 +104,7 @@ fn parse_multipart(
         if name == "payload_json" {
             payload = Some(serde_json::from_slice(body).map_err(|e| e.to_string())?);
         } else if name.starts_with("files[") {
-            files.push(crate::state::UploadedFile {
+            files.push(crate::model::UploadedFile {
                 filename: param("filename").ok_or("a file part without a filename")?,
                 bytes: body.to_vec(),
             });
