@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use super::feedback::headline;
 use super::{conference, CommandResult};
 use crate::domain::format::day_and_time;
+use crate::ids::GuildId;
 use crate::reply::{truncate, Reply, Text};
 use crate::store::Store;
 use crate::text;
@@ -14,16 +15,30 @@ use crate::text;
 /// Rows in each list.
 const SHOWN: usize = 5;
 
-/// The stats at `now` (the bot's time), with `hours` of interactions as `ops::activity` counted
-/// them in real time (a rehearsal's clock runs elsewhere).
-pub fn stats(store: &Store, now: DateTime<Utc>, hours: &[(DateTime<Utc>, u32)]) -> CommandResult {
+/// The share of a room's seats bookmarked from which a talk is marked likely to overflow: not
+/// everyone who comes bookmarks, so four in five seats bookmarked already fills the room.
+const OVERFLOW_SHARE: f64 = 0.8;
+
+/// Whether `bookmarks` for a room of `capacity` seats means people will be turned away.
+pub fn likely_to_overflow(bookmarks: u32, capacity: u32) -> bool {
+    f64::from(bookmarks) >= OVERFLOW_SHARE * f64::from(capacity)
+}
+
+/// `guild`'s stats at `now` (the bot's time), with `hours` of interactions as `ops::activity`
+/// counted them in real time (a rehearsal's clock runs elsewhere).
+pub fn stats(
+    store: &Store,
+    guild: GuildId,
+    now: DateTime<Utc>,
+    hours: &[(DateTime<Utc>, u32)],
+) -> CommandResult {
     let tz = conference(store)?.time_zone;
     let lines = |items: Vec<Text>| match items.is_empty() {
         true => Text::from("None yet."),
         false => Text::join(items, "\n"),
     };
     let bookmarked = store
-        .most_bookmarked(now, SHOWN)?
+        .most_bookmarked(guild, now, SHOWN)?
         .into_iter()
         .map(|b| {
             text![
@@ -33,6 +48,13 @@ pub fn stats(store: &Store, now: DateTime<Utc>, hours: &[(DateTime<Utc>, u32)]) 
                 day_and_time(b.starts_at, tz),
                 match &b.room {
                     Some(room) => text![" · ", Text::program(truncate(room, 40))],
+                    None => Text::from(""),
+                },
+                match b.capacity {
+                    Some(seats) if likely_to_overflow(b.bookmarks, seats) => {
+                        Text::from(format!(" · ⚠ likely to overflow ({seats} seats)"))
+                    }
+                    Some(seats) => Text::from(format!(" · {seats} seats")),
                     None => Text::from(""),
                 }
             ]
@@ -118,13 +140,35 @@ mod tests {
                 .unwrap();
         }
         store.set_bookmark(UserId(1), &talks[0], 10, now).unwrap();
-        let reply = stats(&store, now, &[]).unwrap();
+        let guild = GuildId(1);
+        let room = program.sessions()[0].slot.place().unwrap().to_string();
+        let seats = crate::store::RoomChange {
+            capacity: Some(3),
+            ..Default::default()
+        };
+        store.change_room(guild, &room, &seats).unwrap();
+        let reply = stats(&store, guild, now, &[]).unwrap();
         let most = reply.fields[0].value.discord();
         let lines: Vec<&str> = most.lines().collect();
         assert_eq!(lines.len(), 2, "{most}");
         assert!(lines[0].starts_with("**3** · "), "{most}");
+        assert!(
+            lines[0].ends_with("⚠ likely to overflow (3 seats)"),
+            "{most}"
+        );
         assert!(lines[1].starts_with("**1** · "), "{most}");
+        assert!(lines[1].ends_with(" · 3 seats"), "{most}");
+        // Elsewhere nobody said how many the room holds.
+        let elsewhere = stats(&store, GuildId(2), now, &[]).unwrap();
+        assert!(!elsewhere.fields[0].value.discord().contains("seats"));
         assert_eq!(reply.fields[1].value.discord(), "None yet.");
+    }
+
+    #[test]
+    fn four_in_five_seats_bookmarked_is_likely_to_overflow() {
+        assert!(likely_to_overflow(80, 100));
+        assert!(!likely_to_overflow(79, 100));
+        assert!(likely_to_overflow(1, 1));
     }
 
     #[test]

@@ -64,8 +64,9 @@ async fn summary(
 pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     // People's activity is counted in real time (`observe.rs`).
     let hours = activity().per_hour(chrono::Utc::now());
+    let guild = super::guild(ctx);
     run_private(ctx, move |store, now| {
-        crate::commands::stats::stats(store, now, &hours)
+        crate::commands::stats::stats(store, guild, now, &hours)
     })
     .await
 }

@@ -132,6 +132,9 @@ async fn room(
     #[description = "Post each talk into its chat as it starts"]
     #[rename = "now-posts"]
     now_posts: Option<bool>,
+    #[description = "How many people it holds (for /stats: talks likely to overflow)"]
+    #[min = 1]
+    capacity: Option<u32>,
     #[description = "Forget all of this room's settings"] clear: Option<bool>,
 ) -> Result<(), Error> {
     let guild = guild(ctx);
@@ -141,6 +144,7 @@ async fn room(
         voice: voice.as_ref().map(picked),
         chat: chat.as_ref().map(picked),
         now_posts,
+        capacity,
         clear: clear.unwrap_or(false),
     };
     run_private(ctx, move |store, _| {

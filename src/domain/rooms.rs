@@ -231,6 +231,7 @@ mod tests {
             name: "Hall A".into(),
             stream: Some(link("https://server.example.org/")),
             now_posts: false,
+            capacity: None,
         });
         assert_eq!(
             stream(&rooms, &talk, &session),

@@ -18,6 +18,8 @@ pub struct RoomSetting {
     /// Overrides the program's stream for this room.
     pub stream: Option<Link>,
     pub now_posts: bool,
+    /// How many people it holds, if an admin said.
+    pub capacity: Option<u32>,
 }
 
 /// What `/setup room` changes for one room; `None` leaves a setting as it is.
@@ -28,6 +30,7 @@ pub struct RoomChange {
     pub voice: Option<(ChannelId, bool)>,
     pub chat: Option<ChannelId>,
     pub now_posts: Option<bool>,
+    pub capacity: Option<u32>,
 }
 
 impl Store {
@@ -46,15 +49,17 @@ impl Store {
         }
         self.conn()
             .execute(
-                "INSERT INTO room_places (guild_id, name, stream, now_posts)
-                 VALUES (?1, ?2, ?3, coalesce(?4, 0))
+                "INSERT INTO room_places (guild_id, name, stream, now_posts, capacity)
+                 VALUES (?1, ?2, ?3, coalesce(?4, 0), ?5)
                  ON CONFLICT (guild_id, name) DO UPDATE SET
-                     stream = coalesce(?3, stream), now_posts = coalesce(?4, now_posts)",
+                     stream = coalesce(?3, stream), now_posts = coalesce(?4, now_posts),
+                     capacity = coalesce(?5, capacity)",
                 params![
                     guild_id,
                     name,
                     change.stream.as_ref().map(Link::as_str),
-                    change.now_posts
+                    change.now_posts,
+                    change.capacity
                 ],
             )
             .context("changing a room's settings")?;
@@ -78,13 +83,15 @@ impl Store {
     pub fn room_settings(&self, guild_id: GuildId) -> anyhow::Result<Vec<RoomSetting>> {
         let conn = self.read();
         let mut stmt = conn.prepare_cached(
-            "SELECT name, stream, now_posts FROM room_places WHERE guild_id = ?1 ORDER BY name",
+            "SELECT name, stream, now_posts, capacity FROM room_places WHERE guild_id = ?1
+             ORDER BY name",
         )?;
         let rows = stmt.query_map([guild_id], |r| {
             Ok(RoomSetting {
                 name: r.get(0)?,
                 stream: link_at(r, 1)?,
                 now_posts: r.get(2)?,
+                capacity: r.get(3)?,
             })
         })?;
         rows.collect::<Result<_, _>>()
@@ -139,6 +146,7 @@ mod tests {
             voice: Some((ChannelId(7), true)),
             chat: Some(ChannelId(8)),
             now_posts: None,
+            capacity: Some(300),
         };
         store.change_room(guild, "Hall A", &change).unwrap();
         let posts = RoomChange {
@@ -152,7 +160,8 @@ mod tests {
             [RoomSetting {
                 name: "Hall A".into(),
                 stream: Some(stream),
-                now_posts: true
+                now_posts: true,
+                capacity: Some(300),
             }]
         );
         assert_eq!(places.voices[0].channel_id, ChannelId(7));

@@ -40,6 +40,8 @@ pub struct RoomRequest {
     pub voice: Option<Picked>,
     pub chat: Option<Picked>,
     pub now_posts: Option<bool>,
+    /// How many people the room holds (1 or more), for `/stats`.
+    pub capacity: Option<u32>,
     pub clear: bool,
 }
 
@@ -125,11 +127,15 @@ fn checked(request: &RoomRequest) -> Result<RoomChange, CommandError> {
             " is not a text or announcement channel."
         ]),
     };
+    if request.capacity == Some(0) {
+        user_error!("`capacity`: a room holds at least one person.");
+    }
     Ok(RoomChange {
         stream,
         voice,
         chat,
         now_posts: request.now_posts,
+        capacity: request.capacity,
     })
 }
 
@@ -155,6 +161,14 @@ fn place_line(rooms: &Rooms, name: &str) -> Option<Text> {
     }
     if places.settings.iter().any(|s| same(&s.name) && s.now_posts) {
         parts.push("now-on-stage posts".into());
+    }
+    if let Some(capacity) = places
+        .settings
+        .iter()
+        .find(|s| same(&s.name))
+        .and_then(|s| s.capacity)
+    {
+        parts.push(format!("holds {capacity}").into());
     }
     (!parts.is_empty()).then(|| Text::join(parts, " · "))
 }
@@ -213,11 +227,12 @@ mod tests {
             }),
             now_posts: Some(true),
             clear: false,
+            capacity: Some(120),
         };
         let reply = set_room(&store, GuildId(1), &request).unwrap();
         assert_eq!(
             reply.description.discord(),
-            "watch <https://youtu.be/live> (this server's) · stage <#5> · chat <#6> · now-on-stage posts"
+            "watch <https://youtu.be/live> (this server's) · stage <#5> · chat <#6> · now-on-stage posts · holds 120"
         );
         let shown = show(&store, GuildId(1)).unwrap().discord();
         assert!(shown.contains("stage <#5>"), "{shown}");
