@@ -2,6 +2,8 @@
 //! jobs share.
 //!
 //! - `agenda.rs`: bookmarks and reminder minutes.
+//! - `budget.rs`: the one budget of requests confbot makes on its own (Discord's global limit),
+//!   its priorities, and the rule that sends a crowded instant's reminders early.
 //! - `qa.rs`: Q&A subjects, thread names and intros, recording an opened thread, button ids.
 //! - `mirror.rs`: the Events tab mirror's decisions (`draft`, `plan`, `reconcile`).
 //! - `format.rs`: how times, talks and people are written, as typed parts of a `Text`.
@@ -10,6 +12,7 @@
 //!   `EventPublisher`), implemented by `discord/` and by fakes in tests.
 
 pub mod agenda;
+pub mod budget;
 pub mod format;
 pub mod ics;
 pub mod mirror;

@@ -84,6 +84,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/15-outbox/up.sql")),
         M::up(include_str!("../../migrations/16-digests/up.sql")),
         M::up(include_str!("../../migrations/17-mirror-repairs/up.sql")),
+        M::up(include_str!("../../migrations/21-dm-channels-ahead/up.sql")),
     ])
 });
 
