@@ -210,31 +210,11 @@ pub(super) async fn create_dm(
                     .violation(Rule::Request, "a DM with a user the guild does not have"),
             );
         };
-        if let Some(existing) = w
-            .channels
-            .iter()
-            .find(|c| c.kind == 1 && c.owner_id == Some(recipient))
-        {
-            return ok(w.channel_json(existing));
-        }
-        let dm = ChannelRec {
-            id: new_id,
-            kind: 1,
-            name: String::new(),
-            parent_id: None,
-            position: 0,
-            owner_id: Some(recipient),
-            archived: false,
-            locked: false,
-            invitable: false,
-            auto_archive_duration: 0,
-            created: model::now_iso(),
-            message_count: 0,
-            members: Vec::new(),
-        };
-        let json = w.channel_json(&dm);
-        w.channels.push(dm);
-        ok(json)
+        let dm = w.dm_channel_with(recipient, new_id);
+        ok(w.channel_json(
+            w.channel(dm)
+                .expect("the DM channel was just found or made"),
+        ))
     })
 }
 
