@@ -19,8 +19,8 @@
 //!
 //! There is one pacer per bot, shared by the ticks' poster and the posters commands make
 //! (`/announce test`, `/qa open`). Channel announcements are never queued behind DMs: the DM
-//! tick has at most two requests in flight (`jobs/reminders`), so an announcement waits for
-//! at most the two slots they hold, however many DMs are due.
+//! tick has at most four requests in flight (`jobs/reminders`), so an announcement waits for
+//! at most the four slots they hold, however many DMs are due.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
@@ -33,7 +33,7 @@ use crate::ids::ChannelId;
 pub use crate::domain::budget::{Priority, SPACING};
 
 /// How long the timeline must have had no request due before one done ahead takes a slot: a
-/// keynote's DMs, two or more in flight, never leave a gap this long.
+/// keynote's DMs, four in flight, never leave a gap this long.
 pub const QUIET: Duration = Duration::from_millis(250);
 /// How long every sender pauses after a 429.
 pub const PAUSE_ON_429: Duration = Duration::from_secs(1);
