@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use crate::domain::budget::Priority;
 use crate::domain::ports::{
     DirectMessage, DirectMessenger, DmError, NewThread, Outgoing, PostError, Poster,
 };
@@ -111,6 +112,7 @@ pub struct FakeMessenger {
     pub opened: Mutex<Vec<UserId>>,
     pub sent: Mutex<Vec<DirectMessage>>,
     errors: Mutex<Vec<DmError>>,
+    open_errors: Mutex<Vec<DmError>>,
 }
 
 impl FakeMessenger {
@@ -121,13 +123,25 @@ impl FakeMessenger {
         }
     }
 
+    /// Answers the next opens of a DM channel with `errors`.
+    pub fn failing_to_open(errors: Vec<DmError>) -> FakeMessenger {
+        FakeMessenger {
+            open_errors: Mutex::new(errors),
+            ..FakeMessenger::default()
+        }
+    }
+
     pub fn sent(&self) -> Vec<DirectMessage> {
         self.sent.lock().unwrap().clone()
     }
 }
 
 impl DirectMessenger for FakeMessenger {
-    async fn open_dm(&self, user: UserId) -> Result<ChannelId, DmError> {
+    async fn open_dm(&self, user: UserId, _: Priority) -> Result<ChannelId, DmError> {
+        let mut errors = self.open_errors.lock().unwrap();
+        if !errors.is_empty() {
+            return Err(errors.remove(0));
+        }
         self.opened.lock().unwrap().push(user);
         Ok(ChannelId(5000 + user.get()))
     }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use crate::domain::budget::Budget;
 use crate::ids::GuildId;
 use crate::jobs::delivery::Rules;
 use crate::jobs::Settings as JobSettings;
@@ -168,6 +169,11 @@ fn job_settings<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<JobSett
             leads: leads.unwrap_or(defaults.rules.leads),
             grace: grace.unwrap_or(defaults.rules.grace),
             retry_within: defaults.rules.retry_within,
+            budget: Budget {
+                tick: tick_seconds
+                    .map_or(defaults.rules.budget.tick, |s| TimeDelta::seconds(s.into())),
+                ..defaults.rules.budget
+            },
         },
         channel: vars.id("CONFBOT_ANNOUNCE_CHANNEL_ID", "a channel id")?,
         tick_seconds: tick_seconds.unwrap_or(defaults.tick_seconds),

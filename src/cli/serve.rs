@@ -41,6 +41,8 @@ pub fn serve(db: &Path) -> anyhow::Result<()> {
         let real = announce.rules.retry_within.num_milliseconds() as f64;
         announce.rules.retry_within =
             chrono::TimeDelta::milliseconds((real * config.rehearse_speed) as i64);
+        // So are the pacer's slots, which the plan of crowded reminders counts.
+        announce.rules.budget = announce.rules.budget.scaled(config.rehearse_speed);
     }
     let clock: Arc<dyn Clock> = match &rehearsal {
         Some(clock) => clock.clone(),

@@ -175,25 +175,30 @@ pub fn pending(store: &Store, guild: GuildId, rules: &Rules, now: DateTime<Utc>)
 }
 
 /// The DM reminders due in the next 24 hours, by instant (`confbot status`): they are the
-/// attendees', not a server's.
+/// attendees', not a server's. Overdue ones not yet sent count too: the next tick sends them.
 pub fn pending_dms(store: &Store, now: DateTime<Utc>) -> CommandResult {
     const SHOWN: usize = 10;
     let tz = conference(store)?.time_zone;
-    let due = store.dms_due(now, now + TimeDelta::days(1))?;
+    let until = now + TimeDelta::days(1);
+    // A reminder comes at most two hours before its talk.
+    let due = store.reminder_crowds(until, now, until + TimeDelta::hours(2))?;
     let reply = Reply::new("Next DM reminders");
     if due.is_empty() {
         return Ok(reply.description("None in the next 24 hours."));
     }
-    let people: usize = due.iter().map(|d| d.people).sum();
-    let fields = due.iter().take(SHOWN).map(|d| crate::reply::Field {
-        name: text![day_and_time(d.at, tz), " · ", stamp(d.at, Style::Relative)],
-        value: text![match d.people {
-            1 => "1 person".to_string(),
-            n => format!("{n} people"),
-        }],
-        inline: false,
-        talks: Vec::new(),
-    });
+    let people: usize = due.iter().map(|(_, people)| people).sum();
+    let fields = due
+        .iter()
+        .take(SHOWN)
+        .map(|(at, people)| crate::reply::Field {
+            name: text![day_and_time(*at, tz), " · ", stamp(*at, Style::Relative)],
+            value: text![match people {
+                1 => "1 person".to_string(),
+                n => format!("{n} people"),
+            }],
+            inline: false,
+            talks: Vec::new(),
+        });
     Ok(reply
         .description(format!(
             "{people} in the next 24 hours, at {} instants.",

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use serenity::{FullEvent, GuildId, Http, HttpError, ScheduledEventId, UserId};
 use tokio::sync::OnceCell;
 
-use super::poster::{describe, error_code, SerenityPoster};
+use super::poster::{describe, error_code, SerenityPoster, Slot};
 use super::retry::is_transient;
 use super::{Data, Error};
 use crate::commands::mirror::{interested, not_interested};
@@ -50,7 +50,7 @@ impl SerenityEvents {
         self.me
             .get_or_try_init(|| async {
                 self.poster
-                    .paced(None, self.http.get_current_user())
+                    .paced(Slot::Due, self.http.get_current_user())
                     .await
                     .map(|u| u.id)
                     .map_err(|e| event_error(&e))
@@ -93,7 +93,7 @@ impl EventPublisher for SerenityEvents {
         let events = self
             .poster
             .paced(
-                None,
+                Slot::Due,
                 self.http.get_scheduled_events(GuildId::from(guild), false),
             )
             .await
@@ -109,7 +109,7 @@ impl EventPublisher for SerenityEvents {
         let body = body(draft, false);
         self.poster
             .paced(
-                None,
+                Slot::Due,
                 self.http
                     .create_scheduled_event(GuildId::from(guild), &body, None),
             )
@@ -146,7 +146,7 @@ impl EventPublisher for SerenityEvents {
     ) -> Result<(), EventError> {
         self.poster
             .paced(
-                None,
+                Slot::Due,
                 self.http
                     .delete_scheduled_event(GuildId::from(guild), ScheduledEventId::new(event.0)),
             )
@@ -164,7 +164,7 @@ impl SerenityEvents {
     ) -> Result<(), EventError> {
         self.poster
             .paced(
-                None,
+                Slot::Due,
                 self.http.edit_scheduled_event(
                     GuildId::from(guild),
                     ScheduledEventId::new(event.0),

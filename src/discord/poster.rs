@@ -1,8 +1,9 @@
 //! The serenity implementation of [`Poster`]: a channel message with the announcement's nonce
 //! and `enforce_nonce` (and its "Remind me" button), allowing at most the guild's ping role to
 //! be mentioned; and a public Q&A thread with its first message, mentioning nobody. It is also
-//! the [`DirectMessenger`] of DM reminders, mentioning nobody either. Announcements and DMs
-//! take their slots from one [`Pacer`], so together they stay within Discord's global limit.
+//! the [`DirectMessenger`] of DM reminders, mentioning nobody either. Every request here (posts,
+//! DMs, DM channels, threads) takes its slot from the bot's one [`Pacer`], so together they stay
+//! within Discord's global limit; a DM channel opened ahead of need waits for a quiet slot.
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use serenity::{
     CreateThread, Http, HttpError, MessageId, Nonce, RoleId, UserId,
 };
 
-use super::pacer::Pacer;
+use super::pacer::{Pacer, Priority};
 use super::render;
 use super::retry::is_transient;
 use crate::domain::ports::{
@@ -25,6 +26,15 @@ const CANNOT_DM: isize = 50007;
 /// Discord's "Unknown Channel".
 const UNKNOWN_CHANNEL: isize = 10003;
 
+/// The slot a request waits for: a message post's (its channel's room, then a due slot), a
+/// due request's, or one done ahead of need (see `pacer.rs`).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Slot {
+    Post(ids::ChannelId),
+    Due,
+    Ahead,
+}
+
 pub struct SerenityPoster {
     http: Arc<Http>,
     pacer: Arc<Pacer>,
@@ -35,17 +45,17 @@ impl SerenityPoster {
         SerenityPoster { http, pacer }
     }
 
-    /// Waits for a slot (and for a message post, the channel's), runs `request`, and pauses
-    /// every sender if Discord answered 429. Also the Events mirror's way to a slot
-    /// (`mirror.rs`).
+    /// Waits for `slot`, runs `request`, and pauses every sender if Discord answered 429.
+    /// Also the Events mirror's way to a slot (`mirror.rs`).
     pub(super) async fn paced<T>(
         &self,
-        posting_into: Option<ids::ChannelId>,
+        slot: Slot,
         request: impl std::future::Future<Output = Result<T, serenity::Error>>,
     ) -> Result<T, serenity::Error> {
-        match posting_into {
-            Some(channel) => self.pacer.post_slot(channel).await,
-            None => self.pacer.slot().await,
+        match slot {
+            Slot::Post(channel) => self.pacer.post_slot(channel).await,
+            Slot::Due => self.pacer.slot(Priority::Due).await,
+            Slot::Ahead => self.pacer.slot(Priority::Ahead).await,
         }
         let result = request.await;
         if let Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(response))) = &result {
@@ -59,8 +69,16 @@ impl SerenityPoster {
 }
 
 impl DirectMessenger for SerenityPoster {
-    async fn open_dm(&self, user: ids::UserId) -> Result<ids::ChannelId, DmError> {
-        self.paced(None, UserId::from(user).create_dm_channel(&self.http))
+    async fn open_dm(
+        &self,
+        user: ids::UserId,
+        priority: Priority,
+    ) -> Result<ids::ChannelId, DmError> {
+        let slot = match priority {
+            Priority::Due => Slot::Due,
+            Priority::Ahead => Slot::Ahead,
+        };
+        self.paced(slot, UserId::from(user).create_dm_channel(&self.http))
             .await
             .map(|channel| channel.id.into())
             .map_err(|error| dm_error(&error))
@@ -74,7 +92,7 @@ impl DirectMessenger for SerenityPoster {
             .enforce_nonce(true)
             .allowed_mentions(render::no_mentions());
         self.paced(
-            Some(message.channel_id),
+            Slot::Post(message.channel_id),
             ChannelId::from(message.channel_id).send_message(&self.http, create),
         )
         .await
@@ -109,7 +127,7 @@ impl Poster for SerenityPoster {
             .allowed_mentions(mentions);
         match self
             .paced(
-                Some(message.channel_id),
+                Slot::Post(message.channel_id),
                 ChannelId::from(message.channel_id).send_message(&self.http, create),
             )
             .await
@@ -126,12 +144,23 @@ impl Poster for SerenityPoster {
         let builder =
             || CreateThread::new(&thread.name).auto_archive_duration(AutoArchiveDuration::OneDay);
         // A thread made without a message is private unless asked otherwise.
-        let standalone =
-            || channel.create_thread(&self.http, builder().kind(ChannelType::PublicThread));
+        let standalone = || {
+            self.paced(
+                Slot::Due,
+                channel.create_thread(&self.http, builder().kind(ChannelType::PublicThread)),
+            )
+        };
         let created = match thread.message_id {
             Some(message) => {
-                match channel
-                    .create_thread_from_message(&self.http, MessageId::from(message), builder())
+                match self
+                    .paced(
+                        Slot::Due,
+                        channel.create_thread_from_message(
+                            &self.http,
+                            MessageId::from(message),
+                            builder(),
+                        ),
+                    )
                     .await
                 {
                     // The announcement was deleted, or already holds a (deleted) thread: open
@@ -150,15 +179,18 @@ impl Poster for SerenityPoster {
             .allowed_mentions(render::no_mentions());
         // The thread is usable without its introduction: log the failure rather than report
         // one, which would make the caller open a second thread.
-        if let Err(error) = created.id.send_message(&self.http, intro).await {
+        let posted = self.paced(
+            Slot::Post(created.id.into()),
+            created.id.send_message(&self.http, intro),
+        );
+        if let Err(error) = posted.await {
             tracing::warn!(thread = %created.id, error = %describe(&error), "cannot post the Q&A introduction");
         }
         Ok(created.id.into())
     }
 
     async fn remove_thread(&self, thread: ids::ChannelId) -> Result<(), PostError> {
-        ChannelId::from(thread)
-            .delete(&self.http)
+        self.paced(Slot::Due, ChannelId::from(thread).delete(&self.http))
             .await
             .map(drop)
             .map_err(|error| post_error(&error))

@@ -10,7 +10,7 @@ use serenity::{ChannelType, CreateChannel, GuildId};
 
 use super::checks::bot_has;
 use super::pages::send_private;
-use super::poster::{describe, SerenityPoster};
+use super::poster::{describe, SerenityPoster, Slot};
 use super::{guild, Context, Error};
 use crate::commands::rooms::create::{self as core, Category, Guild, NewChannel};
 use crate::ids;
@@ -56,7 +56,7 @@ pub async fn rooms_create(
     let http = Arc::clone(&ctx.serenity_context().http);
     let poster = SerenityPoster::new(Arc::clone(&http), ctx.data().pacer());
     let listed = poster
-        .paced(None, GuildId::from(guild_id).channels(&http))
+        .paced(Slot::Due, GuildId::from(guild_id).channels(&http))
         .await?;
     let listed: Vec<serenity::GuildChannel> = listed.into_values().collect();
     let guild_now = summary(&listed);
@@ -119,7 +119,7 @@ impl Maker<'_> {
         }
         let made = self
             .poster
-            .paced(None, self.guild.create_channel(self.http, builder))
+            .paced(Slot::Due, self.guild.create_channel(self.http, builder))
             .await?;
         Ok(made.id.into())
     }

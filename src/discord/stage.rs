@@ -12,7 +12,7 @@ use poise::serenity_prelude as serenity;
 use serde_json::json;
 use serenity::{Cache, ChannelId, ConnectionStage, FullEvent, GuildId, Http, StageInstance};
 
-use super::poster::{error_code, post_error, SerenityPoster};
+use super::poster::{error_code, post_error, SerenityPoster, Slot};
 use super::Data;
 use crate::domain::ports::{PostError, Shown, StageBoard};
 use crate::ids;
@@ -152,7 +152,7 @@ impl StageBoard for SerenityStage {
         let body = json!({ "status": status });
         self.poster
             .paced(
-                None,
+                Slot::Due,
                 self.http
                     .edit_voice_status(ChannelId::from(channel), &body, None),
             )
@@ -165,7 +165,7 @@ impl StageBoard for SerenityStage {
         let edited = self
             .poster
             .paced(
-                None,
+                Slot::Due,
                 self.http
                     .edit_stage_instance(ChannelId::from(channel), &body, None),
             )

@@ -2,6 +2,8 @@
 //! jobs share.
 //!
 //! - `agenda.rs`: bookmarks and reminder minutes.
+//! - `budget.rs`: the one budget of requests confbot makes on its own (Discord's global limit),
+//!   its priorities, and the rule that sends a crowded instant's reminders early.
 //! - `qa.rs`: Q&A subjects, thread names and intros, recording an opened thread, button ids.
 //! - `mirror.rs`: the Events tab mirror's decisions (`draft`, `plan`, `reconcile`).
 //! - `rooms.rs`: rooms as places, and the one "way in" decision (stream, voice, recording).
@@ -13,6 +15,7 @@
 //!   `EventPublisher`, `StageBoard`), implemented by `discord/` and by fakes in tests.
 
 pub mod agenda;
+pub mod budget;
 pub mod feedback;
 pub mod format;
 pub mod ics;

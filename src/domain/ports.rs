@@ -14,6 +14,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
+use super::budget::Priority;
 use crate::ids::{ChannelId, EventId, GuildId, MessageId, Nonce, RoleId, UserId};
 use crate::reply::{Reply, Text};
 use crate::store::{EventStatus, Store};
@@ -111,11 +112,16 @@ pub enum DmError {
     Rejected(String),
 }
 
-/// Sends direct messages. Implementations pace themselves within Discord's global limit and
-/// let channel posts (the [`Poster`]) go first.
+/// Sends direct messages. Implementations pace themselves within Discord's global limit
+/// (`domain::budget`), at the priority asked.
 pub trait DirectMessenger: Sync {
-    /// The DM channel with `user` (Discord answers the same one every time).
-    fn open_dm(&self, user: UserId) -> impl Future<Output = Result<ChannelId, DmError>> + Send;
+    /// The DM channel with `user` (Discord answers the same one every time): for a DM due now,
+    /// or opened ahead of need ([`Priority::Ahead`], only in slots nothing due wants).
+    fn open_dm(
+        &self,
+        user: UserId,
+        priority: Priority,
+    ) -> impl Future<Output = Result<ChannelId, DmError>> + Send;
     /// Posts `message`; the id of the message on success.
     fn send_dm(
         &self,

@@ -16,6 +16,7 @@
 use chrono::TimeDelta;
 
 use super::Tick;
+use crate::domain::budget::Budget;
 use crate::domain::ports::{record_outcome, DmError, Outgoing, PostError, Poster, CHANNEL_BROKEN};
 use crate::ids::MessageId;
 use crate::ops::metrics::{metrics, DeliveryKind, DeliveryOutcome};
@@ -31,6 +32,8 @@ pub struct Rules {
     /// How long after its first attempt a delivery may be retried ([`NONCE_MEMORY`] in real
     /// time; a rehearsal, whose clock runs faster, scales it by its speed).
     pub retry_within: TimeDelta,
+    /// What the plan of a crowded instant's reminders reckons with (`domain::budget`).
+    pub budget: Budget,
 }
 
 impl Default for Rules {
@@ -39,6 +42,7 @@ impl Default for Rules {
             leads: vec![TimeDelta::minutes(10), TimeDelta::zero()],
             grace: TimeDelta::minutes(5),
             retry_within: NONCE_MEMORY,
+            budget: Budget::default(),
         }
     }
 }

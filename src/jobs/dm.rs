@@ -1,6 +1,7 @@
 //! Sending one DM: into the user's DM channel, opened (and cached in SQLite) the first time, so
 //! every later DM costs one request. Shared by DM reminders and change DMs.
 
+use crate::domain::budget::Priority;
 use crate::domain::ports::{DirectMessage, DirectMessenger, DmError};
 use crate::ids::{MessageId, Nonce, UserId};
 use crate::reply::{Reply, Text};
@@ -23,7 +24,7 @@ pub async fn deliver(
 ) -> anyhow::Result<Result<MessageId, DmError>> {
     let channel_id = match store.dm_channel(dm.user)? {
         Some(channel) => channel,
-        None => match messenger.open_dm(dm.user).await {
+        None => match messenger.open_dm(dm.user, Priority::Due).await {
             Ok(channel) => {
                 store.set_dm_channel(dm.user, Some(channel))?;
                 channel

@@ -1,8 +1,8 @@
 //! The clock: tokio-cron-scheduler jobs that run [`super::announcements::tick`] (channel
-//! announcements), [`super::reminders::tick`] (DM reminders), [`super::mirror::tick`] (the
-//! Events tab mirror), [`super::stage::tick`] (on stage now) and, with `CONFBOT_FEEDBACK`,
-//! [`super::feedback::tick`] (the "How was it?" prompts) every few seconds with the bot's
-//! clock, evenly spaced, and
+//! announcements), [`super::reminders::tick`] (DM reminders), [`super::reminders::ahead::tick`]
+//! (DM channels opened ahead), [`super::mirror::tick`] (the Events tab mirror),
+//! [`super::stage::tick`] (on stage now) and, with `CONFBOT_FEEDBACK`, [`super::feedback::tick`]
+//! (the "How was it?" prompts) every few seconds with the bot's clock, evenly spaced, and
 //! [`super::digest::tick`] as a wall-clock job at its local hour. They are separate jobs so that
 //! thousands of DMs falling due at a keynote, or fifty events to create, never hold up an
 //! announcement. A job still running when its next turn comes is not doubled: the turn is
@@ -121,6 +121,14 @@ impl Ticker {
                 },
             )
         });
+        let open_ahead = every_tick(
+            "DM channels opened ahead",
+            shared.clone(),
+            Arc::clone(&poster),
+            |store, poster, now, _| async move {
+                reminders::ahead::tick(&store, poster.as_ref(), now).await
+            },
+        );
         let every = Duration::from_secs(settings.tick_seconds.into());
         let scheduler = JobScheduler::new()
             .await
@@ -132,6 +140,7 @@ impl Ticker {
         if let Some(feedback) = &feedback {
             schedule(&scheduler, every, feedback.clone()).await?;
         }
+        schedule(&scheduler, every, open_ahead).await?;
         let digest = match settings.digest_at {
             Some(at) => Some(schedule_digest(&scheduler, shared, poster, at).await?),
             None => None,
@@ -141,21 +150,26 @@ impl Ticker {
         // answering. The schedule starts after it, so the mirror's first sync follows the
         // restart.
         let starting = scheduler.clone();
+        // The reminders go beside the rest: a crowd of them, planned ahead, takes minutes, and the
+        // schedule must not wait for it (its turns of the DM tick are skipped meanwhile). The
+        // channels opened ahead wait for the schedule's first turn.
         let first_round = tokio::spawn(async move {
             restart_event_mirrors(restarting).await;
             announce().await;
-            remind().await;
-            mirror().await;
-            on_stage().await;
-            if let Some(feedback) = feedback {
-                feedback().await;
-            }
-            if let Some(digest) = digest {
-                digest().await;
-            }
-            if let Err(error) = starting.start().await {
-                tracing::error!(%error, "cannot start the ticks' scheduler");
-            }
+            let rest = async {
+                mirror().await;
+                on_stage().await;
+                if let Some(feedback) = feedback {
+                    feedback().await;
+                }
+                if let Some(digest) = digest {
+                    digest().await;
+                }
+                if let Err(error) = starting.start().await {
+                    tracing::error!(%error, "cannot start the ticks' scheduler");
+                }
+            };
+            tokio::join!(remind(), rest);
         });
         Ok(Ticker {
             scheduler,

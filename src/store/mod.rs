@@ -95,6 +95,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/18-room-places/up.sql")),
         M::up(include_str!("../../migrations/19-feedback/up.sql")),
         M::up(include_str!("../../migrations/20-voice-status/up.sql")),
+        M::up(include_str!("../../migrations/21-dm-channels-ahead/up.sql")),
         M::up(include_str!("../../migrations/22-room-capacity/up.sql")),
     ])
 });

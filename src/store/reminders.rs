@@ -15,14 +15,6 @@ use super::talks::scheduled_talks;
 use super::{ScheduledTalk, Store};
 use crate::ids::{ChannelId, GuildId, MessageId, Nonce, TalkId, UserId};
 
-/// The DM reminders that fall due at one instant.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DmsDue {
-    pub at: DateTime<Utc>,
-    /// One DM per person, however many of their talks it names.
-    pub people: usize,
-}
-
 /// A bookmarked talk whose reminder is due and not yet claimed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueBookmark {
@@ -86,6 +78,19 @@ pub struct ChangeDm {
     pub user: UserId,
 }
 
+/// When a bookmark's reminder is due: `minutes` before its talk, never before it was set.
+const DUE: &str = "max(t.starts_at - b.minutes * 60, b.set_at)";
+
+/// The bookmarks of talks starting in `[?2, ?3]` whose reminder is due by `?1` and not yet
+/// claimed, of users who neither paused their reminders nor refuse DMs.
+const UNCLAIMED: &str = "FROM talks t
+    JOIN bookmarks b ON b.talk_id = t.id
+    JOIN agenda_users u ON u.user_id = b.user_id
+    WHERE t.starts_at BETWEEN ?2 AND ?3 AND u.paused = 0 AND u.dms_refused_at IS NULL
+      AND max(t.starts_at - b.minutes * 60, b.set_at) <= ?1
+      AND NOT EXISTS (SELECT 1 FROM dm_reminder_talks r
+          WHERE r.user_id = b.user_id AND r.talk_id = b.talk_id AND r.talk_starts_at = t.starts_at)";
+
 /// The nonce of a user's reminder at `due`: stable across restarts and versions.
 pub fn reminder_nonce(user: UserId, due: DateTime<Utc>) -> Nonce {
     Nonce::of(&format!("dm\u{1f}{user}\u{1f}{}", due.timestamp()))
@@ -136,29 +141,23 @@ impl Store {
         rows.collect::<Result<_, _>>().context("reading change DMs")
     }
 
-    /// Bookmarks of talks starting in `[from, to]` whose reminder is due at `now` and not yet
-    /// claimed, of users who neither paused their reminders nor refuse DMs; earliest due first.
-    /// A reminder is due `minutes` before the talk, but never before the bookmark was set.
+    /// Bookmarks of talks starting in `[from, to]` whose reminder is due by `until` and not
+    /// yet claimed, of users who neither paused their reminders nor refuse DMs; earliest due
+    /// first. A reminder is due `minutes` before the talk, but never before the bookmark was
+    /// set.
     pub fn due_bookmarks(
         &self,
-        now: DateTime<Utc>,
+        until: DateTime<Utc>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> anyhow::Result<Vec<DueBookmark>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT b.user_id, b.talk_id, t.starts_at, max(t.starts_at - b.minutes * 60, b.set_at) AS due
-             FROM talks t
-             JOIN bookmarks b ON b.talk_id = t.id
-             JOIN agenda_users u ON u.user_id = b.user_id
-             WHERE t.starts_at BETWEEN ?2 AND ?3 AND u.paused = 0 AND u.dms_refused_at IS NULL
-               AND max(t.starts_at - b.minutes * 60, b.set_at) <= ?1
-               AND NOT EXISTS (SELECT 1 FROM dm_reminder_talks r
-                   WHERE r.user_id = b.user_id AND r.talk_id = b.talk_id AND r.talk_starts_at = t.starts_at)
-             ORDER BY due, b.user_id, t.starts_at, t.pk",
-        )?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT b.user_id, b.talk_id, t.starts_at, {DUE} AS due {UNCLAIMED}
+             ORDER BY due, b.user_id, t.starts_at, t.pk"
+        ))?;
         let rows = stmt.query_map(
-            params![now.timestamp(), from.timestamp(), to.timestamp()],
+            params![until.timestamp(), from.timestamp(), to.timestamp()],
             |r| {
                 Ok(DueBookmark {
                     user: r.get(0)?,
@@ -172,29 +171,26 @@ impl Store {
             .context("reading due reminders")
     }
 
-    /// The DM reminders falling due in `[from, to]` and not yet claimed, by instant, earliest
-    /// first (`confbot status`): the same rule as [`Store::due_bookmarks`], looking ahead.
-    pub fn dms_due(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<Vec<DmsDue>> {
+    /// The instants the same unclaimed reminders as [`Store::due_bookmarks`] fall due, with
+    /// how many users each (one DM per user and instant), earliest first: what the plan of
+    /// crowded instants (`domain::budget`) spends the budget on.
+    pub fn reminder_crowds(
+        &self,
+        until: DateTime<Utc>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<(DateTime<Utc>, usize)>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT due, count(DISTINCT user_id) FROM (
-                 SELECT b.user_id, max(t.starts_at - b.minutes * 60, b.set_at) AS due
-                 FROM talks t
-                 JOIN bookmarks b ON b.talk_id = t.id
-                 JOIN agenda_users u ON u.user_id = b.user_id
-                 WHERE u.paused = 0 AND u.dms_refused_at IS NULL
-                   AND NOT EXISTS (SELECT 1 FROM dm_reminder_talks r WHERE r.user_id = b.user_id
-                       AND r.talk_id = b.talk_id AND r.talk_starts_at = t.starts_at))
-             WHERE due BETWEEN ?1 AND ?2 GROUP BY due ORDER BY due",
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {DUE} AS due, count(DISTINCT b.user_id) {UNCLAIMED}
+             GROUP BY due ORDER BY due"
+        ))?;
+        let rows = stmt.query_map(
+            params![until.timestamp(), from.timestamp(), to.timestamp()],
+            |r| Ok((from_unix(r.get(0)?), r.get(1)?)),
         )?;
-        let rows = stmt.query_map(params![from.timestamp(), to.timestamp()], |r| {
-            Ok(DmsDue {
-                at: from_unix(r.get(0)?),
-                people: r.get(1)?,
-            })
-        })?;
         rows.collect::<Result<_, _>>()
-            .context("reading the DM reminders due")
+            .context("reading the reminders' crowds")
     }
 
     /// Claims the reminder of `user` at `due_at` covering `talks`, in `state`
@@ -296,6 +292,39 @@ impl Store {
             .optional()
             .context("reading a DM channel")?
             .flatten())
+    }
+
+    /// Attendees to open a DM channel for ahead of need, at most `limit`, soonest coming
+    /// talk first: a talk they bookmarked starts after `now`, their channel is not known and
+    /// was not refused, and their reminders are neither paused nor refused.
+    pub fn dm_channels_to_open(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<UserId>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT u.user_id FROM agenda_users u
+             JOIN bookmarks b ON b.user_id = u.user_id
+             JOIN talks t ON t.id = b.talk_id
+             WHERE u.dm_channel_id IS NULL AND u.dm_channel_refused_at IS NULL
+               AND u.paused = 0 AND u.dms_refused_at IS NULL AND t.starts_at > ?1
+             GROUP BY u.user_id ORDER BY min(t.starts_at), u.user_id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![now.timestamp(), limit], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()
+            .context("reading the DM channels to open")
+    }
+
+    /// Discord refused to open the user's DM channel ahead: not tried ahead again.
+    pub fn dm_channel_refused(&self, user: UserId, now: DateTime<Utc>) -> anyhow::Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE agenda_users SET dm_channel_refused_at = ?2 WHERE user_id = ?1",
+                params![user, now.timestamp()],
+            )
+            .context("recording a refused DM channel")?;
+        Ok(())
     }
 
     /// Remembers (or with `None` forgets) the user's DM channel.

@@ -766,6 +766,16 @@ impl FakeDiscord {
         })
     }
 
+    /// Opens the DM channel with `user` as `POST /users/@me/channels` would, without a request:
+    /// for a bench that fast-forwards the hours in which the bot opens them ahead.
+    pub fn open_dm_channel(&self, user: UserId) -> ChannelId {
+        let new_id = ChannelId::new(self.shared.next_id());
+        self.shared.update(|w| {
+            assert!(w.user(user).is_some(), "open_dm_channel: no user {user}");
+            w.dm_channel_with(user, new_id)
+        })
+    }
+
     /// The DM channel the bot opened with `user`, if any.
     pub fn dm_channel(&self, user: UserId) -> Option<ChannelId> {
         self.shared.read(|w| {
@@ -924,9 +934,17 @@ impl FakeDiscord {
         self.shared.update(|w| {
             w.global_limit = Some(state::GlobalLimit {
                 per_second,
-                recent: Default::default(),
+                ..Default::default()
             })
         });
+    }
+
+    /// Requests (other than interaction callbacks and webhooks) that arrived while a global
+    /// 429 was in force, i.e. before its `retry_after` had passed: a bot that honours the
+    /// global limit makes none.
+    pub fn requests_while_globally_limited(&self) -> usize {
+        self.shared
+            .read(|w| w.global_limit.as_ref().map_or(0, |l| l.while_in_force))
     }
 
     /// `user` stops accepting DMs from the bot (privacy settings, or blocked it): posting into

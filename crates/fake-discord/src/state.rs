@@ -33,6 +33,8 @@ pub struct RecordedRequest {
     pub body: Option<Value>,
     /// The status the fake answered (0 while it is being answered).
     pub status: u16,
+    /// When it arrived (wall clock, to compare with another process's).
+    pub at: std::time::SystemTime,
     /// Whether it came over TLS (serenity's ratelimited production path).
     pub tls: bool,
 }
@@ -172,17 +174,33 @@ pub(crate) struct World {
 }
 
 /// The global rate limit: at most `per_second` requests in any second (a sliding window).
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct GlobalLimit {
     pub(crate) per_second: u32,
     /// When the requests of the last second arrived, oldest first.
     pub(crate) recent: std::collections::VecDeque<std::time::Instant>,
+    /// Until when the last global 429 told the bot to wait.
+    pub(crate) in_force_until: Option<std::time::Instant>,
+    /// Requests that arrived while a global 429 was in force: what Discord counts towards
+    /// its ban of bots that keep sending (a well-behaved bot makes none).
+    pub(crate) while_in_force: usize,
 }
 
 impl GlobalLimit {
     /// Counts a request arriving `now`; `Some(retry_after)` when it is over the limit (it
     /// does not count then, as on Discord).
     pub(crate) fn hit(&mut self, now: std::time::Instant) -> Option<std::time::Duration> {
+        if self.in_force_until.is_some_and(|until| now < until) {
+            self.while_in_force += 1;
+        }
+        let retry_after = self.over(now);
+        if let Some(wait) = retry_after {
+            self.in_force_until = Some(now + wait);
+        }
+        retry_after
+    }
+
+    fn over(&mut self, now: std::time::Instant) -> Option<std::time::Duration> {
         let second = std::time::Duration::from_secs(1);
         while self
             .recent
@@ -225,6 +243,23 @@ impl World {
 
     pub(crate) fn channel(&self, id: ChannelId) -> Option<&ChannelRec> {
         self.channels.iter().find(|c| c.id == id)
+    }
+
+    /// The DM channel with `recipient`: the one opened before, or a new one with `new_id`.
+    pub(crate) fn dm_channel_with(&mut self, recipient: UserId, new_id: ChannelId) -> ChannelId {
+        let found = self
+            .channels
+            .iter()
+            .position(|c| c.kind == 1 && c.owner_id == Some(recipient));
+        let index = found.unwrap_or_else(|| {
+            self.channels.push(ChannelRec {
+                owner_id: Some(recipient),
+                auto_archive_duration: 0,
+                ..ChannelRec::guild(new_id, 1, "", 0)
+            });
+            self.channels.len() - 1
+        });
+        self.channels[index].id
     }
 
     pub(crate) fn channel_json(&self, c: &ChannelRec) -> Value {

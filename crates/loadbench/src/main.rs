@@ -15,15 +15,17 @@
 //!    command's follow-up, not its "thinking" placeholder).
 //!    The bot's RSS is read from `/proc/<pid>/status` idle and after the load.
 //!
-//! 4. **DMs**: 5,000 attendees' reminders for one talk against the fake enforcing Discord's
-//!    global 50 requests a second, with the announcements due in the same minute (`dm.rs`).
+//! 4. **DMs**: 5,000 and 30,000 attendees' reminders for one talk, their DM channels opened
+//!    ahead, against the fake enforcing Discord's global 50 requests a second, with the
+//!    announcements due at the same instant (`dm.rs`).
 //!
 //! 5. **Burst**: 10,000 interactions dispatched at once (`e2e::burst`); `--only-burst` runs
 //!    only the import and this.
 //!
 //! Options: `--talks N` (default 50000), `--skip-e2e`, `--skip-inproc`, `--skip-dm`,
-//! `--skip-burst`, `--bin PATH` (default `target/release/confbot`). Everything runs on loopback and ends in about ten
-//! minutes (the DMs take 200 s at Discord's limit).
+//! `--skip-burst`, `--dm-crowds 5000,30000` (the DM phase's crowds), `--bin PATH` (default
+//! `target/release/confbot`). Everything runs on loopback and ends in about half an hour (a
+//! crowd of 30,000 needs ten minutes of Discord's limit).
 
 mod dm;
 mod e2e;
@@ -43,6 +45,7 @@ struct Args {
     e2e: bool,
     dm: bool,
     burst: bool,
+    dm_crowds: Vec<usize>,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -54,6 +57,7 @@ fn args() -> anyhow::Result<Args> {
         e2e: true,
         dm: true,
         burst: true,
+        dm_crowds: vec![5_000, 30_000],
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -64,6 +68,14 @@ fn args() -> anyhow::Result<Args> {
             "--skip-inproc" => args.inproc = false,
             "--skip-dm" => args.dm = false,
             "--skip-burst" => args.burst = false,
+            "--dm-crowds" => {
+                args.dm_crowds = it
+                    .next()
+                    .context("--dm-crowds 5000,30000")?
+                    .split(',')
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()?;
+            }
             "--only-burst" => (args.inproc, args.e2e, args.dm) = (false, false, false),
             other => bail!("unknown argument {other}; see the module doc of crates/loadbench"),
         }
@@ -119,7 +131,7 @@ fn main() -> anyhow::Result<()> {
         e2e::run(&args.bin, &db, &program)?;
     }
     if args.dm {
-        dm::run(&args.bin, &db)?;
+        dm::run(&args.bin, &db, &args.dm_crowds)?;
     }
     if args.burst {
         e2e::burst(&args.bin, &db, &program)?;

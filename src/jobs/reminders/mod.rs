@@ -17,6 +17,13 @@
 //! A bookmarked talk that a reload moved or cancelled is told to each user who had it, once
 //! per change, before any reminder (`jobs/changes.rs`, through the same outbox).
 //!
+//! **A crowded instant is sent early**: when many reminders fall due at once, the tick starts
+//! them as long before as Discord's global limit needs, earliest due first, so the last goes
+//! out by its due instant (`domain::budget::send_until`, the one rule; the announcements due
+//! meanwhile are counted in). The claim key stays (user, due instant); a reminder sent early
+//! says the talk's time of day ([`Timing::Early`]). The channels those DMs go into are opened
+//! ahead, in slots nothing due wants (`ahead.rs`), so each costs one request.
+//!
 //! [`tick`] runs on its own schedule beside the announcement tick (`jobs/ticker.rs`), so a keynote's
 //! thousands of DMs never hold up a channel announcement; the sender paces them.
 
@@ -25,23 +32,27 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::StreamExt;
 
+use super::announcements::plan;
 use super::delivery::{self, Attempt, Report, Rules, DMS_CLOSED, HORIZON, LATE_AFTER};
 use super::dm::{deliver, Dm};
 use super::Tick;
 use crate::domain::agenda::MAX_MINUTES;
+use crate::domain::budget::{send_until, Crowd, PLAN_AHEAD};
 use crate::domain::format::{span, stamp};
 use crate::domain::ports::DirectMessenger;
 use crate::domain::rooms::Personal;
 use crate::ids::UserId;
+use crate::program::time::local_clock;
 use crate::reply::{Reply, Style, Text};
 use crate::store::outbox::{DeliveryState, GiveUp};
 use crate::store::{DmReminder, ScheduledTalk, Store, TalkAt};
 use crate::text;
 
 /// DM requests in flight at once. The sender paces every request (Discord's global limit);
-/// with one in flight, the database work between two DMs left slots unused, and the pacer's
-/// timeline is shared, so a channel announcement still waits for at most this many DM slots.
-const IN_FLIGHT: usize = 2;
+/// with one in flight, the database work between two DMs left slots unused, and a crowd
+/// planned to end at its due instant must use every slot. The pacer's timeline is shared, so
+/// a channel announcement still waits for at most this many DM slots (84 ms).
+const IN_FLIGHT: usize = 4;
 
 /// A DM to send: one resumed after a crash or an error, or one to claim first.
 enum Work {
@@ -81,10 +92,11 @@ impl<M: DirectMessenger> Tick<'_, M> {
         for id in store.claims_to_retry(now)? {
             work.push(Work::Resume(store.dm_reminder(id)?));
         }
+        let until = self.send_until()?;
         let due = store.due_bookmarks(
-            now,
+            until,
             now - HORIZON,
-            now + TimeDelta::minutes(MAX_MINUTES.into()),
+            until + TimeDelta::minutes(MAX_MINUTES.into()),
         )?;
         // Grouped by (due instant, user): one DM each. The map keeps the earliest due first.
         let mut groups: BTreeMap<(DateTime<Utc>, UserId), Vec<TalkAt>> = BTreeMap::new();
@@ -125,6 +137,37 @@ impl<M: DirectMessenger> Tick<'_, M> {
             Some(error) => Err(error),
             None => Ok(report),
         }
+    }
+
+    /// Up to which due instant reminders are sent now: what is due, and the crowded instants
+    /// ahead whose planned start has come (`domain::budget::send_until`, the one rule), with
+    /// the announcements due meanwhile taking their slots.
+    fn send_until(&self) -> anyhow::Result<DateTime<Utc>> {
+        let (store, now) = (self.store, self.now);
+        let ahead = now + PLAN_AHEAD;
+        let crowds: Vec<Crowd> = store
+            .reminder_crowds(
+                ahead,
+                now - HORIZON,
+                ahead + TimeDelta::minutes(MAX_MINUTES.into()),
+            )?
+            .into_iter()
+            .map(|(due, dms)| Crowd { due, dms })
+            .collect();
+        if crowds.last().is_none_or(|c| c.due <= now) {
+            return Ok(now);
+        }
+        let mut announcements = Vec::new();
+        for guild in store.announcing_guilds()? {
+            let planned = plan(store, self.rules, Some(&guild), now, ahead)?;
+            announcements.extend(
+                planned
+                    .into_iter()
+                    .filter(|p| p.channel_id.is_some())
+                    .map(|p| p.due_at),
+            );
+        }
+        Ok(send_until(&crowds, &announcements, now, &self.rules.budget))
     }
 
     /// Claims (unless resuming) and sends one DM reminder; an error while sending is logged,
@@ -187,8 +230,14 @@ impl<M: DirectMessenger> Tick<'_, M> {
                 "its talks started too long ago, or left the program",
             );
         }
-        let late = now - claimed.due_at > LATE_AFTER;
-        let (content, embed) = render(store, &talks, late)?;
+        let timing = if now < claimed.due_at {
+            Timing::Early
+        } else if now - claimed.due_at > LATE_AFTER {
+            Timing::Late
+        } else {
+            Timing::OnTime
+        };
+        let (content, embed) = render(store, &talks, timing)?;
         let dm = Dm {
             user,
             nonce: &claimed.nonce,
@@ -212,30 +261,49 @@ impl<M: DirectMessenger> Tick<'_, M> {
             }
             Attempt::Sent(_) | Attempt::StaleChannel => {}
         }
-        self.settle(&claimed.delivery, &attempt, late, report)
+        self.settle(&claimed.delivery, &attempt, timing == Timing::Late, report)
     }
 }
 
+/// When a reminder is sent, against when it fell due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timing {
+    /// Before: its instant is crowded, so it went ahead of it (`domain::budget`).
+    Early,
+    OnTime,
+    /// More than [`LATE_AFTER`] after (confbot was down).
+    Late,
+}
+
 /// What a reminder says: a line with the Discord timestamp, and each talk with its time, room,
-/// session and a link to the session's Q&A thread or announcement when there is one.
-pub fn render(store: &Store, talks: &[ScheduledTalk], late: bool) -> anyhow::Result<(Text, Reply)> {
+/// session and a link to the session's Q&A thread or announcement when there is one. One sent
+/// early says the talk's time of day as well as how soon, so it is never wrong about when.
+pub fn render(
+    store: &Store,
+    talks: &[ScheduledTalk],
+    timing: Timing,
+) -> anyhow::Result<(Text, Reply)> {
     let tz = store
         .conference()?
         .map_or(chrono_tz::UTC, |conference| conference.time_zone);
     let first = &talks[0].talk;
-    let mut content = match talks {
-        [only] => text![
-            "⏰ **",
-            Text::program(&only.talk.title),
-            "** starts ",
+    let when = match timing {
+        Timing::Early => text![
+            "at ",
+            stamp(first.start, Style::Time),
+            format!(" ({}), ", local_clock(first.start, tz)),
             stamp(first.start, Style::Relative)
         ],
+        Timing::OnTime | Timing::Late => stamp(first.start, Style::Relative),
+    };
+    let mut content = match talks {
+        [only] => text!["⏰ **", Text::program(&only.talk.title), "** starts ", when],
         _ => text![
             format!("⏰ {} of your talks start soon, the first ", talks.len()),
-            stamp(first.start, Style::Relative)
+            when
         ],
     };
-    if late {
+    if timing == Timing::Late {
         content += "\n(Late: confbot was not running when this reminder was due.)";
     }
     let mut embed = Reply::new(if talks.len() == 1 {
@@ -270,5 +338,6 @@ pub fn render(store: &Store, talks: &[ScheduledTalk], late: bool) -> anyhow::Res
     ))
 }
 
+pub mod ahead;
 #[cfg(test)]
 mod tests;

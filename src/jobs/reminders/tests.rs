@@ -351,3 +351,57 @@ async fn a_reminder_links_the_announcement_of_its_session() {
         "{field}"
     );
 }
+
+#[tokio::test]
+async fn a_crowded_instant_is_sent_early_once_and_each_dm_says_the_time_of_the_talk() {
+    let (store, dms) = (store(), FakeMessenger::default());
+    let (at_11, _) = talks(&store);
+    let crowd: Vec<UserId> = (1..=200).map(UserId).collect();
+    for user in &crowd {
+        remind(&store, pdt(9, 0), *user, &at_11, 10);
+    }
+    // 200 DMs at 100 ms a slot: 20 s, started a tick (1 s) ahead of when the plan needs.
+    let rules = Rules {
+        budget: crate::domain::budget::Budget {
+            per_request: TimeDelta::milliseconds(100),
+            tick: TimeDelta::seconds(1),
+        },
+        ..Rules::default()
+    };
+    let due = pdt(10, 50);
+    let run = |now| tick(&store, &dms, now, &rules);
+    assert_eq!(
+        run(due - TimeDelta::seconds(22)).await.unwrap(),
+        Report::default()
+    );
+    let report = run(due - TimeDelta::seconds(21)).await.unwrap();
+    assert_eq!((report.sent, report.late), (200, 0));
+    assert_eq!(run(due).await.unwrap(), Report::default(), "none twice");
+    let sent = dms.sent();
+    assert_eq!(sent.len(), 200);
+    // The claim key and nonce are the due instant's, whenever it went.
+    assert_eq!(store.dm_reminders(UserId(7)).unwrap()[0].due_at, due);
+    assert!(sent
+        .iter()
+        .any(|m| m.nonce == reminder_nonce(UserId(7), due)));
+    // Not "in 10 minutes": the talk's time, in each reader's zone and the conference's.
+    let text = sent[0].content.discord();
+    assert!(
+        text.contains("starts at <t:1620151200:t> (11:00 PDT), <t:1620151200:R>"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_reminder_alone_is_not_sent_early() {
+    let (store, dms) = (store(), FakeMessenger::default());
+    let (at_11, _) = talks(&store);
+    remind(&store, pdt(9, 0), ME, &at_11, 10);
+    // Its one slot is far less than a tick: it waits for the tick at its minute.
+    assert_eq!(
+        tick_at(&store, &dms, pdt(10, 50) - TimeDelta::seconds(1)).await,
+        Report::default()
+    );
+    assert_eq!(tick_at(&store, &dms, pdt(10, 50)).await.sent, 1);
+    assert!(!dms.sent()[0].content.discord().contains(":t>"));
+}

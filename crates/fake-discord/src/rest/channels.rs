@@ -211,21 +211,11 @@ pub(super) async fn create_dm(
                     .violation(Rule::Request, "a DM with a user the guild does not have"),
             );
         };
-        if let Some(existing) = w
-            .channels
-            .iter()
-            .find(|c| c.kind == 1 && c.owner_id == Some(recipient))
-        {
-            return ok(w.channel_json(existing));
-        }
-        let dm = ChannelRec {
-            owner_id: Some(recipient),
-            auto_archive_duration: 0,
-            ..ChannelRec::guild(new_id, 1, "", 0)
-        };
-        let json = w.channel_json(&dm);
-        w.channels.push(dm);
-        ok(json)
+        let dm = w.dm_channel_with(recipient, new_id);
+        ok(w.channel_json(
+            w.channel(dm)
+                .expect("the DM channel was just found or made"),
+        ))
     })
 }
 

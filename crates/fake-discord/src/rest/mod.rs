@@ -436,6 +436,7 @@ async fn check_and_record(State(shared): State<Arc<Shared>>, req: Request, next:
             route: route.clone(),
             body: parsed.clone().ok().flatten(),
             status: 0,
+            at: std::time::SystemTime::now(),
             tls,
         });
         w.requests.len() - 1

@@ -203,16 +203,28 @@ async fn the_global_limit_when_asked_answers_requests_over_50_a_second_with_a_gl
         .filter(|a| a.status() == 429)
         .collect();
     assert!(limited.len() >= 10, "{} answered 429", limited.len());
+    // The 429s after the first came while it was in force: counted as a bot that kept sending.
+    assert_eq!(
+        fake.requests_while_globally_limited(),
+        limited.len() - 1,
+        "every 429 but the first"
+    );
     for answer in limited {
         assert_eq!(answer.headers()["x-ratelimit-global"], "true");
         assert!(answer.headers().contains_key("retry-after"));
     }
+    let before = fake.requests_while_globally_limited();
     // A second later the window has room again.
     tokio::time::sleep(Duration::from_millis(1050)).await;
     fake.proxy_http()
         .get_channel(Ids::FIXED.announcements)
         .await
         .expect("room again after a second");
+    assert_eq!(
+        fake.requests_while_globally_limited(),
+        before,
+        "sent after the 429's retry_after: not counted"
+    );
 }
 
 /// Awaits every future, concurrently.
