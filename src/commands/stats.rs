@@ -235,11 +235,13 @@ fn sparkline(hours: &[(DateTime<Utc>, u32)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::UserId;
+    use crate::ids::{TalkId, UserId};
+    use crate::picture::decoded::size;
     use crate::testing;
 
-    #[test]
-    fn stats_count_bookmarks_on_a_known_agenda() {
+    /// The bundled program at 6:00, three people with its second talk in their agenda; its
+    /// talks' ids.
+    fn three_have_the_second_talk() -> (Store, Vec<TalkId>, DateTime<Utc>) {
         let program = testing::bundled();
         let store = testing::store_of(&program);
         let now = testing::pdt(6, 0);
@@ -253,6 +255,12 @@ mod tests {
                 .set_bookmark(UserId(user), &talks[1], 10, now)
                 .unwrap();
         }
+        (store, talks, now)
+    }
+
+    #[test]
+    fn stats_count_bookmarks_on_a_known_agenda() {
+        let (store, talks, now) = three_have_the_second_talk();
         store.set_bookmark(UserId(1), &talks[0], 10, now).unwrap();
         let reply = stats(&store, now, &[]).unwrap();
         let most = reply.fields[0].value.discord();
@@ -263,28 +271,9 @@ mod tests {
         assert_eq!(reply.fields[1].value.discord(), "None yet.");
     }
 
-    /// Width and height, read by a decoder other than the one that wrote the PNG.
-    fn size(file: &Attachment) -> (usize, usize) {
-        let mut png = zune_png::PngDecoder::new(std::io::Cursor::new(file.bytes.clone()));
-        png.decode_raw().expect("a valid PNG");
-        png.dimensions().unwrap()
-    }
-
     #[test]
     fn stats_come_with_a_chart_of_each_list_that_has_rows_and_of_the_hours() {
-        let program = testing::bundled();
-        let store = testing::store_of(&program);
-        let now = testing::pdt(6, 0);
-        let talks: Vec<_> = program.sessions()[0]
-            .talks
-            .iter()
-            .map(|t| t.id.clone())
-            .collect();
-        for user in 1..=3 {
-            store
-                .set_bookmark(UserId(user), &talks[1], 10, now)
-                .unwrap();
-        }
+        let (store, talks, now) = three_have_the_second_talk();
         store.rate_talk(UserId(1), &talks[0], 4, now).unwrap();
         let hours: Vec<_> = (0..24)
             .map(|h| (now - chrono::TimeDelta::hours(23 - h), h as u32 % 5))
@@ -301,9 +290,9 @@ mod tests {
             ],
             "no Q&A thread, no Q&A chart"
         );
-        assert_eq!(size(&files[0]).0, chart::WIDTH as usize);
-        assert_eq!(size(&files[1]).0, chart::WIDTH as usize);
-        assert_eq!(size(&files[2]).0, 24 * 28 + 2 * 16);
+        assert_eq!(size(&files[0].bytes).0, chart::WIDTH as usize);
+        assert_eq!(size(&files[1].bytes).0, chart::WIDTH as usize);
+        assert_eq!(size(&files[2].bytes).0, 24 * 28 + 2 * 16);
 
         // The same stats draw the same bytes; one more bookmark, another chart.
         assert_eq!(stats_with_charts(&store, now, &hours).unwrap().1, files);

@@ -7,6 +7,7 @@
 //! program text (titles): they go through the same font handling as the timetable's, each cut
 //! to one line with an ellipsis, and nothing is drawn outside its box.
 
+use super::canvas::palette::{ACCENT, BACKGROUND, INK, MUTED};
 use super::canvas::{Area, Canvas, Rgb};
 use super::font::Face;
 use super::Png;
@@ -31,13 +32,10 @@ const PLOT_HEIGHT: f32 = 150.0;
 const COUNTS: f32 = 16.0;
 const SLOT_LABELS: f32 = 18.0;
 
-const BACKGROUND: Rgb = Rgb(255, 255, 255);
-const INK: Rgb = Rgb(17, 24, 39);
-const MUTED: Rgb = Rgb(75, 85, 99);
 const TRACK: Rgb = Rgb(241, 245, 249);
-const FILL: Rgb = Rgb(59, 130, 246);
+const FILL: Rgb = ACCENT;
 const WARNING: Rgb = Rgb(234, 88, 12);
-const MARKER: Rgb = Rgb(17, 24, 39);
+const MARKER: Rgb = INK;
 
 /// Horizontal bars, drawn top to bottom in the order given.
 #[derive(Debug, Clone, PartialEq)]
@@ -239,6 +237,7 @@ fn finite(value: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::picture::decoded::{decode, hostile, pixel};
     use crate::reply::limits;
 
     fn talks() -> Bars {
@@ -278,20 +277,6 @@ mod tests {
                 })
                 .collect(),
         }
-    }
-
-    /// Width, height and RGBA pixels, read by a decoder other than the one that wrote it.
-    fn decode(png: &Png) -> (usize, usize, Vec<u8>) {
-        let mut decoder = zune_png::PngDecoder::new(std::io::Cursor::new(png.0.clone()));
-        let pixels = decoder.decode_raw().expect("a valid PNG");
-        let (width, height) = decoder.dimensions().unwrap();
-        assert_eq!(pixels.len(), width * height * 4);
-        (width, height, pixels)
-    }
-
-    fn pixel(picture: &(usize, usize, Vec<u8>), x: f32, y: f32) -> Rgb {
-        let i = (y as usize * picture.0 + x as usize) * 4;
-        Rgb(picture.2[i], picture.2[i + 1], picture.2[i + 2])
     }
 
     /// The middle of bar `i`'s row, `along` of the way along its track.
@@ -417,15 +402,7 @@ mod tests {
 
     #[test]
     fn hostile_labels_and_values_render_without_panic() {
-        let hostile = [
-            "x".repeat(1000),
-            "word ".repeat(200),
-            "שלום עולם مرحبا بالعالم".into(),
-            "\u{202E}gnp.exe \u{200B}\u{200D}\u{FEFF}\u{2066}".into(),
-            "🦀👩‍👩‍👧 🇺🇦 漢字 \u{0007}\u{0000}\n\t".into(),
-            String::new(),
-        ];
-        for text in &hostile {
+        for text in &hostile() {
             let chart = Bars {
                 title: text.clone(),
                 bars: [f64::NAN, f64::INFINITY, -3.0, 1e300]

@@ -10,6 +10,8 @@
 
 mod canvas;
 pub mod chart;
+#[cfg(test)]
+pub(crate) mod decoded;
 mod font;
 pub mod timetable;
 
