@@ -108,7 +108,8 @@ pub fn summary_with_chart(
     let mut files = Vec::new();
     if feedback.ratings() > 0 {
         let ratings = Columns {
-            title: format!("{} · {}", row.talk.title, headline(&feedback)),
+            // The counts first: a long title is what gets cut.
+            title: format!("{} · {}", headline(&feedback), row.talk.title),
             slots: (1..=5)
                 .zip(feedback.distribution)
                 .map(|(rating, count)| Slot {
