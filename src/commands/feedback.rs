@@ -9,7 +9,8 @@ use super::{conference, CommandResult};
 use crate::domain::feedback::{self, prompt};
 use crate::error::CommandError;
 use crate::ids::{TalkId, UserId};
-use crate::reply::{truncate, Reply, Text};
+use crate::picture::chart::{self, Columns, Slot};
+use crate::reply::{truncate, Attachment, Reply, Text};
 use crate::store::{ScheduledTalk, Store, TalkFeedback};
 use crate::{text, user_error};
 
@@ -93,14 +94,51 @@ pub fn comment(
 
 /// `/feedback summary`: count, average, the distribution and the comments.
 pub fn summary(store: &Store, talk_id: &str) -> CommandResult {
+    let (row, feedback) = summarised(store, talk_id)?;
+    Ok(summary_text(&row, &feedback))
+}
+
+/// [`summary`] and, once anyone has rated the talk, the distribution of its ratings as a small
+/// chart (`feedback.png`): counts only, naming nobody.
+pub fn summary_with_chart(
+    store: &Store,
+    talk_id: &str,
+) -> Result<(Reply, Vec<Attachment>), CommandError> {
+    let (row, feedback) = summarised(store, talk_id)?;
+    let mut files = Vec::new();
+    if feedback.ratings() > 0 {
+        let ratings = Columns {
+            // The counts first: a long title is what gets cut.
+            title: format!("{} · {}", headline(&feedback), row.talk.title),
+            slots: (1..=5)
+                .zip(feedback.distribution)
+                .map(|(rating, count)| Slot {
+                    label: rating.to_string(),
+                    count,
+                })
+                .collect(),
+        };
+        files.push(Attachment {
+            filename: "feedback.png".into(),
+            bytes: chart::columns(&ratings)?.0,
+        });
+    }
+    Ok((summary_text(&row, &feedback), files))
+}
+
+fn summarised(store: &Store, talk_id: &str) -> Result<(ScheduledTalk, TalkFeedback), CommandError> {
     let row = talk(store, talk_id)?;
     let feedback = store.talk_feedback(&row.talk.id)?;
+    Ok((row, feedback))
+}
+
+fn summary_text(row: &ScheduledTalk, feedback: &TalkFeedback) -> Reply {
     let reply = Reply::new(text!["Feedback: ", Text::program(&row.talk.title)]);
     if feedback.ratings() == 0 && feedback.comments.is_empty() {
-        return Ok(reply.description("No ratings or comments yet."));
+        return reply.description("No ratings or comments yet.");
     }
     let mut reply = reply
-        .description(text![headline(&feedback), "\n", distribution(&feedback)])
+        .description(text![headline(feedback), "\n", distribution(feedback)])
         .field(
             format!("Comments ({})", feedback.comments.len()),
             match feedback.comments.is_empty() {
@@ -119,7 +157,7 @@ pub fn summary(store: &Store, talk_id: &str) -> CommandResult {
     if feedback.comments.len() > COMMENTS_SHOWN {
         reply = reply.footer("More comments in `confbot export feedback`.");
     }
-    Ok(reply)
+    reply
 }
 
 /// "12 ratings, average 4.2 / 5".
@@ -233,6 +271,20 @@ mod tests {
         );
         assert!(!shown.contains("UserId(2)"));
         assert!(comment(&store, now, UserId(2), &talk, "  ").is_err());
+
+        let (with_chart, files) = summary_with_chart(&store, &talk).unwrap();
+        assert_eq!(with_chart, reply);
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].filename, "feedback.png");
+        assert_eq!(
+            crate::picture::decoded::size(&files[0].bytes),
+            (300 + 2 * 16, 16 + 34 + 16 + 150 + 18 + 16)
+        );
+        rate(&store, now, UserId(4), &talk, 1).unwrap();
+        assert_ne!(summary_with_chart(&store, &talk).unwrap().1, files);
+        let unrated = testing::bundled().sessions()[0].talks[1].id.clone();
+        let (_, none) = summary_with_chart(&store, &unrated).unwrap();
+        assert!(none.is_empty(), "no ratings, no chart");
     }
 
     #[test]

@@ -3,25 +3,43 @@
 //! average, and interactions per hour over the last day. Counts only: no user is named.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use super::feedback::headline;
 use super::{conference, CommandResult};
 use crate::domain::format::day_and_time;
+use crate::error::CommandError;
 use crate::ids::GuildId;
-use crate::reply::{truncate, Reply, Text};
-use crate::store::Store;
+use crate::picture::chart::{self, Bar, Bars, Columns, Slot};
+use crate::reply::{truncate, Attachment, Reply, Text};
+use crate::store::{Bookmarked, BusyThread, Store, TalkFeedback};
 use crate::text;
 
 /// Rows in each list.
 const SHOWN: usize = 5;
 
-/// The share of a room's seats bookmarked from which a talk is marked likely to overflow: not
-/// everyone who comes bookmarks, so four in five seats bookmarked already fills the room.
-const OVERFLOW_SHARE: f64 = 0.8;
+/// What the stats are made of, read once for the text and the charts.
+struct Seen {
+    tz: Tz,
+    bookmarked: Vec<Bookmarked>,
+    threads: Vec<BusyThread>,
+    feedback: Vec<TalkFeedback>,
+}
 
-/// Whether `bookmarks` for a room of `capacity` seats means people will be turned away.
-pub fn likely_to_overflow(bookmarks: u32, capacity: u32) -> bool {
-    f64::from(bookmarks) >= OVERFLOW_SHARE * f64::from(capacity)
+fn seen(store: &Store, guild: GuildId, now: DateTime<Utc>) -> Result<Seen, CommandError> {
+    Ok(Seen {
+        tz: conference(store)?.time_zone,
+        bookmarked: store.most_bookmarked(guild, now, SHOWN)?,
+        threads: store.busiest_threads(SHOWN)?,
+        feedback: store.all_feedback()?.into_iter().take(SHOWN).collect(),
+    })
+}
+
+/// The seats of a bookmarked talk's room, where this guild said (`/setup room capacity:`):
+/// the one place a room's capacity comes into the stats (the text's overflow mark and the
+/// chart's marker).
+fn capacity(talk: &Bookmarked) -> Option<u32> {
+    talk.capacity
 }
 
 /// `guild`'s stats at `now` (the bot's time), with `hours` of interactions as `ops::activity`
@@ -32,14 +50,31 @@ pub fn stats(
     now: DateTime<Utc>,
     hours: &[(DateTime<Utc>, u32)],
 ) -> CommandResult {
-    let tz = conference(store)?.time_zone;
+    Ok(text(&seen(store, guild, now)?, hours))
+}
+
+/// [`stats`] and its lists as bar charts (`stats-agendas.png`, `stats-qa.png`,
+/// `stats-feedback.png`, each when its list has anything) and the interactions per hour
+/// (`stats-activity.png`). Titles only: no chart names a user.
+pub fn stats_with_charts(
+    store: &Store,
+    guild: GuildId,
+    now: DateTime<Utc>,
+    hours: &[(DateTime<Utc>, u32)],
+) -> Result<(Reply, Vec<Attachment>), CommandError> {
+    let seen = seen(store, guild, now)?;
+    Ok((text(&seen, hours), charts(&seen, hours)?))
+}
+
+fn text(seen: &Seen, hours: &[(DateTime<Utc>, u32)]) -> Reply {
+    let tz = seen.tz;
     let lines = |items: Vec<Text>| match items.is_empty() {
         true => Text::from("None yet."),
         false => Text::join(items, "\n"),
     };
-    let bookmarked = store
-        .most_bookmarked(guild, now, SHOWN)?
-        .into_iter()
+    let bookmarked = seen
+        .bookmarked
+        .iter()
         .map(|b| {
             text![
                 format!("**{}** · ", b.bookmarks),
@@ -50,38 +85,31 @@ pub fn stats(
                     Some(room) => text![" · ", Text::program(truncate(room, 40))],
                     None => Text::from(""),
                 },
-                match b.capacity {
-                    Some(seats) if likely_to_overflow(b.bookmarks, seats) => {
-                        Text::from(format!(" · ⚠ likely to overflow ({seats} seats)"))
-                    }
-                    Some(seats) => Text::from(format!(" · {seats} seats")),
+                match capacity(b) {
+                    Some(seats) => text![" · ", seats_for(b.bookmarks, seats)],
                     None => Text::from(""),
                 }
             ]
         })
         .collect();
-    let threads = store
-        .busiest_threads(SHOWN)?
-        .into_iter()
+    let threads = seen
+        .threads
+        .iter()
         .map(|t| {
             text![
                 Text::program(truncate(&t.title, 80)),
-                format!(" · {} questions, {} votes", t.questions, t.votes)
+                format!(" · {}", asked(t))
             ]
         })
         .collect();
-    let feedback = store
-        .all_feedback()?
-        .into_iter()
-        .take(SHOWN)
+    let feedback = seen
+        .feedback
+        .iter()
         .map(|f| {
             text![
-                Text::program(truncate(
-                    f.title.as_deref().unwrap_or(f.talk_id.as_str()),
-                    80
-                )),
+                Text::program(truncate(title_of(f), 80)),
                 " · ",
-                headline(&f),
+                headline(f),
                 format!(", {} comments", f.comments.len())
             ]
         })
@@ -101,11 +129,105 @@ pub fn stats(
         format!("\n`{}`", sparkline(hours)),
         "\n(counted since the bot last started)"
     ];
-    Ok(Reply::new("Stats")
+    Reply::new("Stats")
         .field("Upcoming talks most in agendas", lines(bookmarked), false)
         .field("Busiest Q&A threads", lines(threads), false)
         .field("Most feedback", lines(feedback), false)
-        .field("Interactions per hour", activity, false))
+        .field("Interactions per hour", activity, false)
+}
+
+/// "40 seats, likely to overflow" when more have the talk in their agenda than its room seats.
+fn seats_for(bookmarks: u32, seats: u32) -> String {
+    match bookmarks > seats {
+        true => format!("{seats} seats, **likely to overflow**"),
+        false => format!("{seats} seats"),
+    }
+}
+
+fn asked(thread: &BusyThread) -> String {
+    format!("{} questions, {} votes", thread.questions, thread.votes)
+}
+
+/// A talk's title, or its id if a reload removed it.
+fn title_of(feedback: &TalkFeedback) -> &str {
+    feedback
+        .title
+        .as_deref()
+        .unwrap_or(feedback.talk_id.as_str())
+}
+
+/// The charts of [`stats_with_charts`], in the order of the text's fields.
+fn charts(seen: &Seen, hours: &[(DateTime<Utc>, u32)]) -> anyhow::Result<Vec<Attachment>> {
+    let agendas = Bars {
+        title: "Upcoming talks most in agendas".into(),
+        bars: (seen.bookmarked.iter())
+            .map(|b| agenda_bar(b, capacity(b)))
+            .collect(),
+        full: None,
+    };
+    let qa = Bars {
+        title: "Busiest Q&A threads: questions".into(),
+        bars: (seen.threads.iter())
+            .map(|t| Bar {
+                label: t.title.clone(),
+                value: f64::from(t.questions),
+                shown: asked(t),
+                marker: None,
+            })
+            .collect(),
+        full: None,
+    };
+    let feedback = Bars {
+        title: "Most feedback: average rating".into(),
+        bars: (seen.feedback.iter())
+            .map(|f| Bar {
+                label: title_of(f).to_string(),
+                value: f.average().unwrap_or(0.0),
+                shown: headline(f),
+                marker: None,
+            })
+            .collect(),
+        full: Some(5.0),
+    };
+    let mut files = Vec::new();
+    for (name, bars) in [("agendas", agendas), ("qa", qa), ("feedback", feedback)] {
+        if !bars.bars.is_empty() {
+            files.push(png(name, chart::bars(&bars)?));
+        }
+    }
+    let activity = Columns {
+        title: format!("Interactions per hour, the last 24 hours ({})", seen.tz),
+        slots: hours
+            .iter()
+            .map(|(hour, count)| Slot {
+                label: hour.with_timezone(&seen.tz).format("%H").to_string(),
+                count: *count,
+            })
+            .collect(),
+    };
+    files.push(png("activity", chart::columns(&activity)?));
+    Ok(files)
+}
+
+/// A bookmarked talk's bar, against its room's seats where known.
+fn agenda_bar(talk: &Bookmarked, seats: Option<u32>) -> Bar {
+    let in_agendas = format!("{} in agendas", talk.bookmarks);
+    Bar {
+        label: talk.title.clone(),
+        value: f64::from(talk.bookmarks),
+        shown: match seats {
+            Some(seats) => format!("{in_agendas} · {seats} seats"),
+            None => in_agendas,
+        },
+        marker: seats.map(f64::from),
+    }
+}
+
+fn png(name: &str, png: crate::picture::Png) -> Attachment {
+    Attachment {
+        filename: format!("stats-{name}.png"),
+        bytes: png.0,
+    }
 }
 
 /// One block per hour, its height the hour's share of the busiest.
@@ -121,11 +243,13 @@ fn sparkline(hours: &[(DateTime<Utc>, u32)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::UserId;
+    use crate::ids::{TalkId, UserId};
+    use crate::picture::decoded::size;
     use crate::testing;
 
-    #[test]
-    fn stats_count_bookmarks_on_a_known_agenda() {
+    /// The bundled program at 6:00, three people with its second talk in their agenda; its
+    /// talks' ids.
+    fn three_have_the_second_talk() -> (Store, Vec<TalkId>, DateTime<Utc>) {
         let program = testing::bundled();
         let store = testing::store_of(&program);
         let now = testing::pdt(6, 0);
@@ -139,11 +263,21 @@ mod tests {
                 .set_bookmark(UserId(user), &talks[1], 10, now)
                 .unwrap();
         }
+        (store, talks, now)
+    }
+
+    #[test]
+    fn stats_count_bookmarks_on_a_known_agenda() {
+        let (store, talks, now) = three_have_the_second_talk();
         store.set_bookmark(UserId(1), &talks[0], 10, now).unwrap();
         let guild = GuildId(1);
-        let room = program.sessions()[0].slot.place().unwrap().to_string();
+        let room = testing::bundled().sessions()[0]
+            .slot
+            .place()
+            .unwrap()
+            .to_string();
         let seats = crate::store::RoomChange {
-            capacity: Some(3),
+            capacity: Some(2),
             ..Default::default()
         };
         store.change_room(guild, &room, &seats).unwrap();
@@ -153,11 +287,11 @@ mod tests {
         assert_eq!(lines.len(), 2, "{most}");
         assert!(lines[0].starts_with("**3** · "), "{most}");
         assert!(
-            lines[0].ends_with("⚠ likely to overflow (3 seats)"),
+            lines[0].ends_with("2 seats, **likely to overflow**"),
             "{most}"
         );
         assert!(lines[1].starts_with("**1** · "), "{most}");
-        assert!(lines[1].ends_with(" · 3 seats"), "{most}");
+        assert!(lines[1].ends_with(" · 2 seats"), "{most}");
         // Elsewhere nobody said how many the room holds.
         let elsewhere = stats(&store, GuildId(2), now, &[]).unwrap();
         assert!(!elsewhere.fields[0].value.discord().contains("seats"));
@@ -165,10 +299,60 @@ mod tests {
     }
 
     #[test]
-    fn four_in_five_seats_bookmarked_is_likely_to_overflow() {
-        assert!(likely_to_overflow(80, 100));
-        assert!(!likely_to_overflow(79, 100));
-        assert!(likely_to_overflow(1, 1));
+    fn stats_come_with_a_chart_of_each_list_that_has_rows_and_of_the_hours() {
+        let (store, talks, now) = three_have_the_second_talk();
+        store.rate_talk(UserId(1), &talks[0], 4, now).unwrap();
+        let hours: Vec<_> = (0..24)
+            .map(|h| (now - chrono::TimeDelta::hours(23 - h), h as u32 % 5))
+            .collect();
+        let (reply, files) = stats_with_charts(&store, GuildId(1), now, &hours).unwrap();
+        assert_eq!(reply, stats(&store, GuildId(1), now, &hours).unwrap());
+        let names: Vec<_> = files.iter().map(|f| f.filename.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "stats-agendas.png",
+                "stats-feedback.png",
+                "stats-activity.png"
+            ],
+            "no Q&A thread, no Q&A chart"
+        );
+        assert_eq!(size(&files[0].bytes).0, chart::WIDTH as usize);
+        assert_eq!(size(&files[1].bytes).0, chart::WIDTH as usize);
+        assert_eq!(size(&files[2].bytes).0, 24 * 28 + 2 * 16);
+
+        // The same stats draw the same bytes; one more bookmark, another chart.
+        assert_eq!(
+            stats_with_charts(&store, GuildId(1), now, &hours)
+                .unwrap()
+                .1,
+            files
+        );
+        store.set_bookmark(UserId(4), &talks[1], 10, now).unwrap();
+        let (_, again) = stats_with_charts(&store, GuildId(1), now, &hours).unwrap();
+        assert_ne!(again[0], files[0]);
+        assert_eq!(again[1..], files[1..]);
+    }
+
+    #[test]
+    fn a_talk_with_more_in_agendas_than_its_room_seats_is_marked_to_overflow() {
+        let talk = Bookmarked {
+            talk_id: "t1".into(),
+            title: "Learning to learn".into(),
+            session_id: "s1".into(),
+            room: Some("Hall A".into()),
+            starts_at: testing::pdt(9, 0),
+            bookmarks: 41,
+            capacity: Some(40),
+        };
+        assert_eq!(seats_for(41, 40), "40 seats, **likely to overflow**");
+        assert_eq!(seats_for(40, 40), "40 seats");
+        let bar = agenda_bar(&talk, Some(40));
+        assert!(bar.passes_marker());
+        assert_eq!(bar.shown, "41 in agendas · 40 seats");
+        let bar = agenda_bar(&talk, None);
+        assert!(!bar.passes_marker());
+        assert_eq!(bar.shown, "41 in agendas");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! "How was it?" buttons and the comment modal they open. The decisions are in
 //! `crate::commands::feedback` and `crate::commands::stats`; the custom ids in
 //! `crate::domain::feedback`, read back by the router in `gateway.rs` whenever a button is
-//! pressed or the modal submitted. Every answer is private.
+//! pressed or the modal submitted. Every answer is private; `/stats` and `/feedback summary`
+//! come with their charts attached.
 
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -14,14 +15,15 @@ use serenity::{
 use super::autocomplete::talk_choices;
 use super::checks::manage_guild;
 use super::errors::failure;
-use super::pages::run_private;
+use super::pages::{answer_with_files, run_private, Visibility};
 use super::render::{embed, no_mentions};
 use super::{Context, Data, Error};
 use crate::commands::feedback as core;
+use crate::commands::stats;
 use crate::domain::feedback::{Press, COMMENT_MAX};
 use crate::ids::UserId;
 use crate::ops::activity::activity;
-use crate::reply::Reply;
+use crate::reply::{limits, Reply};
 
 /// The text input's custom id inside the comment modal.
 const COMMENT_FIELD: &str = "comment";
@@ -51,7 +53,15 @@ async fn summary(
     #[autocomplete = "talk_choices"]
     talk: String,
 ) -> Result<(), Error> {
-    run_private(ctx, move |store, _| core::summary(store, &talk)).await
+    let first = talk.clone();
+    answer_with_files(
+        ctx,
+        move |store, _| core::summary_with_chart(store, &first),
+        move |store, _| core::summary(store, &talk),
+        limits::EMBED_FIELDS,
+        Visibility::Private,
+    )
+    .await
 }
 
 /// What the audience did: agendas, Q&A, feedback and activity (admins)
@@ -64,10 +74,15 @@ async fn summary(
 pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     // People's activity is counted in real time (`observe.rs`).
     let hours = activity().per_hour(chrono::Utc::now());
+    let first = hours.clone();
     let guild = super::guild(ctx);
-    run_private(ctx, move |store, now| {
-        crate::commands::stats::stats(store, guild, now, &hours)
-    })
+    answer_with_files(
+        ctx,
+        move |store, now| stats::stats_with_charts(store, guild, now, &first),
+        move |store, now| stats::stats(store, guild, now, &hours),
+        limits::EMBED_FIELDS,
+        Visibility::Private,
+    )
     .await
 }
 

@@ -11,6 +11,17 @@ use super::Png;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rgb(pub u8, pub u8, pub u8);
 
+/// The colours every picture shares: a white page, dark text, grey for what is secondary,
+/// blue for what is counted or scheduled.
+pub mod palette {
+    use super::Rgb;
+
+    pub const BACKGROUND: Rgb = Rgb(255, 255, 255);
+    pub const INK: Rgb = Rgb(17, 24, 39);
+    pub const MUTED: Rgb = Rgb(75, 85, 99);
+    pub const ACCENT: Rgb = Rgb(59, 130, 246);
+}
+
 /// A box on the canvas, in pixels: `x`, `y` its top left corner.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Area {

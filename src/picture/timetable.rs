@@ -11,6 +11,7 @@
 use chrono::{DateTime, Duration, DurationRound, Timelike, Utc};
 use chrono_tz::Tz;
 
+use super::canvas::palette::{ACCENT, BACKGROUND, INK, MUTED};
 use super::canvas::{Area, Canvas, Rgb};
 use super::font::Face;
 use super::Png;
@@ -31,14 +32,10 @@ const HEADINGS: f32 = 26.0;
 const MARGIN: f32 = 12.0;
 const PIXELS_PER_MINUTE: f32 = 2.0;
 
-const BACKGROUND: Rgb = Rgb(255, 255, 255);
-const INK: Rgb = Rgb(17, 24, 39);
-const MUTED: Rgb = Rgb(75, 85, 99);
 const RULE: Rgb = Rgb(229, 231, 235);
 const SESSION: Rgb = Rgb(219, 234, 254);
 const SESSION_EDGE: Rgb = Rgb(147, 197, 253);
 const TALK: Rgb = Rgb(248, 250, 252);
-const ACCENT: Rgb = Rgb(59, 130, 246);
 const BREAK: Rgb = Rgb(229, 231, 235);
 const BREAK_INK: Rgb = Rgb(107, 114, 128);
 const NOW: Rgb = Rgb(220, 38, 38);
@@ -392,6 +389,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+    use crate::picture::decoded::{decode, hostile, pixel};
 
     const ZONE: Tz = chrono_tz::Europe::Berlin;
 
@@ -450,23 +448,6 @@ mod tests {
             breaks: vec![session("Coffee", at(10, 0), Vec::new())],
             now: None,
         }
-    }
-
-    /// Width, height and RGBA pixels, read by a decoder other than the one that wrote it.
-    fn decode(png: &Png) -> (usize, usize, Vec<u8>) {
-        let mut decoder = zune_png::PngDecoder::new(std::io::Cursor::new(png.0.clone()));
-        let pixels = decoder.decode_raw().expect("a valid PNG");
-        let (width, height) = decoder.dimensions().unwrap();
-        assert_eq!(
-            decoder.colorspace(),
-            Some(zune_png::zune_core::colorspace::ColorSpace::RGBA)
-        );
-        (width, height, pixels)
-    }
-
-    fn pixel(picture: &(usize, usize, Vec<u8>), x: f32, y: f32) -> Rgb {
-        let i = (y as usize * picture.0 + x as usize) * 4;
-        Rgb(picture.2[i], picture.2[i + 1], picture.2[i + 2])
     }
 
     #[test]
@@ -563,16 +544,8 @@ mod tests {
 
     #[test]
     fn hostile_titles_render_without_panic() {
-        let hostile = [
-            "x".repeat(1000),
-            "word ".repeat(200),
-            "שלום עולם مرحبا بالعالم".into(),
-            "\u{202E}gnp.exe \u{200B}\u{200D}\u{FEFF}\u{2066}".into(),
-            "🦀👩‍👩‍👧 🇺🇦 漢字 \u{0007}\u{0000}\n\t".into(),
-            String::new(),
-        ];
         let mut day = day();
-        for title in &hostile {
+        for title in &hostile() {
             day.columns[0].heading = title.clone();
             day.columns[0].blocks[0].title = title.clone();
             day.columns[0].blocks[0].talks[0].title = title.clone();

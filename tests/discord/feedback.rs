@@ -1,17 +1,19 @@
 //! Feedback end to end: with `CONFBOT_FEEDBACK` on, a talk's end brings one "How was it?" into
 //! its Q&A thread; ratings (one per person, a second click changes it), the comment modal,
-//! `/feedback summary` counting them, and `/forget-me` removing them, through the real serenity
-//! client and the loopback Discord.
+//! `/feedback summary` counting them (with its chart), `/forget-me` removing them, and `/stats`
+//! with its charts, through the real serenity client and the loopback Discord.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use confbot::clock::FixedClock;
 use confbot::ids;
+use confbot::program::Program;
 use confbot::store::Store;
 use fake_discord::FakeDiscord;
 use serde_json::json;
 
-use crate::helpers::{pdt, three_sessions, SteppedClock, TestBot, IDS};
+use crate::helpers::{bundled_program, pdt, three_sessions, Mode, SteppedClock, TestBot, IDS};
 use crate::qa::{open, outcome};
 
 /// What an ephemeral embed answer says.
@@ -22,6 +24,14 @@ async fn said(handle: &fake_discord::InteractionHandle) -> String {
         .as_str()
         .unwrap_or_default()
         .to_string()
+}
+
+/// A PNG's width and height, read by a decoder other than the one that wrote it.
+fn decoded_size(bytes: &[u8]) -> (usize, usize) {
+    let mut png = zune_png::PngDecoder::new(std::io::Cursor::new(bytes.to_vec()));
+    png.decode_raw()
+        .expect("a PNG an independent decoder reads");
+    png.dimensions().unwrap()
 }
 
 #[tokio::test]
@@ -115,6 +125,12 @@ async fn a_talk_that_ends_is_rated_once_per_person_commented_summarised_and_forg
     let comments = &embed.fields[0].value;
     assert!(comments.contains(r"Loved the \*\*demo\*\*"), "{comments}");
     assert!(!comments.contains(&attendee.to_string()), "{comments}");
+    // The distribution as a small chart beside the text.
+    assert!(summary.response().await.is_ephemeral());
+    assert_eq!(answer.attachments.len(), 1);
+    let files = summary.files();
+    assert_eq!(files[0].filename, "feedback.png");
+    assert_eq!(decoded_size(&files[0].bytes), (300 + 2 * 16, 250));
 
     // Attendees may rate, not read the summary.
     let refused = bot
@@ -150,6 +166,59 @@ async fn a_talk_that_ends_is_rated_once_per_person_commented_summarised_and_forg
     let feedback = bot.store.talk_feedback(&"t1".into()).unwrap();
     assert_eq!(feedback.distribution, [0, 0, 1, 0, 0]);
     assert!(feedback.comments.is_empty());
+    bot.fake.assert_no_violations();
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn stats_attach_charts_beside_the_text_and_name_nobody() {
+    let program = bundled_program();
+    let mut sessions = program.sessions().to_vec();
+    sessions[0].talks[1].title = "@everyone \u{202E}look\u{200B} 🦀".into();
+    let talk = sessions[0].talks[1].id.clone();
+    let program = Program::new(program.conference().clone(), sessions).unwrap();
+    let bot = TestBot::start_with(program, Arc::new(FixedClock(pdt(6, 0))), Mode::Proxy).await;
+    for user in [IDS.attendee, IDS.moderator] {
+        let user = ids::UserId(user.get());
+        bot.store.set_bookmark(user, &talk, 10, pdt(6, 0)).unwrap();
+        bot.store.rate_talk(user, &talk, 4, pdt(6, 0)).unwrap();
+    }
+
+    let handle = bot
+        .fake
+        .send_command(IDS.admin, IDS.general, "stats", [])
+        .await;
+    let answer = outcome(&bot.fake, &handle).await;
+    assert!(handle.response().await.is_ephemeral());
+    let files = handle.files();
+    let names: Vec<&str> = files.iter().map(|f| f.filename.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "stats-agendas.png",
+            "stats-feedback.png",
+            "stats-activity.png"
+        ]
+    );
+    assert_eq!(answer.attachments.len(), 3);
+    assert_eq!(decoded_size(&files[0].bytes).0, 720);
+    assert_eq!(decoded_size(&files[2].bytes).0, 24 * 28 + 2 * 16);
+    let embed = &answer.embeds[0];
+    let agendas = &embed.fields[0].value;
+    assert!(agendas.starts_with("**2** · @everyone"), "{agendas}");
+    let shown = serde_json::to_string(&answer.embeds).unwrap();
+    for user in [IDS.attendee, IDS.moderator] {
+        assert!(!shown.contains(&user.to_string()), "{shown}");
+    }
+    for name in ["ada_attendee", "mo_moderator"] {
+        assert!(!shown.contains(name), "{shown}");
+    }
+    let mentions = handle
+        .response()
+        .await
+        .allowed_mentions
+        .expect("always set");
+    assert_eq!(mentions["parse"], json!([]), "{mentions}");
     bot.fake.assert_no_violations();
     bot.stop().await;
 }

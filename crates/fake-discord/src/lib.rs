@@ -1258,6 +1258,19 @@ impl InteractionHandle {
         })
     }
 
+    /// The files the bot attached to its answer, as uploaded: the original response's and then
+    /// each follow-up's (a deferred command sends its files with a follow-up).
+    pub fn files(&self) -> Vec<UploadedFile> {
+        self.with(|w, r| {
+            r.original
+                .iter()
+                .chain(&r.followups)
+                .filter_map(|id| w.messages.iter().find(|m| m.id == *id && !m.deleted))
+                .flat_map(|m| m.files.iter().map(|(_, file)| file.clone()))
+                .collect()
+        })
+    }
+
     /// Makes the interaction `by` older without waiting, to test the 3-second deadline and
     /// the 15-minute token lifetime.
     pub fn age_by(&self, by: Duration) {
