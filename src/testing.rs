@@ -156,3 +156,8 @@ impl DirectMessenger for FakeMessenger {
         Ok(MessageId(9000 + sent.len() as u64))
     }
 }
+
+/// A rating of `stars` (1 to 5).
+pub fn rating(stars: u8) -> crate::store::Rating {
+    crate::store::Rating::new(stars).expect("1 to 5 stars")
+}

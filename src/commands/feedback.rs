@@ -11,7 +11,7 @@ use crate::error::CommandError;
 use crate::ids::{TalkId, UserId};
 use crate::picture::chart::{self, Columns, Slot};
 use crate::reply::{truncate, Attachment, Reply, Text};
-use crate::store::{ScheduledTalk, Store, TalkFeedback};
+use crate::store::{Rating, ScheduledTalk, Store, TalkFeedback};
 use crate::{text, user_error};
 
 /// The comments `/feedback summary` shows; the export has them all.
@@ -49,7 +49,7 @@ pub fn rate(
     now: DateTime<Utc>,
     user: UserId,
     talk_id: &TalkId,
-    rating: u8,
+    rating: Rating,
 ) -> CommandResult {
     let row = talk(store, talk_id)?;
     let first = store.rate_talk(user, talk_id, rating, now)?;
@@ -230,6 +230,7 @@ fn inert(cell: &str) -> String {
 mod tests {
     use super::*;
     use crate::testing;
+    use crate::testing::rating;
 
     use crate::domain::feedback::Press;
 
@@ -245,8 +246,20 @@ mod tests {
             .map(|a| Press::parse(&a.custom_id))
             .collect();
         assert_eq!(ids.len(), 6);
-        assert_eq!(ids[0], Some(Press::Rate(talk.clone(), 1)));
-        assert_eq!(ids[4], Some(Press::Rate(talk.clone(), 5)));
+        assert_eq!(
+            ids[0],
+            Some(Press::Rate(
+                talk.clone(),
+                crate::store::Rating::new(1).unwrap()
+            ))
+        );
+        assert_eq!(
+            ids[4],
+            Some(Press::Rate(
+                talk.clone(),
+                crate::store::Rating::new(5).unwrap()
+            ))
+        );
         assert_eq!(ids[5], Some(Press::Comment(talk)));
     }
 
@@ -255,8 +268,8 @@ mod tests {
         let store = testing::store();
         let now = testing::pdt(18, 0);
         let talk = testing::bundled().sessions()[0].talks[0].id.clone();
-        for (user, rating) in [(1, 5), (2, 4), (3, 4)] {
-            rate(&store, now, UserId(user), &talk, rating).unwrap();
+        for (user, stars) in [(1, 5), (2, 4), (3, 4)] {
+            rate(&store, now, UserId(user), &talk, rating(stars)).unwrap();
         }
         comment(&store, now, UserId(2), &talk, "@everyone *loved* it").unwrap();
         let reply = summary(&store, &talk).unwrap();
@@ -280,7 +293,7 @@ mod tests {
             crate::picture::decoded::size(&files[0].bytes),
             (300 + 2 * 16, 16 + 34 + 16 + 150 + 18 + 16)
         );
-        rate(&store, now, UserId(4), &talk, 1).unwrap();
+        rate(&store, now, UserId(4), &talk, rating(1)).unwrap();
         assert_ne!(summary_with_chart(&store, &talk).unwrap().1, files);
         let unrated = testing::bundled().sessions()[0].talks[1].id.clone();
         let (_, none) = summary_with_chart(&store, &unrated).unwrap();
@@ -295,10 +308,10 @@ mod tests {
             TalkId::from("2021-05-04-1115-weihs"),
         );
         let at = testing::pdt(11, 20);
-        store.rate_talk(UserId(1), &vani, 2, at).unwrap();
-        store.rate_talk(UserId(1), &vani, 5, at).unwrap();
-        store.rate_talk(UserId(2), &vani, 4, at).unwrap();
-        store.rate_talk(UserId(2), &weihs, 3, at).unwrap();
+        store.rate_talk(UserId(1), &vani, rating(2), at).unwrap();
+        store.rate_talk(UserId(1), &vani, rating(5), at).unwrap();
+        store.rate_talk(UserId(2), &vani, rating(4), at).unwrap();
+        store.rate_talk(UserId(2), &weihs, rating(3), at).unwrap();
         let tricky = "Great, \"really\" great;\nsecond line";
         store.add_comment(UserId(1), &vani, tricky, at).unwrap();
         store

@@ -246,6 +246,7 @@ mod tests {
     use crate::ids::{TalkId, UserId};
     use crate::picture::decoded::size;
     use crate::testing;
+    use crate::testing::rating;
 
     /// The bundled program at 6:00, three people with its second talk in their agenda; its
     /// talks' ids.
@@ -301,7 +302,9 @@ mod tests {
     #[test]
     fn stats_come_with_a_chart_of_each_list_that_has_rows_and_of_the_hours() {
         let (store, talks, now) = three_have_the_second_talk();
-        store.rate_talk(UserId(1), &talks[0], 4, now).unwrap();
+        store
+            .rate_talk(UserId(1), &talks[0], rating(4), now)
+            .unwrap();
         let hours: Vec<_> = (0..24)
             .map(|h| (now - chrono::TimeDelta::hours(23 - h), h as u32 % 5))
             .collect();

@@ -100,7 +100,7 @@ mod tests {
             Pressed::parse(&calendar.custom_id()),
             Some(Pressed::Agenda(calendar))
         );
-        let rating = Rating::Rate("t1".into(), 4);
+        let rating = Rating::Rate("t1".into(), crate::store::Rating::new(4).unwrap());
         assert_eq!(
             Pressed::parse(&rating.custom_id()),
             Some(Pressed::Feedback(rating))

@@ -6,7 +6,7 @@
 use crate::domain::format::{people, span};
 use crate::ids::TalkId;
 use crate::reply::{Reply, Text};
-use crate::store::ScheduledTalk;
+use crate::store::{Rating, ScheduledTalk};
 use crate::text;
 
 /// The longest comment the modal takes (Discord's text input allows up to 4,000).
@@ -18,7 +18,7 @@ const PREFIX: &str = "feedback:";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Press {
     /// One of the 1–5 buttons.
-    Rate(TalkId, u8),
+    Rate(TalkId, Rating),
     /// "Comment": opens the modal.
     Comment(TalkId),
     /// The modal, submitted.
@@ -44,7 +44,7 @@ impl Press {
         match kind {
             "rate" => {
                 let (rating, id) = rest.split_once(':')?;
-                let rating: u8 = rating.parse().ok().filter(|r| (1..=5).contains(r))?;
+                let rating = Rating::new(rating.parse().ok()?)?;
                 Some(Press::Rate(talk(id)?, rating))
             }
             "comment" => Some(Press::Comment(talk(rest)?)),
@@ -67,7 +67,7 @@ pub fn prompt(row: &ScheduledTalk, tz: chrono_tz::Tz) -> Reply {
         "\nRate it from 1 (poor) to 5 (excellent); click again to change your rating. ",
         "Comments reach the organisers and speakers without your name."
     ]);
-    for rating in 1..=5u8 {
+    for rating in Rating::all() {
         reply = reply.action(
             rating.to_string(),
             Press::Rate(t.id.clone(), rating).custom_id(),
@@ -97,10 +97,10 @@ mod tests {
     fn custom_ids_read_back_and_stay_within_discords_limit() {
         let long = TalkId::from("t".repeat(crate::program::MAX_ID_LEN).as_str());
         for press in [
-            Press::Rate(long.clone(), 5),
+            Press::Rate(long.clone(), Rating::new(5).unwrap()),
             Press::Comment(long.clone()),
             Press::Written(long),
-            Press::Rate("a:b".into(), 1),
+            Press::Rate("a:b".into(), Rating::new(1).unwrap()),
         ] {
             let id = press.custom_id();
             assert!(id.chars().count() <= 100, "{id}");

@@ -120,7 +120,13 @@ mod tests {
         assert_eq!(posted.len(), 1, "{posted:?}");
         assert_eq!(posted[0].channel_id, ChannelId(10));
         let press = Press::parse(&posted[0].embed.actions[4].custom_id);
-        assert_eq!(press, Some(Press::Rate(first.id.clone(), 5)));
+        assert_eq!(
+            press,
+            Some(Press::Rate(
+                first.id.clone(),
+                crate::store::Rating::new(5).unwrap()
+            ))
+        );
 
         // The second talk's prompt goes to its own thread, not the session's.
         tick(&store, &poster, second.end, &rules).await.unwrap();

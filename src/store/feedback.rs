@@ -11,6 +11,32 @@ use super::outbox::{self, ClaimId, Delivery, DeliveryState, FeedbackPrompts, New
 use super::{from_unix, Store};
 use crate::ids::{ChannelId, GuildId, Nonce, SessionId, TalkId, UserId};
 
+/// A rating of a talk: 1 (poor) to 5 (excellent), and nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rating(u8);
+
+impl Rating {
+    /// `stars` as a rating, if it is 1 to 5.
+    pub fn new(stars: u8) -> Option<Rating> {
+        (1..=5).contains(&stars).then_some(Rating(stars))
+    }
+
+    /// Every rating, lowest first.
+    pub fn all() -> impl Iterator<Item = Rating> {
+        (1..=5).map(Rating)
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Rating {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// What the audience made of one talk.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TalkFeedback {
@@ -83,13 +109,9 @@ impl Store {
         &self,
         user: UserId,
         talk: &TalkId,
-        rating: u8,
+        rating: Rating,
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
-        anyhow::ensure!(
-            (1..=5).contains(&rating),
-            "a rating is 1 to 5, not {rating}"
-        );
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let existed: bool = tx.query_row(
@@ -100,23 +122,10 @@ impl Store {
         tx.execute(
             "INSERT INTO feedback_ratings (talk_id, user_id, rating, rated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (talk_id, user_id) DO UPDATE SET rating = ?3, rated_at = ?4",
-            params![talk, user, rating, now.timestamp()],
+            params![talk, user, rating.get(), now.timestamp()],
         )?;
         tx.commit().context("storing a rating")?;
         Ok(!existed)
-    }
-
-    /// `user`'s rating of a talk, if they gave one.
-    pub fn rating_of(&self, user: UserId, talk: &TalkId) -> anyhow::Result<Option<u8>> {
-        use rusqlite::OptionalExtension;
-        self.conn()
-            .query_row(
-                "SELECT rating FROM feedback_ratings WHERE talk_id = ?1 AND user_id = ?2",
-                params![talk, user],
-                |r| r.get(0),
-            )
-            .optional()
-            .context("reading a rating")
     }
 
     /// Stores a comment as written (the caller checked its length).
@@ -362,15 +371,16 @@ impl Store {
 mod tests {
     use super::*;
     use crate::testing;
+    use crate::testing::rating;
 
     #[test]
     fn one_rating_per_person_a_second_changes_it_and_forgetting_a_user_removes_both() {
         let store = testing::store();
         let now = testing::pdt(12, 0);
         let talk = testing::bundled().sessions()[0].talks[0].id.clone();
-        assert!(store.rate_talk(UserId(1), &talk, 4, now).unwrap());
-        assert!(!store.rate_talk(UserId(1), &talk, 2, now).unwrap());
-        assert!(store.rate_talk(UserId(2), &talk, 5, now).unwrap());
+        assert!(store.rate_talk(UserId(1), &talk, rating(4), now).unwrap());
+        assert!(!store.rate_talk(UserId(1), &talk, rating(2), now).unwrap());
+        assert!(store.rate_talk(UserId(2), &talk, rating(5), now).unwrap());
         store
             .add_comment(UserId(2), &talk, "Great, thanks", now)
             .unwrap();
@@ -379,7 +389,7 @@ mod tests {
         assert_eq!(feedback.average(), Some(3.5));
         assert_eq!(feedback.comments, ["Great, thanks"]);
         assert!(feedback.title.is_some());
-        assert!(store.rate_talk(UserId(1), &talk, 6, now).is_err());
+        assert!(Rating::new(6).is_none() && Rating::new(0).is_none());
 
         let forgotten = store.forget_user(UserId(2)).unwrap();
         assert_eq!((forgotten.ratings, forgotten.comments), (1, 1));

@@ -52,7 +52,7 @@ pub use agenda::{AgendaUser, Bookmark, Forgotten};
 pub use announcements::{Announcement, NewAnnouncement};
 pub use changes::{ChangeNotice, NewNotice, ProgramChange};
 pub use digests::Digest;
-pub use feedback::{Bookmarked, BusyThread, EndedTalk, FeedbackPrompt, TalkFeedback};
+pub use feedback::{Bookmarked, BusyThread, EndedTalk, FeedbackPrompt, Rating, TalkFeedback};
 pub use mirror::{EventMirror, EventRoom, EventStatus, MirroredEvent};
 pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
 pub use reminders::{

@@ -545,7 +545,14 @@ fn export_feedback_writes_csv_naming_nobody() {
     let store = Store::open(&db).unwrap();
     let at = chrono::Utc::now();
     let vani = "2021-05-04-1100-vani";
-    store.rate_talk(UserId(7), &vani.into(), 4, at).unwrap();
+    store
+        .rate_talk(
+            UserId(7),
+            &vani.into(),
+            confbot::store::Rating::new(4).unwrap(),
+            at,
+        )
+        .unwrap();
     store
         .add_comment(UserId(7), &vani.into(), "Clear, and \"fun\"", at)
         .unwrap();

@@ -618,7 +618,7 @@ async fn forget_me_asks_first_then_leaves_no_row_that_names_the_user() {
     bot.store.toggle_vote(question, user).unwrap();
     // A rating and a comment of a talk.
     bot.store
-        .rate_talk(user, &"a1".into(), 5, pdt(10, 52))
+        .rate_talk(user, &"a1".into(), crate::helpers::rating(5), pdt(10, 52))
         .unwrap();
     bot.store
         .add_comment(user, &"a1".into(), "Loved it", pdt(10, 52))

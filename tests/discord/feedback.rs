@@ -181,7 +181,9 @@ async fn stats_attach_charts_beside_the_text_and_name_nobody() {
     for user in [IDS.attendee, IDS.moderator] {
         let user = ids::UserId(user.get());
         bot.store.set_bookmark(user, &talk, 10, pdt(6, 0)).unwrap();
-        bot.store.rate_talk(user, &talk, 4, pdt(6, 0)).unwrap();
+        bot.store
+            .rate_talk(user, &talk, crate::helpers::rating(4), pdt(6, 0))
+            .unwrap();
     }
 
     let handle = bot

@@ -299,3 +299,8 @@ pub fn fields(embed: &serde_json::Value) -> Vec<(String, String)> {
         })
         .unwrap_or_default()
 }
+
+/// A rating of `stars` (1 to 5).
+pub fn rating(stars: u8) -> confbot::store::Rating {
+    confbot::store::Rating::new(stars).expect("1 to 5 stars")
+}
