@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{conference, CommandResult};
+use super::{conference, known_talk, CommandResult};
 use crate::domain::format::{day_and_time, stamp};
 use crate::domain::rooms::Personal;
 use crate::error::CommandError;
@@ -39,12 +39,7 @@ pub fn remind(
     if let Some(minutes) = minutes.filter(|m| *m > MAX_MINUTES) {
         user_error!("A reminder can come 0 to {MAX_MINUTES} minutes before a talk, not {minutes}.");
     }
-    let Some(row) = store.talk(talk_id)? else {
-        user_error!(
-            "There is no talk with id `{}`. Pick one from the suggestions, or find it with `/search`.",
-            truncate(talk_id, 100)
-        );
-    };
+    let row = known_talk(store, talk_id)?;
     let talk = &row.talk;
     if talk.start <= now {
         user_error!(text: text![

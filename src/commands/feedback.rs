@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{conference, CommandResult};
+use super::{conference, known_talk, CommandResult};
 use crate::domain::feedback::{self, prompt};
 use crate::error::CommandError;
 use crate::ids::{TalkId, UserId};
@@ -17,22 +17,10 @@ use crate::{text, user_error};
 /// The comments `/feedback summary` shows; the export has them all.
 const COMMENTS_SHOWN: usize = 10;
 
-/// The talk an option names, or a clear error.
-fn talk(store: &Store, talk_id: &str) -> Result<ScheduledTalk, CommandError> {
-    let talk_id = talk_id.trim();
-    match store.talk(talk_id)? {
-        Some(row) => Ok(row),
-        None => user_error!(
-            "There is no talk with id `{}`. Pick one from the suggestions, or find it with `/search`.",
-            truncate(talk_id, 100)
-        ),
-    }
-}
-
 /// `/feedback talk`: the prompt, for one person, for any talk that has started.
 pub fn ask(store: &Store, now: DateTime<Utc>, talk_id: &str) -> CommandResult {
     let tz = conference(store)?.time_zone;
-    let row = talk(store, talk_id)?;
+    let row = known_talk(store, talk_id)?;
     if row.talk.start > now {
         user_error!(text: text![
             "**",
@@ -51,7 +39,7 @@ pub fn rate(
     talk_id: &TalkId,
     rating: Rating,
 ) -> CommandResult {
-    let row = talk(store, talk_id)?;
+    let row = known_talk(store, talk_id)?;
     let first = store.rate_talk(user, talk_id, rating, now)?;
     let verb = if first {
         "rated"
@@ -67,7 +55,7 @@ pub fn rate(
 
 /// The title the comment modal shows (Discord's limit for a modal title is 45 characters).
 pub fn modal_title(store: &Store, talk_id: &TalkId) -> Result<String, CommandError> {
-    let row = talk(store, talk_id)?;
+    let row = known_talk(store, talk_id)?;
     Ok(truncate(&format!("Comment on {}", row.talk.title), 45))
 }
 
@@ -79,7 +67,7 @@ pub fn comment(
     talk_id: &TalkId,
     written: &str,
 ) -> CommandResult {
-    let row = talk(store, talk_id)?;
+    let row = known_talk(store, talk_id)?;
     let written = match feedback::comment(written) {
         Ok(written) => written,
         Err(why) => user_error!("{why}"),
@@ -127,7 +115,7 @@ pub fn summary_with_chart(
 }
 
 fn summarised(store: &Store, talk_id: &str) -> Result<(ScheduledTalk, TalkFeedback), CommandError> {
-    let row = talk(store, talk_id)?;
+    let row = known_talk(store, talk_id)?;
     let feedback = store.talk_feedback(&row.talk.id)?;
     Ok((row, feedback))
 }

@@ -35,7 +35,7 @@ pub use talk::talk;
 use crate::error::CommandError;
 use crate::program::Conference;
 use crate::reply::Reply;
-use crate::store::Store;
+use crate::store::{ScheduledTalk, Store};
 use crate::user_error;
 
 /// What every command returns.
@@ -50,6 +50,19 @@ fn conference(store: &Store) -> Result<Conference, CommandError> {
                 "No program is loaded yet. An organiser can load one with `confbot import`."
             )
         }
+    }
+}
+
+/// The talk an option names (its id, as autocomplete gives it), or a user error saying how to
+/// find one.
+fn known_talk(store: &Store, id: &str) -> Result<ScheduledTalk, CommandError> {
+    let id = id.trim();
+    match store.talk(id)? {
+        Some(row) => Ok(row),
+        None => user_error!(
+            "There is no talk with id `{}`. Pick one from the suggestions, or find it with `/search`.",
+            crate::reply::truncate(id, 100)
+        ),
     }
 }
 

@@ -3,7 +3,7 @@
 //! its slides.
 
 use super::agenda::Action;
-use super::{conference, CommandResult};
+use super::{conference, known_talk, CommandResult};
 use chrono::{DateTime, Utc};
 
 use crate::domain::format::{abstract_text, people, span};
@@ -12,17 +12,11 @@ use crate::ids::GuildId;
 use crate::reply::{Reply, Text};
 use crate::store::Store;
 use crate::text;
-use crate::user_error;
 
 pub fn talk(store: &Store, guild: Option<GuildId>, id: &str, now: DateTime<Utc>) -> CommandResult {
     let conference = conference(store)?;
     let tz = conference.time_zone;
-    let Some(row) = store.talk(id.trim())? else {
-        user_error!(
-            "There is no talk with id `{}`. Pick one from the suggestions, or find it with `/search`.",
-            crate::reply::truncate(id, 100)
-        );
-    };
+    let row = known_talk(store, id)?;
     let (talk, session) = (&row.talk, &row.session);
     let moderators = store.moderators(&session.id)?;
     let day = talk.start.with_timezone(&tz).format("%A %-d %B");
