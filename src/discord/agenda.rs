@@ -19,7 +19,7 @@ use serenity::{
 use super::autocomplete::talk_choices;
 use super::errors::failure;
 use super::pages::{run_private, send_private};
-use super::render::{embed, no_mentions};
+use super::render::{embed, no_mentions, private_embed};
 use super::{Context, Data, Error};
 use crate::commands::agenda::{self as core, Action, AgendaView};
 use crate::commands::export;
@@ -171,23 +171,13 @@ async fn answer(
                 }
                 _ => anyhow::bail!("the Remind me menu sent no talks"),
             };
-            return Ok(CreateInteractionResponse::Message(
-                CreateInteractionResponseMessage::new()
-                    .embed(embed(&reply.fitted()))
-                    .ephemeral(true)
-                    .allowed_mentions(no_mentions()),
-            ));
+            return Ok(private_embed(&reply));
         }
         Action::Remind(talk) => {
             let reply = data
                 .run(move |store, now| core::remind(store, now, user, &talk, None))
                 .await?;
-            return Ok(CreateInteractionResponse::Message(
-                CreateInteractionResponseMessage::new()
-                    .embed(embed(&reply.fitted()))
-                    .ephemeral(true)
-                    .allowed_mentions(no_mentions()),
-            ));
+            return Ok(private_embed(&reply));
         }
         Action::Calendar => {
             let ics = data

@@ -8,22 +8,21 @@
 use poise::serenity_prelude as serenity;
 use serenity::{
     ActionRowComponent, ComponentInteraction, CreateActionRow, CreateInputText,
-    CreateInteractionResponse, CreateInteractionResponseMessage, CreateModal, InputTextStyle,
-    ModalInteraction,
+    CreateInteractionResponse, CreateModal, InputTextStyle, ModalInteraction,
 };
 
 use super::autocomplete::talk_choices;
 use super::checks::manage_guild;
 use super::errors::failure;
 use super::pages::{answer_with_files, run_private, Visibility};
-use super::render::{embed, no_mentions};
+use super::render::private_embed;
 use super::{Context, Data, Error};
 use crate::commands::feedback as core;
 use crate::commands::stats;
 use crate::domain::feedback::{Press, COMMENT_MAX};
 use crate::ids::UserId;
 use crate::ops::activity::activity;
-use crate::reply::{limits, Reply};
+use crate::reply::limits;
 
 /// The text input's custom id inside the comment modal.
 const COMMENT_FIELD: &str = "comment";
@@ -116,7 +115,7 @@ async fn answer(
             let reply = data
                 .run(move |store, now| core::rate(store, now, user, &talk, rating))
                 .await?;
-            Ok(private(&reply))
+            Ok(private_embed(&reply))
         }
         Press::Comment(talk) => {
             let id = Press::Written(talk.clone()).custom_id();
@@ -157,7 +156,7 @@ pub async fn on_modal(ctx: &serenity::Context, submit: &ModalInteraction, data: 
         Some(Press::Written(talk)) => data
             .run(move |store, now| core::comment(store, now, user, &talk, &written))
             .await
-            .map(|reply| private(&reply)),
+            .map(|reply| private_embed(&reply)),
         _ => Err(anyhow::anyhow!("a modal that is not confbot's")),
     };
     let response = response
@@ -165,13 +164,4 @@ pub async fn on_modal(ctx: &serenity::Context, submit: &ModalInteraction, data: 
     if let Err(error) = submit.create_response(ctx, response).await {
         tracing::warn!(%error, "could not answer a feedback comment");
     }
-}
-
-fn private(reply: &Reply) -> CreateInteractionResponse {
-    CreateInteractionResponse::Message(
-        CreateInteractionResponseMessage::new()
-            .embed(embed(&reply.fitted()))
-            .ephemeral(true)
-            .allowed_mentions(no_mentions()),
-    )
 }

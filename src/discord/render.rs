@@ -6,8 +6,9 @@
 use poise::serenity_prelude as serenity;
 use serenity::{
     ActionRow, ActionRowComponent, ButtonKind, ButtonStyle, ComponentType, CreateActionRow,
-    CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter, CreateSelectMenu,
-    CreateSelectMenuKind, CreateSelectMenuOption, SelectMenu,
+    CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateSelectMenu, CreateSelectMenuKind,
+    CreateSelectMenuOption, SelectMenu,
 };
 
 use crate::domain::agenda::Action;
@@ -15,6 +16,16 @@ use crate::reply::{limits, PageTurn, Reply, Text};
 
 /// confbot's embed colour.
 const COLOUR: u32 = 0x3b82f6;
+
+/// A press's or a modal's answer as one private embed (a "Remind me", a rating, a comment).
+pub fn private_embed(reply: &Reply) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(
+        CreateInteractionResponseMessage::new()
+            .embed(embed(&reply.fitted()))
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+}
 
 pub fn embed(reply: &Reply) -> CreateEmbed {
     let mut embed = CreateEmbed::new()
