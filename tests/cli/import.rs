@@ -146,6 +146,19 @@ fn edit(file: &Path, change: Edit) {
     std::fs::write(file, changed).unwrap();
 }
 
+/// `confbot import` of a copied fixture. A zone for every format, so none warns about guessing
+/// one; a name, since MiniConf names none.
+fn import_args(path: &str) -> [&str; 6] {
+    [
+        "import",
+        path,
+        "--timezone",
+        "Europe/Berlin",
+        "--name",
+        "Conf",
+    ]
+}
+
 #[test]
 fn dry_run_reports_moved_retitled_and_deleted_items_in_each_format() {
     for case in CASES {
@@ -153,15 +166,7 @@ fn dry_run_reports_moved_retitled_and_deleted_items_in_each_format() {
         let db = dir.path().join("db");
         let (path, file) = copy(case, dir.path());
         let path = path.to_str().unwrap();
-        // A zone for every format, so none warns about guessing one; MiniConf names none.
-        let args = [
-            "import",
-            path,
-            "--timezone",
-            "Europe/Berlin",
-            "--name",
-            "Conf",
-        ];
+        let args = import_args(path);
         let first = stdout(&confbot(&db, &args));
         assert!(first.contains("added"), "{first}");
         let again = stdout(&confbot(&db, &args));
@@ -196,14 +201,7 @@ fn a_broken_copy_is_refused_naming_where_and_the_database_is_unchanged() {
         let db = dir.path().join("db");
         let (path, file) = copy(case, dir.path());
         let path = path.to_str().unwrap();
-        let args = [
-            "import",
-            path,
-            "--timezone",
-            "Europe/Berlin",
-            "--name",
-            "Conf",
-        ];
+        let args = import_args(path);
         stdout(&confbot(&db, &args));
         let before = Store::open(&db).unwrap().load_program().unwrap();
 

@@ -769,6 +769,25 @@ async fn room_the_organisers_free_under_the_cap_is_taken_back_within_a_tick_or_t
     bot.stop().await;
 }
 
+/// After a create whose answer was lost: one event per session of the three, three creates in
+/// all, and the lost one's event adopted rather than deleted.
+fn assert_the_lost_create_was_adopted(fake: &FakeDiscord) {
+    assert_eq!(
+        names(&open_mine(fake)),
+        [title(1, 9), title(1, 10), title(1, 11)],
+        "one event per session"
+    );
+    assert_eq!(
+        fake.requests_to("POST", CREATE).len(),
+        3,
+        "no second create"
+    );
+    assert!(
+        fake.requests_to("DELETE", EVENT).is_empty(),
+        "adopted, not deleted"
+    );
+}
+
 #[tokio::test]
 async fn a_create_whose_answer_was_lost_is_found_and_adopted_not_made_again() {
     let clock = SteppedClock::new(at(1, 8, 0));
@@ -783,20 +802,7 @@ async fn a_create_whose_answer_was_lost_is_found_and_adopted_not_made_again() {
     clock.set(at(1, 8, 1));
     until(&fake, "three events", |f| open_mine(f).len() >= 3).await;
     a_few_ticks().await;
-    assert_eq!(
-        names(&open_mine(&fake)),
-        [title(1, 9), title(1, 10), title(1, 11)],
-        "one event per session"
-    );
-    assert_eq!(
-        fake.requests_to("POST", CREATE).len(),
-        3,
-        "no second create"
-    );
-    assert!(
-        fake.requests_to("DELETE", EVENT).is_empty(),
-        "adopted, not deleted"
-    );
+    assert_the_lost_create_was_adopted(&fake);
     fake.assert_no_violations();
     bot.stop().await;
 }
@@ -816,20 +822,7 @@ async fn a_kill_after_a_create_whose_answer_was_lost_still_leaves_one_event_per_
     let bot = TestBot::start_on(fake.clone(), store, clock.clone(), Mode::Proxy).await;
     until(&fake, "three events", |f| open_mine(f).len() >= 3).await;
     a_few_ticks().await;
-    assert_eq!(
-        names(&open_mine(&fake)),
-        [title(1, 9), title(1, 10), title(1, 11)],
-        "one event per session"
-    );
-    assert_eq!(
-        fake.requests_to("POST", CREATE).len(),
-        3,
-        "no second create"
-    );
-    assert!(
-        fake.requests_to("DELETE", EVENT).is_empty(),
-        "adopted, not deleted"
-    );
+    assert_the_lost_create_was_adopted(&fake);
     fake.assert_no_violations();
     bot.stop().await;
 }

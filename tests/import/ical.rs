@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use confbot::program::{import_file, import_str, Format, ImportOptions, Imported, Person};
 
-use crate::kit::{options, stored, utc};
+use crate::kit::{options, stored, utc, warnings_about};
 
 const DEMOCON: &str = "tests/fixtures/pretalx-democon-2022.ics";
 
@@ -72,12 +72,7 @@ fn democon_has_all_36_events_in_berlin_including_the_one_outside_the_conference(
     rooms.sort();
     rooms.dedup();
     assert_eq!(rooms, ["Dark Red Room", "Pale Golden Rod Room"]);
-    let outliers: Vec<String> = imported
-        .warnings
-        .iter()
-        .filter(|w| w.message.contains("days from every other event"))
-        .map(|w| w.to_string())
-        .collect();
+    let outliers = warnings_about(&imported, "days from every other event");
     assert_eq!(
         outliers,
         [
@@ -109,12 +104,7 @@ fn an_event_without_a_summary_is_left_out_with_a_warning_naming_its_line() {
         .program
         .talks()
         .any(|t| t.id == "pretalx-democon-CAXE7R@localhost"));
-    let warnings: Vec<String> = imported
-        .warnings
-        .iter()
-        .filter(|w| w.message.contains("SUMMARY"))
-        .map(|w| w.to_string())
-        .collect();
+    let warnings = warnings_about(&imported, "SUMMARY");
     assert_eq!(
         warnings,
         [

@@ -1,5 +1,5 @@
 //! Helpers every importer test uses: instants written as RFC 3339, options, imports whose error
-//! is its message, and a store holding a program to reload over.
+//! is its message, the warnings about one thing, and a store holding a program to reload over.
 
 use std::path::Path;
 
@@ -34,4 +34,14 @@ pub fn stored(program: &Program) -> Store {
     let store = Store::open_in_memory().unwrap();
     assert!(!store.replace_program(program).unwrap().is_empty());
     store
+}
+
+/// The import's warnings whose message says `words`, as shown (with their place).
+pub fn warnings_about(imported: &Imported, words: &str) -> Vec<String> {
+    imported
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains(words))
+        .map(|w| w.to_string())
+        .collect()
 }

@@ -9,7 +9,7 @@ use confbot::program::{
     import_file, import_str, Format, ImportOptions, Imported, Location, Person, TalkKind,
 };
 
-use crate::kit::{options, stored, utc};
+use crate::kit::{options, stored, utc, warnings_about};
 
 const DEMOCON: &str = "tests/fixtures/pretalx-democon-2022.xml";
 
@@ -109,12 +109,7 @@ fn events_before_their_days_start_take_their_instant_from_date_with_a_warning() 
     assert_eq!(first.title, "Persevering cohesive concept");
     // `<start>01:50` under a day that begins at 04:00 would be the 7th; `<date>` says the 6th.
     assert_eq!(first.start, utc("2022-09-06T01:50:00+02:00"));
-    let early: Vec<String> = imported
-        .warnings
-        .iter()
-        .filter(|w| w.message.contains("outside its day 2022-09-06"))
-        .map(|w| w.to_string())
-        .collect();
+    let early = warnings_about(&imported, "outside its day 2022-09-06");
     assert_eq!(early.len(), 2, "{:#?}", imported.warnings);
     assert!(
         early[0].starts_with(
