@@ -364,7 +364,15 @@ impl Store {
         // One snapshot: the index's version check and the rows it points to agree.
         let tx = conn.unchecked_transaction()?;
         if let Some(index) = self.search_index(&tx)? {
-            let (total, found) = index.search(text, limit, MAX_COUNTED + 1)?;
+            let (total, mut found) = index.search(text, limit, MAX_COUNTED + 1)?;
+            // Past the limit, only the talks tied with the last one kept are worth reading.
+            if let Some(&(cut, _)) = found.get(limit.saturating_sub(1)) {
+                let mut i = 0;
+                found.retain(|&(score, _)| {
+                    i += 1;
+                    i <= limit || score == cut
+                });
+            }
             let pks: Vec<i64> = found.iter().map(|(_, pk)| *pk).collect();
             let rows = scheduled_talks(
                 &tx,
