@@ -5,6 +5,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{conference, CommandResult};
+use crate::domain::agenda::MAX_MINUTES;
 use crate::domain::format::{day_and_time, stamp};
 use crate::domain::ports::{record_outcome, PostError};
 use crate::error::CommandError;
@@ -180,8 +181,9 @@ pub fn pending_dms(store: &Store, now: DateTime<Utc>) -> CommandResult {
     const SHOWN: usize = 10;
     let tz = conference(store)?.time_zone;
     let until = now + TimeDelta::days(1);
-    // A reminder comes at most two hours before its talk.
-    let due = store.reminder_crowds(until, now, until + TimeDelta::hours(2))?;
+    // A reminder comes at most MAX_MINUTES before its talk.
+    let latest_talk = until + TimeDelta::minutes(MAX_MINUTES.into());
+    let due = store.reminder_crowds(until, now, latest_talk)?;
     let reply = Reply::new("Next DM reminders");
     if due.is_empty() {
         return Ok(reply.description("None in the next 24 hours."));
