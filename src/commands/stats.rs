@@ -35,7 +35,8 @@ fn seen(store: &Store, guild: GuildId, now: DateTime<Utc>) -> Result<Seen, Comma
     })
 }
 
-/// The seats of a bookmarked talk's room, where this guild said (`/setup room capacity:`):
+/// The seats of a bookmarked talk's room, where this guild said (`/setup room capacity:`) or
+/// else the program:
 /// the one place a room's capacity comes into the stats (the text's overflow mark and the
 /// chart's marker).
 fn capacity(talk: &Bookmarked) -> Option<u32> {
@@ -245,13 +246,13 @@ mod tests {
     use super::*;
     use crate::ids::{TalkId, UserId};
     use crate::picture::decoded::size;
+    use crate::program::{Program, RoomFacts};
     use crate::testing;
     use crate::testing::rating;
 
-    /// The bundled program at 6:00, three people with its second talk in their agenda; its
-    /// talks' ids.
-    fn three_have_the_second_talk() -> (Store, Vec<TalkId>, DateTime<Utc>) {
-        let program = testing::bundled();
+    /// `program` (the bundled one, or as a test changed it) at 6:00, three people with its
+    /// second talk in their agenda; its talks' ids.
+    fn three_have_the_second_talk(program: Program) -> (Store, Vec<TalkId>, DateTime<Utc>) {
         let store = testing::store_of(&program);
         let now = testing::pdt(6, 0);
         let talks: Vec<_> = program.sessions()[0]
@@ -269,7 +270,7 @@ mod tests {
 
     #[test]
     fn stats_count_bookmarks_on_a_known_agenda() {
-        let (store, talks, now) = three_have_the_second_talk();
+        let (store, talks, now) = three_have_the_second_talk(testing::bundled());
         store.set_bookmark(UserId(1), &talks[0], 10, now).unwrap();
         let guild = GuildId(1);
         let room = testing::bundled().sessions()[0]
@@ -300,8 +301,44 @@ mod tests {
     }
 
     #[test]
+    fn a_rooms_capacity_from_the_program_counts_unless_the_guild_set_its_own() {
+        let bundled = testing::bundled();
+        let mut sessions = bundled.sessions().to_vec();
+        sessions[0].slot.room = Some("Hall A".into());
+        let seats = RoomFacts {
+            stream: None,
+            capacity: Some(2),
+        };
+        let program = Program::new(bundled.conference().clone(), sessions)
+            .unwrap()
+            .with_rooms([("Hall A".to_string(), seats)].into());
+        let (store, _, now) = three_have_the_second_talk(program);
+        let most = |guild| {
+            stats(&store, guild, now, &[]).unwrap().fields[0]
+                .value
+                .discord()
+        };
+        assert!(
+            most(GuildId(1)).ends_with("2 seats, **likely to overflow**"),
+            "{}",
+            most(GuildId(1))
+        );
+        let own = crate::store::RoomChange {
+            capacity: Some(500),
+            ..Default::default()
+        };
+        store.change_room(GuildId(1), "hall a", &own).unwrap();
+        assert!(
+            most(GuildId(1)).ends_with(" · 500 seats"),
+            "{}",
+            most(GuildId(1))
+        );
+        assert!(most(GuildId(2)).ends_with("2 seats, **likely to overflow**"));
+    }
+
+    #[test]
     fn stats_come_with_a_chart_of_each_list_that_has_rows_and_of_the_hours() {
-        let (store, talks, now) = three_have_the_second_talk();
+        let (store, talks, now) = three_have_the_second_talk(testing::bundled());
         store
             .rate_talk(UserId(1), &talks[0], rating(4), now)
             .unwrap();

@@ -23,8 +23,8 @@ use super::span::{span, takes_no_time, End};
 use super::time::zone_has_offset;
 use super::Warning;
 use super::{
-    deserialize_json, json_id, non_empty, Conference, ImportError, Links, Location, Person,
-    Program, Session, SessionSlot, Talk, TalkKind,
+    deserialize_json, json_id, non_empty, room_capacities, Conference, ImportError, Links,
+    Location, Person, Program, Session, SessionSlot, Talk, TalkKind,
 };
 
 const ZONE_PATH: &str = "schedule.conference.time_zone_name";
@@ -45,7 +45,15 @@ struct RawConference {
     acronym: Option<String>,
     url: Option<String>,
     time_zone_name: Option<String>,
+    /// Only each room's capacity is read: the rooms themselves come from the events.
+    rooms: Option<Vec<RawRoom>>,
     days: Option<Vec<RawDay>>,
+}
+
+#[derive(Deserialize)]
+struct RawRoom {
+    name: Option<String>,
+    capacity: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -155,6 +163,14 @@ pub fn parse(
             )
         })?;
     let mut warnings = Vec::new();
+    let room_list = conference.rooms.unwrap_or_default();
+    let rooms = room_capacities(
+        "schedule.conference.rooms",
+        room_list
+            .iter()
+            .map(|r| (non_empty(r.name.clone()), r.capacity.as_ref())),
+        &mut warnings,
+    );
     let mut events = Vec::new();
     for (d, day) in conference.days.unwrap_or_default().into_iter().enumerate() {
         let day_path = format!("schedule.conference.days[{d}]");
@@ -205,7 +221,8 @@ pub fn parse(
     };
     let sessions = events.into_iter().map(|e| e.session).collect();
     let program = Program::new(conference, sessions)
-        .map_err(|e| ImportError::new(file, Location::File, e.to_string()))?;
+        .map_err(|e| ImportError::new(file, Location::File, e.to_string()))?
+        .with_rooms(rooms);
     Ok((program, warnings))
 }
 

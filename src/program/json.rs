@@ -13,8 +13,8 @@ use serde::Deserialize;
 use super::span::{timed_span, End};
 use super::time::resolve_local;
 use super::{
-    deserialize_json, Conference, ImportError, Link, Links, Location, Person, Program, Session,
-    SessionSlot, Talk, TalkKind,
+    deserialize_json, Conference, ImportError, Link, Links, Location, Person, Program, RoomFacts,
+    Session, SessionSlot, Talk, TalkKind,
 };
 
 #[derive(Deserialize)]
@@ -26,13 +26,15 @@ struct RawProgram {
     sessions: Vec<RawSession>,
 }
 
-/// A room's own facts: where to watch it.
+/// A room's own facts: where to watch it, how many it seats.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRoom {
     name: String,
     #[serde(default)]
     stream: Option<String>,
+    #[serde(default)]
+    capacity: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -158,14 +160,23 @@ pub fn parse(file: &str, text: &str) -> Result<Program, ImportError> {
         time_zone,
         url: raw.conference.url,
     };
-    let mut room_streams = BTreeMap::new();
+    let mut rooms = BTreeMap::new();
     for (r, room) in raw.rooms.into_iter().enumerate() {
-        if let Some(stream) = link(format!("rooms[{r}].stream"), room.stream)? {
-            room_streams.insert(room.name, stream);
+        if room.capacity == Some(0) {
+            return Err(ImportError::at_path(
+                file,
+                format!("rooms[{r}].capacity"),
+                "a room seats at least one person (leave `capacity` out when unknown)",
+            ));
         }
+        let facts = RoomFacts {
+            stream: link(format!("rooms[{r}].stream"), room.stream)?,
+            capacity: room.capacity,
+        };
+        rooms.insert(room.name, facts);
     }
     Program::new(conference, sessions)
-        .map(|program| program.with_room_streams(room_streams))
+        .map(|program| program.with_rooms(rooms))
         .map_err(|e| ImportError::new(file, Location::File, e.to_string()))
 }
 
@@ -246,13 +257,30 @@ mod tests {
         let links = &session.talks[0].links;
         assert!(links.do_not_record && links.recording.is_some());
         assert_eq!(
-            program.room_streams()["Hall A"].as_str(),
-            "https://hall-a.example.org"
+            program.rooms()["Hall A"].stream.as_ref().map(Link::as_str),
+            Some("https://hall-a.example.org")
         );
         let message = error(&text.replace("https://youtu.be/morning", "http://youtu.be/morning"));
         assert_eq!(
             message,
             "p.json at `sessions[0].stream`: `http://youtu.be/morning` is not an https link (only https links are kept)"
+        );
+    }
+
+    #[test]
+    fn a_rooms_capacity_is_read_and_a_bad_one_names_its_path() {
+        let with = |rooms: &str| {
+            PROGRAM.replace(r#""sessions""#, &format!(r#""rooms": {rooms}, "sessions""#))
+        };
+        let program = parse("p.json", &with(r#"[{"name": "Hall A", "capacity": 300}]"#)).unwrap();
+        assert_eq!(program.rooms()["Hall A"].capacity, Some(300));
+        assert_eq!(
+            error(&with(r#"[{"name": "Hall A", "capacity": 0}]"#)),
+            "p.json at `rooms[0].capacity`: a room seats at least one person (leave `capacity` out when unknown)"
+        );
+        assert!(
+            error(&with(r#"[{"name": "Hall A", "capacity": -3}]"#)).starts_with("p.json:"),
+            "a negative capacity is a type error with its line"
         );
     }
 

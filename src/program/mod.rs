@@ -149,13 +149,22 @@ impl fmt::Display for TalkKind {
     }
 }
 
+/// What the program says of a room itself, rather than of a session in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoomFacts {
+    /// Where to watch it.
+    pub stream: Option<Link>,
+    /// How many people it seats (at least one).
+    pub capacity: Option<u32>,
+}
+
 /// A validated program: every rule in [`Rule`] holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Program {
     conference: Conference,
     sessions: Vec<Session>,
-    /// Where to watch each room (by its name), when the program says.
-    room_streams: BTreeMap<String, Link>,
+    /// What the program says of each room (by its name); only rooms it says something of.
+    rooms: BTreeMap<String, RoomFacts>,
 }
 
 /// The rules a program must satisfy; a broken one is reported with the item that breaks it.
@@ -293,18 +302,22 @@ impl Program {
         Ok(Program {
             conference,
             sessions,
-            room_streams: BTreeMap::new(),
+            rooms: BTreeMap::new(),
         })
     }
 
-    /// The program with where to watch each room, by room name.
-    pub fn with_room_streams(mut self, streams: BTreeMap<String, Link>) -> Program {
-        self.room_streams = streams;
+    /// The program with what it says of each room, by room name (rooms it says nothing of are
+    /// left out, so a program reads back as it was written).
+    pub fn with_rooms(mut self, rooms: BTreeMap<String, RoomFacts>) -> Program {
+        self.rooms = rooms
+            .into_iter()
+            .filter(|(_, facts)| *facts != RoomFacts::default())
+            .collect();
         self
     }
 
-    pub fn room_streams(&self) -> &BTreeMap<String, Link> {
-        &self.room_streams
+    pub fn rooms(&self) -> &BTreeMap<String, RoomFacts> {
+        &self.rooms
     }
 
     pub fn conference(&self) -> &Conference {
@@ -386,6 +399,49 @@ fn json_id(value: &serde_json::Value) -> Option<String> {
         serde_json::Value::Number(number) => Some(number.to_string()),
         _ => None,
     }
+}
+
+/// What a schedule export's `conference.rooms[]` (at `path`) says of each room, by name: its
+/// capacity, a whole number of seats (`3025`, `3025.0`, `"3025"`) or nothing (`null`, and `0`,
+/// which exports write for "not set"). Any other capacity is a warning and no capacity: it only
+/// marks talks likely to overflow, so a wrong one is never worth refusing a program for.
+fn room_capacities<'a>(
+    path: &str,
+    rooms: impl IntoIterator<Item = (Option<String>, Option<&'a serde_json::Value>)>,
+    warnings: &mut Vec<Warning>,
+) -> BTreeMap<String, RoomFacts> {
+    use serde_json::Value;
+    let whole =
+        |n: f64| (n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n)).then_some(n as u32);
+    let mut facts = BTreeMap::new();
+    for (r, (name, capacity)) in rooms.into_iter().enumerate() {
+        let (Some(name), Some(capacity)) = (name, capacity) else {
+            continue;
+        };
+        let seats = match capacity {
+            Value::Null => continue,
+            Value::Number(n) => n.as_f64().and_then(whole),
+            Value::String(text) => text.trim().parse::<u32>().ok(),
+            _ => None,
+        };
+        match seats {
+            Some(0) => {}
+            Some(n) => {
+                facts.insert(
+                    name,
+                    RoomFacts {
+                        stream: None,
+                        capacity: Some(n),
+                    },
+                );
+            }
+            None => warnings.push(Warning::at_path(
+                format!("{path}[{r}].capacity"),
+                format!("a room's capacity is a whole number of seats, not {capacity}: left out"),
+            )),
+        }
+    }
+    facts
 }
 
 #[cfg(test)]

@@ -20,8 +20,8 @@ use super::markup::to_discord;
 use super::span::{span, takes_no_time, End};
 use super::time::iso_duration;
 use super::{
-    deserialize_json, json_id, non_empty, word_slug, Conference, ImportError, Location, Person,
-    Program, Session, SessionSlot, Talk, TalkKind, Warning,
+    deserialize_json, json_id, non_empty, room_capacities, word_slug, Conference, ImportError,
+    Location, Person, Program, Session, SessionSlot, Talk, TalkKind, Warning,
 };
 
 #[derive(Deserialize)]
@@ -52,12 +52,13 @@ struct RawDefaults {
     language: Option<String>,
 }
 
-/// A room or track: known by `guid` or `slug`, shown by `name`.
+/// A room or track: known by `guid` or `slug`, shown by `name`; a room may say its `capacity`.
 #[derive(Deserialize)]
 struct RawNamed {
     guid: Option<String>,
     slug: Option<String>,
     name: Option<Value>,
+    capacity: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -145,6 +146,16 @@ pub fn parse(
         }
         names
     };
+    let mut warnings = Vec::new();
+    let room_facts = room_capacities(
+        "schedule.conference.rooms",
+        conference
+            .rooms
+            .iter()
+            .flatten()
+            .map(|r| (text_of(r.name.as_ref()), r.capacity.as_ref())),
+        &mut warnings,
+    );
     let rooms = named(conference.rooms);
     let tracks = named(conference.tracks);
     let people: HashMap<String, String> = schedule
@@ -159,7 +170,6 @@ pub fn parse(
         })
         .collect();
 
-    let mut warnings = Vec::new();
     let mut sessions = Vec::new();
     let mut stamps: Vec<(DateTime<Utc>, FixedOffset)> = Vec::new();
     for (i, event) in schedule.events.unwrap_or_default().into_iter().enumerate() {
@@ -333,7 +343,8 @@ pub fn parse(
         url: non_empty(conference.url),
     };
     let program = Program::new(conference, sessions)
-        .map_err(|e| ImportError::new(file, Location::File, e.to_string()))?;
+        .map_err(|e| ImportError::new(file, Location::File, e.to_string()))?
+        .with_rooms(room_facts);
     Ok((program, warnings))
 }
 

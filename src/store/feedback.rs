@@ -99,7 +99,8 @@ pub struct Bookmarked {
     pub room: Option<String>,
     pub starts_at: DateTime<Utc>,
     pub bookmarks: u32,
-    /// How many its room holds, as this guild set it (`/setup room capacity:`).
+    /// How many its room holds: as this guild set it (`/setup room capacity:`), else as the
+    /// program says.
     pub capacity: Option<u32>,
 }
 
@@ -314,7 +315,8 @@ impl Store {
     }
 
     /// The upcoming talks (starting after `now`) most bookmarked, most first, with their room's
-    /// capacity in `guild` (its room's, else its track's, as rooms are looked up).
+    /// capacity in `guild` (its room's, else its track's, as rooms are looked up; else the
+    /// room's capacity in the program).
     pub fn most_bookmarked(
         &self,
         guild: GuildId,
@@ -326,7 +328,8 @@ impl Store {
             "SELECT t.id, t.title, s.id, s.room, t.starts_at, count(*) AS n,
                  coalesce(
                      (SELECT capacity FROM room_places WHERE guild_id = ?3 AND name = s.room),
-                     (SELECT capacity FROM room_places WHERE guild_id = ?3 AND name = s.track))
+                     (SELECT capacity FROM room_places WHERE guild_id = ?3 AND name = s.track),
+                     (SELECT capacity FROM program_rooms WHERE name = s.room))
              FROM bookmarks b JOIN talks t ON t.id = b.talk_id JOIN sessions s ON s.pk = t.session
              WHERE t.starts_at > ?1 GROUP BY t.pk ORDER BY n DESC, t.starts_at, t.id LIMIT ?2",
         )?;

@@ -97,6 +97,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/20-voice-status/up.sql")),
         M::up(include_str!("../../migrations/21-dm-channels-ahead/up.sql")),
         M::up(include_str!("../../migrations/22-room-capacity/up.sql")),
+        M::up(include_str!(
+            "../../migrations/23-program-room-capacity/up.sql"
+        )),
     ])
 });
 

@@ -15,7 +15,9 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use super::talk_index::TALK_TEXT;
 use super::talks::{session_slot, SESSION_SLOT};
 use super::{from_unix, link_at, links_at, Store};
-use crate::program::{Conference, Link, Person, Program, ProgramDiff, Session, Talk, TalkKind};
+use crate::program::{
+    Conference, Link, Person, Program, ProgramDiff, RoomFacts, Session, Talk, TalkKind,
+};
 
 impl Store {
     /// Stores `program` in place of the current one, in one transaction, and says what changed.
@@ -133,9 +135,15 @@ fn replace(tx: &Transaction, program: &Program) -> anyhow::Result<ProgramDiff> {
     }
 
     tx.execute("DELETE FROM program_rooms", [])?;
-    for (room, stream) in program.room_streams() {
-        tx.prepare_cached("INSERT INTO program_rooms (name, stream) VALUES (?1, ?2)")?
-            .execute(params![room, stream.as_str()])?;
+    for (room, facts) in program.rooms() {
+        tx.prepare_cached(
+            "INSERT INTO program_rooms (name, stream, capacity) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![
+            room,
+            facts.stream.as_ref().map(Link::as_str),
+            facts.capacity
+        ])?;
     }
 
     index_talks(tx, &search)?;
@@ -372,14 +380,17 @@ fn load(tx: &Transaction) -> anyhow::Result<Option<Program>> {
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let mut stmt = tx.prepare("SELECT name, stream FROM program_rooms")?;
-    let room_streams = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, link_at(r, 1)?)))?
-        .filter_map(|row| row.map(|(name, link)| link.map(|l| (name, l))).transpose())
+    let mut stmt = tx.prepare("SELECT name, stream, capacity FROM program_rooms")?;
+    let rooms = stmt
+        .query_map([], |r| {
+            let facts = RoomFacts {
+                stream: link_at(r, 1)?,
+                capacity: r.get(2)?,
+            };
+            Ok((r.get::<_, String>(0)?, facts))
+        })?
         .collect::<Result<_, _>>()?;
-    Ok(Some(
-        Program::new(conference, sessions)?.with_room_streams(room_streams),
-    ))
+    Ok(Some(Program::new(conference, sessions)?.with_rooms(rooms)))
 }
 
 #[cfg(test)]
@@ -414,7 +425,7 @@ mod tests {
     }
 
     #[test]
-    fn links_and_room_streams_round_trip() {
+    fn links_and_room_facts_round_trip() {
         let link = |text: &str| Some(Link::parse(text).unwrap());
         let program = bundled();
         let mut sessions = program.sessions().to_vec();
@@ -424,10 +435,14 @@ mod tests {
         links.recording = link("https://media.example.org/v/1");
         links.slides = link("https://slides.example.org/1.pdf");
         links.do_not_record = true;
-        let streams = [("Room 1".to_string(), link("https://youtu.be/room").unwrap())];
+        let rooms = [
+            ("Room 1", link("https://youtu.be/room"), None),
+            ("Room 2", None, Some(300)),
+        ]
+        .map(|(name, stream, capacity)| (name.to_string(), RoomFacts { stream, capacity }));
         let program = Program::new(program.conference().clone(), sessions)
             .unwrap()
-            .with_room_streams(streams.into_iter().collect());
+            .with_rooms(rooms.into_iter().collect());
         let store = Store::open_in_memory().unwrap();
         store.replace_program(&program).unwrap();
         assert_eq!(store.load_program().unwrap().unwrap(), program);

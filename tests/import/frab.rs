@@ -43,6 +43,27 @@ fn democon_has_36_talks_at_their_plus_one_instants_in_its_two_rooms() {
     rooms.sort();
     rooms.dedup();
     assert_eq!(rooms, ["Gray Room", "Tan Room"]);
+    assert!(
+        program.rooms().is_empty(),
+        "pretalx writes no capacity as null"
+    );
+}
+
+#[test]
+fn a_rooms_capacity_in_conference_rooms_is_kept() {
+    let text = std::fs::read_to_string(DEMOCON).unwrap().replacen(
+        r#""capacity": null"#,
+        r#""capacity": 120"#,
+        1,
+    );
+    let imported = import_str(DEMOCON, &text, &ImportOptions::default()).unwrap();
+    assert_eq!(
+        kit::warnings_about(&imported, "capacity"),
+        Vec::<String>::new()
+    );
+    let rooms = imported.program.rooms();
+    assert_eq!(rooms.len(), 1);
+    assert_eq!(rooms["Gray Room"].capacity, Some(120));
 }
 
 #[test]

@@ -53,6 +53,46 @@ fn the_38c3_fixture_has_one_talk_and_one_break_in_saal_1() {
         .map(|s| s.slot.room.clone())
         .collect();
     assert_eq!(rooms, [Some("Saal 1".into()), Some("Saal 1".into())]);
+    assert_eq!(
+        program.rooms()["Saal 1"].capacity,
+        Some(3025),
+        "the hall's seats"
+    );
+}
+
+#[test]
+fn a_rooms_capacity_is_read_leniently_and_a_meaningless_one_is_a_warning() {
+    let capacity = |value: Value| {
+        let imported = import_edited(|v| {
+            v["schedule"]["conference"]["rooms"][0]["capacity"] = value;
+        })
+        .unwrap();
+        let seats = imported
+            .program
+            .rooms()
+            .get("Saal 1")
+            .and_then(|r| r.capacity);
+        let warnings: Vec<String> = imported.warnings.iter().map(|w| w.to_string()).collect();
+        (seats, warnings)
+    };
+    assert_eq!(capacity(json!(3025.0)), (Some(3025), vec![]));
+    assert_eq!(capacity(json!(" 800 ")), (Some(800), vec![]));
+    assert_eq!(capacity(json!(null)), (None, vec![]));
+    assert_eq!(
+        capacity(json!(0)),
+        (None, vec![]),
+        "exports write 0 for not set"
+    );
+    let expected = |value: &str| {
+        format!(
+            "at `schedule.conference.rooms[0].capacity`: a room's capacity is a whole number of \
+             seats, not {value}: left out"
+        )
+    };
+    for bad in [json!(-5), json!(12.5), json!("many"), json!(true)] {
+        let shown = bad.to_string();
+        assert_eq!(capacity(bad), (None, vec![expected(&shown)]));
+    }
 }
 
 #[test]
