@@ -72,9 +72,9 @@ async fn summary(
 )]
 pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     // People's activity is counted in real time (`observe.rs`).
-    let hours = activity().per_hour(chrono::Utc::now());
-    let first = hours.clone();
     let guild = super::guild(ctx);
+    let hours = activity().per_hour(guild, chrono::Utc::now());
+    let first = hours.clone();
     answer_with_files(
         ctx,
         move |store, now| stats::stats_with_charts(store, guild, now, &first),

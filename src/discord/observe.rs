@@ -1,5 +1,5 @@
 //! What the Discord layer reports to the bot's metrics (`crate::ops::metrics`): each command's
-//! outcome and latency (and its hour, for `/stats`), the gateway's connection, and the clock
+//! outcome and latency (and its server's hour, for `/stats`), the gateway's connection, and the clock
 //! tick's runs.
 
 use std::sync::Arc;
@@ -22,7 +22,9 @@ pub fn interaction(ctx: Context<'_>, outcome: InteractionOutcome) {
     metrics().interaction(&ctx.command().qualified_name, outcome, latency);
     // In real time, as the latency: the error path must not read the bot's clock (it may be
     // what failed), and people's activity happens in real time even in a rehearsal.
-    activity().count(created);
+    if let Some(guild) = ctx.guild_id() {
+        activity().count(guild.into(), created);
+    }
 }
 
 /// A command's failure, as the error handler sees it.
