@@ -30,7 +30,7 @@ fn seen(store: &Store, guild: GuildId, now: DateTime<Utc>) -> Result<Seen, Comma
     Ok(Seen {
         tz: conference(store)?.time_zone,
         bookmarked: store.most_bookmarked(guild, now, SHOWN)?,
-        threads: store.busiest_threads(SHOWN)?,
+        threads: store.busiest_threads(guild, SHOWN)?,
         feedback: store.all_feedback()?.into_iter().take(SHOWN).collect(),
     })
 }

@@ -348,17 +348,18 @@ impl Store {
             .context("reading the most bookmarked talks")
     }
 
-    /// The Q&A threads with the most questions, most first.
-    pub fn busiest_threads(&self, n: usize) -> anyhow::Result<Vec<BusyThread>> {
+    /// `guild`'s Q&A threads with the most questions, most first.
+    pub fn busiest_threads(&self, guild: GuildId, n: usize) -> anyhow::Result<Vec<BusyThread>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT q.title, count(DISTINCT x.id),
                  (SELECT count(*) FROM qa_votes v JOIN qa_questions y ON y.id = v.question
                   WHERE y.thread = q.id)
              FROM qa_threads q JOIN qa_questions x ON x.thread = q.id
+             WHERE q.guild_id = ?2
              GROUP BY q.id ORDER BY 2 DESC, q.id LIMIT ?1",
         )?;
-        let rows = stmt.query_map([n], |r| {
+        let rows = stmt.query_map(params![n, guild], |r| {
             Ok(BusyThread {
                 title: r.get(0)?,
                 questions: r.get(1)?,
@@ -375,6 +376,48 @@ mod tests {
     use super::*;
     use crate::testing;
     use crate::testing::rating;
+
+    #[test]
+    fn the_busiest_threads_are_a_guilds_own_most_asked_first() {
+        let program = testing::bundled();
+        let session = &program.sessions()[0].slot;
+        let store = testing::store_of(&program);
+        let now = testing::pdt(6, 0);
+        let thread = |guild, talk: &crate::program::Talk, questions: usize| {
+            let opened = crate::store::OpenedThread {
+                guild: GuildId(guild),
+                session_id: &session.id,
+                talk_id: Some(&talk.id),
+                title: &talk.title,
+                channel: ChannelId(5),
+                thread: ChannelId(guild * 100 + questions as u64),
+            };
+            let id = store.qa_thread_opened(&opened, now).unwrap().id;
+            for q in 0..questions {
+                store
+                    .ask_question(id, None, UserId(q as u64), "Why?", now)
+                    .unwrap();
+            }
+        };
+        let talks = &program.sessions()[0].talks;
+        thread(1, &talks[0], 1);
+        thread(1, &talks[1], 3);
+        thread(2, &talks[2], 5);
+        let busiest = |guild| -> Vec<(String, u32)> {
+            store
+                .busiest_threads(GuildId(guild), 10)
+                .unwrap()
+                .into_iter()
+                .map(|t| (t.title, t.questions))
+                .collect()
+        };
+        assert_eq!(
+            busiest(1),
+            [(talks[1].title.clone(), 3), (talks[0].title.clone(), 1)]
+        );
+        assert_eq!(busiest(2), [(talks[2].title.clone(), 5)]);
+        assert!(busiest(3).is_empty());
+    }
 
     #[test]
     fn one_rating_per_person_a_second_changes_it_and_forgetting_a_user_removes_both() {
