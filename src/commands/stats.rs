@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use super::feedback::headline;
 use super::{conference, CommandResult};
 use crate::domain::format::day_and_time;
+use crate::domain::rooms::Rooms;
 use crate::error::CommandError;
 use crate::ids::GuildId;
 use crate::picture::chart::{self, Bar, Bars, Columns, Slot};
@@ -21,26 +22,26 @@ const SHOWN: usize = 5;
 /// What the stats are made of, read once for the text and the charts.
 struct Seen {
     tz: Tz,
-    bookmarked: Vec<Bookmarked>,
+    /// Each talk with the seats of its room, where known (`Rooms::seats`).
+    bookmarked: Vec<(Bookmarked, Option<u32>)>,
     threads: Vec<BusyThread>,
     feedback: Vec<TalkFeedback>,
 }
 
 fn seen(store: &Store, guild: GuildId, now: DateTime<Utc>) -> Result<Seen, CommandError> {
+    let rooms = Rooms::of(store, Some(guild))?;
+    let bookmarked = (store.most_bookmarked(now, SHOWN)?.into_iter())
+        .map(|b| {
+            let seats = rooms.seats(b.room.as_deref(), b.track.as_deref());
+            (b, seats)
+        })
+        .collect();
     Ok(Seen {
         tz: conference(store)?.time_zone,
-        bookmarked: store.most_bookmarked(guild, now, SHOWN)?,
+        bookmarked,
         threads: store.busiest_threads(guild, SHOWN)?,
         feedback: store.all_feedback()?.into_iter().take(SHOWN).collect(),
     })
-}
-
-/// The seats of a bookmarked talk's room, where this guild said (`/setup room capacity:`) or
-/// else the program:
-/// the one place a room's capacity comes into the stats (the text's overflow mark and the
-/// chart's marker).
-fn capacity(talk: &Bookmarked) -> Option<u32> {
-    talk.capacity
 }
 
 /// `guild`'s stats at `now` (the bot's time), with `hours` of interactions as `ops::activity`
@@ -76,7 +77,7 @@ fn text(seen: &Seen, hours: &[(DateTime<Utc>, u32)]) -> Reply {
     let bookmarked = seen
         .bookmarked
         .iter()
-        .map(|b| {
+        .map(|(b, seats)| {
             text![
                 format!("**{}** · ", b.bookmarks),
                 Text::program(truncate(&b.title, 80)),
@@ -86,8 +87,8 @@ fn text(seen: &Seen, hours: &[(DateTime<Utc>, u32)]) -> Reply {
                     Some(room) => text![" · ", Text::program(truncate(room, 40))],
                     None => Text::from(""),
                 },
-                match capacity(b) {
-                    Some(seats) => text![" · ", seats_for(b.bookmarks, seats)],
+                match seats {
+                    Some(seats) => text![" · ", seats_for(b.bookmarks, *seats)],
                     None => Text::from(""),
                 }
             ]
@@ -162,7 +163,7 @@ fn charts(seen: &Seen, hours: &[(DateTime<Utc>, u32)]) -> anyhow::Result<Vec<Att
     let agendas = Bars {
         title: "Upcoming talks most in agendas".into(),
         bars: (seen.bookmarked.iter())
-            .map(|b| agenda_bar(b, capacity(b)))
+            .map(|(b, seats)| agenda_bar(b, *seats))
             .collect(),
         full: None,
     };
@@ -381,9 +382,9 @@ mod tests {
             title: "Learning to learn".into(),
             session_id: "s1".into(),
             room: Some("Hall A".into()),
+            track: None,
             starts_at: testing::pdt(9, 0),
             bookmarks: 41,
-            capacity: Some(40),
         };
         assert_eq!(seats_for(41, 40), "40 seats, **likely to overflow**");
         assert_eq!(seats_for(40, 40), "40 seats");

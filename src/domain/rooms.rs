@@ -2,16 +2,17 @@
 //! `now`, where to watch it, its voice or stage channel, and its recording. A room's places
 //! in a guild are the server's own stream (`/setup room stream:`, over the program's), its
 //! voice or stage channel and its chat (its announcement route); a place is looked up by the
-//! session's room, then its track, as the program names them.
+//! session's room, then its track, as the program names them. How many a room seats (for
+//! `/stats`) is decided here too: the server's capacity, else the program's.
 
 use std::collections::hash_map::{Entry, HashMap};
 
 use chrono::{DateTime, Utc};
 
 use crate::ids::{ChannelId, GuildId};
-use crate::program::{Link, SessionSlot, Talk};
+use crate::program::{Link, RoomFacts, SessionSlot, Talk};
 use crate::reply::Text;
-use crate::store::{RoomPlaces, ScheduledTalk, Store};
+use crate::store::{RoomPlaces, RoomSetting, ScheduledTalk, Store};
 use crate::text;
 
 /// How an attendee gets into a session or talk at one instant.
@@ -49,7 +50,7 @@ impl WayIn {
 /// The program's room streams and, in a guild, its rooms' places: read once, asked per session.
 #[derive(Debug, Clone, Default)]
 pub struct Rooms {
-    program: Vec<(String, Link)>,
+    program: Vec<(String, RoomFacts)>,
     guild: RoomPlaces,
 }
 
@@ -58,7 +59,7 @@ impl Rooms {
     /// as the terminal and DMs see them).
     pub fn of(store: &Store, guild: Option<GuildId>) -> anyhow::Result<Rooms> {
         Ok(Rooms {
-            program: store.program_room_streams()?,
+            program: store.program_rooms()?,
             guild: guild
                 .map(|g| store.room_places(g))
                 .transpose()?
@@ -92,8 +93,8 @@ impl Rooms {
         let programs = || {
             self.program
                 .iter()
-                .find(|(name, _)| named(name))
-                .map(|(_, link)| link.clone())
+                .filter(|(name, _)| named(name))
+                .find_map(|(_, facts)| facts.stream.clone())
         };
         let stream = servers
             .or_else(|| talk.and_then(|t| t.links.stream.clone()))
@@ -115,18 +116,44 @@ impl Rooms {
     /// The stream of a room (by name): the server's, else the program's, and whether it is the
     /// server's.
     pub fn stream_of(&self, room: &str) -> Option<(&Link, bool)> {
-        let servers = self
-            .guild
-            .settings
-            .iter()
-            .find(|s| s.name.eq_ignore_ascii_case(room))
-            .and_then(|s| s.stream.as_ref().map(|l| (l, true)));
-        servers.or_else(|| {
-            self.program
-                .iter()
-                .find(|(name, _)| name.eq_ignore_ascii_case(room))
-                .map(|(_, link)| (link, false))
-        })
+        self.servers_else_programs(room, |s| s.stream.as_ref(), |p| p.stream.as_ref())
+    }
+
+    /// How many a room (by name) seats: the server's capacity, else the program's, and
+    /// whether it is the server's.
+    pub fn capacity_of(&self, room: &str) -> Option<(u32, bool)> {
+        self.servers_else_programs(room, |s| s.capacity, |p| p.capacity)
+    }
+
+    /// What this server set for a room (by name), else what the program says, and whether it
+    /// is the server's: the order of every room setting the program may also have.
+    fn servers_else_programs<'a, T>(
+        &'a self,
+        room: &str,
+        servers: impl Fn(&'a RoomSetting) -> Option<T>,
+        programs: impl Fn(&'a RoomFacts) -> Option<T>,
+    ) -> Option<(T, bool)> {
+        let same = |name: &str| name.eq_ignore_ascii_case(room);
+        let server = (self.guild.settings.iter())
+            .filter(|s| same(&s.name))
+            .find_map(&servers);
+        match server {
+            Some(value) => Some((value, true)),
+            None => (self.program.iter())
+                .filter(|(name, _)| same(name))
+                .find_map(|(_, facts)| programs(facts))
+                .map(|value| (value, false)),
+        }
+    }
+
+    /// How many the room of a session in `room` (and `track`) seats: its room's capacity,
+    /// else its track's.
+    pub fn seats(&self, room: Option<&str>, track: Option<&str>) -> Option<u32> {
+        [room, track]
+            .into_iter()
+            .flatten()
+            .find_map(|name| self.capacity_of(name))
+            .map(|(seats, _)| seats)
     }
 
     pub fn places(&self) -> &RoomPlaces {
@@ -187,7 +214,7 @@ impl<'s> Personal<'s> {
 mod tests {
     use super::*;
     use crate::program::Links;
-    use crate::store::{RoomChange, RoomSetting};
+    use crate::store::RoomChange;
     use crate::testing::bundled;
 
     fn link(text: &str) -> Link {
@@ -196,9 +223,49 @@ mod tests {
 
     fn rooms() -> Rooms {
         Rooms {
-            program: vec![("Hall A".into(), link("https://program.example.org/hall-a"))],
+            program: vec![(
+                "Hall A".into(),
+                RoomFacts {
+                    stream: Some(link("https://program.example.org/hall-a")),
+                    capacity: Some(300),
+                },
+            )],
             guild: RoomPlaces::default(),
         }
+    }
+
+    #[test]
+    fn a_rooms_seats_are_the_servers_else_the_programs_else_its_tracks() {
+        let mut rooms = rooms();
+        assert_eq!(rooms.capacity_of("hall a"), Some((300, false)));
+        assert_eq!(rooms.seats(Some("Hall A"), Some("Main")), Some(300));
+        assert_eq!(rooms.seats(Some("Hall B"), Some("Main")), None);
+        let setting = |name: &str, capacity| RoomSetting {
+            name: name.into(),
+            stream: None,
+            now_posts: false,
+            capacity: Some(capacity),
+        };
+        rooms.guild.settings.push(setting("main", 40));
+        assert_eq!(
+            rooms.seats(Some("Hall B"), Some("Main")),
+            Some(40),
+            "the track's"
+        );
+        assert_eq!(
+            rooms.seats(Some("Hall A"), Some("Main")),
+            Some(300),
+            "the room's first"
+        );
+        rooms.guild.settings.push(setting("HALL A", 250));
+        assert_eq!(rooms.capacity_of("Hall A"), Some((250, true)));
+        assert_eq!(
+            rooms
+                .stream_of("Hall A")
+                .map(|(l, servers)| (l.as_str(), servers)),
+            Some(("https://program.example.org/hall-a", false)),
+            "a server's capacity alone leaves the program's stream"
+        );
     }
 
     #[test]

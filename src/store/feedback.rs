@@ -97,11 +97,9 @@ pub struct Bookmarked {
     pub title: String,
     pub session_id: SessionId,
     pub room: Option<String>,
+    pub track: Option<String>,
     pub starts_at: DateTime<Utc>,
     pub bookmarks: u32,
-    /// How many its room holds: as this guild set it (`/setup room capacity:`), else as the
-    /// program says.
-    pub capacity: Option<u32>,
 }
 
 impl Store {
@@ -314,34 +312,23 @@ impl Store {
             .context("reading a feedback prompt")
     }
 
-    /// The upcoming talks (starting after `now`) most bookmarked, most first, with their room's
-    /// capacity in `guild` (its room's, else its track's, as rooms are looked up; else the
-    /// room's capacity in the program).
-    pub fn most_bookmarked(
-        &self,
-        guild: GuildId,
-        now: DateTime<Utc>,
-        n: usize,
-    ) -> anyhow::Result<Vec<Bookmarked>> {
+    /// The upcoming talks (starting after `now`) most bookmarked, most first.
+    pub fn most_bookmarked(&self, now: DateTime<Utc>, n: usize) -> anyhow::Result<Vec<Bookmarked>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT t.id, t.title, s.id, s.room, t.starts_at, count(*) AS n,
-                 coalesce(
-                     (SELECT capacity FROM room_places WHERE guild_id = ?3 AND name = s.room),
-                     (SELECT capacity FROM room_places WHERE guild_id = ?3 AND name = s.track),
-                     (SELECT capacity FROM program_rooms WHERE name = s.room))
+            "SELECT t.id, t.title, s.id, s.room, s.track, t.starts_at, count(*) AS n
              FROM bookmarks b JOIN talks t ON t.id = b.talk_id JOIN sessions s ON s.pk = t.session
              WHERE t.starts_at > ?1 GROUP BY t.pk ORDER BY n DESC, t.starts_at, t.id LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![now.timestamp(), n, guild], |r| {
+        let rows = stmt.query_map(params![now.timestamp(), n], |r| {
             Ok(Bookmarked {
                 talk_id: r.get(0)?,
                 title: r.get(1)?,
                 session_id: r.get(2)?,
                 room: r.get(3)?,
-                starts_at: from_unix(r.get(4)?),
-                bookmarks: r.get(5)?,
-                capacity: r.get(6)?,
+                track: r.get(4)?,
+                starts_at: from_unix(r.get(5)?),
+                bookmarks: r.get(6)?,
             })
         })?;
         rows.collect::<Result<_, _>>()

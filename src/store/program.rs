@@ -12,12 +12,11 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rusqlite::{params, OptionalExtension, Transaction};
 
+use super::rooms::read_program_rooms;
 use super::talk_index::TALK_TEXT;
 use super::talks::{session_slot, SESSION_SLOT};
-use super::{from_unix, link_at, links_at, Store};
-use crate::program::{
-    Conference, Link, Person, Program, ProgramDiff, RoomFacts, Session, Talk, TalkKind,
-};
+use super::{from_unix, links_at, Store};
+use crate::program::{Conference, Link, Person, Program, ProgramDiff, Session, Talk, TalkKind};
 
 impl Store {
     /// Stores `program` in place of the current one, in one transaction, and says what changed.
@@ -380,16 +379,7 @@ fn load(tx: &Transaction) -> anyhow::Result<Option<Program>> {
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let mut stmt = tx.prepare("SELECT name, stream, capacity FROM program_rooms")?;
-    let rooms = stmt
-        .query_map([], |r| {
-            let facts = RoomFacts {
-                stream: link_at(r, 1)?,
-                capacity: r.get(2)?,
-            };
-            Ok((r.get::<_, String>(0)?, facts))
-        })?
-        .collect::<Result<_, _>>()?;
+    let rooms = read_program_rooms(tx)?.into_iter().collect();
     Ok(Some(Program::new(conference, sessions)?.with_rooms(rooms)))
 }
 
@@ -397,6 +387,7 @@ fn load(tx: &Transaction) -> anyhow::Result<Option<Program>> {
 mod tests {
     use super::*;
     use crate::program::Item;
+    use crate::program::RoomFacts;
     use crate::testing::bundled;
 
     /// The bundled program with one talk retitled, one removed and one added.

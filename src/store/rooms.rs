@@ -9,7 +9,7 @@ use rusqlite::params;
 use super::mirror::EventRoom;
 use super::{link_at, Store};
 use crate::ids::{ChannelId, GuildId};
-use crate::program::Link;
+use crate::program::{Link, RoomFacts};
 
 /// A guild's own settings for one room, as `/setup room` left them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,19 +98,9 @@ impl Store {
             .context("reading room settings")
     }
 
-    /// Where to watch each room, as the program says.
-    pub fn program_room_streams(&self) -> anyhow::Result<Vec<(String, Link)>> {
-        let conn = self.read();
-        let mut stmt =
-            conn.prepare_cached("SELECT name, stream FROM program_rooms ORDER BY name")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, link_at(r, 1)?)))?;
-        let rows: Vec<(String, Option<Link>)> = rows
-            .collect::<Result<_, _>>()
-            .context("reading the program's room streams")?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(name, link)| Some((name, link?)))
-            .collect())
+    /// What the program says of each room: where to watch it, how many it seats.
+    pub fn program_rooms(&self) -> anyhow::Result<Vec<(String, RoomFacts)>> {
+        read_program_rooms(&self.read()).context("reading the program's rooms")
     }
 
     /// Everything a guild set for its rooms, read at once: settings, voice channels, routes.
@@ -130,6 +120,22 @@ pub struct RoomPlaces {
     pub voices: Vec<EventRoom>,
     /// Announcement routes: a room's is its chat.
     pub chats: Vec<(String, ChannelId)>,
+}
+
+/// What the program says of each room, by name (also read back with the whole program).
+pub(super) fn read_program_rooms(
+    conn: &rusqlite::Connection,
+) -> rusqlite::Result<Vec<(String, RoomFacts)>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT name, stream, capacity FROM program_rooms ORDER BY name")?;
+    let rows = stmt.query_map([], |r| {
+        let facts = RoomFacts {
+            stream: link_at(r, 1)?,
+            capacity: r.get(2)?,
+        };
+        Ok((r.get(0)?, facts))
+    })?;
+    rows.collect()
 }
 
 #[cfg(test)]

@@ -144,13 +144,12 @@ fn place_line(rooms: &Rooms, name: &str) -> Option<Text> {
     let places = rooms.places();
     let same = |other: &str| other.eq_ignore_ascii_case(name);
     let mut parts = Vec::new();
+    let whose = |servers| match servers {
+        true => " (this server's)",
+        false => " (the program's)",
+    };
     if let Some((stream, servers)) = rooms.stream_of(name) {
-        let whose = if servers {
-            " (this server's)"
-        } else {
-            " (the program's)"
-        };
-        parts.push(text!["watch ", Text::link(stream.as_str()), whose]);
+        parts.push(text!["watch ", Text::link(stream.as_str()), whose(servers)]);
     }
     if let Some(voice) = places.voices.iter().find(|v| same(&v.name)) {
         let kind = if voice.stage { "stage " } else { "voice " };
@@ -162,13 +161,8 @@ fn place_line(rooms: &Rooms, name: &str) -> Option<Text> {
     if places.settings.iter().any(|s| same(&s.name) && s.now_posts) {
         parts.push("now-on-stage posts".into());
     }
-    if let Some(capacity) = places
-        .settings
-        .iter()
-        .find(|s| same(&s.name))
-        .and_then(|s| s.capacity)
-    {
-        parts.push(format!("holds {capacity}").into());
+    if let Some((capacity, servers)) = rooms.capacity_of(name) {
+        parts.push(text![format!("holds {capacity}"), whose(servers)]);
     }
     (!parts.is_empty()).then(|| Text::join(parts, " · "))
 }
@@ -232,7 +226,7 @@ mod tests {
         let reply = set_room(&store, GuildId(1), &request).unwrap();
         assert_eq!(
             reply.description.discord(),
-            "watch <https://youtu.be/live> (this server's) · stage <#5> · chat <#6> · now-on-stage posts · holds 120"
+            "watch <https://youtu.be/live> (this server's) · stage <#5> · chat <#6> · now-on-stage posts · holds 120 (this server's)"
         );
         let shown = show(&store, GuildId(1)).unwrap().discord();
         assert!(shown.contains("stage <#5>"), "{shown}");
