@@ -14,7 +14,7 @@ use confbot::store::Store;
 use fake_discord::{FakeDiscord, Fault};
 use serenity::model::id::ChannelId;
 
-use crate::helpers::{BinaryBot, IDS};
+use crate::helpers::{BinaryBot, IDS, PATIENCE};
 
 /// A small deterministic generator (xorshift), so a failing run can be repeated by its seed.
 struct Rng(u64);
@@ -125,7 +125,7 @@ async fn killed_at_random_20_times_among_429s_5xx_and_gateway_drops_it_announces
         let identified = fake
             .wait_for(
                 |f| u64::from(f.gateway_stats().identifies) >= life,
-                Duration::from_secs(20),
+                PATIENCE,
             )
             .await;
         identified.unwrap_or_else(|e| panic!("seed {seed}: life {life} never connected: {e}"));

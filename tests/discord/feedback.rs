@@ -13,7 +13,9 @@ use confbot::store::Store;
 use fake_discord::FakeDiscord;
 use serde_json::json;
 
-use crate::helpers::{bundled_program, pdt, three_sessions, Mode, SteppedClock, TestBot, IDS};
+use crate::helpers::{
+    bundled_program, pdt, three_sessions, Mode, SteppedClock, TestBot, IDS, PATIENCE,
+};
 use crate::qa::{open, outcome};
 
 /// What an ephemeral embed answer says.
@@ -61,10 +63,7 @@ async fn a_talk_that_ends_is_rated_once_per_person_commented_summarised_and_forg
             .iter()
             .any(|m| m.content.starts_with("⭐ How was it?"))
     };
-    bot.fake
-        .wait_for(has_prompt, Duration::from_secs(10))
-        .await
-        .unwrap();
+    bot.fake.wait_for(has_prompt, PATIENCE).await.unwrap();
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let prompts: Vec<_> = bot
         .fake

@@ -9,12 +9,60 @@ use confbot::clock::{Clock, FixedClock};
 use confbot::discord::{self, Bot};
 use confbot::ids;
 use confbot::program::{import_str, ImportOptions, Program};
+use confbot::store::outbox::DeliveryState;
 use confbot::store::Store;
 use fake_discord::{FakeDiscord, Ids, InteractionResponse};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub const IDS: Ids = Ids::FIXED;
+
+/// How long a test waits for something the bot does before it fails: generous, as CI's
+/// 2-core machine runs four test binaries at once. Only a failing test waits this long.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Waits until the fake's state satisfies `holds`; panics with `what` and the fake's report
+/// after [`PATIENCE`].
+pub async fn until(fake: &FakeDiscord, what: &str, mut holds: impl FnMut(&FakeDiscord) -> bool) {
+    if let Err(e) = fake.wait_for(|f| holds(f), PATIENCE).await {
+        panic!("{what}: {e}");
+    }
+}
+
+/// Reads `probe` every 100 ms until `holds` accepts what it read, and returns that: for state
+/// the fake does not see change (the bot's database, a command's answer), which the bot often
+/// writes a moment after what the test last waited for. Panics with `what` and the last reading
+/// after [`PATIENCE`].
+pub async fn eventually<T: std::fmt::Debug, F: std::future::Future<Output = T>>(
+    what: &str,
+    mut probe: impl FnMut() -> F,
+    holds: impl Fn(&T) -> bool,
+) -> T {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let read = probe().await;
+        if holds(&read) {
+            return read;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: still {read:?} after {PATIENCE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Reads outbox rows until there are some and none is still pending or being sent, and returns
+/// them: the bot settles a delivery a moment after the fake has seen its message (or refused it).
+pub async fn settled<T: std::fmt::Debug>(
+    what: &str,
+    read: impl Fn() -> Vec<T>,
+    state: impl Fn(&T) -> DeliveryState,
+) -> Vec<T> {
+    let open = |row: &T| matches!(state(row), DeliveryState::Pending | DeliveryState::Claimed);
+    let settled = |rows: &Vec<T>| !rows.is_empty() && !rows.iter().any(open);
+    eventually(what, || async { read() }, settled).await
+}
 
 /// A wall-clock time on Tuesday 4 May 2021 in Los Angeles (PDT).
 pub fn pdt(hour: u32, minute: u32) -> DateTime<Utc> {
@@ -165,9 +213,7 @@ impl TestBot {
         let task = runtime.spawn(discord::run(bot, async {
             let _ = stop.await;
         }));
-        fake.wait_until_ready(Duration::from_secs(10))
-            .await
-            .unwrap();
+        fake.wait_until_ready(PATIENCE).await.unwrap();
         TestBot {
             fake,
             store,

@@ -8,7 +8,7 @@ use confbot::clock::Clock;
 use fake_discord::{FakeDiscord, Fault, InteractionHandle};
 use serde_json::json;
 
-use crate::helpers::{bundled_program, fields, pdt, BinaryBot, Mode, TestBot, IDS};
+use crate::helpers::{bundled_program, fields, pdt, BinaryBot, Mode, TestBot, IDS, PATIENCE};
 
 #[tokio::test]
 async fn a_wrong_token_exits_with_a_clear_message() {
@@ -66,9 +66,7 @@ async fn sigterm_and_sigint_stop_the_binary_cleanly() {
     for signal in ["-TERM", "-INT"] {
         let fake = FakeDiscord::start().await;
         let bot = BinaryBot::spawn(&fake, fake.token(), &[]);
-        fake.wait_until_ready(Duration::from_secs(20))
-            .await
-            .unwrap();
+        fake.wait_until_ready(PATIENCE).await.unwrap();
         let pid = bot.child.id().to_string();
         let sent = std::process::Command::new("kill")
             .args([signal, &pid])
@@ -95,9 +93,7 @@ async fn sigterm_during_a_burst_answers_every_interaction_received_and_exits_wit
             ("CONFBOT_REHEARSE_SPEED", "1"),
         ],
     );
-    fake.wait_until_ready(Duration::from_secs(20))
-        .await
-        .unwrap();
+    fake.wait_until_ready(PATIENCE).await.unwrap();
     let mut burst = Vec::new();
     for _ in 0..300 {
         burst.push(
@@ -158,10 +154,7 @@ async fn a_dropped_gateway_is_resumed_and_the_bot_keeps_answering() {
     let bot = TestBot::start(pdt(10, 55)).await;
     bot.fake.drop_gateway();
     bot.fake
-        .wait_for(
-            |fake| fake.gateway_stats().resumes >= 1,
-            Duration::from_secs(20),
-        )
+        .wait_for(|fake| fake.gateway_stats().resumes >= 1, PATIENCE)
         .await
         .unwrap();
     let response = bot.attendee_runs("now", []).await;
@@ -236,10 +229,7 @@ async fn an_answer_too_slow_for_discords_deadline_is_deferred_then_completed() {
     assert_eq!(response.kind, 5, "deferred within the deadline");
     assert!(response.is_ephemeral(), "privately, as the answer will be");
     bot.fake
-        .wait_for(
-            |_| !handle.followups().is_empty(),
-            std::time::Duration::from_secs(10),
-        )
+        .wait_for(|_| !handle.followups().is_empty(), PATIENCE)
         .await
         .expect("the answer follows");
     let answer = handle.followups().remove(0);
@@ -268,10 +258,7 @@ async fn a_deferred_answer_rate_limited_by_discord_is_sent_again_not_lost() {
         .await;
     assert_eq!(handle.response().await.kind, 5, "deferred");
     bot.fake
-        .wait_for(
-            |_| !handle.followups().is_empty(),
-            std::time::Duration::from_secs(15),
-        )
+        .wait_for(|_| !handle.followups().is_empty(), PATIENCE)
         .await
         .expect("the answer follows after two 429s");
     assert_eq!(handle.followups().len(), 1, "once");
@@ -300,10 +287,7 @@ async fn bot_with_a_busy_database() -> (TestBot, Vec<InteractionHandle>) {
 
 async fn all_answered(commands: Vec<InteractionHandle>) {
     for command in commands {
-        command
-            .answered_within(Duration::from_secs(10))
-            .await
-            .unwrap();
+        command.answered_within(PATIENCE).await.unwrap();
     }
 }
 

@@ -10,7 +10,7 @@ use confbot::store::Store;
 use fake_discord::FakeDiscord;
 use serde_json::json;
 
-use crate::helpers::{pdt, three_sessions_json, Mode, SteppedClock, TestBot, IDS};
+use crate::helpers::{pdt, three_sessions_json, Mode, SteppedClock, TestBot, IDS, PATIENCE};
 
 /// The three-session program with Orals 1 moved from 11:00 to 11:30 and the posters cancelled.
 pub fn changed_json() -> String {
@@ -85,10 +85,7 @@ async fn a_cli_import_into_the_running_bots_database_is_announced_and_followed()
     );
 
     bot.fake
-        .wait_for(
-            |f| f.messages(IDS.announcements).len() == 2,
-            Duration::from_secs(10),
-        )
+        .wait_for(|f| f.messages(IDS.announcements).len() == 2, PATIENCE)
         .await
         .unwrap();
     let notices = contents(&bot.fake, IDS.announcements);
@@ -100,10 +97,7 @@ async fn a_cli_import_into_the_running_bots_database_is_announced_and_followed()
     tick().await;
     clock.set(pdt(11, 20));
     bot.fake
-        .wait_for(
-            |f| f.messages(IDS.announcements).len() == 3,
-            Duration::from_secs(10),
-        )
+        .wait_for(|f| f.messages(IDS.announcements).len() == 3, PATIENCE)
         .await
         .unwrap();
     assert!(contents(&bot.fake, IDS.announcements)[2].starts_with("**Orals 1** starts <t:"));
@@ -139,7 +133,7 @@ async fn a_program_uploaded_in_discord_is_validated_first_and_answers_with_the_d
                 )
                 .await;
             assert!(handle.response().await.is_ephemeral());
-            fake.wait_for(|_| !handle.followups().is_empty(), Duration::from_secs(10))
+            fake.wait_for(|_| !handle.followups().is_empty(), PATIENCE)
                 .await
                 .unwrap();
             handle.followups().remove(0)

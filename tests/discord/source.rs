@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::helpers::{
     fields, pdt, three_sessions, three_sessions_json, BinaryBot, Mode, SteppedClock, TestBot, IDS,
+    PATIENCE,
 };
 use crate::program_server::{Answer, ProgramServer};
 use crate::reload::changed_json;
@@ -98,7 +99,7 @@ async fn reload(bot: &TestBot) -> serenity::model::channel::Message {
         .await;
     assert!(handle.response().await.is_ephemeral());
     bot.fake
-        .wait_for(|_| !handle.followups().is_empty(), Duration::from_secs(10))
+        .wait_for(|_| !handle.followups().is_empty(), PATIENCE)
         .await
         .unwrap();
     handle.followups().remove(0)
@@ -126,10 +127,7 @@ async fn the_bot_follows_its_live_source_and_keeps_its_program_through_failures(
 
     server.set_document(changed_json());
     bot.fake
-        .wait_for(
-            |f| f.messages(IDS.announcements).len() == 2,
-            Duration::from_secs(10),
-        )
+        .wait_for(|f| f.messages(IDS.announcements).len() == 2, PATIENCE)
         .await
         .unwrap();
     let posts: Vec<String> = bot
@@ -307,9 +305,7 @@ async fn the_binary_polls_the_source_its_environment_names_into_an_empty_databas
             ("CONFBOT_REHEARSE_FROM", "2021-05-04T10:45:00-07:00"),
         ],
     );
-    fake.wait_until_ready(Duration::from_secs(20))
-        .await
-        .unwrap();
+    fake.wait_until_ready(PATIENCE).await.unwrap();
     // Not the bundled program: the source's, once its first poll is in.
     let mut answer = None;
     for _ in 0..100 {
