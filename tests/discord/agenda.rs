@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use serenity::model::channel::Message;
 use serenity::model::id::UserId;
 
-use crate::helpers::{pdt, settled, Mode, SteppedClock, TestBot, IDS, PATIENCE};
+use crate::helpers::{alone, pdt, settled, start_fake, Mode, SteppedClock, TestBot, IDS, PATIENCE};
 
 /// Two parallel sessions at 11:00–11:45 (a clash) and a talk at 12:00, on 4 May 2021 (LA).
 /// One title tempts a ping.
@@ -378,6 +378,8 @@ async fn a_user_with_dms_closed_is_recorded_not_retried_and_told_once() {
 
 #[tokio::test]
 async fn many_dms_stay_within_the_global_limit_and_the_announcement_goes_first() {
+    // The pacing is measured in wall-clock seconds where the fake sees the requests arrive.
+    let _alone = alone();
     let (bot, clock) = stepped_bot(pdt(10, 0)).await;
     bot.store
         .set_announce_channel(
@@ -583,13 +585,7 @@ async fn forget_me_asks_first_then_leaves_no_row_that_names_the_user() {
     let store = Arc::new(confbot::store::Store::open(&path).unwrap());
     store.replace_program(&parallel_program()).unwrap();
     let clock = SteppedClock::new(pdt(10, 0));
-    let bot = TestBot::start_on(
-        fake_discord::FakeDiscord::start().await,
-        store,
-        clock.clone(),
-        Mode::Proxy,
-    )
-    .await;
+    let bot = TestBot::start_on(start_fake().await, store, clock.clone(), Mode::Proxy).await;
     let me = IDS.attendee;
     let user = ids::UserId(me.get());
     bot.attendee_runs("remind", [("talk", json!("a1")), ("minutes", json!(10))])

@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 use serenity::model::id::ChannelId;
 
 use crate::helpers::{
-    eventually, pdt, settled, three_sessions, until, BinaryBot, Mode, SteppedClock, TestBot, IDS,
-    PATIENCE,
+    eventually, pdt, settled, start_fake, three_sessions, until, BinaryBot, Mode, SteppedClock,
+    TestBot, IDS, PATIENCE,
 };
 
 const POSTERS_CHANNEL: ChannelId = IDS.questions;
@@ -181,13 +181,7 @@ async fn nothing_is_posted_while_its_claim_cannot_be_written_and_it_is_posted_on
     let holder = rusqlite::Connection::open(&path).unwrap();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
     let clock = SteppedClock::new(pdt(10, 50));
-    let bot = TestBot::start_on(
-        FakeDiscord::start().await,
-        store,
-        clock.clone(),
-        Mode::Proxy,
-    )
-    .await;
+    let bot = TestBot::start_on(start_fake().await, store, clock.clone(), Mode::Proxy).await;
     tokio::time::sleep(Duration::from_secs(7)).await;
     assert!(
         bot.fake.messages(IDS.announcements).is_empty(),
@@ -511,7 +505,7 @@ async fn admins_set_up_announcements_from_discord_and_attendees_cannot() {
 
 #[tokio::test]
 async fn the_binary_killed_mid_rehearsal_and_restarted_posts_each_announcement_once() {
-    let fake = FakeDiscord::start().await;
+    let fake = start_fake().await;
     let dir = tempfile::tempdir().unwrap();
     let program = dir.path().join("program.json");
     std::fs::write(
@@ -564,7 +558,7 @@ async fn the_binary_killed_mid_rehearsal_and_restarted_posts_each_announcement_o
 
 #[tokio::test]
 async fn a_restarted_rehearsal_goes_on_where_it_was_instead_of_replaying_the_day() {
-    let fake = FakeDiscord::start().await;
+    let fake = start_fake().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("confbot.sqlite3");
     let env = [

@@ -5,14 +5,16 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use confbot::clock::Clock;
-use fake_discord::{FakeDiscord, Fault, InteractionHandle};
+use fake_discord::{Fault, InteractionHandle};
 use serde_json::json;
 
-use crate::helpers::{bundled_program, fields, pdt, BinaryBot, Mode, TestBot, IDS, PATIENCE};
+use crate::helpers::{
+    alone, bundled_program, fields, pdt, start_fake, Alone, BinaryBot, Mode, TestBot, IDS, PATIENCE,
+};
 
 #[tokio::test]
 async fn a_wrong_token_exits_with_a_clear_message() {
-    let fake = FakeDiscord::start().await;
+    let fake = start_fake().await;
     let bot = BinaryBot::spawn(&fake, "not-the-token", &[]);
     let (status, stderr) = tokio::task::spawn_blocking(move || bot.wait(Duration::from_secs(20)))
         .await
@@ -26,7 +28,7 @@ async fn a_wrong_token_exits_with_a_clear_message() {
 
 #[tokio::test]
 async fn a_missing_token_exits_with_a_clear_message() {
-    let fake = FakeDiscord::start().await;
+    let fake = start_fake().await;
     let bot = BinaryBot::spawn(&fake, "", &[]);
     let (status, stderr) = tokio::task::spawn_blocking(move || bot.wait(Duration::from_secs(20)))
         .await
@@ -40,7 +42,7 @@ async fn a_missing_token_exits_with_a_clear_message() {
 
 #[tokio::test]
 async fn the_binary_serves_the_bundled_program_at_a_rehearsed_time() {
-    let fake = FakeDiscord::start().await;
+    let fake = start_fake().await;
     let _bot = BinaryBot::spawn(
         &fake,
         fake.token(),
@@ -64,7 +66,7 @@ async fn the_binary_serves_the_bundled_program_at_a_rehearsed_time() {
 #[tokio::test]
 async fn sigterm_and_sigint_stop_the_binary_cleanly() {
     for signal in ["-TERM", "-INT"] {
-        let fake = FakeDiscord::start().await;
+        let fake = start_fake().await;
         let bot = BinaryBot::spawn(&fake, fake.token(), &[]);
         fake.wait_until_ready(PATIENCE).await.unwrap();
         let pid = bot.child.id().to_string();
@@ -84,7 +86,9 @@ async fn sigterm_and_sigint_stop_the_binary_cleanly() {
 
 #[tokio::test]
 async fn sigterm_during_a_burst_answers_every_interaction_received_and_exits_within_10_s() {
-    let fake = FakeDiscord::start().await;
+    // Discord's 3 s and the 10 s to exit hold the bot, not the other tests' bots.
+    let _alone = alone();
+    let fake = start_fake().await;
     let bot = BinaryBot::spawn(
         &fake,
         fake.token(),
@@ -268,8 +272,10 @@ async fn a_deferred_answer_rate_limited_by_discord_is_sent_again_not_lost() {
 
 /// A bot whose database is busy: eight slow commands (3.5 s each, on its trap clock), more
 /// than its four database slots, hold every slot and keep more waiting for one. Returns the
-/// commands, to check they are answered in the end.
-async fn bot_with_a_busy_database() -> (TestBot, Vec<InteractionHandle>) {
+/// commands, to check they are answered in the end, and the machine to the test [`alone`]
+/// (the autocompletes must come within Discord's 3 s).
+async fn bot_with_a_busy_database() -> (TestBot, Vec<InteractionHandle>, Alone) {
+    let alone = alone();
     let clock = TrapClock::new(Trap::Slow, pdt(10, 55));
     let bot = TestBot::start_with(bundled_program(), clock.clone(), Mode::Proxy).await;
     clock.arm();
@@ -282,7 +288,7 @@ async fn bot_with_a_busy_database() -> (TestBot, Vec<InteractionHandle>) {
         );
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    (bot, commands)
+    (bot, commands, alone)
 }
 
 async fn all_answered(commands: Vec<InteractionHandle>) {
@@ -293,7 +299,7 @@ async fn all_answered(commands: Vec<InteractionHandle>) {
 
 #[tokio::test]
 async fn a_gated_autocomplete_behind_a_busy_database_is_answered_in_time() {
-    let (bot, commands) = bot_with_a_busy_database().await;
+    let (bot, commands, _alone) = bot_with_a_busy_database().await;
     // `/qa open` checks who types: a moderator by permissions, an attendee by the role the
     // database keeps. Neither check may queue behind the commands.
     for user in [IDS.moderator, IDS.attendee] {
@@ -319,7 +325,7 @@ async fn a_gated_autocomplete_behind_a_busy_database_is_answered_in_time() {
 
 #[tokio::test]
 async fn an_autocomplete_behind_a_busy_database_is_answered_in_time_with_nothing() {
-    let (bot, commands) = bot_with_a_busy_database().await;
+    let (bot, commands, _alone) = bot_with_a_busy_database().await;
     let typed = bot
         .fake
         .send_autocomplete(

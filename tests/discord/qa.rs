@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use serenity::model::channel::{ChannelType, Message};
 use serenity::model::id::{ChannelId, MessageId, UserId};
 
-use crate::helpers::{pdt, three_sessions, Mode, SteppedClock, TestBot, IDS, PATIENCE};
+use crate::helpers::{pdt, start_fake, three_sessions, Mode, SteppedClock, TestBot, IDS, PATIENCE};
 
 /// The three-session program at `at`, its sessions announced in #questions.
 async fn qa_bot(program: Program, at: DateTime<Utc>) -> TestBot {
@@ -404,7 +404,7 @@ async fn a_vote_the_database_cannot_record_is_acknowledged_apologised_for_and_no
     let store = Arc::new(confbot::store::Store::open(&path).unwrap());
     store.replace_program(&three_sessions()).unwrap();
     let clock = Arc::new(FixedClock(pdt(11, 5)));
-    let bot = TestBot::start_on(FakeDiscord::start().await, store, clock, Mode::Proxy).await;
+    let bot = TestBot::start_on(start_fake().await, store, clock, Mode::Proxy).await;
     let (thread, _) = open(&bot, vec![("session", json!("orals-1"))]).await;
     let question = ask(&bot, IDS.attendee, thread, "Is the vote kept?").await;
 

@@ -13,7 +13,7 @@ use fake_discord::FakeDiscord;
 use serde_json::json;
 use serenity::all::{ChannelId, Permissions};
 
-use crate::helpers::{until, Mode, SteppedClock, TestBot, IDS};
+use crate::helpers::{start_fake, until, Mode, SteppedClock, TestBot, IDS};
 
 const VOICE_STATUS: &str = "/channels/{channel_id}/voice-status";
 const STAGE: &str = "/stage-instances/{channel_id}";
@@ -61,7 +61,7 @@ struct Rooms {
 }
 
 async fn rooms(room: &str, title: &str) -> Rooms {
-    let fake = FakeDiscord::start().await;
+    let fake = start_fake().await;
     for permission in [
         Permissions::SET_VOICE_CHANNEL_STATUS,
         Permissions::MANAGE_CHANNELS,
