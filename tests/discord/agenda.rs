@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use serenity::model::channel::Message;
 use serenity::model::id::UserId;
 
-use crate::helpers::{pdt, Mode, SteppedClock, TestBot, IDS};
+use crate::helpers::{alone, pdt, settled, start_fake, Mode, SteppedClock, TestBot, IDS, PATIENCE};
 
 /// Two parallel sessions at 11:00–11:45 (a clash) and a talk at 12:00, on 4 May 2021 (LA).
 /// One title tempts a ping.
@@ -53,10 +53,15 @@ fn dms(bot: &TestBot, user: UserId) -> Vec<Message> {
 }
 
 async fn wait_for_dms(bot: &TestBot, user: UserId, count: usize) {
-    bot.fake
-        .wait_for(|_| dms(bot, user).len() >= count, Duration::from_secs(15))
-        .await
-        .unwrap_or_else(|e| panic!("{count} DMs: {e}"));
+    let what = format!("{count} DMs");
+    crate::helpers::until(&bot.fake, &what, |_| dms(bot, user).len() >= count).await;
+}
+
+/// The states of `user`'s reminders once none is still being sent.
+async fn reminders_settled(bot: &TestBot, user: ids::UserId) -> Vec<DeliveryState> {
+    let read = || bot.store.dm_reminders(user).unwrap();
+    let reminders = settled("the reminders settled", read, |r| r.delivery.state).await;
+    reminders.iter().map(|r| r.delivery.state).collect()
 }
 
 /// Every request that posted a message into one of the bot's DM channels.
@@ -310,9 +315,9 @@ async fn a_bot_killed_between_claim_and_post_sends_exactly_one_dm_after_restart(
     clock.set(pdt(10, 52));
     one_tick().await;
     assert_eq!(dms(&bot, IDS.attendee).len(), 1);
-    let reminders = bot.store.dm_reminders(user).unwrap();
-    assert_eq!(reminders.len(), 1);
-    assert_eq!(reminders[0].delivery.state, DeliveryState::Sent);
+    // Marked sent after the post returns, a moment after the DM shows.
+    let states = reminders_settled(&bot, user).await;
+    assert_eq!(states, [DeliveryState::Sent]);
     bot.fake.assert_no_violations();
     bot.stop().await;
 }
@@ -330,23 +335,16 @@ async fn a_user_with_dms_closed_is_recorded_not_retried_and_told_once() {
     }
     clock.set(pdt(10, 50));
     let user = ids::UserId(IDS.attendee.get());
-    // The fake's wait_for wakes on the fake's changes; the refusal lands in SQLite after.
-    for _ in 0..50 {
-        if bot.store.dms_refused_at(user).unwrap().is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    // The fake's wait_for wakes on the fake's changes; the refusal lands in SQLite after, and
+    // the reminder is settled after the refusal is recorded.
+    let states = reminders_settled(&bot, user).await;
+    assert_eq!(states, [DeliveryState::Failed]);
     assert!(
         bot.store.dms_refused_at(user).unwrap().is_some(),
         "50007 recorded"
     );
     let refused: Vec<u16> = dm_posts(&bot).iter().map(|r| r.status).collect();
     assert_eq!(refused, [403]);
-    assert_eq!(
-        bot.store.dm_reminders(user).unwrap()[0].delivery.state,
-        DeliveryState::Failed
-    );
     // The later talk falls due: no attempt.
     clock.set(pdt(11, 50));
     one_tick().await;
@@ -361,7 +359,7 @@ async fn a_user_with_dms_closed_is_recorded_not_retried_and_told_once() {
         handle.response().await;
         if told {
             bot.fake
-                .wait_for(|_| !handle.followups().is_empty(), Duration::from_secs(10))
+                .wait_for(|_| !handle.followups().is_empty(), PATIENCE)
                 .await
                 .expect("a follow-up notice");
         } else {
@@ -380,6 +378,8 @@ async fn a_user_with_dms_closed_is_recorded_not_retried_and_told_once() {
 
 #[tokio::test]
 async fn many_dms_stay_within_the_global_limit_and_the_announcement_goes_first() {
+    // The pacing is measured in wall-clock seconds where the fake sees the requests arrive.
+    let _alone = alone();
     let (bot, clock) = stepped_bot(pdt(10, 0)).await;
     bot.store
         .set_announce_channel(
@@ -408,10 +408,12 @@ async fn many_dms_stay_within_the_global_limit_and_the_announcement_goes_first()
     }
     clock.set(pdt(10, 50));
     // Time passes as it would, so the DM that met the 429 is retried after its backoff.
-    for _ in 0..40 {
-        if users.iter().all(|u| dms(&bot, *u).len() == 1) {
-            break;
-        }
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !users.iter().all(|u| dms(&bot, *u).len() == 1) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "every attendee's DM, one each"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
         clock.set(clock.now() + chrono::TimeDelta::seconds(1));
     }
@@ -583,13 +585,7 @@ async fn forget_me_asks_first_then_leaves_no_row_that_names_the_user() {
     let store = Arc::new(confbot::store::Store::open(&path).unwrap());
     store.replace_program(&parallel_program()).unwrap();
     let clock = SteppedClock::new(pdt(10, 0));
-    let bot = TestBot::start_on(
-        fake_discord::FakeDiscord::start().await,
-        store,
-        clock.clone(),
-        Mode::Proxy,
-    )
-    .await;
+    let bot = TestBot::start_on(start_fake().await, store, clock.clone(), Mode::Proxy).await;
     let me = IDS.attendee;
     let user = ids::UserId(me.get());
     bot.attendee_runs("remind", [("talk", json!("a1")), ("minutes", json!(10))])
@@ -774,10 +770,7 @@ async fn the_remind_me_button_of_a_session_announcement_adds_its_talks() {
         .unwrap();
     clock.set(pdt(10, 50));
     bot.fake
-        .wait_for(
-            |f| !f.messages(IDS.announcements).is_empty(),
-            Duration::from_secs(15),
-        )
+        .wait_for(|f| !f.messages(IDS.announcements).is_empty(), PATIENCE)
         .await
         .unwrap();
     let announcement = bot.fake.messages(IDS.announcements)[0].clone();

@@ -12,7 +12,10 @@ use fake_discord::{FakeDiscord, Fault};
 use serde_json::{json, Value};
 use serenity::model::id::ChannelId;
 
-use crate::helpers::{pdt, three_sessions, BinaryBot, Mode, SteppedClock, TestBot, IDS};
+use crate::helpers::{
+    eventually, pdt, settled, start_fake, three_sessions, until, BinaryBot, Mode, SteppedClock,
+    TestBot, IDS, PATIENCE,
+};
 
 const POSTERS_CHANNEL: ChannelId = IDS.questions;
 
@@ -48,12 +51,19 @@ fn posts(fake: &FakeDiscord, channel: ChannelId) -> Vec<Value> {
 }
 
 async fn wait_for_messages(fake: &FakeDiscord, channel: ChannelId, count: usize) {
-    fake.wait_for(
-        |f| f.messages(channel).len() >= count,
-        Duration::from_secs(15),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{count} messages in {channel}: {e}"));
+    let what = format!("{count} messages in {channel}");
+    until(fake, &what, |f| f.messages(channel).len() >= count).await;
+}
+
+/// The guild's announcements once each is posted or given up: the bot marks one sent a moment
+/// after its message shows in the fake.
+async fn settled_announcements(bot: &TestBot) -> Vec<confbot::store::Announcement> {
+    let read = || {
+        bot.store
+            .announcements(ids::GuildId(IDS.guild.get()))
+            .unwrap()
+    };
+    settled("the announcements settled", read, |a| a.delivery.state).await
 }
 
 /// Moves the bot's clock forward `step` a tick at a time until `done`, as time would pass:
@@ -171,13 +181,7 @@ async fn nothing_is_posted_while_its_claim_cannot_be_written_and_it_is_posted_on
     let holder = rusqlite::Connection::open(&path).unwrap();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
     let clock = SteppedClock::new(pdt(10, 50));
-    let bot = TestBot::start_on(
-        FakeDiscord::start().await,
-        store,
-        clock.clone(),
-        Mode::Proxy,
-    )
-    .await;
+    let bot = TestBot::start_on(start_fake().await, store, clock.clone(), Mode::Proxy).await;
     tokio::time::sleep(Duration::from_secs(7)).await;
     assert!(
         bot.fake.messages(IDS.announcements).is_empty(),
@@ -189,10 +193,7 @@ async fn nothing_is_posted_while_its_claim_cannot_be_written_and_it_is_posted_on
     one_tick().await;
     one_tick().await;
     assert_eq!(bot.fake.messages(IDS.announcements).len(), 1, "posted once");
-    let claims = bot
-        .store
-        .announcements(ids::GuildId(IDS.guild.get()))
-        .unwrap();
+    let claims = settled_announcements(&bot).await;
     assert_eq!(claims.len(), 1);
     assert_eq!(claims[0].delivery.state, DeliveryState::Sent);
     bot.fake.assert_no_violations();
@@ -217,7 +218,7 @@ async fn a_graceful_stop_with_an_announcement_unposted_leaves_a_claim_the_next_s
                 !f.requests_to("POST", "/channels/{channel_id}/messages")
                     .is_empty()
             },
-            Duration::from_secs(15),
+            PATIENCE,
         )
         .await;
     tried.unwrap();
@@ -256,10 +257,7 @@ async fn server_errors_then_success_post_one_message() {
     .await;
     one_tick().await;
     assert_eq!(bot.fake.messages(IDS.announcements).len(), 1);
-    let announcement = &bot
-        .store
-        .announcements(ids::GuildId(IDS.guild.get()))
-        .unwrap()[0];
+    let announcement = &settled_announcements(&bot).await[0];
     assert_eq!(
         (announcement.delivery.state, announcement.delivery.attempts),
         (DeliveryState::Sent, 3)
@@ -487,7 +485,7 @@ async fn admins_set_up_announcements_from_discord_and_attendees_cannot() {
     // poise answers a deferred interaction with a follow-up, which Discord shows in place of
     // the "thinking" state.
     bot.fake
-        .wait_for(|_| !handle.followups().is_empty(), Duration::from_secs(10))
+        .wait_for(|_| !handle.followups().is_empty(), PATIENCE)
         .await
         .unwrap();
     let report = handle.followups()[0].embeds[0].description.clone().unwrap();
@@ -507,7 +505,7 @@ async fn admins_set_up_announcements_from_discord_and_attendees_cannot() {
 
 #[tokio::test]
 async fn the_binary_killed_mid_rehearsal_and_restarted_posts_each_announcement_once() {
-    let fake = FakeDiscord::start().await;
+    let fake = start_fake().await;
     let dir = tempfile::tempdir().unwrap();
     let program = dir.path().join("program.json");
     std::fs::write(
@@ -560,7 +558,7 @@ async fn the_binary_killed_mid_rehearsal_and_restarted_posts_each_announcement_o
 
 #[tokio::test]
 async fn a_restarted_rehearsal_goes_on_where_it_was_instead_of_replaying_the_day() {
-    let fake = FakeDiscord::start().await;
+    let fake = start_fake().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("confbot.sqlite3");
     let env = [
@@ -594,16 +592,23 @@ async fn a_restarted_rehearsal_goes_on_where_it_was_instead_of_replaying_the_day
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    tokio::time::sleep(Duration::from_millis(1500)).await; // its position recorded since
+    // The bot records its position every second: killed before it recorded 11:15, it would
+    // rightly go on from earlier.
+    let recorded = || async {
+        let db = rusqlite::Connection::open(&db).unwrap();
+        db.busy_timeout(Duration::from_secs(5)).unwrap();
+        db.query_row("SELECT reached FROM rehearsal", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+    let second_talk_starts = pdt(11, 15).timestamp();
+    eventually("11:15 recorded", recorded, |at| *at >= second_talk_starts).await;
     drop(first); // SIGKILL
 
     let _second = BinaryBot::spawn(&fake, fake.token(), &env);
-    fake.wait_for(
-        |f| f.gateway_stats().identifies >= 2,
-        Duration::from_secs(30),
-    )
-    .await
-    .expect("the restarted bot connects");
+    until(&fake, "the restarted bot connects", |f| {
+        f.gateway_stats().identifies >= 2
+    })
+    .await;
     let shown = now_running(&fake).await;
     assert!(
         !shown.contains("Iterated learning"),

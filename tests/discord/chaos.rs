@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use confbot::ids;
 use confbot::store::Store;
-use fake_discord::{FakeDiscord, Fault};
+use fake_discord::Fault;
 use serenity::model::id::ChannelId;
 
-use crate::helpers::{BinaryBot, IDS};
+use crate::helpers::{start_fake, BinaryBot, IDS, PATIENCE};
 
 /// A small deterministic generator (xorshift), so a failing run can be repeated by its seed.
 struct Rng(u64);
@@ -85,7 +85,7 @@ async fn killed_at_random_20_times_among_429s_5xx_and_gateway_drops_it_announces
     // kills fall all over it.
     let per_track = (kills as u32 * 38 / 60 / SESSION_MINUTES).max(5);
 
-    let fake = FakeDiscord::start().await;
+    let fake = start_fake().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("program.json");
     std::fs::write(&file, program(per_track)).unwrap();
@@ -125,7 +125,7 @@ async fn killed_at_random_20_times_among_429s_5xx_and_gateway_drops_it_announces
         let identified = fake
             .wait_for(
                 |f| u64::from(f.gateway_stats().identifies) >= life,
-                Duration::from_secs(20),
+                PATIENCE,
             )
             .await;
         identified.unwrap_or_else(|e| panic!("seed {seed}: life {life} never connected: {e}"));

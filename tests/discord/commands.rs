@@ -1,13 +1,12 @@
 //! The slash commands as attendees use them.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use confbot::clock::FixedClock;
 use confbot::program::Program;
 use serde_json::{json, Value};
 
-use crate::helpers::{bundled_program, fields, pdt, Mode, TestBot, IDS};
+use crate::helpers::{alone, bundled_program, fields, pdt, Mode, TestBot, IDS, PATIENCE};
 
 #[tokio::test]
 async fn the_registered_commands_are_exactly_the_documented_ones() {
@@ -261,16 +260,10 @@ async fn a_page_button_of_a_list_no_longer_kept_says_so_privately_and_goes() {
     let bot = TestBot::start_on(fake, store, clock, Mode::Proxy).await;
     // The dead connection may still look live: wait for the new bot's own session.
     bot.fake
-        .wait_for(
-            |f| f.gateway_stats().identifies == 2,
-            Duration::from_secs(10),
-        )
+        .wait_for(|f| f.gateway_stats().identifies == 2, PATIENCE)
         .await
         .unwrap();
-    bot.fake
-        .wait_until_ready(Duration::from_secs(10))
-        .await
-        .unwrap();
+    bot.fake.wait_until_ready(PATIENCE).await.unwrap();
 
     let press = bot.fake.click(message, &next_id, IDS.attendee).await;
     let update = press.response().await;
@@ -288,7 +281,7 @@ async fn a_page_button_of_a_list_no_longer_kept_says_so_privately_and_goes() {
         .collect();
     assert_eq!(menus.len(), 1, "the Remind me menu stays");
     bot.fake
-        .wait_for(|_| !press.followups().is_empty(), Duration::from_secs(5))
+        .wait_for(|_| !press.followups().is_empty(), PATIENCE)
         .await
         .unwrap();
     let told = &press.followups()[0];
@@ -373,8 +366,11 @@ async fn every_command_answers_without_violations() {
     bot.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_200_interactions_is_answered_each_within_3_seconds() {
+    // Discord's 3 s hold the bot, not the other tests' bots; the fake gets threads of its own
+    // for the burst's 200 callbacks.
+    let _alone = alone();
     let bot = TestBot::start(pdt(10, 55)).await;
     let mut handles = Vec::new();
     for i in 0..200 {

@@ -11,7 +11,7 @@ use fake_discord::{FakeDiscord, OverwriteTarget};
 use poise::serenity_prelude::Permissions;
 use serde_json::json;
 
-use crate::helpers::{bundled_program, three_sessions_json, IDS};
+use crate::helpers::{bundled_program, start_fake, three_sessions_json, IDS};
 use crate::program_server::{Answer, ProgramServer};
 
 /// Runs `confbot doctor` on `db` against `fake`, rehearsing from before the bundled program so
@@ -49,7 +49,7 @@ fn line<'a>(printed: &'a str, subject: &str) -> &'a str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_passes_a_good_setup_and_names_each_thing_a_misconfigured_one_lacks() {
-    let fake = FakeDiscord::start().await;
+    let fake = start_fake().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("confbot.sqlite3");
     let store = Store::open(&db).unwrap();
@@ -139,7 +139,7 @@ async fn doctor_passes_a_good_setup_and_names_each_thing_a_misconfigured_one_lac
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_asks_the_live_source_and_stores_nothing_it_answers() {
-    let fake = FakeDiscord::start().await;
+    let fake = start_fake().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("confbot.sqlite3");
     let store = Store::open(&db).unwrap();

@@ -13,7 +13,9 @@ use confbot::store::Store;
 use fake_discord::FakeDiscord;
 use serde_json::json;
 
-use crate::helpers::{bundled_program, pdt, three_sessions, Mode, SteppedClock, TestBot, IDS};
+use crate::helpers::{
+    bundled_program, pdt, start_fake, three_sessions, Mode, SteppedClock, TestBot, IDS, PATIENCE,
+};
 use crate::qa::{open, outcome};
 
 /// What an ephemeral embed answer says.
@@ -50,8 +52,7 @@ async fn a_talk_that_ends_is_rated_once_per_person_commented_summarised_and_forg
         feedback: true,
         ..Default::default()
     };
-    let bot =
-        TestBot::start_configured(FakeDiscord::start().await, store, clock.clone(), settings).await;
+    let bot = TestBot::start_configured(start_fake().await, store, clock.clone(), settings).await;
     let (thread, _) = open(&bot, vec![("session", json!("orals-1"))]).await;
 
     // t1 ends at 11:15: one prompt in the session's thread, however many ticks pass.
@@ -61,10 +62,7 @@ async fn a_talk_that_ends_is_rated_once_per_person_commented_summarised_and_forg
             .iter()
             .any(|m| m.content.starts_with("⭐ How was it?"))
     };
-    bot.fake
-        .wait_for(has_prompt, Duration::from_secs(10))
-        .await
-        .unwrap();
+    bot.fake.wait_for(has_prompt, PATIENCE).await.unwrap();
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let prompts: Vec<_> = bot
         .fake

@@ -9,12 +9,70 @@ use confbot::clock::{Clock, FixedClock};
 use confbot::discord::{self, Bot};
 use confbot::ids;
 use confbot::program::{import_str, ImportOptions, Program};
+use confbot::store::outbox::DeliveryState;
 use confbot::store::Store;
 use fake_discord::{FakeDiscord, Ids, InteractionResponse};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub const IDS: Ids = Ids::FIXED;
+
+/// How long a test waits for something the bot does before it fails: generous, as CI's
+/// 2-core machine runs four test binaries at once. Only a failing test waits this long.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A loopback Discord that behaves as Discord does and waits up to [`PATIENCE`] for a bot to be
+/// ready and for an answer.
+pub async fn start_fake() -> FakeDiscord {
+    FakeDiscord::start_with(fake_discord::Config {
+        patience: PATIENCE,
+        ..Default::default()
+    })
+    .await
+}
+
+/// Waits until the fake's state satisfies `holds`; panics with `what` and the fake's report
+/// after [`PATIENCE`].
+pub async fn until(fake: &FakeDiscord, what: &str, mut holds: impl FnMut(&FakeDiscord) -> bool) {
+    if let Err(e) = fake.wait_for(|f| holds(f), PATIENCE).await {
+        panic!("{what}: {e}");
+    }
+}
+
+/// Reads `probe` every 100 ms until `holds` accepts what it read, and returns that: for state
+/// the fake does not see change (the bot's database, a command's answer), which the bot often
+/// writes a moment after what the test last waited for. Panics with `what` and the last reading
+/// after [`PATIENCE`].
+pub async fn eventually<T: std::fmt::Debug, F: std::future::Future<Output = T>>(
+    what: &str,
+    mut probe: impl FnMut() -> F,
+    holds: impl Fn(&T) -> bool,
+) -> T {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let read = probe().await;
+        if holds(&read) {
+            return read;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: still {read:?} after {PATIENCE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Reads outbox rows until there are some and none is still pending or being sent, and returns
+/// them: the bot settles a delivery a moment after the fake has seen its message (or refused it).
+pub async fn settled<T: std::fmt::Debug>(
+    what: &str,
+    read: impl Fn() -> Vec<T>,
+    state: impl Fn(&T) -> DeliveryState,
+) -> Vec<T> {
+    let open = |row: &T| matches!(state(row), DeliveryState::Pending | DeliveryState::Claimed);
+    let settled = |rows: &Vec<T>| !rows.is_empty() && !rows.iter().any(open);
+    eventually(what, || async { read() }, settled).await
+}
 
 /// A wall-clock time on Tuesday 4 May 2021 in Los Angeles (PDT).
 pub fn pdt(hour: u32, minute: u32) -> DateTime<Utc> {
@@ -69,6 +127,88 @@ pub fn three_sessions_json() -> String {
         .to_string()
 }
 
+/// Who uses the machine: the tests with a bot running (by name, with how many), and the test
+/// that runs [`alone`], if one does.
+#[derive(Default)]
+struct Machine {
+    bots: std::collections::HashMap<String, usize>,
+    alone: Option<String>,
+}
+
+static MACHINE: std::sync::Mutex<Option<Machine>> = std::sync::Mutex::new(None);
+static MACHINE_CHANGED: std::sync::Condvar = std::sync::Condvar::new();
+
+/// The running test's name (libtest names each test's thread after it).
+fn test_name() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("unnamed")
+        .to_owned()
+}
+
+/// Waits (blocking the test's thread, which has nothing else to do meanwhile) until `ready`
+/// holds for the machine, then changes it with `then`.
+fn with_machine<R>(ready: impl Fn(&Machine) -> bool, then: impl FnOnce(&mut Machine) -> R) -> R {
+    let lock = MACHINE.lock().unwrap_or_else(|p| p.into_inner());
+    let mut machine = MACHINE_CHANGED
+        .wait_while(lock, |m| !ready(m.get_or_insert_with(Machine::default)))
+        .unwrap_or_else(|p| p.into_inner());
+    let result = then(machine.get_or_insert_with(Machine::default));
+    MACHINE_CHANGED.notify_all();
+    result
+}
+
+/// A bot's claim on the machine, shared with the other tests' bots: it waits while a test runs
+/// [`alone`] (unless its own test already has a bot running, or is that test).
+struct BotShare(String);
+
+impl BotShare {
+    fn take() -> BotShare {
+        let name = test_name();
+        let free = |m: &Machine| {
+            m.alone.as_ref().is_none_or(|alone| *alone == name) || m.bots.contains_key(&name)
+        };
+        with_machine(free, |m| *m.bots.entry(name.clone()).or_default() += 1);
+        BotShare(name)
+    }
+}
+
+impl Drop for BotShare {
+    fn drop(&mut self) {
+        with_machine(
+            |_| true,
+            |m| {
+                if let Some(count) = m.bots.get_mut(&self.0) {
+                    *count -= 1;
+                    if *count == 0 {
+                        m.bots.remove(&self.0);
+                    }
+                }
+            },
+        );
+    }
+}
+
+/// The machine to one test, while this lives.
+pub struct Alone;
+
+/// Waits until no other test has a bot running and keeps the others from starting one, for a
+/// test that holds the bot to Discord's wall-clock limits (answers within 3 s, 50 requests a
+/// second, a clean exit within 10 s): on CI's two cores, it then measures the bot and not the
+/// other tests' bots.
+pub fn alone() -> Alone {
+    let name = test_name();
+    with_machine(|m| m.alone.is_none(), |m| m.alone = Some(name.clone()));
+    with_machine(|m| m.bots.keys().all(|test| *test == name), |_| ());
+    Alone
+}
+
+impl Drop for Alone {
+    fn drop(&mut self) {
+        with_machine(|_| true, |m| m.alone = None);
+    }
+}
+
 /// How the bot reaches the fake.
 pub enum Mode {
     /// `DISCORD_API_URL`: serenity's proxy mode, its ratelimiter off.
@@ -85,6 +225,7 @@ pub struct TestBot {
     runtime: Option<tokio::runtime::Runtime>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<anyhow::Result<()>>,
+    _share: BotShare,
 }
 
 impl TestBot {
@@ -96,7 +237,7 @@ impl TestBot {
     pub async fn start_with(program: Program, clock: Arc<dyn Clock>, mode: Mode) -> TestBot {
         let store = Arc::new(Store::open_in_memory().unwrap());
         store.replace_program(&program).unwrap();
-        Self::start_on(FakeDiscord::start().await, store, clock, mode).await
+        Self::start_on(start_fake().await, store, clock, mode).await
     }
 
     /// The bot on an existing fake and database (e.g. after a crash), with announcements set
@@ -156,6 +297,7 @@ impl TestBot {
             announce,
             source,
         };
+        let share = BotShare::take();
         let (shutdown, stop) = oneshot::channel::<()>();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -165,15 +307,14 @@ impl TestBot {
         let task = runtime.spawn(discord::run(bot, async {
             let _ = stop.await;
         }));
-        fake.wait_until_ready(Duration::from_secs(10))
-            .await
-            .unwrap();
+        fake.wait_until_ready(PATIENCE).await.unwrap();
         TestBot {
             fake,
             store,
             runtime: Some(runtime),
             shutdown: Some(shutdown),
             task,
+            _share: share,
         }
     }
 
@@ -229,10 +370,12 @@ pub struct BinaryBot {
     pub child: Child,
     /// Holds the bot's working directory and database until the bot is dropped.
     _dir: tempfile::TempDir,
+    _share: BotShare,
 }
 
 impl BinaryBot {
     pub fn spawn(fake: &FakeDiscord, token: &str, extra_env: &[(&str, &str)]) -> BinaryBot {
+        let share = BotShare::take();
         let db = tempfile::tempdir().unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_confbot"));
         command
@@ -253,6 +396,7 @@ impl BinaryBot {
         BinaryBot {
             child: command.spawn().expect("confbot starts"),
             _dir: db,
+            _share: share,
         }
     }
 

@@ -1,13 +1,11 @@
 //! The binary's logs: `CONFBOT_LOG_FORMAT=json` gives one JSON object per line, and the token
 //! appears in none of them, even at trace level, where dependencies log their requests.
 
-use fake_discord::FakeDiscord;
-
-use crate::helpers::{BinaryBot, IDS};
+use crate::helpers::{start_fake, BinaryBot, IDS};
 
 #[tokio::test]
 async fn json_logs_at_trace_level_are_one_object_a_line_and_never_hold_the_token() {
-    let fake = FakeDiscord::start().await;
+    let fake = start_fake().await;
     let mut bot = BinaryBot::spawn(
         &fake,
         fake.token(),

@@ -12,9 +12,7 @@ use fake_discord::{FakeDiscord, InteractionResponse};
 use serde_json::{json, Value};
 use serenity::all::{Permissions, ScheduledEvent, ScheduledEventStatus, ScheduledEventType};
 
-use crate::helpers::{fields, Mode, SteppedClock, TestBot, IDS};
-
-const PATIENCE: Duration = Duration::from_secs(15);
+use crate::helpers::{alone, eventually, fields, Mode, SteppedClock, TestBot, IDS, PATIENCE};
 
 /// `hour:minute` in Los Angeles on day `day` (1 = Tuesday 4 May 2021) of the program.
 fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
@@ -129,18 +127,7 @@ async fn events_line(fake: &FakeDiscord) -> String {
 /// a pass did (left out, refused) when the pass ends, a moment after its last event appears in
 /// the fake, so a line read straight after `until` may still describe the pass before.
 async fn until_line(fake: &FakeDiscord, what: &str, holds: impl Fn(&str) -> bool) {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let line = events_line(fake).await;
-        if holds(&line) {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{what}: the Events tab line is still {line:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    eventually(what, || events_line(fake), |line| holds(line)).await;
 }
 
 async fn started(clock: Arc<SteppedClock>, program: Program) -> TestBot {
@@ -197,7 +184,10 @@ async fn the_window_fills_soonest_first_rolls_and_moves_through_the_statuses() {
     assert_eq!(names(&open_mine(&fake)), rolled);
     a_few_ticks().await;
     assert_eq!(names(&open_mine(&fake)), rolled, "nothing more");
-    assert!(events_line(&fake).await.contains("**5** events mirrored"));
+    until_line(&fake, "five mirrored", |line| {
+        line.contains("**5** events mirrored")
+    })
+    .await;
     fake.assert_no_violations();
     bot.stop().await;
 }
@@ -227,9 +217,10 @@ async fn ninety_organiser_events_leave_room_for_ten_and_show_says_so() {
             .all(|e| e.status == ScheduledEventStatus::Scheduled && e.name.starts_with("Meetup")),
         "organisers' events are never touched"
     );
-    let line = events_line(&fake).await;
-    assert!(line.contains("limited by Discord's cap"), "{line}");
-    assert!(line.contains("90 of its 100"), "{line}");
+    until_line(&fake, "the cap said to limit the mirror", |line| {
+        line.contains("limited by Discord's cap") && line.contains("90 of its 100")
+    })
+    .await;
     fake.assert_no_violations();
     bot.stop().await;
 }
@@ -399,12 +390,10 @@ async fn with_manage_events_but_not_create_events_the_mirror_stops_once_and_says
     clock.set(at(1, 9, 0));
     a_few_ticks().await;
     assert_eq!(creates(&fake), 1, "no retry storm");
-    let line = events_line(&fake).await;
-    assert!(
-        line.contains("lacks the Create Events permission"),
-        "{line}"
-    );
-    assert!(line.contains("Missing Permissions"), "{line}");
+    until_line(&fake, "the missing permission shown", |line| {
+        line.contains("lacks the Create Events permission") && line.contains("Missing Permissions")
+    })
+    .await;
 
     fake.set_bot_permission(Permissions::CREATE_EVENTS, true);
     fake.set_bot_permission(Permissions::MANAGE_EVENTS, false);
@@ -424,15 +413,13 @@ async fn with_manage_events_but_not_create_events_the_mirror_stops_once_and_says
 /// Waits until the bot's database shows the attendee's agenda as `talks` (the fake does not see
 /// the database change, so this looks every 100 ms).
 async fn until_agenda(store: &Store, talks: &[&str]) {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while agenda_of(store) != talks {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the agenda is {:?}, not {talks:?}",
-            agenda_of(store)
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let what = format!("the agenda {talks:?}");
+    eventually(
+        &what,
+        || async { agenda_of(store) },
+        |agenda| agenda == talks,
+    )
+    .await;
 }
 
 fn agenda_of(store: &Store) -> Vec<String> {
@@ -599,7 +586,10 @@ async fn a_failed_sync_waits_before_trying_again() {
     let fake = bot.fake.clone();
     a_few_ticks().await;
     assert_eq!(fake.requests_to("POST", CREATE).len(), 1, "not every tick");
-    assert!(events_line(&fake).await.contains("server error"));
+    until_line(&fake, "the failure shown", |line| {
+        line.contains("server error")
+    })
+    .await;
 
     clock.set(at(1, 8, 1));
     until(&fake, "five events after the backoff", |f| {
@@ -612,6 +602,8 @@ async fn a_failed_sync_waits_before_trying_again() {
 
 #[tokio::test]
 async fn a_first_sync_of_fifty_events_stays_within_discords_limits_in_tls_mode() {
+    // serenity's ratelimiter and the fake's count the same wall-clock seconds.
+    let _alone = alone();
     // Sixty ten-minute sessions from 9:00, one after another.
     let sessions: Vec<Value> = (0..60)
         .map(|i| {

@@ -3,7 +3,6 @@
 //! Discord.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use confbot::clock::FixedClock;
@@ -15,7 +14,7 @@ use serde_json::{json, Value};
 use serenity::model::channel::{ChannelType, Message};
 use serenity::model::id::{ChannelId, MessageId, UserId};
 
-use crate::helpers::{pdt, three_sessions, Mode, SteppedClock, TestBot, IDS};
+use crate::helpers::{pdt, start_fake, three_sessions, Mode, SteppedClock, TestBot, IDS, PATIENCE};
 
 /// The three-session program at `at`, its sessions announced in #questions.
 async fn qa_bot(program: Program, at: DateTime<Utc>) -> TestBot {
@@ -32,7 +31,7 @@ async fn qa_bot(program: Program, at: DateTime<Utc>) -> TestBot {
 /// The message a command ended with: its response, or the follow-up of a deferred one.
 pub(crate) async fn outcome(fake: &FakeDiscord, handle: &InteractionHandle) -> Message {
     if handle.response().await.kind == 5 {
-        fake.wait_for(|_| !handle.followups().is_empty(), Duration::from_secs(10))
+        fake.wait_for(|_| !handle.followups().is_empty(), PATIENCE)
             .await
             .expect("a deferred command follows up");
         return handle.followups().remove(0);
@@ -257,7 +256,7 @@ async fn three_attendees_ask_and_vote_and_top_orders_by_votes_with_a_second_vote
                     .as_ref()
                     .is_some_and(|footer| footer.text.contains("Answered"))
             },
-            Duration::from_secs(5),
+            PATIENCE,
         )
         .await
         .expect("the question shows it was answered");
@@ -338,7 +337,7 @@ async fn with_auto_qa_a_rehearsed_announcement_opens_the_thread_and_the_next_lin
 
     clock.set(pdt(10, 50));
     bot.fake
-        .wait_for(|f| !f.threads().is_empty(), Duration::from_secs(15))
+        .wait_for(|f| !f.threads().is_empty(), PATIENCE)
         .await
         .expect("the announcement opens a thread");
     let announcement = bot.fake.messages(IDS.announcements).remove(0);
@@ -351,19 +350,13 @@ async fn with_auto_qa_a_rehearsed_announcement_opens_the_thread_and_the_next_lin
     assert_eq!(thread.kind, ChannelType::PublicThread);
     assert_eq!(thread.name, "Q&A · Orals 1");
     bot.fake
-        .wait_for(
-            |f| !f.messages(thread.id).is_empty(),
-            Duration::from_secs(5),
-        )
+        .wait_for(|f| !f.messages(thread.id).is_empty(), PATIENCE)
         .await
         .expect("the thread is introduced");
 
     clock.set(pdt(11, 0));
     bot.fake
-        .wait_for(
-            |f| f.messages(IDS.announcements).len() == 2,
-            Duration::from_secs(15),
-        )
+        .wait_for(|f| f.messages(IDS.announcements).len() == 2, PATIENCE)
         .await
         .unwrap();
     let starting = bot.fake.messages(IDS.announcements).pop().unwrap();
@@ -411,7 +404,7 @@ async fn a_vote_the_database_cannot_record_is_acknowledged_apologised_for_and_no
     let store = Arc::new(confbot::store::Store::open(&path).unwrap());
     store.replace_program(&three_sessions()).unwrap();
     let clock = Arc::new(FixedClock(pdt(11, 5)));
-    let bot = TestBot::start_on(FakeDiscord::start().await, store, clock, Mode::Proxy).await;
+    let bot = TestBot::start_on(start_fake().await, store, clock, Mode::Proxy).await;
     let (thread, _) = open(&bot, vec![("session", json!("orals-1"))]).await;
     let question = ask(&bot, IDS.attendee, thread, "Is the vote kept?").await;
 
@@ -427,7 +420,7 @@ async fn a_vote_the_database_cannot_record_is_acknowledged_apologised_for_and_no
         "acknowledged in time, to be updated later"
     );
     bot.fake
-        .wait_for(|_| !press.followups().is_empty(), Duration::from_secs(15))
+        .wait_for(|_| !press.followups().is_empty(), PATIENCE)
         .await
         .expect("the voter is told");
     let told = &press.followups()[0];
@@ -457,16 +450,10 @@ async fn questions_and_votes_survive_a_restart() {
     let bot = TestBot::start_on(fake, store, clock, Mode::Proxy).await;
     // The dead connection may still look live: wait for the new bot's own session.
     bot.fake
-        .wait_for(
-            |f| f.gateway_stats().identifies == 2,
-            Duration::from_secs(10),
-        )
+        .wait_for(|f| f.gateway_stats().identifies == 2, PATIENCE)
         .await
         .unwrap();
-    bot.fake
-        .wait_until_ready(Duration::from_secs(10))
-        .await
-        .unwrap();
+    bot.fake.wait_until_ready(PATIENCE).await.unwrap();
     assert_eq!(
         vote(&bot, question.id, IDS.moderator).await,
         "▲ 2",

@@ -10,7 +10,9 @@ use confbot::store::Store;
 use fake_discord::FakeDiscord;
 use serde_json::json;
 
-use crate::helpers::{pdt, three_sessions_json, Mode, SteppedClock, TestBot, IDS};
+use crate::helpers::{
+    pdt, start_fake, three_sessions_json, until, Mode, SteppedClock, TestBot, IDS, PATIENCE,
+};
 
 /// The three-session program with Orals 1 moved from 11:00 to 11:30 and the posters cancelled.
 pub fn changed_json() -> String {
@@ -58,13 +60,7 @@ async fn a_cli_import_into_the_running_bots_database_is_announced_and_followed()
         )
         .unwrap();
     let clock = SteppedClock::new(pdt(10, 45));
-    let bot = TestBot::start_on(
-        FakeDiscord::start().await,
-        store,
-        clock.clone(),
-        Mode::Proxy,
-    )
-    .await;
+    let bot = TestBot::start_on(start_fake().await, store, clock.clone(), Mode::Proxy).await;
 
     let file = dir.path().join("changed.json");
     std::fs::write(&file, changed_json()).unwrap();
@@ -85,10 +81,7 @@ async fn a_cli_import_into_the_running_bots_database_is_announced_and_followed()
     );
 
     bot.fake
-        .wait_for(
-            |f| f.messages(IDS.announcements).len() == 2,
-            Duration::from_secs(10),
-        )
+        .wait_for(|f| f.messages(IDS.announcements).len() == 2, PATIENCE)
         .await
         .unwrap();
     let notices = contents(&bot.fake, IDS.announcements);
@@ -100,16 +93,16 @@ async fn a_cli_import_into_the_running_bots_database_is_announced_and_followed()
     tick().await;
     clock.set(pdt(11, 20));
     bot.fake
-        .wait_for(
-            |f| f.messages(IDS.announcements).len() == 3,
-            Duration::from_secs(10),
-        )
+        .wait_for(|f| f.messages(IDS.announcements).len() == 3, PATIENCE)
         .await
         .unwrap();
     assert!(contents(&bot.fake, IDS.announcements)[2].starts_with("**Orals 1** starts <t:"));
     assert!(contents(&bot.fake, IDS.announcements)[2].contains("(11:30 PDT)"));
     clock.set(pdt(11, 30));
-    tick().await;
+    until(&bot.fake, "the 11:30 announcement", |f| {
+        f.messages(IDS.announcements).len() >= 4
+    })
+    .await;
     tick().await;
     let all = contents(&bot.fake, IDS.announcements);
     assert_eq!(all.len(), 4, "{all:#?}");
@@ -139,7 +132,7 @@ async fn a_program_uploaded_in_discord_is_validated_first_and_answers_with_the_d
                 )
                 .await;
             assert!(handle.response().await.is_ephemeral());
-            fake.wait_for(|_| !handle.followups().is_empty(), Duration::from_secs(10))
+            fake.wait_for(|_| !handle.followups().is_empty(), PATIENCE)
                 .await
                 .unwrap();
             handle.followups().remove(0)

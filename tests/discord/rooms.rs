@@ -12,7 +12,7 @@ use fake_discord::{FakeDiscord, InteractionResponse};
 use serde_json::{json, Value};
 use serenity::model::id::ChannelId;
 
-use crate::helpers::{pdt, Mode, SteppedClock, TestBot, IDS};
+use crate::helpers::{pdt, Mode, SteppedClock, TestBot, IDS, PATIENCE};
 
 /// A room name and a title made to tempt pings, Markdown and layout tricks.
 const HOSTILE_ROOM: &str = "Hall B @everyone <@&1> **bold** \u{202e}kcab\u{200b}";
@@ -77,12 +77,9 @@ fn posts(fake: &FakeDiscord, channel: ChannelId) -> Vec<Value> {
 }
 
 async fn posted(fake: &FakeDiscord, count: usize) -> Vec<Value> {
-    fake.wait_for(
-        |f| posts(f, IDS.announcements).len() >= count,
-        Duration::from_secs(15),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{count} announcements: {e}"));
+    fake.wait_for(|f| posts(f, IDS.announcements).len() >= count, PATIENCE)
+        .await
+        .unwrap_or_else(|e| panic!("{count} announcements: {e}"));
     posts(fake, IDS.announcements)
 }
 
@@ -209,7 +206,7 @@ async fn a_reload_that_adds_a_recording_posts_it_once_in_the_q_and_a_thread_neve
         .await;
     handle.response().await;
     bot.fake
-        .wait_for(|f| !f.threads().is_empty(), Duration::from_secs(10))
+        .wait_for(|f| !f.threads().is_empty(), PATIENCE)
         .await
         .unwrap();
     let thread = bot.fake.threads()[0].id;
@@ -222,10 +219,7 @@ async fn a_reload_that_adds_a_recording_posts_it_once_in_the_q_and_a_thread_neve
         .replace_program(&program_with(json!({"recording": link})))
         .unwrap();
     bot.fake
-        .wait_for(
-            |f| mentioning(f, thread, link) == 1,
-            Duration::from_secs(15),
-        )
+        .wait_for(|f| mentioning(f, thread, link) == 1, PATIENCE)
         .await
         .unwrap_or_else(|e| panic!("the recording is told: {e}"));
     let told = bot
@@ -284,10 +278,7 @@ async fn now_posts_tell_each_talk_once_in_its_rooms_chat_as_it_starts() {
     );
     clock.set(pdt(11, 0));
     bot.fake
-        .wait_for(
-            |f| mentioning(f, chat, "On stage now") == 1,
-            Duration::from_secs(15),
-        )
+        .wait_for(|f| mentioning(f, chat, "On stage now") == 1, PATIENCE)
         .await
         .unwrap_or_else(|e| panic!("the first talk is told: {e}"));
     let post = posts(&bot.fake, chat)

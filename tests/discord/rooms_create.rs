@@ -2,14 +2,13 @@
 //! within Discord's limits, recorded as each room's chat and voice, never twice.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use confbot::program::{import_str, ImportOptions, Program};
 use fake_discord::{FakeDiscord, InteractionHandle};
 use serde_json::{json, Value};
 use serenity::all::{ChannelType, GuildChannel, Permissions};
 
-use crate::helpers::{pdt, three_sessions, Mode, SteppedClock, TestBot, IDS};
+use crate::helpers::{pdt, three_sessions, Mode, SteppedClock, TestBot, IDS, PATIENCE};
 
 const CREATE: &str = "/guilds/{guild_id}/channels";
 
@@ -29,7 +28,7 @@ async fn answer(fake: &FakeDiscord, voice: bool) -> String {
     let command = run_create(fake, voice).await;
     assert!(command.response().await.is_ephemeral());
     // Deferred: the answer is a private follow-up.
-    fake.wait_for(|_| !command.followups().is_empty(), Duration::from_secs(15))
+    fake.wait_for(|_| !command.followups().is_empty(), PATIENCE)
         .await
         .unwrap();
     let message = &command.followups()[0];
@@ -113,7 +112,7 @@ async fn run_twice_it_makes_each_rooms_channels_once_and_announcements_go_there(
     // Orals 1 in Hall A starts at 11:00: announced in its room's chat.
     clock.set(pdt(10, 50));
     let hall_a = made[0].id;
-    fake.wait_for(|f| !f.messages(hall_a).is_empty(), Duration::from_secs(15))
+    fake.wait_for(|f| !f.messages(hall_a).is_empty(), PATIENCE)
         .await
         .unwrap();
     assert!(fake.messages(IDS.announcements).is_empty());

@@ -10,11 +10,11 @@ use confbot::program::Format;
 use confbot::source::Settings as SourceSettings;
 use confbot::source::{Limits, Source};
 use confbot::store::{SourceState, Store};
-use fake_discord::FakeDiscord;
 use serde_json::Value;
 
 use crate::helpers::{
-    fields, pdt, three_sessions, three_sessions_json, BinaryBot, Mode, SteppedClock, TestBot, IDS,
+    eventually, fields, pdt, start_fake, three_sessions, three_sessions_json, BinaryBot, Mode,
+    SteppedClock, TestBot, IDS, PATIENCE,
 };
 use crate::program_server::{Answer, ProgramServer};
 use crate::reload::changed_json;
@@ -46,32 +46,19 @@ async fn bot(server: &ProgramServer, poll: Duration) -> TestBot {
         .unwrap();
     let clock = SteppedClock::new(pdt(10, 45));
     let source = Some(source(server, poll));
-    TestBot::start_polling(
-        FakeDiscord::start().await,
-        store,
-        clock,
-        Mode::Proxy,
-        source,
-    )
-    .await
+    TestBot::start_polling(start_fake().await, store, clock, Mode::Proxy, source).await
 }
 
-/// Waits (checking every 20 ms, up to 10 s) until the source's state satisfies `condition`:
-/// polls change no state of the fake, so its `wait_for` would not wake up for them.
+/// Waits until the source's state satisfies `condition`: polls change no state of the fake,
+/// so its `wait_for` would not wake up for them.
 async fn source_state_until(
     store: &Store,
     condition: impl Fn(&SourceState) -> bool,
 ) -> SourceState {
-    for _ in 0..500 {
-        if let Some(state) = store.source_state().unwrap().filter(|s| condition(s)) {
-            return state;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!(
-        "the source never got there: {:?}",
-        store.source_state().unwrap()
-    );
+    let state = || async { store.source_state().unwrap() };
+    let reached = |state: &Option<SourceState>| state.as_ref().is_some_and(&condition);
+    let state = eventually("the source's state", state, reached).await;
+    state.expect("checked above")
 }
 
 /// `/program status` as an admin: its embed's fields by name.
@@ -98,7 +85,7 @@ async fn reload(bot: &TestBot) -> serenity::model::channel::Message {
         .await;
     assert!(handle.response().await.is_ephemeral());
     bot.fake
-        .wait_for(|_| !handle.followups().is_empty(), Duration::from_secs(10))
+        .wait_for(|_| !handle.followups().is_empty(), PATIENCE)
         .await
         .unwrap();
     handle.followups().remove(0)
@@ -126,10 +113,7 @@ async fn the_bot_follows_its_live_source_and_keeps_its_program_through_failures(
 
     server.set_document(changed_json());
     bot.fake
-        .wait_for(
-            |f| f.messages(IDS.announcements).len() == 2,
-            Duration::from_secs(10),
-        )
+        .wait_for(|f| f.messages(IDS.announcements).len() == 2, PATIENCE)
         .await
         .unwrap();
     let posts: Vec<String> = bot
@@ -295,7 +279,7 @@ async fn without_a_source_reload_needs_a_file_and_status_says_how_to_set_one() {
 #[tokio::test]
 async fn the_binary_polls_the_source_its_environment_names_into_an_empty_database() {
     let server = ProgramServer::start(three_sessions_json()).await;
-    let fake = FakeDiscord::start().await;
+    let fake = start_fake().await;
     let url = server.url().to_string();
     let _bot = BinaryBot::spawn(
         &fake,
@@ -307,9 +291,7 @@ async fn the_binary_polls_the_source_its_environment_names_into_an_empty_databas
             ("CONFBOT_REHEARSE_FROM", "2021-05-04T10:45:00-07:00"),
         ],
     );
-    fake.wait_until_ready(Duration::from_secs(20))
-        .await
-        .unwrap();
+    fake.wait_until_ready(PATIENCE).await.unwrap();
     // Not the bundled program: the source's, once its first poll is in.
     let mut answer = None;
     for _ in 0..100 {
@@ -339,7 +321,7 @@ async fn the_binary_polls_the_source_its_environment_names_into_an_empty_databas
 
 #[tokio::test]
 async fn a_bad_source_setting_stops_the_binary_with_its_name() {
-    let fake = FakeDiscord::start().await;
+    let fake = start_fake().await;
     let bot = BinaryBot::spawn(
         &fake,
         fake.token(),

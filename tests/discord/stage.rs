@@ -13,9 +13,8 @@ use fake_discord::FakeDiscord;
 use serde_json::json;
 use serenity::all::{ChannelId, Permissions};
 
-use crate::helpers::{Mode, SteppedClock, TestBot, IDS};
+use crate::helpers::{start_fake, until, Mode, SteppedClock, TestBot, IDS};
 
-const PATIENCE: Duration = Duration::from_secs(15);
 const VOICE_STATUS: &str = "/channels/{channel_id}/voice-status";
 const STAGE: &str = "/stage-instances/{channel_id}";
 
@@ -62,7 +61,7 @@ struct Rooms {
 }
 
 async fn rooms(room: &str, title: &str) -> Rooms {
-    let fake = FakeDiscord::start().await;
+    let fake = start_fake().await;
     for permission in [
         Permissions::SET_VOICE_CHANNEL_STATUS,
         Permissions::MANAGE_CHANNELS,
@@ -98,12 +97,6 @@ async fn start(rooms: &Rooms, clock: Arc<SteppedClock>) -> TestBot {
         Mode::Proxy,
     )
     .await
-}
-
-async fn until(fake: &FakeDiscord, what: &str, holds: impl Fn(&FakeDiscord) -> bool) {
-    if let Err(e) = fake.wait_for(|f| holds(f), PATIENCE).await {
-        panic!("{what}: {e}");
-    }
 }
 
 async fn status_is(fake: &FakeDiscord, channel: ChannelId, status: Option<&str>) {
