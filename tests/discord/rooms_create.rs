@@ -216,3 +216,30 @@ async fn a_refusal_half_way_reports_what_was_made_and_a_second_run_makes_the_res
     );
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn rooms_that_differ_only_in_case_are_one_room_with_one_chat_and_one_voice() {
+    // Settings match a room's name in any case, so "HALL A" and "Hall A" share one route: a
+    // channel made for each would leave one of them unused while the answer says it is in use.
+    let rooms = ["Hall A", "HALL A", "hall a"].map(String::from);
+    let bot = at_nine(program_of(&rooms)).await;
+    let fake = bot.fake.clone();
+    fake.set_bot_permission(Permissions::MANAGE_CHANNELS, true);
+    let first = answer(&fake, true).await;
+    assert!(first.starts_with("Room channels made"), "{first}");
+    let made = made_under(&fake, "Test Conf");
+    assert_eq!(made.len(), 2, "{:?}", names(&made));
+    let routes = bot
+        .store
+        .guild_settings(confbot::ids::GuildId(IDS.guild.get()))
+        .unwrap()
+        .routes;
+    assert_eq!(routes.len(), 1, "{routes:?}");
+    assert!(made.iter().any(|c| c.id.get() == routes[0].1 .0));
+    for channel in &made {
+        assert!(first.contains(&format!("<#{}>", channel.id)), "{first}");
+    }
+    assert_eq!(first.matches("<#").count(), 2, "{first}");
+    fake.assert_no_violations();
+    bot.stop().await;
+}

@@ -128,7 +128,14 @@ pub fn plan(
     let routes = store.guild_settings(guild_id)?.routes;
     let voices = store.event_rooms(guild_id)?;
     let mut wanted: Vec<(String, bool)> = Vec::new();
+    let mut rooms: Vec<String> = Vec::new();
     for room in store.places()? {
+        // Settings name a room in any case (as SQLite's NOCASE: ASCII), so rooms the program
+        // spells in two cases are one room, with one route: a channel each would leave one unused.
+        if rooms.iter().any(|r| r.eq_ignore_ascii_case(&room)) {
+            continue;
+        }
+        rooms.push(room.clone());
         let has = |name: &str| name.eq_ignore_ascii_case(&room);
         if !routes.iter().any(|(name, _)| has(name)) {
             wanted.push((room.clone(), false));
