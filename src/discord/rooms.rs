@@ -16,7 +16,7 @@ use crate::commands::rooms::create::{self as core, Category, Guild, NewChannel};
 use crate::ids;
 use crate::user_error;
 
-/// The guild's categories and how many channels it holds, as Discord lists them.
+/// The guild's categories, how many channels it holds and their names, as Discord lists them.
 fn summary(channels: &[serenity::GuildChannel]) -> Guild {
     let categories = channels
         .iter()
@@ -33,6 +33,11 @@ fn summary(channels: &[serenity::GuildChannel]) -> Guild {
     Guild {
         categories,
         channels: channels.len(),
+        names: channels
+            .iter()
+            .filter(|c| c.kind != ChannelType::Category)
+            .map(|c| c.name.clone())
+            .collect(),
     }
 }
 

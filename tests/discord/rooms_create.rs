@@ -243,3 +243,24 @@ async fn rooms_that_differ_only_in_case_are_one_room_with_one_chat_and_one_voice
     fake.assert_no_violations();
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn rooms_whose_names_read_alike_get_channels_told_apart_also_on_a_later_run() {
+    let mut rooms = ["Hall A", "Hall-A", "Hall A!"].map(String::from).to_vec();
+    let bot = at_nine(program_of(&rooms)).await;
+    let fake = bot.fake.clone();
+    fake.set_bot_permission(Permissions::MANAGE_CHANNELS, true);
+    answer(&fake, false).await;
+    // A reload adds one more that Discord would name the same.
+    rooms.push("hall a?".into());
+    bot.store.replace_program(&program_of(&rooms)).unwrap();
+    answer(&fake, false).await;
+    let mut made: Vec<String> = made_under(&fake, "Test Conf")
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    made.sort();
+    assert_eq!(made, ["hall-a", "hall-a-2", "hall-a-3", "hall-a-4"]);
+    fake.assert_no_violations();
+    bot.stop().await;
+}
