@@ -10,7 +10,7 @@ use crate::domain::feedback::{self, prompt};
 use crate::error::CommandError;
 use crate::ids::{TalkId, UserId};
 use crate::picture::chart::{self, Columns, Slot};
-use crate::reply::{truncate, Attachment, Reply, Text};
+use crate::reply::{limits, truncate, Attachment, Reply, Text};
 use crate::store::{Rating, ScheduledTalk, Store, TalkFeedback};
 use crate::{text, user_error};
 
@@ -125,27 +125,40 @@ fn summary_text(row: &ScheduledTalk, feedback: &TalkFeedback) -> Reply {
     if feedback.ratings() == 0 && feedback.comments.is_empty() {
         return reply.description("No ratings or comments yet.");
     }
-    let mut reply = reply
+    let (shown, left_out) = comments_shown(&feedback.comments);
+    let reply = reply
         .description(text![headline(feedback), "\n", distribution(feedback)])
         .field(
             format!("Comments ({})", feedback.comments.len()),
             match feedback.comments.is_empty() {
                 true => Text::from("None."),
-                false => Text::join(
-                    feedback
-                        .comments
-                        .iter()
-                        .take(COMMENTS_SHOWN)
-                        .map(|c| text!["• ", Text::program(truncate(c, 300))]),
-                    "\n",
-                ),
+                false => shown,
             },
             false,
         );
-    if feedback.comments.len() > COMMENTS_SHOWN {
-        reply = reply.footer("More comments in `confbot export feedback`.");
+    match left_out {
+        0 => reply,
+        n => reply.footer(format!("{n} more in `confbot export feedback`.")),
     }
-    reply
+}
+
+/// The first comments, each cut at 300 characters, as many whole ones (up to
+/// [`COMMENTS_SHOWN`]) as fit in an embed field, and how many are left out: a field cut by
+/// Discord's limit would drop comments without saying so.
+fn comments_shown(comments: &[String]) -> (Text, usize) {
+    let mut lines: Vec<Text> = Vec::new();
+    let mut used = 0;
+    for comment in comments.iter().take(COMMENTS_SHOWN) {
+        let line = text!["• ", Text::program(truncate(comment, 300))];
+        let len = line.discord_len() + usize::from(!lines.is_empty());
+        if used + len > limits::FIELD_VALUE {
+            break;
+        }
+        used += len;
+        lines.push(line);
+    }
+    let left_out = comments.len() - lines.len();
+    (Text::join(lines, "\n"), left_out)
 }
 
 /// "12 ratings, average 4.2 / 5".
@@ -286,6 +299,29 @@ mod tests {
         let unrated = testing::bundled().sessions()[0].talks[1].id.clone();
         let (_, none) = summary_with_chart(&store, &unrated).unwrap();
         assert!(none.is_empty(), "no ratings, no chart");
+    }
+
+    #[test]
+    fn the_summary_shows_whole_comments_and_says_how_many_it_left_out() {
+        let store = testing::store();
+        let now = testing::pdt(18, 0);
+        let talk = testing::bundled().sessions()[0].talks[0].id.clone();
+        for user in 1..=5 {
+            let written = format!("Comment {user}: {}", "so much to say ".repeat(60));
+            comment(&store, now, UserId(user), &talk, &written).unwrap();
+        }
+        let reply = summary(&store, &talk).unwrap().fitted();
+        let shown = reply.fields[0].value.discord();
+        // Each comment is shown as far as the summary shows one, none cut off by the field.
+        let widths: Vec<usize> = shown.lines().map(|l| l.chars().count()).collect();
+        assert!(widths.iter().all(|w| *w == widths[0]), "{shown}");
+        let lines = widths.len();
+        assert!((1..5).contains(&lines), "{shown}");
+        let footer = reply.footer.map(|f| f.discord()).unwrap_or_default();
+        assert!(
+            footer.contains(&format!("{} more in `confbot export feedback`", 5 - lines)),
+            "{footer}"
+        );
     }
 
     #[test]
