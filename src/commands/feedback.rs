@@ -20,6 +20,16 @@ const COMMENTS_SHOWN: usize = 10;
 /// `/feedback talk`: the prompt, for one person, for any talk that has started.
 pub fn ask(store: &Store, now: DateTime<Utc>, talk_id: &str) -> CommandResult {
     let tz = conference(store)?.time_zone;
+    Ok(prompt(&started(store, now, talk_id)?, tz))
+}
+
+/// The talk, if it has started by `now`: only a talk people saw is rated or commented on,
+/// whichever way they got to it (a prompt shown before a reload moved the talk later too).
+fn started(
+    store: &Store,
+    now: DateTime<Utc>,
+    talk_id: &str,
+) -> Result<ScheduledTalk, CommandError> {
     let row = known_talk(store, talk_id)?;
     if row.talk.start > now {
         user_error!(text: text![
@@ -28,7 +38,7 @@ pub fn ask(store: &Store, now: DateTime<Utc>, talk_id: &str) -> CommandResult {
             "** has not started yet: rate it once you have seen it."
         ]);
     }
-    Ok(prompt(&row, tz))
+    Ok(row)
 }
 
 /// A press of 1–5.
@@ -39,7 +49,7 @@ pub fn rate(
     talk_id: &TalkId,
     rating: Rating,
 ) -> CommandResult {
-    let row = known_talk(store, talk_id)?;
+    let row = started(store, now, talk_id)?;
     let first = store.rate_talk(user, talk_id, rating, now)?;
     let verb = if first {
         "rated"
@@ -54,8 +64,12 @@ pub fn rate(
 }
 
 /// The title the comment modal shows (Discord's limit for a modal title is 45 characters).
-pub fn modal_title(store: &Store, talk_id: &TalkId) -> Result<String, CommandError> {
-    let row = known_talk(store, talk_id)?;
+pub fn modal_title(
+    store: &Store,
+    now: DateTime<Utc>,
+    talk_id: &TalkId,
+) -> Result<String, CommandError> {
+    let row = started(store, now, talk_id)?;
     Ok(truncate(&format!("Comment on {}", row.talk.title), 45))
 }
 
@@ -67,7 +81,7 @@ pub fn comment(
     talk_id: &TalkId,
     written: &str,
 ) -> CommandResult {
-    let row = known_talk(store, talk_id)?;
+    let row = started(store, now, talk_id)?;
     let written = match feedback::comment(written) {
         Ok(written) => written,
         Err(why) => user_error!("{why}"),
@@ -322,6 +336,27 @@ mod tests {
             footer.contains(&format!("{} more in `confbot export feedback`", 5 - lines)),
             "{footer}"
         );
+    }
+
+    #[test]
+    fn a_talk_moved_later_is_not_rated_or_commented_from_an_earlier_prompt() {
+        let store = testing::store();
+        let talk = testing::bundled().sessions()[0].talks[0].id.clone();
+        let start = store.talk(&talk).unwrap().unwrap().talk.start;
+        let before = start - chrono::TimeDelta::minutes(1);
+        for refused in [
+            rate(&store, before, UserId(1), &talk, rating(5)).map(|_| ()),
+            comment(&store, before, UserId(1), &talk, "great").map(|_| ()),
+        ] {
+            match refused {
+                Err(CommandError::User(e)) => {
+                    assert!(e.0.discord().contains("has not started yet"), "{e:?}")
+                }
+                other => panic!("expected a user error, got {other:?}"),
+            }
+        }
+        let feedback = store.talk_feedback(&talk).unwrap();
+        assert_eq!((feedback.ratings(), feedback.comments.len()), (0, 0));
     }
 
     #[test]
