@@ -43,26 +43,32 @@ pub fn set_route(
     let known = store.tracks_and_rooms()?;
     let Some(name) = known.iter().find(|k| k.eq_ignore_ascii_case(name.trim())) else {
         let known = if known.is_empty() {
-            "none".to_string()
+            "none".into()
         } else {
-            known.join(", ")
+            Text::join(known.iter().map(Text::program), ", ")
         };
-        user_error!(
-            "The program has no track or room called `{}`. It has: {known}.",
-            crate::reply::truncate(name, 100)
-        );
+        user_error!(text: text![
+            "The program has no track or room called `",
+            Text::program(crate::reply::truncate(name, 100)),
+            "`. It has: ",
+            known,
+            "."
+        ]);
     };
     store.set_route(guild, name, channel)?;
+    let named = text!["**", Text::program(name), "**"];
     Ok(Reply::new("Route set").description(match channel {
         Some(channel) => text![
-            format!("Sessions of **{name}** will be announced in "),
+            "Sessions of ",
+            named,
+            " will be announced in ",
             Text::channel(channel),
             "."
         ],
-        None => {
-            format!("**{name}** has no route now: its sessions go to the announcements channel.")
-                .into()
-        }
+        None => text![
+            named,
+            " has no route now: its sessions go to the announcements channel."
+        ],
     }))
 }
 
@@ -111,10 +117,9 @@ pub fn show(store: &Store, guild: GuildId, rules: &Rules) -> CommandResult {
         "none".into()
     } else {
         Text::join(
-            settings
-                .routes
-                .iter()
-                .map(|(name, channel)| text![format!("**{name}** → "), channel_line(*channel)]),
+            settings.routes.iter().map(|(name, channel)| {
+                text!["**", Text::program(name), "** → ", channel_line(*channel)]
+            }),
             "\n",
         )
     };

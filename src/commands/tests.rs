@@ -585,3 +585,27 @@ fn the_schedule_as_pictures_comes_with_its_text_and_names_the_day() {
         Err(CommandError::User(_))
     ));
 }
+
+#[test]
+fn routes_show_a_rooms_name_as_written_never_as_markdown_or_a_mention() {
+    let room = format!("<@1> {}", crate::testing::HOSTILE_TITLE);
+    let program = crate::testing::bundled_with(|sessions| {
+        sessions[0].slot.room = Some(room.clone());
+    });
+    let store = crate::testing::store_of(&program);
+    let guild = crate::ids::GuildId(1);
+    let set = setup::set_route(&store, guild, &room, Some(crate::ids::ChannelId(7))).unwrap();
+    let shown = setup::show(&store, guild, &crate::jobs::delivery::Rules::default()).unwrap();
+    let removed = setup::set_route(&store, guild, &room, None).unwrap();
+    let escaped = "\\<@1> \\*\\*Bold\\*\\* @everyone \\[click\\](https://evil.example) \\`code\\`";
+    for said in [
+        set.description.discord(),
+        shown.fields[1].value.discord(),
+        removed.description.discord(),
+    ] {
+        assert!(said.contains(escaped), "{said}");
+    }
+    let unknown = user_message(setup::set_route(&store, guild, "`**x**", None));
+    assert!(unknown.contains("\\`\\*\\*x\\*\\*"), "{unknown}");
+    assert!(unknown.contains(escaped), "{unknown}");
+}
