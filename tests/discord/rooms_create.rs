@@ -264,3 +264,55 @@ async fn rooms_whose_names_read_alike_get_channels_told_apart_also_on_a_later_ru
     fake.assert_no_violations();
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn setup_show_pages_list_every_room_of_a_big_server_whole() {
+    let rooms: Vec<String> = (1..=40).map(|n| format!("Lecture Hall {n}")).collect();
+    let bot = at_nine(program_of(&rooms)).await;
+    let fake = bot.fake.clone();
+    fake.set_bot_permission(Permissions::MANAGE_CHANNELS, true);
+    answer(&fake, true).await;
+    let handle = fake
+        .send_command(IDS.admin, IDS.general, "setup show", [])
+        .await;
+    let response = handle.response().await;
+    assert!(response.is_ephemeral());
+    let message = handle.original().expect("a message").id;
+    // Each page's Next button names the page after it.
+    let next = |components: &[Value]| {
+        components
+            .iter()
+            .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+            .filter_map(|c| c["custom_id"].as_str().map(String::from))
+            .nth(1)
+            .expect("Previous and Next")
+    };
+    let count: usize = response.embeds[0]["footer"]["text"]
+        .as_str()
+        .and_then(|f| f.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("Page 1 of n");
+    let mut pages = vec![response.clone()];
+    for _ in 1..count {
+        let pressed = next(&pages.last().unwrap().components);
+        pages.push(
+            fake.click(message, &pressed, IDS.admin)
+                .await
+                .response()
+                .await,
+        );
+    }
+    let mut shown = String::new();
+    for page in &pages {
+        for (_, value) in crate::helpers::fields(&page.embeds[0]) {
+            assert!(!value.ends_with('…'), "a field cut short: {value}");
+            shown += &value;
+        }
+    }
+    for room in &rooms {
+        // Its route, and its places (voice and chat).
+        assert_eq!(shown.matches(&format!("**{room}**")).count(), 2, "{room}");
+    }
+    fake.assert_no_violations();
+    bot.stop().await;
+}

@@ -173,22 +173,17 @@ fn place_line(rooms: &Rooms, name: &str) -> Option<Text> {
     (!parts.is_empty()).then(|| Text::join(parts, " · "))
 }
 
-/// `/setup show`'s rooms: each room or track of the program with a place, one per line.
-pub fn show(store: &Store, guild: GuildId) -> anyhow::Result<Text> {
+/// `/setup show`'s rooms: a line for each room or track of the program with a place.
+pub fn show(store: &Store, guild: GuildId) -> anyhow::Result<Vec<Text>> {
     let rooms = Rooms::of(store, Some(guild))?;
-    let lines: Vec<Text> = store
+    Ok(store
         .tracks_and_rooms()?
         .iter()
         .filter_map(|name| {
             let line = place_line(&rooms, name)?;
             Some(text!["**", Text::program(name), "**: ", line])
         })
-        .collect();
-    Ok(if lines.is_empty() {
-        "none: use `/setup room`".into()
-    } else {
-        Text::join(lines, "\n")
-    })
+        .collect())
 }
 
 #[cfg(test)]
@@ -234,7 +229,7 @@ mod tests {
             reply.description.discord(),
             "watch <https://youtu.be/live> (this server's) · stage <#5> · chat <#6> · now-on-stage posts · holds 120"
         );
-        let shown = show(&store, GuildId(1)).unwrap().discord();
+        let shown = Text::join(show(&store, GuildId(1)).unwrap(), "\n").discord();
         assert!(shown.contains("stage <#5>"), "{shown}");
         let clear = RoomRequest {
             room,
@@ -242,10 +237,7 @@ mod tests {
             ..RoomRequest::default()
         };
         set_room(&store, GuildId(1), &clear).unwrap();
-        assert_eq!(
-            show(&store, GuildId(1)).unwrap().discord(),
-            "none: use `/setup room`"
-        );
+        assert!(show(&store, GuildId(1)).unwrap().is_empty());
     }
 
     #[test]
@@ -295,9 +287,6 @@ mod tests {
         };
         assert!(refusal(&store, &unknown)
             .starts_with("The program has no room or track called `\\*\\*@everyone\\*\\*`"));
-        assert_eq!(
-            show(&store, GuildId(1)).unwrap().discord(),
-            "none: use `/setup room`"
-        );
+        assert!(show(&store, GuildId(1)).unwrap().is_empty());
     }
 }
