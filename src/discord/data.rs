@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 
 use super::book::Book;
 use super::pacer::Pacer;
+use super::rooms::Making;
 use super::slots::{Priority, Slot, Slots};
 use super::stage::GatewayView;
 use super::Error;
@@ -42,6 +43,8 @@ pub struct Data {
     ready_seen: AtomicBool,
     /// What the gateway told about rooms' channels, and whether it is current (on stage now).
     gateway_view: Arc<GatewayView>,
+    /// The servers where `/setup rooms create` is making channels now.
+    making_rooms: Making,
 }
 
 /// How many commands do database work at once; the others wait their turn without a thread.
@@ -77,6 +80,7 @@ impl Data {
             book: Book::default(),
             ready_seen: AtomicBool::new(false),
             gateway_view: Arc::default(),
+            making_rooms: Making::default(),
         }
     }
 
@@ -99,6 +103,11 @@ impl Data {
     /// Whether the gateway said Ready before; from now on it has.
     pub fn saw_ready(&self) -> bool {
         self.ready_seen.swap(true, Ordering::Relaxed)
+    }
+
+    /// The servers where `/setup rooms create` is making channels now.
+    pub fn making_rooms(&self) -> &Making {
+        &self.making_rooms
     }
 
     /// The recent long lists, for their page buttons.

@@ -1,9 +1,11 @@
 //! `/setup rooms create` on Discord: reads the guild's channels, asks the core
 //! (`crate::commands::rooms::create`) what to make, then makes each channel through the bot's pacing
 //! and records it at once, so a refusal half-way leaves only channels that are recorded and
-//! listed in the answer. Without Manage Channels nothing is tried.
+//! listed in the answer. Without Manage Channels nothing is tried, nor while another run is
+//! making a server's channels.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use poise::serenity_prelude as serenity;
 use serenity::{ChannelType, CreateChannel, GuildId};
@@ -15,6 +17,30 @@ use super::{guild, Context, Error};
 use crate::commands::rooms::create::{self as core, Category, Guild, NewChannel};
 use crate::ids;
 use crate::user_error;
+
+/// The servers where a run is making channels now: a second run at once (an admin who sees
+/// "thinking…" for a while and asks again) would plan from the same server and make every
+/// channel twice.
+#[derive(Debug, Default)]
+pub struct Making(Mutex<HashSet<ids::GuildId>>);
+
+/// A server's run, until it ends.
+struct Run<'a>(&'a Making, ids::GuildId);
+
+impl Making {
+    /// Marks `guild` as having a run; `None` if it has one already.
+    fn start(&self, guild: ids::GuildId) -> Option<Run<'_>> {
+        let mut running = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        running.insert(guild).then(|| Run(self, guild))
+    }
+}
+
+impl Drop for Run<'_> {
+    fn drop(&mut self) {
+        let mut running = (self.0).0.lock().unwrap_or_else(|e| e.into_inner());
+        running.remove(&self.1);
+    }
+}
 
 /// The guild's categories, how many channels it holds and their names, as Discord lists them.
 fn summary(channels: &[serenity::GuildChannel]) -> Guild {
@@ -56,8 +82,14 @@ pub async fn rooms_create(
              Grant it to confbot's role and run this again; nothing was made."
         );
     }
-    ctx.defer_ephemeral().await?;
     let guild_id = guild(ctx);
+    let Some(run) = ctx.data().making_rooms().start(guild_id) else {
+        user_error!(
+            "confbot is making the rooms' channels in this server already: wait for that \
+             answer, then run this again if anything is missing. Nothing more was made."
+        );
+    };
+    ctx.defer_ephemeral().await?;
     let http = Arc::clone(&ctx.serenity_context().http);
     let poster = SerenityPoster::new(Arc::clone(&http), ctx.data().pacer());
     let listed = poster
@@ -100,6 +132,8 @@ pub async fn rooms_create(
         Some((why, left)) => core::report(&made, Some(why), *left),
         None => core::report(&made, None, 0),
     };
+    // Done before the answer says so, so that an admin who reads it can run this again.
+    drop(run);
     send_private(ctx, reply).await
 }
 

@@ -316,3 +316,54 @@ async fn setup_show_pages_list_every_room_of_a_big_server_whole() {
     fake.assert_no_violations();
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn a_second_run_while_the_first_makes_channels_makes_nothing_and_says_so() {
+    // An admin who sees "thinking…" for a while runs it again: the two would plan from the same
+    // server and make every channel twice.
+    let rooms: Vec<String> = (1..=30).map(|n| format!("Room {n}")).collect();
+    let bot = at_nine(program_of(&rooms)).await;
+    let fake = bot.fake.clone();
+    fake.set_bot_permission(Permissions::MANAGE_CHANNELS, true);
+    let first = run_create(&fake, true).await;
+    let second = run_create(&fake, true).await;
+    // A deferred answer ends in a follow-up; a refusal is the response itself.
+    let done = |h: &InteractionHandle| {
+        !h.followups().is_empty() || h.responses().iter().any(|r| r.kind == 4)
+    };
+    let said = |h: &InteractionHandle| format!("{:?} {:?}", h.followups(), h.responses());
+    let waited = fake
+        .wait_for(|_| done(&first) && done(&second), Duration::from_secs(30))
+        .await;
+    assert!(waited.is_ok(), "{}\n{}", said(&first), said(&second));
+    // One is refused; or, on a machine slow enough that the first ended before the second
+    // came, the second found nothing to make.
+    let second_made_nothing = [&first, &second]
+        .iter()
+        .filter(|h| {
+            let said = said(h);
+            said.contains("making the rooms' channels in this server already")
+                || said.contains("Every room has its channels")
+        })
+        .count();
+    assert_eq!(
+        second_made_nothing,
+        1,
+        "{}\n{}",
+        said(&first),
+        said(&second)
+    );
+    let made: Vec<GuildChannel> = fake
+        .guild_channels()
+        .into_iter()
+        .filter(|c| c.parent_id.is_some())
+        .collect();
+    assert_eq!(
+        made.len(),
+        60,
+        "a chat and a voice each: {:?}",
+        names(&made)
+    );
+    fake.assert_no_violations();
+    bot.stop().await;
+}
