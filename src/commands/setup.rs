@@ -40,23 +40,9 @@ pub fn set_route(
     name: &str,
     channel: Option<ChannelId>,
 ) -> CommandResult {
-    let known = store.tracks_and_rooms()?;
-    let Some(name) = known.iter().find(|k| k.eq_ignore_ascii_case(name.trim())) else {
-        let known = if known.is_empty() {
-            "none".into()
-        } else {
-            Text::join(known.iter().map(Text::program), ", ")
-        };
-        user_error!(text: text![
-            "The program has no track or room called `",
-            Text::program(crate::reply::truncate(name, 100)),
-            "`. It has: ",
-            known,
-            "."
-        ]);
-    };
-    store.set_route(guild, name, channel)?;
-    let named = text!["**", Text::program(name), "**"];
+    let name = super::rooms::known_room(store, name)?;
+    store.set_route(guild, &name, channel)?;
+    let named = text!["**", Text::program(&name), "**"];
     Ok(Reply::new("Route set").description(match channel {
         Some(channel) => text![
             "Sessions of ",

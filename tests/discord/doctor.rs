@@ -181,14 +181,8 @@ async fn doctor_asks_the_live_source_and_stores_nothing_it_answers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_voice_room_needs_no_stage_moderators_permissions_and_a_stage_room_does() {
     let fake = FakeDiscord::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("confbot.sqlite3");
-    let store = Store::open(&db).unwrap();
-    store.replace_program(&bundled_program()).unwrap();
+    let (_dir, db, store) = announcing_database();
     let guild = ids::GuildId::from(IDS.guild);
-    store
-        .set_announce_channel(guild, IDS.announcements.into())
-        .unwrap();
     for needed in [
         Permissions::CONNECT,
         Permissions::MANAGE_CHANNELS,
@@ -219,4 +213,17 @@ async fn a_voice_room_needs_no_stage_moderators_permissions_and_a_stage_room_doe
         missing.starts_with("MISSING") && missing.contains("Mute Members"),
         "{printed}"
     );
+}
+
+/// A database file with the bundled program, announcing in #announcements: its folder (kept
+/// while the test runs), its path and the store on it.
+fn announcing_database() -> (tempfile::TempDir, std::path::PathBuf, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("confbot.sqlite3");
+    let store = Store::open(&db).unwrap();
+    store.replace_program(&bundled_program()).unwrap();
+    store
+        .set_announce_channel(IDS.guild.into(), IDS.announcements.into())
+        .unwrap();
+    (dir, db, store)
 }

@@ -222,9 +222,7 @@ async fn rooms_that_differ_only_in_case_are_one_room_with_one_chat_and_one_voice
     // Settings match a room's name in any case, so "HALL A" and "Hall A" share one route: a
     // channel made for each would leave one of them unused while the answer says it is in use.
     let rooms = ["Hall A", "HALL A", "hall a"].map(String::from);
-    let bot = at_nine(program_of(&rooms)).await;
-    let fake = bot.fake.clone();
-    fake.set_bot_permission(Permissions::MANAGE_CHANNELS, true);
+    let (bot, fake) = allowed_at_nine(&rooms).await;
     let first = answer(&fake, true).await;
     assert!(first.starts_with("Room channels made"), "{first}");
     let made = made_under(&fake, "Test Conf");
@@ -247,9 +245,7 @@ async fn rooms_that_differ_only_in_case_are_one_room_with_one_chat_and_one_voice
 #[tokio::test]
 async fn rooms_whose_names_read_alike_get_channels_told_apart_also_on_a_later_run() {
     let mut rooms = ["Hall A", "Hall-A", "Hall A!"].map(String::from).to_vec();
-    let bot = at_nine(program_of(&rooms)).await;
-    let fake = bot.fake.clone();
-    fake.set_bot_permission(Permissions::MANAGE_CHANNELS, true);
+    let (bot, fake) = allowed_at_nine(&rooms).await;
     answer(&fake, false).await;
     // A reload adds one more that Discord would name the same.
     rooms.push("hall a?".into());
@@ -268,9 +264,7 @@ async fn rooms_whose_names_read_alike_get_channels_told_apart_also_on_a_later_ru
 #[tokio::test]
 async fn setup_show_pages_list_every_room_of_a_big_server_whole() {
     let rooms: Vec<String> = (1..=40).map(|n| format!("Lecture Hall {n}")).collect();
-    let bot = at_nine(program_of(&rooms)).await;
-    let fake = bot.fake.clone();
-    fake.set_bot_permission(Permissions::MANAGE_CHANNELS, true);
+    let (bot, fake) = allowed_at_nine(&rooms).await;
     answer(&fake, true).await;
     let handle = fake
         .send_command(IDS.admin, IDS.general, "setup show", [])
@@ -322,9 +316,7 @@ async fn a_second_run_while_the_first_makes_channels_makes_nothing_and_says_so()
     // An admin who sees "thinking…" for a while runs it again: the two would plan from the same
     // server and make every channel twice.
     let rooms: Vec<String> = (1..=30).map(|n| format!("Room {n}")).collect();
-    let bot = at_nine(program_of(&rooms)).await;
-    let fake = bot.fake.clone();
-    fake.set_bot_permission(Permissions::MANAGE_CHANNELS, true);
+    let (bot, fake) = allowed_at_nine(&rooms).await;
     let first = run_create(&fake, true).await;
     let second = run_create(&fake, true).await;
     // A deferred answer ends in a follow-up; a refusal is the response itself.
@@ -366,4 +358,12 @@ async fn a_second_run_while_the_first_makes_channels_makes_nothing_and_says_so()
     );
     fake.assert_no_violations();
     bot.stop().await;
+}
+
+/// [`at_nine`] on a program of `rooms`, the bot allowed to make channels.
+async fn allowed_at_nine(rooms: &[String]) -> (TestBot, FakeDiscord) {
+    let bot = at_nine(program_of(rooms)).await;
+    let fake = bot.fake.clone();
+    fake.set_bot_permission(Permissions::MANAGE_CHANNELS, true);
+    (bot, fake)
 }

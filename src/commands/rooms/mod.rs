@@ -63,8 +63,9 @@ pub fn set_room(store: &Store, guild: GuildId, request: &RoomRequest) -> Command
     Ok(Reply::new(text!["Room ", Text::program(&name)]).description(line))
 }
 
-/// The program's spelling of `room`, or an error listing the rooms it has.
-fn known_room(store: &Store, room: &str) -> Result<String, CommandError> {
+/// The program's spelling of `room` (a room or a track, in any case), or an error listing the
+/// rooms and tracks it has: what `/setup room` and `/setup route` name.
+pub(super) fn known_room(store: &Store, room: &str) -> Result<String, CommandError> {
     let known = store.tracks_and_rooms()?;
     match known.iter().find(|k| k.eq_ignore_ascii_case(room.trim())) {
         Some(name) => Ok(name.clone()),
@@ -76,7 +77,7 @@ fn known_room(store: &Store, room: &str) -> Result<String, CommandError> {
                 names
             };
             user_error!(text: text![
-                "The program has no room or track called `",
+                "The program has no track or room called `",
                 Text::program(crate::reply::truncate(room, 100)),
                 "`. It has: ",
                 names,
@@ -286,7 +287,7 @@ mod tests {
             ..base
         };
         assert!(refusal(&store, &unknown)
-            .starts_with("The program has no room or track called `\\*\\*@everyone\\*\\*`"));
+            .starts_with("The program has no track or room called `\\*\\*@everyone\\*\\*`"));
         assert!(show(&store, GuildId(1)).unwrap().is_empty());
     }
 }
