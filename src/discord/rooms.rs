@@ -64,6 +64,7 @@ fn summary(channels: &[serenity::GuildChannel]) -> Guild {
             .filter(|c| c.kind != ChannelType::Category)
             .map(|c| c.name.clone())
             .collect(),
+        ids: channels.iter().map(|c| c.id.into()).collect(),
     }
 }
 

@@ -360,6 +360,45 @@ async fn a_second_run_while_the_first_makes_channels_makes_nothing_and_says_so()
     bot.stop().await;
 }
 
+#[tokio::test]
+async fn a_rooms_channel_deleted_on_discord_is_made_again_by_the_next_run() {
+    // An organiser deletes #hall-a by mistake: the room's route names a channel that is gone,
+    // and its sessions would go nowhere, while the command said every room had its channels.
+    let rooms = ["Hall A", "Hall B"].map(String::from);
+    let (bot, fake) = allowed_at_nine(&rooms).await;
+    answer(&fake, true).await;
+    let gone: Vec<GuildChannel> = made_under(&fake, "Test Conf")
+        .into_iter()
+        .filter(|c| c.name == "hall-a" || c.name == "Hall A")
+        .collect();
+    assert_eq!(gone.len(), 2, "its chat and its voice");
+    for channel in &gone {
+        fake.proxy_http()
+            .delete_channel(channel.id, None)
+            .await
+            .unwrap();
+    }
+    let again = answer(&fake, true).await;
+    assert!(again.starts_with("Room channels made"), "{again}");
+    let made = made_under(&fake, "Test Conf");
+    assert_eq!(names(&made).len(), 4, "{:?}", names(&made));
+    let guild = confbot::ids::GuildId(IDS.guild.get());
+    let routes = bot.store.guild_settings(guild).unwrap().routes;
+    let voices = bot.store.event_rooms(guild).unwrap();
+    for channel in routes
+        .iter()
+        .map(|r| r.1)
+        .chain(voices.iter().map(|v| v.channel_id))
+    {
+        assert!(
+            made.iter().any(|c| c.id.get() == channel.0),
+            "{channel:?} is gone"
+        );
+    }
+    fake.assert_no_violations();
+    bot.stop().await;
+}
+
 /// [`at_nine`] on a program of `rooms`, the bot allowed to make channels.
 async fn allowed_at_nine(rooms: &[String]) -> (TestBot, FakeDiscord) {
     let bot = at_nine(program_of(rooms)).await;

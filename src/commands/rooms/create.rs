@@ -3,7 +3,8 @@
 //! voice channel (its voice: the Events tab and on stage now), under categories named after
 //! the conference; recording each channel as it is made; and the answer saying what was made
 //! and what was not. A room that already has its chat (a route) or its voice (`event_rooms`)
-//! gets no second one, so running it again makes only what a reload added; nothing is deleted.
+//! gets no second one, so running it again makes only what a reload added (or what was deleted
+//! on Discord); nothing is deleted.
 
 use crate::commands::conference;
 use crate::error::CommandError;
@@ -29,6 +30,9 @@ pub struct Guild {
     pub channels: usize,
     /// The names of its text and voice channels: a new one is named apart from them.
     pub names: Vec<String>,
+    /// Every channel's id: a room whose chat or voice is not among them lost it (deleted on
+    /// Discord) and gets a new one.
+    pub ids: Vec<ChannelId>,
 }
 
 /// A category the new channels go in: one of the guild's, or one to make.
@@ -172,11 +176,13 @@ pub fn plan(
             continue;
         }
         rooms.push(room.clone());
-        let has = |name: &str| name.eq_ignore_ascii_case(&room);
-        if !routes.iter().any(|(name, _)| has(name)) {
+        let has = |name: &str, channel: &ChannelId| {
+            name.eq_ignore_ascii_case(&room) && guild.ids.contains(channel)
+        };
+        if !routes.iter().any(|(name, channel)| has(name, channel)) {
             wanted.push((room.clone(), false));
         }
-        if voice && !voices.iter().any(|v| has(&v.name)) {
+        if voice && !voices.iter().any(|v| has(&v.name, &v.channel_id)) {
             wanted.push((room, true));
         }
     }
