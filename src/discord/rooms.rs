@@ -4,8 +4,7 @@
 //! listed in the answer. Without Manage Channels nothing is tried, nor while another run is
 //! making a server's channels.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use poise::serenity_prelude as serenity;
 use serenity::{ChannelType, CreateChannel, GuildId};
@@ -17,30 +16,6 @@ use super::{guild, Context, Error};
 use crate::commands::rooms::create::{self as core, Category, Guild, NewChannel};
 use crate::ids;
 use crate::user_error;
-
-/// The servers where a run is making channels now: a second run at once (an admin who sees
-/// "thinking…" for a while and asks again) would plan from the same server and make every
-/// channel twice.
-#[derive(Debug, Default)]
-pub struct Making(Mutex<HashSet<ids::GuildId>>);
-
-/// A server's run, until it ends.
-struct Run<'a>(&'a Making, ids::GuildId);
-
-impl Making {
-    /// Marks `guild` as having a run; `None` if it has one already.
-    fn start(&self, guild: ids::GuildId) -> Option<Run<'_>> {
-        let mut running = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        running.insert(guild).then(|| Run(self, guild))
-    }
-}
-
-impl Drop for Run<'_> {
-    fn drop(&mut self) {
-        let mut running = (self.0).0.lock().unwrap_or_else(|e| e.into_inner());
-        running.remove(&self.1);
-    }
-}
 
 /// The guild's categories, how many channels it holds and their names, as Discord lists them.
 fn summary(channels: &[serenity::GuildChannel]) -> Guild {
