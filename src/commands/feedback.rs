@@ -10,7 +10,7 @@ use crate::domain::feedback::{self, prompt};
 use crate::error::CommandError;
 use crate::ids::{TalkId, UserId};
 use crate::picture::chart::{self, Columns, Slot};
-use crate::reply::{truncate, Attachment, Reply, Text};
+use crate::reply::{limits, truncate, Attachment, Reply, Text};
 use crate::store::{Rating, ScheduledTalk, Store, TalkFeedback};
 use crate::{text, user_error};
 
@@ -20,6 +20,16 @@ const COMMENTS_SHOWN: usize = 10;
 /// `/feedback talk`: the prompt, for one person, for any talk that has started.
 pub fn ask(store: &Store, now: DateTime<Utc>, talk_id: &str) -> CommandResult {
     let tz = conference(store)?.time_zone;
+    Ok(prompt(&started(store, now, talk_id)?, tz))
+}
+
+/// The talk, if it has started by `now`: only a talk people saw is rated or commented on,
+/// whichever way they got to it (a prompt shown before a reload moved the talk later too).
+fn started(
+    store: &Store,
+    now: DateTime<Utc>,
+    talk_id: &str,
+) -> Result<ScheduledTalk, CommandError> {
     let row = known_talk(store, talk_id)?;
     if row.talk.start > now {
         user_error!(text: text![
@@ -28,7 +38,7 @@ pub fn ask(store: &Store, now: DateTime<Utc>, talk_id: &str) -> CommandResult {
             "** has not started yet: rate it once you have seen it."
         ]);
     }
-    Ok(prompt(&row, tz))
+    Ok(row)
 }
 
 /// A press of 1–5.
@@ -39,7 +49,7 @@ pub fn rate(
     talk_id: &TalkId,
     rating: Rating,
 ) -> CommandResult {
-    let row = known_talk(store, talk_id)?;
+    let row = started(store, now, talk_id)?;
     let first = store.rate_talk(user, talk_id, rating, now)?;
     let verb = if first {
         "rated"
@@ -54,8 +64,12 @@ pub fn rate(
 }
 
 /// The title the comment modal shows (Discord's limit for a modal title is 45 characters).
-pub fn modal_title(store: &Store, talk_id: &TalkId) -> Result<String, CommandError> {
-    let row = known_talk(store, talk_id)?;
+pub fn modal_title(
+    store: &Store,
+    now: DateTime<Utc>,
+    talk_id: &TalkId,
+) -> Result<String, CommandError> {
+    let row = started(store, now, talk_id)?;
     Ok(truncate(&format!("Comment on {}", row.talk.title), 45))
 }
 
@@ -67,7 +81,7 @@ pub fn comment(
     talk_id: &TalkId,
     written: &str,
 ) -> CommandResult {
-    let row = known_talk(store, talk_id)?;
+    let row = started(store, now, talk_id)?;
     let written = match feedback::comment(written) {
         Ok(written) => written,
         Err(why) => user_error!("{why}"),
@@ -125,27 +139,40 @@ fn summary_text(row: &ScheduledTalk, feedback: &TalkFeedback) -> Reply {
     if feedback.ratings() == 0 && feedback.comments.is_empty() {
         return reply.description("No ratings or comments yet.");
     }
-    let mut reply = reply
+    let (shown, left_out) = comments_shown(&feedback.comments);
+    let reply = reply
         .description(text![headline(feedback), "\n", distribution(feedback)])
         .field(
             format!("Comments ({})", feedback.comments.len()),
             match feedback.comments.is_empty() {
                 true => Text::from("None."),
-                false => Text::join(
-                    feedback
-                        .comments
-                        .iter()
-                        .take(COMMENTS_SHOWN)
-                        .map(|c| text!["• ", Text::program(truncate(c, 300))]),
-                    "\n",
-                ),
+                false => shown,
             },
             false,
         );
-    if feedback.comments.len() > COMMENTS_SHOWN {
-        reply = reply.footer("More comments in `confbot export feedback`.");
+    match left_out {
+        0 => reply,
+        n => reply.footer(format!("{n} more in `confbot export feedback`.")),
     }
-    reply
+}
+
+/// The first comments, each cut at 300 characters, as many whole ones (up to
+/// [`COMMENTS_SHOWN`]) as fit in an embed field, and how many are left out: a field cut by
+/// Discord's limit would drop comments without saying so.
+fn comments_shown(comments: &[String]) -> (Text, usize) {
+    let mut lines: Vec<Text> = Vec::new();
+    let mut used = 0;
+    for comment in comments.iter().take(COMMENTS_SHOWN) {
+        let line = text!["• ", Text::program(truncate(comment, 300))];
+        let len = line.discord_len() + usize::from(!lines.is_empty());
+        if used + len > limits::FIELD_VALUE {
+            break;
+        }
+        used += len;
+        lines.push(line);
+    }
+    let left_out = comments.len() - lines.len();
+    (Text::join(lines, "\n"), left_out)
 }
 
 /// "12 ratings, average 4.2 / 5".
@@ -286,6 +313,50 @@ mod tests {
         let unrated = testing::bundled().sessions()[0].talks[1].id.clone();
         let (_, none) = summary_with_chart(&store, &unrated).unwrap();
         assert!(none.is_empty(), "no ratings, no chart");
+    }
+
+    #[test]
+    fn the_summary_shows_whole_comments_and_says_how_many_it_left_out() {
+        let store = testing::store();
+        let now = testing::pdt(18, 0);
+        let talk = testing::bundled().sessions()[0].talks[0].id.clone();
+        for user in 1..=5 {
+            let written = format!("Comment {user}: {}", "so much to say ".repeat(60));
+            comment(&store, now, UserId(user), &talk, &written).unwrap();
+        }
+        let reply = summary(&store, &talk).unwrap().fitted();
+        let shown = reply.fields[0].value.discord();
+        // Each comment is shown as far as the summary shows one, none cut off by the field.
+        let widths: Vec<usize> = shown.lines().map(|l| l.chars().count()).collect();
+        assert!(widths.iter().all(|w| *w == widths[0]), "{shown}");
+        let lines = widths.len();
+        assert!((1..5).contains(&lines), "{shown}");
+        let footer = reply.footer.map(|f| f.discord()).unwrap_or_default();
+        assert!(
+            footer.contains(&format!("{} more in `confbot export feedback`", 5 - lines)),
+            "{footer}"
+        );
+    }
+
+    #[test]
+    fn a_talk_moved_later_is_not_rated_or_commented_from_an_earlier_prompt() {
+        let store = testing::store();
+        let talk = testing::bundled().sessions()[0].talks[0].id.clone();
+        let start = store.talk(&talk).unwrap().unwrap().talk.start;
+        let before = start - chrono::TimeDelta::minutes(1);
+        for refused in [
+            rate(&store, before, UserId(1), &talk, rating(5)).map(|_| ()),
+            comment(&store, before, UserId(1), &talk, "great").map(|_| ()),
+        ] {
+            match refused {
+                Err(CommandError::User(e)) => {
+                    assert!(e.0.discord().contains("has not started yet"), "{e:?}")
+                }
+                other => panic!("expected a user error, got {other:?}"),
+            }
+        }
+        let feedback = store.talk_feedback(&talk).unwrap();
+        assert_eq!((feedback.ratings(), feedback.comments.len()), (0, 0));
     }
 
     #[test]

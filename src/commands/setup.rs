@@ -12,7 +12,7 @@ use crate::error::CommandError;
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId};
 use crate::jobs::announcements::{plan, render};
 use crate::jobs::delivery::Rules;
-use crate::reply::{Reply, Style, Text};
+use crate::reply::{limits, Reply, Style, Text};
 use crate::store::{GuildSettings, Store};
 use crate::{text, user_error};
 
@@ -40,29 +40,21 @@ pub fn set_route(
     name: &str,
     channel: Option<ChannelId>,
 ) -> CommandResult {
-    let known = store.tracks_and_rooms()?;
-    let Some(name) = known.iter().find(|k| k.eq_ignore_ascii_case(name.trim())) else {
-        let known = if known.is_empty() {
-            "none".to_string()
-        } else {
-            known.join(", ")
-        };
-        user_error!(
-            "The program has no track or room called `{}`. It has: {known}.",
-            crate::reply::truncate(name, 100)
-        );
-    };
-    store.set_route(guild, name, channel)?;
+    let name = super::rooms::known_room(store, name)?;
+    store.set_route(guild, &name, channel)?;
+    let named = text!["**", Text::program(&name), "**"];
     Ok(Reply::new("Route set").description(match channel {
         Some(channel) => text![
-            format!("Sessions of **{name}** will be announced in "),
+            "Sessions of ",
+            named,
+            " will be announced in ",
             Text::channel(channel),
             "."
         ],
-        None => {
-            format!("**{name}** has no route now: its sessions go to the announcements channel.")
-                .into()
-        }
+        None => text![
+            named,
+            " has no route now: its sessions go to the announcements channel."
+        ],
     }))
 }
 
@@ -107,21 +99,14 @@ pub fn show(store: &Store, guild: GuildId, rules: &Rules) -> CommandResult {
         Some(channel) => channel_line(channel),
         None => "not set: use `/setup announcements`".into(),
     };
-    let routes = if settings.routes.is_empty() {
-        "none".into()
-    } else {
-        Text::join(
-            settings
-                .routes
-                .iter()
-                .map(|(name, channel)| text![format!("**{name}** → "), channel_line(*channel)]),
-            "\n",
-        )
-    };
+    let routes: Vec<Text> = settings
+        .routes
+        .iter()
+        .map(|(name, channel)| text!["**", Text::program(name), "** → ", channel_line(*channel)])
+        .collect();
     let leads: Vec<String> = rules.leads.iter().map(|l| duration(*l)).collect();
-    Ok(Reply::new("Announcement settings")
-        .field("Announcements channel", default, false)
-        .field("Routes", routes, false)
+    let reply = Reply::new("Announcement settings").field("Announcements channel", default, false);
+    let reply = listed(reply, "Routes", routes, "none")
         .field(
             "Ping",
             settings.ping_role.map_or("nobody".into(), Text::role),
@@ -135,9 +120,54 @@ pub fn show(store: &Store, guild: GuildId, rules: &Rules) -> CommandResult {
                 rules.grace.num_minutes()
             ),
             true,
-        )
-        .field("Rooms", super::rooms::show(store, guild)?, false)
-        .field("Events tab", super::mirror::health(store, guild)?, false))
+        );
+    let rooms = super::rooms::show(store, guild)?;
+    let reply = listed(reply, "Rooms", rooms, "none: use `/setup room`");
+    Ok(reply.field("Events tab", super::mirror::health(store, guild)?, false))
+}
+
+/// `lines` as fields named `name`, `name (2)`..., each of as many whole lines as a field holds
+/// (`none` when there are none): one field would cut a server's rooms at Discord's 1,024
+/// characters, some twenty rooms, and hide the rest.
+fn listed(mut reply: Reply, name: &str, lines: Vec<Text>, none: &str) -> Reply {
+    if lines.is_empty() {
+        return reply.field(name, none, false);
+    }
+    let mut fields: Vec<Vec<Text>> = vec![Vec::new()];
+    let mut used = 0;
+    for line in lines {
+        let len = line.discord_len() + 1;
+        let current = fields.last_mut().expect("one field at least");
+        if !current.is_empty() && used + len > limits::FIELD_VALUE {
+            fields.push(vec![line]);
+            used = len;
+        } else {
+            current.push(line);
+            used += len;
+        }
+    }
+    for (i, lines) in fields.into_iter().enumerate() {
+        let title = match i {
+            0 => name.to_string(),
+            i => format!("{name} ({})", i + 1),
+        };
+        reply = reply.field(title, Text::join(lines, "\n"), false);
+    }
+    reply
+}
+
+/// How many of `/setup show`'s fields go to a page: all when they fit in one message, else
+/// five, which Discord's 6,000 characters always hold (five of 1,024 and their names).
+pub fn fields_per_page(reply: &Reply) -> usize {
+    // Room for the "Page i of n" footer that pages add.
+    let footer = 40;
+    if reply.embed_chars() + footer <= limits::EMBED_TOTAL
+        && reply.fields.len() <= limits::EMBED_FIELDS
+    {
+        limits::EMBED_FIELDS
+    } else {
+        5
+    }
 }
 
 /// The next announcements this guild will get (within a day).

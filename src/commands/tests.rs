@@ -585,3 +585,84 @@ fn the_schedule_as_pictures_comes_with_its_text_and_names_the_day() {
         Err(CommandError::User(_))
     ));
 }
+
+#[test]
+fn routes_show_a_rooms_name_as_written_never_as_markdown_or_a_mention() {
+    let room = format!("<@1> {}", crate::testing::HOSTILE_TITLE);
+    let program = crate::testing::bundled_with(|sessions| {
+        sessions[0].slot.room = Some(room.clone());
+    });
+    let store = crate::testing::store_of(&program);
+    let guild = crate::ids::GuildId(1);
+    let set = setup::set_route(&store, guild, &room, Some(crate::ids::ChannelId(7))).unwrap();
+    let shown = setup::show(&store, guild, &crate::jobs::delivery::Rules::default()).unwrap();
+    let removed = setup::set_route(&store, guild, &room, None).unwrap();
+    let escaped = "\\<@1> \\*\\*Bold\\*\\* @everyone \\[click\\](https://evil.example) \\`code\\`";
+    for said in [
+        set.description.discord(),
+        shown.fields[1].value.discord(),
+        removed.description.discord(),
+    ] {
+        assert!(said.contains(escaped), "{said}");
+    }
+    let unknown = user_message(setup::set_route(&store, guild, "`**x**", None));
+    assert!(unknown.contains("\\`\\*\\*x\\*\\*"), "{unknown}");
+    assert!(unknown.contains(escaped), "{unknown}");
+}
+
+#[test]
+fn setup_show_lists_every_rooms_route_and_places_whole_in_pages_discord_takes() {
+    let rooms: Vec<String> = (1..=40)
+        .map(|n| format!("Lecture Hall {n} (East Wing)"))
+        .collect();
+    let program = crate::testing::bundled_with(|sessions| {
+        let first = sessions[0].clone();
+        sessions.clear();
+        for (i, room) in rooms.iter().enumerate() {
+            let mut session = first.clone();
+            session.slot.id = format!("s{i}").as_str().into();
+            session.talks.clear();
+            session.slot.room = Some(room.clone());
+            sessions.push(session);
+        }
+    });
+    let store = crate::testing::store_of(&program);
+    let guild = crate::ids::GuildId(1);
+    for (i, room) in rooms.iter().enumerate() {
+        let channel = 1_579_696_125_596_663_808 + 2 * i as u64;
+        store
+            .set_route(guild, room, Some(crate::ids::ChannelId(channel)))
+            .unwrap();
+        store
+            .set_event_room(guild, room, crate::ids::ChannelId(channel + 1), false)
+            .unwrap();
+    }
+    let reply = setup::show(&store, guild, &crate::jobs::delivery::Rules::default()).unwrap();
+    let per_page = setup::fields_per_page(&reply);
+    let first = reply.page(per_page, 0);
+    let mut shown = String::new();
+    for index in 0..first.count {
+        let page = reply.page(per_page, index).reply;
+        assert!(page.embed_chars() <= limits::EMBED_TOTAL);
+        let footer = page.footer.map(|f| f.discord()).unwrap_or_default();
+        assert!(!footer.contains("not shown"), "{footer}");
+        for field in &page.fields {
+            let value = field.value.discord();
+            assert!(!value.ends_with('…'), "a field cut short: {value}");
+            shown += &value;
+            shown += "\n";
+        }
+    }
+    for room in &rooms {
+        let escaped = crate::reply::Text::program(room).discord();
+        assert_eq!(
+            shown.matches(&format!("**{escaped}**")).count(),
+            2,
+            "{room}: {shown}"
+        );
+    }
+    // A server with a room or two keeps one page.
+    let small = crate::testing::store();
+    let reply = setup::show(&small, guild, &crate::jobs::delivery::Rules::default()).unwrap();
+    assert_eq!(reply.page(setup::fields_per_page(&reply), 0).count, 1);
+}

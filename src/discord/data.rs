@@ -4,8 +4,9 @@
 //! ([`Data::run_urgent`] ahead of the others' queue). The store is private to this module, so no
 //! Discord glue can call it on the async runtime.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -42,6 +43,8 @@ pub struct Data {
     ready_seen: AtomicBool,
     /// What the gateway told about rooms' channels, and whether it is current (on stage now).
     gateway_view: Arc<GatewayView>,
+    /// The servers where `/setup rooms create` is making channels now.
+    making_rooms: Making,
 }
 
 /// How many commands do database work at once; the others wait their turn without a thread.
@@ -77,6 +80,7 @@ impl Data {
             book: Book::default(),
             ready_seen: AtomicBool::new(false),
             gateway_view: Arc::default(),
+            making_rooms: Making::default(),
         }
     }
 
@@ -99,6 +103,11 @@ impl Data {
     /// Whether the gateway said Ready before; from now on it has.
     pub fn saw_ready(&self) -> bool {
         self.ready_seen.swap(true, Ordering::Relaxed)
+    }
+
+    /// The servers where `/setup rooms create` is making channels now.
+    pub fn making_rooms(&self) -> &Making {
+        &self.making_rooms
     }
 
     /// The recent long lists, for their page buttons.
@@ -170,5 +179,29 @@ pub fn shown_to_user(error: CommandError) -> Error {
     match error {
         CommandError::User(user) => Error::new(user),
         CommandError::Internal(internal) => internal,
+    }
+}
+
+/// The servers where `/setup rooms create` (`rooms.rs`) is making channels now: a second run
+/// at once (an admin who sees "thinking…" for a while and asks again) would plan from the same
+/// server and make every channel twice.
+#[derive(Debug, Default)]
+pub struct Making(Mutex<HashSet<GuildId>>);
+
+/// A server's run, until it ends.
+pub(super) struct Run<'a>(&'a Making, GuildId);
+
+impl Making {
+    /// Marks `guild` as having a run; `None` if it has one already.
+    pub(super) fn start(&self, guild: GuildId) -> Option<Run<'_>> {
+        let mut running = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        running.insert(guild).then(|| Run(self, guild))
+    }
+}
+
+impl Drop for Run<'_> {
+    fn drop(&mut self) {
+        let mut running = (self.0).0.lock().unwrap_or_else(|e| e.into_inner());
+        running.remove(&self.1);
     }
 }

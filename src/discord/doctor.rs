@@ -95,7 +95,8 @@ impl Checkup {
 struct Uses {
     /// Where announcements (and Q&A threads) go, with the setting that put each there.
     announcements: Vec<(ChannelId, &'static str)>,
-    rooms: Vec<(ChannelId, String)>,
+    /// The rooms' voice channels: (channel, room, a stage).
+    rooms: Vec<(ChannelId, String, bool)>,
     events: bool,
 }
 
@@ -216,7 +217,7 @@ fn uses(store: &Store, guild: GuildId) -> anyhow::Result<Uses> {
         rooms: store
             .event_rooms(guild)?
             .into_iter()
-            .map(|room| (room.channel_id, room.name))
+            .map(|room| (room.channel_id, room.name, room.stage))
             .collect(),
         events: store.event_mirror(guild)?.is_some_and(|m| m.enabled),
     })
@@ -239,40 +240,33 @@ fn server_lines(
             has,
         ));
     }
-    let places = [
-        (
-            &[Place::Announcements, Place::QaThreads][..],
-            uses.announcements
-                .iter()
-                .map(|(c, set_by)| (*c, set_by.to_string()))
-                .collect::<Vec<_>>(),
-        ),
-        (
-            &[Place::Rooms][..],
-            uses.rooms
-                .iter()
-                .map(|(c, room)| (*c, format!("/setup room room:{room} voice:")))
-                .collect(),
-        ),
-    ];
-    for (needs, used) in places {
-        for (channel, set_by) in used {
-            let Some(found) = channels.iter().find(|c| ChannelId::from(c.id) == channel) else {
-                lines.push(Line::missing(
-                    format!("channel {channel}"),
-                    "the channel is gone, or the bot cannot see it",
-                    &format!("set it again with {set_by}"),
-                ));
-                continue;
-            };
-            let has = guild.user_permissions_in(found, member);
-            let subject = format!("#{}", found.name);
-            let fix_in = format!(
-                "#{}'s settings (Edit Channel → Permissions → confbot)",
-                found.name
-            );
-            lines.push(needs_line(&subject, &fix_in, needs, has));
-        }
+    let announcements = uses.announcements.iter().map(|(c, set_by)| {
+        let needs = &[Place::Announcements, Place::QaThreads][..];
+        (*c, set_by.to_string(), needs)
+    });
+    let rooms = uses.rooms.iter().map(|(c, room, stage)| {
+        let needs = match stage {
+            true => &[Place::Rooms, Place::Stages][..],
+            false => &[Place::Rooms][..],
+        };
+        (*c, format!("/setup room room:{room} voice:"), needs)
+    });
+    for (channel, set_by, needs) in announcements.chain(rooms) {
+        let Some(found) = channels.iter().find(|c| ChannelId::from(c.id) == channel) else {
+            lines.push(Line::missing(
+                format!("channel {channel}"),
+                "the channel is gone, or the bot cannot see it",
+                &format!("set it again with {set_by}"),
+            ));
+            continue;
+        };
+        let has = guild.user_permissions_in(found, member);
+        let subject = format!("#{}", found.name);
+        let fix_in = format!(
+            "#{}'s settings (Edit Channel → Permissions → confbot)",
+            found.name
+        );
+        lines.push(needs_line(&subject, &fix_in, needs, has));
     }
     lines
 }

@@ -120,7 +120,7 @@ async fn answer(
         Press::Comment(talk) => {
             let id = Press::Written(talk.clone()).custom_id();
             let title = data
-                .run(move |store, _| core::modal_title(store, &talk))
+                .run(move |store, now| core::modal_title(store, now, &talk))
                 .await?;
             let input =
                 CreateInputText::new(InputTextStyle::Paragraph, "Your comment", COMMENT_FIELD)

@@ -15,6 +15,9 @@ pub enum Place {
     Events,
     /// Voice and stage channels that rooms are routed to (`/setup room voice:`).
     Rooms,
+    /// Stage channels among them, whose live stage's topic confbot sets: a plain voice room
+    /// does not need these.
+    Stages,
 }
 
 /// One permission confbot asks for.
@@ -90,12 +93,12 @@ pub const NEEDED: &[Need] = &[
     Need {
         permission: Permissions::MUTE_MEMBERS,
         what_for: "show the talk on stage as a live stage's topic (a stage moderator's)",
-        place: Place::Rooms,
+        place: Place::Stages,
     },
     Need {
         permission: Permissions::MOVE_MEMBERS,
         what_for: "show the talk on stage as a live stage's topic (a stage moderator's)",
-        place: Place::Rooms,
+        place: Place::Stages,
     },
 ];
 

@@ -1,7 +1,8 @@
 //! `/setup rooms create` on Discord: reads the guild's channels, asks the core
 //! (`crate::commands::rooms::create`) what to make, then makes each channel through the bot's pacing
 //! and records it at once, so a refusal half-way leaves only channels that are recorded and
-//! listed in the answer. Without Manage Channels nothing is tried.
+//! listed in the answer. Without Manage Channels nothing is tried, nor while another run is
+//! making a server's channels.
 
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ use crate::commands::rooms::create::{self as core, Category, Guild, NewChannel};
 use crate::ids;
 use crate::user_error;
 
-/// The guild's categories and how many channels it holds, as Discord lists them.
+/// The guild's categories, how many channels it holds and their names, as Discord lists them.
 fn summary(channels: &[serenity::GuildChannel]) -> Guild {
     let categories = channels
         .iter()
@@ -33,6 +34,12 @@ fn summary(channels: &[serenity::GuildChannel]) -> Guild {
     Guild {
         categories,
         channels: channels.len(),
+        names: channels
+            .iter()
+            .filter(|c| c.kind != ChannelType::Category)
+            .map(|c| c.name.clone())
+            .collect(),
+        ids: channels.iter().map(|c| c.id.into()).collect(),
     }
 }
 
@@ -51,8 +58,14 @@ pub async fn rooms_create(
              Grant it to confbot's role and run this again; nothing was made."
         );
     }
-    ctx.defer_ephemeral().await?;
     let guild_id = guild(ctx);
+    let Some(run) = ctx.data().making_rooms().start(guild_id) else {
+        user_error!(
+            "confbot is making the rooms' channels in this server already: wait for that \
+             answer, then run this again if anything is missing. Nothing more was made."
+        );
+    };
+    ctx.defer_ephemeral().await?;
     let http = Arc::clone(&ctx.serenity_context().http);
     let poster = SerenityPoster::new(Arc::clone(&http), ctx.data().pacer());
     let listed = poster
@@ -95,6 +108,8 @@ pub async fn rooms_create(
         Some((why, left)) => core::report(&made, Some(why), *left),
         None => core::report(&made, None, 0),
     };
+    // Done before the answer says so, so that an admin who reads it can run this again.
+    drop(run);
     send_private(ctx, reply).await
 }
 

@@ -7,7 +7,7 @@ use poise::serenity_prelude as serenity;
 
 use super::autocomplete::track_choices;
 use super::checks::manage_guild;
-use super::pages::run_private;
+use super::pages::{run_private, send, Visibility};
 use super::{guild, Context, Error};
 use crate::commands::qa as qa_core;
 use crate::commands::rooms as rooms_core;
@@ -88,7 +88,13 @@ async fn ping(
 async fn show(ctx: Context<'_>) -> Result<(), Error> {
     let guild = guild(ctx);
     let rules = ctx.data().rules().clone();
-    run_private(ctx, move |store, _| core::show(store, guild, &rules)).await
+    let reply = ctx
+        .data()
+        .run(move |store, _| core::show(store, guild, &rules))
+        .await?;
+    // A server of many rooms gets pages, each within what Discord takes.
+    let per_page = core::fields_per_page(&reply);
+    send(ctx, reply, per_page, Visibility::Private).await
 }
 
 /// Show the coming sessions in Discord's Events tab (needs Create Events)

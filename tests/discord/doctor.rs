@@ -177,3 +177,53 @@ async fn doctor_asks_the_live_source_and_stores_nothing_it_answers() {
         "{source}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voice_room_needs_no_stage_moderators_permissions_and_a_stage_room_does() {
+    let fake = FakeDiscord::start().await;
+    let (_dir, db, store) = announcing_database();
+    let guild = ids::GuildId::from(IDS.guild);
+    for needed in [
+        Permissions::CONNECT,
+        Permissions::MANAGE_CHANNELS,
+        Permissions::SET_VOICE_CHANNEL_STATUS,
+    ] {
+        fake.set_bot_permission(needed, true);
+    }
+    // Only a stage's topic needs a stage moderator's Mute and Move Members.
+    fake.set_bot_permission(Permissions::MUTE_MEMBERS, false);
+    fake.set_bot_permission(Permissions::MOVE_MEMBERS, false);
+    let hall = fake.add_voice_channel("Hall A", false);
+    store
+        .set_event_room(guild, "Hall A", hall.into(), false)
+        .unwrap();
+
+    let (output, printed) = doctor(&fake, &db).await;
+    assert!(line(&printed, "#Hall").starts_with("OK"), "{printed}");
+    assert!(output.status.success(), "{printed}");
+
+    let stage = fake.add_voice_channel("Main Stage", true);
+    store
+        .set_event_room(guild, "Orals", stage.into(), true)
+        .unwrap();
+    let (output, printed) = doctor(&fake, &db).await;
+    assert_eq!(output.status.code(), Some(1), "{printed}");
+    let missing = line(&printed, "#Main");
+    assert!(
+        missing.starts_with("MISSING") && missing.contains("Mute Members"),
+        "{printed}"
+    );
+}
+
+/// A database file with the bundled program, announcing in #announcements: its folder (kept
+/// while the test runs), its path and the store on it.
+fn announcing_database() -> (tempfile::TempDir, std::path::PathBuf, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("confbot.sqlite3");
+    let store = Store::open(&db).unwrap();
+    store.replace_program(&bundled_program()).unwrap();
+    store
+        .set_announce_channel(IDS.guild.into(), IDS.announcements.into())
+        .unwrap();
+    (dir, db, store)
+}

@@ -3,7 +3,8 @@
 //! voice channel (its voice: the Events tab and on stage now), under categories named after
 //! the conference; recording each channel as it is made; and the answer saying what was made
 //! and what was not. A room that already has its chat (a route) or its voice (`event_rooms`)
-//! gets no second one, so running it again makes only what a reload added; nothing is deleted.
+//! gets no second one, so running it again makes only what a reload added (or what was deleted
+//! on Discord); nothing is deleted.
 
 use crate::commands::conference;
 use crate::error::CommandError;
@@ -27,6 +28,11 @@ pub struct Guild {
     pub categories: Vec<Category>,
     /// Every channel of the guild (categories too, threads not).
     pub channels: usize,
+    /// The names of its text and voice channels: a new one is named apart from them.
+    pub names: Vec<String>,
+    /// Every channel's id: a room whose chat or voice is not among them lost it (deleted on
+    /// Discord) and gets a new one.
+    pub ids: Vec<ChannelId>,
 }
 
 /// A category the new channels go in: one of the guild's, or one to make.
@@ -58,6 +64,11 @@ pub struct Plan {
 /// A text channel's name as Discord allows it: lower case, a dash between words, no
 /// punctuation Discord drops, at most 100 characters ("room" if nothing is left).
 pub fn text_channel_name(room: &str) -> String {
+    text_name_within(room, limits::CHANNEL_NAME)
+}
+
+/// [`text_channel_name`] within `max` characters.
+fn text_name_within(room: &str, max: usize) -> String {
     let dropped = |c: char| "!\"#$%&'()*+,./:;<=>?@[\\]^`{|}~".contains(c);
     let words: Vec<String> = plain(room, usize::MAX)
         .to_lowercase()
@@ -68,7 +79,7 @@ pub fn text_channel_name(room: &str) -> String {
     let mut name = String::new();
     for word in words {
         let extra = usize::from(!name.is_empty()) + word.chars().count();
-        if name.chars().count() + extra > limits::CHANNEL_NAME {
+        if name.chars().count() + extra > max {
             break;
         }
         if !name.is_empty() {
@@ -82,7 +93,7 @@ pub fn text_channel_name(room: &str) -> String {
             .to_lowercase()
             .chars()
             .filter(|c| !dropped(*c) && !c.is_whitespace())
-            .take(limits::CHANNEL_NAME)
+            .take(max)
             .collect();
         return if cut.is_empty() { "room".into() } else { cut };
     }
@@ -96,6 +107,35 @@ fn place_name(text: &str, max: usize) -> String {
         name if name.is_empty() => "Rooms".into(),
         name => name,
     }
+}
+
+/// A room's new channel's name, told apart from every name in `taken` (any case), which it
+/// joins: rooms the program spells differently ("Hall A", "Hall-A") can read alike on Discord,
+/// and an attendee could not tell their channels apart. The second is "hall-a-2", then "-3"...
+fn unique_name(room: &str, voice: bool, taken: &mut Vec<String>) -> String {
+    let named = |max: usize| match voice {
+        true => place_name(room, max),
+        false => text_name_within(room, max),
+    };
+    let free = |name: &str| {
+        !taken
+            .iter()
+            .any(|t| t.to_lowercase() == name.to_lowercase())
+    };
+    let mut name = named(limits::CHANNEL_NAME);
+    for n in 2.. {
+        if free(&name) {
+            break;
+        }
+        let suffix = if voice {
+            format!(" {n}")
+        } else {
+            format!("-{n}")
+        };
+        name = named(limits::CHANNEL_NAME - suffix.chars().count()) + &suffix;
+    }
+    taken.push(name.clone());
+    name
 }
 
 /// The name of the `n`th category (from 1) of `base`: `base`, `base 2`, `base 3`...
@@ -128,12 +168,21 @@ pub fn plan(
     let routes = store.guild_settings(guild_id)?.routes;
     let voices = store.event_rooms(guild_id)?;
     let mut wanted: Vec<(String, bool)> = Vec::new();
+    let mut rooms: Vec<String> = Vec::new();
     for room in store.places()? {
-        let has = |name: &str| name.eq_ignore_ascii_case(&room);
-        if !routes.iter().any(|(name, _)| has(name)) {
+        // Settings name a room in any case (as SQLite's NOCASE: ASCII), so rooms the program
+        // spells in two cases are one room, with one route: a channel each would leave one unused.
+        if rooms.iter().any(|r| r.eq_ignore_ascii_case(&room)) {
+            continue;
+        }
+        rooms.push(room.clone());
+        let has = |name: &str, channel: &ChannelId| {
+            name.eq_ignore_ascii_case(&room) && guild.ids.contains(channel)
+        };
+        if !routes.iter().any(|(name, channel)| has(name, channel)) {
             wanted.push((room.clone(), false));
         }
-        if voice && !voices.iter().any(|v| has(&v.name)) {
+        if voice && !voices.iter().any(|v| has(&v.name, &v.channel_id)) {
             wanted.push((room, true));
         }
     }
@@ -164,12 +213,10 @@ pub fn plan(
         }
         unreachable!("some category of the series has room")
     };
+    let mut taken = guild.names.clone();
     for (room, voice) in wanted {
         let shelf = room_in(&mut plan);
-        let name = match voice {
-            true => place_name(&room, limits::CHANNEL_NAME),
-            false => text_channel_name(&room),
-        };
+        let name = unique_name(&room, voice, &mut taken);
         plan.channels.push(NewChannel {
             room,
             name,
@@ -269,6 +316,22 @@ mod tests {
             "{long}"
         );
         assert_eq!(text_channel_name(&"x".repeat(300)).chars().count(), 100);
+    }
+
+    #[test]
+    fn a_name_taken_in_any_case_gets_a_number_within_the_limit() {
+        let mut taken = vec!["Hall-A".to_string()];
+        assert_eq!(unique_name("Hall A", false, &mut taken), "hall-a-2");
+        assert_eq!(unique_name("HALL A!", false, &mut taken), "hall-a-3");
+        assert_eq!(unique_name("hall-a", true, &mut taken), "hall-a 2");
+        assert_eq!(unique_name("Hall B", true, &mut taken), "Hall B");
+        let long = "x".repeat(120);
+        assert_eq!(unique_name(&long, false, &mut taken).chars().count(), 100);
+        let second = unique_name(&long, false, &mut taken);
+        assert!(
+            second.chars().count() == 100 && second.ends_with("x-2"),
+            "{second}"
+        );
     }
 
     #[test]

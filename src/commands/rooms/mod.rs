@@ -63,8 +63,9 @@ pub fn set_room(store: &Store, guild: GuildId, request: &RoomRequest) -> Command
     Ok(Reply::new(text!["Room ", Text::program(&name)]).description(line))
 }
 
-/// The program's spelling of `room`, or an error listing the rooms it has.
-fn known_room(store: &Store, room: &str) -> Result<String, CommandError> {
+/// The program's spelling of `room` (a room or a track, in any case), or an error listing the
+/// rooms and tracks it has: what `/setup room` and `/setup route` name.
+pub(super) fn known_room(store: &Store, room: &str) -> Result<String, CommandError> {
     let known = store.tracks_and_rooms()?;
     match known.iter().find(|k| k.eq_ignore_ascii_case(room.trim())) {
         Some(name) => Ok(name.clone()),
@@ -76,7 +77,7 @@ fn known_room(store: &Store, room: &str) -> Result<String, CommandError> {
                 names
             };
             user_error!(text: text![
-                "The program has no room or track called `",
+                "The program has no track or room called `",
                 Text::program(crate::reply::truncate(room, 100)),
                 "`. It has: ",
                 names,
@@ -167,22 +168,17 @@ fn place_line(rooms: &Rooms, name: &str) -> Option<Text> {
     (!parts.is_empty()).then(|| Text::join(parts, " · "))
 }
 
-/// `/setup show`'s rooms: each room or track of the program with a place, one per line.
-pub fn show(store: &Store, guild: GuildId) -> anyhow::Result<Text> {
+/// `/setup show`'s rooms: a line for each room or track of the program with a place.
+pub fn show(store: &Store, guild: GuildId) -> anyhow::Result<Vec<Text>> {
     let rooms = Rooms::of(store, Some(guild))?;
-    let lines: Vec<Text> = store
+    Ok(store
         .tracks_and_rooms()?
         .iter()
         .filter_map(|name| {
             let line = place_line(&rooms, name)?;
             Some(text!["**", Text::program(name), "**: ", line])
         })
-        .collect();
-    Ok(if lines.is_empty() {
-        "none: use `/setup room`".into()
-    } else {
-        Text::join(lines, "\n")
-    })
+        .collect())
 }
 
 #[cfg(test)]
@@ -228,7 +224,7 @@ mod tests {
             reply.description.discord(),
             "watch <https://youtu.be/live> (this server's) · stage <#5> · chat <#6> · now-on-stage posts · holds 120 (this server's)"
         );
-        let shown = show(&store, GuildId(1)).unwrap().discord();
+        let shown = Text::join(show(&store, GuildId(1)).unwrap(), "\n").discord();
         assert!(shown.contains("stage <#5>"), "{shown}");
         let clear = RoomRequest {
             room,
@@ -236,10 +232,7 @@ mod tests {
             ..RoomRequest::default()
         };
         set_room(&store, GuildId(1), &clear).unwrap();
-        assert_eq!(
-            show(&store, GuildId(1)).unwrap().discord(),
-            "none: use `/setup room`"
-        );
+        assert!(show(&store, GuildId(1)).unwrap().is_empty());
     }
 
     #[test]
@@ -288,10 +281,7 @@ mod tests {
             ..base
         };
         assert!(refusal(&store, &unknown)
-            .starts_with("The program has no room or track called `\\*\\*@everyone\\*\\*`"));
-        assert_eq!(
-            show(&store, GuildId(1)).unwrap().discord(),
-            "none: use `/setup room`"
-        );
+            .starts_with("The program has no track or room called `\\*\\*@everyone\\*\\*`"));
+        assert!(show(&store, GuildId(1)).unwrap().is_empty());
     }
 }
