@@ -324,7 +324,7 @@ async fn a_second_run_while_the_first_makes_channels_makes_nothing_and_says_so()
     };
     let said = |h: &InteractionHandle| format!("{:?} {:?}", h.followups(), h.responses());
     let waited = fake
-        .wait_for(|_| done(&first) && done(&second), Duration::from_secs(30))
+        .wait_for(|_| done(&first) && done(&second), PATIENCE)
         .await;
     assert!(waited.is_ok(), "{}\n{}", said(&first), said(&second));
     // One is refused; or, on a machine slow enough that the first ended before the second
