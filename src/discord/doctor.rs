@@ -247,7 +247,7 @@ fn server_lines(
     let rooms = uses.rooms.iter().map(|(c, room, stage)| {
         let needs = match stage {
             true => &[Place::Rooms, Place::Stages][..],
-            false => &[Place::Rooms][..],
+            false => &[Place::Rooms, Place::Voices][..],
         };
         (*c, format!("/setup room room:{room} voice:"), needs)
     });

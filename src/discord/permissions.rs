@@ -15,6 +15,8 @@ pub enum Place {
     Events,
     /// Voice and stage channels that rooms are routed to (`/setup room voice:`).
     Rooms,
+    /// Plain voice channels among them, whose status confbot sets: a stage has a topic instead.
+    Voices,
     /// Stage channels among them, whose live stage's topic confbot sets: a plain voice room
     /// does not need these.
     Stages,
@@ -87,7 +89,7 @@ pub const NEEDED: &[Need] = &[
     Need {
         permission: Permissions::SET_VOICE_CHANNEL_STATUS,
         what_for: "show the talk on stage as a voice room's status",
-        place: Place::Rooms,
+        place: Place::Voices,
     },
     // With Manage Channels, what makes a stage moderator, whom Discord lets set a stage's topic.
     Need {

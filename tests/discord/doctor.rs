@@ -179,7 +179,7 @@ async fn doctor_asks_the_live_source_and_stores_nothing_it_answers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_voice_room_needs_no_stage_moderators_permissions_and_a_stage_room_does() {
+async fn a_voice_room_needs_no_stage_moderators_permissions_and_a_stage_no_voice_status() {
     let fake = FakeDiscord::start().await;
     let (_dir, db, store) = announcing_database();
     let guild = ids::GuildId::from(IDS.guild);
@@ -211,6 +211,18 @@ async fn a_voice_room_needs_no_stage_moderators_permissions_and_a_stage_room_doe
     let missing = line(&printed, "#Main");
     assert!(
         missing.starts_with("MISSING") && missing.contains("Mute Members"),
+        "{printed}"
+    );
+
+    // A voice channel's status is not a stage's: only the voice room misses it.
+    fake.set_bot_permission(Permissions::MUTE_MEMBERS, true);
+    fake.set_bot_permission(Permissions::MOVE_MEMBERS, true);
+    fake.set_bot_permission(Permissions::SET_VOICE_CHANNEL_STATUS, false);
+    let (_, printed) = doctor(&fake, &db).await;
+    assert!(line(&printed, "#Main").starts_with("OK"), "{printed}");
+    let missing = line(&printed, "#Hall");
+    assert!(
+        missing.starts_with("MISSING") && missing.contains("Set Voice Channel"),
         "{printed}"
     );
 }
