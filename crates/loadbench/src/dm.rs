@@ -350,7 +350,7 @@ async fn remind(
         fake.requests_while_globally_limited() - limited_before
     );
     println!(
-        "| bot RSS before the first DM (connected, its guild's {} members received); during the DMs, peak | {ready:.0} MB; {peak_rss:.0} MB |",
+        "| bot RSS before the first DM (connected to its guild of {} members); during the DMs, peak | {ready:.0} MB; {peak_rss:.0} MB |",
         crowd.users
     );
     Ok(())
