@@ -17,7 +17,8 @@
 //! the bot's own due instant (the rehearsal's start is read from the bot's JSON log, so the
 //! bench and the bot agree on when "due" is, to the millisecond), how many came twice, the
 //! requests per DM, when the announcements went out, every 429 and every request sent while a
-//! global 429 was in force, and the bot's peak RSS.
+//! global 429 was in force, and the bot's RSS once connected (before the first DM) and at its
+//! peak.
 //!
 //! The floor is one request per DM at 50 a second: `n ÷ 50 s`. The target: none after its due
 //! instant, the first at most `n ÷ 50 s + 10%` before it.
