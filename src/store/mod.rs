@@ -56,7 +56,8 @@ pub use feedback::{Bookmarked, BusyThread, EndedTalk, FeedbackPrompt, Rating, Ta
 pub use mirror::{EventMirror, EventRoom, EventStatus, MirroredEvent};
 pub use qa::{OpenedThread, QaSettings, QaState, QaThread, Question};
 pub use reminders::{
-    change_dm_nonce, reminder_nonce, AgendaChange, ChangeDm, DmReminder, DueBookmark, TalkAt,
+    change_dm_nonce, reminder_nonce, AgendaChange, ChangeDm, DmReminder, DueBookmark, DuePage,
+    TalkAt,
 };
 pub use room_posts::{NewRoomPost, RecordingToTell, RoomPost, RoomPostKind};
 pub use rooms::{RoomChange, RoomPlaces, RoomSetting};

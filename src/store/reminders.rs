@@ -24,6 +24,14 @@ pub struct DueBookmark {
     pub due_at: DateTime<Utc>,
 }
 
+/// Which of the due reminders [`Store::due_bookmarks`] reads: those of at most `users`
+/// (due instant, user) pairs, after the pair `after` in claim order (earliest due first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DuePage {
+    pub after: Option<(DateTime<Utc>, UserId)>,
+    pub users: usize,
+}
+
 /// A talk as a reminder covers it: at the start it had when the reminder fell due (a moved
 /// talk is reminded again at its new start).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,21 +151,38 @@ impl Store {
 
     /// Bookmarks of talks starting in `[from, to]` whose reminder is due by `until` and not
     /// yet claimed, of users who neither paused their reminders nor refuse DMs; earliest due
-    /// first. A reminder is due `minutes` before the talk, but never before the bookmark was
-    /// set.
+    /// first, the users of [`DuePage`] only. A reminder is due `minutes` before the talk, but
+    /// never before the bookmark was set.
     pub fn due_bookmarks(
         &self,
         until: DateTime<Utc>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        page: &DuePage,
     ) -> anyhow::Result<Vec<DueBookmark>> {
         let conn = self.conn();
+        // A page ends between two (due instant, user) pairs, never inside one: that pair's
+        // talks are one claim, so one DM.
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT b.user_id, b.talk_id, t.starts_at, {DUE} AS due {UNCLAIMED}
-             ORDER BY due, b.user_id, t.starts_at, t.pk"
+            "WITH due AS (SELECT b.user_id, b.talk_id, t.starts_at, t.pk, {DUE} AS due {UNCLAIMED}),
+                 page AS (SELECT DISTINCT due, user_id FROM due WHERE (due, user_id) > (?4, ?5)
+                     ORDER BY due, user_id LIMIT ?6)
+             SELECT d.user_id, d.talk_id, d.starts_at, d.due
+             FROM due d JOIN page p ON p.due = d.due AND p.user_id = d.user_id
+             ORDER BY d.due, d.user_id, d.starts_at, d.pk"
         ))?;
+        let (after_due, after_user) = page.after.map_or((i64::MIN, i64::MIN), |(due, user)| {
+            (due.timestamp(), user.0 as i64)
+        });
         let rows = stmt.query_map(
-            params![until.timestamp(), from.timestamp(), to.timestamp()],
+            params![
+                until.timestamp(),
+                from.timestamp(),
+                to.timestamp(),
+                after_due,
+                after_user,
+                page.users
+            ],
             |r| {
                 Ok(DueBookmark {
                     user: r.get(0)?,

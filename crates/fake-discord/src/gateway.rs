@@ -1,5 +1,5 @@
 //! The gateway websocket: HELLO, IDENTIFY (a wrong token is closed with 4004), READY and
-//! GUILD_CREATE, heartbeat ACKs, RESUME (replaying what the client missed, then RESUMED), and
+//! GUILD_CREATE (its members only the bot's own without GUILD_PRESENCES), heartbeat ACKs, RESUME (replaying what the client missed, then RESUMED), and
 //! on demand a dropped connection, op 7 RECONNECT and op 9 INVALID SESSION.
 //!
 //! A session outlives its connection (`session.rs`): dispatches sent while the bot is
@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::model::{self, Ids};
-use crate::session::{Conn, Outgoing, Session};
+use crate::session::{intents, Conn, Outgoing, Session};
 use crate::state::{Rule, Shared};
 
 #[derive(Deserialize)]
@@ -134,6 +134,7 @@ fn identify(shared: &Shared, tx: &mpsc::UnboundedSender<Outgoing>, conn_id: u64,
         w.sessions.push(Session::new(id.clone(), conn, intents));
         let index = w.sessions.len() - 1;
         let bot = w.user(Ids::FIXED.bot).expect("the bot user exists");
+        let own_member = model::member(bot, None);
         let mut user = model::current_user(bot);
         user["verified"] = json!(true);
         let ready = json!({
@@ -154,7 +155,12 @@ fn identify(shared: &Shared, tx: &mpsc::UnboundedSender<Outgoing>, conn_id: u64,
             "_trace": ["fake-discord"],
         });
         w.dispatch(index, "READY", ready);
-        let guild = model::guild_create(&w.users, &w.roles, &w.channels, &w.stages);
+        let mut guild = model::guild_create(&w.users, &w.roles, &w.channels, &w.stages);
+        if intents & intents::GUILD_PRESENCES == 0 {
+            // As Discord: without GUILD_PRESENCES, only the bot's own member and those in
+            // voice (the fake keeps no voice states), however large the guild.
+            guild["members"] = json!([own_member]);
+        }
         w.dispatch(index, "GUILD_CREATE", guild);
     });
 }

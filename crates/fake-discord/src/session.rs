@@ -41,6 +41,7 @@ pub(crate) struct Session {
 pub(crate) mod intents {
     pub(crate) const GUILDS: u64 = 1 << 0;
     pub(crate) const GUILD_MEMBERS: u64 = 1 << 1;
+    pub(crate) const GUILD_PRESENCES: u64 = 1 << 8;
     pub(crate) const GUILD_MESSAGES: u64 = 1 << 9;
     pub(crate) const GUILD_MESSAGE_REACTIONS: u64 = 1 << 10;
     pub(crate) const DIRECT_MESSAGES: u64 = 1 << 12;

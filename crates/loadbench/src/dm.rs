@@ -17,7 +17,8 @@
 //! the bot's own due instant (the rehearsal's start is read from the bot's JSON log, so the
 //! bench and the bot agree on when "due" is, to the millisecond), how many came twice, the
 //! requests per DM, when the announcements went out, every 429 and every request sent while a
-//! global 429 was in force, and the bot's peak RSS.
+//! global 429 was in force, and the bot's RSS once connected (before the first DM) and at its
+//! peak.
 //!
 //! The floor is one request per DM at 50 a second: `n ÷ 50 s`. The target: none after its due
 //! instant, the first at most `n ÷ 50 s + 10%` before it.
@@ -306,6 +307,7 @@ async fn remind(
     let mut bot = spawn(bin, db, fake, from, "bot-dm.log")?;
     let clock_start = rehearsal_started(&log).await?;
     let due = clock_start + lead_in;
+    let ready = connected_rss(fake, bot.id(), due - crowd.floor().mul_f64(1.1)).await?;
     let nonces: HashMap<String, u64> = users
         .iter()
         .map(|&user| (reminder_nonce(UserId(user), keynote.due).to_string(), user))
@@ -348,8 +350,22 @@ async fn remind(
         "| requests sent while a global 429 was in force | {} |",
         fake.requests_while_globally_limited() - limited_before
     );
-    println!("| bot RSS during the DMs, peak | {peak_rss:.0} MB |");
+    println!(
+        "| bot RSS before the first DM (connected to its guild of {} members); during the DMs, peak | {ready:.0} MB; {peak_rss:.0} MB |",
+        crowd.users
+    );
     Ok(())
+}
+
+/// The bot's RSS once it is connected and has read its guild, a few seconds before the first
+/// DM is planned (`first`, on the wall clock): what the crowd's DMs add is the peak less this.
+async fn connected_rss(fake: &FakeDiscord, pid: u32, first: SystemTime) -> anyhow::Result<f64> {
+    fake.wait_until_ready(Duration::from_secs(60)).await?;
+    let settled = first - Duration::from_secs(5);
+    if let Ok(wait) = settled.duration_since(SystemTime::now()) {
+        tokio::time::sleep(wait).await;
+    }
+    Ok(rss_mb(pid).0)
 }
 
 /// A message post's nonce.

@@ -27,7 +27,7 @@
 //! [`tick`] runs on its own schedule beside the announcement tick (`jobs/ticker.rs`), so a keynote's
 //! thousands of DMs never hold up a channel announcement; the sender paces them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::StreamExt;
@@ -45,7 +45,7 @@ use crate::ids::UserId;
 use crate::program::time::local_clock;
 use crate::reply::{Reply, Style, Text};
 use crate::store::outbox::{DeliveryState, GiveUp};
-use crate::store::{DmReminder, ScheduledTalk, Store, TalkAt};
+use crate::store::{DmReminder, DuePage, ScheduledTalk, Store, TalkAt};
 use crate::text;
 
 /// DM requests in flight at once. The sender paces every request (Discord's global limit);
@@ -53,6 +53,10 @@ use crate::text;
 /// planned to end at its due instant must use every slot. The pacer's timeline is shared, so
 /// a channel announcement still waits for at most this many DM slots (84 ms).
 const IN_FLIGHT: usize = 4;
+
+/// The (due instant, user) pairs one page of due reminders holds: a keynote's 30,000 are read
+/// in 60 pages, each a quick query, instead of all at once.
+const PAGE: usize = 500;
 
 /// A DM to send: one resumed after a crash or an error, or one to claim first.
 enum Work {
@@ -88,41 +92,31 @@ impl<M: DirectMessenger> Tick<'_, M> {
         let mut report = Report::default();
         // Changes first: "moved to 11:30" should come before the reminder for 11:30.
         self.tell_users(&mut report).await?;
-        let mut work: Vec<Work> = Vec::new();
+        let mut resumed = Vec::new();
         for id in store.claims_to_retry(now)? {
-            work.push(Work::Resume(store.dm_reminder(id)?));
+            resumed.push(Ok(Work::Resume(store.dm_reminder(id)?)));
         }
         let until = self.send_until()?;
-        let due = store.due_bookmarks(
-            until,
-            now - HORIZON,
-            until + TimeDelta::minutes(MAX_MINUTES.into()),
-        )?;
-        // Grouped by (due instant, user): one DM each. The map keeps the earliest due first.
-        let mut groups: BTreeMap<(DateTime<Utc>, UserId), Vec<TalkAt>> = BTreeMap::new();
-        for bookmark in due {
-            groups
-                .entry((bookmark.due_at, bookmark.user))
-                .or_default()
-                .push(TalkAt {
-                    talk: bookmark.talk_id,
-                    start: bookmark.talk_starts_at,
-                });
-        }
-        work.extend(
-            groups
-                .into_iter()
-                .map(|((due_at, user), talks)| Work::Claim {
-                    due_at,
-                    user,
-                    talks,
-                }),
-        );
+        let due = DuePages {
+            store,
+            window: (
+                until,
+                now - HORIZON,
+                until + TimeDelta::minutes(MAX_MINUTES.into()),
+            ),
+            after: None,
+            page: VecDeque::new(),
+            done: false,
+        };
+        let work = resumed.into_iter().chain(due);
         // Claimed as they are sent, in order, so a crash leaves few claims to resume.
         let mut sent = futures_util::stream::iter(work)
             .map(|work| async move {
                 let mut one = Report::default();
-                let result = self.run(work, &mut one).await;
+                let result = match work {
+                    Ok(work) => self.run(work, &mut one).await,
+                    Err(error) => Err(error),
+                };
                 (one, result)
             })
             .buffered(IN_FLIGHT);
@@ -262,6 +256,67 @@ impl<M: DirectMessenger> Tick<'_, M> {
             Attempt::Sent(_) | Attempt::StaleChannel => {}
         }
         self.settle(&claimed.delivery, &attempt, timing == Timing::Late, report)
+    }
+}
+
+/// The unclaimed reminders due, read a page of users at a time in claim order, so a keynote's
+/// crowd is never held in memory at once: the next page is read when the DMs in flight leave
+/// room for it. A database error ends the pages.
+struct DuePages<'a> {
+    store: &'a Store,
+    /// Due by, and the talks' starts from and to (`Store::due_bookmarks`).
+    window: (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>),
+    /// The last (due instant, user) read.
+    after: Option<(DateTime<Utc>, UserId)>,
+    page: VecDeque<Work>,
+    done: bool,
+}
+
+impl DuePages<'_> {
+    /// Reads the next page: grouped by (due instant, user), one DM each, earliest due first.
+    fn read(&mut self) -> anyhow::Result<()> {
+        let (until, from, to) = self.window;
+        let page = DuePage {
+            after: self.after,
+            users: PAGE,
+        };
+        let due = self.store.due_bookmarks(until, from, to, &page)?;
+        let mut groups: BTreeMap<(DateTime<Utc>, UserId), Vec<TalkAt>> = BTreeMap::new();
+        for bookmark in due {
+            groups
+                .entry((bookmark.due_at, bookmark.user))
+                .or_default()
+                .push(TalkAt {
+                    talk: bookmark.talk_id,
+                    start: bookmark.talk_starts_at,
+                });
+        }
+        self.done = groups.len() < PAGE;
+        self.after = groups.keys().next_back().copied().or(self.after);
+        self.page.extend(
+            groups
+                .into_iter()
+                .map(|((due_at, user), talks)| Work::Claim {
+                    due_at,
+                    user,
+                    talks,
+                }),
+        );
+        Ok(())
+    }
+}
+
+impl Iterator for DuePages<'_> {
+    type Item = anyhow::Result<Work>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.page.is_empty() && !self.done {
+            if let Err(error) = self.read() {
+                self.done = true;
+                return Some(Err(error));
+            }
+        }
+        self.page.pop_front().map(Ok)
     }
 }
 

@@ -33,6 +33,12 @@ fn talks(store: &Store) -> (TalkId, TalkId) {
     (rows[0].talk.id.clone(), later.talk.id.clone())
 }
 
+/// The reminder lead that makes `talk`'s reminder due at 10:50, with the 11:00 talk's.
+fn lead_to_10_50(store: &Store, talk: &TalkId) -> u32 {
+    let start = store.talk(talk).unwrap().unwrap().talk.start;
+    (start - pdt(10, 50)).num_minutes() as u32
+}
+
 #[tokio::test]
 async fn a_reminder_comes_at_its_minute_once_and_not_before() {
     let (store, dms) = (store(), FakeMessenger::default());
@@ -58,8 +64,7 @@ async fn a_reminder_comes_at_its_minute_once_and_not_before() {
 async fn two_talks_due_together_are_one_dm_and_other_users_their_own() {
     let (store, dms) = (store(), FakeMessenger::default());
     let (at_11, later) = talks(&store);
-    let later_start = store.talk(&later).unwrap().unwrap().talk.start;
-    let minutes = (later_start - pdt(10, 50)).num_minutes() as u32;
+    let minutes = lead_to_10_50(&store, &later);
     remind(&store, pdt(9, 0), ME, &at_11, 10);
     remind(&store, pdt(9, 0), ME, &later, minutes);
     remind(&store, pdt(9, 0), YOU, &at_11, 10);
@@ -72,6 +77,53 @@ async fn two_talks_due_together_are_one_dm_and_other_users_their_own() {
         .unwrap();
     assert_eq!(mine.embed.fields.len(), 2, "{mine:?}");
     assert!(mine.content.discord().contains("2 of your talks"));
+}
+
+#[test]
+fn a_page_of_due_reminders_holds_whole_users_and_the_next_starts_after_it() {
+    let store = store();
+    let (at_11, later) = talks(&store);
+    let minutes = lead_to_10_50(&store, &later);
+    remind(&store, pdt(9, 0), ME, &at_11, 10);
+    remind(&store, pdt(9, 0), ME, &later, minutes);
+    remind(&store, pdt(9, 0), YOU, &at_11, 10);
+    let due = |after| {
+        let page = DuePage { after, users: 1 };
+        store
+            .due_bookmarks(pdt(10, 50), pdt(10, 0), pdt(13, 0), &page)
+            .unwrap()
+    };
+    let first = due(None);
+    assert_eq!(first.len(), 2, "both of my talks: {first:?}");
+    assert!(first
+        .iter()
+        .all(|b| b.user == ME && b.due_at == pdt(10, 50)));
+    let second = due(Some((pdt(10, 50), ME)));
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].user, YOU);
+    assert!(due(Some((pdt(10, 50), YOU))).is_empty());
+}
+
+#[tokio::test]
+async fn a_crowd_larger_than_a_page_is_sent_whole_in_order_once() {
+    let (store, dms) = (store(), FakeMessenger::default());
+    let (at_11, later) = talks(&store);
+    let minutes = lead_to_10_50(&store, &later);
+    let users = PAGE as u64 + 2;
+    for user in 1..=users {
+        remind(&store, pdt(9, 0), UserId(user), &at_11, 10);
+    }
+    // The last user of the first page has two talks due at once: still one DM.
+    let last_of_page = UserId(PAGE as u64);
+    remind(&store, pdt(9, 0), last_of_page, &later, minutes);
+    let report = tick_at(&store, &dms, pdt(10, 50)).await;
+    assert_eq!(report.sent, users as usize);
+    let channels: Vec<u64> = dms.sent().iter().map(|m| m.channel_id.get()).collect();
+    let expected: Vec<u64> = (1..=users).map(|user| 5000 + user).collect();
+    assert_eq!(channels, expected, "each once, in claim order");
+    let theirs = &dms.sent()[PAGE - 1];
+    assert_eq!(theirs.embed.fields.len(), 2);
+    assert_eq!(tick_at(&store, &dms, pdt(10, 51)).await, Report::default());
 }
 
 #[tokio::test]

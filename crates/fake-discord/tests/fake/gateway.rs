@@ -80,6 +80,38 @@ async fn heartbeats_are_acknowledged() {
 }
 
 #[tokio::test]
+async fn guild_create_lists_only_the_bots_member_without_the_presences_intent() {
+    let fake = FakeDiscord::start().await;
+    let attendee = fake.add_member("attendee", &[]);
+    let members = |guild: &Value| -> Vec<String> {
+        guild["d"]["members"]
+            .as_array()
+            .expect("members")
+            .iter()
+            .map(|m| m["user"]["id"].as_str().expect("an id").to_owned())
+            .collect()
+    };
+    let sent = guild_create_for(&fake, 513).await;
+    assert_eq!(members(&sent), [Ids::FIXED.bot.to_string()]);
+    assert!(sent["d"]["member_count"].as_u64() > Some(1));
+    // GUILD_PRESENCES (1 << 8): every member, as in a guild under `large_threshold`.
+    let sent = guild_create_for(&fake, 513 | 256).await;
+    assert!(members(&sent).contains(&attendee.to_string()));
+}
+
+/// The GUILD_CREATE a new session identified with `intents` receives.
+async fn guild_create_for(fake: &FakeDiscord, intents: u64) -> Value {
+    let mut ws = connect(fake).await;
+    let mut payload = identify(fake.token());
+    payload["d"]["intents"] = json!(intents);
+    send(&mut ws, payload).await;
+    assert_eq!(receive(&mut ws).await["t"], "READY");
+    let guild = receive(&mut ws).await;
+    assert_eq!(guild["t"], "GUILD_CREATE");
+    guild
+}
+
+#[tokio::test]
 async fn identify_with_a_wrong_token_is_closed_with_4004() {
     let fake = FakeDiscord::start().await;
     let mut ws = connect(&fake).await;
