@@ -140,13 +140,7 @@ async fn doctor_passes_a_good_setup_and_names_each_thing_a_misconfigured_one_lac
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_asks_the_live_source_and_stores_nothing_it_answers() {
     let fake = start_fake().await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("confbot.sqlite3");
-    let store = Store::open(&db).unwrap();
-    store.replace_program(&bundled_program()).unwrap();
-    store
-        .set_announce_channel(IDS.guild.into(), IDS.announcements.into())
-        .unwrap();
+    let (_dir, db, store) = announcing_database();
     let server = ProgramServer::start(three_sessions_json()).await;
     let url = server.url().to_string();
     let env = [("CONFBOT_PROGRAM_URL", url.as_str())];
